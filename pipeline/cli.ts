@@ -1,0 +1,46 @@
+// The `materia` command: dispatches to pipeline/cli/<command>.ts. Operating errors print one line
+// and exit 1; anything else is a bug and prints its stack.
+
+import type { CommandContext } from './cli/command.ts'
+import { commands } from './cli/commands.ts'
+import { isMateriaError } from './errors.ts'
+
+function helpText(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length))
+  const lines = Object.entries(commands).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`)
+  return `BeanFlows Materia: the commodity analyst's workbench\n\nusage: materia <command> [options]\n\n${lines.join('\n')}\n\nmateria <command> --help for a command's options\n`
+}
+
+export async function main(argv: readonly string[], context?: Partial<CommandContext>): Promise<number> {
+  const fullContext: CommandContext = {
+    cwd: context?.cwd ?? process.cwd(),
+    env: context?.env ?? process.env,
+    stdout: context?.stdout ?? process.stdout,
+    stderr: context?.stderr ?? process.stderr,
+    isTTY: context?.isTTY ?? Boolean(process.stdout.isTTY),
+  }
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    fullContext.stdout.write(helpText())
+    return name === undefined ? 2 : 0
+  }
+  const entry = commands[name]
+  if (entry === undefined) {
+    fullContext.stderr.write(`materia: unknown command "${name}"; run materia --help for the list\n`)
+    return 2
+  }
+  const command = await entry.load()
+  if (rest.includes('--help') || rest.includes('-h')) {
+    fullContext.stdout.write(`usage: ${command.usage}\n\n${command.summary}\n`)
+    return 0
+  }
+  try {
+    return await command.run(rest, fullContext)
+  } catch (error) {
+    if (isMateriaError(error)) {
+      fullContext.stderr.write(`materia ${name}: ${error.message}\n`)
+      return 1
+    }
+    throw error
+  }
+}

@@ -1,0 +1,43 @@
+// Model: one SQL file under sql/models/<layer>/<name>.sql, a SQLMesh-style MODEL (...) header and
+// one query. These types are the contract between the parser, the planner, the test runner, the
+// audits, the linter and the workbench. Plain readonly data; functions live beside it.
+
+export type ModelKind =
+  | { readonly name: 'FULL' }
+  | { readonly name: 'VIEW' }
+  | { readonly name: 'SEED'; readonly path: string } // path relative to the model file
+  | {
+      readonly name: 'INCREMENTAL_BY_TIME_RANGE'
+      readonly timeColumn: string
+      readonly batchSize: number | null // intervals per batch; null = all missing intervals at once
+      readonly lookback: number // extra intervals re-evaluated before the first missing one
+    }
+  | { readonly name: 'INCREMENTAL_BY_UNIQUE_KEY'; readonly uniqueKey: readonly string[] }
+
+export type ModelKindName = ModelKind['name']
+
+// An audit attached to a model, as written in the header: `not_null(columns := (a, b))`.
+// Argument values are kept as SQL text (e.g. "(a, b)", "100", "'x'") for the audit renderer.
+export interface AuditCall {
+  readonly name: string // e.g. not_null, unique_values, accepted_range, or a custom audit's name
+  readonly args: Readonly<Record<string, string>>
+  readonly blocking: boolean // false for the *_non_blocking variants
+}
+
+export interface Model {
+  readonly name: string // "schema.table", lower case
+  readonly schema: string
+  readonly table: string
+  readonly kind: ModelKind
+  readonly cron: string // '@daily', '@hourly', '@weekly', '@monthly' or a cron expression
+  readonly start: string | null // ISO date; null = project model_defaults.start
+  readonly grain: readonly string[]
+  readonly audits: readonly AuditCall[]
+  readonly description: string | null
+  readonly owner: string | null
+  readonly tags: readonly string[]
+  readonly dependsOn: readonly string[] // explicit depends_on from the header, added to inferred ones
+  readonly query: string // the SQL after the header, macros not yet rendered
+  readonly path: string // file path relative to the project root, for messages: "models/serving/x.sql"
+  readonly queryLine: number // 1-based line in the file where the query starts (for error positions)
+}

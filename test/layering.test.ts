@@ -1,0 +1,54 @@
+// Goal: keep imports pointing one way (electron -> server -> pipeline; renderer only over HTTP).
+// Method: scan every source file's import lines and fail on an import against the layering.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const root = join(import.meta.dirname, '..')
+
+function sourceFiles(dir: string): string[] {
+  let entries: string[]
+  try {
+    entries = readdirSync(dir)
+  } catch {
+    return []
+  }
+  return entries.flatMap((entry) => {
+    const path = join(dir, entry)
+    if (entry === 'node_modules') return []
+    if (statSync(path).isDirectory()) return sourceFiles(path)
+    return /\.(ts|tsx|js|mjs)$/.test(entry) ? [path] : []
+  })
+}
+
+function importsOf(path: string): string[] {
+  const text = readFileSync(path, 'utf8')
+  const pattern = /(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g
+  return [...text.matchAll(pattern)].map((match) => match[1] ?? match[2] ?? '')
+}
+
+const forbidden: Record<string, RegExp> = {
+  pipeline: /^electron$|\/(server|renderer|electron)\//,
+  server: /^electron$|\/(renderer|electron)\//,
+  renderer: /\/(pipeline|server|electron)\//,
+}
+
+describe('layering', () => {
+  for (const [layer, pattern] of Object.entries(forbidden)) {
+    it(`${layer}/ imports nothing from the layers above it`, () => {
+      const offenders = sourceFiles(join(root, layer)).flatMap((file) =>
+        importsOf(file)
+          .filter(
+            (specifier) =>
+              pattern.test(specifier) || (layer !== 'renderer' && specifier.startsWith('../../electron')),
+          )
+          .map((specifier) => `${relative(root, file)} imports ${specifier}`),
+      )
+      expect(offenders).toEqual([])
+    })
+  }
+
+  it('finds the pipeline sources it checks', () => {
+    expect(sourceFiles(join(root, 'pipeline')).length).toBeGreaterThan(3)
+  })
+})
