@@ -1,0 +1,47 @@
+// Project: the loaded transform project (the folder holding materia.yaml, `sql/` in this repo).
+// Plain readonly data built once by loadProject (see loader) and shared by the planner, the test
+// runner, the audits, the linter, the dashboards and the workbench.
+import type { Model } from './model.ts'
+
+export interface GatewayConfig {
+  readonly type: 'duckdb'
+  readonly path: string // absolute path of the DuckDB file (configured relative to the project root)
+}
+
+export type LintSeverity = 'error' | 'warn' | 'off'
+
+export interface ProjectConfig {
+  readonly name: string
+  readonly defaultGateway: string
+  readonly gateways: Readonly<Record<string, GatewayConfig>>
+  readonly modelDefaults: { readonly start: string; readonly cron: string }
+  // @VAR('name', default) values. `landing_dir` is always present: the absolute landing root
+  // (materia.yaml `landing`, overridden by MATERIA_LANDING; default <project>/.materia/landing).
+  readonly variables: Readonly<Record<string, string | number | boolean | null>>
+  readonly lint: Readonly<Record<string, LintSeverity>>
+  readonly landingDir: string
+  readonly defaultEnvironment: string | null // materia.yaml default_environment; MATERIA_ENV wins
+}
+
+// A custom audit from sql/audits/*.sql: `AUDIT (name x); SELECT ... FROM @this_model WHERE <bad>`.
+export interface CustomAudit {
+  readonly name: string
+  readonly query: string // macros not yet rendered; @this_model and the audit's own @args remain
+  readonly path: string
+  readonly queryLine: number
+}
+
+export interface Project {
+  readonly root: string // absolute path of the folder with materia.yaml
+  readonly config: ProjectConfig
+  readonly models: ReadonlyMap<string, Model> // by "schema.table"
+  readonly parents: ReadonlyMap<string, readonly string[]> // model -> models it reads (inferred + depends_on)
+  readonly children: ReadonlyMap<string, readonly string[]>
+  readonly order: readonly string[] // topological order, parents first, ties by name (deterministic)
+  readonly audits: ReadonlyMap<string, CustomAudit>
+}
+
+// Where an environment's views live: prod at <schema>.<name>, others at <schema>__<env>.<name>.
+export function environmentSchema(schema: string, environment: string): string {
+  return environment === 'prod' ? schema : `${schema}__${environment}`
+}
