@@ -3,7 +3,13 @@
 // Method: real DuckDB parser for inference; a real in-memory DuckDB executing the rewritten SQL.
 import { DuckDBInstance } from '@duckdb/node-api'
 import { describe, expect, it } from 'vitest'
-import { normalizeQuery, rewriteTableReferences, syntaxError, tableReferences } from './sql-ast.ts'
+import {
+  canonicalQuery,
+  normalizeQuery,
+  rewriteTableReferences,
+  syntaxError,
+  tableReferences,
+} from './sql-ast.ts'
 
 describe('tableReferences', () => {
   const cases: [string, string, string[]][] = [
@@ -134,5 +140,15 @@ describe('normalizeQuery', () => {
     const c = await normalizeQuery('SELECT a, b FROM raw.x WHERE a > 2')
     expect(a).toBe(b)
     expect(a).not.toBe(c)
+  })
+
+  it('canonicalQuery: the parse tree without positions', async () => {
+    const a = await canonicalQuery('SELECT a, b -- note\nFROM raw.x WHERE a > 1')
+    const b = await canonicalQuery('select  a ,\n  b /* other note */ from raw.x where a>1')
+    const c = await canonicalQuery('SELECT a, b FROM raw.x WHERE a > 2')
+    expect(a).toBe(b)
+    expect(a).not.toBe(c)
+    expect(a).not.toContain('query_location')
+    await expect(canonicalQuery('SELECT FROM WHERE')).rejects.toThrow('SQL syntax error at character 12')
   })
 })
