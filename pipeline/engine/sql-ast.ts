@@ -89,7 +89,8 @@ function evaluate(expression: string, input: string): Promise<string> {
     }
     pending.set(expression, [{ input, resolve, reject }])
     setImmediate(() => {
-      queue = queue.then(() => flush(expression))
+      // flush settles every job itself; the catch only keeps the chain alive for the next batch.
+      queue = queue.then(() => flush(expression)).catch(() => undefined)
     })
   })
 }
