@@ -11,3 +11,16 @@ export const modelFileBytesMax = 1_000_000
 
 // Rows shown in a preview or a CLI pretty table; the full result is exported, never printed.
 export const previewRowsMax = 1_000
+
+// Models built at once during apply. DuckDB already spreads one query over every core; two builds
+// overlap one model's tail with the next one's start without thrashing a two-core laptop.
+export const applyConcurrencyMax = 2
+
+// A dev environment nobody planned for this long is dropped by the janitor (SQLMesh's default too).
+export const environmentTtlMs = 7 * 24 * 3_600_000
+
+// Physical tables no environment shows are kept this long, so a rollback can still reuse them.
+export const tableTtlMs = 7 * 24 * 3_600_000
+
+// Batches of one model in one plan: three years of hourly batches is past any sensible batch_size.
+export const batchesMax = 30_000
