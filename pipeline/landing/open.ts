@@ -55,7 +55,7 @@ export function openLandingStore(
   options: OpenOptions = {},
 ): LandingStore {
   const cwd = options.cwd ?? process.cwd()
-  if (spec !== undefined && spec.startsWith('s3://')) return s3FromSpec(spec, env)
+  if (spec?.startsWith('s3://')) return s3FromSpec(spec, env)
   if (spec !== undefined && spec !== '') return new LocalLandingStore(resolve(cwd, spec))
   if (env.R2_ENDPOINT && env.R2_BUCKET && env.R2_ACCESS_KEY && env.R2_SECRET_KEY) {
     return s3FromSpec(`s3://${env.R2_BUCKET}`, env)
