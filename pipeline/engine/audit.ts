@@ -184,15 +184,17 @@ async function runAudit(
   }
 }
 
+// "2 bad rows:" (or "; first 5:" when there are more) and the sample as a small table.
+export function badRowsText(outcome: AuditOutcome): string {
+  const rows = outcome.badRows === 1 ? '1 bad row' : `${outcome.badRows} bad rows`
+  const shown = outcome.sample.length < outcome.badRows ? `; first ${outcome.sample.length}:` : ':'
+  return [`${rows}${shown}`, ...formatRows(outcome.sample)].join('\n')
+}
+
 // One line naming the audit and model, then the first bad rows as a small table.
 export function auditFailureMessage(outcome: AuditOutcome): string {
   const kind = outcome.blocking ? 'blocking audit' : 'non-blocking audit'
-  const rows = outcome.badRows === 1 ? '1 bad row' : `${outcome.badRows} bad rows`
-  const shown = outcome.sample.length < outcome.badRows ? `; first ${outcome.sample.length}:` : ':'
-  return [
-    `${kind} ${outcome.audit} failed on ${outcome.model}: ${rows}${shown}`,
-    ...formatRows(outcome.sample),
-  ].join('\n')
+  return `${kind} ${outcome.audit} failed on ${outcome.model}: ${badRowsText(outcome)}`
 }
 
 // Throws the first blocking failure, the form apply uses to stop before any view moves.
