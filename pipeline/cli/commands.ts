@@ -12,5 +12,25 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'print the model graph (layers and edges)',
     load: async () => (await import('./dag.ts')).dagCommand,
   },
+  plan: {
+    summary: 'show what changed and what would be built for an environment; apply with consent',
+    load: async () => (await import('./plan.ts')).planCommand,
+  },
+  query: {
+    summary: 'run a SQL query against an environment',
+    load: async () => (await import('./query.ts')).queryCommand,
+  },
+  info: {
+    summary: 'print the project, its database file, models and environments',
+    load: async () => (await import('./info.ts')).infoCommand,
+  },
+  environments: {
+    summary: 'list environments',
+    load: async () => (await import('./environments.ts')).environmentsCommand,
+  },
+  invalidate: {
+    summary: 'drop a dev environment',
+    load: async () => (await import('./invalidate.ts')).invalidateCommand,
+  },
   version: { summary: 'print the version', load: async () => (await import('./version.ts')).versionCommand },
 }
