@@ -12,6 +12,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'list environments',
     load: async () => (await import('./environments.ts')).environmentsCommand,
   },
+  extract: {
+    summary: 'land USDA PSD snapshots into the landing store',
+    load: async () => (await import('./extract.ts')).extractCommand,
+  },
   info: {
     summary: 'print the project, its database file, models and environments',
     load: async () => (await import('./info.ts')).infoCommand,
