@@ -156,7 +156,7 @@ describe('extract psd against a local USDA stand-in', () => {
         () => {
           server.state.mode = 'truncated'
         },
-        /: (body cut short|terminated).* after 4 attempts/,
+        /: body cut short \(connection closed: other side closed\) after 4 attempts/,
       ],
       [
         'a slow body',
