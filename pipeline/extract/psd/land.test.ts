@@ -1,6 +1,7 @@
 // Goal: the offline path works with no network: the bundled genuine 2022-12 coffee snapshot lands
 // (first run) and relands as a no-op; `--from-file` takes the month from the name or --month and
-// the dataset from the name; the default landing is <project>/.materia/landing or MATERIA_LANDING.
+// the dataset from the name; the default landing is the project's (materia.yaml landing:,
+// MATERIA_LANDING, else <project>/.materia/landing).
 // Method: the library call and the real CLI in-process, landing into temp folders.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -74,7 +75,7 @@ describe('offline landing', () => {
     ])
   })
 
-  it('lands into <project>/.materia/landing by default, or MATERIA_LANDING', async () => {
+  it('lands into <project>/.materia/landing by default, materia.yaml landing:, or MATERIA_LANDING', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'materia-cwd-'))
     mkdirSync(join(cwd, 'sql'))
     const run = await runCli(['extract', 'psd', '--from-file', bundledSnapshotPath], {}, cwd)
@@ -83,9 +84,9 @@ describe('offline landing', () => {
 
     const project = join(cwd, 'other')
     mkdirSync(project)
-    writeFileSync(join(project, 'materia.yaml'), 'name: other\n')
+    writeFileSync(join(project, 'materia.yaml'), 'name: other\nlanding: data/landing\n')
     expect((await runCli(['extract', 'psd', '--from-file', bundledSnapshotPath], {}, project)).code).toBe(0)
-    expect(Object.keys(fingerprint(join(project, '.materia/landing')))).toHaveLength(2)
+    expect(Object.keys(fingerprint(join(project, 'data/landing')))).toHaveLength(2)
 
     const env = { MATERIA_LANDING: 'elsewhere' }
     expect(
