@@ -70,6 +70,12 @@ export const extractCommand: Command = {
         '--from-file and --since do not combine: one lands a file, the other walks USDA',
       )
     }
+    if (values.month !== undefined && fromFile === undefined) {
+      throw new MateriaError(
+        'usage',
+        '--month goes with --from-file; to walk USDA vintages use --since YYYY-MM',
+      )
+    }
     const dataset = datasetOf(values.dataset, fromFile)
     const projectDir = resolveProjectRoot(values.project, context.cwd)
     const store = openLandingStore(values.landing, context.env, {
