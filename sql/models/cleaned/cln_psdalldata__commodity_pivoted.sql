@@ -17,7 +17,7 @@ MODEL (
     not_null(columns := (commodity_code, country_code, market_year, ingest_date, unit_description)),
     accepted_values_non_blocking(column := unit_id, is_in := ('02', '08')),
     accepted_range(column := production, min_v := 0),
-    balance_identity_non_blocking
+    balance_identity_non_blocking(tolerance := 1)
   ),
   description 'USDA PSD balance sheets: one row per commodity, country, market year and snapshot month, attributes as columns'
 );

@@ -17,7 +17,7 @@ MODEL (
 SELECT
   *
 FROM read_csv(
-  @VAR('landing_dir') || '/psd/*/*/*/*.csv.gz',
+  @VAR('landing_dir') || '/' || @VAR('psd_files', 'psd/*/*/*/*.csv.gz'),
   all_varchar = true,
   filename = true,
   union_by_name = true,

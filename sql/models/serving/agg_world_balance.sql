@@ -10,7 +10,7 @@ MODEL (
   audits (
     not_null(columns := (commodity_code, commodity_name, market_year, ingest_date, country_count)),
     accepted_range(column := production, min_v := 0),
-    balance_identity_non_blocking
+    balance_identity_non_blocking(tolerance := 1)
   ),
   description 'World supply and distribution per commodity and market year, summed over countries, with stocks-to-use'
 );

@@ -13,7 +13,7 @@ MODEL (
     accepted_range(column := production, min_v := 0),
     accepted_range(column := world_production_share, min_v := 0, max_v := 1),
     accepted_range(column := arabica_share, min_v := 0, max_v := 1),
-    balance_identity_non_blocking
+    balance_identity_non_blocking(tolerance := 1)
   ),
   description 'Latest USDA PSD balance sheet per commodity, country and market year, with stocks-to-use, supply-distribution gap, year-over-year changes and shares'
 );
