@@ -1,7 +1,6 @@
 -- World balance per commodity and market year: the sum over all countries of their latest balance
--- sheets. USDA's files carry no World rows; USDA computes its world totals the same way (for coffee
--- the 2022/23 sum is the 172.8 million bags of its December 2022 report). World imports and exports
--- differ because trade is recorded on both sides with timing and coverage gaps.
+-- sheets. USDA's files carry no World rows, so the world is the sum of the countries it reports.
+-- World imports and exports differ: trade is recorded on both sides, with timing and coverage gaps.
 MODEL (
   name serving.agg_world_balance,
   kind FULL,
