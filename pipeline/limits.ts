@@ -73,3 +73,20 @@ export const tableTtlMs = 7 * 24 * 3_600_000
 
 // Batches of one model in one plan: three years of hourly batches is past any sensible batch_size.
 export const batchesMax = 30_000
+
+// Bad rows printed by a failing audit and kept in its outcome: enough to see the pattern, short
+// enough for one terminal screen.
+export const auditSampleRowsMax = 5
+
+// Differences sampled by a table diff; the counts cover every row, the sample only illustrates them.
+export const tableDiffSampleRowsMax = 20
+
+// Rows in one unit-test fixture or expected output: unit tests pin logic with a few rows, and larger
+// data belongs in a model run, not in YAML.
+export const testRowsMax = 10_000
+
+// Test files in sql/tests/, and audit files in sql/audits/: a bound on the loops that read them.
+export const testFilesMax = 5_000
+
+// Relative tolerance when a unit test compares numbers: DOUBLE sums depend on evaluation order.
+export const testNumericTolerance = 1e-9
