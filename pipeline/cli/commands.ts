@@ -16,5 +16,9 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'print the model graph (layers and edges)',
     load: async () => (await import('./dag.ts')).dagCommand,
   },
+  start: {
+    summary: 'land the bundled snapshot if needed, apply the project to prod, print the home report',
+    load: async () => (await import('./start.ts')).startCommand,
+  },
   version: { summary: 'print the version', load: async () => (await import('./version.ts')).versionCommand },
 }

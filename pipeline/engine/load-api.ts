@@ -1,9 +1,11 @@
 // The loading half of the engine as the planner and apply use it: rendering, fingerprints and
 // table-reference rewriting. Kept in one file so the back half depends on exactly these functions.
 // This version carries small stand-ins with the same signatures as render.ts, fingerprint.ts and
-// sql-ast.ts; it becomes a list of re-exports once those modules are in the tree.
+// sql-ast.ts; it becomes a list of re-exports once those modules are in the tree. renderModelQuery
+// already goes through render.ts, so @VAR and the other macros render as they do everywhere else.
 import { createHash } from 'node:crypto'
 import type { Project } from './project.ts'
+import { renderModelQuery as renderModelQueryLoaded } from './render.ts'
 
 export interface RenderOptions {
   readonly start: Date
@@ -18,39 +20,15 @@ export interface Fingerprint {
   readonly version: string // 12 hex
 }
 
-function isoDate(date: Date): string {
-  return date.toISOString().slice(0, 10)
-}
-
-function isoTimestamp(date: Date): string {
-  return date.toISOString().slice(0, 19).replace('T', ' ')
-}
-
 export async function renderModelQuery(
   project: Project,
   modelName: string,
   options: RenderOptions,
 ): Promise<string> {
-  const model = project.models.get(modelName)
-  if (model === undefined) throw new Error(`unknown model ${modelName}`)
-  const endInclusive = new Date(options.end.getTime() - 1)
-  let sql = model.query
-    .replaceAll('@start_ds', `'${isoDate(options.start)}'`)
-    .replaceAll('@end_ds', `'${isoDate(endInclusive)}'`)
-    .replaceAll('@start_date', `DATE '${isoDate(options.start)}'`)
-    .replaceAll('@end_date', `DATE '${isoDate(endInclusive)}'`)
-    .replaceAll('@start_ts', `'${isoTimestamp(options.start)}'`)
-    .replaceAll('@end_ts', `'${isoTimestamp(endInclusive)}'`)
-    .replaceAll('@execution_ds', `'${isoDate(options.executionTime)}'`)
-  const resolve = options.resolveTable
-  if (resolve !== undefined) {
-    for (const parent of project.parents.get(modelName) ?? []) {
-      const target = resolve(parent)
-      if (target === null) continue
-      sql = sql.replace(new RegExp(`(?<![\\w."])${parent.replace('.', '\\.')}(?![\\w"])`, 'gi'), target)
-    }
-  }
-  return sql.trim().replace(/;\s*$/, '')
+  // Whole-table builds pass an empty interval; the renderer wants end after start.
+  const end = options.end > options.start ? options.end : new Date(options.start.getTime() + 86_400_000)
+  const rendered = await renderModelQueryLoaded(project, modelName, { ...options, end })
+  return rendered.trim().replace(/;\s*$/, '')
 }
 
 function sha(text: string): string {
