@@ -4,10 +4,6 @@ import type { Command } from './command.ts'
 type CommandLoader = () => Promise<Command>
 
 export const commands: Readonly<Record<string, { summary: string; load: CommandLoader }>> = {
-  extract: {
-    summary: 'land USDA PSD snapshots into the landing store',
-    load: async () => (await import('./extract.ts')).extractCommand,
-  },
   render: {
     summary: 'print a model query with macros expanded and references resolved',
     load: async () => (await import('./render.ts')).renderCommand,
@@ -15,6 +11,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
   dag: {
     summary: 'print the model graph (layers and edges)',
     load: async () => (await import('./dag.ts')).dagCommand,
+  },
+  extract: {
+    summary: 'land USDA PSD snapshots into the landing store',
+    load: async () => (await import('./extract.ts')).extractCommand,
   },
   start: {
     summary: 'land the bundled snapshot if needed, apply the project to prod, print the home report',
