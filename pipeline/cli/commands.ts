@@ -36,6 +36,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'print a model query with macros expanded and references resolved',
     load: async () => (await import('./render.ts')).renderCommand,
   },
+  start: {
+    summary: 'land the bundled snapshot if needed, apply the project to prod, print the home report',
+    load: async () => (await import('./start.ts')).startCommand,
+  },
   version: {
     summary: 'print the version',
     load: async () => (await import('./version.ts')).versionCommand,
