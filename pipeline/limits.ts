@@ -11,3 +11,9 @@ export const modelFileBytesMax = 1_000_000
 
 // Rows shown in a preview or a CLI pretty table; the full result is exported, never printed.
 export const previewRowsMax = 1_000
+
+// Rows one dashboard query may embed in a page; past this a page gets too heavy to load quickly.
+export const dashboardQueryRowsMax = 20_000
+
+// Pages one dashboards folder may hold; more is a misconfigured pages folder (e.g. the repo root).
+export const dashboardPagesMax = 1_000
