@@ -47,6 +47,7 @@ export function formatCell(value: Cell, format: FormatName | null, column = ''):
 // 58,100 thousand bags reads better as "58.1M bags"; below a million bags, as "950k bags".
 function formatBags(thousandBags: number): string {
   const magnitude = Math.abs(thousandBags)
+  if (magnitude === 0) return '0 bags'
   if (magnitude >= 1000) return `${grouped(thousandBags / 1000, 1)}M bags`
   return `${grouped(thousandBags, 0)}k bags`
 }

@@ -39,6 +39,7 @@ export interface PageMeta {
   readonly description: string
   readonly public: boolean
   readonly environment: string | null
+  readonly position: number | null // Evidence's sidebar_position: order in listings, then path
 }
 
 export interface Page {
@@ -100,7 +101,13 @@ function parseFrontMatter(
   lines: readonly string[],
   nodes: PageNode[],
 ): { meta: PageMeta; bodyStart: number } {
-  const fallback: PageMeta = { title: 'Untitled', description: '', public: false, environment: null }
+  const fallback: PageMeta = {
+    title: 'Untitled',
+    description: '',
+    public: false,
+    environment: null,
+    position: null,
+  }
   if (lines[0]?.trim() !== '---') return { meta: fallback, bodyStart: 0 }
   const end = findLine(lines, 1, (line) => line.trim() === '---')
   if (end === -1) {
@@ -115,7 +122,7 @@ function parseFrontMatter(
     return { meta: fallback, bodyStart: end + 1 }
   }
   const record = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>
-  const known = new Set(['title', 'description', 'public', 'environment'])
+  const known = new Set(['title', 'description', 'public', 'environment', 'sidebar_position'])
   for (const key of Object.keys(record)) {
     if (!known.has(key))
       nodes.push(issue(1, `unknown front matter key "${key}"; use ${[...known].join(', ')}`))
@@ -123,11 +130,15 @@ function parseFrontMatter(
   if (record.public !== undefined && typeof record.public !== 'boolean') {
     nodes.push(issue(1, 'front matter "public" must be true or false'))
   }
+  if (record.sidebar_position !== undefined && typeof record.sidebar_position !== 'number') {
+    nodes.push(issue(1, 'front matter "sidebar_position" must be a number'))
+  }
   const meta: PageMeta = {
     title: typeof record.title === 'string' ? record.title : fallback.title,
     description: typeof record.description === 'string' ? record.description : '',
     public: record.public === true,
     environment: typeof record.environment === 'string' ? record.environment : null,
+    position: typeof record.sidebar_position === 'number' ? record.sidebar_position : null,
   }
   return { meta, bodyStart: end + 1 }
 }

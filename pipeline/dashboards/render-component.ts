@@ -50,9 +50,11 @@ export function renderDropdown(
     })
     .join('')
   const title = escapeHtml(props.title ?? props.name!)
-  return `<div class="materia-dropdown" id="${id}" data-component="Dropdown"><label class="label" for="${id}-select">${title}</label><select class="select select-bordered" id="${id}-select" name="${escapeHtml(props.name!)}">${optionHtml}</select></div>`
+  return `<div class="materia-dropdown" id="${id}" data-component="Dropdown"><label class="materia-dropdown-label" for="${id}-select">${title}</label><select class="select select-bordered" id="${id}-select" name="${escapeHtml(props.name!)}">${optionHtml}</select></div>`
 }
 
+// Alert classes are built from the status; the stylesheet keeps these: alert-info alert-success
+// alert-warning alert-error.
 export function renderAlert(status: string, innerHtml: string): string {
   return `<div role="alert" class="alert alert-${escapeHtml(status)} my-3"><span>${innerHtml}</span></div>`
 }

@@ -198,7 +198,7 @@ describe('renderPage issues', () => {
     expect(page.issues[0]).toMatchObject({ line: 1 })
     const unknown = await renderPage(parsePage('x.md', '---\ntitle: A\nowner: me\npublic: yes\n---\n'), run)
     expect(unknown.issues.map((issue) => issue.message)).toEqual([
-      'unknown front matter key "owner"; use title, description, public, environment',
+      'unknown front matter key "owner"; use title, description, public, environment, sidebar_position',
       'front matter "public" must be true or false',
     ])
   })
