@@ -92,9 +92,11 @@ export function connectionRunner(
         .trim()
         .replace(/;+\s*$/, '')}\n) AS page_query LIMIT ${dashboardQueryRowsMax + 1}`,
     )
-    const columns = reader.getColumns()
+    const names = reader.columnNames()
+    // With no rows DuckDB returns no column arrays at all; embed one empty array per column.
+    const columns = reader.currentRowCount === 0 ? names.map(() => []) : reader.getColumns()
     return {
-      columns: reader.columnNames(),
+      columns: names,
       types: reader.columnTypes().map((type) => type.toString()),
       values: columns.map((column) => column.map(toCell)),
       rowCount: reader.currentRowCount,

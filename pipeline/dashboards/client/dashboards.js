@@ -65,7 +65,9 @@
     element.querySelector('.stat-value').textContent = format(value, props.fmt, props.value)
     if (props.comparison !== undefined) {
       const comparison = view.rows.length > 0 ? columnOf(view, props.comparison)[0] : null
-      const sign = typeof comparison === 'number' && comparison > 0 ? '+' : ''
+      // Changes (columns named *_yoy, *_change, *_delta) carry a sign; levels and shares do not.
+      const isChange = /(yoy|change|delta)$/.test(props.comparison)
+      const sign = isChange && typeof comparison === 'number' && comparison > 0 ? '+' : ''
       const text = `${sign}${format(comparison, props.comparisonFmt, props.comparison)}`
       element.querySelector('.stat-desc').textContent = `${text} ${props.comparisonTitle || props.comparison}`
     }

@@ -97,6 +97,11 @@
     }
   }
 
+  function emptyOption() {
+    const textStyle = { color: '#5b4a3d', fontSize: 14, fontWeight: 'normal' }
+    return { animation: false, title: { text: 'No rows to chart', left: 'center', top: 'middle', textStyle } }
+  }
+
   function chart(element, component) {
     const target = element.querySelector('.materia-chart')
     let instance = window.echarts.getInstanceByDom(target)
@@ -105,7 +110,8 @@
       charts.push(instance)
     }
     const view = rowsOf(component.data)
-    instance.setOption(chartOption(component, view), { notMerge: true })
+    const option = view.rows.length === 0 ? emptyOption() : chartOption(component, view)
+    instance.setOption(option, { notMerge: true })
   }
 
   function tableColumns(component, view) {

@@ -57,13 +57,10 @@
 
   function tableElement(element, component, parts) {
     const { view, columns, rows, state, pageSize } = parts
-    const head = node('thead', {}, [
-      node(
-        'tr',
-        {},
-        columns.map((column) => header(element, component, state, column)),
-      ),
-    ])
+    const numeric = (column) =>
+      view.values[view.columns.indexOf(column.id)].some((value) => typeof value === 'number')
+    const headers = columns.map((column) => header(element, component, state, column, numeric(column)))
+    const head = node('thead', {}, [node('tr', {}, headers)])
     const start = state.page * pageSize
     const body = node(
       'tbody',
@@ -83,6 +80,9 @@
         ),
       ),
     )
+    if (rows.length === 0) {
+      body.append(node('tr', {}, [node('td', { colspan: String(columns.length), text: 'No rows' })]))
+    }
     const wrapper = node('div', { class: 'overflow-x-auto' }, [
       node('table', { class: 'table table-zebra table-sm' }, [head, body]),
     ])
@@ -96,13 +96,13 @@
     }
     const previous = node('button', {
       type: 'button',
-      class: 'btn btn-sm',
+      class: 'btn btn-sm btn-outline btn-primary',
       text: 'Previous',
       onclick: go(state.page - 1),
     })
     const next = node('button', {
       type: 'button',
-      class: 'btn btn-sm',
+      class: 'btn btn-sm btn-outline btn-primary',
       text: 'Next',
       onclick: go(state.page + 1),
     })
