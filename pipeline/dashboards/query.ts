@@ -73,7 +73,7 @@ export async function runQueries(
       }
       results.set(query.name, result)
     } catch (error) {
-      const reason = (error as Error).message.split('\n')[0]
+      const reason = (error as Error).message.split('\n')[0]!.replace(/\.$/, '')
       issues.push({ line: query.line, message: `query "${query.name}" failed: ${reason}; fix the SQL block` })
     }
   }

@@ -54,6 +54,9 @@ export async function renderPage(page: Page, run: QueryRunner): Promise<Rendered
         parts.push(...nodeIssues.map((issue) => renderIssue(page.path, issue)))
         continue
       }
+      const data = node.props.get('data')
+      // A component over a failed query shows nothing more: the query's own issue says why.
+      if (data?.kind === 'reference' && !results.has(data.name)) continue
       const rendered = renderComponent(node, `c${components.length + 1}`, results)
       parts.push(rendered.html)
       if (rendered.data !== null) components.push(rendered.data)
