@@ -12,5 +12,17 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'build the public BeanFlows site',
     load: async () => (await import('./site.ts')).siteCommand,
   },
+  render: {
+    summary: 'print a model query with macros expanded and references resolved',
+    load: async () => (await import('./render.ts')).renderCommand,
+  },
+  dag: {
+    summary: 'print the model graph (layers and edges)',
+    load: async () => (await import('./dag.ts')).dagCommand,
+  },
+  extract: {
+    summary: 'land USDA PSD snapshots into the landing store',
+    load: async () => (await import('./extract.ts')).extractCommand,
+  },
   version: { summary: 'print the version', load: async () => (await import('./version.ts')).versionCommand },
 }

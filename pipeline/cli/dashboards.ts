@@ -5,7 +5,7 @@ import { buildDashboards } from '../dashboards/build.ts'
 import { checkEnvironment, openBuildDatabase } from '../dashboards/database.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
-import { parseOptions, projectRootOf } from './options.ts'
+import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
 const usage =
   'materia dashboards build [--env prod] [--out DIR] [--public-only] [--project DIR] [--pages DIR]'
@@ -15,17 +15,19 @@ export const dashboardsCommand: Command = {
   summary: 'build the dashboard pages into a static folder',
   usage,
   async run(argv, context) {
-    const [subcommand, ...rest] = argv
+    const parsed = parseArguments(argv, { options: ['env', 'out', 'pages'], flags: ['public-only'] }, usage)
+    const [subcommand, ...extra] = parsed.positionals
+    if (extra.length > 0)
+      throw new MateriaError('usage', `unexpected argument "${extra[0]}"; usage: ${usage}`)
     if (subcommand !== 'build')
       throw new MateriaError('usage', `unknown subcommand "${subcommand ?? ''}"; usage: ${usage}`)
-    const options = parseOptions(rest, ['--env', '--out', '--project', '--pages'], ['--public-only'], usage)
-    const projectRoot = projectRootOf(context.cwd, options.values.get('--project'))
+    const projectRoot = resolveProjectRoot(parsed.options.project, context.cwd)
     const pagesDir = resolve(
       context.cwd,
-      options.values.get('--pages') ?? join(projectRoot, '..', 'dashboards', 'pages'),
+      parsed.options.pages ?? join(projectRoot, '..', 'dashboards', 'pages'),
     )
-    const outDir = resolve(context.cwd, options.values.get('--out') ?? join('out', 'dashboards'))
-    const environment = options.values.get('--env') ?? 'prod'
+    const outDir = resolve(context.cwd, parsed.options.out ?? join('out', 'dashboards'))
+    const environment = parsed.options.env ?? 'prod'
     checkEnvironment(environment)
     const startedMs = performance.now()
     const database = await openBuildDatabase(projectRoot)
@@ -35,7 +37,7 @@ export const dashboardsCommand: Command = {
         pagesLabel: relative(context.cwd, pagesDir) || '.',
         outDir,
         environment,
-        publicOnly: options.flags.has('--public-only'),
+        publicOnly: parsed.flags.has('public-only'),
         runnerFor: database.runnerFor,
       })
       const seconds = ((performance.now() - startedMs) / 1000).toFixed(2)

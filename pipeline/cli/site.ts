@@ -5,7 +5,7 @@ import { openBuildDatabase } from '../dashboards/database.ts'
 import { buildSite, paddleConfigFrom } from '../dashboards/site.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
-import { parseOptions, projectRootOf } from './options.ts'
+import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
 const usage = 'materia site build [--out DIR] [--project DIR] [--pages DIR]'
 
@@ -14,16 +14,18 @@ export const siteCommand: Command = {
   summary: 'build the public BeanFlows site',
   usage,
   async run(argv, context) {
-    const [subcommand, ...rest] = argv
+    const parsed = parseArguments(argv, { options: ['out', 'pages'], flags: [] }, usage)
+    const [subcommand, ...extra] = parsed.positionals
+    if (extra.length > 0)
+      throw new MateriaError('usage', `unexpected argument "${extra[0]}"; usage: ${usage}`)
     if (subcommand !== 'build')
       throw new MateriaError('usage', `unknown subcommand "${subcommand ?? ''}"; usage: ${usage}`)
-    const options = parseOptions(rest, ['--out', '--project', '--pages'], [], usage)
-    const projectRoot = projectRootOf(context.cwd, options.values.get('--project'))
+    const projectRoot = resolveProjectRoot(parsed.options.project, context.cwd)
     const pagesDir = resolve(
       context.cwd,
-      options.values.get('--pages') ?? join(projectRoot, '..', 'dashboards', 'pages'),
+      parsed.options.pages ?? join(projectRoot, '..', 'dashboards', 'pages'),
     )
-    const outDir = resolve(context.cwd, options.values.get('--out') ?? join('out', 'site'))
+    const outDir = resolve(context.cwd, parsed.options.out ?? join('out', 'site'))
     const paddle = paddleConfigFrom(context.env)
     const startedMs = performance.now()
     const database = await openBuildDatabase(projectRoot)
