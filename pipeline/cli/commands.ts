@@ -8,6 +8,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'print the model graph (layers and edges)',
     load: async () => (await import('./dag.ts')).dagCommand,
   },
+  dashboards: {
+    summary: 'build the dashboard pages into a static folder',
+    load: async () => (await import('./dashboards.ts')).dashboardsCommand,
+  },
   environments: {
     summary: 'list environments',
     load: async () => (await import('./environments.ts')).environmentsCommand,
@@ -35,6 +39,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
   render: {
     summary: 'print a model query with macros expanded and references resolved',
     load: async () => (await import('./render.ts')).renderCommand,
+  },
+  site: {
+    summary: 'build the public BeanFlows site',
+    load: async () => (await import('./site.ts')).siteCommand,
   },
   start: {
     summary: 'land the bundled snapshot if needed, apply the project to prod, print the home report',
