@@ -51,6 +51,7 @@ export const secretNames = [
   'HETZNER_TOKEN',
   'GIT_READ_TOKEN',
   'PADDLE_CLIENT_TOKEN',
+  'MATERIA_ICEBERG_TOKEN',
 ] as const
 
 // The secrets a worker needs, taken from the environment (never from disk). HETZNER_TOKEN stays
