@@ -89,3 +89,16 @@ export const landingPartBytes = 16 * 1024 * 1024
 
 // Text objects read whole (manifests, state files) are a few KB; past this it is not one of those.
 export const landingTextBytesMax = 4_000_000
+
+// Models built at once during apply. DuckDB already spreads one query over every core; two builds
+// overlap one model's tail with the next one's start without thrashing a two-core laptop.
+export const applyConcurrencyMax = 2
+
+// A dev environment nobody planned for this long is dropped by the janitor (SQLMesh's default too).
+export const environmentTtlMs = 7 * 24 * 3_600_000
+
+// Physical tables no environment shows are kept this long, so a rollback can still reuse them.
+export const tableTtlMs = 7 * 24 * 3_600_000
+
+// Batches of one model in one plan: three years of hourly batches is past any sensible batch_size.
+export const batchesMax = 30_000

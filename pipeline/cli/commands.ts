@@ -8,5 +8,13 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'land USDA PSD snapshots into the landing store',
     load: async () => (await import('./extract.ts')).extractCommand,
   },
+  render: {
+    summary: 'print a model query with macros expanded and references resolved',
+    load: async () => (await import('./render.ts')).renderCommand,
+  },
+  dag: {
+    summary: 'print the model graph (layers and edges)',
+    load: async () => (await import('./dag.ts')).dagCommand,
+  },
   version: { summary: 'print the version', load: async () => (await import('./version.ts')).versionCommand },
 }
