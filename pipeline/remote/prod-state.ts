@@ -76,6 +76,28 @@ export async function withProdState<T>(
   }
 }
 
+// For steps that only read the database (publish alone): download, work, discard; nothing uploaded.
+export async function readProdState<T>(
+  store: LandingStore,
+  work: (databasePath: string) => Promise<T>,
+  log: (line: string) => void,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'materia-prod-'))
+  try {
+    const { path, etag } = await download(store, dir)
+    if (etag === null) {
+      throw new MateriaError(
+        'remote',
+        `no prod state at ${store.location}/${prodStateKey}; run transform first`,
+      )
+    }
+    log(`prod state version ${shortEtag(etag)} downloaded (read only)`)
+    return await work(path)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
 function shortEtag(etag: string): string {
   return etag.replace(/"/g, '').slice(0, 12)
 }

@@ -52,7 +52,7 @@ describe('publish', () => {
       connection,
       new LocalLandingStore(bucket),
       (line) => log.push(line),
-      () => fixed,
+      { now: () => fixed },
     )
     const manifest = JSON.parse(
       await readFile(join(bucket, 'serving/manifest.json'), 'utf8'),
@@ -87,7 +87,7 @@ describe('publish', () => {
     const emptyConnection = await empty.connect()
     await expect(
       publishServing(emptyConnection, new LocalLandingStore(join(root, 'empty')), () => {}),
-    ).rejects.toThrow(/no serving\.\* models in the prod database; run transform before publish/)
+    ).rejects.toThrow(/no serving\.\* models in the database; run transform before publish/)
     emptyConnection.closeSync()
     empty.closeSync()
   })

@@ -10,6 +10,7 @@ import type { DuckDBConnection } from '@duckdb/node-api'
 import { MateriaError } from '../errors.ts'
 import type { LandingStore } from '../landing/store.ts'
 
+// The prod views of the serving models; another environment's live in serving__<env>.
 export const servingSchema = 'serving'
 export const manifestKey = 'serving/manifest.json'
 
@@ -50,10 +51,10 @@ export function versionFromViewSql(sql: string | null, name: string): string | n
   return match?.[1] ?? null
 }
 
-export async function listServingModels(connection: DuckDBConnection) {
+export async function listServingModels(connection: DuckDBConnection, schema: string) {
   const reader = await connection.runAndReadAll(
     `SELECT table_name, (SELECT sql FROM duckdb_views() v WHERE v.schema_name = t.table_schema AND v.view_name = t.table_name) AS view_sql
-     FROM information_schema.tables t WHERE table_schema = ${quoteLiteral(servingSchema)} ORDER BY table_name`,
+     FROM information_schema.tables t WHERE table_schema = ${quoteLiteral(schema)} ORDER BY table_name`,
   )
   return reader.getRowObjectsJson().map((row) => ({
     name: String(row.table_name),
@@ -61,8 +62,13 @@ export async function listServingModels(connection: DuckDBConnection) {
   }))
 }
 
-async function exportModel(connection: DuckDBConnection, name: string, viewSql: string | null, dir: string) {
-  const relation = `${servingSchema}.${quoteIdentifier(name)}`
+async function exportModel(
+  connection: DuckDBConnection,
+  model: { schema: string; name: string; viewSql: string | null },
+  dir: string,
+) {
+  const { name, viewSql } = model
+  const relation = `${quoteIdentifier(model.schema)}.${quoteIdentifier(name)}`
   const path = join(dir, `${name}.parquet`)
   await connection.run(
     `COPY (SELECT * FROM ${relation}) TO ${quoteLiteral(path)} (FORMAT parquet, COMPRESSION zstd)`,
@@ -84,29 +90,26 @@ export async function publishServing(
   connection: DuckDBConnection,
   store: LandingStore,
   log: (line: string) => void,
-  now: () => Date = () => new Date(),
+  options: { readonly schema?: string; readonly now?: () => Date } = {},
 ): Promise<ServingManifest> {
-  const models = await listServingModels(connection)
+  const schema = options.schema ?? servingSchema
+  const models = await listServingModels(connection, schema)
   if (models.length === 0) {
-    throw new MateriaError(
-      'remote',
-      `no ${servingSchema}.* models in the prod database; run transform before publish`,
-    )
+    throw new MateriaError('remote', `no ${schema}.* models in the database; run transform before publish`)
   }
   const dir = await mkdtemp(join(tmpdir(), 'materia-publish-'))
   try {
     const published: PublishedModel[] = []
     for (const model of models) {
-      const exported = await exportModel(connection, model.name, model.viewSql, dir)
+      const exported = await exportModel(connection, { schema, ...model }, dir)
       const key = `serving/${model.name}/${exported.version}/${model.name}.parquet`
       await store.put(key, { path: exported.path }, { contentType: 'application/vnd.apache.parquet' })
-      log(
-        `published ${servingSchema}.${model.name} version ${exported.version}: ${exported.rows} rows -> ${key}`,
-      )
+      log(`published ${schema}.${model.name} version ${exported.version}: ${exported.rows} rows -> ${key}`)
       const { path: _path, ...facts } = exported
       published.push({ model: `${servingSchema}.${model.name}`, key, ...facts })
     }
-    const manifest: ServingManifest = { published_at: now().toISOString(), models: published }
+    const publishedAt = (options.now ?? (() => new Date()))().toISOString()
+    const manifest: ServingManifest = { published_at: publishedAt, models: published }
     await store.put(manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, {
       contentType: 'application/json',
     })
