@@ -39,7 +39,7 @@ export const runLogLinesMax = 20_000
 export const workersListedMax = 500
 // The prod DuckDB file moved to and from the bucket; bigger than this needs a different design.
 export const prodStateBytesMax = 20 * 1024 * 1024 * 1024
-// Catch-up slots considered after downtime: only the latest missed slot of each pipeline runs.
+// Records read back from a run history (JSON lines); older ones stay in the file, unread.
 export const supervisorRunsLogLinesMax = 100_000
 // --- extract (USDA PSD) and landing ---
 

@@ -16,5 +16,13 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'print the model graph (layers and edges)',
     load: async () => (await import('./dag.ts')).dagCommand,
   },
+  pipeline: {
+    summary: 'run extract, transform and publish here or on a cloud worker',
+    load: async () => (await import('./pipeline.ts')).pipelineCommand,
+  },
+  worker: {
+    summary: 'list, destroy and reap cloud workers',
+    load: async () => (await import('./worker.ts')).workerCommand,
+  },
   version: { summary: 'print the version', load: async () => (await import('./version.ts')).versionCommand },
 }

@@ -48,12 +48,9 @@ describe('publish', () => {
     const bucket = join(root, 'bucket')
     const log: string[] = []
     const fixed = new Date('2026-01-02T03:04:05Z')
-    await publishServing(
-      connection,
-      new LocalLandingStore(bucket),
-      (line) => log.push(line),
-      { now: () => fixed },
-    )
+    await publishServing(connection, new LocalLandingStore(bucket), (line) => log.push(line), {
+      now: () => fixed,
+    })
     const manifest = JSON.parse(
       await readFile(join(bucket, 'serving/manifest.json'), 'utf8'),
     ) as ServingManifest
