@@ -1,10 +1,8 @@
 // `materia pipeline run [extract|transform|publish|all] [--remote] [--env prod] [--upload]`: runs the
 // pipeline here, or with --remote on a fresh cloud worker that is destroyed afterwards whatever
 // happens (Ctrl-C and SIGTERM included). The cost estimate prints before a worker is created.
-import { validateEnvironmentName } from '../engine/plan.ts'
 import { MateriaError } from '../errors.ts'
-import { type PipelineName, pipelineNames } from '../remote/config.ts'
-import { runPipelineLocal, stepsOf } from '../remote/pipeline-run.ts'
+import { type PipelineName, pipelineNames, stepsOf } from '../remote/config.ts'
 import { executeRemoteRun, formatPlan, planRemoteRun } from '../remote/remote-run.ts'
 import type { Command, CommandContext } from './command.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
@@ -66,7 +64,13 @@ export const pipelineCommand: Command = {
     const pipeline = name as PipelineName
     const environment =
       args.options.env ?? (args.flags.has('remote') ? 'prod' : (context.env.MATERIA_ENV ?? 'prod'))
-    validateEnvironmentName(environment)
+    // The engine's rule for environment names (plan.ts), checked here without loading the engine.
+    if (!/^(prod|[a-z][a-z0-9_]{0,62})$/.test(environment)) {
+      throw new MateriaError(
+        'usage',
+        `--env ${environment}: use prod or lower-case letters, digits and _ (e.g. dev_alice)`,
+      )
+    }
     const projectRoot = resolveProjectRoot(args.options.project, context.cwd)
     const remote = args.flags.has('remote')
     if (!remote && (args.flags.has('upload') || args.options.commit !== undefined)) {
@@ -88,6 +92,8 @@ export const pipelineCommand: Command = {
       })
       return 0
     }
+    // Loaded here only: the local run pulls in DuckDB, the engine and the S3 client.
+    const { runPipelineLocal } = await import('../remote/pipeline-run.ts')
     await withSignals((signal) =>
       runPipelineLocal({
         projectRoot,

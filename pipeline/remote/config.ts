@@ -8,6 +8,11 @@ import { MateriaError } from '../errors.ts'
 
 export const pipelineNames = ['extract', 'transform', 'publish', 'all'] as const
 export type PipelineName = (typeof pipelineNames)[number]
+export type Step = 'extract' | 'transform' | 'publish'
+
+export function stepsOf(pipeline: PipelineName): Step[] {
+  return pipeline === 'all' ? ['extract', 'transform', 'publish'] : [pipeline]
+}
 
 export interface WorkerSpec {
   readonly serverType: string

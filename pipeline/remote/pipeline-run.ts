@@ -16,18 +16,12 @@ import { baseUrlOf, checkDataset } from '../extract/psd/locate.ts'
 import { readManifests } from '../extract/psd/manifest.ts'
 import { LocalLandingStore } from '../landing/local-store.ts'
 import type { LandingStore } from '../landing/store.ts'
-import type { PipelineName } from './config.ts'
+import type { Step } from './config.ts'
 import { publishIceberg } from './iceberg.ts'
 import { readProdState, withProdState } from './prod-state.ts'
 import { publishServing } from './publish.ts'
 import { openProdStore, syncLanding } from './stores.ts'
 import { transformProject } from './transform-step.ts'
-
-export type Step = 'extract' | 'transform' | 'publish'
-
-export function stepsOf(pipeline: PipelineName): Step[] {
-  return pipeline === 'all' ? ['extract', 'transform', 'publish'] : [pipeline]
-}
 
 export interface LocalRunInput {
   readonly projectRoot: string
