@@ -1,0 +1,3 @@
+export async function mountChart(element: HTMLElement): Promise<void> {
+  element.textContent = 'chart'
+}

@@ -1,0 +1,4 @@
+import * as monaco from './monaco.ts'
+export async function mountModelEditor(element: HTMLElement): Promise<void> {
+  monaco.editor.create(element, { value: 'SELECT 1', language: 'sql' })
+}

@@ -1,0 +1,5 @@
+import { Hono } from 'hono'
+import type { WorkbenchContext } from '../context.ts'
+export function modelRoutes(_context: WorkbenchContext): Hono {
+  return new Hono()
+}
