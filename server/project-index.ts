@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { basename, join, relative, sep } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { modelsMax } from '../pipeline/limits.ts'
+import { modelReferences, splitModelFile } from './model-analysis.ts'
 
 export type FileGroup = 'raw' | 'staging' | 'cleaned' | 'serving' | 'seeds' | 'tests' | 'audits' | 'other'
 export const fileGroups: readonly FileGroup[] = [
@@ -112,31 +113,48 @@ export async function scanProject(
     .filter((path) => path !== 'materia.yaml')
     .sort()
   const files: ProjectFile[] = []
-  const scanned: { name: string; kind: string; grain: string[]; path: string }[] = []
+  const scanned: { name: string; kind: string; grain: string[]; path: string; text: string }[] = []
   for (const path of paths) {
     let model: string | null = null
     if (path.startsWith('models/') && path.endsWith('.sql') && scanned.length < modelsMax) {
-      const header = scanHeader(await readFile(join(root, path), 'utf8'))
+      const text = await readFile(join(root, path), 'utf8')
+      const header = scanHeader(text)
       if (header !== null) {
         model = header.name
-        scanned.push({ ...header, path })
+        scanned.push({ ...header, path, text })
       }
     }
     const group = groupOf(path)
     files.push({ group: model !== null && group === 'other' ? 'serving' : group, path, model })
   }
+  // Without the engine's parents, references to other models in the query text stand in for them.
+  const known = new Set(scanned.map((entry) => entry.name))
+  const schemas = new Set([
+    ...scanned.map((entry) => entry.name.split('.')[0] ?? ''),
+    'raw',
+    'staging',
+    'cleaned',
+    'serving',
+  ])
+  const allParents = new Map(parentsOf)
+  for (const entry of scanned) {
+    if (allParents.has(entry.name)) continue
+    const query = entry.text.slice(splitModelFile(entry.text).queryStart)
+    const parents = modelReferences(query, schemas).map((reference) => reference.name)
+    allParents.set(entry.name, [...new Set(parents.filter((name) => known.has(name) && name !== entry.name))])
+  }
   const children = new Map<string, string[]>()
-  for (const [child, parents] of parentsOf) {
+  for (const [child, parents] of allParents) {
     for (const parent of parents) children.set(parent, [...(children.get(parent) ?? []), child])
   }
   const models = new Map<string, ModelEntry>()
-  for (const entry of scanned) {
+  for (const { text: _text, ...entry } of scanned) {
     const [schema = '', table = ''] = entry.name.split('.')
     models.set(entry.name, {
       ...entry,
       schema,
       table,
-      parents: parentsOf.get(entry.name) ?? [],
+      parents: allParents.get(entry.name) ?? [],
       children: children.get(entry.name) ?? [],
     })
   }

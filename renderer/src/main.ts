@@ -10,6 +10,12 @@ htmx.config.allowEval = false
 htmx.config.allowScriptTags = false
 htmx.config.includeIndicatorStyles = false
 htmx.config.historyCacheSize = 0
+// Error responses carry an alert fragment: swap them in place too.
+htmx.config.responseHandling = [
+  { code: '204', swap: false },
+  { code: '[23]..', swap: true },
+  { code: '[45]..', swap: true, error: true },
+]
 ;(window as unknown as { htmx: typeof htmx }).htmx = htmx
 
 type Mount = (element: HTMLElement) => Promise<void>
@@ -65,6 +71,15 @@ document.body.addEventListener('htmx:confirm', (event) => {
 
 window.addEventListener('beforeunload', (event) => {
   if (document.querySelector('[data-dirty="1"]') !== null) event.preventDefault()
+})
+
+// Keep the navbar's active tab in step with htmx navigation.
+document.body.addEventListener('htmx:pushedIntoHistory', () => {
+  for (const link of document.querySelectorAll<HTMLElement>('#navbar [data-nav]')) {
+    const href = link.getAttribute('href') ?? ''
+    const active = href === '/' ? location.pathname === '/' : location.pathname.startsWith(href)
+    link.classList.toggle('menu-active', active)
+  }
 })
 
 document.body.addEventListener('htmx:load', (event) => mountAll(event.target as HTMLElement))
