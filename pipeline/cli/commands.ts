@@ -4,6 +4,18 @@ import type { Command } from './command.ts'
 type CommandLoader = () => Promise<Command>
 
 export const commands: Readonly<Record<string, { summary: string; load: CommandLoader }>> = {
+  render: {
+    summary: 'print a model query with macros expanded and references resolved',
+    load: async () => (await import('./render.ts')).renderCommand,
+  },
+  dag: {
+    summary: 'print the model graph (layers and edges)',
+    load: async () => (await import('./dag.ts')).dagCommand,
+  },
+  extract: {
+    summary: 'land USDA PSD snapshots into the landing store',
+    load: async () => (await import('./extract.ts')).extractCommand,
+  },
   version: { summary: 'print the version', load: async () => (await import('./version.ts')).versionCommand },
   // The one command implemented above pipeline/: it starts the server (see test/layering.test.ts).
   workbench: {

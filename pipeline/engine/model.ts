@@ -24,6 +24,12 @@ export interface AuditCall {
   readonly blocking: boolean // false for the *_non_blocking variants
 }
 
+// A declared output column from the header's `columns (a INT, b DECIMAL(10, 2))`.
+export interface ModelColumn {
+  readonly name: string // lower case
+  readonly type: string // SQL type text as written, e.g. "DECIMAL(10, 2)"
+}
+
 export interface Model {
   readonly name: string // "schema.table", lower case
   readonly schema: string
@@ -37,6 +43,7 @@ export interface Model {
   readonly owner: string | null
   readonly tags: readonly string[]
   readonly dependsOn: readonly string[] // explicit depends_on from the header, added to inferred ones
+  readonly columns?: readonly ModelColumn[] // declared output columns; absent or empty = not declared
   readonly query: string // the SQL after the header, macros not yet rendered
   readonly path: string // file path relative to the project root, for messages: "models/serving/x.sql"
   readonly queryLine: number // 1-based line in the file where the query starts (for error positions)

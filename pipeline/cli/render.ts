@@ -1,0 +1,64 @@
+// materia render MODEL: the model's query as it would run, macros expanded and model references
+// rewritten to an environment's views (prod by default).
+
+import { loadProject } from '../engine/load.ts'
+import { environmentSchema } from '../engine/project.ts'
+import { renderModelQuery } from '../engine/render.ts'
+import { MateriaError } from '../errors.ts'
+import type { Command } from './command.ts'
+import { parseArguments, resolveProjectRoot } from './project-option.ts'
+
+const usage = 'materia render MODEL [--project DIR] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--env ENV]'
+const dayMs = 86_400_000
+
+function parseDay(text: string, option: string): Date {
+  const date = new Date(`${text}T00:00:00Z`)
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(text) ||
+    Number.isNaN(date.getTime()) ||
+    !date.toISOString().startsWith(text)
+  ) {
+    throw new MateriaError('usage', `--${option} "${text}" is not a date like 2024-01-31; usage: ${usage}`)
+  }
+  return date
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}
+
+export const renderCommand: Command = {
+  name: 'render',
+  summary: 'print a model query with macros expanded and references resolved',
+  usage: `${usage}\n\nThe interval runs from --start to --end inclusive (whole UTC days; default: yesterday).`,
+  async run(argv, context) {
+    const args = parseArguments(argv, { options: ['start', 'end', 'env'] }, usage)
+    const [modelName, extra] = args.positionals
+    if (modelName === undefined || extra !== undefined)
+      throw new MateriaError('usage', `give one model name; usage: ${usage}`)
+    const project = await loadProject(resolveProjectRoot(args.options.project, context.cwd), {
+      env: context.env,
+    })
+    const name = modelName.toLowerCase()
+    if (!project.models.has(name)) {
+      throw new MateriaError('usage', `unknown model ${modelName}; run materia dag for the list`)
+    }
+    const today = new Date(Math.floor(Date.now() / dayMs) * dayMs)
+    const start =
+      args.options.start === undefined
+        ? new Date(today.getTime() - dayMs)
+        : parseDay(args.options.start, 'start')
+    const lastDay = args.options.end === undefined ? start : parseDay(args.options.end, 'end')
+    const end = new Date(lastDay.getTime() + dayMs)
+    if (end.getTime() <= start.getTime()) throw new MateriaError('usage', '--end is before --start')
+    const environment = args.options.env ?? 'prod'
+    const resolveTable = (reference: string) => {
+      const model = project.models.get(reference)
+      if (model === undefined) return null
+      return `${quoteIdentifier(environmentSchema(model.schema, environment))}.${quoteIdentifier(model.table)}`
+    }
+    const sql = await renderModelQuery(project, name, { start, end, executionTime: new Date(), resolveTable })
+    context.stdout.write(`${sql}\n`)
+    return 0
+  },
+}

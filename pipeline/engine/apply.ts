@@ -1,0 +1,531 @@
+// applyPlan: the only writer. Builds the plan's physical tables in dependency order (independent
+// models concurrently, each on its own connection), runs audits inside each build's transaction,
+// then repoints all of the environment's views in one transaction.
+//
+// Crash safety: every build writes its table and its state row (snapshot, intervals) in one
+// transaction, so a table is marked built only once it is complete; the views move last, in one
+// transaction. A crash anywhere leaves the previous environment readable and the next plan
+// reuses whatever committed.
+import { join } from 'node:path'
+import type { DuckDBConnection, DuckDBMaterializedResult } from '@duckdb/node-api'
+import { assert } from '../assert.ts'
+import { MateriaError } from '../errors.ts'
+import { applyConcurrencyMax } from '../limits.ts'
+import { crashPoint } from './crash-point.ts'
+import { type Database, quoteIdentifier, quoteLiteral } from './database.ts'
+import { formatInterval, type Interval, mergeIntervals } from './interval.ts'
+import { renderModelQuery } from './load-api.ts'
+import type { Model } from './model.ts'
+import { definitionOf } from './plan-compare.ts'
+import type { BuildStep, Plan, PlanStep } from './plan-types.ts'
+import { environmentSchema, type Project } from './project.ts'
+import {
+  type Column,
+  ensureState,
+  insertSnapshot,
+  physicalTable,
+  readIntervals,
+  stateSchema,
+  writeEnvironment,
+  writeIntervals,
+} from './state.ts'
+
+export interface AuditOutcome {
+  readonly audit: string
+  readonly blocking: boolean
+  readonly passed: boolean
+  readonly message: string // what failed, with the first bad rows
+}
+
+export interface AuditContext {
+  readonly model: Model
+  readonly relation: string // the physical table, already holding the rows just written
+  readonly interval: Interval | null // the batch just written (incremental) or null (whole table)
+  readonly connection: DuckDBConnection // inside the build's transaction: audits see the new rows
+}
+
+export type ApplyEvent =
+  | {
+      readonly kind: 'model_start'
+      readonly model: string
+      readonly step: BuildStep['kind']
+      readonly batches: number
+    }
+  | {
+      readonly kind: 'batch_done'
+      readonly model: string
+      readonly batch: number // 1-based
+      readonly batches: number
+      readonly rows: number
+      readonly elapsedMs: number
+    }
+  | { readonly kind: 'model_done'; readonly model: string; readonly rows: number; readonly elapsedMs: number }
+  | { readonly kind: 'audit'; readonly model: string; readonly outcome: AuditOutcome }
+  | { readonly kind: 'views_swapped'; readonly environment: string; readonly views: number }
+
+export interface ApplyOptions {
+  readonly runAudits?: (context: AuditContext) => Promise<readonly AuditOutcome[]>
+  readonly onEvent?: (event: ApplyEvent) => void
+  readonly signal?: AbortSignal
+  readonly concurrency?: number
+}
+
+export interface ApplyResult {
+  readonly modelsBuilt: number
+  readonly rowsWritten: number
+  readonly viewsChanged: number
+}
+
+function quoteQualified(qualified: string): string {
+  const dot = qualified.indexOf('.')
+  return `${quoteIdentifier(qualified.slice(0, dot))}.${quoteIdentifier(qualified.slice(dot + 1))}`
+}
+
+async function countOf(result: DuckDBMaterializedResult): Promise<number> {
+  if (result.columnNames()[0] === 'Count') return Number((await result.getRows())[0]?.[0] ?? 0)
+  return Number(result.rowsChanged)
+}
+
+interface BuildContext {
+  readonly db: Database
+  readonly project: Project
+  readonly plan: Plan
+  readonly options: ApplyOptions
+  readonly versions: ReadonlyMap<string, string>
+}
+
+async function render(context: BuildContext, model: Model, interval: Interval): Promise<string> {
+  const sql = await renderModelQuery(context.project, model.name, {
+    start: new Date(interval[0]),
+    end: new Date(interval[1]),
+    executionTime: new Date(context.plan.nowMs),
+    resolveTable: (parent) => {
+      const version = context.versions.get(parent)
+      return version === undefined ? null : physicalTable(parent, version)
+    },
+  })
+  return sql.trim().replace(/;\s*$/, '')
+}
+
+async function columnsOf(connection: DuckDBConnection, table: string): Promise<Column[]> {
+  const reader = await connection.runAndReadAll(`DESCRIBE ${quoteQualified(table)}`)
+  return reader
+    .getRowObjectsJS()
+    .map((row) => ({ name: String(row.column_name), type: String(row.column_type) }))
+}
+
+async function audit(
+  context: BuildContext,
+  connection: DuckDBConnection,
+  model: Model,
+  relation: string,
+  interval: Interval | null,
+): Promise<void> {
+  if (context.options.runAudits === undefined) return
+  const outcomes = await context.options.runAudits({ model, relation, interval, connection })
+  for (const outcome of outcomes) context.options.onEvent?.({ kind: 'audit', model: model.name, outcome })
+  const failed = outcomes.find((outcome) => outcome.blocking && !outcome.passed)
+  if (failed !== undefined) {
+    throw new MateriaError(
+      'audit',
+      `${model.path}: audit ${failed.audit} failed on ${model.name}: ${failed.message}`,
+    )
+  }
+}
+
+async function recordSnapshot(
+  context: BuildContext,
+  connection: DuckDBConnection,
+  model: Model,
+  step: BuildStep,
+): Promise<void> {
+  const definition = await definitionOf(context.project, model.name)
+  const entry = context.plan.environmentModels.find(
+    (row) => row.model === model.name && row.version === step.version,
+  )
+  assert(entry !== undefined, `plan lists ${model.name}@${step.version}`)
+  await insertSnapshot(connection, {
+    name: model.name,
+    version: step.version,
+    dataHash: entry.dataHash,
+    ownHash: definition.ownHash,
+    metadataHash: entry.metadataHash,
+    kind: definition.kind,
+    columns: await columnsOf(connection, step.table),
+    physicalTable: step.table,
+    query: definition.query,
+    createdAtMs: Date.now(),
+  })
+}
+
+// One transaction: BEGIN, body, COMMIT; ROLLBACK and rethrow as an apply error naming the model.
+async function transaction<T>(
+  connection: DuckDBConnection,
+  model: Model,
+  body: () => Promise<T>,
+): Promise<T> {
+  await connection.run('BEGIN TRANSACTION')
+  crashPoint('after_begin')
+  try {
+    const result = await body()
+    crashPoint('before_commit')
+    await connection.run('COMMIT')
+    crashPoint('after_commit')
+    return result
+  } catch (error) {
+    await connection.run('ROLLBACK').catch(() => undefined)
+    if (error instanceof MateriaError) throw error
+    const message = error instanceof Error ? error.message : String(error)
+    throw new MateriaError('apply', `${model.path}: model ${model.name} failed: ${message.split('\n')[0]}`, {
+      cause: error,
+    })
+  }
+}
+
+function seedSql(context: BuildContext, model: Model): string {
+  assert(model.kind.name === 'SEED', 'seed model')
+  const directory = join(context.project.root, model.path, '..')
+  const path = join(directory, model.kind.path)
+  return `SELECT * FROM read_csv(${quoteLiteral(path)}, header = true, auto_detect = true)`
+}
+
+async function createTable(
+  context: BuildContext,
+  connection: DuckDBConnection,
+  model: Model,
+  step: Extract<PlanStep, { kind: 'create_table' }>,
+): Promise<number> {
+  const target = quoteQualified(step.table)
+  const sql =
+    model.kind.name === 'SEED' ? seedSql(context, model) : await render(context, model, step.interval)
+  return transaction(connection, model, async () => {
+    let rows = 0
+    if (model.kind.name === 'VIEW') await connection.run(`CREATE OR REPLACE VIEW ${target} AS ${sql}`)
+    else rows = await countOf(await connection.run(`CREATE OR REPLACE TABLE ${target} AS ${sql}`))
+    crashPoint('after_create')
+    await audit(context, connection, model, step.table, null)
+    if (!step.replace) await recordSnapshot(context, connection, model, step)
+    if (step.interval[0] < step.interval[1])
+      await writeIntervals(connection, model.name, step.version, [step.interval])
+    return rows
+  })
+}
+
+function rangePredicate(column: string, [start, end]: Interval): string {
+  const from = new Date(start).toISOString().replace('T', ' ').replace('Z', '')
+  const to = new Date(end).toISOString().replace('T', ' ').replace('Z', '')
+  const quoted = quoteIdentifier(column)
+  return `${quoted}::TIMESTAMP >= TIMESTAMP '${from}' AND ${quoted}::TIMESTAMP < TIMESTAMP '${to}'`
+}
+
+async function backfill(
+  context: BuildContext,
+  connection: DuckDBConnection,
+  model: Model,
+  step: Extract<PlanStep, { kind: 'backfill' }>,
+): Promise<number> {
+  assert(model.kind.name === 'INCREMENTAL_BY_TIME_RANGE', 'backfill of a time-range model')
+  const timeColumn = model.kind.timeColumn
+  const target = quoteQualified(step.table)
+  if (step.create) {
+    const first = step.batches[0] ?? [context.plan.nowMs, context.plan.nowMs]
+    const sql = await render(context, model, first)
+    await transaction(connection, model, async () => {
+      await connection.run(`CREATE TABLE ${target} AS SELECT * FROM (${sql}) AS q WHERE false`)
+      crashPoint('after_create')
+      await recordSnapshot(context, connection, model, step)
+    })
+  }
+  let rows = 0
+  for (const [index, batch] of step.batches.entries()) {
+    if (context.options.signal?.aborted)
+      throw new MateriaError('apply', `cancelled before ${model.name} batch ${formatInterval(batch)}`)
+    const started = performance.now()
+    const sql = await render(context, model, batch)
+    const written = await transaction(connection, model, async () => {
+      await connection.run(`DELETE FROM ${target} WHERE ${rangePredicate(timeColumn, batch)}`)
+      crashPoint('after_delete')
+      // The engine filters the output to the batch too, so a query that ignores @start/@end cannot
+      // write outside its range.
+      const inserted = countOf(
+        await connection.run(
+          `INSERT INTO ${target} BY NAME SELECT * FROM (${sql}) AS q WHERE ${rangePredicate(timeColumn, batch)}`,
+        ),
+      )
+      crashPoint('after_insert')
+      await audit(context, connection, model, step.table, batch)
+      const have = await readIntervals(connection, model.name, step.version)
+      await writeIntervals(connection, model.name, step.version, mergeIntervals([...have, batch]))
+      return inserted
+    })
+    rows += written
+    context.options.onEvent?.({
+      kind: 'batch_done',
+      model: model.name,
+      batch: index + 1,
+      batches: step.batches.length,
+      rows: written,
+      elapsedMs: performance.now() - started,
+    })
+  }
+  return rows
+}
+
+async function mergeByKey(
+  context: BuildContext,
+  connection: DuckDBConnection,
+  model: Model,
+  step: Extract<PlanStep, { kind: 'merge_by_key' }>,
+): Promise<number> {
+  assert(model.kind.name === 'INCREMENTAL_BY_UNIQUE_KEY', 'merge of a unique-key model')
+  const keys = model.kind.uniqueKey.map(quoteIdentifier)
+  const target = quoteQualified(step.table)
+  const sql = await render(context, model, step.interval)
+  return transaction(connection, model, async () => {
+    await connection.run(`CREATE OR REPLACE TEMP TABLE materia_merge AS ${sql}`)
+    const match = keys
+      .map((key) => `${target}.${key} IS NOT DISTINCT FROM materia_merge.${key}`)
+      .join(' AND ')
+    await connection.run(`DELETE FROM ${target} USING materia_merge WHERE ${match}`)
+    crashPoint('after_delete')
+    const inserted = await countOf(
+      await connection.run(`INSERT INTO ${target} BY NAME SELECT * FROM materia_merge`),
+    )
+    await connection.run('DROP TABLE materia_merge')
+    await audit(context, connection, model, step.table, step.interval)
+    const have = await readIntervals(connection, model.name, step.version)
+    await writeIntervals(connection, model.name, step.version, mergeIntervals([...have, step.interval]))
+    return inserted
+  })
+}
+
+async function cloneTable(
+  context: BuildContext,
+  connection: DuckDBConnection,
+  model: Model,
+  step: Extract<PlanStep, { kind: 'clone_table' }>,
+): Promise<number> {
+  const source = physicalTable(model.name, step.sourceVersion)
+  return transaction(connection, model, async () => {
+    const rows = await countOf(
+      await connection.run(
+        `CREATE TABLE ${quoteQualified(step.table)} AS SELECT * FROM ${quoteQualified(source)}`,
+      ),
+    )
+    crashPoint('after_create')
+    await recordSnapshot(context, connection, model, step)
+    await writeIntervals(
+      connection,
+      model.name,
+      step.version,
+      await readIntervals(connection, model.name, step.sourceVersion),
+    )
+    return rows
+  })
+}
+
+async function runBuildStep(
+  context: BuildContext,
+  connection: DuckDBConnection,
+  step: BuildStep,
+): Promise<number> {
+  const model = context.project.models.get(step.model)
+  assert(model !== undefined, `plan model ${step.model} is in the project`)
+  switch (step.kind) {
+    case 'create_table':
+      return createTable(context, connection, model, step)
+    case 'backfill':
+      return backfill(context, connection, model, step)
+    case 'merge_by_key':
+      return mergeByKey(context, connection, model, step)
+    case 'clone_table':
+      return cloneTable(context, connection, model, step)
+    default: {
+      const never: never = step
+      throw new Error(`unknown build step ${JSON.stringify(never)}`)
+    }
+  }
+}
+
+// Steps of one model run in order; a model waits for its nearest ancestors that have steps.
+function dependencies(project: Project, models: ReadonlySet<string>): Map<string, Set<string>> {
+  const pending = new Map<string, Set<string>>() // model -> nearest ancestors with steps
+  const result = new Map<string, Set<string>>()
+  for (const name of project.order) {
+    const waits = new Set<string>()
+    for (const parent of project.parents.get(name) ?? []) {
+      if (models.has(parent)) waits.add(parent)
+      else for (const ancestor of pending.get(parent) ?? []) waits.add(ancestor)
+    }
+    pending.set(name, waits)
+    if (models.has(name)) result.set(name, waits)
+  }
+  return result
+}
+
+async function runBuilds(
+  context: BuildContext,
+  steps: readonly BuildStep[],
+): Promise<{ models: number; rows: number }> {
+  const byModel = new Map<string, BuildStep[]>()
+  for (const step of steps) byModel.set(step.model, [...(byModel.get(step.model) ?? []), step])
+  const waits = dependencies(context.project, new Set(byModel.keys()))
+  const order = context.project.order.filter((name) => byModel.has(name))
+  assert(order.length === byModel.size, 'every step model is in the project order')
+  const concurrency = Math.max(1, Math.min(context.options.concurrency ?? applyConcurrencyMax, order.length))
+  const connections = await Promise.all(Array.from({ length: concurrency }, () => context.db.connect()))
+  const idle = [...connections]
+  const done = new Set<string>()
+  const started = new Set<string>()
+  const running = new Map<string, Promise<void>>()
+  let failure: unknown = null
+  let rows = 0
+  try {
+    while (done.size < order.length && failure === null) {
+      for (const name of order) {
+        if (idle.length === 0) break
+        if (started.has(name) || ![...(waits.get(name) ?? [])].every((parent) => done.has(parent))) continue
+        if (context.options.signal?.aborted)
+          throw new MateriaError('apply', 'apply cancelled; no environment view changed')
+        const connection = idle.pop() as DuckDBConnection
+        started.add(name)
+        const task = (async () => {
+          const began = performance.now()
+          const modelSteps = byModel.get(name) ?? []
+          let modelRows = 0
+          for (const step of modelSteps) {
+            const batches = step.kind === 'backfill' ? step.batches.length : 1
+            context.options.onEvent?.({ kind: 'model_start', model: name, step: step.kind, batches })
+            crashPoint('before_step')
+            modelRows += await runBuildStep(context, connection, step)
+          }
+          rows += modelRows
+          context.options.onEvent?.({
+            kind: 'model_done',
+            model: name,
+            rows: modelRows,
+            elapsedMs: performance.now() - began,
+          })
+        })()
+          .catch((error: unknown) => {
+            failure ??= error
+          })
+          .finally(() => {
+            done.add(name)
+            running.delete(name)
+            idle.push(connection)
+          })
+        running.set(name, task)
+      }
+      assert(running.size > 0, 'a build is running or every build is done')
+      await Promise.race(running.values())
+    }
+    await Promise.all(running.values())
+  } finally {
+    for (const connection of connections) connection.closeSync()
+  }
+  if (failure !== null) throw failure
+  return { models: order.length, rows }
+}
+
+async function swapViews(context: BuildContext): Promise<number> {
+  const { db, plan, project } = context
+  const connection = db.connection
+  const schemas = new Set<string>()
+  for (const row of plan.environmentModels) {
+    const model = project.models.get(row.model)
+    assert(model !== undefined, `environment model ${row.model} is in the project`)
+    schemas.add(environmentSchema(model.schema, plan.environment))
+  }
+  let changed = 0
+  await connection.run('BEGIN TRANSACTION')
+  try {
+    crashPoint('swap_begin')
+    for (const schema of schemas)
+      await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`)
+    for (const step of plan.steps) {
+      switch (step.kind) {
+        case 'swap_view': {
+          const [schema, table] = step.model.split('.') as [string, string]
+          const view = `${quoteIdentifier(environmentSchema(schema, plan.environment))}.${quoteIdentifier(table)}`
+          await connection.run(
+            `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${quoteQualified(step.table)}`,
+          )
+          changed += 1
+          crashPoint('swap_view')
+          break
+        }
+        case 'drop_view': {
+          const [schema, table] = step.model.split('.') as [string, string]
+          const view = `${quoteIdentifier(environmentSchema(schema, plan.environment))}.${quoteIdentifier(table)}`
+          await connection.run(`DROP VIEW IF EXISTS ${view}`)
+          changed += 1
+          break
+        }
+        case 'create_table':
+        case 'backfill':
+        case 'merge_by_key':
+        case 'clone_table':
+          break // built before the swap
+        default: {
+          const never: never = step
+          throw new Error(`unknown step ${JSON.stringify(never)}`)
+        }
+      }
+    }
+    await writeEnvironment(connection, {
+      name: plan.environment,
+      planId: plan.id,
+      updatedAtMs: Date.now(),
+      expiresAtMs: plan.expiresAtMs,
+      models: new Map(plan.environmentModels.map((row) => [row.model, row])),
+    })
+    crashPoint('swap_before_commit')
+    await connection.run('COMMIT')
+  } catch (error) {
+    await connection.run('ROLLBACK').catch(() => undefined)
+    const message = error instanceof Error ? error.message : String(error)
+    throw new MateriaError(
+      'apply',
+      `switching environment ${plan.environment} failed, its views are unchanged: ${message}`,
+      { cause: error },
+    )
+  }
+  context.options.onEvent?.({ kind: 'views_swapped', environment: plan.environment, views: changed })
+  return changed
+}
+
+async function createPhysicalSchemas(db: Database, steps: readonly BuildStep[]): Promise<void> {
+  const schemas = new Set(steps.map((step) => step.table.split('.')[0] as string))
+  if (schemas.size === 0) return
+  await db.run('BEGIN TRANSACTION')
+  for (const schema of schemas) await db.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`)
+  await db.run('COMMIT')
+}
+
+export async function applyPlan(
+  db: Database,
+  project: Project,
+  plan: Plan,
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
+  return db.exclusive(async () => {
+    await ensureState(db)
+    const versions = new Map(plan.environmentModels.map((row) => [row.model, row.version]))
+    const context: BuildContext = { db, project, plan, options, versions }
+    const buildSteps = plan.steps.filter(
+      (step): step is BuildStep => step.kind !== 'swap_view' && step.kind !== 'drop_view',
+    )
+    await createPhysicalSchemas(db, buildSteps)
+    crashPoint('before_builds')
+    const built = await runBuilds(context, buildSteps)
+    crashPoint('before_swap')
+    if (plan.empty) return { modelsBuilt: 0, rowsWritten: 0, viewsChanged: 0 }
+    const viewsChanged = await swapViews(context)
+    const check = await db.rows(`SELECT plan_id FROM ${stateSchema}.environments WHERE name = $1`, [
+      plan.environment,
+    ])
+    assert(check[0]?.plan_id === plan.id, `environment ${plan.environment} records plan ${plan.id}`)
+    return { modelsBuilt: built.models, rowsWritten: built.rows, viewsChanged }
+  })
+}

@@ -1,0 +1,104 @@
+// Database: one DuckDB instance and its main connection for one file, opened once per process.
+// DuckDB locks the file for the whole process, so a second process (the workbench, another CLI)
+// gets a 'lock' error naming the holder. Within a process, applies take turns (one writer at a time).
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api'
+import { assert } from '../assert.ts'
+import { MateriaError } from '../errors.ts'
+
+export type Row = Record<string, unknown>
+
+export class Database {
+  readonly path: string
+  readonly instance: DuckDBInstance
+  readonly connection: DuckDBConnection
+  private applying: Promise<void> = Promise.resolve()
+  private closed = false
+
+  constructor(path: string, instance: DuckDBInstance, connection: DuckDBConnection) {
+    this.path = path
+    this.instance = instance
+    this.connection = connection
+  }
+
+  // A second connection on the same instance, for work that runs concurrently (one per model build).
+  async connect(): Promise<DuckDBConnection> {
+    assert(!this.closed, 'database is open')
+    return this.instance.connect()
+  }
+
+  async rows(sql: string, values?: DuckDBValue[], connection?: DuckDBConnection): Promise<Row[]> {
+    const reader = await (connection ?? this.connection).runAndReadAll(sql, values)
+    return reader.getRowObjectsJS() as Row[]
+  }
+
+  async run(sql: string, values?: DuckDBValue[], connection?: DuckDBConnection): Promise<void> {
+    await (connection ?? this.connection).run(sql, values)
+  }
+
+  // Runs `job` while no other apply runs on this database in this process.
+  async exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const previous = this.applying
+    let release: () => void = () => {}
+    this.applying = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    await previous
+    try {
+      return await job()
+    } finally {
+      release()
+    }
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.connection.closeSync()
+    this.instance.closeSync()
+  }
+}
+
+// DuckDB says: Could not set lock on file "x": Conflicting lock is held in /usr/bin/node (PID 8887).
+export function lockHolder(message: string): { pid: number | null; program: string | null } {
+  const match = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(message)
+  if (match === null) return { pid: null, program: null }
+  return { pid: Number(match[2]), program: match[1] ?? null }
+}
+
+export async function openDatabase(path: string): Promise<Database> {
+  assert(path.length > 0, 'database path is not empty')
+  let instance: DuckDBInstance
+  try {
+    instance = await DuckDBInstance.create(path)
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    if (message.includes('Could not set lock')) {
+      const holder = lockHolder(message)
+      const who = holder.pid === null ? 'another process' : `process ${holder.pid}`
+      throw new MateriaError(
+        'lock',
+        `${path} is in use by ${who} (${message.split('. See also')[0]}); close it or run this command through the workbench`,
+        { cause: error },
+      )
+    }
+    throw new MateriaError('state', `cannot open ${path}: ${message}`, { cause: error })
+  }
+  const connection = await instance.connect()
+  return new Database(path, instance, connection)
+}
+
+// SQL literal and identifier quoting for the few statements built from names we control.
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}
+
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`
+}
+
+// "schema.table" -> "schema"."table"
+export function quoteTable(qualified: string): string {
+  const dot = qualified.indexOf('.')
+  assert(dot > 0, `qualified name ${qualified}`)
+  return `${quoteIdentifier(qualified.slice(0, dot))}.${quoteIdentifier(qualified.slice(dot + 1))}`
+}

@@ -1,0 +1,153 @@
+// Environments as the CLI and the workbench see them: list, invalidate, and ad-hoc queries with
+// model names rewritten to one environment's views.
+import { assert } from '../assert.ts'
+import { MateriaError } from '../errors.ts'
+import { previewRowsMax } from '../limits.ts'
+import { type Database, quoteIdentifier } from './database.ts'
+import { rewriteTableReferences } from './load-api.ts'
+import { validateEnvironmentName } from './plan.ts'
+import { environmentSchema, type Project } from './project.ts'
+import { readState, stateSchema } from './state.ts'
+
+export interface EnvironmentSummary {
+  readonly name: string
+  readonly models: number
+  readonly planId: string
+  readonly updatedAt: string
+  readonly expiresAt: string | null
+  readonly expired: boolean
+}
+
+export async function listEnvironments(db: Database, now: Date = new Date()): Promise<EnvironmentSummary[]> {
+  const state = await readState(db)
+  return [...state.environments.values()]
+    .map((environment) => ({
+      name: environment.name,
+      models: environment.models.size,
+      planId: environment.planId,
+      updatedAt: new Date(environment.updatedAtMs).toISOString(),
+      expiresAt: environment.expiresAtMs === null ? null : new Date(environment.expiresAtMs).toISOString(),
+      expired: environment.expiresAtMs !== null && environment.expiresAtMs <= now.getTime(),
+    }))
+    .sort((a, b) => (a.name === 'prod' ? -1 : b.name === 'prod' ? 1 : a.name.localeCompare(b.name)))
+}
+
+// Drops the environment's views and marks it expired: the janitor removes its state and, after
+// the table TTL, the tables nothing else shows. prod cannot be invalidated.
+export async function invalidateEnvironment(
+  db: Database,
+  name: string,
+  now: Date = new Date(),
+): Promise<number> {
+  validateEnvironmentName(name)
+  if (name === 'prod')
+    throw new MateriaError('usage', 'prod cannot be invalidated; it is what dashboards read')
+  return db.exclusive(async () => {
+    const state = await readState(db)
+    const environment = state.environments.get(name)
+    if (environment === undefined) {
+      const names = [...state.environments.keys()].join(', ') || 'none'
+      throw new MateriaError(
+        'usage',
+        `no environment ${name} (environments: ${names}); see materia environments`,
+      )
+    }
+    await db.run('BEGIN TRANSACTION')
+    try {
+      await dropEnvironmentViews(db, name, [...environment.models.keys()])
+      await db.run(
+        `UPDATE ${stateSchema}.environments SET expires_at = make_timestamp($1::BIGINT * 1000) WHERE name = $2`,
+        [now.getTime(), name],
+      )
+      await db.run('COMMIT')
+    } catch (error) {
+      await db.run('ROLLBACK')
+      throw error
+    }
+    return environment.models.size
+  })
+}
+
+export async function dropEnvironmentViews(
+  db: Database,
+  environment: string,
+  models: readonly string[],
+): Promise<void> {
+  assert(environment !== 'prod', 'prod views are never dropped wholesale')
+  const schemas = new Set<string>()
+  for (const model of models) {
+    const [schema, table] = model.split('.') as [string, string]
+    const viewSchema = environmentSchema(schema, environment)
+    schemas.add(viewSchema)
+    await db.run(`DROP VIEW IF EXISTS ${quoteIdentifier(viewSchema)}.${quoteIdentifier(table)}`)
+  }
+  for (const schema of schemas) {
+    const left = await db.rows(
+      'SELECT count(*)::INTEGER AS n FROM duckdb_views() WHERE schema_name = $1 AND NOT internal',
+      [schema],
+    )
+    const tables = await db.rows(
+      'SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE schema_name = $1',
+      [schema],
+    )
+    if (left[0]?.n === 0 && tables[0]?.n === 0)
+      await db.run(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)}`)
+  }
+}
+
+// Model references (schema.table) become the environment's views (schema__env.table); other
+// names are left as written.
+export async function rewriteForEnvironment(
+  project: Project,
+  sql: string,
+  environment: string,
+): Promise<string> {
+  validateEnvironmentName(environment)
+  if (environment === 'prod') return sql
+  const map = new Map<string, string>()
+  for (const model of project.models.values()) {
+    map.set(
+      model.name,
+      `${quoteIdentifier(environmentSchema(model.schema, environment))}.${quoteIdentifier(model.table)}`,
+    )
+  }
+  return rewriteTableReferences(sql, map)
+}
+
+export interface QueryResult {
+  readonly columns: readonly { readonly name: string; readonly type: string }[]
+  readonly rows: readonly (readonly unknown[])[]
+  readonly truncated: boolean // more rows existed than the limit
+}
+
+export async function queryEnvironment(
+  db: Database,
+  project: Project,
+  sql: string,
+  environment: string,
+  options: { readonly limit?: number } = {},
+): Promise<QueryResult> {
+  const limit = options.limit ?? previewRowsMax
+  assert(limit > 0, 'query limit is positive')
+  const state = await readState(db)
+  if (environment !== 'prod' && !state.environments.has(environment)) {
+    throw new MateriaError('query', `no environment ${environment}; run materia plan ${environment} first`)
+  }
+  const rewritten = await rewriteForEnvironment(project, sql.trim().replace(/;\s*$/, ''), environment)
+  try {
+    const reader = await db.connection.streamAndReadUntil(rewritten, limit + 1)
+    const names = reader.columnNames()
+    const types = reader.columnTypes().map((type) => type.toString())
+    const rows = reader.getRowsJS().slice(0, limit + 1)
+    return {
+      columns: names.map((name, index) => ({ name, type: types[index] ?? 'UNKNOWN' })),
+      rows: rows.slice(0, limit),
+      truncated: rows.length > limit,
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    throw new MateriaError('query', `query on ${environment} failed: ${message.split('\n')[0]}`, {
+      cause: error,
+    })
+  }
+}

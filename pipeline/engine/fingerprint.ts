@@ -1,0 +1,91 @@
+// Fingerprints decide what must be rebuilt. The data hash covers everything that changes a model's
+// rows: its query normalized by DuckDB (formatting and comments do not count), kind, declared
+// columns, the seed file's bytes, and its parents' data hashes, so a change flows downstream. The
+// metadata hash covers what does not change rows (description, owner, cron, audits, tags, grain):
+// a metadata-only change never recomputes data. The version names the physical table:
+// materia__<schema>.<schema>__<table>__<version>.
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import type { Model } from './model.ts'
+import type { Project } from './project.ts'
+import { placeholderContext, renderMacros } from './render.ts'
+import { normalizeQuery } from './sql-ast.ts'
+
+export interface Fingerprint {
+  readonly dataHash: string
+  readonly metadataHash: string
+  readonly version: string // the first 12 hex digits of dataHash
+}
+
+export const versionLength = 12
+
+function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex')
+}
+
+// The landing folder is where the data comes from, not what the query computes: two machines with
+// different landing paths must agree on versions, so the variable is fixed while fingerprinting.
+function fingerprintProjectView(project: Project): Project {
+  const variables = { ...project.config.variables, landing_dir: '<landing_dir>' }
+  return { ...project, config: { ...project.config, variables } }
+}
+
+async function normalizedQuery(project: Project, model: Model): Promise<string> {
+  if (model.kind.name === 'SEED') return ''
+  return normalizeQuery(renderMacros(project, model, placeholderContext))
+}
+
+async function seedHash(project: Project, model: Model): Promise<string | null> {
+  if (model.kind.name !== 'SEED') return null
+  return sha256(await readFile(resolve(dirname(join(project.root, model.path)), model.kind.path)))
+}
+
+export function metadataHash(model: Model): string {
+  const audits = model.audits.map((audit) => ({
+    name: audit.name,
+    blocking: audit.blocking,
+    args: Object.entries(audit.args).sort(([left], [right]) => left.localeCompare(right)),
+  }))
+  const { description, owner, cron, tags, grain } = model
+  return sha256(JSON.stringify({ description, owner, cron, audits, tags, grain }))
+}
+
+export async function fingerprintProject(project: Project): Promise<ReadonlyMap<string, Fingerprint>> {
+  const view = fingerprintProjectView(project)
+  const models = project.order.map((name) => project.models.get(name)!)
+  const [queries, seeds] = await Promise.all([
+    Promise.all(models.map((model) => normalizedQuery(view, model))),
+    Promise.all(models.map((model) => seedHash(project, model))),
+  ])
+  const fingerprints = new Map<string, Fingerprint>()
+  for (const [index, model] of models.entries()) {
+    // project.order puts parents first, so their fingerprints exist already.
+    const parents = (project.parents.get(model.name) ?? []).map((parent) => [
+      parent,
+      fingerprints.get(parent)!.dataHash,
+    ])
+    const data = {
+      query: queries[index],
+      kind: model.kind,
+      columns: model.columns ?? [],
+      seed: seeds[index],
+      parents,
+    }
+    const dataHash = sha256(JSON.stringify(data))
+    fingerprints.set(model.name, {
+      dataHash,
+      metadataHash: metadataHash(model),
+      version: dataHash.slice(0, versionLength),
+    })
+  }
+  return fingerprints
+}
+
+// The physical table holding one version of a model.
+export function physicalTable(
+  model: Pick<Model, 'schema' | 'table'>,
+  version: string,
+): { schema: string; table: string } {
+  return { schema: `materia__${model.schema}`, table: `${model.schema}__${model.table}__${version}` }
+}

@@ -1,0 +1,18 @@
+// The engine's public API: everything the CLI, the workbench and the other engine parts import.
+export { parseAuditFile } from './audit-parser.ts'
+export { loadConfig } from './config.ts'
+export { buildDag, type Dag, type ModelReference } from './dag.ts'
+export { type Fingerprint, fingerprintProject, metadataHash, physicalTable } from './fingerprint.ts'
+export { type LoadOptions, loadProject } from './load.ts'
+export type { AuditCall, Model, ModelColumn, ModelKind, ModelKindName } from './model.ts'
+export { modelProperties, parseModelFile } from './model-parser.ts'
+export type { CustomAudit, GatewayConfig, LintSeverity, Project, ProjectConfig } from './project.ts'
+export { environmentSchema } from './project.ts'
+export { placeholderContext, type RenderContext, renderMacros, renderModelQuery } from './render.ts'
+export {
+  normalizeQuery,
+  parseQuery,
+  rewriteTableReferences,
+  syntaxError,
+  tableReferences,
+} from './sql-ast.ts'

@@ -1,0 +1,476 @@
+// buildPlan: compares the project with an environment's state and lists what apply will do.
+// Side-effect free: it reads materia_state and asks DuckDB to parse queries, nothing more.
+//
+// Versions: a model's fingerprint names the physical table it needs. A version built before (for
+// any environment) is reused as is; a NON_BREAKING change (only added output columns) keeps the
+// downstream models' tables; anything else builds new tables for the model and its downstream.
+import { createHash, randomUUID } from 'node:crypto'
+import { assert } from '../assert.ts'
+import { MateriaError } from '../errors.ts'
+import { batchesMax, environmentTtlMs, planStepsMax } from '../limits.ts'
+import type { Database } from './database.ts'
+import {
+  addUnits,
+  batchIntervals,
+  floorTime,
+  type Interval,
+  intervalUnit,
+  subtractIntervals,
+} from './interval.ts'
+import { type Fingerprint, fingerprintProject } from './load-api.ts'
+import type { Model } from './model.ts'
+import { compareQueries, definitionOf, ownHash } from './plan-compare.ts'
+import type {
+  ChangeCategory,
+  ModelChange,
+  Plan,
+  PlanEnvironmentModel,
+  PlanModel,
+  PlanStep,
+} from './plan-types.ts'
+import type { Project } from './project.ts'
+import { type Environment, physicalTable, readState, type State, snapshotKey } from './state.ts'
+
+export interface PlanOptions {
+  readonly environment: string
+  readonly select?: readonly string[] // 'model', 'model+' (with downstream), '+model' (with upstream)
+  readonly start?: Date // limits the intervals a dev plan backfills or a restatement recomputes
+  readonly end?: Date // exclusive
+  readonly restate?: readonly string[]
+  readonly now?: Date
+}
+
+export function validateEnvironmentName(name: string): void {
+  if (!/^(prod|[a-z][a-z0-9_]{0,62})$/.test(name)) {
+    throw new MateriaError(
+      'usage',
+      `environment "${name}" is not a valid name; use prod or lower-case letters, digits and _ (e.g. dev_alice)`,
+    )
+  }
+}
+
+function modelOf(project: Project, name: string): Model {
+  const model = project.models.get(name)
+  assert(model !== undefined, `model ${name} is in the project`)
+  return model
+}
+
+function closure(project: Project, roots: Iterable<string>, direction: 'children' | 'parents'): Set<string> {
+  const edges = direction === 'children' ? project.children : project.parents
+  const seen = new Set<string>()
+  const stack = [...roots]
+  while (stack.length > 0) {
+    const name = stack.pop() as string
+    if (seen.has(name)) continue
+    seen.add(name)
+    for (const next of edges.get(name) ?? []) stack.push(next)
+  }
+  return seen
+}
+
+function requireModel(project: Project, name: string, option: string): void {
+  if (project.models.has(name)) return
+  const close = [...project.models.keys()].filter((candidate) =>
+    candidate.endsWith(`.${name.split('.').at(-1)}`),
+  )
+  const hint =
+    close.length > 0 ? `; did you mean ${close.slice(0, 3).join(', ')}?` : '; run materia dag for the list'
+  throw new MateriaError('plan', `${option} ${name}: no such model in ${project.root}${hint}`)
+}
+
+// null: every model.
+export function resolveSelection(
+  project: Project,
+  select: readonly string[] | undefined,
+): Set<string> | null {
+  if (select === undefined || select.length === 0) return null
+  const selected = new Set<string>()
+  for (const raw of select) {
+    const upstream = raw.startsWith('+')
+    const downstream = raw.endsWith('+')
+    const name = raw.replace(/^\+/, '').replace(/\+$/, '').toLowerCase()
+    requireModel(project, name, '--select')
+    selected.add(name)
+    if (downstream) for (const child of closure(project, [name], 'children')) selected.add(child)
+    if (upstream) for (const parent of closure(project, [name], 'parents')) selected.add(parent)
+  }
+  return selected
+}
+
+// The interval range a model should hold now: from its start to the end of the last complete interval.
+export function wantedRange(project: Project, model: Model, nowMs: number): Interval | null {
+  const unit = intervalUnit(model.cron)
+  const startText = model.start ?? project.config.modelDefaults.start
+  const startMs = Date.parse(`${startText.slice(0, 10)}T00:00:00Z`)
+  if (Number.isNaN(startMs))
+    throw new MateriaError('model', `${model.path}: start "${startText}" is not a date`)
+  if (nowMs < startMs) {
+    throw new MateriaError(
+      'plan',
+      `${model.path}: model ${model.name} starts ${startText}, after the clock (${new Date(nowMs).toISOString()}); fix its start or the system clock`,
+    )
+  }
+  const endMs = floorTime(nowMs, unit)
+  const first = floorTime(startMs, unit)
+  return endMs > first ? [first, endMs] : null
+}
+
+interface Decision {
+  readonly entry: PlanModel
+  readonly effect: 'none' | ChangeCategory // what downstream models see
+}
+
+interface Known {
+  readonly version: string
+  readonly source: string
+}
+
+function knownVersions(state: State): Map<string, Known> {
+  const known = new Map<string, Known>()
+  for (const snapshot of state.snapshots.values()) {
+    known.set(`${snapshot.name}|${snapshot.dataHash}`, { version: snapshot.version, source: 'state' })
+  }
+  for (const environment of state.environments.values()) {
+    for (const entry of environment.models.values()) {
+      known.set(`${entry.model}|${entry.dataHash}`, { version: entry.version, source: environment.name })
+    }
+  }
+  return known
+}
+
+async function decide(
+  db: Database,
+  project: Project,
+  state: State,
+  name: string,
+  fingerprint: Fingerprint,
+  current: Environment['models'] extends ReadonlyMap<string, infer T> ? T | undefined : never,
+  parentEffects: readonly ('none' | ChangeCategory)[],
+  known: Map<string, Known>,
+): Promise<Decision> {
+  const base = { name, dataHash: fingerprint.dataHash, metadataHash: fingerprint.metadataHash }
+  if (current !== undefined && current.dataHash === fingerprint.dataHash) {
+    const change: ModelChange = current.metadataHash === fingerprint.metadataHash ? 'unchanged' : 'metadata'
+    const note =
+      change === 'metadata'
+        ? 'metadata only (description, owner, cron, audits, tags): nothing recomputed'
+        : null
+    return {
+      entry: {
+        ...base,
+        change,
+        category: null,
+        note,
+        previousVersion: current.version,
+        version: current.version,
+        reusedFrom: null,
+      },
+      effect: 'none',
+    }
+  }
+  const reuse = known.get(`${name}|${fingerprint.dataHash}`)
+  if (current === undefined) {
+    const version = reuse?.version ?? fingerprint.version
+    return {
+      entry: {
+        ...base,
+        change: 'added',
+        category: null,
+        note: null,
+        previousVersion: null,
+        version,
+        reusedFrom: reuse?.source ?? null,
+      },
+      effect: 'BREAKING',
+    }
+  }
+  const previous = state.snapshots.get(snapshotKey(name, current.version))
+  assert(previous !== undefined, `environment table ${name}@${current.version} is in state`)
+  const model = modelOf(project, name)
+  let comparison: 'same' | 'added_columns' | 'different' = 'same'
+  if (previous.ownHash !== ownHash(project, name)) {
+    const definition = await definitionOf(project, name)
+    comparison =
+      definition.kind !== previous.kind
+        ? 'different'
+        : await compareQueries(db.connection, previous.query, definition.query)
+  }
+  if (comparison === 'same') {
+    const breaking = parentEffects.includes('BREAKING') || model.kind.name === 'VIEW'
+    const category: ChangeCategory = breaking ? 'BREAKING' : 'NON_BREAKING'
+    // A materialized model whose upstream only gained columns holds the same rows: keep its table.
+    const version = reuse?.version ?? (breaking ? fingerprint.version : current.version)
+    const note = breaking
+      ? 'rebuilt because an upstream model changed (breaking)'
+      : 'upstream only added columns: keeps its table, nothing recomputed'
+    return {
+      entry: {
+        ...base,
+        change: 'indirectly_modified',
+        category,
+        note,
+        previousVersion: current.version,
+        version,
+        reusedFrom: reuse?.source ?? null,
+      },
+      effect: breaking ? 'BREAKING' : 'none',
+    }
+  }
+  const category: ChangeCategory = comparison === 'added_columns' ? 'NON_BREAKING' : 'BREAKING'
+  const downstream = closure(project, [name], 'children').size - 1
+  const note =
+    category === 'NON_BREAKING'
+      ? `non-breaking (only added columns): ${downstream} downstream model(s) keep their tables`
+      : `breaking: ${downstream} downstream model(s) are rebuilt`
+  return {
+    entry: {
+      ...base,
+      change: 'directly_modified',
+      category,
+      note,
+      previousVersion: current.version,
+      version: reuse?.version ?? fingerprint.version,
+      reusedFrom: reuse?.source ?? null,
+    },
+    effect: category,
+  }
+}
+
+function derivedVersion(version: string, environment: string): string {
+  return createHash('sha256').update(`${version}:restate:${environment}`).digest('hex').slice(0, 12)
+}
+
+function sharedElsewhere(state: State, environment: string, name: string, version: string): boolean {
+  for (const other of state.environments.values()) {
+    if (other.name !== environment && other.models.get(name)?.version === version) return true
+  }
+  return false
+}
+
+function clampRange(range: Interval, start: Date | undefined, end: Date | undefined): Interval | null {
+  const startMs = Math.max(range[0], start?.getTime() ?? range[0])
+  const endMs = Math.min(range[1], end?.getTime() ?? range[1])
+  return startMs < endMs ? [startMs, endMs] : null
+}
+
+interface StepContext {
+  readonly project: Project
+  readonly state: State
+  readonly options: PlanOptions
+  readonly nowMs: number
+  readonly isProd: boolean
+}
+
+// The build steps one model needs in the target environment.
+function stepsFor(
+  context: StepContext,
+  entry: PlanModel,
+  restated: boolean,
+  sourceVersion: string | null,
+): PlanStep[] {
+  const { project, state, options, nowMs } = context
+  const model = modelOf(project, entry.name)
+  const key = snapshotKey(entry.name, entry.version)
+  const built = state.snapshots.has(key)
+  const table = physicalTable(entry.name, entry.version)
+  const base = { model: entry.name, version: entry.version, table }
+  const steps: PlanStep[] = []
+  if (
+    !built &&
+    sourceVersion !== null &&
+    model.kind.name !== 'FULL' &&
+    model.kind.name !== 'VIEW' &&
+    model.kind.name !== 'SEED'
+  ) {
+    steps.push({ kind: 'clone_table', ...base, sourceVersion })
+  }
+  const cloned = steps.length > 0
+  const kind = model.kind
+  if (kind.name === 'VIEW' || kind.name === 'SEED') {
+    if (!built) steps.push({ kind: 'create_table', ...base, replace: false, interval: [nowMs, nowMs] })
+    return steps
+  }
+  const wanted = wantedRange(project, model, nowMs)
+  if (wanted === null) {
+    if (!built && !cloned)
+      steps.push({ kind: 'create_table', ...base, replace: false, interval: [nowMs, nowMs] })
+    return steps
+  }
+  const have =
+    state.intervals.get(key) ??
+    (cloned ? (state.intervals.get(snapshotKey(entry.name, sourceVersion ?? '')) ?? []) : [])
+  const haveEnd = have.at(-1)?.[1] ?? Number.NEGATIVE_INFINITY
+  if (kind.name === 'FULL') {
+    if (!built || restated || haveEnd < wanted[1])
+      steps.push({ kind: 'create_table', ...base, replace: built, interval: wanted })
+    return steps
+  }
+  if (kind.name === 'INCREMENTAL_BY_UNIQUE_KEY') {
+    if (!built && !cloned) steps.push({ kind: 'create_table', ...base, replace: false, interval: wanted })
+    else if (restated) steps.push({ kind: 'create_table', ...base, replace: true, interval: wanted })
+    else if (haveEnd < wanted[1]) {
+      steps.push({ kind: 'merge_by_key', ...base, interval: [Math.max(haveEnd, wanted[0]), wanted[1]] })
+    }
+    return steps
+  }
+  assert(kind.name === 'INCREMENTAL_BY_TIME_RANGE', `kind ${kind.name} handled`)
+  const unit = intervalUnit(model.cron)
+  const limited = context.isProd ? wanted : clampRange(wanted, options.start, options.end)
+  let ranges: Interval[] = []
+  if (limited !== null) {
+    const missing = subtractIntervals([limited], have)
+    // lookback: re-evaluate the intervals before each missing range, late data lands there.
+    ranges = missing.map(
+      ([start, end]) => [Math.max(wanted[0], addUnits(start, unit, -kind.lookback)), end] as const,
+    )
+  }
+  if (restated) {
+    const restateRange = clampRange(wanted, options.start, options.end)
+    if (restateRange !== null) ranges.push(restateRange)
+  }
+  const batches = batchIntervals(ranges, unit, kind.batchSize, batchesMax)
+  if (!built && !cloned) steps.push({ kind: 'backfill', ...base, create: true, batches })
+  else if (batches.length > 0) steps.push({ kind: 'backfill', ...base, create: false, batches })
+  return steps
+}
+
+export async function buildPlan(db: Database, project: Project, options: PlanOptions): Promise<Plan> {
+  validateEnvironmentName(options.environment)
+  const isProd = options.environment === 'prod'
+  const restateRoots = (options.restate ?? []).map((name) => name.toLowerCase())
+  for (const name of restateRoots) requireModel(project, name, '--restate')
+  if (isProd && (options.start !== undefined || options.end !== undefined) && restateRoots.length === 0) {
+    throw new MateriaError(
+      'usage',
+      '--start/--end limit dev plans and restatements; prod always holds every interval',
+    )
+  }
+  if (options.start !== undefined && options.end !== undefined && options.start >= options.end) {
+    throw new MateriaError(
+      'usage',
+      `--start ${options.start.toISOString()} is not before --end ${options.end.toISOString()}`,
+    )
+  }
+  const nowMs = (options.now ?? new Date()).getTime()
+  const state = await readState(db)
+  const fingerprints = await fingerprintProject(project)
+  const environment = state.environments.get(options.environment)
+  const current = environment?.models ?? new Map()
+  const selected = resolveSelection(project, options.select)
+  const restated = closure(project, restateRoots, 'children')
+  const known = knownVersions(state)
+  const warnings: string[] = []
+
+  const decisions = new Map<string, Decision>()
+  for (const name of project.order) {
+    const fingerprint = fingerprints.get(name)
+    assert(fingerprint !== undefined, `fingerprint of ${name}`)
+    const existing = current.get(name)
+    const isSelected = selected === null || selected.has(name)
+    const neededBySelected =
+      selected !== null &&
+      existing === undefined &&
+      [...closure(project, [name], 'children')].some((child) => selected.has(child))
+    if (!isSelected && !neededBySelected) {
+      if (existing === undefined) continue
+      if (existing.dataHash !== fingerprint.dataHash)
+        warnings.push(`${name} changed but is not selected: the environment keeps its current table`)
+      const entry: PlanModel = {
+        name,
+        change: 'unchanged',
+        category: null,
+        note: null,
+        previousVersion: existing.version,
+        version: existing.version,
+        dataHash: existing.dataHash,
+        metadataHash: existing.metadataHash,
+        reusedFrom: null,
+      }
+      decisions.set(name, { entry, effect: 'none' })
+      continue
+    }
+    const parentEffects = (project.parents.get(name) ?? []).map(
+      (parent) => decisions.get(parent)?.effect ?? 'none',
+    )
+    const decision = await decide(db, project, state, name, fingerprint, existing, parentEffects, known)
+    decisions.set(name, decision)
+  }
+
+  // Restatement: the model and its downstream recompute the range; in a dev environment a table
+  // another environment shows is copied first under an environment-specific version.
+  const sources = new Map<string, string>()
+  for (const name of restated) {
+    const decision = decisions.get(name)
+    if (decision === undefined) continue
+    let version = decision.entry.version
+    if (!isProd && sharedElsewhere(state, options.environment, name, version)) {
+      sources.set(name, version)
+      version = derivedVersion(version, options.environment)
+    }
+    const change: ModelChange = decision.entry.change === 'unchanged' ? 'restated' : decision.entry.change
+    decisions.set(name, { entry: { ...decision.entry, change, version }, effect: decision.effect })
+  }
+
+  const context: StepContext = { project, state, options, nowMs, isProd }
+  const buildSteps: PlanStep[] = []
+  const viewSteps: PlanStep[] = []
+  const models: PlanModel[] = []
+  const environmentModels: PlanEnvironmentModel[] = []
+  for (const name of project.order) {
+    const decision = decisions.get(name)
+    if (decision === undefined) continue
+    const entry = decision.entry
+    models.push(entry)
+    environmentModels.push({
+      model: name,
+      version: entry.version,
+      dataHash: entry.dataHash,
+      metadataHash: entry.metadataHash,
+    })
+    const source = sources.get(name) ?? null
+    const sourceBuilt =
+      source !== null && !state.snapshots.has(snapshotKey(name, entry.version)) ? source : null
+    buildSteps.push(...stepsFor(context, entry, restated.has(name), sourceBuilt))
+    if (current.get(name)?.version !== entry.version) {
+      viewSteps.push({
+        kind: 'swap_view',
+        model: name,
+        version: entry.version,
+        table: physicalTable(name, entry.version),
+      })
+    }
+    if (buildSteps.length > planStepsMax) {
+      throw new MateriaError(
+        'limit',
+        `plan has more than ${planStepsMax} steps (limits.ts planStepsMax); narrow --select`,
+      )
+    }
+  }
+  const removed = [...current.keys()].filter((name) => !project.models.has(name)).sort()
+  for (const name of removed) viewSteps.push({ kind: 'drop_view', model: name })
+  const steps = [...buildSteps, ...viewSteps]
+  const sameRows =
+    environment !== undefined &&
+    environmentModels.length === current.size &&
+    environmentModels.every((row) => {
+      const before = current.get(row.model)
+      return (
+        before?.version === row.version &&
+        before.dataHash === row.dataHash &&
+        before.metadataHash === row.metadataHash
+      )
+    })
+  return {
+    id: randomUUID(),
+    environment: options.environment,
+    createdAtMs: Date.now(),
+    nowMs,
+    models,
+    removed,
+    steps,
+    environmentModels,
+    expiresAtMs: isProd ? null : nowMs + environmentTtlMs,
+    warnings,
+    empty: steps.length === 0 && sameRows,
+  }
+}

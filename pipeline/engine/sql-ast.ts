@@ -1,0 +1,221 @@
+// Reading model queries with DuckDB's own parser: `json_serialize_sql` turns a SELECT into its parse
+// tree as JSON. From the tree we take the table references (CTE names excluded with SQL's scoping)
+// and their positions, which lets us rewrite references by splicing the original text: everything
+// that is not a reference stays byte for byte as written (window functions, PIVOT, named arguments,
+// casts, comments). `normalizeQuery` uses the deserialize round trip instead, on purpose: it forgets
+// formatting and comments.
+//
+// This module owns one in-memory DuckDB instance, created on first use. It never touches data; it
+// only parses. Calls made in the same tick are batched into one SELECT (a list of queries in, a list
+// of trees out), which makes loading 1,000 models one round trip instead of 1,000.
+import { type DuckDBConnection, DuckDBInstance, DuckDBListValue, listValue } from '@duckdb/node-api'
+import { MateriaError } from '../errors.ts'
+import { collectTableNodes, type TableNode } from './sql-tree.ts'
+
+export interface TableReference {
+  readonly name: string // lower case "schema.table", "table", or "catalog.schema.table"
+  readonly start: number | null // character offset of the reference in the query, null if unknown
+}
+
+export type ParsedQuery =
+  | { readonly ok: true; readonly references: readonly TableReference[] }
+  | { readonly ok: false; readonly message: string; readonly position: number | null }
+
+// Inputs per batched SELECT: big enough to amortize the round trip, small enough to bound memory.
+const batchInputsMax = 500
+
+let connectionPromise: Promise<DuckDBConnection> | null = null
+let queue: Promise<unknown> = Promise.resolve()
+const pending = new Map<
+  string,
+  { input: string; resolve: (value: string) => void; reject: (error: unknown) => void }[]
+>()
+
+function connection(): Promise<DuckDBConnection> {
+  connectionPromise ??= DuckDBInstance.create(':memory:', { threads: '1' }).then((instance) =>
+    instance.connect(),
+  )
+  return connectionPromise
+}
+
+async function evaluateList(expression: string, inputs: readonly string[]): Promise<string[]> {
+  const connected = await connection()
+  const sql = `SELECT list_transform($1::VARCHAR[], x -> ${expression}) AS results`
+  const reader = await connected.runAndReadAll(sql, [listValue([...inputs])])
+  const value = reader.getRows()[0]?.[0]
+  if (!(value instanceof DuckDBListValue)) throw new Error('assertion failed: list result')
+  if (value.items.length !== inputs.length) throw new Error('assertion failed: one result per input')
+  return value.items.map((item) => String(item))
+}
+
+async function evaluateOne(
+  expression: string,
+  job: { input: string; resolve: (value: string) => void; reject: (error: unknown) => void },
+) {
+  try {
+    const [result] = await evaluateList(expression, [job.input])
+    job.resolve(result!)
+  } catch (error) {
+    job.reject(error)
+  }
+}
+
+async function flush(expression: string): Promise<void> {
+  const jobs = pending.get(expression) ?? []
+  pending.delete(expression)
+  for (let start = 0; start < jobs.length; start += batchInputsMax) {
+    const batch = jobs.slice(start, start + batchInputsMax)
+    try {
+      const results = await evaluateList(
+        expression,
+        batch.map((job) => job.input),
+      )
+      for (const [index, job] of batch.entries()) job.resolve(results[index]!)
+    } catch (error) {
+      // One bad input fails the whole list: retry one by one so only that input fails.
+      if (batch.length === 1) batch[0]!.reject(error)
+      else for (const job of batch) await evaluateOne(expression, job)
+    }
+  }
+}
+
+// Evaluates `expression` (over x, a VARCHAR) for one input, batched with the other calls of this tick.
+function evaluate(expression: string, input: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const jobs = pending.get(expression)
+    if (jobs !== undefined) {
+      jobs.push({ input, resolve, reject })
+      return
+    }
+    pending.set(expression, [{ input, resolve, reject }])
+    setImmediate(() => {
+      queue = queue.then(() => flush(expression))
+    })
+  })
+}
+
+interface SerializeResult {
+  readonly error: boolean
+  readonly error_message?: string
+  readonly error_type?: string
+  readonly position?: string
+  readonly statements?: readonly unknown[]
+}
+
+// Character offset of a UTF-8 byte offset (query_location counts bytes; JavaScript strings count
+// UTF-16 units).
+function characterOffset(text: string, byteOffset: number): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range is meant
+  if (/^[\u0000-\u007f]*$/.test(text)) return byteOffset
+  return Buffer.from(text, 'utf8').subarray(0, byteOffset).toString('utf8').length
+}
+
+export async function parseQuery(sql: string): Promise<ParsedQuery> {
+  const result = JSON.parse(await evaluate('json_serialize_sql(x)', sql)) as SerializeResult
+  if (result.error) {
+    const position = result.position === undefined ? null : Number(result.position)
+    const message = result.error_message ?? 'unknown parser error'
+    const hint = result.error_type === 'not implemented' ? ' (a model query must be one SELECT)' : ''
+    return { ok: false, message: `${message}${hint}`, position: Number.isFinite(position) ? position : null }
+  }
+  const statements = result.statements ?? []
+  if (statements.length !== 1) {
+    return { ok: false, message: `expected one SELECT statement, found ${statements.length}`, position: null }
+  }
+  const nodes: TableNode[] = []
+  collectTableNodes(statements[0], new Set(), nodes)
+  const references: TableReference[] = []
+  for (const node of nodes) {
+    const start = node.location === null ? null : characterOffset(sql, node.location)
+    // FROM 'file.csv' is a replacement scan of a file, not a table.
+    if (start !== null && sql[start] === "'") continue
+    references.push({ name: node.parts.join('.'), start })
+  }
+  return { ok: true, references }
+}
+
+async function parseOrThrow(sql: string): Promise<readonly TableReference[]> {
+  const parsed = await parseQuery(sql)
+  if (!parsed.ok) {
+    const where = parsed.position === null ? '' : ` at character ${parsed.position}`
+    throw new MateriaError('model', `SQL syntax error${where}: ${parsed.message}`)
+  }
+  return parsed.references
+}
+
+// Every table the query reads, lower case, each once, in order of appearance.
+export async function tableReferences(sql: string): Promise<string[]> {
+  return [...new Set((await parseOrThrow(sql)).map((reference) => reference.name))]
+}
+
+export async function syntaxError(sql: string): Promise<{ message: string; position: number | null } | null> {
+  const parsed = await parseQuery(sql)
+  return parsed.ok ? null : { message: parsed.message, position: parsed.position }
+}
+
+// The end of the (possibly qualified, possibly quoted) name starting at `start`, and its parts.
+function nameSpan(sql: string, start: number): { end: number; parts: string[] } {
+  const identifier = /"(?:[^"]|"")*"|[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_$\u00C0-\uFFFF]*/y
+  const dot = /\s*\.\s*/y
+  const parts: string[] = []
+  let end = start
+  for (;;) {
+    identifier.lastIndex = end
+    const match = identifier.exec(sql)
+    if (match === null) break
+    const part = match[0]
+    parts.push((part.startsWith('"') ? part.slice(1, -1).replaceAll('""', '"') : part).toLowerCase())
+    end = identifier.lastIndex
+    dot.lastIndex = end
+    if (dot.exec(sql) === null) break
+    const after = dot.lastIndex
+    identifier.lastIndex = after
+    if (!identifier.test(sql)) break
+    end = after
+  }
+  return { end, parts }
+}
+
+// Replaces table references for which `map` returns a SQL name (e.g. "materia__staging"."staging__x__ab12"),
+// keeping every other character of the query as written.
+export async function rewriteTableReferences(
+  sql: string,
+  map: (reference: string) => string | null,
+): Promise<string> {
+  const references = await parseOrThrow(sql)
+  const edits: { start: number; end: number; text: string }[] = []
+  for (const reference of references) {
+    const replacement = map(reference.name)
+    if (replacement === null) continue
+    if (reference.start === null) {
+      throw new MateriaError(
+        'model',
+        `cannot locate the reference to ${reference.name} in the query to rewrite it`,
+      )
+    }
+    const span = nameSpan(sql, reference.start)
+    if (span.parts.join('.') !== reference.name) {
+      throw new Error(
+        `assertion failed: reference ${reference.name} found as ${span.parts.join('.')} at ${reference.start}`,
+      )
+    }
+    edits.push({ start: reference.start, end: span.end, text: replacement })
+  }
+  edits.sort((left, right) => right.start - left.start)
+  let result = sql
+  for (const edit of edits) result = result.slice(0, edit.start) + edit.text + result.slice(edit.end)
+  return result
+}
+
+// Canonical text of a query: DuckDB's serialize/deserialize round trip, so formatting and comments
+// do not count. Falls back to the parse tree without positions for a tree DuckDB cannot print back.
+export async function normalizeQuery(sql: string): Promise<string> {
+  const serialized = await evaluate('json_serialize_sql(x)', sql)
+  const result = JSON.parse(serialized) as SerializeResult
+  if (result.error) await parseOrThrow(sql)
+  try {
+    return await evaluate('json_deserialize_sql(x::JSON)', serialized)
+  } catch {
+    return JSON.stringify(result.statements, (key, value) => (key === 'query_location' ? undefined : value))
+  }
+}
