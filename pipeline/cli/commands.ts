@@ -16,6 +16,26 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'land USDA PSD snapshots into the landing store',
     load: async () => (await import('./extract.ts')).extractCommand,
   },
+  plan: {
+    summary: 'show what changed and what would be built for an environment; apply with consent',
+    load: async () => (await import('./plan.ts')).planCommand,
+  },
+  query: {
+    summary: 'run a SQL query against an environment',
+    load: async () => (await import('./query.ts')).queryCommand,
+  },
+  info: {
+    summary: 'print the project, its database file, models and environments',
+    load: async () => (await import('./info.ts')).infoCommand,
+  },
+  environments: {
+    summary: 'list environments',
+    load: async () => (await import('./environments.ts')).environmentsCommand,
+  },
+  invalidate: {
+    summary: 'drop a dev environment',
+    load: async () => (await import('./invalidate.ts')).invalidateCommand,
+  },
   version: { summary: 'print the version', load: async () => (await import('./version.ts')).versionCommand },
   // The one command implemented above pipeline/: it starts the server (see test/layering.test.ts).
   workbench: {
