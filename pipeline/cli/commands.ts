@@ -4,17 +4,25 @@ import type { Command } from './command.ts'
 type CommandLoader = () => Promise<Command>
 
 export const commands: Readonly<Record<string, { summary: string; load: CommandLoader }>> = {
-  render: {
-    summary: 'print a model query with macros expanded and references resolved',
-    load: async () => (await import('./render.ts')).renderCommand,
-  },
   dag: {
     summary: 'print the model graph (layers and edges)',
     load: async () => (await import('./dag.ts')).dagCommand,
   },
+  environments: {
+    summary: 'list environments',
+    load: async () => (await import('./environments.ts')).environmentsCommand,
+  },
   extract: {
     summary: 'land USDA PSD snapshots into the landing store',
     load: async () => (await import('./extract.ts')).extractCommand,
+  },
+  info: {
+    summary: 'print the project, its database file, models and environments',
+    load: async () => (await import('./info.ts')).infoCommand,
+  },
+  invalidate: {
+    summary: 'drop a dev environment',
+    load: async () => (await import('./invalidate.ts')).invalidateCommand,
   },
   plan: {
     summary: 'show what changed and what would be built for an environment; apply with consent',
@@ -24,19 +32,18 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'run a SQL query against an environment',
     load: async () => (await import('./query.ts')).queryCommand,
   },
-  info: {
-    summary: 'print the project, its database file, models and environments',
-    load: async () => (await import('./info.ts')).infoCommand,
+  render: {
+    summary: 'print a model query with macros expanded and references resolved',
+    load: async () => (await import('./render.ts')).renderCommand,
   },
-  environments: {
-    summary: 'list environments',
-    load: async () => (await import('./environments.ts')).environmentsCommand,
+  start: {
+    summary: 'land the bundled snapshot if needed, apply the project to prod, print the home report',
+    load: async () => (await import('./start.ts')).startCommand,
   },
-  invalidate: {
-    summary: 'drop a dev environment',
-    load: async () => (await import('./invalidate.ts')).invalidateCommand,
+  version: {
+    summary: 'print the version',
+    load: async () => (await import('./version.ts')).versionCommand,
   },
-  version: { summary: 'print the version', load: async () => (await import('./version.ts')).versionCommand },
   // The one command implemented above pipeline/: it starts the server (see test/layering.test.ts).
   workbench: {
     summary: 'serve the workbench (model editor, queries, plans) on 127.0.0.1',
