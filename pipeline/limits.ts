@@ -61,10 +61,6 @@ export const testFilesMax = 5_000
 export const testNumericTolerance = 1e-9
 // --- extract (USDA PSD) and landing ---
 
-// Models built at once during apply. DuckDB already spreads one query over every core; two builds
-// overlap one model's tail with the next one's start without thrashing a two-core laptop.
-export const applyConcurrencyMax = 2
-
 // USDA publishes a month's archive a few days into the month; three months back covers a late
 // publication without silently landing a stale year.
 export const psdFallbackMonthsMax = 3
@@ -111,5 +107,3 @@ export const landingPartBytes = 16 * 1024 * 1024
 
 // Text objects read whole (manifests, state files) are a few KB; past this it is not one of those.
 export const landingTextBytesMax = 4_000_000
-// Batches of one model in one plan: three years of hourly batches is past any sensible batch_size.
-export const batchesMax = 30_000
