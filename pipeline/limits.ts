@@ -17,6 +17,25 @@ export const dashboardQueryRowsMax = 20_000
 
 // Pages one dashboards folder may hold; more is a misconfigured pages folder (e.g. the repo root).
 export const dashboardPagesMax = 1_000
+// Workbench query results kept in memory for paging; each may hold millions of rows, so only the
+// most recent few stay (older ones are re-run on demand).
+export const queryResultsCachedMax = 8
+
+// Rows in one page of the workbench grid; the browser renders them as an HTML table.
+export const queryPageRowsMax = 500
+
+// Query history entries kept in .materia/query-history.jsonl and read back; older ones are dropped.
+export const queryHistoryEntriesMax = 2_000
+
+// SQL text accepted by the workbench's query, diagnostics and completion endpoints.
+export const querySqlBytesMax = 1_000_000
+
+// Statements in one workbench query run (a script pasted into the editor).
+export const queryStatementsMax = 1_000
+
+// Request bodies the workbench server accepts (model files are capped lower by modelFileBytesMax).
+export const workbenchRequestBytesMax = 2_000_000
+
 // Models built at once during apply. DuckDB already spreads one query over every core; two builds
 // overlap one model's tail with the next one's start without thrashing a two-core laptop.
 export const applyConcurrencyMax = 2

@@ -56,6 +56,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'print the version',
     load: async () => (await import('./version.ts')).versionCommand,
   },
+  workbench: {
+    summary: 'serve the workbench (model editor, queries, plans) on 127.0.0.1',
+    load: async () => (await import('../../server/cli-workbench.ts')).workbenchCommand,
+  },
   worker: {
     summary: 'list, destroy and reap cloud workers',
     load: async () => (await import('./worker.ts')).workerCommand,
