@@ -54,6 +54,15 @@ WHERE ingest_date BETWEEN '2022-01-01' AND '2022-01-31'
 `)
   })
 
+  it('names the file of a SEED model', async () => {
+    const result = await run(['render', 'raw.psd_coffee'])
+    expect(result).toEqual({
+      code: 0,
+      stdout: '-- raw.psd_coffee is a SEED model: its rows come from seeds/psd_coffee.csv\n',
+      stderr: '',
+    })
+  })
+
   it('takes --project from elsewhere and --env for the views', async () => {
     const result = await run(
       ['render', 'serving.coffee_stocks_to_use', '--project', example, '--env=dev_alice'],
