@@ -151,6 +151,10 @@ export async function parseQuery(sql: string): Promise<ParsedQuery> {
     if (start !== null && sql[start] === "'") continue
     references.push({ name: node.parts.join('.'), start })
   }
+  // The walk visits modifiers (LIMIT, ORDER BY) before FROM; callers expect the order of the text.
+  references.sort(
+    (left, right) => (left.start ?? Number.MAX_SAFE_INTEGER) - (right.start ?? Number.MAX_SAFE_INTEGER),
+  )
   return { ok: true, references }
 }
 
