@@ -32,5 +32,13 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'drop a dev environment',
     load: async () => (await import('./invalidate.ts')).invalidateCommand,
   },
+  run: {
+    summary: 'evaluate the model intervals that are due in an environment, then exit',
+    load: async () => (await import('./run.ts')).runCommand,
+  },
+  janitor: {
+    summary: 'drop expired dev environments and unused physical tables',
+    load: async () => (await import('./janitor.ts')).janitorCommand,
+  },
   version: { summary: 'print the version', load: async () => (await import('./version.ts')).versionCommand },
 }
