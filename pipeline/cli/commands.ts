@@ -4,13 +4,29 @@ import type { Command } from './command.ts'
 type CommandLoader = () => Promise<Command>
 
 export const commands: Readonly<Record<string, { summary: string; load: CommandLoader }>> = {
-  render: {
-    summary: 'print a model query with macros expanded and references resolved',
-    load: async () => (await import('./render.ts')).renderCommand,
-  },
   dag: {
     summary: 'print the model graph (layers and edges)',
     load: async () => (await import('./dag.ts')).dagCommand,
+  },
+  environments: {
+    summary: 'list environments',
+    load: async () => (await import('./environments.ts')).environmentsCommand,
+  },
+  extract: {
+    summary: 'land USDA PSD snapshots into the landing store',
+    load: async () => (await import('./extract.ts')).extractCommand,
+  },
+  info: {
+    summary: 'print the project, its database file, models and environments',
+    load: async () => (await import('./info.ts')).infoCommand,
+  },
+  janitor: {
+    summary: 'drop expired dev environments and unused physical tables',
+    load: async () => (await import('./janitor.ts')).janitorCommand,
+  },
+  invalidate: {
+    summary: 'drop a dev environment',
+    load: async () => (await import('./invalidate.ts')).invalidateCommand,
   },
   plan: {
     summary: 'show what changed and what would be built for an environment; apply with consent',
@@ -20,25 +36,16 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'run a SQL query against an environment',
     load: async () => (await import('./query.ts')).queryCommand,
   },
-  info: {
-    summary: 'print the project, its database file, models and environments',
-    load: async () => (await import('./info.ts')).infoCommand,
-  },
-  environments: {
-    summary: 'list environments',
-    load: async () => (await import('./environments.ts')).environmentsCommand,
-  },
-  invalidate: {
-    summary: 'drop a dev environment',
-    load: async () => (await import('./invalidate.ts')).invalidateCommand,
+  render: {
+    summary: 'print a model query with macros expanded and references resolved',
+    load: async () => (await import('./render.ts')).renderCommand,
   },
   run: {
     summary: 'evaluate the model intervals that are due in an environment, then exit',
     load: async () => (await import('./run.ts')).runCommand,
   },
-  janitor: {
-    summary: 'drop expired dev environments and unused physical tables',
-    load: async () => (await import('./janitor.ts')).janitorCommand,
+  version: {
+    summary: 'print the version',
+    load: async () => (await import('./version.ts')).versionCommand,
   },
-  version: { summary: 'print the version', load: async () => (await import('./version.ts')).versionCommand },
 }
