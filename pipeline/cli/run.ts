@@ -33,7 +33,7 @@ export const runCommand: Command = {
       }
       const result = await applyPlan(db, project, plan, {
         onEvent: progressReporter(context.stdout, context.isTTY),
-        ...(planHooks.auditOptions?.(project, db) ?? {}),
+        ...(planHooks.auditOptions?.(project) ?? {}),
       })
       context.stdout.write(
         `${environment}: ${result.modelsBuilt} model(s) evaluated, ${result.rowsWritten} row(s) written\n`,
