@@ -535,6 +535,7 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
   return {
     id: randomUUID(),
     environment: options.environment,
+    previousPlanId: environment?.planId ?? null,
     createdAtMs: Date.now(),
     nowMs,
     models,
