@@ -28,6 +28,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'drop a dev environment',
     load: async () => (await import('./invalidate.ts')).invalidateCommand,
   },
+  janitor: {
+    summary: 'drop expired dev environments and unused physical tables',
+    load: async () => (await import('./janitor.ts')).janitorCommand,
+  },
   pipeline: {
     summary: 'run extract, transform and publish here or on a cloud worker',
     load: async () => (await import('./pipeline.ts')).pipelineCommand,
@@ -43,6 +47,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
   render: {
     summary: 'print a model query with macros expanded and references resolved',
     load: async () => (await import('./render.ts')).renderCommand,
+  },
+  run: {
+    summary: 'evaluate the model intervals that are due in an environment, then exit',
+    load: async () => (await import('./run.ts')).runCommand,
   },
   site: {
     summary: 'build the public BeanFlows site',

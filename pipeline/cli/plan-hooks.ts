@@ -1,9 +1,10 @@
-// Where `materia plan` and `materia run` get the unit-test runner and the audits. Each is optional:
-// null means the feature is not wired into this build, and plan says so instead of pretending.
-
+// Where `materia plan` and `materia run` get the unit-test runner and the audits: plan runs the
+// project's unit tests before anything is built, and apply audits each model's new rows inside its
+// build transaction (a failing blocking audit rolls the build back before any view moves).
 import type { ApplyOptions } from '../engine/apply.ts'
-import type { Database } from '../engine/database.ts'
+import { type AuditOutcome, auditFailureMessage, runModelAudits } from '../engine/audit.ts'
 import type { Project } from '../engine/project.ts'
+import { runTests } from '../engine/test-runner.ts'
 
 export interface TestsOutcome {
   readonly failed: number
@@ -13,9 +14,28 @@ export interface TestsOutcome {
 
 export interface PlanHooks {
   readonly runTests: ((project: Project) => Promise<TestsOutcome>) | null
-  readonly auditOptions:
-    | ((project: Project, db: Database) => Pick<ApplyOptions, 'runAudits' | 'formatAuditFailure'>)
-    | null
+  readonly auditOptions: ((project: Project) => Pick<ApplyOptions, 'runAudits' | 'formatAuditFailure'>) | null
 }
 
-export const planHooks: PlanHooks = { runTests: null, auditOptions: null }
+export const planHooks: PlanHooks = {
+  runTests: async (project) => {
+    const results = await runTests(project)
+    const failed = results.filter((result) => !result.passed)
+    const report = failed.map(
+      (result) => `${result.path}: test ${result.name} (${result.model}) failed\n${result.message}`,
+    )
+    return { failed: failed.length, passed: results.length - failed.length, report: report.join('\n\n') }
+  },
+  auditOptions: (project) => ({
+    runAudits: ({ connection, model, relation, interval }) =>
+      runModelAudits(
+        connection,
+        project,
+        model,
+        relation,
+        interval === null ? undefined : { start: new Date(interval[0]), end: new Date(interval[1]) },
+      ),
+    // apply hands back the outcomes runModelAudits returned
+    formatAuditFailure: (outcome) => auditFailureMessage(outcome as AuditOutcome),
+  }),
+}
