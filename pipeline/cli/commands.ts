@@ -32,5 +32,25 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'drop a dev environment',
     load: async () => (await import('./invalidate.ts')).invalidateCommand,
   },
+  test: {
+    summary: 'run the unit tests in tests/test_*.yaml',
+    load: async () => (await import('./test.ts')).testCommand,
+  },
+  audit: {
+    summary: "run models' audits against an environment",
+    load: async () => (await import('./audit.ts')).auditCommand,
+  },
+  format: {
+    summary: 'format model SQL files (--check: exit 1 when a file would change)',
+    load: async () => (await import('./format.ts')).formatCommand,
+  },
+  lint: {
+    summary: 'check models for SELECT *, missing grain or description, ambiguous columns, unused CTEs',
+    load: async () => (await import('./lint.ts')).lintCommand,
+  },
+  'table-diff': {
+    summary: 'compare a model between two environments (schema, rows, columns)',
+    load: async () => (await import('./table-diff.ts')).tableDiffCommand,
+  },
   version: { summary: 'print the version', load: async () => (await import('./version.ts')).versionCommand },
 }

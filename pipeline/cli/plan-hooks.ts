@@ -2,8 +2,10 @@
 // null means the feature is not wired into this build, and plan says so instead of pretending.
 
 import type { ApplyOptions } from '../engine/apply.ts'
+import { auditOptionsForApply } from '../engine/apply-audits.ts'
 import type { Database } from '../engine/database.ts'
 import type { Project } from '../engine/project.ts'
+import { runTests } from '../engine/test-runner.ts'
 
 export interface TestsOutcome {
   readonly failed: number
@@ -18,4 +20,18 @@ export interface PlanHooks {
     | null
 }
 
-export const planHooks: PlanHooks = { runTests: null, auditOptions: null }
+// Unit tests run before anything is planned; a failure's report is each failed test's row diff.
+async function runProjectTests(project: Project): Promise<TestsOutcome> {
+  const results = await runTests(project)
+  const failed = results.filter((result) => !result.passed)
+  return {
+    failed: failed.length,
+    passed: results.length - failed.length,
+    report: failed.map((result) => `FAIL ${result.message}`).join('\n'),
+  }
+}
+
+export const planHooks: PlanHooks = {
+  runTests: runProjectTests,
+  auditOptions: (project) => auditOptionsForApply(project),
+}
