@@ -4,6 +4,7 @@
 import type { ApplyOptions } from '../engine/apply.ts'
 import { auditOptionsForApply } from '../engine/apply-audits.ts'
 import type { Database } from '../engine/database.ts'
+import { lintProject } from '../engine/lint.ts'
 import type { Project } from '../engine/project.ts'
 import { runTests } from '../engine/test-runner.ts'
 
@@ -18,6 +19,8 @@ export interface PlanHooks {
   readonly auditOptions:
     | ((project: Project, db: Database) => Pick<ApplyOptions, 'runAudits' | 'formatAuditFailure'>)
     | null
+  // Lint findings printed as warnings before the plan (plan never fails on them; `materia lint` does).
+  readonly lintWarnings: ((project: Project) => Promise<string[]>) | null
 }
 
 // Unit tests run before anything is planned; a failure's report is each failed test's row diff.
@@ -34,4 +37,6 @@ async function runProjectTests(project: Project): Promise<TestsOutcome> {
 export const planHooks: PlanHooks = {
   runTests: runProjectTests,
   auditOptions: (project) => auditOptionsForApply(project),
+  lintWarnings: async (project) =>
+    (await lintProject(project)).map((f) => `lint: ${f.path}:${f.line} ${f.rule}: ${f.message}`),
 }

@@ -25,7 +25,11 @@ function copyExample(): string {
   return root
 }
 
-async function run(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  argv: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = ''
   let stderr = ''
   const sink = (append: (text: string) => void) =>
@@ -37,7 +41,7 @@ async function run(argv: string[], cwd: string): Promise<{ code: number; stdout:
     })
   const code = await main(argv, {
     cwd,
-    env: {},
+    env,
     isTTY: false,
     stdout: sink((text) => {
       stdout += text
@@ -214,5 +218,62 @@ describe('materia format and lint', () => {
       'models/serving/everything.sql:2 error select_star: SELECT * in a non-raw model',
     )
     expect(failed.stdout).toContain('models/serving/everything.sql:1 warn missing_grain')
+  })
+})
+
+describe('materia plan with unit tests, lint and audits', () => {
+  it('runs tests first, prints lint warnings, and a failing audit leaves the environment as it was', async () => {
+    const root = copyExample()
+    writeFileSync(join(root, 'tests', 'test_balance.yaml'), balanceTest)
+    writeFileSync(
+      join(root, 'models', 'serving', 'everything.sql'),
+      "MODEL (name serving.everything, kind VIEW, grain country_code, description 'all');\nSELECT * FROM serving.dim_country\n",
+    )
+    const env = { MATERIA_NOW: now.toISOString() }
+    const first = await run(['plan', 'dev_x', '--auto-apply'], root, env)
+    expect(first.stderr).toBe('')
+    expect(first.code).toBe(0)
+    expect(first.stdout).toContain('unit tests: 1 passed\n')
+    expect(first.stdout).toContain(
+      'lint: models/serving/everything.sql:2 select_star: SELECT * in a non-raw model',
+    )
+
+    writeFileSync(
+      join(root, 'tests', 'test_balance.yaml'),
+      balanceTest.replace('exports: 45675 }', 'exports: 45000 }'),
+    )
+    const refused = await run(['plan', 'dev_x', '--auto-apply'], root, env)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(
+      /^FAIL test_coffee_balance \(tests\/test_balance\.yaml:1\) on cleaned\.coffee_balance\n/,
+    )
+    expect(refused.stderr).toContain(
+      'materia plan: 1 unit test(s) failed; fix them or plan with --skip-tests',
+    )
+
+    // A data change that breaks an audit: Vietnam's ISO code written wrong.
+    const model = join(root, 'models', 'serving', 'dim_country.sql')
+    writeFileSync(
+      model,
+      readFileSync(model, 'utf8')
+        .replace("WHEN 'VM' THEN 'VNM'", "WHEN 'VM' THEN 'VN'")
+        .replace(
+          'audits (unique_values(columns := (country_code)))',
+          "audits (accepted_values(column := iso3, is_in := ('BRA', 'COL', 'VNM')))",
+        ),
+    )
+    const blocked = await run(['plan', 'dev_x', '--auto-apply', '--skip-tests'], root, env)
+    expect(blocked.code).toBe(1)
+    expect(blocked.stderr).toMatch(
+      /materia plan: models\/serving\/dim_country\.sql: blocking audit accepted_values failed on serving\.dim_country: 1 bad row:\n +country_code \| country_name \| iso3\n +VM +\| Vietnam +\| VN\n/,
+    )
+    const db = await openDatabase(join(root, '.materia', 'local.duckdb'))
+    try {
+      expect(await db.rows("SELECT iso3 FROM serving__dev_x.dim_country WHERE country_code = 'VM'")).toEqual([
+        { iso3: 'VNM' },
+      ])
+    } finally {
+      db.close()
+    }
   })
 })
