@@ -12,6 +12,18 @@ export const modelFileBytesMax = 1_000_000
 // Rows shown in a preview or a CLI pretty table; the full result is exported, never printed.
 export const previewRowsMax = 1_000
 
+// Models built at once during apply. DuckDB already spreads one query over every core; two builds
+// overlap one model's tail with the next one's start without thrashing a two-core laptop.
+export const applyConcurrencyMax = 2
+
+// A dev environment nobody planned for this long is dropped by the janitor (SQLMesh's default too).
+export const environmentTtlMs = 7 * 24 * 3_600_000
+
+// Physical tables no environment shows are kept this long, so a rollback can still reuse them.
+export const tableTtlMs = 7 * 24 * 3_600_000
+
+// Batches of one model in one plan: three years of hourly batches is past any sensible batch_size.
+export const batchesMax = 30_000
 // Bad rows printed by a failing audit and kept in its outcome: enough to see the pattern, short
 // enough for one terminal screen.
 export const auditSampleRowsMax = 5
@@ -28,16 +40,51 @@ export const testFilesMax = 5_000
 
 // Relative tolerance when a unit test compares numbers: DOUBLE sums depend on evaluation order.
 export const testNumericTolerance = 1e-9
+// --- extract (USDA PSD) and landing ---
 
-// Models built at once during apply. DuckDB already spreads one query over every core; two builds
-// overlap one model's tail with the next one's start without thrashing a two-core laptop.
-export const applyConcurrencyMax = 2
+// USDA publishes a month's archive a few days into the month; three months back covers a late
+// publication without silently landing a stale year.
+export const psdFallbackMonthsMax = 3
 
-// A dev environment nobody planned for this long is dropped by the janitor (SQLMesh's default too).
-export const environmentTtlMs = 7 * 24 * 3_600_000
+// PSD archives go back to 2006; 30 years of months bounds a `--since` walk with room to spare.
+export const psdSinceMonthsMax = 360
 
-// Physical tables no environment shows are kept this long, so a rollback can still reuse them.
-export const tableTtlMs = 7 * 24 * 3_600_000
+// One request: the full alldata zip (~30 MB) over a slow link fits well inside ten minutes.
+export const downloadRequestTimeoutMs = 600_000
 
-// Batches of one model in one plan: three years of hourly batches is past any sensible batch_size.
-export const batchesMax = 30_000
+// One snapshot, all attempts and backoff included: a stuck source must not hold the job forever.
+export const downloadTotalTimeoutMs = 1_800_000
+
+// Timeouts and 5xx are retried this many times in total; more rarely helps and only delays the error.
+export const downloadAttemptsMax = 4
+
+// First backoff between attempts; it doubles each attempt.
+export const downloadBackoffMs = 1_000
+
+// The alldata zip is ~30 MB; anything past 2 GB is not a PSD snapshot.
+export const downloadBytesMax = 2_000_000_000
+
+// A PSD zip holds one CSV; a zip with more entries than this is not a PSD snapshot.
+export const zipEntriesMax = 64
+
+// The alldata CSV is ~300 MB uncompressed; past 8 GB the zip is a bomb or not PSD.
+export const csvBytesMax = 8_000_000_000
+
+// The PSD header line is ~170 bytes; a first line longer than this is not a PSD CSV.
+export const csvHeaderBytesMax = 4_096
+
+// Listing a landing prefix: PSD lands a few files a month, so 100 k keys means a wrong prefix.
+export const landingListKeysMax = 100_000
+
+// Waiting for another writer's lock on one landing key; writes take milliseconds.
+export const landingLockWaitMs = 10_000
+
+// Landed etags sent in one If-None-Match header; HTTP servers cap header size around 8 KB.
+export const ifNoneMatchEtagsMax = 64
+
+// Files larger than this go to S3/R2 as a multipart upload (parts of landingPartBytes).
+export const landingMultipartBytes = 64 * 1024 * 1024
+export const landingPartBytes = 16 * 1024 * 1024
+
+// Text objects read whole (manifests, state files) are a few KB; past this it is not one of those.
+export const landingTextBytesMax = 4_000_000

@@ -52,5 +52,9 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'compare a model between two environments (schema, rows, columns)',
     load: async () => (await import('./table-diff.ts')).tableDiffCommand,
   },
+  extract: {
+    summary: 'land USDA PSD snapshots into the landing store',
+    load: async () => (await import('./extract.ts')).extractCommand,
+  },
   version: { summary: 'print the version', load: async () => (await import('./version.ts')).versionCommand },
 }

@@ -1,16 +1,16 @@
 // Fingerprints decide what must be rebuilt. The data hash covers everything that changes a model's
-// rows: its query normalized by DuckDB (formatting and comments do not count), kind, declared
+// rows: its query as DuckDB parses it (the tree without positions: formatting and comments do not count), kind, declared
 // columns, the seed file's bytes, and its parents' data hashes, so a change flows downstream. The
 // metadata hash covers what does not change rows (description, owner, cron, audits, tags, grain):
 // a metadata-only change never recomputes data. The version names the physical table:
 // materia__<schema>.<schema>__<table>__<version>.
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { seedFilePath } from './load.ts'
 import type { Model } from './model.ts'
 import type { Project } from './project.ts'
 import { placeholderContext, renderMacros } from './render.ts'
-import { normalizeQuery } from './sql-ast.ts'
+import { canonicalQuery } from './sql-ast.ts'
 
 export interface Fingerprint {
   readonly dataHash: string
@@ -33,12 +33,12 @@ function fingerprintProjectView(project: Project): Project {
 
 async function normalizedQuery(project: Project, model: Model): Promise<string> {
   if (model.kind.name === 'SEED') return ''
-  return normalizeQuery(renderMacros(project, model, placeholderContext))
+  return canonicalQuery(renderMacros(project, model, placeholderContext))
 }
 
 async function seedHash(project: Project, model: Model): Promise<string | null> {
-  if (model.kind.name !== 'SEED') return null
-  return sha256(await readFile(resolve(dirname(join(project.root, model.path)), model.kind.path)))
+  const path = seedFilePath(project.root, model)
+  return path === null ? null : sha256(await readFile(path))
 }
 
 export function metadataHash(model: Model): string {

@@ -22,7 +22,7 @@ export {
 } from './environments.ts'
 export { type Fingerprint, fingerprintProject, metadataHash, physicalTable } from './fingerprint.ts'
 export type { Interval } from './interval.ts'
-export { type LoadOptions, loadProject } from './load.ts'
+export { type LoadOptions, loadProject, seedFilePath } from './load.ts'
 export type { AuditCall, Model, ModelColumn, ModelKind, ModelKindName } from './model.ts'
 export { modelProperties, parseModelFile } from './model-parser.ts'
 export { buildPlan, type PlanOptions } from './plan.ts'

@@ -50,12 +50,14 @@ export function collectTableNodes(node: unknown, scope: ReadonlySet<string>, out
     return
   }
   if (!isObject(node)) return
+  // Leaves that never hold a table: skipping them halves the walk.
+  if (node.class === 'CONSTANT' || node.class === 'COLUMN_REF') return
   if (node.type === 'BASE_TABLE') {
     const table = baseTable(node, scope)
     if (table !== null) out.push(table)
     return
   }
-  const ctes = cteEntries(node)
+  const ctes = node.cte_map === undefined ? [] : cteEntries(node)
   let bodyScope = scope
   if (ctes.length > 0) {
     const names: string[] = []
@@ -66,7 +68,9 @@ export function collectTableNodes(node: unknown, scope: ReadonlySet<string>, out
     }
     bodyScope = new Set([...scope, ...names])
   }
-  for (const [key, value] of Object.entries(node)) {
-    if (key !== 'cte_map') collectTableNodes(value, bodyScope, out)
+  for (const key in node) {
+    const value = node[key]
+    if (key !== 'cte_map' && typeof value === 'object' && value !== null)
+      collectTableNodes(value, bodyScope, out)
   }
 }

@@ -1,0 +1,101 @@
+// `materia extract psd`: lands USDA PSD snapshots into the landing store (local folder or S3/R2).
+import { basename } from 'node:path'
+import { parseArgs } from 'node:util'
+import { MateriaError } from '../errors.ts'
+import { type DownloadPolicy, defaultDownloadPolicy } from '../extract/psd/download.ts'
+import { extractPsd } from '../extract/psd/extract.ts'
+import { landFromFile, monthOfFile } from '../extract/psd/land.ts'
+import { baseUrlOf, checkDataset, parseMonth } from '../extract/psd/locate.ts'
+import { createReporter, describeResult } from '../extract/psd/progress.ts'
+import { type Environment, openLandingStore, resolveProjectDir } from '../landing/open.ts'
+import type { Command } from './command.ts'
+
+const usage =
+  'materia extract psd [--dataset alldata|coffee|...] [--landing DIR | s3://bucket/prefix] [--since YYYY-MM] ' +
+  '[--from-file PATH.zip [--month YYYY-MM]] [--project DIR]'
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        dataset: { type: 'string' },
+        landing: { type: 'string' },
+        since: { type: 'string' },
+        'from-file': { type: 'string' },
+        month: { type: 'string' },
+        project: { type: 'string' },
+      },
+    })
+  } catch (error) {
+    throw new MateriaError('usage', `${(error as Error).message}; usage: ${usage}`)
+  }
+}
+
+// Operators may tune the HTTP policy (e.g. a slow link): MATERIA_HTTP_TIMEOUT_MS per request,
+// MATERIA_HTTP_TOTAL_MS for all attempts, MATERIA_HTTP_BACKOFF_MS before the first retry.
+function policyOf(env: Environment): DownloadPolicy {
+  const read = (name: string, fallback: number) => {
+    const text = env[name]
+    if (text === undefined || text === '') return fallback
+    const value = Number(text)
+    if (!Number.isInteger(value) || value < 0)
+      throw new MateriaError('usage', `${name}=${text}: expected milliseconds`)
+    return value
+  }
+  return {
+    ...defaultDownloadPolicy,
+    requestTimeoutMs: read('MATERIA_HTTP_TIMEOUT_MS', defaultDownloadPolicy.requestTimeoutMs),
+    totalTimeoutMs: read('MATERIA_HTTP_TOTAL_MS', defaultDownloadPolicy.totalTimeoutMs),
+    backoffMs: read('MATERIA_HTTP_BACKOFF_MS', defaultDownloadPolicy.backoffMs),
+  }
+}
+
+// A zip named psd_{dataset}_csv... names its dataset; otherwise --dataset or alldata.
+function datasetOf(option: string | undefined, fromFile: string | undefined): string {
+  if (option !== undefined) return checkDataset(option)
+  const match = fromFile === undefined ? null : /^psd_([a-z0-9_]+?)_csv/.exec(basename(fromFile))
+  return checkDataset(match?.[1] ?? 'alldata')
+}
+
+export const extractCommand: Command = {
+  name: 'extract',
+  summary: 'land USDA PSD snapshots (download, verify, gzip) into the landing store',
+  usage,
+  async run(argv, context) {
+    const { values, positionals } = parse(argv)
+    if (positionals.length !== 1 || positionals[0] !== 'psd') {
+      throw new MateriaError('usage', `expected a source: ${usage}`)
+    }
+    const fromFile = values['from-file']
+    if (fromFile !== undefined && values.since !== undefined) {
+      throw new MateriaError(
+        'usage',
+        '--from-file and --since do not combine: one lands a file, the other walks USDA',
+      )
+    }
+    const dataset = datasetOf(values.dataset, fromFile)
+    const projectDir = resolveProjectDir(values.project, context.cwd)
+    const store = openLandingStore(values.landing, context.env, { cwd: context.cwd, projectDir })
+    if (fromFile !== undefined) {
+      const result = await landFromFile(store, fromFile, dataset, monthOfFile(fromFile, values.month))
+      context.stdout.write(`${describeResult(result)}\n`)
+      return 0
+    }
+    const results = await extractPsd({
+      store,
+      dataset,
+      baseUrl: baseUrlOf(context.env),
+      since: values.since === undefined ? undefined : parseMonth(values.since, '--since'),
+      policy: policyOf(context.env),
+      reporter: createReporter(context.stdout, context.isTTY),
+    })
+    const counts = ['landed', 'duplicate', 'unchanged'].map(
+      (status) => `${results.filter((result) => result.status === status).length} ${status}`,
+    )
+    context.stdout.write(`psd ${dataset} into ${store.location}: ${counts.join(', ')}\n`)
+    return 0
+  },
+}
