@@ -40,6 +40,7 @@ export const testFilesMax = 5_000
 
 // Relative tolerance when a unit test compares numbers: DOUBLE sums depend on evaluation order.
 export const testNumericTolerance = 1e-9
+
 // --- extract (USDA PSD) and landing ---
 
 // USDA publishes a month's archive a few days into the month; three months back covers a late

@@ -4,13 +4,41 @@ import type { Command } from './command.ts'
 type CommandLoader = () => Promise<Command>
 
 export const commands: Readonly<Record<string, { summary: string; load: CommandLoader }>> = {
-  render: {
-    summary: 'print a model query with macros expanded and references resolved',
-    load: async () => (await import('./render.ts')).renderCommand,
+  audit: {
+    summary: "run models' audits against an environment",
+    load: async () => (await import('./audit.ts')).auditCommand,
   },
   dag: {
     summary: 'print the model graph (layers and edges)',
     load: async () => (await import('./dag.ts')).dagCommand,
+  },
+  environments: {
+    summary: 'list environments',
+    load: async () => (await import('./environments.ts')).environmentsCommand,
+  },
+  extract: {
+    summary: 'land USDA PSD snapshots into the landing store',
+    load: async () => (await import('./extract.ts')).extractCommand,
+  },
+  format: {
+    summary: 'format model SQL files (--check: exit 1 when a file would change)',
+    load: async () => (await import('./format.ts')).formatCommand,
+  },
+  info: {
+    summary: 'print the project, its database file, models and environments',
+    load: async () => (await import('./info.ts')).infoCommand,
+  },
+  janitor: {
+    summary: 'drop expired dev environments and unused physical tables',
+    load: async () => (await import('./janitor.ts')).janitorCommand,
+  },
+  invalidate: {
+    summary: 'drop a dev environment',
+    load: async () => (await import('./invalidate.ts')).invalidateCommand,
+  },
+  lint: {
+    summary: 'check models for SELECT *, missing grain or description, ambiguous columns, unused CTEs',
+    load: async () => (await import('./lint.ts')).lintCommand,
   },
   plan: {
     summary: 'show what changed and what would be built for an environment; apply with consent',
@@ -20,41 +48,24 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'run a SQL query against an environment',
     load: async () => (await import('./query.ts')).queryCommand,
   },
-  info: {
-    summary: 'print the project, its database file, models and environments',
-    load: async () => (await import('./info.ts')).infoCommand,
+  render: {
+    summary: 'print a model query with macros expanded and references resolved',
+    load: async () => (await import('./render.ts')).renderCommand,
   },
-  environments: {
-    summary: 'list environments',
-    load: async () => (await import('./environments.ts')).environmentsCommand,
-  },
-  invalidate: {
-    summary: 'drop a dev environment',
-    load: async () => (await import('./invalidate.ts')).invalidateCommand,
-  },
-  test: {
-    summary: 'run the unit tests in tests/test_*.yaml',
-    load: async () => (await import('./test.ts')).testCommand,
-  },
-  audit: {
-    summary: "run models' audits against an environment",
-    load: async () => (await import('./audit.ts')).auditCommand,
-  },
-  format: {
-    summary: 'format model SQL files (--check: exit 1 when a file would change)',
-    load: async () => (await import('./format.ts')).formatCommand,
-  },
-  lint: {
-    summary: 'check models for SELECT *, missing grain or description, ambiguous columns, unused CTEs',
-    load: async () => (await import('./lint.ts')).lintCommand,
+  run: {
+    summary: 'evaluate the model intervals that are due in an environment, then exit',
+    load: async () => (await import('./run.ts')).runCommand,
   },
   'table-diff': {
     summary: 'compare a model between two environments (schema, rows, columns)',
     load: async () => (await import('./table-diff.ts')).tableDiffCommand,
   },
-  extract: {
-    summary: 'land USDA PSD snapshots into the landing store',
-    load: async () => (await import('./extract.ts')).extractCommand,
+  test: {
+    summary: 'run the unit tests in tests/test_*.yaml',
+    load: async () => (await import('./test.ts')).testCommand,
   },
-  version: { summary: 'print the version', load: async () => (await import('./version.ts')).versionCommand },
+  version: {
+    summary: 'print the version',
+    load: async () => (await import('./version.ts')).versionCommand,
+  },
 }

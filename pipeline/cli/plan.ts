@@ -88,7 +88,7 @@ export const planCommand: Command = {
       }
       const result = await applyPlan(db, project, plan, {
         onEvent: progressReporter(log, context.isTTY && !json),
-        ...(planHooks.auditOptions?.(project, db) ?? {}),
+        ...(planHooks.auditOptions?.(project) ?? {}),
       })
       log.write(
         `applied to ${environment}: ${result.modelsBuilt} model(s) built, ${result.rowsWritten} row(s) written, ${result.viewsChanged} view(s) switched\n`,

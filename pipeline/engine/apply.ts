@@ -162,7 +162,7 @@ async function recordSnapshot(
     columns: await columnsOf(connection, step.table),
     physicalTable: step.table,
     query: definition.query,
-    createdAtMs: Date.now(),
+    createdAtMs: context.plan.nowMs,
   })
 }
 

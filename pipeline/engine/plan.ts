@@ -68,11 +68,26 @@ function closure(project: Project, roots: Iterable<string>, direction: 'children
   return seen
 }
 
+function editDistance(source: string, target: string): number {
+  let previous = Array.from({ length: target.length + 1 }, (_, index) => index)
+  for (let i = 1; i <= source.length; i += 1) {
+    const current = [i]
+    for (let j = 1; j <= target.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (source[i - 1] === target[j - 1] ? 0 : 1)
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution))
+    }
+    previous = current
+  }
+  return previous[target.length] ?? 0
+}
+
 function requireModel(project: Project, name: string, option: string): void {
   if (project.models.has(name)) return
-  const close = [...project.models.keys()].filter((candidate) =>
-    candidate.endsWith(`.${name.split('.').at(-1)}`),
-  )
+  const close = [...project.models.keys()]
+    .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
+    .filter((entry) => entry.distance <= 3)
+    .sort((a, b) => a.distance - b.distance)
+    .map((entry) => entry.candidate)
   const hint =
     close.length > 0 ? `; did you mean ${close.slice(0, 3).join(', ')}?` : '; run materia dag for the list'
   throw new MateriaError('plan', `${option} ${name}: no such model in ${project.root}${hint}`)
@@ -257,7 +272,7 @@ function clampRange(range: Interval, start: Date | undefined, end: Date | undefi
   return startMs < endMs ? [startMs, endMs] : null
 }
 
-interface StepContext {
+export interface StepContext {
   readonly project: Project
   readonly state: State
   readonly options: PlanOptions
@@ -266,7 +281,7 @@ interface StepContext {
 }
 
 // The build steps one model needs in the target environment.
-function stepsFor(
+export function stepsFor(
   context: StepContext,
   entry: PlanModel,
   restated: boolean,
