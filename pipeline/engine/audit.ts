@@ -8,6 +8,7 @@ import { auditSampleRowsMax } from '../limits.ts'
 import { auditBaseName, builtinAuditSql } from './builtin-audits.ts'
 import type { AuditCall, Model } from './model.ts'
 import type { CustomAudit, Project } from './project.ts'
+import { placeholderContext, renderMacros } from './render.ts'
 import { formatRows } from './row-text.ts'
 import { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
 
@@ -52,7 +53,7 @@ export async function runModelAudits(
   const columns = await relationColumns(connection, model, relation)
   const outcomes: AuditOutcome[] = []
   for (const call of modelAuditCalls(model)) {
-    const sql = renderAudit(project, model, call, audited, columns)
+    const sql = renderAudit(project, model, call, audited, columns, range)
     outcomes.push(await runAudit(connection, model, call, sql))
   }
   return outcomes
@@ -87,6 +88,7 @@ function renderAudit(
   call: AuditCall,
   relation: string,
   columns: Set<string>,
+  range: AuditRange | undefined,
 ): string {
   const where = `${model.path}: audit ${call.name} on ${model.name}`
   const builtin = builtinAuditSql(
@@ -120,19 +122,34 @@ function renderAudit(
       `${where}: unknown audit; use a built-in (${known.join(', ')}, number_of_rows, forall) or add sql/audits/${auditBaseName(call.name)}.sql`,
     )
   }
-  return renderCustomAudit(custom, call, relation)
+  return renderCustomAudit(project, model, custom, call, relation, range)
 }
 
-// @this_model becomes the audited relation and each @arg the call's argument text. Longer names are
-// replaced first so that @min_value is not read as @min followed by _value.
-export function renderCustomAudit(audit: CustomAudit, call: AuditCall, relation: string): string {
-  const names = Object.keys(call.args).sort((a, b) => b.length - a.length)
-  let sql = audit.query.trim().replace(/;\s*$/, '')
-  sql = sql.replace(/@this_model\b/gi, relation)
-  for (const name of names) {
-    sql = sql.replace(new RegExp(`@${name}\\b`, 'g'), () => call.args[name] ?? '')
+// Macros render as in models (@start_ds and the rest over the batch range), with @this_model as the
+// audited relation and each argument of the call as @name.
+export function renderCustomAudit(
+  project: Project,
+  model: Model,
+  audit: CustomAudit,
+  call: AuditCall,
+  relation: string,
+  range?: AuditRange,
+): string {
+  const times = range ?? placeholderContext
+  const context = {
+    start: times.start,
+    end: times.end,
+    executionTime: times.end,
+    resolveTable: (name: string) => (name === model.name ? relation : null),
   }
-  return sql
+  try {
+    return renderMacros(project, model, context, audit.query, call.args).trim().replace(/;\s*$/, '')
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    throw new MateriaError('audit', `${audit.path}: audit ${audit.name} for ${model.name}: ${message}`, {
+      cause: error,
+    })
+  }
 }
 
 async function runAudit(
@@ -167,15 +184,17 @@ async function runAudit(
   }
 }
 
+// "2 bad rows:" (or "; first 5:" when there are more) and the sample as a small table.
+export function badRowsText(outcome: AuditOutcome): string {
+  const rows = outcome.badRows === 1 ? '1 bad row' : `${outcome.badRows} bad rows`
+  const shown = outcome.sample.length < outcome.badRows ? `; first ${outcome.sample.length}:` : ':'
+  return [`${rows}${shown}`, ...formatRows(outcome.sample)].join('\n')
+}
+
 // One line naming the audit and model, then the first bad rows as a small table.
 export function auditFailureMessage(outcome: AuditOutcome): string {
   const kind = outcome.blocking ? 'blocking audit' : 'non-blocking audit'
-  const rows = outcome.badRows === 1 ? '1 bad row' : `${outcome.badRows} bad rows`
-  const shown = outcome.sample.length < outcome.badRows ? `; first ${outcome.sample.length}:` : ':'
-  return [
-    `${kind} ${outcome.audit} failed on ${outcome.model}: ${rows}${shown}`,
-    ...formatRows(outcome.sample),
-  ].join('\n')
+  return `${kind} ${outcome.audit} failed on ${outcome.model}: ${badRowsText(outcome)}`
 }
 
 // Throws the first blocking failure, the form apply uses to stop before any view moves.

@@ -156,7 +156,7 @@ describe('extract psd against a local USDA stand-in', () => {
         () => {
           server.state.mode = 'truncated'
         },
-        /: (body cut short|terminated).* after 4 attempts/,
+        /: body cut short \(connection closed: other side closed\) after 4 attempts/,
       ],
       [
         'a slow body',
@@ -269,7 +269,7 @@ describe('extract psd against a local USDA stand-in', () => {
     for (const [args, message] of [
       [['--since', '2022-13'], /--since 2022-13: expected a month as YYYY-MM/],
       [['--since', '2099-01'], /--since 2099-01 is in the future/],
-      [['--bogus'], /Unknown option '--bogus'/],
+      [['--bogus'], /unknown option --bogus; usage: materia extract psd/],
       [['--dataset', 'Coffee!'], /--dataset Coffee!: expected a PSD dataset name/],
     ] as const) {
       const run = await runCli(['extract', 'psd', '--landing', landing, ...args], env, landing)
