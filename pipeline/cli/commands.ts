@@ -4,21 +4,61 @@ import type { Command } from './command.ts'
 type CommandLoader = () => Promise<Command>
 
 export const commands: Readonly<Record<string, { summary: string; load: CommandLoader }>> = {
+  dag: {
+    summary: 'print the model graph (layers and edges)',
+    load: async () => (await import('./dag.ts')).dagCommand,
+  },
+  dashboards: {
+    summary: 'build the dashboard pages into a static folder',
+    load: async () => (await import('./dashboards.ts')).dashboardsCommand,
+  },
+  environments: {
+    summary: 'list environments',
+    load: async () => (await import('./environments.ts')).environmentsCommand,
+  },
   extract: {
     summary: 'land USDA PSD snapshots into the landing store',
     load: async () => (await import('./extract.ts')).extractCommand,
+  },
+  info: {
+    summary: 'print the project, its database file, models and environments',
+    load: async () => (await import('./info.ts')).infoCommand,
+  },
+  invalidate: {
+    summary: 'drop a dev environment',
+    load: async () => (await import('./invalidate.ts')).invalidateCommand,
+  },
+  pipeline: {
+    summary: 'run extract, transform and publish here or on a cloud worker',
+    load: async () => (await import('./pipeline.ts')).pipelineCommand,
+  },
+  plan: {
+    summary: 'show what changed and what would be built for an environment; apply with consent',
+    load: async () => (await import('./plan.ts')).planCommand,
+  },
+  query: {
+    summary: 'run a SQL query against an environment',
+    load: async () => (await import('./query.ts')).queryCommand,
   },
   render: {
     summary: 'print a model query with macros expanded and references resolved',
     load: async () => (await import('./render.ts')).renderCommand,
   },
-  dag: {
-    summary: 'print the model graph (layers and edges)',
-    load: async () => (await import('./dag.ts')).dagCommand,
+  site: {
+    summary: 'build the public BeanFlows site',
+    load: async () => (await import('./site.ts')).siteCommand,
   },
-  pipeline: {
-    summary: 'run extract, transform and publish here or on a cloud worker',
-    load: async () => (await import('./pipeline.ts')).pipelineCommand,
+  start: {
+    summary: 'land the bundled snapshot if needed, apply the project to prod, print the home report',
+    load: async () => (await import('./start.ts')).startCommand,
+  },
+  version: {
+    summary: 'print the version',
+    load: async () => (await import('./version.ts')).versionCommand,
+  },
+  workbench: {
+    summary: 'serve the workbench (model editor, queries, plans) on 127.0.0.1',
+    load: async () => (await import('../../server/cli-workbench.ts')).workbenchCommand,
   },
   worker: {
     summary: 'list, destroy and reap cloud workers',
@@ -28,5 +68,4 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'run the schedule unattended (update, run, reap)',
     load: async () => (await import('./supervisor.ts')).supervisorCommand,
   },
-  version: { summary: 'print the version', load: async () => (await import('./version.ts')).versionCommand },
 }

@@ -1,38 +1,20 @@
 // `materia extract psd`: lands USDA PSD snapshots into the landing store (local folder or S3/R2).
-import { basename } from 'node:path'
-import { parseArgs } from 'node:util'
+import { existsSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { loadConfig } from '../engine/config.ts'
 import { MateriaError } from '../errors.ts'
 import { type DownloadPolicy, defaultDownloadPolicy } from '../extract/psd/download.ts'
 import { extractPsd } from '../extract/psd/extract.ts'
 import { landFromFile, monthOfFile } from '../extract/psd/land.ts'
 import { baseUrlOf, checkDataset, parseMonth } from '../extract/psd/locate.ts'
 import { createReporter, describeResult } from '../extract/psd/progress.ts'
-import { type Environment, openLandingStore, resolveProjectDir } from '../landing/open.ts'
+import { defaultLandingDir, type Environment, openLandingStore } from '../landing/open.ts'
 import type { Command } from './command.ts'
+import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
 const usage =
   'materia extract psd [--dataset alldata|coffee|...] [--landing DIR | s3://bucket/prefix] [--since YYYY-MM] ' +
   '[--from-file PATH.zip [--month YYYY-MM]] [--project DIR]'
-
-function parse(argv: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        dataset: { type: 'string' },
-        landing: { type: 'string' },
-        since: { type: 'string' },
-        'from-file': { type: 'string' },
-        month: { type: 'string' },
-        project: { type: 'string' },
-      },
-    })
-  } catch (error) {
-    throw new MateriaError('usage', `${(error as Error).message}; usage: ${usage}`)
-  }
-}
 
 // Operators may tune the HTTP policy (e.g. a slow link): MATERIA_HTTP_TIMEOUT_MS per request,
 // MATERIA_HTTP_TOTAL_MS for all attempts, MATERIA_HTTP_BACKOFF_MS before the first retry.
@@ -60,12 +42,24 @@ function datasetOf(option: string | undefined, fromFile: string | undefined): st
   return checkDataset(match?.[1] ?? 'alldata')
 }
 
+// The project's landing folder exactly as the transform project reads it: materia.yaml's
+// `landing:` (MATERIA_LANDING first), else <project>/.materia/landing.
+function localLandingDir(projectDir: string, env: Environment, cwd: string): string {
+  if (existsSync(join(projectDir, 'materia.yaml')))
+    return loadConfig(projectDir, env as NodeJS.ProcessEnv).landingDir
+  return defaultLandingDir(projectDir, env, cwd)
+}
+
 export const extractCommand: Command = {
   name: 'extract',
   summary: 'land USDA PSD snapshots (download, verify, gzip) into the landing store',
   usage,
   async run(argv, context) {
-    const { values, positionals } = parse(argv)
+    const { options: values, positionals } = parseArguments(
+      argv,
+      { options: ['dataset', 'landing', 'since', 'from-file', 'month'] },
+      usage,
+    )
     if (positionals.length !== 1 || positionals[0] !== 'psd') {
       throw new MateriaError('usage', `expected a source: ${usage}`)
     }
@@ -76,9 +70,18 @@ export const extractCommand: Command = {
         '--from-file and --since do not combine: one lands a file, the other walks USDA',
       )
     }
+    if (values.month !== undefined && fromFile === undefined) {
+      throw new MateriaError(
+        'usage',
+        '--month goes with --from-file; to walk USDA vintages use --since YYYY-MM',
+      )
+    }
     const dataset = datasetOf(values.dataset, fromFile)
-    const projectDir = resolveProjectDir(values.project, context.cwd)
-    const store = openLandingStore(values.landing, context.env, { cwd: context.cwd, projectDir })
+    const projectDir = resolveProjectRoot(values.project, context.cwd)
+    const store = openLandingStore(values.landing, context.env, {
+      cwd: context.cwd,
+      localDir: localLandingDir(projectDir, context.env, context.cwd),
+    })
     if (fromFile !== undefined) {
       const result = await landFromFile(store, fromFile, dataset, monthOfFile(fromFile, values.month))
       context.stdout.write(`${describeResult(result)}\n`)

@@ -6,6 +6,7 @@
 // transaction, so a table is marked built only once it is complete; the views move last, in one
 // transaction. A crash anywhere leaves the previous environment readable and the next plan
 // reuses whatever committed.
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DuckDBConnection, DuckDBMaterializedResult } from '@duckdb/node-api'
 import { assert } from '../assert.ts'
@@ -30,11 +31,11 @@ import {
   writeIntervals,
 } from './state.ts'
 
+// What apply needs to know of an audit's result (audit.ts's AuditOutcome carries more).
 export interface AuditOutcome {
   readonly audit: string
   readonly blocking: boolean
   readonly passed: boolean
-  readonly message: string // what failed, with the first bad rows
 }
 
 export interface AuditContext {
@@ -64,7 +65,10 @@ export type ApplyEvent =
   | { readonly kind: 'views_swapped'; readonly environment: string; readonly views: number }
 
 export interface ApplyOptions {
+  // Runs a model's audits on what its build just wrote, inside the build's transaction: a failing
+  // blocking audit rolls the build back and stops the apply before any view moves.
   readonly runAudits?: (context: AuditContext) => Promise<readonly AuditOutcome[]>
+  readonly formatAuditFailure?: (outcome: AuditOutcome) => string
   readonly onEvent?: (event: ApplyEvent) => void
   readonly signal?: AbortSignal
   readonly concurrency?: number
@@ -94,10 +98,15 @@ interface BuildContext {
   readonly versions: ReadonlyMap<string, string>
 }
 
+// Models without intervals (VIEW, SEED, a model whose range is still empty) render @start/@end as
+// the day before the clock.
+const dayMs = 86_400_000
+
 async function render(context: BuildContext, model: Model, interval: Interval): Promise<string> {
+  const [start, end] = interval[0] < interval[1] ? interval : [interval[0] - dayMs, interval[0]]
   const sql = await renderModelQuery(context.project, model.name, {
-    start: new Date(interval[0]),
-    end: new Date(interval[1]),
+    start: new Date(start),
+    end: new Date(end),
     executionTime: new Date(context.plan.nowMs),
     resolveTable: (parent) => {
       const version = context.versions.get(parent)
@@ -126,10 +135,9 @@ async function audit(
   for (const outcome of outcomes) context.options.onEvent?.({ kind: 'audit', model: model.name, outcome })
   const failed = outcomes.find((outcome) => outcome.blocking && !outcome.passed)
   if (failed !== undefined) {
-    throw new MateriaError(
-      'audit',
-      `${model.path}: audit ${failed.audit} failed on ${model.name}: ${failed.message}`,
-    )
+    const detail =
+      context.options.formatAuditFailure?.(failed) ?? `blocking audit ${failed.audit} failed on ${model.name}`
+    throw new MateriaError('audit', `${model.path}: ${detail}\nno environment view changed`)
   }
 }
 
@@ -186,7 +194,18 @@ function seedSql(context: BuildContext, model: Model): string {
   assert(model.kind.name === 'SEED', 'seed model')
   const directory = join(context.project.root, model.path, '..')
   const path = join(directory, model.kind.path)
-  return `SELECT * FROM read_csv(${quoteLiteral(path)}, header = true, auto_detect = true)`
+  if (!existsSync(path)) {
+    throw new MateriaError(
+      'apply',
+      `${model.path}: seed file ${path} of ${model.name} does not exist; fix the SEED path`,
+    )
+  }
+  const declared = model.columns ?? []
+  const columns =
+    declared.length === 0
+      ? ''
+      : `, columns = {${declared.map((column) => `${quoteLiteral(column.name)}: ${quoteLiteral(column.type)}`).join(', ')}}`
+  return `SELECT * FROM read_csv(${quoteLiteral(path)}, header = true, auto_detect = ${declared.length === 0}${columns})`
 }
 
 async function createTable(
@@ -476,7 +495,7 @@ async function swapViews(context: BuildContext): Promise<number> {
     await writeEnvironment(connection, {
       name: plan.environment,
       planId: plan.id,
-      updatedAtMs: Date.now(),
+      updatedAtMs: plan.nowMs,
       expiresAtMs: plan.expiresAtMs,
       models: new Map(plan.environmentModels.map((row) => [row.model, row])),
     })
@@ -520,7 +539,8 @@ export async function applyPlan(
     crashPoint('before_builds')
     const built = await runBuilds(context, buildSteps)
     crashPoint('before_swap')
-    if (plan.empty) return { modelsBuilt: 0, rowsWritten: 0, viewsChanged: 0 }
+    if (!plan.environmentChanged)
+      return { modelsBuilt: built.models, rowsWritten: built.rows, viewsChanged: 0 }
     const viewsChanged = await swapViews(context)
     const check = await db.rows(`SELECT plan_id FROM ${stateSchema}.environments WHERE name = $1`, [
       plan.environment,

@@ -40,6 +40,7 @@ export function parseAuditFile(text: string, path: string): CustomAudit {
   if (name === null)
     throw new MateriaError('model', `${path}:${header.line} the AUDIT header has no name; add name my_audit`)
   const rest = tokens.filter((token) => token.start >= header.end && !isTrivia(token))
+  if (rest.at(-1)?.text === ';') rest.pop()
   const first = rest[0]
   if (first === undefined) {
     throw new MateriaError(
@@ -47,8 +48,8 @@ export function parseAuditFile(text: string, path: string): CustomAudit {
       `${path}:${header.line} the audit has no query; add a SELECT returning the bad rows`,
     )
   }
-  const last = rest.at(-1)!.text === ';' ? rest.at(-2)! : rest.at(-1)!
-  const inner = rest.slice(0, rest.indexOf(last) + 1).find((token) => token.text === ';')
+  const last = rest.at(-1)!
+  const inner = rest.find((token) => token.text === ';')
   if (inner !== undefined) {
     throw new MateriaError(
       'model',

@@ -164,7 +164,8 @@ export function loadConfig(root: string, env: NodeJS.ProcessEnv = process.env): 
   const lines = new LineCounter()
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
   const [error] = document.errors
-  if (error !== undefined) fail(error.linePos?.[0].line ?? 1, `${error.message.split('\n')[0]}; fix the YAML`)
+  if (error !== undefined)
+    fail(lines.linePos(error.pos[0]).line, `${error.message.split('\n')[0]}; fix the YAML`)
   if (document.contents === null) fail(1, 'is empty; it needs at least name: <project name>')
   const top = mapEntries({ node: document.contents, line: 1 }, 'materia.yaml', lines, topKeys)
   const name = stringValue(top.get('name'), 'name')

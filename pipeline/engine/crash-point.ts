@@ -12,3 +12,7 @@ export function crashPoint(name: string): void {
     process.kill(process.pid, 'SIGKILL')
   }
 }
+
+export function crashPointsReached(): number {
+  return reached
+}

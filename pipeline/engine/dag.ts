@@ -55,7 +55,8 @@ export function closestName(name: string, candidates: Iterable<string>): string 
       bestDistance = distance
     }
   }
-  return best
+  // A suggestion further away than half the name is noise, not help.
+  return bestDistance <= name.length / 2 ? best : null
 }
 
 function modelParents(
@@ -74,8 +75,14 @@ function modelParents(
     const parts = reference.name.split('.')
     const looksLikeModel = parts.length === 2 && schemas.has(parts[0]!)
     if (reference.explicit || looksLikeModel) {
-      const closest = closestName(reference.name, models.keys())
-      const suggestion = closest === null ? 'add the model' : `did you mean ${closest}?`
+      const closest = closestName(
+        reference.name,
+        [...models.keys()].filter((name) => name !== model.name),
+      )
+      const suggestion =
+        closest === null
+          ? 'no model has a similar name: add the model or fix the name'
+          : `did you mean ${closest}?`
       const what = reference.explicit ? 'depends_on names' : 'references'
       throw new MateriaError(
         'dag',
@@ -95,7 +102,10 @@ function cycleText(remaining: ReadonlySet<string>, parents: ReadonlyMap<string, 
     current = parents.get(current)!.find((parent) => remaining.has(parent))!
   }
   const cycle = path.slice(path.indexOf(current)).reverse() // parents first: data flows left to right
-  return [...cycle, cycle[0]].join(' -> ')
+  // Start at the smallest name so the same cycle always prints the same way.
+  const first = cycle.indexOf([...cycle].sort()[0]!)
+  const rotated = [...cycle.slice(first), ...cycle.slice(0, first)]
+  return [...rotated, rotated[0]].join(' -> ')
 }
 
 export function buildDag(

@@ -111,7 +111,7 @@ export async function rewriteForEnvironment(
       `${quoteIdentifier(environmentSchema(model.schema, environment))}.${quoteIdentifier(model.table)}`,
     )
   }
-  return rewriteTableReferences(sql, map)
+  return rewriteTableReferences(sql, (reference) => map.get(reference) ?? null)
 }
 
 export interface QueryResult {

@@ -1,5 +1,5 @@
 // Fingerprints decide what must be rebuilt. The data hash covers everything that changes a model's
-// rows: its query normalized by DuckDB (formatting and comments do not count), kind, declared
+// rows: its query as DuckDB parses it (the tree without positions: formatting and comments do not count), kind, declared
 // columns, the seed file's bytes, and its parents' data hashes, so a change flows downstream. The
 // metadata hash covers what does not change rows (description, owner, cron, audits, tags, grain):
 // a metadata-only change never recomputes data. The version names the physical table:
@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path'
 import type { Model } from './model.ts'
 import type { Project } from './project.ts'
 import { placeholderContext, renderMacros } from './render.ts'
-import { normalizeQuery } from './sql-ast.ts'
+import { canonicalQuery } from './sql-ast.ts'
 
 export interface Fingerprint {
   readonly dataHash: string
@@ -33,7 +33,7 @@ function fingerprintProjectView(project: Project): Project {
 
 async function normalizedQuery(project: Project, model: Model): Promise<string> {
   if (model.kind.name === 'SEED') return ''
-  return normalizeQuery(renderMacros(project, model, placeholderContext))
+  return canonicalQuery(renderMacros(project, model, placeholderContext))
 }
 
 async function seedHash(project: Project, model: Model): Promise<string | null> {

@@ -1,11 +1,32 @@
 // The engine's public API: everything the CLI, the workbench and the other engine parts import.
+
+export {
+  type ApplyEvent,
+  type ApplyOptions,
+  type ApplyResult,
+  type AuditContext,
+  type AuditOutcome,
+  applyPlan,
+} from './apply.ts'
 export { parseAuditFile } from './audit-parser.ts'
 export { loadConfig } from './config.ts'
 export { buildDag, type Dag, type ModelReference } from './dag.ts'
+export { Database, openDatabase } from './database.ts'
+export {
+  type EnvironmentSummary,
+  invalidateEnvironment,
+  listEnvironments,
+  type QueryResult,
+  queryEnvironment,
+  rewriteForEnvironment,
+} from './environments.ts'
 export { type Fingerprint, fingerprintProject, metadataHash, physicalTable } from './fingerprint.ts'
+export type { Interval } from './interval.ts'
 export { type LoadOptions, loadProject } from './load.ts'
 export type { AuditCall, Model, ModelColumn, ModelKind, ModelKindName } from './model.ts'
 export { modelProperties, parseModelFile } from './model-parser.ts'
+export { buildPlan, type PlanOptions } from './plan.ts'
+export type { ChangeCategory, ModelChange, Plan, PlanModel, PlanStep } from './plan-types.ts'
 export type { CustomAudit, GatewayConfig, LintSeverity, Project, ProjectConfig } from './project.ts'
 export { environmentSchema } from './project.ts'
 export { placeholderContext, type RenderContext, renderMacros, renderModelQuery } from './render.ts'
@@ -16,3 +37,4 @@ export {
   syntaxError,
   tableReferences,
 } from './sql-ast.ts'
+export { readState, type State } from './state.ts'

@@ -90,6 +90,8 @@ export interface Plan {
   readonly environmentModels: readonly PlanEnvironmentModel[] // the environment after apply
   readonly expiresAtMs: number | null
   readonly warnings: readonly string[]
+  // the environment's rows or views change (apply then switches them in one transaction)
+  readonly environmentChanged: boolean
   // true when applying changes nothing: no step and the same environment rows
   readonly empty: boolean
 }

@@ -196,13 +196,17 @@ async function decide(
         : await compareQueries(db.connection, previous.query, definition.query)
   }
   if (comparison === 'same') {
-    const breaking = parentEffects.includes('BREAKING') || model.kind.name === 'VIEW'
+    const breaking = parentEffects.includes('BREAKING')
     const category: ChangeCategory = breaking ? 'BREAKING' : 'NON_BREAKING'
     // A materialized model whose upstream only gained columns holds the same rows: keep its table.
-    const version = reuse?.version ?? (breaking ? fingerprint.version : current.version)
+    // A VIEW is re-created either way (it names its parents' tables), which computes no data.
+    const rebuild = breaking || model.kind.name === 'VIEW'
+    const version = reuse?.version ?? (rebuild ? fingerprint.version : current.version)
     const note = breaking
       ? 'rebuilt because an upstream model changed (breaking)'
-      : 'upstream only added columns: keeps its table, nothing recomputed'
+      : rebuild
+        ? 'upstream only added columns: the view is re-created, no data computed'
+        : 'upstream only added columns: keeps its table, nothing recomputed'
     return {
       entry: {
         ...base,
@@ -471,6 +475,7 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
     environmentModels,
     expiresAtMs: isProd ? null : nowMs + environmentTtlMs,
     warnings,
+    environmentChanged: viewSteps.length > 0 || !sameRows,
     empty: steps.length === 0 && sameRows,
   }
 }

@@ -133,16 +133,77 @@ interface RenderInput {
   readonly firstLine: number
 }
 
+interface Expansion {
+  readonly replacement: string
+  readonly last: number // index of the last token the macro call spans
+}
+
+type Fail = (token: Token, message: string) => never
+
+// @DEF(name, value); -> nothing; defines @name (its value rendered now, with the macros before it).
+function expandDefinition(
+  input: RenderInput,
+  tokens: readonly Token[],
+  index: number,
+  values: Record<string, string>,
+  fail: Fail,
+): Expansion {
+  const token = tokens[index]!
+  const open = nextSignificant(tokens, index + 1)
+  if (tokens[open]?.text !== '(')
+    return fail(token, '@DEF needs arguments in parentheses: @DEF(name, value);')
+  const { args, close } = callArguments(tokens, open, fail)
+  const [name, value] = args
+  if (
+    name?.length !== 1 ||
+    name[0]!.kind !== 'word' ||
+    value === undefined ||
+    value.length === 0 ||
+    args.length > 2
+  ) {
+    return fail(token, '@DEF takes a name and a value: @DEF(name, value);')
+  }
+  const text = input.text.slice(value[0]!.start, value.at(-1)!.end)
+  values[name[0]!.text.toLowerCase()] = renderWithEdits({
+    ...input,
+    text,
+    firstLine: value[0]!.line,
+    definitions: values,
+  }).text
+  const semicolon = nextSignificant(tokens, close + 1)
+  return { replacement: '', last: tokens[semicolon]?.text === ';' ? semicolon : close }
+}
+
+// @VAR('name', default) -> the variable as a SQL literal, else the default as written.
+function expandVariable(input: RenderInput, tokens: readonly Token[], index: number, fail: Fail): Expansion {
+  const token = tokens[index]!
+  const open = nextSignificant(tokens, index + 1)
+  const usage = "@VAR takes a quoted name and an optional default: @VAR('name', default)"
+  if (tokens[open]?.text !== '(') return fail(token, usage)
+  const { args, close } = callArguments(tokens, open, fail)
+  const [name, fallback] = args
+  if (name?.length !== 1 || name[0]!.kind !== 'string' || args.length > 2) return fail(token, usage)
+  const variable = stringValue(name[0]!).toLowerCase()
+  const value = input.variables[variable]
+  if (value !== undefined) return { replacement: variableLiteral(value), last: close }
+  if (fallback !== undefined && fallback.length > 0) {
+    return { replacement: input.text.slice(fallback[0]!.start, fallback.at(-1)!.end), last: close }
+  }
+  return fail(
+    token,
+    `unknown variable '${variable}'; add it under variables: in materia.yaml or give a default`,
+  )
+}
+
 export function renderWithEdits(input: RenderInput): Rendered {
   const tokens = tokenize(input.text, input.path, input.firstLine)
-  const fail = (token: Token, message: string): never => {
+  const fail: Fail = (token, message) => {
     throw new MateriaError('model', `${input.path}:${token.line} ${message}`)
   }
   const values: Record<string, string> = { ...timeMacros(input.context), ...input.definitions }
   values.this_model = input.context.resolveTable?.(input.model.name) ?? input.model.name
   let output = ''
   const edits: RenderEdit[] = []
-  const sliceText = (from: Token, to: Token) => input.text.slice(from.start, to.end)
   for (let index = 0; index < tokens.length; index += 1) {
     const token = tokens[index]!
     if (token.kind !== 'macro') {
@@ -150,59 +211,16 @@ export function renderWithEdits(input: RenderInput): Rendered {
       continue
     }
     const name = token.text.slice(1).toLowerCase()
-    let replacement: string
-    let last = index
-    if (name === 'def' || name === 'var') {
-      const open = nextSignificant(tokens, index + 1)
-      if (tokens[open]?.text !== '(')
-        return fail(token, `@${name.toUpperCase()} needs arguments in parentheses`)
-      const { args, close } = callArguments(tokens, open, fail)
-      last = close
-      if (name === 'def') {
-        const [defName, value] = args
-        if (
-          defName?.length !== 1 ||
-          defName[0]!.kind !== 'word' ||
-          value === undefined ||
-          value.length === 0 ||
-          args.length > 2
-        ) {
-          return fail(token, '@DEF takes a name and a value: @DEF(name, value);')
-        }
-        const valueText = sliceText(value[0]!, value.at(-1)!)
-        values[defName[0]!.text.toLowerCase()] = renderWithEdits({
-          ...input,
-          text: valueText,
-          firstLine: value[0]!.line,
-          definitions: values,
-        }).text
-        const semicolon = nextSignificant(tokens, close + 1)
-        if (tokens[semicolon]?.text === ';') last = semicolon
-        replacement = ''
-      } else {
-        const [nameArg, fallback] = args
-        if (nameArg?.length !== 1 || nameArg[0]!.kind !== 'string' || args.length > 2) {
-          return fail(token, "@VAR takes a quoted name and an optional default: @VAR('name', default)")
-        }
-        const variable = stringValue(nameArg[0]!).toLowerCase()
-        const value = input.variables[variable]
-        if (value !== undefined) replacement = variableLiteral(value)
-        else if (fallback !== undefined && fallback.length > 0)
-          replacement = sliceText(fallback[0]!, fallback.at(-1)!)
-        else
-          return fail(
-            token,
-            `unknown variable '${variable}'; add it under variables: in materia.yaml or give a default`,
-          )
-      }
-    } else if (values[name] !== undefined) {
-      replacement = values[name]!
-    } else {
+    let expansion: Expansion
+    if (name === 'def') expansion = expandDefinition(input, tokens, index, values, fail)
+    else if (name === 'var') expansion = expandVariable(input, tokens, index, fail)
+    else if (values[name] !== undefined) expansion = { replacement: values[name]!, last: index }
+    else
       return fail(
         token,
         `unknown macro ${token.text}; use @${builtinMacros.join(' | @')} or a name defined with @DEF`,
       )
-    }
+    const { replacement, last } = expansion
     edits.push({
       sourceStart: token.start,
       sourceEnd: tokens[last]!.end,

@@ -89,9 +89,24 @@ function evaluate(expression: string, input: string): Promise<string> {
     }
     pending.set(expression, [{ input, resolve, reject }])
     setImmediate(() => {
-      queue = queue.then(() => flush(expression))
+      // flush settles every job itself; the catch only keeps the chain alive for the next batch.
+      queue = queue.then(() => flush(expression)).catch(() => undefined)
     })
   })
+}
+
+// Loading parses each query once and fingerprinting needs the same parse again: keep recent trees.
+// Bounded so a long-running workbench does not grow without end (cleared when full).
+const serializedCacheMax = 5_000
+const serializedCache = new Map<string, string>()
+
+async function serialize(sql: string): Promise<string> {
+  const cached = serializedCache.get(sql)
+  if (cached !== undefined) return cached
+  const serialized = await evaluate('json_serialize_sql(x)', sql)
+  if (serializedCache.size >= serializedCacheMax) serializedCache.clear()
+  serializedCache.set(sql, serialized)
+  return serialized
 }
 
 interface SerializeResult {
@@ -111,7 +126,7 @@ function characterOffset(text: string, byteOffset: number): number {
 }
 
 export async function parseQuery(sql: string): Promise<ParsedQuery> {
-  const result = JSON.parse(await evaluate('json_serialize_sql(x)', sql)) as SerializeResult
+  const result = JSON.parse(await serialize(sql)) as SerializeResult
   if (result.error) {
     const position = result.position === undefined ? null : Number(result.position)
     const message = result.error_message ?? 'unknown parser error'
@@ -208,14 +223,20 @@ export async function rewriteTableReferences(
 }
 
 // Canonical text of a query: DuckDB's serialize/deserialize round trip, so formatting and comments
-// do not count. Falls back to the parse tree without positions for a tree DuckDB cannot print back.
+// do not count. Falls back to the canonical tree for a tree DuckDB cannot print back.
 export async function normalizeQuery(sql: string): Promise<string> {
-  const serialized = await evaluate('json_serialize_sql(x)', sql)
-  const result = JSON.parse(serialized) as SerializeResult
-  if (result.error) await parseOrThrow(sql)
+  const canonical = await canonicalQuery(sql)
   try {
-    return await evaluate('json_deserialize_sql(x::JSON)', serialized)
+    return await evaluate('json_deserialize_sql(x::JSON)', await serialize(sql))
   } catch {
-    return JSON.stringify(result.statements, (key, value) => (key === 'query_location' ? undefined : value))
+    return canonical
   }
+}
+
+// The parse tree as JSON without source positions: equal for queries that differ only in
+// formatting and comments. Cheaper than normalizeQuery (no deserialization), so fingerprints use it.
+export async function canonicalQuery(sql: string): Promise<string> {
+  const serialized = await serialize(sql)
+  if (serialized.startsWith('{"error":true')) await parseOrThrow(sql)
+  return serialized.replace(/"query_location":\d+,?/g, '')
 }

@@ -55,7 +55,7 @@ export function collectTableNodes(node: unknown, scope: ReadonlySet<string>, out
     if (table !== null) out.push(table)
     return
   }
-  const ctes = cteEntries(node)
+  const ctes = node.cte_map === undefined ? [] : cteEntries(node)
   let bodyScope = scope
   if (ctes.length > 0) {
     const names: string[] = []
@@ -66,7 +66,9 @@ export function collectTableNodes(node: unknown, scope: ReadonlySet<string>, out
     }
     bodyScope = new Set([...scope, ...names])
   }
-  for (const [key, value] of Object.entries(node)) {
-    if (key !== 'cte_map') collectTableNodes(value, bodyScope, out)
+  for (const key in node) {
+    const value = node[key]
+    if (key !== 'cte_map' && typeof value === 'object' && value !== null)
+      collectTableNodes(value, bodyScope, out)
   }
 }

@@ -14,14 +14,15 @@ export type Environment = Readonly<Record<string, string | undefined>>
 
 export interface OpenOptions {
   readonly cwd?: string
-  readonly projectDir?: string
+  // The local landing folder when neither a spec nor R2_* names a store (the CLI passes the
+  // project's); without it: MATERIA_LANDING, else <cwd or ./sql>/.materia/landing.
+  readonly localDir?: string
 }
 
-// The transform project: --project DIR, else the cwd when it holds materia.yaml, else ./sql.
-export function resolveProjectDir(projectOption: string | undefined, cwd: string): string {
-  if (projectOption !== undefined) return resolve(cwd, projectOption)
-  if (existsSync(join(cwd, 'materia.yaml'))) return cwd
-  return join(cwd, 'sql')
+// The project convention (see pipeline/cli/project-option.ts): the cwd when it holds materia.yaml,
+// else ./sql.
+function projectDirOf(cwd: string): string {
+  return existsSync(join(cwd, 'materia.yaml')) ? cwd : join(cwd, 'sql')
 }
 
 export function defaultLandingDir(projectDir: string, env: Environment, cwd: string): string {
@@ -60,6 +61,5 @@ export function openLandingStore(
   if (env.R2_ENDPOINT && env.R2_BUCKET && env.R2_ACCESS_KEY && env.R2_SECRET_KEY) {
     return s3FromSpec(`s3://${env.R2_BUCKET}`, env)
   }
-  const projectDir = options.projectDir ?? resolveProjectDir(undefined, cwd)
-  return new LocalLandingStore(defaultLandingDir(projectDir, env, cwd))
+  return new LocalLandingStore(options.localDir ?? defaultLandingDir(projectDirOf(cwd), env, cwd))
 }

@@ -145,6 +145,9 @@ function describeFailure(error: unknown, requestTimeoutMs: number): string {
   if (error instanceof Error && error.name === 'TimeoutError')
     return `no complete answer within ${requestTimeoutMs} ms`
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : ''
+  // undici reports a connection closed mid-body as "terminated".
+  if (error instanceof Error && error.message === 'terminated')
+    return `body cut short (connection closed${cause})`
   return `${error instanceof Error ? error.message : String(error)}${cause}`
 }
 

@@ -71,7 +71,10 @@ export async function landZip(
     const facts = await unzipToGzip(zip.zipPath, csvName(dataset), gzipPath, zip.url).catch(async (error) => {
       if (!(error instanceof SnapshotRejected)) throw error
       const key = await quarantine(store, zip, dataset, month, error.reason)
-      throw new MateriaError('extract', `${error.message}; quarantined as ${store.location}/${key}`)
+      throw new MateriaError(
+        'extract',
+        `${error.message}; quarantined as ${store.location}/${key} (see its .reason.txt); retry later or report the file`,
+      )
     })
     const twin = landed.find(
       (manifest) => manifest.csv_sha256 === facts.csvSha256 && manifest.duplicate_of === null,

@@ -8,6 +8,9 @@ import { createHash } from 'node:crypto'
 import { MateriaError } from '../../errors.ts'
 import { type LandingStore, readText } from '../../landing/store.ts'
 import { landingListKeysMax } from '../../limits.ts'
+
+const manifestReadsConcurrent = 8
+
 import type { Month } from './locate.ts'
 
 export interface Manifest {
@@ -82,8 +85,16 @@ export async function readManifests(store: LandingStore, dataset: string): Promi
     .filter((key) => key.endsWith('.json'))
   if (keys.length > landingListKeysMax)
     throw new MateriaError('limit', `psd/${dataset}/ has too many manifests`)
-  const manifests = await Promise.all(
-    keys.map(async (key) => parseManifest((await readText(store, key)) ?? '{}', `${store.location}/${key}`)),
-  )
+  // A few reads at a time: a bucket holding years of vintages must not open hundreds of requests.
+  const manifests: Manifest[] = []
+  for (let start = 0; start < keys.length; start += manifestReadsConcurrent) {
+    const batch = keys.slice(start, start + manifestReadsConcurrent)
+    const read = await Promise.all(
+      batch.map(async (key) =>
+        parseManifest((await readText(store, key)) ?? '{}', `${store.location}/${key}`),
+      ),
+    )
+    manifests.push(...read)
+  }
   return manifests.sort((left, right) => (left.fetched_at < right.fetched_at ? 1 : -1))
 }

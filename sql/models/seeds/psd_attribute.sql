@@ -14,4 +14,4 @@ MODEL (
     accepted_values(column := attribute_role, is_in := ('supply', 'use', 'stock', 'other'))
   ),
   description 'USDA PSD attribute id (3 digits, zero-padded) to a stable snake_case name and its balance-sheet role'
-)
+);

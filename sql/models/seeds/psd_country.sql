@@ -12,4 +12,4 @@ MODEL (
     not_null(columns := (country_code, country_name, region))
   ),
   description 'USDA FAS country code to name, ISO 3166-1 alpha-3 (where one exists) and region'
-)
+);

@@ -9,4 +9,4 @@ MODEL (
     accepted_values(column := quantity_kind, is_in := ('volume', 'area', 'ratio'))
   ),
   description 'USDA PSD unit id to its published description, a readable name and the kind of quantity'
-)
+);

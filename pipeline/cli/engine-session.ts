@@ -1,0 +1,74 @@
+// What the engine commands share: load the project, open its gateway's DuckDB file (one instance
+// for the whole command), pick the environment.
+import { mkdirSync } from 'node:fs'
+import { userInfo } from 'node:os'
+import { dirname } from 'node:path'
+import { type Database, openDatabase } from '../engine/database.ts'
+import { loadProject } from '../engine/load.ts'
+import type { Project } from '../engine/project.ts'
+import { MateriaError } from '../errors.ts'
+import type { CommandContext } from './command.ts'
+import { resolveProjectRoot } from './project-option.ts'
+
+export interface Session {
+  readonly project: Project
+  readonly db: Database
+}
+
+export function databasePath(project: Project): string {
+  const gateway = project.config.gateways[project.config.defaultGateway]
+  if (gateway === undefined) {
+    throw new MateriaError(
+      'config',
+      `${project.root}/materia.yaml: default_gateway ${project.config.defaultGateway} is not among gateways`,
+    )
+  }
+  return gateway.path
+}
+
+export async function openSession(
+  projectOption: string | undefined,
+  context: CommandContext,
+): Promise<Session> {
+  const project = await loadProject(resolveProjectRoot(projectOption, context.cwd), { env: context.env })
+  const path = databasePath(project)
+  mkdirSync(dirname(path), { recursive: true })
+  return { project, db: await openDatabase(path) }
+}
+
+// MATERIA_ENV, else materia.yaml default_environment, else dev_<user>.
+export function defaultEnvironment(project: Project, env: NodeJS.ProcessEnv): string {
+  const fromEnv = env.MATERIA_ENV?.trim()
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv
+  if (project.config.defaultEnvironment !== null) return project.config.defaultEnvironment
+  const user = (env.USER ?? env.USERNAME ?? userInfo().username).toLowerCase().replace(/[^a-z0-9_]/g, '_')
+  return `dev_${user || 'local'}`
+}
+
+// --start/--end as whole UTC days; --end is inclusive on the command line, exclusive inside.
+export function parseDayOption(
+  text: string | undefined,
+  option: 'start' | 'end',
+  usage: string,
+): Date | undefined {
+  if (text === undefined) return undefined
+  const date = new Date(`${text}T00:00:00Z`)
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(text) ||
+    Number.isNaN(date.getTime()) ||
+    !date.toISOString().startsWith(text)
+  ) {
+    throw new MateriaError('usage', `--${option} "${text}" is not a date like 2024-01-31; usage: ${usage}`)
+  }
+  return option === 'end' ? new Date(date.getTime() + 86_400_000) : date
+}
+
+// MATERIA_NOW pins the clock (tests, reproducing a scheduled run); otherwise the real time.
+export function clock(env: NodeJS.ProcessEnv): Date {
+  const pinned = env.MATERIA_NOW
+  if (pinned === undefined || pinned === '') return new Date()
+  const date = new Date(pinned)
+  if (Number.isNaN(date.getTime()))
+    throw new MateriaError('usage', `MATERIA_NOW "${pinned}" is not an ISO time`)
+  return date
+}

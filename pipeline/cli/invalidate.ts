@@ -1,0 +1,30 @@
+// materia invalidate ENV: drop a dev environment's views now; the janitor removes the rest.
+import { invalidateEnvironment } from '../engine/environments.ts'
+import { MateriaError } from '../errors.ts'
+import type { Command } from './command.ts'
+import { clock, openSession } from './engine-session.ts'
+import { parseArguments } from './project-option.ts'
+
+const usage = 'materia invalidate ENV [--project DIR]'
+
+export const invalidateCommand: Command = {
+  name: 'invalidate',
+  summary: 'drop a dev environment (its views now, its tables at the next janitor run)',
+  usage,
+  async run(argv, context) {
+    const args = parseArguments(argv, {}, usage)
+    const [name, extra] = args.positionals
+    if (name === undefined || extra !== undefined)
+      throw new MateriaError('usage', `give one environment; usage: ${usage}`)
+    const { db } = await openSession(args.options.project, context)
+    try {
+      const views = await invalidateEnvironment(db, name, clock(context.env))
+      context.stdout.write(
+        `invalidated ${name}: ${views} view(s) dropped; materia janitor removes its state and unused tables\n`,
+      )
+      return 0
+    } finally {
+      db.close()
+    }
+  },
+}

@@ -1,0 +1,191 @@
+// Goal: the engine commands end to end on the example project (genuine PSD rows): plan into dev,
+// edit files, promote to prod, query, list, invalidate, and the bad inputs. Method: a copy of
+// pipeline/engine/testdata/example in a temp dir, the real `main` with captured output, a real
+// DuckDB file, the clock pinned by MATERIA_NOW.
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { main } from '../cli.ts'
+import { openDatabase } from '../engine/database.ts'
+import { readState } from '../engine/state.ts'
+import { temporaryDirectory } from '../engine/test-project.ts'
+
+const example = new URL('../engine/testdata/example', import.meta.url).pathname
+
+async function materia(
+  root: string,
+  ...argv: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  const sink = (append: (text: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        append(chunk.toString())
+        done()
+      },
+    })
+  const code = await main([...argv, '--project', root], {
+    cwd: root,
+    env: { ...process.env, MATERIA_NOW: '2024-03-01T12:00:00Z', MATERIA_ENV: '' },
+    stdout: sink((text) => {
+      stdout += text
+    }),
+    stderr: sink((text) => {
+      stderr += text
+    }),
+    isTTY: false,
+  })
+  return { code, stdout, stderr }
+}
+
+function editFile(root: string, path: string, from: string, to: string): void {
+  const file = join(root, path)
+  const text = readFileSync(file, 'utf8')
+  expect(text).toContain(from)
+  writeFileSync(file, text.replace(from, to))
+}
+
+async function builtVersions(root: string): Promise<number> {
+  const db = await openDatabase(join(root, '.materia', 'local.duckdb'))
+  try {
+    return (await readState(db)).snapshots.size
+  } finally {
+    db.close()
+  }
+}
+
+describe('materia plan / query / environments / invalidate', () => {
+  let root: string
+  beforeEach(() => {
+    root = temporaryDirectory('cli')
+    cpSync(example, root, { recursive: true })
+  })
+
+  it('plans without applying unless asked, applies, re-plans changes, promotes to prod for free', async () => {
+    const preview = await materia(root, 'plan', 'dev_x')
+    expect(preview.code).toBe(0)
+    expect(preview.stdout).toMatch(/added \(6\):/)
+    expect(preview.stdout).toContain('not applied; to apply run: materia plan dev_x --auto-apply')
+    expect((await materia(root, 'environments')).stdout).toContain('no environments yet')
+
+    const applied = await materia(root, 'plan', 'dev_x', '--auto-apply')
+    expect(applied.code, applied.stderr).toBe(0)
+    expect(applied.stdout).toMatch(/applied to dev_x: 6 model\(s\) built/)
+    const countries = await materia(
+      root,
+      'query',
+      'SELECT country_code FROM serving.dim_country ORDER BY 1',
+      '--env',
+      'dev_x',
+      '--json',
+    )
+    expect(JSON.parse(countries.stdout)).toEqual([
+      { country_code: 'BR' },
+      { country_code: 'CO' },
+      { country_code: 'VM' },
+    ])
+
+    editFile(
+      root,
+      'models/staging/stg_psd_coffee.sql',
+      'value::DOUBLE AS value',
+      '(value * 1000)::DOUBLE AS value',
+    )
+    const breaking = await materia(root, 'plan', 'dev_x', '--json')
+    const plan = JSON.parse(breaking.stdout) as {
+      models: { name: string; change: string; category: string | null }[]
+      steps: { kind: string; model: string }[]
+    }
+    const changes = Object.fromEntries(
+      plan.models.map((model) => [model.name, [model.change, model.category]]),
+    )
+    expect(changes['staging.stg_psd_coffee']).toEqual(['directly_modified', 'BREAKING'])
+    expect(changes['cleaned.coffee_balance']).toEqual(['indirectly_modified', 'BREAKING'])
+    expect(changes['raw.psd_coffee']).toEqual(['unchanged', null])
+    expect(changes['serving.dim_country']?.[0]).toBe('indirectly_modified')
+    expect(plan.steps.some((step) => step.model === 'raw.psd_coffee')).toBe(false)
+    expect((await materia(root, 'plan', 'dev_x', '--auto-apply')).code).toBe(0)
+
+    editFile(
+      root,
+      'models/cleaned/coffee_balance.sql',
+      'AS ending_stocks\n',
+      'AS ending_stocks,\n  count(*) AS attribute_rows\n',
+    )
+    const nonBreaking = await materia(root, 'plan', 'dev_x', '--auto-apply')
+    expect(nonBreaking.stdout).toMatch(/cleaned\.coffee_balance \[NON_BREAKING\]: non-breaking/)
+    expect(nonBreaking.stdout).toMatch(
+      /serving\.coffee_stocks_to_use \[NON_BREAKING\]: upstream only added columns: the view is re-created/,
+    )
+    // Only coffee_balance computes rows (6); the view is re-created; nothing else is built.
+    expect(nonBreaking.stdout).toMatch(/applied to dev_x: 2 model\(s\) built, 6 row\(s\) written/)
+
+    const versionsBefore = await builtVersions(root)
+    const prod = await materia(root, 'plan', 'prod', '--auto-apply')
+    expect(prod.stdout).toContain('tables to build: none')
+    expect(prod.stdout).toMatch(
+      /applied to prod: 0 model\(s\) built, 0 row\(s\) written, 6 view\(s\) switched/,
+    )
+    expect(await builtVersions(root)).toBe(versionsBefore)
+    const total = await materia(
+      root,
+      'query',
+      'SELECT sum(attribute_rows)::INTEGER AS n FROM cleaned.coffee_balance',
+      '--csv',
+    )
+    expect(total.stdout.split('\r\n')[0]).toBe('n')
+    expect(Number(total.stdout.split('\r\n')[1])).toBeGreaterThan(0)
+
+    const list = await materia(root, 'environments')
+    expect(list.stdout).toMatch(/prod\s+\| 6/)
+    expect(list.stdout).toMatch(/dev_x\s+\| 6/)
+    const info = await materia(root, 'info')
+    expect(info.stdout).toMatch(/models\s+6 /)
+    expect(info.stdout).toContain(join(root, '.materia', 'local.duckdb'))
+
+    expect((await materia(root, 'invalidate', 'dev_x')).code).toBe(0)
+    const gone = await materia(root, 'query', 'SELECT * FROM serving.dim_country', '--env', 'dev_x')
+    expect(gone.code).toBe(1)
+    expect((await materia(root, 'invalidate', 'prod')).stderr).toContain('prod cannot be invalidated')
+    expect((await materia(root, 'query', 'SELECT count(*) AS n FROM serving.dim_country')).stdout).toMatch(
+      /\n3\s*\n/,
+    )
+  })
+
+  it('answers bad input with one line and changes nothing', async () => {
+    expect((await materia(root, 'plan', 'dev_x', '--auto-apply')).code).toBe(0)
+    const unknown = await materia(root, 'plan', 'dev_x', '--restate', 'cleaned.nope')
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toMatch(/^materia plan: --restate cleaned\.nope: no such model/)
+    const badEnv = await materia(root, 'plan', 'Dev-X')
+    expect(badEnv.stderr).toMatch(/environment "Dev-X" is not a valid name/)
+    const badDate = await materia(root, 'plan', 'dev_x', '--start', '2024-13-01')
+    expect(badDate.stderr).toMatch(/--start "2024-13-01" is not a date/)
+    const badQuery = await materia(root, 'query', 'SELEC 1')
+    expect(badQuery.code).toBe(1)
+    expect(badQuery.stderr.trim().split('\n')).toHaveLength(1)
+
+    editFile(
+      root,
+      'models/cleaned/coffee_balance.sql',
+      'sum(value) FILTER',
+      'sum(value / no_such_column) FILTER',
+    )
+    const failing = await materia(root, 'plan', 'dev_x', '--auto-apply')
+    expect(failing.code).toBe(1)
+    expect(failing.stderr).toMatch(
+      /models\/cleaned\/coffee_balance\.sql: model cleaned\.coffee_balance failed: .*no_such_column/,
+    )
+    const still = await materia(
+      root,
+      'query',
+      'SELECT count(*) AS n FROM cleaned.coffee_balance',
+      '--env',
+      'dev_x',
+      '--json',
+    )
+    expect(JSON.parse(still.stdout)).toEqual([{ n: 6 }])
+  })
+})

@@ -1,0 +1,100 @@
+// materia plan [ENV]: what changed, what it means downstream, what will be built; then, with
+// consent, apply. Never applies without --auto-apply or a "y" on a terminal.
+import { createInterface } from 'node:readline/promises'
+import { applyPlan } from '../engine/apply.ts'
+import { buildPlan } from '../engine/plan.ts'
+import { MateriaError } from '../errors.ts'
+import type { Command, CommandContext } from './command.ts'
+import { clock, defaultEnvironment, openSession, parseDayOption } from './engine-session.ts'
+import { formatPlan } from './plan-format.ts'
+import { planHooks } from './plan-hooks.ts'
+import { progressReporter } from './progress.ts'
+import { parseArguments } from './project-option.ts'
+
+const usage =
+  'materia plan [ENV] [--project DIR] [--auto-apply] [--dry-run] [--select MODEL[+]] [--json] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--restate MODEL] [--skip-tests]'
+
+async function confirm(question: string): Promise<boolean> {
+  const reader = createInterface({ input: process.stdin, output: process.stdout })
+  try {
+    const answer = await reader.question(question)
+    return /^y(es)?$/i.test(answer.trim())
+  } finally {
+    reader.close()
+  }
+}
+
+function splitList(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+}
+
+export const planCommand: Command = {
+  name: 'plan',
+  summary: 'show what changed and what would be built for an environment; apply with consent',
+  usage: `${usage}\n\nENV defaults to MATERIA_ENV, materia.yaml default_environment, else dev_<user>. --select and --restate take comma-separated model names.`,
+  async run(argv, context: CommandContext) {
+    const args = parseArguments(
+      argv,
+      {
+        options: ['select', 'start', 'end', 'restate'],
+        flags: ['auto-apply', 'dry-run', 'json', 'skip-tests'],
+      },
+      usage,
+    )
+    if (args.positionals.length > 1)
+      throw new MateriaError('usage', `give at most one environment; usage: ${usage}`)
+    const session = await openSession(args.options.project, context)
+    const { project, db } = session
+    try {
+      const environment = args.positionals[0] ?? defaultEnvironment(project, context.env)
+      const json = args.flags.has('json')
+      const log = json ? context.stderr : context.stdout
+      if (!args.flags.has('skip-tests') && planHooks.runTests !== null) {
+        const tests = await planHooks.runTests(project)
+        if (tests.failed > 0) {
+          context.stderr.write(tests.report.endsWith('\n') ? tests.report : `${tests.report}\n`)
+          throw new MateriaError(
+            'test',
+            `${tests.failed} unit test(s) failed; fix them or plan with --skip-tests`,
+          )
+        }
+        log.write(`unit tests: ${tests.passed} passed\n`)
+      }
+      const plan = await buildPlan(db, project, {
+        environment,
+        select: splitList(args.options.select),
+        restate: splitList(args.options.restate),
+        start: parseDayOption(args.options.start, 'start', usage),
+        end: parseDayOption(args.options.end, 'end', usage),
+        now: clock(context.env),
+      })
+      if (json) context.stdout.write(`${JSON.stringify(plan, null, 2)}\n`)
+      else context.stdout.write(formatPlan(plan))
+      if (plan.empty || args.flags.has('dry-run')) return 0
+      if (!args.flags.has('auto-apply')) {
+        if (!context.isTTY || json) {
+          log.write(`not applied; to apply run: materia plan ${environment} --auto-apply\n`)
+          return 0
+        }
+        if (!(await confirm(`apply this plan to ${environment}? [y/N] `))) {
+          log.write('not applied\n')
+          return 0
+        }
+      }
+      const result = await applyPlan(db, project, plan, {
+        onEvent: progressReporter(log, context.isTTY && !json),
+        ...(planHooks.auditOptions?.(project, db) ?? {}),
+      })
+      log.write(
+        `applied to ${environment}: ${result.modelsBuilt} model(s) built, ${result.rowsWritten} row(s) written, ${result.viewsChanged} view(s) switched\n`,
+      )
+      return 0
+    } finally {
+      db.close()
+    }
+  },
+}

@@ -1,0 +1,74 @@
+// Goal: audits run inside apply through the hook, and a failing blocking audit stops the apply with
+// the first bad rows while every environment view keeps its previous data. Method: the example
+// project over the genuine PSD sample, built into dev_x on a real DuckDB file, then rebuilt with a
+// model whose grain is violated.
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { MateriaError } from '../errors.ts'
+import { applyPlan } from './apply.ts'
+import { auditsForApply } from './apply-audits.ts'
+import { type Database, openDatabase } from './database.ts'
+import { buildPlan } from './plan.ts'
+import type { Project } from './project.ts'
+import { exampleSpecs, makeProject, setupRoot } from './test-project.ts'
+
+const now = new Date('2024-03-01T12:00:00Z')
+
+function withGrain(project: Project, name: string, grain: string[]): Project {
+  const models = new Map(project.models)
+  const model = models.get(name)!
+  models.set(name, { ...model, grain })
+  return { ...project, models }
+}
+
+describe('auditsForApply', () => {
+  let root: string
+  let db: Database
+  beforeEach(async () => {
+    root = setupRoot()
+    db = await openDatabase(join(root, 'local.duckdb'))
+  })
+  afterEach(() => db.close())
+
+  it('passes audits on a good build and blocks a bad one, leaving the environment as it was', async () => {
+    const good = withGrain(makeProject(root, exampleSpecs()), 'cleaned.production', [
+      'country_code',
+      'market_year',
+    ])
+    const events: string[] = []
+    const onEvent = (event: { kind: string }) => {
+      if (event.kind === 'audit') events.push(JSON.stringify(event))
+    }
+    await applyPlan(db, good, await buildPlan(db, good, { environment: 'dev_x', now }), {
+      runAudits: auditsForApply(good),
+      onEvent,
+    })
+    expect(events.some((e) => e.includes('"audit":"grain"') && e.includes('"passed":true'))).toBe(true)
+    const before = await db.rows(
+      'SELECT country_code, market_year, production FROM cleaned__dev_x.production ORDER BY ALL',
+    )
+    expect(before).toHaveLength(9)
+
+    // Grouping by country only breaks the (country_code, market_year) grain: 3 rows per country.
+    const specs = exampleSpecs().map((spec) =>
+      spec.name === 'cleaned.production'
+        ? {
+            ...spec,
+            query: `SELECT country_code, 2020 AS market_year, sum(value) AS production FROM staging.stg_psd WHERE attribute = 'Production' GROUP BY country_code, market_year`,
+          }
+        : spec,
+    )
+    const bad = withGrain(makeProject(root, specs), 'cleaned.production', ['country_code', 'market_year'])
+    const plan = await buildPlan(db, bad, { environment: 'dev_x', now })
+    const error = await applyPlan(db, bad, plan, { runAudits: auditsForApply(bad) }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(MateriaError)
+    expect((error as MateriaError).code).toBe('audit')
+    expect((error as MateriaError).message).toMatch(
+      /^models\/cleaned\/production\.sql: audit grain failed on cleaned\.production: 9 bad rows; first 5:\n +country_code \| market_year \| production\n/,
+    )
+    const after = await db.rows(
+      'SELECT country_code, market_year, production FROM cleaned__dev_x.production ORDER BY ALL',
+    )
+    expect(after).toEqual(before)
+  })
+})

@@ -1,0 +1,172 @@
+// Goal: a crash at any point of an apply leaves the environment readable with its previous data,
+// and the next plan converges to exactly what a clean run builds. Method: a child process applies
+// a breaking change (three rebuilt tables, a view and a six-batch incremental backfill) to a copy
+// of a built database and is killed with SIGKILL at numbered crash points (MATERIA_CRASH_AT) or on
+// a timer; then this process checks the environment, re-plans, applies, and compares checksums of
+// every environment view and physical table with a clean run.
+import { spawn } from 'node:child_process'
+import { copyFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { applyPlan } from './apply.ts'
+import { type Database, openDatabase } from './database.ts'
+import { buildPlan } from './plan.ts'
+import { readState } from './state.ts'
+import { exampleSpecs, type ModelSpec, makeProject, setupRoot } from './test-project.ts'
+
+const child = new URL('./test-apply-child.ts', import.meta.url).pathname
+const now = '2024-03-01T12:00:00.000Z'
+
+function specsV1(): ModelSpec[] {
+  return [
+    ...exampleSpecs(),
+    {
+      name: 'cleaned.daily',
+      kind: { name: 'INCREMENTAL_BY_TIME_RANGE', timeColumn: 'day', batchSize: 10, lookback: 0 },
+      query: `SELECT g.day::DATE AS day, s.country_code AS country_code, count(*) AS rows_seen
+        FROM staging.stg_psd AS s, generate_series(@start_ds::TIMESTAMP, @end_ds::TIMESTAMP, INTERVAL 1 DAY) AS g(day)
+        GROUP BY ALL`,
+    },
+  ]
+}
+
+function specsV2(): ModelSpec[] {
+  return specsV1().map((spec) =>
+    spec.name === 'staging.stg_psd'
+      ? { ...spec, query: spec.query.replace('Value::DOUBLE', '(Value + 1)::DOUBLE') }
+      : spec,
+  )
+}
+
+// Checksums of what the environment shows and of the physical tables behind it.
+async function checksums(db: Database, environment: string): Promise<Record<string, string>> {
+  const state = await readState(db)
+  const models = state.environments.get(environment)?.models ?? new Map()
+  const result: Record<string, string> = {}
+  for (const entry of [...models.values()].sort((a, b) => a.model.localeCompare(b.model))) {
+    const snapshot = state.snapshots.get(`${entry.model}@${entry.version}`)
+    const [schema, table] = entry.model.split('.') as [string, string]
+    const view = `"${schema}__${environment}"."${table}"`
+    const sql = (relation: string) =>
+      `SELECT count(*)::VARCHAR || ':' || coalesce(md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)), '') AS c FROM ${relation} AS t`
+    result[`view ${entry.model}`] = String((await db.rows(sql(view)))[0]?.c)
+    const [physicalSchema, physicalName] = String(snapshot?.physicalTable).split('.') as [string, string]
+    result[`table ${entry.model}`] = String(
+      (await db.rows(sql(`"${physicalSchema}"."${physicalName}"`)))[0]?.c,
+    )
+    result[`intervals ${entry.model}`] = JSON.stringify(
+      state.intervals.get(`${entry.model}@${entry.version}`) ?? [],
+    )
+  }
+  return result
+}
+
+async function applyInProcess(database: string, root: string, specs: ModelSpec[]): Promise<void> {
+  const db = await openDatabase(database)
+  try {
+    const project = makeProject(root, specs)
+    await applyPlan(db, project, await buildPlan(db, project, { environment: 'dev_x', now: new Date(now) }))
+  } finally {
+    db.close()
+  }
+}
+
+interface ChildRun {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stderr: string
+}
+
+function runChild(
+  root: string,
+  database: string,
+  crashAt: number | null,
+  killAfterMs: number | null,
+): Promise<ChildRun> {
+  const input = { mode: 'apply', root, database, specs: specsV2(), environment: 'dev_x', now }
+  const env = { ...process.env, MATERIA_CRASH_AT: crashAt === null ? '' : String(crashAt) }
+  const spawned = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(input)], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  spawned.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  spawned.stdout?.on('data', (chunk: Buffer) => {
+    // The timer starts when the child is past start-up, so the kill lands inside the apply.
+    if (killAfterMs !== null && chunk.toString().includes('applying'))
+      setTimeout(() => spawned.kill('SIGKILL'), killAfterMs)
+  })
+  if (killAfterMs !== null) setTimeout(() => spawned.kill('SIGKILL'), 1500 + killAfterMs)
+  return new Promise((resolve) => spawned.on('exit', (code, signal) => resolve({ code, signal, stderr })))
+}
+
+describe('crash safety', () => {
+  it('survives kill -9 at 20+ points and converges to the clean result', async () => {
+    const root = setupRoot()
+    const baseline = join(root, 'baseline.duckdb')
+    await applyInProcess(baseline, root, specsV1())
+    const cleanPath = join(root, 'clean.duckdb')
+    copyFileSync(baseline, cleanPath)
+    const before = await (async () => {
+      const db = await openDatabase(baseline)
+      const sums = await checksums(db, 'dev_x')
+      db.close()
+      return sums
+    })()
+    await applyInProcess(cleanPath, root, specsV2())
+    const clean = await (async () => {
+      const db = await openDatabase(cleanPath)
+      const sums = await checksums(db, 'dev_x')
+      db.close()
+      return sums
+    })()
+    expect(clean).not.toEqual(before)
+
+    // Every third crash point, then timed kills; two children at a time.
+    const runs: { crashAt: number | null; killAfterMs: number | null }[] = []
+    for (let point = 1; point <= 60; point += 3) runs.push({ crashAt: point, killAfterMs: null })
+    for (const delay of [30, 120]) runs.push({ crashAt: null, killAfterMs: delay })
+    const points = new Set<string>()
+    let completed = 0
+    const check = async (index: number): Promise<void> => {
+      const run = runs[index] as (typeof runs)[number]
+      const database = join(root, `crash-${index}.duckdb`)
+      copyFileSync(baseline, database)
+      const result = await runChild(root, database, run.crashAt, run.killAfterMs)
+      if (result.signal === 'SIGKILL') {
+        const match = /crash point (\d+): (\w+)/.exec(result.stderr)
+        points.add(match === null ? `timer ${run.killAfterMs}` : `${match[1]} ${match[2]}`)
+      } else {
+        expect(result.code, result.stderr).toBe(0)
+        completed += 1
+      }
+      const db = await openDatabase(database)
+      try {
+        if (result.signal === 'SIGKILL') expect(await checksums(db, 'dev_x')).toEqual(before)
+        const project = makeProject(root, specsV2())
+        await applyPlan(
+          db,
+          project,
+          await buildPlan(db, project, { environment: 'dev_x', now: new Date(now) }),
+        )
+        expect(await checksums(db, 'dev_x')).toEqual(clean)
+        expect((await buildPlan(db, project, { environment: 'dev_x', now: new Date(now) })).empty).toBe(true)
+      } finally {
+        db.close()
+      }
+    }
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < runs.length) {
+        const index = next
+        next += 1
+        await check(index)
+      }
+    }
+    await Promise.all([worker(), worker()])
+    expect(points.size).toBeGreaterThanOrEqual(20)
+    expect(completed).toBeLessThan(runs.length)
+  }, 170_000)
+})

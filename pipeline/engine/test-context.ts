@@ -1,0 +1,92 @@
+// What a unit test renders its model with: the time range and execution time from `vars` (SQLMesh's
+// start, end, execution_time; end is an inclusive date as in SQLMesh) and any other `vars` as
+// @VAR values; and how one CTE of the model's query is selected for `outputs.ctes`.
+import type { DuckDBConnection } from '@duckdb/node-api'
+import type { Project } from './project.ts'
+import type { RenderContext } from './render.ts'
+import { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
+import type { UnitTest } from './test-file.ts'
+import type { Fail } from './test-fixture.ts'
+
+const dayMs = 86_400_000
+const timeVars = ['start', 'end', 'execution_time']
+
+function parseTime(value: unknown, name: string, fail: Fail): { date: Date; dateOnly: boolean } {
+  const text = value instanceof Date ? value.toISOString() : String(value)
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text)
+  const date = new Date(dateOnly ? `${text}T00:00:00Z` : text)
+  if (Number.isNaN(date.getTime()))
+    fail(`vars.${name} "${text}" is not a date; write YYYY-MM-DD or an ISO timestamp`)
+  return { date, dateOnly }
+}
+
+// Defaults: start is the model's start (or the project's), the range is one day, and the
+// execution time is the end of the range. Fixed values keep tests independent of the clock.
+export function testContext(project: Project, test: UnitTest, fail: Fail): RenderContext {
+  const model = project.models.get(test.model)
+  const startText = test.vars.start ?? model?.start ?? project.config.modelDefaults.start
+  const start = parseTime(startText, 'start', fail).date
+  let end = new Date(start.getTime() + dayMs)
+  if (test.vars.end !== undefined) {
+    const parsed = parseTime(test.vars.end, 'end', fail)
+    end = parsed.dateOnly ? new Date(parsed.date.getTime() + dayMs) : parsed.date
+  }
+  if (end.getTime() <= start.getTime()) fail('vars.end is before vars.start')
+  const executionTime =
+    test.vars.execution_time === undefined
+      ? end
+      : parseTime(test.vars.execution_time, 'execution_time', fail).date
+  return { start, end, executionTime }
+}
+
+export function testProject(project: Project, test: UnitTest): Project {
+  const overrides = Object.entries(test.vars).filter(([name]) => !timeVars.includes(name))
+  if (overrides.length === 0) return project
+  const variables = { ...project.config.variables }
+  for (const [name, value] of overrides) {
+    variables[name] =
+      value === null || ['string', 'number', 'boolean'].includes(typeof value)
+        ? (value as string)
+        : JSON.stringify(value)
+  }
+  return { ...project, config: { ...project.config, variables } }
+}
+
+// The model's query with its final SELECT replaced by `SELECT * FROM cte`: DuckDB parses the query,
+// the CTE definitions are moved onto a fresh `SELECT * FROM cte`, and DuckDB prints it back.
+export async function ctesQuery(
+  connection: DuckDBConnection,
+  sql: string,
+  cte: string,
+  fail: Fail,
+): Promise<string> {
+  const tree = await serialize(connection, sql)
+  const node = tree.statements?.[0]?.node
+  const ctes = node?.cte_map?.map ?? []
+  const names = ctes.map((entry) => String(entry.key).toLowerCase())
+  if (!names.includes(cte))
+    fail(
+      `outputs.ctes names ${cte}, which the query does not define (it has ${names.join(', ') || 'no CTEs'})`,
+    )
+  const replacement = await serialize(connection, `SELECT * FROM ${quoteIdentifier(cte)}`)
+  const target = replacement.statements?.[0]?.node
+  if (target === undefined || node === undefined) return fail('the query could not be parsed')
+  target.cte_map = node.cte_map
+  const reader = await connection.runAndReadAll(
+    `SELECT json_deserialize_sql(${quoteLiteral(JSON.stringify(replacement))}::JSON) AS sql`,
+  )
+  return String(reader.getRowObjectsJson()[0]?.sql)
+}
+
+interface SerializedTree {
+  statements?: { node?: { cte_map?: { map?: { key: unknown }[] } } & Record<string, unknown> }[]
+  error?: boolean
+  error_message?: string
+}
+
+async function serialize(connection: DuckDBConnection, sql: string): Promise<SerializedTree> {
+  const reader = await connection.runAndReadAll(`SELECT json_serialize_sql(${quoteLiteral(sql)}) AS tree`)
+  const tree = JSON.parse(String(reader.getRowObjectsJson()[0]?.tree)) as SerializedTree
+  if (tree.error === true) throw new Error(tree.error_message ?? 'the query could not be parsed')
+  return tree
+}

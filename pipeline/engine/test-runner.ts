@@ -1,0 +1,230 @@
+// Unit tests (`materia test`, and `materia plan` before it applies): each test runs its model's query
+// in a fresh in-memory DuckDB holding only the test's fixtures, typed with the upstream models' real
+// output schemas, and compares the result with the expected rows (order-insensitive, numbers within
+// a tolerance). A failure's message is a readable row diff. Malformed tests are operating errors.
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
+import { MateriaError } from '../errors.ts'
+import { testFilesMax } from '../limits.ts'
+import { type ColumnSchema, deriveSchemas, type ModelSchema } from './model-schema.ts'
+import type { Project } from './project.ts'
+import { renderMacros } from './render.ts'
+import { type ComparedColumn, compareRows, isNumericType, rowDiffText } from './row-compare.ts'
+import { quoteIdentifier } from './sql-quote.ts'
+import { ctesQuery, testContext, testProject } from './test-context.ts'
+import { type ExpectedOutput, parseTestFile, type Row, type UnitTest } from './test-file.ts'
+import { type Fail, loadFixture } from './test-fixture.ts'
+
+export interface TestResult {
+  name: string
+  model: string
+  path: string
+  passed: boolean
+  message: string // empty when passed; the row diff or the query's error when failed
+  durationMs: number
+}
+
+export function loadTests(project: Project): UnitTest[] {
+  const folder = join(project.root, 'tests')
+  if (!existsSync(folder)) return []
+  const files = readdirSync(folder)
+    .filter((file) => /^test_.*\.ya?ml$/.test(file))
+    .sort()
+  if (files.length > testFilesMax)
+    throw new MateriaError(
+      'limit',
+      `tests/ holds ${files.length} test files, more than testFilesMax ${testFilesMax}`,
+    )
+  const tests = files.flatMap((file) =>
+    parseTestFile(readFileSync(join(folder, file), 'utf8'), `tests/${file}`),
+  )
+  const seen = new Map<string, UnitTest>()
+  for (const test of tests) {
+    const other = seen.get(test.name)
+    if (other !== undefined)
+      throw new MateriaError(
+        'test',
+        `${test.path}:${test.line} test ${test.name} is also defined at ${other.path}:${other.line}; rename one`,
+      )
+    seen.set(test.name, test)
+    checkTest(project, test)
+  }
+  return tests
+}
+
+function failFor(test: UnitTest): Fail {
+  return (message) => {
+    throw new MateriaError('test', `${test.path}:${test.line} test ${test.name}: ${message}`)
+  }
+}
+
+function checkTest(project: Project, test: UnitTest): void {
+  const fail = failFor(test)
+  if (!project.models.has(test.model)) fail(`unknown model ${test.model}; check its name in the MODEL header`)
+  const parents = project.parents.get(test.model) ?? []
+  for (const input of test.inputs.keys()) {
+    if (!parents.includes(input)) {
+      const list = parents.length === 0 ? 'none' : parents.join(', ')
+      fail(`input ${input} is not read by ${test.model} (it reads ${list})`)
+    }
+  }
+}
+
+export async function runTests(
+  project: Project,
+  options: { names?: readonly string[] } = {},
+): Promise<TestResult[]> {
+  const all = loadTests(project)
+  const names = options.names ?? []
+  const unknown = names.filter((name) => !all.some((test) => test.name === name))
+  if (unknown.length > 0)
+    throw new MateriaError('test', `no test named ${unknown.join(', ')}; run materia test to list them`)
+  const selected = names.length === 0 ? all : all.filter((test) => names.includes(test.name))
+  if (selected.length === 0) return []
+  const schemas = await deriveSchemas(
+    project,
+    selected.map((test) => test.model),
+    testContext(project, selected[0]!, failFor(selected[0]!)),
+  )
+  const results: TestResult[] = []
+  for (const test of selected) results.push(await runTest(project, test, schemas))
+  return results
+}
+
+async function runTest(
+  project: Project,
+  test: UnitTest,
+  schemas: ReadonlyMap<string, ModelSchema>,
+): Promise<TestResult> {
+  const started = performance.now()
+  const fail = failFor(test)
+  const instance = await DuckDBInstance.create(':memory:')
+  const connection = await instance.connect()
+  try {
+    await loadInputs(connection, project, test, schemas, fail)
+    const model = project.models.get(test.model)!
+    const sql = renderMacros(testProject(project, test), model, testContext(project, test, fail))
+    const failures: string[] = []
+    if (test.query !== null) {
+      const diff = await compareOutput(connection, project, sql, test.query, { what: 'outputs.query', fail })
+      if (diff !== null) failures.push(`outputs.query: ${diff}`)
+    }
+    for (const [cte, expected] of test.ctes) {
+      const cteSql = await ctesQuery(connection, sql, cte, fail)
+      const diff = await compareOutput(connection, project, cteSql, expected, {
+        what: `outputs.ctes.${cte}`,
+        fail,
+      })
+      if (diff !== null) failures.push(`outputs.ctes.${cte}: ${diff}`)
+    }
+    const message =
+      failures.length === 0
+        ? ''
+        : `${test.name} (${test.path}:${test.line}) on ${test.model}\n${failures.join('\n')}`
+    return result(test, failures.length === 0, message, started)
+  } catch (error) {
+    if (error instanceof MateriaError) throw error
+    const text = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)
+    return result(
+      test,
+      false,
+      `${test.name} (${test.path}:${test.line}) on ${test.model}\nquery failed: ${text}`,
+      started,
+    )
+  } finally {
+    connection.closeSync()
+    instance.closeSync()
+  }
+}
+
+function result(test: UnitTest, passed: boolean, message: string, started: number): TestResult {
+  return {
+    name: test.name,
+    model: test.model,
+    path: test.path,
+    passed,
+    message,
+    durationMs: performance.now() - started,
+  }
+}
+
+// Every parent gets a table: its fixture, or empty. A parent whose schema could not be derived
+// (say, a raw model whose landing files are absent) is typed from its fixture's values instead.
+async function loadInputs(
+  connection: DuckDBConnection,
+  project: Project,
+  test: UnitTest,
+  schemas: ReadonlyMap<string, ModelSchema>,
+  fail: Fail,
+): Promise<void> {
+  for (const parent of project.parents.get(test.model) ?? []) {
+    const model = project.models.get(parent)
+    if (model === undefined) continue
+    await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(model.schema)}`)
+    const fixture = test.inputs.get(parent) ?? { kind: 'rows', rows: [] }
+    const schema = schemas.get(parent)
+    const columns =
+      schema?.ok === true ? schema.columns : inferColumns(fixture.kind === 'rows' ? fixture.rows : [])
+    if (columns.length === 0) {
+      fail(
+        `cannot type input ${parent}: ${schema?.ok === false ? schema.problem : 'no schema'}; give it rows in the test`,
+      )
+    }
+    await loadFixture(connection, parent, columns, fixture, {
+      root: project.root,
+      what: `input ${parent}`,
+      fail,
+    })
+  }
+}
+
+function inferColumns(rows: readonly Row[]): ColumnSchema[] {
+  const names = [...new Set(rows.flatMap((row) => Object.keys(row)))]
+  return names.map((name) => {
+    const values = rows.map((row) => row[name]).filter((v) => v !== null && v !== undefined)
+    const type = values.every((v) => typeof v === 'boolean')
+      ? 'BOOLEAN'
+      : values.every((v) => Number.isInteger(v))
+        ? 'BIGINT'
+        : values.every((v) => typeof v === 'number')
+          ? 'DOUBLE'
+          : 'VARCHAR'
+    return { name, type: values.length === 0 ? 'VARCHAR' : type }
+  })
+}
+
+// Loads the expected rows typed like the actual output, then compares; null when they match.
+async function compareOutput(
+  connection: DuckDBConnection,
+  project: Project,
+  sql: string,
+  expected: ExpectedOutput,
+  options: { what: string; fail: Fail },
+): Promise<string | null> {
+  const described = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM (${sql})`)).getRowObjectsJson()
+  const actualColumns = described.map((row) => ({
+    name: String(row.column_name),
+    type: String(row.column_type),
+  }))
+  const fixture = expected.fixture
+  const named = fixture.kind === 'rows' ? [...new Set(fixture.rows.flatMap((row) => Object.keys(row)))] : null
+  const columns =
+    expected.partial && named !== null
+      ? actualColumns.filter((c) => named.includes(c.name.toLowerCase()))
+      : actualColumns
+  await loadFixture(connection, 'main.__materia_expected', columns, fixture, {
+    root: project.root,
+    what: options.what,
+    fail: options.fail,
+  })
+  const list = columns.map((c) => quoteIdentifier(c.name)).join(', ')
+  const expectedRows = (
+    await connection.runAndReadAll(`SELECT ${list} FROM main.__materia_expected`)
+  ).getRowObjectsJson()
+  const actualRows = (await connection.runAndReadAll(`SELECT ${list} FROM (${sql})`)).getRowObjectsJson()
+  const compared: ComparedColumn[] = columns.map((c) => ({ name: c.name, numeric: isNumericType(c.type) }))
+  const comparison = compareRows(compared, expectedRows, actualRows)
+  if (comparison.missing.length === 0 && comparison.unexpected.length === 0) return null
+  return rowDiffText(compared, comparison, expectedRows.length, actualRows.length)
+}
