@@ -92,4 +92,8 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'list, destroy and reap cloud workers',
     load: async () => (await import('./worker.ts')).workerCommand,
   },
+  supervisor: {
+    summary: 'run the schedule unattended (update, run, reap)',
+    load: async () => (await import('./supervisor.ts')).supervisorCommand,
+  },
 }
