@@ -22,16 +22,8 @@ export {
 } from './environments.ts'
 export { type Fingerprint, fingerprintProject, metadataHash, physicalTable } from './fingerprint.ts'
 export type { Interval } from './interval.ts'
-<<<<<<< HEAD
-<<<<<<< HEAD
-export { type LoadOptions, loadProject, seedFilePath } from './load.ts'
-=======
 export { type JanitorOptions, type JanitorResult, runJanitor } from './janitor.ts'
-export { type LoadOptions, loadProject } from './load.ts'
->>>>>>> engine-apply
-=======
 export { type LoadOptions, loadProject, seedFilePath } from './load.ts'
->>>>>>> engine-tools
 export type { AuditCall, Model, ModelColumn, ModelKind, ModelKindName } from './model.ts'
 export { modelProperties, parseModelFile } from './model-parser.ts'
 export { buildPlan, type PlanOptions } from './plan.ts'
