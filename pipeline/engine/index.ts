@@ -31,6 +31,7 @@ export type { CustomAudit, GatewayConfig, LintSeverity, Project, ProjectConfig }
 export { environmentSchema } from './project.ts'
 export { placeholderContext, type RenderContext, renderMacros, renderModelQuery } from './render.ts'
 export {
+  canonicalQuery,
   normalizeQuery,
   parseQuery,
   rewriteTableReferences,
