@@ -20,6 +20,7 @@ export {
   queryEnvironment,
   rewriteForEnvironment,
 } from './environments.ts'
+export { type ErrorLocation, errorLocation } from './error-location.ts'
 export { type Fingerprint, fingerprintProject, metadataHash, physicalTable } from './fingerprint.ts'
 export type { Interval } from './interval.ts'
 export { type LoadOptions, loadProject, seedFilePath } from './load.ts'
