@@ -2,7 +2,7 @@
 // project's unit tests before anything is built, and apply audits each model's new rows inside its
 // build transaction (a failing blocking audit rolls the build back before any view moves).
 import type { ApplyOptions } from '../engine/apply.ts'
-import { type AuditOutcome, auditFailureMessage, runModelAudits } from '../engine/audit.ts'
+import { auditsForApply } from '../engine/apply-audits.ts'
 import type { Project } from '../engine/project.ts'
 import { runTests } from '../engine/test-runner.ts'
 
@@ -14,7 +14,7 @@ export interface TestsOutcome {
 
 export interface PlanHooks {
   readonly runTests: ((project: Project) => Promise<TestsOutcome>) | null
-  readonly auditOptions: ((project: Project) => Pick<ApplyOptions, 'runAudits' | 'formatAuditFailure'>) | null
+  readonly auditOptions: ((project: Project) => Pick<ApplyOptions, 'runAudits'>) | null
 }
 
 export const planHooks: PlanHooks = {
@@ -26,16 +26,5 @@ export const planHooks: PlanHooks = {
     )
     return { failed: failed.length, passed: results.length - failed.length, report: report.join('\n\n') }
   },
-  auditOptions: (project) => ({
-    runAudits: ({ connection, model, relation, interval }) =>
-      runModelAudits(
-        connection,
-        project,
-        model,
-        relation,
-        interval === null ? undefined : { start: new Date(interval[0]), end: new Date(interval[1]) },
-      ),
-    // apply hands back the outcomes runModelAudits returned
-    formatAuditFailure: (outcome) => auditFailureMessage(outcome as AuditOutcome),
-  }),
+  auditOptions: (project) => ({ runAudits: auditsForApply(project) }),
 }
