@@ -12,6 +12,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'print the model graph (layers and edges)',
     load: async () => (await import('./dag.ts')).dagCommand,
   },
+  dashboards: {
+    summary: 'build the dashboard pages into a static folder',
+    load: async () => (await import('./dashboards.ts')).dashboardsCommand,
+  },
   environments: {
     summary: 'list environments',
     load: async () => (await import('./environments.ts')).environmentsCommand,
@@ -28,17 +32,21 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'print the project, its database file, models and environments',
     load: async () => (await import('./info.ts')).infoCommand,
   },
-  janitor: {
-    summary: 'drop expired dev environments and unused physical tables',
-    load: async () => (await import('./janitor.ts')).janitorCommand,
-  },
   invalidate: {
     summary: 'drop a dev environment',
     load: async () => (await import('./invalidate.ts')).invalidateCommand,
   },
+  janitor: {
+    summary: 'drop expired dev environments and unused physical tables',
+    load: async () => (await import('./janitor.ts')).janitorCommand,
+  },
   lint: {
     summary: 'check models for SELECT *, missing grain or description, ambiguous columns, unused CTEs',
     load: async () => (await import('./lint.ts')).lintCommand,
+  },
+  pipeline: {
+    summary: 'run extract, transform and publish here or on a cloud worker',
+    load: async () => (await import('./pipeline.ts')).pipelineCommand,
   },
   plan: {
     summary: 'show what changed and what would be built for an environment; apply with consent',
@@ -56,6 +64,14 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'evaluate the model intervals that are due in an environment, then exit',
     load: async () => (await import('./run.ts')).runCommand,
   },
+  site: {
+    summary: 'build the public BeanFlows site',
+    load: async () => (await import('./site.ts')).siteCommand,
+  },
+  start: {
+    summary: 'land the bundled snapshot if needed, apply the project to prod, print the home report',
+    load: async () => (await import('./start.ts')).startCommand,
+  },
   'table-diff': {
     summary: 'compare a model between two environments (schema, rows, columns)',
     load: async () => (await import('./table-diff.ts')).tableDiffCommand,
@@ -67,5 +83,17 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
   version: {
     summary: 'print the version',
     load: async () => (await import('./version.ts')).versionCommand,
+  },
+  workbench: {
+    summary: 'serve the workbench (model editor, queries, plans) on 127.0.0.1',
+    load: async () => (await import('../../server/cli-workbench.ts')).workbenchCommand,
+  },
+  worker: {
+    summary: 'list, destroy and reap cloud workers',
+    load: async () => (await import('./worker.ts')).workerCommand,
+  },
+  supervisor: {
+    summary: 'run the schedule unattended (update, run, reap)',
+    load: async () => (await import('./supervisor.ts')).supervisorCommand,
   },
 }

@@ -31,6 +31,7 @@ export {
 export { type Fingerprint, fingerprintProject, metadataHash, physicalTable } from './fingerprint.ts'
 export { formatModelFile, sameQuery } from './format.ts'
 export type { Interval } from './interval.ts'
+export { type JanitorOptions, type JanitorResult, runJanitor } from './janitor.ts'
 export { type LintFinding, type LintRule, lintProject, lintRules } from './lint.ts'
 export { type LoadOptions, loadProject, seedFilePath } from './load.ts'
 export type { AuditCall, Model, ModelColumn, ModelKind, ModelKindName } from './model.ts'
@@ -40,6 +41,7 @@ export type { ChangeCategory, ModelChange, Plan, PlanModel, PlanStep } from './p
 export type { CustomAudit, GatewayConfig, LintSeverity, Project, ProjectConfig } from './project.ts'
 export { environmentSchema } from './project.ts'
 export { placeholderContext, type RenderContext, renderMacros, renderModelQuery } from './render.ts'
+export { buildRunPlan, type RunOptions } from './run.ts'
 export {
   normalizeQuery,
   parseQuery,

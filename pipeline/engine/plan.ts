@@ -9,6 +9,7 @@ import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { batchesMax, environmentTtlMs, planStepsMax } from '../limits.ts'
 import type { Database } from './database.ts'
+import { metadataHash } from './fingerprint.ts'
 import {
   addUnits,
   batchIntervals,
@@ -353,6 +354,48 @@ export function stepsFor(
   return steps
 }
 
+// Fingerprints of the models that may have changed. A model whose own definition hashes as its
+// current table's did, and whose parents are all in the same case, has the data hash the
+// environment recorded: only the others (and their ancestors, whose hashes feed theirs) go
+// through DuckDB normalization. A no-op plan of 1,000 models then costs one state read.
+async function fingerprintsFor(
+  project: Project,
+  state: State,
+  current: ReadonlyMap<string, { readonly version: string; readonly dataHash: string }>,
+): Promise<Map<string, Fingerprint>> {
+  const result = new Map<string, Fingerprint>()
+  const pending: string[] = []
+  for (const name of project.order) {
+    const model = modelOf(project, name)
+    const existing = current.get(name)
+    const snapshot =
+      existing === undefined ? undefined : state.snapshots.get(snapshotKey(name, existing.version))
+    const parentsKnown = (project.parents.get(name) ?? []).every((parent) => result.has(parent))
+    if (
+      existing !== undefined &&
+      snapshot !== undefined &&
+      model.kind.name !== 'SEED' &&
+      parentsKnown &&
+      snapshot.ownHash === ownHash(project, name)
+    ) {
+      result.set(name, {
+        dataHash: existing.dataHash,
+        metadataHash: metadataHash(model),
+        version: existing.dataHash.slice(0, 12),
+      })
+    } else {
+      pending.push(name)
+    }
+  }
+  if (pending.length === 0) return result
+  const needed = closure(project, pending, 'parents')
+  const subset: Project = { ...project, order: project.order.filter((name) => needed.has(name)) }
+  for (const [name, fingerprint] of await fingerprintProject(subset)) {
+    if (!result.has(name)) result.set(name, fingerprint)
+  }
+  return result
+}
+
 export async function buildPlan(db: Database, project: Project, options: PlanOptions): Promise<Plan> {
   validateEnvironmentName(options.environment)
   const isProd = options.environment === 'prod'
@@ -372,9 +415,9 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
   }
   const nowMs = (options.now ?? new Date()).getTime()
   const state = await readState(db)
-  const fingerprints = await fingerprintProject(project)
   const environment = state.environments.get(options.environment)
   const current = environment?.models ?? new Map()
+  const fingerprints = await fingerprintsFor(project, state, current)
   const selected = resolveSelection(project, options.select)
   const restated = closure(project, restateRoots, 'children')
   const known = knownVersions(state)
@@ -390,7 +433,17 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
       selected !== null &&
       existing === undefined &&
       [...closure(project, [name], 'children')].some((child) => selected.has(child))
-    if (!isSelected && !neededBySelected) {
+    // A VIEW names its parents' physical tables: when a parent moves to another version, the view
+    // moves too, or it would read a table the janitor may later drop.
+    const viewOverMovedParent =
+      selected !== null &&
+      existing !== undefined &&
+      modelOf(project, name).kind.name === 'VIEW' &&
+      (project.parents.get(name) ?? []).some((parent) => {
+        const decided = decisions.get(parent)
+        return decided !== undefined && decided.entry.version !== current.get(parent)?.version
+      })
+    if (!isSelected && !neededBySelected && !viewOverMovedParent) {
       if (existing === undefined) continue
       if (existing.dataHash !== fingerprint.dataHash)
         warnings.push(`${name} changed but is not selected: the environment keeps its current table`)
@@ -482,6 +535,7 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
   return {
     id: randomUUID(),
     environment: options.environment,
+    previousPlanId: environment?.planId ?? null,
     createdAtMs: Date.now(),
     nowMs,
     models,

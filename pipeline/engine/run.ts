@@ -85,6 +85,7 @@ export async function buildRunPlan(db: Database, project: Project, options: RunO
   return {
     id: randomUUID(),
     environment: options.environment,
+    previousPlanId: environment.planId,
     createdAtMs: Date.now(),
     nowMs,
     models,
