@@ -28,6 +28,7 @@ export {
   queryEnvironment,
   rewriteForEnvironment,
 } from './environments.ts'
+export { type ErrorLocation, errorLocation } from './error-location.ts'
 export { type Fingerprint, fingerprintProject, metadataHash, physicalTable } from './fingerprint.ts'
 export { formatModelFile, sameQuery } from './format.ts'
 export type { Interval } from './interval.ts'
@@ -43,6 +44,7 @@ export { environmentSchema } from './project.ts'
 export { placeholderContext, type RenderContext, renderMacros, renderModelQuery } from './render.ts'
 export { buildRunPlan, type RunOptions } from './run.ts'
 export {
+  canonicalQuery,
   normalizeQuery,
   parseQuery,
   rewriteTableReferences,
