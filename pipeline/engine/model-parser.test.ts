@@ -163,6 +163,16 @@ describe('parseModelFile rejects bad input with file:line', () => {
       `${path}:1 model name must be schema.table (letters, digits, _), e.g. staging.stg_psd`,
     ],
     [
+      'reserved schema',
+      'MODEL (name staging__dev.x);\nSELECT 1',
+      `${path}:1 schema "staging__dev" is reserved (no "__", no "materia" prefix: those name environments and engine tables); rename it`,
+    ],
+    [
+      'engine schema',
+      'MODEL (name materia_state.x);\nSELECT 1',
+      `${path}:1 schema "materia_state" is reserved (no "__", no "materia" prefix: those name environments and engine tables); rename it`,
+    ],
+    [
       'property twice',
       'MODEL (name a.b,\n name a.c);\nSELECT 1',
       `${path}:2 property "name" given twice (first on line 1); keep one`,

@@ -56,8 +56,6 @@ export const builtinMacros = [
   'execution_ds',
   'execution_ts',
   'this_model',
-  'var',
-  'def',
 ] as const
 
 // 'YYYY-MM-DD HH:MM:SS.ffffff' of a time in microseconds since 1970.
@@ -218,7 +216,7 @@ export function renderWithEdits(input: RenderInput): Rendered {
     else
       return fail(
         token,
-        `unknown macro ${token.text}; use @${builtinMacros.join(' | @')} or a name defined with @DEF`,
+        `unknown macro ${token.text}; use @${builtinMacros.join(' | @')} | @VAR('name') or a name defined with @DEF`,
       )
     const { replacement, last } = expansion
     edits.push({
@@ -260,7 +258,8 @@ export function renderMacros(
     context,
     definitions,
     text: ownQuery ? model.query : text,
-    path: model.path,
+    // Lines of a given text are its own, not the model file's: say so in messages.
+    path: ownQuery ? model.path : `text rendered for ${model.name}, line`,
     firstLine: ownQuery ? model.queryLine : 1,
   }).text
 }
