@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { type ApplyEvent, applyPlan } from './engine/apply.ts'
-import { auditsForApply } from './engine/apply-audits.ts'
+import { auditOptionsForApply } from './engine/apply-audits.ts'
 import { type Database, openDatabase } from './engine/database.ts'
 import { loadProject } from './engine/load.ts'
 import { buildPlan } from './engine/plan.ts'
@@ -93,7 +93,7 @@ async function applyProd(
   }
   // Audits run inside each build's transaction: a failing blocking audit stops the apply before any
   // prod view moves.
-  const result = await applyPlan(db, project, plan, { onEvent, runAudits: auditsForApply(project) })
+  const result = await applyPlan(db, project, plan, { onEvent, ...auditOptionsForApply(project) })
   return { modelsBuilt: result.modelsBuilt, rowsWritten: result.rowsWritten, auditWarnings }
 }
 

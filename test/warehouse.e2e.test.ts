@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ApplyEvent, applyPlan } from '../pipeline/engine/apply.ts'
-import { auditsForApply } from '../pipeline/engine/apply-audits.ts'
+import { auditOptionsForApply } from '../pipeline/engine/apply-audits.ts'
 import { type Database, openDatabase } from '../pipeline/engine/database.ts'
 import { loadProject } from '../pipeline/engine/load.ts'
 import { buildPlan } from '../pipeline/engine/plan.ts'
@@ -52,7 +52,7 @@ async function apply(now: Date): Promise<ApplyEvent[]> {
       const warning = auditWarning(event)
       if (warning !== null) warnings.push(warning)
     },
-    runAudits: auditsForApply(project),
+    ...auditOptionsForApply(project),
   })
   return events
 }
