@@ -28,6 +28,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'drop a dev environment',
     load: async () => (await import('./invalidate.ts')).invalidateCommand,
   },
+  pipeline: {
+    summary: 'run extract, transform and publish here or on a cloud worker',
+    load: async () => (await import('./pipeline.ts')).pipelineCommand,
+  },
   plan: {
     summary: 'show what changed and what would be built for an environment; apply with consent',
     load: async () => (await import('./plan.ts')).planCommand,
@@ -51,5 +55,13 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
   version: {
     summary: 'print the version',
     load: async () => (await import('./version.ts')).versionCommand,
+  },
+  workbench: {
+    summary: 'serve the workbench (model editor, queries, plans) on 127.0.0.1',
+    load: async () => (await import('../../server/cli-workbench.ts')).workbenchCommand,
+  },
+  worker: {
+    summary: 'list, destroy and reap cloud workers',
+    load: async () => (await import('./worker.ts')).workerCommand,
   },
 }
