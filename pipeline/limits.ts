@@ -95,6 +95,8 @@ export const prodStateBytesMax = 20 * 1024 * 1024 * 1024
 export const supervisorRunsLogLinesMax = 100_000
 // --- extract (USDA PSD) and landing ---
 
+// --- extract (USDA PSD) and landing ---
+
 // USDA publishes a month's archive a few days into the month; three months back covers a late
 // publication without silently landing a stale year.
 export const psdFallbackMonthsMax = 3
@@ -141,3 +143,13 @@ export const landingPartBytes = 16 * 1024 * 1024
 
 // Text objects read whole (manifests, state files) are a few KB; past this it is not one of those.
 export const landingTextBytesMax = 4_000_000
+
+// The supervisor looks back this far for a missed slot after downtime; older slots are not caught up.
+export const supervisorCatchUpMs = 8 * 24 * 60 * 60_000
+// Cron slots walked when looking for the latest missed one (a minutely cron over 8 days is 11,520).
+export const supervisorSlotScanMax = 20_000
+// A scheduled run (a child `materia pipeline run`) past this is killed; its own deadline is 60 min.
+export const supervisorRunTimeoutMs = 90 * 60_000
+// git fetch / merge on the supervisor's clone, and npm ci after a lockfile change.
+export const supervisorGitTimeoutMs = 2 * 60_000
+export const supervisorNpmCiTimeoutMs = 15 * 60_000

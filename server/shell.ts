@@ -56,6 +56,7 @@ async function navbar(c: Context, context: WorkbenchContext, activePath: string)
     <label class="text-sm opacity-70" for="environment">env</label>
     <select id="environment" name="environment" class="select select-sm w-44" data-environment="${environment}">${options}</select>
   </form>
+  <button type="button" class="btn btn-sm btn-ghost hidden" data-action="open-project" id="open-project">Open project…</button>
   <button type="button" class="btn btn-sm btn-ghost" data-action="toggle-theme" id="theme-toggle" aria-label="Toggle light/dark theme">◐</button>
 </div>`
 }

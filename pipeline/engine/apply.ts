@@ -162,7 +162,7 @@ async function recordSnapshot(
     columns: await columnsOf(connection, step.table),
     physicalTable: step.table,
     query: definition.query,
-    createdAtMs: Date.now(),
+    createdAtMs: context.plan.nowMs,
   })
 }
 
@@ -208,12 +208,21 @@ function seedSql(context: BuildContext, model: Model): string {
   return `SELECT * FROM read_csv(${quoteLiteral(path)}, header = true, auto_detect = ${declared.length === 0}${columns})`
 }
 
+async function isBuilt(connection: DuckDBConnection, name: string, version: string): Promise<boolean> {
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*)::INTEGER AS n FROM ${stateSchema}.snapshots WHERE name = $1 AND version = $2`,
+    [name, version],
+  )
+  return reader.getRowObjectsJS()[0]?.n === 1
+}
+
 async function createTable(
   context: BuildContext,
   connection: DuckDBConnection,
   model: Model,
   step: Extract<PlanStep, { kind: 'create_table' }>,
 ): Promise<number> {
+  if (!step.replace && (await isBuilt(connection, step.model, step.version))) return 0 // built meanwhile
   const target = quoteQualified(step.table)
   const sql =
     model.kind.name === 'SEED' ? seedSql(context, model) : await render(context, model, step.interval)
@@ -246,7 +255,7 @@ async function backfill(
   assert(model.kind.name === 'INCREMENTAL_BY_TIME_RANGE', 'backfill of a time-range model')
   const timeColumn = model.kind.timeColumn
   const target = quoteQualified(step.table)
-  if (step.create) {
+  if (step.create && !(await isBuilt(connection, step.model, step.version))) {
     const first = step.batches[0] ?? [context.plan.nowMs, context.plan.nowMs]
     const sql = await render(context, model, first)
     await transaction(connection, model, async () => {
@@ -460,6 +469,17 @@ async function swapViews(context: BuildContext): Promise<number> {
   await connection.run('BEGIN TRANSACTION')
   try {
     crashPoint('swap_begin')
+    const recorded = await connection.runAndReadAll(
+      `SELECT plan_id FROM ${stateSchema}.environments WHERE name = $1`,
+      [plan.environment],
+    )
+    const recordedPlanId = (recorded.getRowObjectsJS()[0]?.plan_id as string | undefined) ?? null
+    if (recordedPlanId !== plan.previousPlanId) {
+      throw new MateriaError(
+        'plan',
+        `environment ${plan.environment} changed since this plan was built; plan again`,
+      )
+    }
     for (const schema of schemas)
       await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`)
     for (const step of plan.steps) {
@@ -530,6 +550,18 @@ export async function applyPlan(
 ): Promise<ApplyResult> {
   return db.exclusive(async () => {
     await ensureState(db)
+    const recorded = await db.rows(`SELECT plan_id FROM ${stateSchema}.environments WHERE name = $1`, [
+      plan.environment,
+    ])
+    if (
+      plan.environmentChanged &&
+      ((recorded[0]?.plan_id as string | undefined) ?? null) !== plan.previousPlanId
+    ) {
+      throw new MateriaError(
+        'plan',
+        `environment ${plan.environment} changed since this plan was built; plan again`,
+      )
+    }
     const versions = new Map(plan.environmentModels.map((row) => [row.model, row.version]))
     const context: BuildContext = { db, project, plan, options, versions }
     const buildSteps = plan.steps.filter(

@@ -82,6 +82,7 @@ export interface PlanEnvironmentModel {
 export interface Plan {
   readonly id: string
   readonly environment: string
+  readonly previousPlanId: string | null // the environment's plan when this one was built
   readonly createdAtMs: number
   readonly nowMs: number // the clock intervals were computed against
   readonly models: readonly PlanModel[] // every model of the project that the environment will show

@@ -20,6 +20,7 @@ import type { Step } from './config.ts'
 import { publishIceberg } from './iceberg.ts'
 import { readProdState, withProdState } from './prod-state.ts'
 import { publishServing } from './publish.ts'
+import { publishSite } from './site-step.ts'
 import { openProdStore, syncLanding } from './stores.ts'
 import { transformProject } from './transform-step.ts'
 
@@ -62,6 +63,7 @@ async function publishFrom(databasePath: string, store: LandingStore, input: Loc
       manifest.models.map((model) => model.model.split('.')[1]!),
       input.log,
     )
+    if (input.environment === 'prod') await publishSite(connection, { ...input, store })
   } finally {
     connection.closeSync()
     instance.closeSync()

@@ -4,7 +4,7 @@
 // statements are what the R2 Data Catalog needs.
 // Method: a real DuckDB file built from the bundled genuine PSD rows, the local-folder store.
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalLandingStore } from '../landing/local-store.ts'
 import { icebergStatements, publishIceberg } from './iceberg.ts'
 import { publishServing, type ServingManifest, versionFromViewSql } from './publish.ts'
+import { publishSite } from './site-step.ts'
 
 const csv = join(import.meta.dirname, '../../assets/data/psd_coffee_BR_VM_CO_2020-2022.csv')
 let root: string
@@ -87,6 +88,39 @@ describe('publish', () => {
     ).rejects.toThrow(/no serving\.\* models in the database; run transform before publish/)
     emptyConnection.closeSync()
     empty.closeSync()
+  })
+
+  it('builds the static site from the prod database and uploads it under site/', async () => {
+    const pages = join(root, 'site-project/dashboards/pages')
+    await mkdir(pages, { recursive: true })
+    await writeFile(
+      join(pages, 'countries.md'),
+      '---\ntitle: Countries\ndescription: The sample countries.\npublic: true\n---\n\n```sql countries\nSELECT country_code, country_name FROM serving.dim_country ORDER BY country_code\n```\n\n<DataTable data={countries} />\n',
+    )
+    const bucket = join(root, 'site-bucket')
+    const log: string[] = []
+    const files = await publishSite(connection, {
+      projectRoot: join(root, 'site-project/sql'),
+      store: new LocalLandingStore(bucket),
+      env: {},
+      log: (line) => log.push(line),
+    })
+    expect(files).toBeGreaterThan(1)
+    expect(log[0]).toMatch(/^site: 1 dashboards, \d+ files uploaded under .*\/site\/$/)
+    const page = await readFile(join(bucket, 'site/dashboards/countries/index.html'), 'utf8').catch(
+      async () => readFile(join(bucket, 'site/dashboards/countries.html'), 'utf8'),
+    )
+    expect(page).toContain('Vietnam')
+    const none: string[] = []
+    expect(
+      await publishSite(connection, {
+        projectRoot: join(root, 'nowhere/sql'),
+        store: new LocalLandingStore(bucket),
+        env: {},
+        log: (line) => none.push(line),
+      }),
+    ).toBe(0)
+    expect(none[0]).toMatch(/^site: no dashboard pages at .*; no site built$/)
   })
 
   it('reads the version from the prod view', () => {

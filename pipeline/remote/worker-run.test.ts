@@ -25,7 +25,7 @@ beforeAll(async () => {
   cloud = await startFakeCloud()
   repo = await makeBareRepo({
     'run.sh':
-      'echo "pipeline starts"\necho "secret is $CANARY_SECRET"\necho "warning line" >&2\nexit "${EXIT_WITH:-0}"\n',
+      'echo "pipeline starts"\necho "secret is $CANARY_SECRET"\necho "warning line" >&2\nexit "$EXIT_WITH"\n',
   })
 })
 afterAll(async () => {
@@ -52,7 +52,7 @@ function setup(overrides: Partial<WorkerRunInput> = {}) {
     sshPort: cloud.sshPort,
     code: { kind: 'git', url: repo.url, commit: repo.commit },
     prepare: 'echo prepared',
-    command: 'sh run.sh',
+    command: 'EXIT_WITH=0 sh run.sh',
     prepareEnv: {},
     env: { CANARY_SECRET: canary },
     redact: createRedactor([canary]),
@@ -79,7 +79,7 @@ describe('runOnWorker', () => {
     expect(lines).toContain('stdout: pipeline starts')
     expect(lines).toContain('stdout: secret is ***')
     expect(lines).toContain('stderr: warning line')
-    expect(lines.some((line) => line.startsWith('stdout: materia: code at ' + repo.commit))).toBe(true)
+    expect(lines.some((line) => line.startsWith(`stdout: materia: code at ${repo.commit}`))).toBe(true)
     expect(await materiaServers()).toBe(0)
     expect(cloud.api.sshKeys.size).toBe(0)
     expect(lines.join('\n')).not.toContain(canary)

@@ -67,6 +67,7 @@ export async function startE2e(env: Record<string, string>): Promise<E2e> {
   await symlink(join(worktree, 'node_modules'), join(work, 'node_modules'))
   const bare = join(root, 'origin.git')
   await git(root, 'clone', '--quiet', '--bare', work, bare)
+  await git(work, 'remote', 'add', 'origin', bare) // the supervisor fetches main from here
   const outputs: (() => { stdout: string })[] = []
   const runCli = (args: string[], extraEnv: Record<string, string> = {}): CliRun => {
     const child = spawn(process.execPath, [join(work, 'bin/materia.js'), ...args], {
