@@ -86,7 +86,7 @@ export function dashboardRoutes(context: WorkbenchContext): Hono {
     const path = await checkedPage(context, c.req.query('page') ?? '')
     const environment = currentEnvironment(c, context)
     const modelNames = new Set(context.index.models.keys())
-    const connection = await context.instance.connect()
+    const connection = await context.db.connect()
     try {
       const run = connectionRunner(connection, (sql) => rewriteModelNames(sql, modelNames, environment))
       const preview = await renderPreview({
