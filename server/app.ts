@@ -8,6 +8,7 @@ import { isMateriaError } from '../pipeline/errors.ts'
 import { workbenchRequestBytesMax } from '../pipeline/limits.ts'
 import type { WorkbenchContext } from './context.ts'
 import { escapeHtml } from './html.ts'
+import { dashboardRoutes } from './routes/dashboards.ts'
 import { environmentRoutes } from './routes/environment.ts'
 import { homeRoutes } from './routes/home.ts'
 import { modelRoutes } from './routes/models.ts'
@@ -24,6 +25,7 @@ export function createApp(context: WorkbenchContext, security: { token: string; 
   app.route('/', environmentRoutes(context))
   app.route('/', modelRoutes(context))
   app.route('/', queryRoutes(context))
+  app.route('/', dashboardRoutes(context))
   app.onError((error, c) => {
     if (isMateriaError(error)) {
       const status = error.code === 'lock' ? 409 : 400
