@@ -29,6 +29,7 @@ export const pages = [
   { path: '/dag', label: 'DAG' },
   { path: '/catalog', label: 'Catalog' },
   { path: '/diff', label: 'Dev vs prod' },
+  { path: '/prod-run', label: 'Run in prod' },
 ] as const
 
 const logo = raw(
