@@ -30,6 +30,7 @@ export const pages = [
   { path: '/catalog', label: 'Catalog' },
   { path: '/diff', label: 'Dev vs prod' },
   { path: '/dashboards', label: 'Dashboards' },
+  { path: '/prod-run', label: 'Run in prod' },
 ] as const
 
 const logo = raw(
