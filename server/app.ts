@@ -8,9 +8,13 @@ import { isMateriaError } from '../pipeline/errors.ts'
 import { workbenchRequestBytesMax } from '../pipeline/limits.ts'
 import type { WorkbenchContext } from './context.ts'
 import { escapeHtml } from './html.ts'
+import { catalogRoutes } from './routes/catalog.ts'
+import { dagRoutes } from './routes/dag.ts'
+import { diffRoutes } from './routes/diff.ts'
 import { environmentRoutes } from './routes/environment.ts'
 import { homeRoutes } from './routes/home.ts'
 import { modelRoutes } from './routes/models.ts'
+import { planRoutes } from './routes/plan.ts'
 import { queryRoutes } from './routes/query.ts'
 import { guard } from './security.ts'
 
@@ -24,6 +28,10 @@ export function createApp(context: WorkbenchContext, security: { token: string; 
   app.route('/', environmentRoutes(context))
   app.route('/', modelRoutes(context))
   app.route('/', queryRoutes(context))
+  app.route('/', planRoutes(context))
+  app.route('/', dagRoutes(context))
+  app.route('/', catalogRoutes(context))
+  app.route('/', diffRoutes(context))
   app.onError((error, c) => {
     if (isMateriaError(error)) {
       const status = error.code === 'lock' ? 409 : 400

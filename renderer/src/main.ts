@@ -24,6 +24,8 @@ const components: Record<string, () => Promise<Mount>> = {
   'model-editor': async () => (await import('./model-editor.ts')).mountModelEditor,
   'query-editor': async () => (await import('./query-editor.ts')).mountQueryEditor,
   chart: async () => (await import('./charts.ts')).mountChart,
+  'apply-progress': async () => (await import('./apply-progress.ts')).mountApplyProgress,
+  dag: async () => (await import('./dag.ts')).mountDag,
 }
 
 function mountAll(root: ParentNode): void {
