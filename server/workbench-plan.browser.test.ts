@@ -51,19 +51,27 @@ afterAll(async () => {
 describe('plan and apply from the window', () => {
   it('shows an added column as NON_BREAKING and a changed filter as BREAKING with downstream', async () => {
     editModel('models/serving/agg_world_balance.sql', (text) =>
-      text.replace('count(*) AS country_count,', 'count(*) AS country_count,\n  max(production) AS largest_production,'),
+      text.replace(
+        'count(*) AS country_count,',
+        'count(*) AS country_count,\n  max(production) AS largest_production,',
+      ),
     )
     await page.goto(`${workbench.baseUrl}/plan`)
     await page.waitForSelector('[data-plan-model="serving.agg_world_balance"] [data-category="NON_BREAKING"]')
     await page.waitForSelector('[data-diff="serving.agg_world_balance"] :text("largest_production")')
 
     editModel('models/serving/obt_commodity_metrics.sql', (text) =>
-      text.replace('GROUP BY commodity_code, country_code, market_year', "WHERE country_code <> 'CO'\n  GROUP BY commodity_code, country_code, market_year"),
+      text.replace(
+        'GROUP BY commodity_code, country_code, market_year',
+        "WHERE country_code <> 'CO'\n  GROUP BY commodity_code, country_code, market_year",
+      ),
     )
     await page.goto(`${workbench.baseUrl}/plan`)
     await page.waitForSelector('[data-plan-model="serving.obt_commodity_metrics"] [data-category="BREAKING"]')
     await page.waitForSelector('[data-plan-model="serving.agg_world_balance"]')
-    await expect(page.locator('#plan-builds').textContent()).resolves.toContain('serving.obt_commodity_metrics')
+    await expect(page.locator('#plan-builds').textContent()).resolves.toContain(
+      'serving.obt_commodity_metrics',
+    )
     await page.waitForSelector('#stale-count')
     await page.screenshot({ path: join(screenshots, 'workbench-plan.png'), fullPage: true })
   })
@@ -73,7 +81,9 @@ describe('plan and apply from the window', () => {
     await page.click('#apply-button')
     await page.waitForSelector('#apply-events [data-event="model_done"]')
     await page.waitForSelector('#apply-events[data-state="done"]')
-    await expect(page.locator('#apply-events').textContent()).resolves.toContain('view(s) of dev_test switched')
+    await expect(page.locator('#apply-events').textContent()).resolves.toContain(
+      'view(s) of dev_test switched',
+    )
     await page.screenshot({ path: join(screenshots, 'workbench-apply.png'), fullPage: true })
     expect(await devCountries()).toBe(2)
   })
@@ -81,8 +91,11 @@ describe('plan and apply from the window', () => {
   it('shows a failing blocking audit and leaves the environment unchanged', async () => {
     editModel('models/serving/obt_commodity_metrics.sql', (text) =>
       text
-        .replace('grain (commodity_code, country_code, market_year));', 'grain (commodity_code, country_code, market_year), audits (accepted_range(column := production, max_v := 1)));')
-        .replace("WHERE country_code <> 'CO'\n", ''),
+        .replace(
+          'grain (commodity_code, country_code, market_year));',
+          'grain (commodity_code, country_code, market_year), audits (accepted_range(column := production, max_v := 1)));',
+        )
+        .replace("WHERE country_code <> 'CO'", "WHERE country_code <> 'VM'"),
     )
     await page.goto(`${workbench.baseUrl}/plan`)
     await page.click('#apply-button')
@@ -94,7 +107,10 @@ describe('plan and apply from the window', () => {
 
   it('asks for confirmation before applying to prod', async () => {
     const reply = await page.evaluate(async () => {
-      const response = await fetch('/plan/apply', { method: 'POST', body: new URLSearchParams({ environment: 'prod' }) })
+      const response = await fetch('/plan/apply', {
+        method: 'POST',
+        body: new URLSearchParams({ environment: 'prod' }),
+      })
       return response.status
     })
     expect(reply).toBe(400)
@@ -108,7 +124,10 @@ describe('plan and apply from the window', () => {
     await page.waitForSelector('#dag[data-selected="staging.stg_psd_coffee"]')
     await page.waitForSelector('#dag[data-states="loaded"]')
     await page.screenshot({ path: join(screenshots, 'workbench-dag.png') })
-    await Promise.all([page.waitForURL(/\/models\?path=/), page.dblclick('.dag-node[data-model="serving.agg_world_balance"]')])
+    await Promise.all([
+      page.waitForURL(/\/models\?path=/),
+      page.dblclick('.dag-node[data-model="serving.agg_world_balance"]'),
+    ])
     await page.waitForSelector('#model-editor .view-lines')
   })
 

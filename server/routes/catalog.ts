@@ -112,7 +112,7 @@ export function catalogRoutes(context: WorkbenchContext): Hono {
       numeric.map(async (column) => {
         const data = await histogram(context, relation, column)
         return html`<div class="card bg-base-100 border border-base-300"><div class="card-body p-2"><div class="text-xs font-mono">${column}</div>
-<div class="h-24" data-component="chart" data-chart="histogram" data-column="${column}"><script type="application/json">${raw(JSON.stringify(data).replaceAll('<', '\\u003c'))}</script></div></div></div>`
+<div class="h-24" data-component="chart" data-chart="histogram" data-column="${column}" data-json="${JSON.stringify(data)}"></div></div></div>`
       }),
     )
     return c.html(

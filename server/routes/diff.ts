@@ -55,7 +55,7 @@ async function overlay(
       values: xs.map((key) => entry.points.get(key) ?? null),
     })),
   }
-  return html`<div class="h-72" data-component="chart" data-chart="overlay" id="diff-chart"><script type="application/json">${raw(JSON.stringify(data).replaceAll('<', '\\u003c'))}</script></div>`
+  return html`<div class="h-72" data-component="chart" data-chart="overlay" id="diff-chart" data-json="${JSON.stringify(data)}"></div>`
 }
 
 export function diffRoutes(context: WorkbenchContext): Hono {
