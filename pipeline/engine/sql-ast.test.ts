@@ -79,6 +79,21 @@ describe('tableReferences', () => {
   })
 })
 
+describe('batching', () => {
+  it('answers each of many calls in one tick with its own result', async () => {
+    const queries = Array.from({ length: 1200 }, (_, index) =>
+      index % 7 === 0 ? `SELEC ${index}` : `SELECT * FROM s.t_${index}`,
+    )
+    const results = await Promise.all(
+      queries.map(async (query): Promise<unknown> => (await syntaxError(query)) ?? tableReferences(query)),
+    )
+    for (const [index, result] of results.entries()) {
+      if (index % 7 === 0) expect(result).toEqual({ message: 'syntax error at or near "SELEC"', position: 0 })
+      else expect(result).toEqual([`s.t_${index}`])
+    }
+  })
+})
+
 describe('syntaxError', () => {
   it('gives DuckDB message and character offset', async () => {
     expect(await syntaxError('SELECT 1')).toBeNull()

@@ -31,10 +31,12 @@ const batchInputsMax = 500
 
 let connectionPromise: Promise<DuckDBConnection> | null = null
 let queue: Promise<unknown> = Promise.resolve()
-const pending = new Map<
-  string,
-  { input: string; resolve: (value: string) => void; reject: (error: unknown) => void }[]
->()
+interface Job {
+  readonly input: string
+  readonly resolve: (value: string) => void
+  readonly reject: (error: unknown) => void
+}
+const pending = new Map<string, Job[]>()
 
 function connection(): Promise<DuckDBConnection> {
   connectionPromise ??= DuckDBInstance.create(':memory:', { threads: '1' }).then((instance) =>
@@ -53,10 +55,7 @@ async function evaluateList(expression: string, inputs: readonly string[]): Prom
   return value.items.map((item) => String(item))
 }
 
-async function evaluateOne(
-  expression: string,
-  job: { input: string; resolve: (value: string) => void; reject: (error: unknown) => void },
-) {
+async function evaluateOne(expression: string, job: Job): Promise<void> {
   try {
     const [result] = await evaluateList(expression, [job.input])
     job.resolve(result!)
