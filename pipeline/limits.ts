@@ -12,6 +12,11 @@ export const modelFileBytesMax = 1_000_000
 // Rows shown in a preview or a CLI pretty table; the full result is exported, never printed.
 export const previewRowsMax = 1_000
 
+// Rows one dashboard query may embed in a page; past this a page gets too heavy to load quickly.
+export const dashboardQueryRowsMax = 20_000
+
+// Pages one dashboards folder may hold; more is a misconfigured pages folder (e.g. the repo root).
+export const dashboardPagesMax = 1_000
 // Models built at once during apply. DuckDB already spreads one query over every core; two builds
 // overlap one model's tail with the next one's start without thrashing a two-core laptop.
 export const applyConcurrencyMax = 2
@@ -40,6 +45,7 @@ export const testFilesMax = 5_000
 
 // Relative tolerance when a unit test compares numbers: DOUBLE sums depend on evaluation order.
 export const testNumericTolerance = 1e-9
+// --- extract (USDA PSD) and landing ---
 
 // USDA publishes a month's archive a few days into the month; three months back covers a late
 // publication without silently landing a stale year.

@@ -8,6 +8,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'print the model graph (layers and edges)',
     load: async () => (await import('./dag.ts')).dagCommand,
   },
+  dashboards: {
+    summary: 'build the dashboard pages into a static folder',
+    load: async () => (await import('./dashboards.ts')).dashboardsCommand,
+  },
   environments: {
     summary: 'list environments',
     load: async () => (await import('./environments.ts')).environmentsCommand,
@@ -43,6 +47,14 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
   run: {
     summary: 'evaluate the model intervals that are due in an environment, then exit',
     load: async () => (await import('./run.ts')).runCommand,
+  },
+  site: {
+    summary: 'build the public BeanFlows site',
+    load: async () => (await import('./site.ts')).siteCommand,
+  },
+  start: {
+    summary: 'land the bundled snapshot if needed, apply the project to prod, print the home report',
+    load: async () => (await import('./start.ts')).startCommand,
   },
   version: {
     summary: 'print the version',

@@ -20,10 +20,11 @@ export {
   queryEnvironment,
   rewriteForEnvironment,
 } from './environments.ts'
+export { type ErrorLocation, errorLocation } from './error-location.ts'
 export { type Fingerprint, fingerprintProject, metadataHash, physicalTable } from './fingerprint.ts'
 export type { Interval } from './interval.ts'
 export { type JanitorOptions, type JanitorResult, runJanitor } from './janitor.ts'
-export { type LoadOptions, loadProject } from './load.ts'
+export { type LoadOptions, loadProject, seedFilePath } from './load.ts'
 export type { AuditCall, Model, ModelColumn, ModelKind, ModelKindName } from './model.ts'
 export { modelProperties, parseModelFile } from './model-parser.ts'
 export { buildPlan, type PlanOptions } from './plan.ts'
@@ -33,6 +34,7 @@ export { environmentSchema } from './project.ts'
 export { placeholderContext, type RenderContext, renderMacros, renderModelQuery } from './render.ts'
 export { buildRunPlan, type RunOptions } from './run.ts'
 export {
+  canonicalQuery,
   normalizeQuery,
   parseQuery,
   rewriteTableReferences,

@@ -1,0 +1,59 @@
+// Dashboards bench: a full public-site build of the shipped coffee pages (target < 5 s) and the
+// largest page's bytes. Serving tables come from the genuine bundled USDA snapshot (set-up, not
+// timed). The first build in a process also compiles the stylesheet; later ones reuse it, as the
+// workbench preview does.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { buildDashboards } from '../pipeline/dashboards/build.ts'
+import { connectionRunner } from '../pipeline/dashboards/query.ts'
+import { createServingTables, extractSnapshotCsv } from '../pipeline/dashboards/serving-fixture.ts'
+import { buildSite } from '../pipeline/dashboards/site.ts'
+
+const pagesDir = join(import.meta.dirname, '..', 'dashboards', 'pages')
+const warmRuns = 3
+
+export async function run(): Promise<Record<string, unknown>> {
+  const csvPath = await extractSnapshotCsv()
+  const folder = await mkdtemp(join(tmpdir(), 'materia-bench-dashboards-'))
+  const instance = await DuckDBInstance.create(join(folder, 'bench.duckdb'))
+  const connection = await instance.connect()
+  try {
+    await createServingTables(connection, csvPath)
+    const run = connectionRunner(connection, (sql) => sql)
+    const options = { pagesDir, environment: 'prod', runnerFor: () => run, paddle: null }
+    let started = performance.now()
+    const cold = await buildSite({ ...options, outDir: join(folder, 'site-cold') })
+    const siteBuildColdMs = performance.now() - started
+    const warmMs: number[] = []
+    for (let index = 0; index < warmRuns; index++) {
+      started = performance.now()
+      await buildSite({ ...options, outDir: join(folder, `site-${index}`) })
+      warmMs.push(performance.now() - started)
+    }
+    started = performance.now()
+    const dashboards = await buildDashboards({
+      ...options,
+      publicOnly: false,
+      outDir: join(folder, 'dashboards'),
+    })
+    const dashboardsBuildMs = performance.now() - started
+    warmMs.sort((left, right) => left - right)
+    return {
+      pages: cold.pages.length,
+      files: cold.files,
+      siteBuildColdMs: Math.round(siteBuildColdMs),
+      siteBuildWarmMedianMs: Math.round(warmMs[Math.floor(warmRuns / 2)]!),
+      dashboardsBuildWarmMs: Math.round(dashboardsBuildMs),
+      bytesLargestPage: cold.bytesLargestPage,
+      bytesLargestDashboardsPage: dashboards.bytesLargestPage,
+      targetMs: 5_000,
+    }
+  } finally {
+    connection.closeSync()
+    instance.closeSync()
+    await rm(folder, { recursive: true, force: true })
+    await rm(dirname(csvPath), { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,54 @@
+// `materia site build`: the public BeanFlows site (landing, methodology, pricing, public dashboards)
+// as a static folder. Paddle checkout is wired when PADDLE_CLIENT_TOKEN and PADDLE_PRICE_IDS are set.
+import { join, relative, resolve } from 'node:path'
+import { openBuildDatabase } from '../dashboards/database.ts'
+import { buildSite, paddleConfigFrom } from '../dashboards/site.ts'
+import { MateriaError } from '../errors.ts'
+import type { Command } from './command.ts'
+import { parseArguments, resolveProjectRoot } from './project-option.ts'
+
+const usage = 'materia site build [--out DIR] [--project DIR] [--pages DIR]'
+
+export const siteCommand: Command = {
+  name: 'site',
+  summary: 'build the public BeanFlows site',
+  usage,
+  async run(argv, context) {
+    const parsed = parseArguments(argv, { options: ['out', 'pages'], flags: [] }, usage)
+    const [subcommand, ...extra] = parsed.positionals
+    if (extra.length > 0)
+      throw new MateriaError('usage', `unexpected argument "${extra[0]}"; usage: ${usage}`)
+    if (subcommand !== 'build')
+      throw new MateriaError('usage', `unknown subcommand "${subcommand ?? ''}"; usage: ${usage}`)
+    const projectRoot = resolveProjectRoot(parsed.options.project, context.cwd)
+    const pagesDir = resolve(
+      context.cwd,
+      parsed.options.pages ?? join(projectRoot, '..', 'dashboards', 'pages'),
+    )
+    const outDir = resolve(context.cwd, parsed.options.out ?? join('out', 'site'))
+    const paddle = paddleConfigFrom(context.env)
+    const startedMs = performance.now()
+    const database = await openBuildDatabase(projectRoot)
+    try {
+      const result = await buildSite({
+        pagesDir,
+        pagesLabel: relative(context.cwd, pagesDir) || '.',
+        outDir,
+        environment: 'prod',
+        runnerFor: database.runnerFor,
+        paddle,
+      })
+      const seconds = ((performance.now() - startedMs) / 1000).toFixed(2)
+      const checkout =
+        paddle === null
+          ? 'checkout hidden (no Paddle settings)'
+          : `checkout wired (${paddle.plans.length} prices)`
+      context.stdout.write(
+        `built the site with ${result.pages.length} public dashboards into ${outDir} in ${seconds} s; ${checkout}\n`,
+      )
+      return 0
+    } finally {
+      database.close()
+    }
+  },
+}

@@ -1,0 +1,235 @@
+// Goal: `materia dashboards build` and `materia site build` write a complete, offline, deterministic
+// export; a broken page fails the build with `page.md:line` and leaves the previous export as it
+// was. Method: a project folder whose .materia/local.duckdb holds serving tables computed from the
+// genuine USDA snapshot; the shipped pages plus pages written per test; the CLI run in-process.
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../cli.ts'
+import { resolveForEnvironment } from './database.ts'
+import { createServingTables, extractSnapshotCsv } from './serving-fixture.ts'
+import { paddleConfigFrom } from './site.ts'
+
+const shippedPages = join(import.meta.dirname, '..', '..', 'dashboards', 'pages')
+let folder: string
+let project: string
+
+beforeAll(async () => {
+  folder = await mkdtemp(join(tmpdir(), 'materia-build-'))
+  project = join(folder, 'sql')
+  await mkdir(join(project, '.materia'), { recursive: true })
+  const csvPath = await extractSnapshotCsv()
+  const instance = await DuckDBInstance.create(join(project, '.materia', 'local.duckdb'))
+  const connection = await instance.connect()
+  await createServingTables(connection, csvPath)
+  connection.closeSync()
+  instance.closeSync()
+  await rm(join(csvPath, '..'), { recursive: true, force: true })
+})
+
+afterAll(async () => {
+  await rm(folder, { recursive: true, force: true })
+})
+
+async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  let stdout = ''
+  let stderr = ''
+  const sink = (append: (text: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        append(String(chunk))
+        done()
+      },
+    })
+  const code = await main(argv, {
+    cwd: folder,
+    env,
+    stdout: sink((text) => (stdout += text)),
+    stderr: sink((text) => (stderr += text)),
+    isTTY: false,
+  })
+  return { code, stdout, stderr }
+}
+
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((entry) =>
+    entry.isFile(),
+  )
+  const pairs = await Promise.all(
+    files.map(async (entry) => {
+      const path = join(entry.parentPath, entry.name)
+      return [path.slice(dir.length + 1), await readFile(path, 'latin1')] as const
+    }),
+  )
+  return new Map(pairs.sort(([left], [right]) => (left < right ? -1 : 1)))
+}
+
+// A reference that makes the browser contact another host: src=/href= to an absolute or
+// protocol-relative URL, an ES import or CSS @import/url() of one.
+const externalPatterns = [
+  /\b(?:src|href)\s*=\s*["']?\s*(?:[a-z]+:)?\/\/[^"'\s>]*/gi,
+  /\bimport\s*\(?\s*["'](?:[a-z]+:)?\/\/[^"']*/gi,
+  /url\(\s*["']?\s*(?:https?:)?\/\/[^)"']*/gi,
+]
+
+function externalReferences(files: Map<string, string>): string[] {
+  return [...files].flatMap(([path, text]) =>
+    externalPatterns.flatMap((pattern) => [...text.matchAll(pattern)].map((match) => `${path}: ${match[0]}`)),
+  )
+}
+
+describe('materia dashboards build', () => {
+  it('builds every shipped page with local assets and no external references, deterministically', async () => {
+    const first = await cli(['dashboards', 'build', '--pages', shippedPages, '--out', 'out/a'])
+    expect(first.stderr).toBe('')
+    expect(first.code).toBe(0)
+    expect(first.stdout).toMatch(/^built 4 pages \(10 files\) into .*out\/a in \d+\.\d\d s\n$/)
+    const a = await snapshot(join(folder, 'out', 'a'))
+    expect([...a.keys()]).toEqual([
+      'assets/echarts.min.js',
+      'assets/logo.svg',
+      'assets/materia.css',
+      'assets/materia.js',
+      'assets/wordmark.svg',
+      'country-profile.html',
+      'index.html',
+      'revisions.html',
+      'top-producers.html',
+      'world-balance.html',
+    ])
+    expect(externalReferences(a)).toEqual([])
+    expect(a.get('world-balance.html')).toContain('<script src="assets/echarts.min.js"></script>')
+    expect(await cli(['dashboards', 'build', '--pages', shippedPages, '--out', 'out/b'])).toMatchObject({
+      code: 0,
+    })
+    const b = await snapshot(join(folder, 'out', 'b'))
+    expect(b).toEqual(a)
+  })
+
+  it('leaves the previous export untouched when a page is broken, naming page:line', async () => {
+    const pages = join(folder, 'pages-broken')
+    await mkdir(pages, { recursive: true })
+    await writeFile(join(pages, 'ok.md'), '---\ntitle: OK\n---\n# Fine\n')
+    expect(await cli(['dashboards', 'build', '--pages', pages, '--out', 'out/keep'])).toMatchObject({
+      code: 0,
+    })
+    const before = await snapshot(join(folder, 'out', 'keep'))
+    await writeFile(
+      join(pages, 'zz-bad.md'),
+      '---\ntitle: Bad\n---\n```sql q\nSELECT 1 AS a\n```\n\n<LineChart data={q} x=a y=missing />\n',
+    )
+    const failed = await cli(['dashboards', 'build', '--pages', pages, '--out', 'out/keep'])
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toBe(
+      'materia dashboards: pages-broken/zz-bad.md:8 <LineChart> y=missing: query "q" has no column "missing" (columns: a)\n',
+    )
+    expect(await snapshot(join(folder, 'out', 'keep'))).toEqual(before)
+    expect((await readdir(join(folder, 'out'))).filter((name) => name.startsWith('.'))).toEqual([])
+  })
+
+  it('--public-only leaves private pages out; --env resolves models to the environment', async () => {
+    const pages = join(folder, 'pages-mixed')
+    await mkdir(pages, { recursive: true })
+    await writeFile(join(pages, 'open.md'), '---\ntitle: Open\npublic: true\n---\nopen\n')
+    await writeFile(join(pages, 'internal.md'), '---\ntitle: Internal\n---\ninternal\n')
+    expect(
+      await cli(['dashboards', 'build', '--pages', pages, '--out', 'out/public', '--public-only']),
+    ).toMatchObject({ code: 0 })
+    const files = await snapshot(join(folder, 'out', 'public'))
+    expect(files.has('open.html')).toBe(true)
+    expect(files.has('internal.html')).toBe(false)
+    expect(files.get('index.html')).not.toContain('Internal')
+    const dev = await cli([
+      'dashboards',
+      'build',
+      '--pages',
+      shippedPages,
+      '--out',
+      'out/dev',
+      '--env',
+      'dev_alice',
+    ])
+    expect(dev.code).toBe(1)
+    expect(dev.stderr).toMatch(
+      /country-profile\.md:9 query "countries" failed: .*serving__dev_alice\.obt_commodity_metrics.* does not exist; fix the SQL block/,
+    )
+    expect(resolveForEnvironment('SELECT * FROM serving.agg_world_balance JOIN staging.x', 'dev_a')).toBe(
+      'SELECT * FROM serving__dev_a.agg_world_balance JOIN staging__dev_a.x',
+    )
+  })
+
+  it('rejects bad options and a missing database with one line', async () => {
+    expect(await cli(['dashboards', 'build', '--colour'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(
+        /^materia dashboards: unknown option --colour; usage: materia dashboards build/,
+      ),
+    })
+    expect(await cli(['dashboards', 'build', '--env', 'Prod!'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/environment "Prod!" is not prod or dev_<name>/),
+    })
+    const missing = await cli(['dashboards', 'build', '--project', 'nowhere'])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/nowhere\/\.materia\/local\.duckdb: no database; land a snapshot/)
+  })
+})
+
+describe('materia site build', () => {
+  it('builds landing, methodology, pricing and public dashboards without Paddle or external references', async () => {
+    const result = await cli(['site', 'build', '--pages', shippedPages, '--out', 'out/site'])
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    expect(result.stdout).toContain('checkout hidden (no Paddle settings)')
+    const files = await snapshot(join(folder, 'out', 'site'))
+    for (const path of [
+      'index.html',
+      'methodology.html',
+      'pricing.html',
+      'dashboards/index.html',
+      'dashboards/world-balance.html',
+    ]) {
+      expect(files.has(path)).toBe(true)
+    }
+    expect(externalReferences(files)).toEqual([])
+    expect(files.get('pricing.html')).not.toContain('data-price-id')
+    expect(files.get('dashboards/world-balance.html')).toContain('href="../assets/materia.css"')
+    expect(files.get('methodology.html')).toContain('176 / (125 + 088)')
+  })
+
+  it('wires the checkout to Paddle.js when a client token and price ids are set', async () => {
+    const env = {
+      PADDLE_CLIENT_TOKEN: 'test_abc123',
+      PADDLE_PRICE_IDS: 'Monthly=pri_01monthly,Yearly=pri_01yearly',
+    }
+    const result = await cli(['site', 'build', '--pages', shippedPages, '--out', 'out/paid'], env)
+    expect(result.stdout).toContain('checkout wired (2 prices)')
+    const files = await snapshot(join(folder, 'out', 'paid'))
+    const pricing = files.get('pricing.html')!
+    expect(pricing).toContain(
+      '<button type="button" class="btn btn-primary" data-price-id="pri_01monthly">Monthly</button>',
+    )
+    expect(pricing).toContain('"token":"test_abc123"')
+    expect(externalReferences(files)).toEqual([
+      'pricing.html: src="https://cdn.paddle.com/paddle/v2/paddle.js',
+    ])
+    expect(files.has('assets/pricing.js')).toBe(true)
+  })
+
+  it('reads Paddle settings strictly', () => {
+    expect(paddleConfigFrom({})).toBeNull()
+    expect(paddleConfigFrom({ PADDLE_CLIENT_TOKEN: 'live_x1' })).toBeNull()
+    expect(paddleConfigFrom({ PADDLE_CLIENT_TOKEN: 'live_x1', PADDLE_PRICE_IDS: 'pri_1' })).toEqual({
+      token: 'live_x1',
+      plans: [{ label: 'Subscribe', priceId: 'pri_1' }],
+    })
+    expect(() => paddleConfigFrom({ PADDLE_CLIENT_TOKEN: 'secret', PADDLE_PRICE_IDS: 'pri_1' })).toThrow(
+      /not a Paddle client-side token/,
+    )
+    expect(() =>
+      paddleConfigFrom({ PADDLE_CLIENT_TOKEN: 'live_x1', PADDLE_PRICE_IDS: 'Gold=price1' }),
+    ).toThrow(/"Gold=price1" is not/)
+  })
+})

@@ -1,0 +1,121 @@
+// Runs a page's named queries at build time. `${other}` in a query is replaced by the other query
+// as a subquery (as in Evidence). Results come back as columns, the shape the page embeds.
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
+import { dashboardQueryRowsMax } from '../limits.ts'
+import type { Cell } from './format.ts'
+import type { PageIssue, Query } from './page.ts'
+
+export interface QueryResult {
+  readonly columns: readonly string[]
+  readonly types: readonly string[]
+  readonly values: readonly (readonly Cell[])[] // values[column][row]
+  readonly rowCount: number
+}
+
+// Runs SQL that names models; the caller resolves model names for the page's environment.
+export type QueryRunner = (sql: string) => Promise<QueryResult>
+
+const referencePattern = /\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}/g
+
+/** Expands `${name}` references; returns the SQL or an issue (missing query, cycle). */
+export function expandQuery(
+  query: Query,
+  byName: ReadonlyMap<string, Query>,
+  trail: readonly string[] = [],
+): string | PageIssue {
+  if (trail.includes(query.name)) {
+    return {
+      line: query.line,
+      message: `queries reference each other in a cycle: ${[...trail, query.name].join(' -> ')}`,
+    }
+  }
+  let failure: PageIssue | null = null
+  const sql = query.sql.replace(referencePattern, (_whole, name: string) => {
+    const target = byName.get(name)
+    if (target === undefined) {
+      failure ??= {
+        line: query.line,
+        message: `query "${query.name}" references \${${name}}, which no sql block defines`,
+      }
+      return ''
+    }
+    const expanded = expandQuery(target, byName, [...trail, query.name])
+    if (typeof expanded !== 'string') {
+      failure ??= expanded
+      return ''
+    }
+    return `(${expanded})`
+  })
+  return failure ?? sql
+}
+
+export async function runQueries(
+  queries: readonly Query[],
+  run: QueryRunner,
+): Promise<{ results: Map<string, QueryResult>; issues: PageIssue[] }> {
+  const byName = new Map(queries.map((query) => [query.name, query]))
+  const results = new Map<string, QueryResult>()
+  const issues: PageIssue[] = []
+  for (const query of queries) {
+    const sql = expandQuery(query, byName)
+    if (typeof sql !== 'string') {
+      issues.push(sql)
+      continue
+    }
+    try {
+      const result = await run(sql)
+      if (result.rowCount > dashboardQueryRowsMax) {
+        issues.push({
+          line: query.line,
+          message: `query "${query.name}" returned ${result.rowCount} rows, over dashboardQueryRowsMax (${dashboardQueryRowsMax}); aggregate or filter it`,
+        })
+        continue
+      }
+      results.set(query.name, result)
+    } catch (error) {
+      const reason = (error as Error).message.split('\n')[0]!.replace(/\.$/, '')
+      issues.push({ line: query.line, message: `query "${query.name}" failed: ${reason}; fix the SQL block` })
+    }
+  }
+  return { results, issues }
+}
+
+/** A QueryRunner over one DuckDB connection; `resolve` maps model names to the environment. */
+export function connectionRunner(
+  connection: DuckDBConnection,
+  resolve: (sql: string) => string,
+): QueryRunner {
+  return async (sql) => {
+    // The LIMIT guards page weight: one row past the limit is enough to report it.
+    const reader = await connection.runAndReadAll(
+      `SELECT * FROM (${resolve(sql)
+        .trim()
+        .replace(/;+\s*$/, '')}\n) AS page_query LIMIT ${dashboardQueryRowsMax + 1}`,
+    )
+    const names = reader.columnNames()
+    // With no rows DuckDB returns no column arrays at all; embed one empty array per column.
+    const columns = reader.currentRowCount === 0 ? names.map(() => []) : reader.getColumns()
+    return {
+      columns: names,
+      types: reader.columnTypes().map((type) => type.toString()),
+      values: columns.map((column) => column.map(toCell)),
+      rowCount: reader.currentRowCount,
+    }
+  }
+}
+
+function toCell(value: DuckDBValue): Cell {
+  if (
+    value === null ||
+    typeof value === 'number' ||
+    typeof value === 'string' ||
+    typeof value === 'boolean'
+  ) {
+    return value
+  }
+  if (typeof value === 'bigint') return Number(value)
+  // Dates, decimals, timestamps and the rest: decimals as numbers, anything else as its text.
+  const text = String(value)
+  if (value.constructor?.name === 'DuckDBDecimalValue') return Number(text)
+  return text
+}

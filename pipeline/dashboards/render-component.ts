@@ -1,0 +1,60 @@
+// The server-side HTML of each component: containers the browser script fills (charts, tables,
+// big values), and the parts that need no script (alerts, the dropdown's <select>).
+import type { ComponentName } from './components.ts'
+import { formatCell } from './format.ts'
+import { escapeHtml } from './html.ts'
+import type { QueryResult } from './query.ts'
+
+const chartHeightPxDefault = 320
+
+const chartLabels: Partial<Record<ComponentName, string>> = {
+  LineChart: 'Line chart',
+  BarChart: 'Bar chart',
+  AreaChart: 'Area chart',
+  ScatterPlot: 'Scatter plot',
+}
+
+export function renderComponentShell(
+  id: string,
+  type: ComponentName,
+  props: Readonly<Record<string, string>>,
+): string {
+  const title = props.title === undefined ? '' : `<h3 class="materia-title">${escapeHtml(props.title)}</h3>`
+  const label = chartLabels[type]
+  if (label !== undefined) {
+    const height = Number(props.height ?? chartHeightPxDefault)
+    const name = escapeHtml(`${label}: ${props.title ?? `${props.y} by ${props.x}`}`)
+    return `<figure class="materia-card" id="${id}" data-component="${type}">${title}<div class="materia-chart" role="img" aria-label="${name}" style="height:${height}px"></div></figure>`
+  }
+  if (type === 'DataTable') {
+    return `<section class="materia-card" id="${id}" data-component="DataTable">${title}<div class="materia-table"></div></section>`
+  }
+  // BigValue: the browser fills in the value so that dropdown filters apply to it too.
+  return `<div class="materia-bigvalue stats shadow" id="${id}" data-component="BigValue"><div class="stat"><div class="stat-title">${escapeHtml(props.title ?? props.value ?? '')}</div><div class="stat-value">–</div><div class="stat-desc"></div></div></div>`
+}
+
+export function renderDropdown(
+  id: string,
+  props: Readonly<Record<string, string>>,
+  result: QueryResult,
+): string {
+  const column = result.values[result.columns.indexOf(props.value!)]!
+  const values = [...new Set(column.filter((value) => value !== null))]
+  const raw = values.map(String)
+  const selected =
+    props.defaultValue !== undefined && raw.includes(props.defaultValue) ? props.defaultValue : raw[0]
+  const optionHtml = values
+    .map((value, index) => {
+      const attribute = `value="${escapeHtml(raw[index]!)}"${raw[index] === selected ? ' selected' : ''}`
+      return `<option ${attribute}>${escapeHtml(formatCell(value, null, props.value))}</option>`
+    })
+    .join('')
+  const title = escapeHtml(props.title ?? props.name!)
+  return `<div class="materia-dropdown" id="${id}" data-component="Dropdown"><label class="materia-dropdown-label" for="${id}-select">${title}</label><select class="select select-bordered" id="${id}-select" name="${escapeHtml(props.name!)}">${optionHtml}</select></div>`
+}
+
+// Alert classes are built from the status; the stylesheet keeps these: alert-info alert-success
+// alert-warning alert-error.
+export function renderAlert(status: string, innerHtml: string): string {
+  return `<div role="alert" class="alert alert-${escapeHtml(status)} my-3"><span>${innerHtml}</span></div>`
+}

@@ -1,0 +1,205 @@
+// Goal: every component renders from real query results, and every authoring error is reported at
+// its page line. Method: a DuckDB file whose serving tables are computed from the genuine bundled
+// USDA snapshot; pages are written inline and rendered with the real renderer.
+import { rm } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parsePage } from './page.ts'
+import { connectionRunner, type QueryRunner } from './query.ts'
+import { renderPage } from './render.ts'
+import { createServingTables, extractSnapshotCsv } from './serving-fixture.ts'
+
+let instance: DuckDBInstance
+let connection: DuckDBConnection
+let run: QueryRunner
+let csvPath: string
+
+beforeAll(async () => {
+  csvPath = await extractSnapshotCsv()
+  instance = await DuckDBInstance.create(':memory:')
+  connection = await instance.connect()
+  await createServingTables(connection, csvPath)
+  run = connectionRunner(connection, (sql) => sql)
+})
+
+afterAll(async () => {
+  connection.closeSync()
+  instance.closeSync()
+  await rm(dirname(csvPath), { recursive: true, force: true })
+})
+
+async function render(body: string) {
+  return renderPage(parsePage('test.md', `---\ntitle: Test\npublic: true\n---\n${body}`), run)
+}
+
+const world =
+  '```sql world\nSELECT market_year, production, domestic_consumption, stocks_to_use FROM serving.agg_world_balance WHERE market_year BETWEEN 2018 AND 2022 ORDER BY market_year\n```\n'
+
+describe('renderPage', () => {
+  it('interpolates values and renders markdown', async () => {
+    const page = await render(
+      `${world}# World\n\nProduction in {world[4].market_year} was {fmt(world[4].production, 'bags')}.\n`,
+    )
+    expect(page.issues).toEqual([])
+    expect(page.html).toContain('<h1>World</h1>')
+    expect(page.html).toMatch(/Production in 2022 was \d+\.\dM bags\./)
+  })
+
+  it('embeds only the queries that components use, as columns', async () => {
+    const page = await render(
+      `${world}<LineChart data={world} x=market_year y=production,domestic_consumption />\n`,
+    )
+    expect(page.issues).toEqual([])
+    const embedded = page.payload.queries.world!
+    expect(embedded.columns).toEqual(['market_year', 'production', 'domestic_consumption', 'stocks_to_use'])
+    expect(embedded.values[0]).toEqual([2018, 2019, 2020, 2021, 2022])
+    expect(page.payload.components[0]).toMatchObject({ id: 'c1', type: 'LineChart', data: 'world' })
+    expect(page.html).toContain('data-component="LineChart"')
+  })
+
+  it('renders every component with its props', async () => {
+    const page = await render(
+      [
+        world,
+        '```sql producers\nSELECT country_name, production, world_production_share FROM serving.obt_commodity_metrics WHERE market_year = 2022 ORDER BY production DESC LIMIT 10\n```',
+        '<BigValue data={world} value=production comparison=stocks_to_use fmt=bags comparisonFmt=pct1 title="World production" />',
+        '<BarChart data={producers} x=country_name y=production type=stacked swapXY=true />',
+        '<AreaChart data={world} x=market_year y=production type=stacked />',
+        '<ScatterPlot data={world} x=production y=domestic_consumption />',
+        '<DataTable data={producers} rows=5 search=true>',
+        '  <Column id=country_name title=Country />',
+        '  <Column id=world_production_share fmt=pct1 />',
+        '</DataTable>',
+        '<Dropdown name=country data={producers} value=country_name title="Country" defaultValue=Colombia />',
+        '<Alert status=warning>USDA *revises* figures.</Alert>',
+      ].join('\n'),
+    )
+    expect(page.issues).toEqual([])
+    expect(page.payload.components.map((component) => component.type)).toEqual([
+      'BigValue',
+      'BarChart',
+      'AreaChart',
+      'ScatterPlot',
+      'DataTable',
+      'Dropdown',
+    ])
+    const table = page.payload.components[4]!
+    expect(table.props).toEqual({ rows: '5', search: 'true' })
+    expect(table.columns).toEqual([
+      { id: 'country_name', title: 'Country' },
+      { fmt: 'pct1', id: 'world_production_share' },
+    ])
+    expect(page.html).toContain('<option value="Brazil">Brazil</option>')
+    expect(page.html).toContain('<option value="Colombia" selected>Colombia</option>')
+    expect(page.html).toContain(
+      '<div role="alert" class="alert alert-warning my-3"><span>USDA <em>revises</em> figures.</span></div>',
+    )
+    expect(page.html).toContain('aria-label="Bar chart: production by country_name"')
+    expect(page.html).toContain('class="materia-bigvalue')
+  })
+
+  it('escapes markdown HTML instead of passing it through', async () => {
+    const page = await render('Some <script>alert(1)</script> text\n')
+    expect(page.html).not.toContain('<script>')
+    expect(page.html).toContain('&lt;script&gt;')
+  })
+})
+
+// Each case: the page body (front matter takes lines 1-4, so the body starts at line 5), the line
+// the issue must name, and words its message must contain.
+const errorCases: ReadonlyArray<readonly [string, string, number, RegExp]> = [
+  [
+    'unknown component',
+    '<Sparkline data={world} />',
+    5,
+    /unknown component <Sparkline>; use one of BigValue/,
+  ],
+  [
+    'unknown prop',
+    `${world}\n<LineChart data={world} x=market_year y=production colour=red />`,
+    9,
+    /<LineChart> has no prop "colour"/,
+  ],
+  ['missing prop', `${world}\n<LineChart data={world} x=market_year />`, 9, /needs the prop y=/],
+  [
+    'bad enum',
+    `${world}<BarChart data={world} x=market_year y=production type=pie />`,
+    8,
+    /type="pie" is not allowed; use stacked \| grouped/,
+  ],
+  [
+    'bad format',
+    `${world}<BigValue data={world} value=production fmt=euros />`,
+    8,
+    /fmt="euros" is not a format/,
+  ],
+  [
+    'data not braced',
+    `${world}<BigValue data=world value=production />`,
+    8,
+    /data must name a query in braces/,
+  ],
+  ['missing query', '<LineChart data={nothing} x=a y=b />', 5, /data=\{nothing\} names no query/],
+  [
+    'missing column',
+    `${world}<LineChart data={world} x=market_year y=exports />`,
+    8,
+    /query "world" has no column "exports"/,
+  ],
+  [
+    'missing Column id',
+    `${world}<DataTable data={world}>\n<Column id=nope />\n</DataTable>`,
+    9,
+    /has no column "nope"/,
+  ],
+  [
+    'query error',
+    '```sql broken\nSELECT nope FROM serving.agg_world_balance\n```',
+    5,
+    /query "broken" failed: .*nope.*; fix the SQL block/,
+  ],
+  [
+    'missing reference',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Evidence's query reference syntax
+    '```sql a\nSELECT * FROM ${b}\n```',
+    5,
+    /references \$\{b\}, which no sql block defines/,
+  ],
+  [
+    'reference cycle',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Evidence's query reference syntax
+    '```sql a\nSELECT * FROM ${b}\n```\n```sql b\nSELECT * FROM ${a}\n```',
+    5,
+    /cycle: a -> b -> a/,
+  ],
+  ['duplicate query', `${world}${world}`, 8, /query "world" is defined twice/],
+  ['unclosed sql block', '```sql open\nSELECT 1', 5, /sql block "open" is never closed/],
+  ['unclosed component', 'text\n\n<Alert status=info>never closed', 7, /<Alert> is never closed/],
+  ['bad interpolation column', `${world}\nIt was {world[0].nope}.`, 9, /has no column "nope"/],
+  ['bad interpolation row', `${world}\nIt was {world[99].production}.`, 9, /row 99 does not exist/],
+  ['bad interpolation query', 'It was {gone[0].x}.', 5, /no query named "gone"/],
+  ['Column outside DataTable', '<Column id=x />', 5, /unknown component <Column>/],
+]
+
+describe('renderPage issues', () => {
+  for (const [name, body, line, message] of errorCases) {
+    it(`reports ${name} at its line, in place`, async () => {
+      const page = await render(body)
+      expect(page.issues.length).toBeGreaterThan(0)
+      expect(page.issues[0]).toMatchObject({ line })
+      expect(page.issues.map((issue) => issue.message).join('\n')).toMatch(message)
+      expect(page.html).toContain(`<strong>test.md:${line}</strong>`)
+    })
+  }
+
+  it('reports bad front matter at line 1', async () => {
+    const page = await renderPage(parsePage('x.md', '---\ntitle: [unclosed\n---\nbody'), run)
+    expect(page.issues[0]).toMatchObject({ line: 1 })
+    const unknown = await renderPage(parsePage('x.md', '---\ntitle: A\nowner: me\npublic: yes\n---\n'), run)
+    expect(unknown.issues.map((issue) => issue.message)).toEqual([
+      'unknown front matter key "owner"; use title, description, public, environment, sidebar_position',
+      'front matter "public" must be true or false',
+    ])
+  })
+})

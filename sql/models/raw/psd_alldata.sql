@@ -1,0 +1,25 @@
+-- Every landed USDA PSD snapshot, as published: one row per CSV line, all text, plus the file it came
+-- from. The landing layout is <landing>/psd/{dataset}/{YYYY}/{MM}/{etag}.csv.gz, so the file name
+-- carries the snapshot month that staging parses into ingest_date.
+--
+-- A VIEW, not a table: copying ~2 M text rows per snapshot into a table would cost a full scan on
+-- every run, while a view lets staging's filter on the month in the file name prune the files DuckDB
+-- opens (read_csv applies filters on `filename` before reading), so an incremental run reads only
+-- the new month's file.
+MODEL (
+  name raw.psd_alldata,
+  kind VIEW,
+  cron '@daily',
+  grain (filename, commodity_code, country_code, market_year, attribute_id),
+  description 'USDA PSD snapshots as landed: every *.csv.gz under the landing psd/ folder, all columns as text, with the source file name'
+);
+
+SELECT
+  *
+FROM read_csv(
+  @VAR('landing_dir') || '/' || @VAR('psd_files', 'psd/*/*/*/*.csv.gz'),
+  all_varchar = true,
+  filename = true,
+  union_by_name = true,
+  header = true
+)

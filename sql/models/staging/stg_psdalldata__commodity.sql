@@ -1,0 +1,137 @@
+-- One published PSD value per commodity x country x market year x attribute x snapshot month,
+-- typed and named. ingest_date is the snapshot month (the first day of it), parsed from the landing
+-- path <landing>/psd/{dataset}/{YYYY}/{MM}/{etag}.csv.gz.
+--
+-- Incremental by ingest_date: a new monthly snapshot processes only its month, and the filter on the
+-- month parsed from the file name lets DuckDB skip every other month's file. The cron is daily and
+-- ingest_date is the first of the month, so the first of the month is normally processed before
+-- that month's snapshot lands; the 31-day lookback re-evaluates it on the runs that follow.
+--
+-- The same row can arrive in several files of one month: the coffee file and the all-data file both
+-- carry coffee, and USDA sometimes republishes a month under a new etag. Rows are deduplicated on
+-- hkey, a hash of the business key; when two files of one month disagree on a value, the file whose
+-- name sorts last wins (deterministic; etags carry no order) and value_version_count says so.
+MODEL (
+  name staging.stg_psdalldata__commodity,
+  kind INCREMENTAL_BY_TIME_RANGE (
+    time_column ingest_date,
+    lookback 31
+  ),
+  cron '@daily',
+  grain (hkey),
+  audits (
+    not_null(columns := (hkey, commodity_code, country_code, market_year, attribute_id, attribute_name, unit_id, ingest_date)),
+    unique_combination_of_columns(columns := (commodity_code, country_code, market_year, attribute_id, ingest_date)),
+    accepted_values_non_blocking(column := unit_id, is_in := ('02', '04', '08', '23', '26')),
+    forall(criteria := (attribute_name <> 'production' OR value >= 0))
+  ),
+  description 'USDA PSD values typed and named, one row per commodity, country, market year, attribute and snapshot month (ingest_date), deduplicated across landed files'
+);
+
+WITH landed AS (
+  SELECT
+    TRIM(Commodity_Code) AS commodity_code,
+    TRIM(Commodity_Description) AS commodity_name,
+    TRIM(Country_Code) AS country_code,
+    TRIM(Country_Name) AS country_name,
+    CAST(TRIM(Market_Year) AS INTEGER) AS market_year,
+    CAST(TRIM(Calendar_Year) AS INTEGER) AS calendar_year, -- year USDA last updated the row
+    CAST(TRIM("Month") AS INTEGER) AS "month", -- month USDA last updated the row; 0 for old rows
+    TRIM(Attribute_ID) AS attribute_id,
+    TRIM(Attribute_Description) AS attribute_description,
+    TRIM(Unit_ID) AS unit_id,
+    TRIM(Unit_Description) AS unit_description,
+    CAST(TRIM("Value") AS DOUBLE) AS "value", -- in unit_description, e.g. (1000 60 KG BAGS)
+    filename AS source_file,
+    -- The snapshot month from .../psd/{dataset}/{YYYY}/{MM}/{file}: only file-name terms here, so
+    -- DuckDB prunes the files of other months before reading them.
+    MAKE_DATE(
+      CAST(REGEXP_EXTRACT(filename, '(\d{4})[/\\](\d{2})[/\\][^/\\]+$', 1) AS INTEGER),
+      CAST(REGEXP_EXTRACT(filename, '(\d{4})[/\\](\d{2})[/\\][^/\\]+$', 2) AS INTEGER),
+      1
+    ) AS ingest_date
+  FROM raw.psd_alldata
+),
+in_range AS (
+  SELECT
+    commodity_code,
+    commodity_name,
+    country_code,
+    country_name,
+    market_year,
+    calendar_year,
+    "month",
+    attribute_id,
+    attribute_description,
+    unit_id,
+    unit_description,
+    "value",
+    source_file,
+    ingest_date,
+    MD5(CONCAT_WS('|', commodity_code, country_code, market_year, attribute_id, unit_id, ingest_date)) AS hkey
+  FROM landed
+  WHERE ingest_date BETWEEN CAST(@start_ds AS DATE) AND CAST(@end_ds AS DATE)
+),
+deduplicated AS (
+  SELECT
+    hkey,
+    ANY_VALUE(commodity_code) AS commodity_code,
+    ANY_VALUE(commodity_name) AS commodity_name,
+    ANY_VALUE(country_code) AS country_code,
+    ANY_VALUE(country_name) AS country_name,
+    ANY_VALUE(market_year) AS market_year,
+    ARG_MAX(calendar_year, source_file) AS calendar_year,
+    ARG_MAX("month", source_file) AS "month",
+    ANY_VALUE(attribute_id) AS attribute_id,
+    ANY_VALUE(attribute_description) AS attribute_description,
+    ANY_VALUE(unit_id) AS unit_id,
+    ANY_VALUE(unit_description) AS unit_description,
+    ARG_MAX("value", source_file) AS "value",
+    ANY_VALUE(ingest_date) AS ingest_date,
+    CAST(COUNT(*) AS INTEGER) AS source_file_count, -- landed files carrying this row
+    CAST(COUNT(DISTINCT "value") AS INTEGER) AS value_version_count -- 1 unless files of one month disagree
+  FROM in_range
+  GROUP BY hkey
+),
+attribute_lookup AS (
+  SELECT
+    LPAD(CAST(attribute_id AS VARCHAR), 3, '0') AS attribute_id,
+    CAST(attribute_name AS VARCHAR) AS attribute_name,
+    CAST(attribute_role AS VARCHAR) AS attribute_role
+  FROM seeds.psd_attribute
+),
+unit_lookup AS (
+  SELECT
+    LPAD(CAST(unit_id AS VARCHAR), 2, '0') AS unit_id,
+    CAST(unit_name AS VARCHAR) AS unit_name
+  FROM seeds.psd_unit
+)
+SELECT
+  deduplicated.hkey AS hkey, -- md5 of commodity, country, market year, attribute, unit, ingest_date
+  deduplicated.commodity_code AS commodity_code, -- 7 digits, zero-padded: text, never a number
+  deduplicated.commodity_name AS commodity_name,
+  deduplicated.country_code AS country_code, -- USDA FAS code, not ISO (see seeds.psd_country)
+  deduplicated.country_name AS country_name,
+  deduplicated.market_year AS market_year, -- USDA market year, e.g. coffee 2023 = Oct 2022 to Sep 2023 for Brazil
+  deduplicated.calendar_year AS calendar_year,
+  deduplicated."month" AS "month",
+  deduplicated.attribute_id AS attribute_id, -- 3 digits, zero-padded
+  deduplicated.attribute_description AS attribute_description,
+  -- Attributes missing from the lookup keep flowing, named after their description.
+  COALESCE(
+    attribute_lookup.attribute_name,
+    TRIM(REGEXP_REPLACE(LOWER(deduplicated.attribute_description), '[^a-z0-9]+', '_', 'g'), '_')
+  ) AS attribute_name,
+  COALESCE(attribute_lookup.attribute_role, 'other') AS attribute_role, -- supply, use, stock or other
+  deduplicated.unit_id AS unit_id, -- 2 digits, zero-padded
+  deduplicated.unit_description AS unit_description,
+  COALESCE(unit_lookup.unit_name, deduplicated.unit_description) AS unit_name,
+  deduplicated."value" AS "value", -- in unit_description
+  deduplicated.ingest_date AS ingest_date, -- snapshot month, first day
+  deduplicated.source_file_count AS source_file_count,
+  deduplicated.value_version_count AS value_version_count
+FROM deduplicated
+LEFT JOIN attribute_lookup
+  ON deduplicated.attribute_id = attribute_lookup.attribute_id
+LEFT JOIN unit_lookup
+  ON deduplicated.unit_id = unit_lookup.unit_id

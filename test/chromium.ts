@@ -1,0 +1,19 @@
+// Launches Debian's Chromium through playwright-core for browser tests (no browser download).
+import { type Browser, chromium } from 'playwright-core'
+
+export const chromiumPath = '/usr/bin/chromium'
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+    ],
+  })
+}
