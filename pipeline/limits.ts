@@ -17,6 +17,25 @@ export const dashboardQueryRowsMax = 20_000
 
 // Pages one dashboards folder may hold; more is a misconfigured pages folder (e.g. the repo root).
 export const dashboardPagesMax = 1_000
+// Workbench query results kept in memory for paging; each may hold millions of rows, so only the
+// most recent few stay (older ones are re-run on demand).
+export const queryResultsCachedMax = 8
+
+// Rows in one page of the workbench grid; the browser renders them as an HTML table.
+export const queryPageRowsMax = 500
+
+// Query history entries kept in .materia/query-history.jsonl and read back; older ones are dropped.
+export const queryHistoryEntriesMax = 2_000
+
+// SQL text accepted by the workbench's query, diagnostics and completion endpoints.
+export const querySqlBytesMax = 1_000_000
+
+// Statements in one workbench query run (a script pasted into the editor).
+export const queryStatementsMax = 1_000
+
+// Request bodies the workbench server accepts (model files are capped lower by modelFileBytesMax).
+export const workbenchRequestBytesMax = 2_000_000
+
 // Models built at once during apply. DuckDB already spreads one query over every core; two builds
 // overlap one model's tail with the next one's start without thrashing a two-core laptop.
 export const applyConcurrencyMax = 2
@@ -45,6 +64,37 @@ export const testFilesMax = 5_000
 
 // Relative tolerance when a unit test compares numbers: DOUBLE sums depend on evaluation order.
 export const testNumericTolerance = 1e-9
+// Remote workers (pipeline/remote/).
+// Each Hetzner API call is a small JSON exchange; a call slower than this is a stuck connection.
+export const providerRequestTimeoutMs = 30_000
+// 5xx and 429 are retried with backoff; past this many attempts the API is down, not busy.
+export const providerAttemptsMax = 5
+// A Retry-After longer than this is refused rather than slept through inside a run.
+export const providerRetryAfterMaxMs = 60_000
+// Pages walked when listing servers or server types (50 per page): 10,000 servers is far past any run.
+export const providerPagesMax = 200
+// Creating or deleting a server takes under a minute; five minutes means the action is stuck.
+export const actionWaitMs = 5 * 60_000
+// A fresh Debian worker with cloud-init answers SSH in 30-90 s; ten minutes means it never will.
+export const sshReadyWaitMs = 10 * 60_000
+// A single SSH connection attempt (TCP + key exchange) on a healthy network.
+export const sshConnectTimeoutMs = 15_000
+// Checkout or upload plus npm ci on a fresh worker.
+export const prepareTimeoutMs = 20 * 60_000
+// The hard deadline of a whole remote run; the worker is destroyed when it passes.
+export const remoteRunDeadlineMs = 60 * 60_000
+// A working tree archive larger than this holds data or build output that must not be uploaded.
+export const uploadArchiveBytesMax = 200 * 1024 * 1024
+// Lines of a run's log kept in memory for the workbench; the full log streams to the client.
+export const runLogLinesMax = 20_000
+// Servers listed or reaped in one go; more than this under app=materia means something is looping.
+export const workersListedMax = 500
+// The prod DuckDB file moved to and from the bucket; bigger than this needs a different design.
+export const prodStateBytesMax = 20 * 1024 * 1024 * 1024
+// Records read back from a run history (JSON lines); older ones stay in the file, unread.
+export const supervisorRunsLogLinesMax = 100_000
+// --- extract (USDA PSD) and landing ---
+
 // --- extract (USDA PSD) and landing ---
 
 // USDA publishes a month's archive a few days into the month; three months back covers a late
@@ -93,3 +143,13 @@ export const landingPartBytes = 16 * 1024 * 1024
 
 // Text objects read whole (manifests, state files) are a few KB; past this it is not one of those.
 export const landingTextBytesMax = 4_000_000
+
+// The supervisor looks back this far for a missed slot after downtime; older slots are not caught up.
+export const supervisorCatchUpMs = 8 * 24 * 60 * 60_000
+// Cron slots walked when looking for the latest missed one (a minutely cron over 8 days is 11,520).
+export const supervisorSlotScanMax = 20_000
+// A scheduled run (a child `materia pipeline run`) past this is killed; its own deadline is 60 min.
+export const supervisorRunTimeoutMs = 90 * 60_000
+// git fetch / merge on the supervisor's clone, and npm ci after a lockfile change.
+export const supervisorGitTimeoutMs = 2 * 60_000
+export const supervisorNpmCiTimeoutMs = 15 * 60_000

@@ -12,12 +12,13 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ApplyEvent, applyPlan } from '../pipeline/engine/apply.ts'
+import { auditOptionsForApply } from '../pipeline/engine/apply-audits.ts'
 import { type Database, openDatabase } from '../pipeline/engine/database.ts'
 import { loadProject } from '../pipeline/engine/load.ts'
 import { buildPlan } from '../pipeline/engine/plan.ts'
 import type { Project } from '../pipeline/engine/project.ts'
 import { landBundledSnapshot } from '../pipeline/extract/psd/land.ts'
-import { auditRunner } from '../pipeline/main-job.ts'
+import { auditWarning } from '../pipeline/main-job.ts'
 import {
   attributeIds,
   bundledZipPath,
@@ -46,8 +47,12 @@ async function apply(now: Date): Promise<ApplyEvent[]> {
   const plan = await buildPlan(db, project, { environment, now })
   const events: ApplyEvent[] = []
   await applyPlan(db, project, plan, {
-    onEvent: (event) => events.push(event),
-    runAudits: auditRunner(project, (text) => warnings.push(text)),
+    onEvent: (event) => {
+      events.push(event)
+      const warning = auditWarning(event)
+      if (warning !== null) warnings.push(warning)
+    },
+    ...auditOptionsForApply(project),
   })
   return events
 }
@@ -70,7 +75,7 @@ beforeAll(async () => {
   csvText = readZipEntry(bundledZipPath)
   rows = parsePsdCsv(csvText)
   await apply(firstNow)
-})
+}, 180_000)
 
 afterAll(() => {
   db?.close()
@@ -242,5 +247,5 @@ describe('a second monthly snapshot', () => {
     const balance = warnings.filter((text) => text.includes('balance_identity'))
     expect(balance.length).toBeGreaterThan(0)
     expect(balance[0]).toContain('BR')
-  })
+  }, 120_000)
 })

@@ -4,6 +4,10 @@ import type { Command } from './command.ts'
 type CommandLoader = () => Promise<Command>
 
 export const commands: Readonly<Record<string, { summary: string; load: CommandLoader }>> = {
+  audit: {
+    summary: "run models' audits against an environment",
+    load: async () => (await import('./audit.ts')).auditCommand,
+  },
   dag: {
     summary: 'print the model graph (layers and edges)',
     load: async () => (await import('./dag.ts')).dagCommand,
@@ -20,17 +24,29 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'land USDA PSD snapshots into the landing store',
     load: async () => (await import('./extract.ts')).extractCommand,
   },
+  format: {
+    summary: 'format model SQL files (--check: exit 1 when a file would change)',
+    load: async () => (await import('./format.ts')).formatCommand,
+  },
   info: {
     summary: 'print the project, its database file, models and environments',
     load: async () => (await import('./info.ts')).infoCommand,
+  },
+  invalidate: {
+    summary: 'drop a dev environment',
+    load: async () => (await import('./invalidate.ts')).invalidateCommand,
   },
   janitor: {
     summary: 'drop expired dev environments and unused physical tables',
     load: async () => (await import('./janitor.ts')).janitorCommand,
   },
-  invalidate: {
-    summary: 'drop a dev environment',
-    load: async () => (await import('./invalidate.ts')).invalidateCommand,
+  lint: {
+    summary: 'check models for SELECT *, missing grain or description, ambiguous columns, unused CTEs',
+    load: async () => (await import('./lint.ts')).lintCommand,
+  },
+  pipeline: {
+    summary: 'run extract, transform and publish here or on a cloud worker',
+    load: async () => (await import('./pipeline.ts')).pipelineCommand,
   },
   plan: {
     summary: 'show what changed and what would be built for an environment; apply with consent',
@@ -56,8 +72,28 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'land the bundled snapshot if needed, apply the project to prod, print the home report',
     load: async () => (await import('./start.ts')).startCommand,
   },
+  'table-diff': {
+    summary: 'compare a model between two environments (schema, rows, columns)',
+    load: async () => (await import('./table-diff.ts')).tableDiffCommand,
+  },
+  test: {
+    summary: 'run the unit tests in tests/test_*.yaml',
+    load: async () => (await import('./test.ts')).testCommand,
+  },
   version: {
     summary: 'print the version',
     load: async () => (await import('./version.ts')).versionCommand,
+  },
+  workbench: {
+    summary: 'serve the workbench (model editor, queries, plans) on 127.0.0.1',
+    load: async () => (await import('../../server/cli-workbench.ts')).workbenchCommand,
+  },
+  worker: {
+    summary: 'list, destroy and reap cloud workers',
+    load: async () => (await import('./worker.ts')).workerCommand,
+  },
+  supervisor: {
+    summary: 'run the schedule unattended (update, run, reap)',
+    load: async () => (await import('./supervisor.ts')).supervisorCommand,
   },
 }

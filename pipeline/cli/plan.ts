@@ -64,6 +64,7 @@ export const planCommand: Command = {
         }
         log.write(`unit tests: ${tests.passed} passed\n`)
       }
+      for (const warning of (await planHooks.lintWarnings?.(project)) ?? []) log.write(`${warning}\n`)
       const plan = await buildPlan(db, project, {
         environment,
         select: splitList(args.options.select),

@@ -19,6 +19,9 @@ const topKeys = [
   'default_environment',
   'variables',
   'lint',
+  // Read by pipeline/remote/config.ts (workers per pipeline, the supervisor's schedule), not here.
+  'workers',
+  'schedule',
 ]
 const identifier = /^[a-z_][a-z0-9_]*$/
 type Scalar = string | number | boolean | null

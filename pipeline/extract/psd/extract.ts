@@ -15,6 +15,7 @@ import { type Manifest, readManifests } from './manifest.ts'
 export interface ExtractReporter {
   start(url: string): void
   progress(bytes: number, totalBytes: number | undefined): void
+  verifying(csvName: string): void
   skipped(url: string, reason: string): void
   done(result: LandResult): void
 }
@@ -81,7 +82,8 @@ async function fetchCandidate(
           zipSha256: outcome.sha256,
           zipBytes: outcome.bytes,
         }
-        return await landZip(options.store, zip, options.dataset, candidate.month ?? fallbackMonth, landed)
+        const month = candidate.month ?? fallbackMonth
+        return await landZip(options.store, zip, options.dataset, month, landed, options.reporter?.verifying)
       }
       default:
         outcome satisfies never

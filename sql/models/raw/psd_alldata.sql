@@ -10,6 +10,22 @@ MODEL (
   name raw.psd_alldata,
   kind VIEW,
   cron '@daily',
+  -- The published layout, all text (so unit tests and the linter know it without landed files).
+  columns (
+    Commodity_Code VARCHAR,
+    Commodity_Description VARCHAR,
+    Country_Code VARCHAR,
+    Country_Name VARCHAR,
+    Market_Year VARCHAR,
+    Calendar_Year VARCHAR,
+    "Month" VARCHAR,
+    Attribute_ID VARCHAR,
+    Attribute_Description VARCHAR,
+    Unit_ID VARCHAR,
+    Unit_Description VARCHAR,
+    "Value" VARCHAR,
+    filename VARCHAR
+  ),
   grain (filename, commodity_code, country_code, market_year, attribute_id),
   description 'USDA PSD snapshots as landed: every *.csv.gz under the landing psd/ folder, all columns as text, with the source file name'
 );

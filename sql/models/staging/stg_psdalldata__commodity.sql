@@ -95,15 +95,15 @@ deduplicated AS (
 ),
 attribute_lookup AS (
   SELECT
-    LPAD(CAST(attribute_id AS VARCHAR), 3, '0') AS attribute_id,
-    CAST(attribute_name AS VARCHAR) AS attribute_name,
-    CAST(attribute_role AS VARCHAR) AS attribute_role
+    attribute_id, -- text, as the seed declares it: '028', never 28
+    attribute_name,
+    attribute_role
   FROM seeds.psd_attribute
 ),
 unit_lookup AS (
   SELECT
-    LPAD(CAST(unit_id AS VARCHAR), 2, '0') AS unit_id,
-    CAST(unit_name AS VARCHAR) AS unit_name
+    unit_id,
+    unit_name
   FROM seeds.psd_unit
 )
 SELECT

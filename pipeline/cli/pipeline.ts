@@ -1,0 +1,109 @@
+// `materia pipeline run [extract|transform|publish|all] [--remote] [--env prod] [--upload]`: runs the
+// pipeline here, or with --remote on a fresh cloud worker that is destroyed afterwards whatever
+// happens (Ctrl-C and SIGTERM included). The cost estimate prints before a worker is created.
+import { MateriaError } from '../errors.ts'
+import { type PipelineName, pipelineNames, stepsOf } from '../remote/config.ts'
+import { executeRemoteRun, formatPlan, planRemoteRun } from '../remote/remote-run.ts'
+import type { Command, CommandContext } from './command.ts'
+import { parseArguments, resolveProjectRoot } from './project-option.ts'
+
+const usage =
+  'materia pipeline run [extract|transform|publish|all] [--remote] [--env prod|dev_NAME] [--upload] [--commit REF] [--project DIR]'
+
+// Turns SIGINT/SIGTERM into an abort for the duration of `job`, so a worker is always destroyed.
+export async function withSignals<T>(job: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController()
+  const onSignal = () => controller.abort()
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    return await job(controller.signal)
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
+async function runRemote(
+  context: CommandContext,
+  input: {
+    projectRoot: string
+    pipeline: PipelineName
+    environment: string
+    upload: boolean
+    commit?: string
+  },
+) {
+  const request = { ...input, env: context.env, trigger: 'cli' as const }
+  const plan = await planRemoteRun(request)
+  context.stdout.write(`${formatPlan(plan)}\n`)
+  await withSignals((signal) =>
+    executeRemoteRun(request, plan, {
+      signal,
+      onStatus: () => {},
+      onLine: (line, stream) => {
+        const target = stream === 'stderr' ? context.stderr : context.stdout
+        target.write(stream === 'status' ? `[worker] ${line}\n` : `${line}\n`)
+      },
+    }),
+  )
+  context.stdout.write(`run ${plan.runId}: done\n`)
+}
+
+export const pipelineCommand: Command = {
+  name: 'pipeline',
+  summary: 'run extract, transform and publish here or on a cloud worker',
+  usage,
+  async run(argv, context) {
+    const args = parseArguments(argv, { options: ['env', 'commit'], flags: ['remote', 'upload'] }, usage)
+    const [verb, name = 'all', ...extra] = args.positionals
+    if (verb !== 'run' || extra.length > 0) throw new MateriaError('usage', `usage: ${usage}`)
+    if (!(pipelineNames as readonly string[]).includes(name)) {
+      throw new MateriaError('usage', `unknown pipeline "${name}"; use ${pipelineNames.join(' | ')}`)
+    }
+    const pipeline = name as PipelineName
+    const environment =
+      args.options.env ?? (args.flags.has('remote') ? 'prod' : (context.env.MATERIA_ENV ?? 'prod'))
+    // The engine's rule for environment names (plan.ts), checked here without loading the engine.
+    if (!/^(prod|[a-z][a-z0-9_]{0,62})$/.test(environment)) {
+      throw new MateriaError(
+        'usage',
+        `--env ${environment}: use prod or lower-case letters, digits and _ (e.g. dev_alice)`,
+      )
+    }
+    const projectRoot = resolveProjectRoot(args.options.project, context.cwd)
+    const remote = args.flags.has('remote')
+    if (!remote && (args.flags.has('upload') || args.options.commit !== undefined)) {
+      throw new MateriaError('usage', '--upload and --commit only apply with --remote')
+    }
+    if (args.flags.has('upload') && args.options.commit !== undefined) {
+      throw new MateriaError(
+        'usage',
+        '--upload sends the working tree; --commit picks a commit of MATERIA_GIT_URL: use one',
+      )
+    }
+    if (remote) {
+      await runRemote(context, {
+        projectRoot,
+        pipeline,
+        environment,
+        upload: args.flags.has('upload'),
+        commit: args.options.commit,
+      })
+      return 0
+    }
+    // Loaded here only: the local run pulls in DuckDB, the engine and the S3 client.
+    const { runPipelineLocal } = await import('../remote/pipeline-run.ts')
+    await withSignals((signal) =>
+      runPipelineLocal({
+        projectRoot,
+        environment,
+        steps: stepsOf(pipeline),
+        env: context.env,
+        signal,
+        log: (line) => context.stdout.write(`${line}\n`),
+      }),
+    )
+    return 0
+  },
+}

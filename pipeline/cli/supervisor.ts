@@ -1,0 +1,79 @@
+// `materia supervisor [--once] [--local]`: the unattended scheduler (infra/materia-supervisor.service
+// runs it under systemd). Every interval it fast-forwards its clone, starts the scheduled pipelines
+// from materia.yaml (each on a fresh cloud worker, or here with --local), reaps orphan workers and
+// appends each run to <project>/.materia/supervisor.jsonl. --once does one pass and waits for it.
+
+import { repositoryRoot } from '../remote/code-source.ts'
+import { loadRemoteConfig } from '../remote/config.ts'
+import { hetznerClientFromEnv } from '../remote/hetzner/client.ts'
+import { createHetznerProvider } from '../remote/hetzner/provider.ts'
+import { allSecretValues, createRedactor } from '../remote/redact.ts'
+import { Supervisor } from '../remote/supervisor.ts'
+import {
+  appendEntry,
+  readSlots,
+  runChild,
+  supervisorFiles,
+  systemClock,
+  updateClone,
+  writeSlots,
+} from '../remote/supervisor-runtime.ts'
+import { reapWorkers } from '../remote/worker-steps.ts'
+import type { Command } from './command.ts'
+import { parseArguments, resolveProjectRoot } from './project-option.ts'
+
+const usage = 'materia supervisor [--once] [--local] [--project DIR]'
+
+// Orphans are workers older than a run's hard deadline plus margin: no live run owns them.
+const reapOlderThanMs = 2 * 60 * 60_000
+
+export const supervisorCommand: Command = {
+  name: 'supervisor',
+  summary: 'run the schedule unattended: update the clone, run pipelines, reap orphan workers',
+  usage,
+  async run(argv, context) {
+    const args = parseArguments(argv, { flags: ['once', 'local'] }, usage)
+    const projectRoot = resolveProjectRoot(args.options.project, context.cwd)
+    const repoRoot = await repositoryRoot(projectRoot)
+    const config = await loadRemoteConfig(projectRoot)
+    const remote = !args.flags.has('local')
+    const provider = remote ? createHetznerProvider(hetznerClientFromEnv(context.env)) : null
+    const redact = createRedactor(allSecretValues(context.env))
+    const files = supervisorFiles(projectRoot)
+    const log = (line: string) => context.stdout.write(`${new Date().toISOString()} ${redact(line)}\n`)
+    const supervisor = new Supervisor({
+      clock: systemClock,
+      schedule: config.schedule,
+      update: () => updateClone(repoRoot),
+      run: (pipeline, signal) =>
+        runChild({ repoRoot, projectRoot, pipeline, remote, env: context.env, redact, log, signal }),
+      reap: async () =>
+        provider === null
+          ? 0
+          : (await reapWorkers(provider, { olderThanMs: reapOlderThanMs, nowMs: Date.now(), log })).length,
+      readLastSlots: () => readSlots(files.slots),
+      writeLastSlots: (slots) => writeSlots(files.slots, slots),
+      record: (entry) => appendEntry(files.log, entry),
+      log,
+    })
+    const controller = new AbortController()
+    const stop = () => controller.abort()
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+    try {
+      log(
+        `supervisor: ${remote ? 'remote' : 'local'} runs, every ${config.schedule.intervalMinutes} min, ${config.schedule.entries.map((entry) => `${entry.pipeline} "${entry.cron}"`).join(', ')}`,
+      )
+      if (args.flags.has('once')) {
+        await supervisor.tick(controller.signal)
+        await supervisor.idle()
+      } else {
+        await supervisor.loop(controller.signal)
+      }
+    } finally {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+    }
+    return 0
+  },
+}

@@ -1,0 +1,37 @@
+// The worker's cloud-init user-data: Node 20 and git, and the per-run SSH host key so the client
+// can pin it. It never carries secrets (user-data is readable from the metadata service); secrets
+// travel over the SSH session's stdin only.
+import { stringify } from 'yaml'
+import { assert } from '../assert.ts'
+
+export interface CloudInitInput {
+  readonly hostPrivateKey: string
+  readonly hostPublicKey: string
+}
+
+// NodeSource's repository carries Node 20 for Debian 12 (Debian's own package is Node 18).
+const nodeSetup = [
+  'set -eu',
+  'install -d -m 0755 /etc/apt/keyrings',
+  'curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor -o /etc/apt/keyrings/nodesource.gpg',
+  'echo "deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_20.x nodistro main" > /etc/apt/sources.list.d/nodesource.list',
+  'apt-get update -qq',
+  'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs',
+].join('\n')
+
+export function cloudInitUserData(input: CloudInitInput): string {
+  assert(input.hostPrivateKey.includes('OPENSSH PRIVATE KEY'), 'host key must be in OpenSSH format')
+  assert(input.hostPublicKey.startsWith('ssh-ed25519 '), 'host key must be ed25519')
+  const config = {
+    package_update: true,
+    packages: ['git', 'curl', 'ca-certificates', 'gnupg'],
+    // Replace the image's host keys with ours before sshd starts: an unknown key is then an impostor.
+    ssh_deletekeys: true,
+    ssh_genkeytypes: [],
+    ssh_keys: { ed25519_private: input.hostPrivateKey, ed25519_public: input.hostPublicKey },
+    disable_root: false,
+    ssh_pwauth: false,
+    runcmd: [['bash', '-c', nodeSetup]],
+  }
+  return `#cloud-config\n${stringify(config, { lineWidth: 0 })}`
+}

@@ -1,0 +1,163 @@
+// Goal: publish writes each serving model as Parquet under serving/<model>/<version>/ and a
+// manifest (model, version, rows, schema, sha256) that matches the files byte for byte; an empty
+// database fails with a clear message; Iceberg says in one line that it cannot load here, and its
+// statements are what the R2 Data Catalog needs.
+// Method: a real DuckDB file built from the bundled genuine PSD rows, the local-folder store.
+import { createHash } from 'node:crypto'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LocalLandingStore } from '../landing/local-store.ts'
+import { icebergStatements, publishIceberg } from './iceberg.ts'
+import { publishServing, type ServingManifest, versionFromViewSql } from './publish.ts'
+import { publishSite } from './site-step.ts'
+
+const csv = join(import.meta.dirname, '../../assets/data/psd_coffee_BR_VM_CO_2020-2022.csv')
+let root: string
+let instance: DuckDBInstance
+let connection: DuckDBConnection
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'materia-publish-test-'))
+  instance = await DuckDBInstance.create(join(root, 'prod.duckdb'))
+  connection = await instance.connect()
+  await connection.run('CREATE SCHEMA materia__serving')
+  await connection.run('CREATE SCHEMA serving')
+  await connection.run(
+    `CREATE TABLE materia__serving.serving__dim_country__1a2b3c AS
+     SELECT DISTINCT Country_Code::VARCHAR AS country_code, Country_Name::VARCHAR AS country_name
+     FROM read_csv('${csv}', all_varchar = true)`,
+  )
+  await connection.run(
+    'CREATE VIEW serving.dim_country AS SELECT * FROM materia__serving.serving__dim_country__1a2b3c',
+  )
+  await connection.run(
+    `CREATE TABLE serving.dim_commodity AS SELECT DISTINCT Commodity_Code::VARCHAR AS commodity_code,
+     Commodity_Description::VARCHAR AS commodity_name FROM read_csv('${csv}', all_varchar = true)`,
+  )
+})
+afterAll(async () => {
+  connection?.closeSync()
+  instance?.closeSync()
+  await rm(root, { recursive: true, force: true })
+})
+
+describe('publish', () => {
+  it('exports serving models as Parquet with a manifest that matches the files', async () => {
+    const bucket = join(root, 'bucket')
+    const log: string[] = []
+    const fixed = new Date('2026-01-02T03:04:05Z')
+    await publishServing(connection, new LocalLandingStore(bucket), (line) => log.push(line), {
+      now: () => fixed,
+    })
+    const manifest = JSON.parse(
+      await readFile(join(bucket, 'serving/manifest.json'), 'utf8'),
+    ) as ServingManifest
+    expect(manifest.published_at).toBe('2026-01-02T03:04:05.000Z')
+    expect(manifest.models.map((model) => model.model)).toEqual([
+      'serving.dim_commodity',
+      'serving.dim_country',
+    ])
+    const country = manifest.models[1]!
+    expect(country.version).toBe('1a2b3c')
+    expect(country.key).toBe('serving/dim_country/1a2b3c/dim_country.parquet')
+    expect(country.rows).toBe(3) // Brazil, Vietnam, Colombia
+    expect(country.schema).toEqual([
+      { name: 'country_code', type: 'VARCHAR' },
+      { name: 'country_name', type: 'VARCHAR' },
+    ])
+    for (const model of manifest.models) {
+      const bytes = await readFile(join(bucket, model.key))
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(model.sha256)
+      const read = await connection.runAndReadAll(
+        `SELECT count(*) AS n FROM read_parquet('${join(bucket, model.key)}')`,
+      )
+      expect(Number(read.getRowObjectsJson()[0]!.n)).toBe(model.rows)
+    }
+    expect(manifest.models[0]!.version).toBe(manifest.models[0]!.sha256.slice(0, 16))
+    expect(log.at(-1)).toMatch(/manifest.json \(2 models\)/)
+  })
+
+  it('fails clearly when the database has no serving models', async () => {
+    const empty = await DuckDBInstance.create(':memory:')
+    const emptyConnection = await empty.connect()
+    await expect(
+      publishServing(emptyConnection, new LocalLandingStore(join(root, 'empty')), () => {}),
+    ).rejects.toThrow(/no serving\.\* models in the database; run transform before publish/)
+    emptyConnection.closeSync()
+    empty.closeSync()
+  })
+
+  it('builds the static site from the prod database and uploads it under site/', async () => {
+    const pages = join(root, 'site-project/dashboards/pages')
+    await mkdir(pages, { recursive: true })
+    await writeFile(
+      join(pages, 'countries.md'),
+      '---\ntitle: Countries\ndescription: The sample countries.\npublic: true\n---\n\n```sql countries\nSELECT country_code, country_name FROM serving.dim_country ORDER BY country_code\n```\n\n<DataTable data={countries} />\n',
+    )
+    const bucket = join(root, 'site-bucket')
+    const log: string[] = []
+    const files = await publishSite(connection, {
+      projectRoot: join(root, 'site-project/sql'),
+      store: new LocalLandingStore(bucket),
+      env: {},
+      log: (line) => log.push(line),
+    })
+    expect(files).toBeGreaterThan(1)
+    expect(log[0]).toMatch(/^site: 1 dashboards, \d+ files uploaded under .*\/site\/$/)
+    const page = await readFile(join(bucket, 'site/dashboards/countries/index.html'), 'utf8').catch(
+      async () => readFile(join(bucket, 'site/dashboards/countries.html'), 'utf8'),
+    )
+    expect(page).toContain('Vietnam')
+    const none: string[] = []
+    expect(
+      await publishSite(connection, {
+        projectRoot: join(root, 'nowhere/sql'),
+        store: new LocalLandingStore(bucket),
+        env: {},
+        log: (line) => none.push(line),
+      }),
+    ).toBe(0)
+    expect(none[0]).toMatch(/^site: no dashboard pages at .*; no site built$/)
+  })
+
+  it('reads the version from the prod view', () => {
+    expect(versionFromViewSql('SELECT * FROM materia__serving.serving__obt__9f8e', 'obt')).toBe('9f8e')
+    expect(versionFromViewSql(null, 'obt')).toBeNull()
+  })
+
+  it('says in one line that iceberg cannot load here, and skips when not configured', async () => {
+    const log: string[] = []
+    const env = {
+      MATERIA_ICEBERG_CATALOG_URI: 'https://catalog.invalid/acct/bucket',
+      MATERIA_ICEBERG_WAREHOUSE: 'acct_bucket',
+    }
+    expect(await publishIceberg(connection, env, ['dim_country'], (line) => log.push(line))).toBe(
+      'skipped: extension unavailable',
+    )
+    expect(log).toHaveLength(1)
+    expect(log[0]).toMatch(
+      /^iceberg: the DuckDB iceberg extension cannot be loaded here \(.*\); published Parquet only$/,
+    )
+    expect(await publishIceberg(connection, {}, ['dim_country'], () => {})).toBe('skipped: not configured')
+  })
+
+  it('builds the iceberg statements for an R2 Data Catalog', () => {
+    const statements = icebergStatements(
+      { uri: 'https://catalog.example/a/b', warehouse: 'a_b', tokenVariable: 'MATERIA_ICEBERG_TOKEN' },
+      "to'ken",
+      ['dim_country'],
+    )
+    expect(statements).toEqual([
+      'INSTALL iceberg',
+      'LOAD iceberg',
+      "CREATE OR REPLACE SECRET materia_iceberg (TYPE iceberg, TOKEN 'to''ken')",
+      "ATTACH 'a_b' AS materia_catalog (TYPE iceberg, SECRET materia_iceberg, ENDPOINT 'https://catalog.example/a/b')",
+      'CREATE SCHEMA IF NOT EXISTS materia_catalog.serving',
+      'CREATE OR REPLACE TABLE materia_catalog.serving."dim_country" AS SELECT * FROM serving."dim_country"',
+      'DETACH materia_catalog',
+    ])
+  })
+})

@@ -1,0 +1,146 @@
+// The supervisor's real dependencies: the wall clock, its git clone (fetch, fast-forward main,
+// npm ci when the lockfile changed), each scheduled run as a child `materia pipeline run` (so it
+// runs the code just fetched, and SIGTERM reaches it to destroy its worker), the slot state and
+// the JSON-lines log under <project>/.materia/.
+import { execFile, spawn } from 'node:child_process'
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
+import { MateriaError } from '../errors.ts'
+import { supervisorGitTimeoutMs, supervisorNpmCiTimeoutMs, supervisorRunTimeoutMs } from '../limits.ts'
+import type { PipelineName } from './config.ts'
+import type { Redactor } from './redact.ts'
+import type { Clock, SupervisorEntry, SupervisorRunOutcome } from './supervisor.ts'
+
+const execFileAsync = promisify(execFile)
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, ms)
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer)
+          reject(signal.reason)
+        },
+        { once: true },
+      )
+    }),
+}
+
+async function gitOut(repoRoot: string, ...args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync('git', args, { cwd: repoRoot, timeout: supervisorGitTimeoutMs })
+  return stdout.trim()
+}
+
+// Fetches main and fast-forwards to it; runs npm ci when package-lock.json changed. A clone with
+// local commits (not a fast-forward) is left as it is and reported.
+export async function updateClone(repoRoot: string, branch = 'main'): Promise<string | null> {
+  await gitOut(repoRoot, 'fetch', '--quiet', 'origin', branch)
+  const before = await gitOut(repoRoot, 'rev-parse', 'HEAD')
+  const after = await gitOut(repoRoot, 'rev-parse', 'FETCH_HEAD')
+  if (before === after) return null
+  const lockChanged =
+    (await gitOut(repoRoot, 'diff', '--name-only', before, after, '--', 'package-lock.json')) !== ''
+  try {
+    await gitOut(repoRoot, 'merge', '--ff-only', '--quiet', after)
+  } catch {
+    throw new MateriaError(
+      'remote',
+      `${repoRoot}: cannot fast-forward ${before.slice(0, 12)} to origin/${branch} ${after.slice(0, 12)}; the clone has local commits`,
+    )
+  }
+  if (lockChanged) {
+    await execFileAsync('npm', ['ci', '--no-audit', '--no-fund'], {
+      cwd: repoRoot,
+      timeout: supervisorNpmCiTimeoutMs,
+    })
+  }
+  return `updated ${before.slice(0, 12)} -> ${after.slice(0, 12)}${lockChanged ? ' (npm ci)' : ''}`
+}
+
+// One scheduled run as a child process; its output goes to our log, redacted.
+export function runChild(input: {
+  repoRoot: string
+  projectRoot: string
+  pipeline: PipelineName
+  remote: boolean
+  env: NodeJS.ProcessEnv
+  redact: Redactor
+  log: (line: string) => void
+  signal: AbortSignal
+}): Promise<SupervisorRunOutcome> {
+  const args = [
+    join(input.repoRoot, 'bin/materia.js'),
+    'pipeline',
+    'run',
+    input.pipeline,
+    '--env',
+    'prod',
+    '--project',
+    input.projectRoot,
+  ]
+  if (input.remote) args.push('--remote')
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {
+      cwd: input.repoRoot,
+      env: input.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let lastLine = ''
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk
+        .toString()
+        .split('\n')
+        .filter((text) => text !== '')) {
+        lastLine = input.redact(line)
+        input.log(`${input.pipeline}: ${lastLine}`)
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    const stop = () => child.kill('SIGTERM')
+    const timer = setTimeout(stop, supervisorRunTimeoutMs)
+    input.signal.addEventListener('abort', stop, { once: true })
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      input.signal.removeEventListener('abort', stop)
+      resolve(
+        code === 0
+          ? { outcome: 'done', message: 'ok' }
+          : { outcome: 'failed', message: lastLine || `exit ${code}` },
+      )
+    })
+  })
+}
+
+export function supervisorFiles(projectRoot: string) {
+  const dir = join(projectRoot, '.materia')
+  return { slots: join(dir, 'supervisor-slots.json'), log: join(dir, 'supervisor.jsonl') }
+}
+
+export async function readSlots(path: string): Promise<Record<string, string>> {
+  const text = await readFile(path, 'utf8').catch(() => '{}')
+  try {
+    return JSON.parse(text) as Record<string, string>
+  } catch {
+    throw new MateriaError(
+      'state',
+      `${path} is not valid JSON; fix or delete it (the latest missed slot then runs once)`,
+    )
+  }
+}
+
+// Written to a temporary name and renamed, so a crash never leaves half a file.
+export async function writeSlots(path: string, slots: Record<string, string>): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  await writeFile(`${path}.tmp`, `${JSON.stringify(slots, null, 2)}\n`)
+  await rename(`${path}.tmp`, path)
+}
+
+export async function appendEntry(path: string, entry: SupervisorEntry): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  await appendFile(path, `${JSON.stringify(entry)}\n`)
+}

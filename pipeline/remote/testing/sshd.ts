@@ -1,0 +1,91 @@
+// A real OpenSSH server on 127.0.0.1 for tests, standing in for a worker: its own config file in a
+// temp folder, the given host key, the given authorized keys, key-only login, `-D -e` so it stays a
+// child of the test and logs to stderr. Needs openssh-server (.ci/run installs it).
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export const sshdPath = '/usr/sbin/sshd'
+
+export interface TestSshd {
+  readonly port: number
+  readonly log: string[]
+  stop(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+export async function startSshd(input: {
+  hostKeyPath: string
+  authorizedKeys: readonly string[]
+  port?: number
+}): Promise<TestSshd> {
+  const dir = await mkdtemp(join(tmpdir(), 'materia-sshd-'))
+  const port = input.port ?? (await freePort())
+  const authorizedPath = join(dir, 'authorized_keys')
+  await writeFile(authorizedPath, `${input.authorizedKeys.join('\n')}\n`, { mode: 0o600 })
+  const configPath = join(dir, 'sshd_config')
+  await writeFile(
+    configPath,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${input.hostKeyPath}`,
+      `AuthorizedKeysFile ${authorizedPath}`,
+      'PidFile none',
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PubkeyAuthentication yes',
+      'UsePAM no',
+      'Subsystem sftp internal-sftp',
+      'StrictModes no',
+      'LogLevel INFO',
+      '',
+    ].join('\n'),
+  )
+  // sshd refuses to start as root without its privilege separation folder.
+  if (process.getuid?.() === 0 && !existsSync('/run/sshd')) mkdirSync('/run/sshd', { recursive: true })
+  const child: ChildProcess = spawn(sshdPath, ['-D', '-e', '-f', configPath], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  const log: string[] = []
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sshd did not start: ${log.join('\n')}`)), 10_000)
+    child.stderr?.setEncoding('utf8')
+    child.stderr?.on('data', (chunk: string) => {
+      log.push(chunk)
+      if (chunk.includes('Server listening')) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`sshd exited with ${code}: ${log.join('\n')}`))
+    })
+  })
+  child.removeAllListeners('exit')
+  return {
+    port,
+    log,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+        child.kill('SIGTERM')
+        await exited
+      }
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}

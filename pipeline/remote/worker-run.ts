@@ -1,0 +1,162 @@
+// One remote run: create a worker, wait for its action and for SSH, prepare the code, run the
+// pipeline with its output streamed live, and destroy the worker in a `finally` that also runs on
+// abort (SIGINT/SIGTERM are turned into an abort by the caller) and on the hard deadline. The
+// worker is found again by its run label, so even a create that timed out after the server was
+// made leaves nothing behind.
+import { MateriaError } from '../errors.ts'
+import { actionWaitMs, prepareTimeoutMs } from '../limits.ts'
+import { cloudInitUserData } from './cloud-init.ts'
+import { generateRunKeys, removeRunKeys, writeKnownHosts } from './keys.ts'
+import type { Provider } from './provider.ts'
+import type { Redactor } from './redact.ts'
+import { runRemote, type SshTarget, uploadFile } from './ssh.ts'
+import { type CodeSource, destroyRun, type LineSink, prepareScript, waitForSsh } from './worker-steps.ts'
+
+export type RunStatus = 'creating' | 'provisioning' | 'running' | 'destroying' | 'done' | 'failed'
+
+export interface WorkerRunInput {
+  readonly provider: Provider
+  readonly runId: string
+  readonly pipeline: string
+  readonly serverType: string
+  readonly image: string
+  readonly location: string | null
+  readonly user: string
+  readonly sshPort: number // 22; tests point it at their own sshd (MATERIA_WORKER_SSH_PORT)
+  readonly code: CodeSource
+  readonly prepare: string
+  readonly command: string // run in the prepared tree, e.g. node bin/materia.js pipeline run all
+  readonly prepareEnv: Readonly<Record<string, string>> // git credentials, sent over stdin
+  readonly env: Readonly<Record<string, string>> // secrets for the pipeline, sent over stdin
+  readonly redact: Redactor
+  readonly deadlineMs: number
+  readonly sshReadyWaitMs: number
+  readonly sshPollMs: number
+  readonly signal?: AbortSignal
+  readonly onStatus: (status: RunStatus) => void
+  readonly onLine: LineSink // redacted lines only
+}
+
+export interface WorkerRunResult {
+  readonly exitCode: number
+  readonly serverId: number | null
+}
+
+export async function runOnWorker(input: WorkerRunInput): Promise<WorkerRunResult> {
+  const controller = new AbortController()
+  const deadline = setTimeout(
+    () => controller.abort(new MateriaError('remote', `hard deadline of ${input.deadlineMs} ms reached`)),
+    input.deadlineMs,
+  )
+  const onAbort = () => controller.abort(new MateriaError('remote', 'interrupted'))
+  input.signal?.addEventListener('abort', onAbort, { once: true })
+  if (input.signal?.aborted) onAbort()
+  const status = (next: RunStatus) => {
+    input.onStatus(next)
+    input.onLine(`status: ${next}`, 'status')
+  }
+  const keys = await generateRunKeys(input.runId)
+  let sshKeyId: number | null = null
+  let serverId: number | null = null
+  let failed = true
+  try {
+    status('creating')
+    const labels = { app: 'materia', run: input.runId, pipeline: input.pipeline }
+    sshKeyId = await input.provider.registerSshKey(`materia-${input.runId}`, keys.client.publicKey, labels)
+    const created = await input.provider.create({
+      name: `materia-${input.pipeline}-${input.runId}`.slice(0, 63),
+      serverType: input.serverType,
+      image: input.image,
+      location: input.location,
+      sshKeyName: `materia-${input.runId}`,
+      userData: cloudInitUserData({
+        hostPrivateKey: keys.host.privateKey,
+        hostPublicKey: keys.host.publicKey,
+      }),
+      labels,
+    })
+    serverId = created.server.id
+    input.onLine(`server ${serverId} created (${input.serverType})`, 'status')
+    await input.provider.waitForAction(created.action, actionWaitMs)
+    checkAborted(controller.signal)
+    status('provisioning')
+    const host = created.server.ipv4 ?? (await input.provider.get(serverId))?.ipv4 ?? null
+    if (host === null) throw new MateriaError('remote', `server ${serverId} has no IPv4 address`)
+    await writeKnownHosts(keys, host, input.sshPort)
+    const target: SshTarget = {
+      host,
+      port: input.sshPort,
+      user: input.user,
+      identityPath: keys.client.privatePath,
+      knownHostsPath: keys.knownHostsPath,
+    }
+    await waitForSsh(target, {
+      timeoutMs: input.sshReadyWaitMs,
+      pollMs: input.sshPollMs,
+      redact: input.redact,
+      signal: controller.signal,
+    }).catch(rethrowAbort(controller.signal))
+    const exitCode = await prepareAndRun(input, target, controller.signal, status)
+    failed = exitCode !== 0
+    return { exitCode, serverId }
+  } finally {
+    clearTimeout(deadline)
+    input.signal?.removeEventListener('abort', onAbort)
+    status('destroying')
+    try {
+      const destroyed = await destroyRun(input.provider, input.runId, (line) => input.onLine(line, 'status'))
+      if (destroyed === 0 && serverId !== null) input.onLine(`server ${serverId} was already gone`, 'status')
+      if (sshKeyId !== null) await input.provider.deleteSshKey(sshKeyId)
+    } finally {
+      await removeRunKeys(keys)
+      status(failed ? 'failed' : 'done')
+    }
+  }
+}
+
+async function prepareAndRun(
+  input: WorkerRunInput,
+  target: SshTarget,
+  signal: AbortSignal,
+  status: (next: RunStatus) => void,
+): Promise<number> {
+  const dir = `/tmp/materia-run-${input.runId}`
+  const options = { onLine: input.onLine, redact: input.redact, signal }
+  if (input.code.kind === 'upload') {
+    input.onLine(`uploading the working tree to ${dir}.tar.gz`, 'status')
+    const uploaded = await uploadFile(target, input.code.archivePath, `${dir}.tar.gz`, {
+      ...options,
+      timeoutMs: prepareTimeoutMs,
+    }).catch(rethrowAbort(signal))
+    if (uploaded !== 0)
+      throw new MateriaError('remote', `upload to the worker failed (sftp exit ${uploaded})`)
+  }
+  const prepared = await runRemote(target, prepareScript({ dir, code: input.code, prepare: input.prepare }), {
+    ...options,
+    env: input.prepareEnv,
+    timeoutMs: prepareTimeoutMs,
+  }).catch(rethrowAbort(signal))
+  if (prepared !== 0) {
+    throw new MateriaError('remote', `preparing the worker failed (exit ${prepared}); see the log above`)
+  }
+  status('running')
+  const exitCode = await runRemote(target, `cd '${dir}' && ${input.command}`, {
+    ...options,
+    env: input.env,
+    timeoutMs: input.deadlineMs,
+  }).catch(rethrowAbort(signal))
+  input.onLine(`pipeline ${input.pipeline} exited with ${exitCode}`, 'status')
+  return exitCode
+}
+
+function checkAborted(signal: AbortSignal) {
+  if (signal.aborted) throw signal.reason
+}
+
+// When the run was aborted (deadline or interrupt), report that rather than the SSH error it caused.
+function rethrowAbort(signal: AbortSignal) {
+  return (error: unknown): never => {
+    if (signal.aborted) throw signal.reason
+    throw error
+  }
+}

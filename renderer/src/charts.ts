@@ -1,0 +1,109 @@
+// Charts drawn with ECharts (tree-shaken: line, bar and pie on the canvas renderer). A chart host
+// names its data source (data-src) and its kind (data-chart); the data is plain JSON from the server.
+import { BarChart, LineChart, PieChart } from 'echarts/charts'
+import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
+import * as echarts from 'echarts/core'
+import { CanvasRenderer } from 'echarts/renderers'
+import { getJson } from './http.ts'
+
+echarts.use([LineChart, BarChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer])
+
+interface Report {
+  balance: { years: number[]; production: number[]; consumption: number[]; stocksToUse: (number | null)[] }
+  producers: { year: number; names: string[]; shares: number[] }
+}
+
+type Options = echarts.EChartsCoreOption
+
+const builders: Record<string, (data: unknown) => Options> = {
+  balance: (data) => {
+    const { balance } = data as Report
+    return {
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0 },
+      grid: { left: 60, right: 60, top: 40, bottom: 30 },
+      xAxis: { type: 'category', data: balance.years.map(String) },
+      yAxis: [
+        { type: 'value', name: '1000 60-kg bags' },
+        {
+          type: 'value',
+          name: 'stocks-to-use',
+          axisLabel: { formatter: (value: number) => `${Math.round(value * 100)}%` },
+        },
+      ],
+      series: [
+        { name: 'Production', type: 'bar', data: balance.production },
+        { name: 'Consumption', type: 'bar', data: balance.consumption },
+        { name: 'Stocks-to-use', type: 'line', yAxisIndex: 1, data: balance.stocksToUse },
+      ],
+    }
+  },
+  producers: (data) => {
+    const { producers } = data as Report
+    return {
+      tooltip: { trigger: 'item', formatter: '{b}: {d}%' },
+      legend: { type: 'scroll', orient: 'vertical', right: 0, top: 'middle' },
+      series: [
+        {
+          name: `Share of production ${producers.year}`,
+          type: 'pie',
+          radius: ['35%', '70%'],
+          center: ['40%', '50%'],
+          data: producers.names.map((name, index) => ({ name, value: producers.shares[index] })),
+        },
+      ],
+    }
+  },
+  // A histogram: { bins: [label...], counts: [n...] }.
+  histogram: (data) => {
+    const { bins, counts } = data as { bins: string[]; counts: number[] }
+    return {
+      grid: { left: 30, right: 5, top: 5, bottom: 20 },
+      tooltip: { trigger: 'axis' },
+      xAxis: { type: 'category', data: bins, axisLabel: { show: false } },
+      yAxis: { type: 'value', axisLabel: { fontSize: 9 } },
+      series: [{ type: 'bar', data: counts }],
+    }
+  },
+  // Overlaid series: { x: [...], series: [{ name, values: [...] }] }.
+  overlay: (data) => {
+    const { x, series } = data as { x: string[]; series: { name: string; values: (number | null)[] }[] }
+    return {
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0 },
+      grid: { left: 60, right: 20, top: 40, bottom: 30 },
+      xAxis: { type: 'category', data: x },
+      yAxis: { type: 'value' },
+      series: series.map((entry) => ({ name: entry.name, type: 'line', data: entry.values })),
+    }
+  },
+}
+
+export async function mountChart(host: HTMLElement): Promise<void> {
+  const build = builders[host.dataset.chart ?? '']
+  if (build === undefined) throw new Error(`unknown chart "${host.dataset.chart}"`)
+  const inline = host.querySelector('script[type="application/json"]')?.textContent
+  let data: unknown
+  try {
+    data = inline ? JSON.parse(inline) : await getJson<unknown>(host.dataset.src ?? '')
+  } catch (error) {
+    host.innerHTML = ''
+    const message = document.createElement('div')
+    message.className = 'alert'
+    message.textContent = String(error).includes('404')
+      ? 'No serving models built yet: run the main job (materia start) or apply a plan.'
+      : String(error)
+    host.append(message)
+    return
+  }
+  const chart = echarts.init(host, document.documentElement.dataset.theme === 'dark' ? 'dark' : undefined)
+  chart.setOption(build(data))
+  host.dataset.rendered = '1'
+  new ResizeObserver(() => chart.resize()).observe(host)
+  document.addEventListener('materia:theme', () => {
+    if (!host.isConnected) return
+    chart.dispose()
+    const next = echarts.init(host, document.documentElement.dataset.theme === 'dark' ? 'dark' : undefined)
+    next.setOption(build(data))
+  })
+}

@@ -1,0 +1,162 @@
+// Monaco for the workbench: its web worker bundled by Vite (served from our origin, as the CSP
+// requires), the `materia-sql` language (DuckDB SQL, MODEL header properties, @macros), and the
+// providers that ask the server for completion items and formatting.
+import EditorWorker from 'monaco-esm/editor/editor.worker.js?worker'
+import { postJson } from './http.ts'
+import * as monaco from './monaco.ts'
+
+export { monaco }
+
+self.MonacoEnvironment = { getWorker: () => new EditorWorker() }
+
+export const languageId = 'materia-sql'
+
+const headerProperties = [
+  'name',
+  'kind',
+  'cron',
+  'grain',
+  'audits',
+  'description',
+  'owner',
+  'tags',
+  'depends_on',
+  'start',
+  'time_column',
+  'batch_size',
+  'lookback',
+  'unique_key',
+  'path',
+]
+const keywords =
+  `select from where group by order having join left right inner outer full cross on as and or not in
+  is null case when then else end with union all distinct limit offset over partition filter cast between like
+  ilike using qualify window rows range preceding following unbounded current row exists any true false asc desc
+  nulls first last intersect except values lateral pivot unpivot summarize describe create table view replace
+  insert into update delete set drop alter schema copy attach detach pragma explain model`.split(/\s+/)
+
+monaco.languages.register({ id: languageId, extensions: ['.sql'], aliases: ['DuckDB SQL'] })
+monaco.languages.setLanguageConfiguration(languageId, {
+  comments: { lineComment: '--', blockComment: ['/*', '*/'] },
+  brackets: [
+    ['(', ')'],
+    ['[', ']'],
+    ['{', '}'],
+  ],
+  autoClosingPairs: [
+    { open: '(', close: ')' },
+    { open: '[', close: ']' },
+    { open: "'", close: "'", notIn: ['string'] },
+  ],
+})
+monaco.languages.setMonarchTokensProvider(languageId, {
+  ignoreCase: true,
+  keywords,
+  headerProperties,
+  kinds: ['full', 'view', 'seed', 'incremental_by_time_range', 'incremental_by_unique_key'],
+  tokenizer: {
+    root: [
+      [/--.*$/, 'comment'],
+      [/\/\*/, 'comment', '@comment'],
+      [/@[A-Za-z_]\w*/, 'annotation'],
+      [/'/, 'string', '@string'],
+      [/"[^"]*"/, 'identifier.quote'],
+      [/\d+(\.\d+)?/, 'number'],
+      [
+        /[A-Za-z_]\w*/,
+        {
+          cases: {
+            '@kinds': 'type',
+            '@headerProperties': 'attribute.name',
+            '@keywords': 'keyword',
+            '@default': 'identifier',
+          },
+        },
+      ],
+      [/[()[\]{},;.]/, 'delimiter'],
+      [/[<>=!%&+\-*/|~^:]+/, 'operator'],
+    ],
+    comment: [
+      [/[^/*]+/, 'comment'],
+      [/\*\//, 'comment', '@pop'],
+      [/[/*]/, 'comment'],
+    ],
+    string: [
+      [/[^']+/, 'string'],
+      [/''/, 'string.escape'],
+      [/'/, 'string', '@pop'],
+    ],
+  },
+})
+
+interface CompletionItem {
+  label: string
+  kind: 'model' | 'column' | 'function' | 'keyword' | 'schema'
+  detail: string
+}
+
+const completionKinds = {
+  model: monaco.languages.CompletionItemKind.Class,
+  column: monaco.languages.CompletionItemKind.Field,
+  function: monaco.languages.CompletionItemKind.Function,
+  keyword: monaco.languages.CompletionItemKind.Keyword,
+  schema: monaco.languages.CompletionItemKind.Module,
+}
+
+monaco.languages.registerCompletionItemProvider(languageId, {
+  triggerCharacters: ['.'],
+  async provideCompletionItems(model, position) {
+    const items = await postJson<CompletionItem[]>('/api/complete', {
+      text: model.getValue(),
+      offset: model.getOffsetAt(position),
+    })
+    const word = model.getWordUntilPosition(position)
+    const range = new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn)
+    return {
+      suggestions: items.map((item, index) => ({
+        label: item.label,
+        kind: completionKinds[item.kind],
+        detail: item.detail,
+        insertText: item.label,
+        range,
+        sortText: String(index).padStart(4, '0'),
+      })),
+    }
+  },
+})
+
+monaco.languages.registerDocumentFormattingEditProvider(languageId, {
+  async provideDocumentFormattingEdits(model) {
+    const { text } = await postJson<{ text: string }>('/api/format', { text: model.getValue() })
+    return [{ range: model.getFullModelRange(), text }]
+  },
+})
+
+function themeName(): string {
+  return document.documentElement.dataset.theme === 'dark' ? 'vs-dark' : 'vs'
+}
+
+document.addEventListener('materia:theme', () => monaco.editor.setTheme(themeName()))
+
+export function createEditor(host: HTMLElement, value: string): monaco.editor.IStandaloneCodeEditor {
+  return monaco.editor.create(host, {
+    value,
+    language: languageId,
+    theme: themeName(),
+    automaticLayout: true,
+    minimap: { enabled: false },
+    fontSize: 13,
+    scrollBeyondLastLine: false,
+    tabSize: 2,
+    quickSuggestions: { other: true, strings: false, comments: false },
+  })
+}
+
+// htmx navigation removes an editor's host without telling Monaco: dispose it once it is detached.
+export function disposeWhenDetached(host: HTMLElement, editor: monaco.editor.IStandaloneCodeEditor): void {
+  const timer = setInterval(() => {
+    if (host.isConnected) return
+    clearInterval(timer)
+    editor.dispose()
+  }, 1_000)
+}

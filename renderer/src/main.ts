@@ -1,0 +1,91 @@
+// The workbench page: htmx swaps server-rendered fragments into #main; this script mounts the
+// pieces that need code (Monaco editors, ECharts charts) on the fragments that carry a
+// data-component attribute, and handles the navbar's theme toggle. Monaco and ECharts load lazily
+// so the first paint waits for neither.
+import htmx from 'htmx.org'
+import './style.css'
+
+// No eval-based features (hx-on, js: expressions): the CSP forbids them anyway.
+htmx.config.allowEval = false
+htmx.config.allowScriptTags = false
+htmx.config.includeIndicatorStyles = false
+htmx.config.historyCacheSize = 0
+// Error responses carry an alert fragment: swap them in place too.
+htmx.config.responseHandling = [
+  { code: '204', swap: false },
+  { code: '[23]..', swap: true },
+  { code: '[45]..', swap: true, error: true },
+]
+;(window as unknown as { htmx: typeof htmx }).htmx = htmx
+
+type Mount = (element: HTMLElement) => Promise<void>
+
+const components: Record<string, () => Promise<Mount>> = {
+  'model-editor': async () => (await import('./model-editor.ts')).mountModelEditor,
+  'query-editor': async () => (await import('./query-editor.ts')).mountQueryEditor,
+  chart: async () => (await import('./charts.ts')).mountChart,
+}
+
+function mountAll(root: ParentNode): void {
+  for (const element of root.querySelectorAll<HTMLElement>('[data-component]')) {
+    if (element.dataset.mounted === '1') continue
+    element.dataset.mounted = '1'
+    const name = element.dataset.component ?? ''
+    const load = components[name]
+    if (load === undefined) continue
+    load()
+      .then((mount) => mount(element))
+      .catch((error: unknown) => {
+        element.textContent = `Could not start ${name}: ${String(error)}`
+      })
+  }
+}
+
+function applyTheme(theme: string): void {
+  document.documentElement.dataset.theme = theme
+  localStorage.setItem('materia-theme', theme)
+  document.dispatchEvent(new CustomEvent('materia:theme', { detail: theme }))
+}
+
+applyTheme(localStorage.getItem('materia-theme') ?? 'light')
+
+// In the desktop window the preload offers one native function: choosing a project folder.
+const desktop = (window as unknown as { materia?: { chooseProjectFolder(): Promise<unknown> } }).materia
+document.getElementById('open-project')?.classList.toggle('hidden', desktop === undefined)
+
+document.addEventListener('click', (event) => {
+  const target = event.target as HTMLElement | null
+  if (target?.closest('[data-action="open-project"]')) void desktop?.chooseProjectFolder()
+  if (target?.closest('[data-action="toggle-theme"]')) {
+    applyTheme(document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark')
+  }
+})
+
+// Leaving a page with unsaved edits asks first (navbar links and model switches go through htmx).
+document.body.addEventListener('htmx:confirm', (event) => {
+  const dirty = document.querySelector('[data-dirty="1"]')
+  if (dirty === null) return
+  const detail = (event as CustomEvent<{ issueRequest: (skip: boolean) => void; elt: HTMLElement }>).detail
+  if (!detail.elt.closest('[data-guard-unsaved]')) return
+  event.preventDefault()
+  if (window.confirm('This model has unsaved edits. Leave without saving?')) {
+    dirty.removeAttribute('data-dirty')
+    detail.issueRequest(true)
+  }
+})
+
+window.addEventListener('beforeunload', (event) => {
+  if (document.querySelector('[data-dirty="1"]') !== null) event.preventDefault()
+})
+
+// Keep the navbar's active tab in step with htmx navigation.
+document.body.addEventListener('htmx:pushedIntoHistory', () => {
+  for (const link of document.querySelectorAll<HTMLElement>('#navbar [data-nav]')) {
+    const href = link.getAttribute('href') ?? ''
+    const active = href === '/' ? location.pathname === '/' : location.pathname.startsWith(href)
+    link.classList.toggle('menu-active', active)
+  }
+})
+
+document.body.addEventListener('htmx:load', (event) => mountAll(event.target as HTMLElement))
+mountAll(document)

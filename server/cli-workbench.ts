@@ -1,0 +1,94 @@
+// `materia workbench [--project DIR] [--port N] [--no-open]`: serves the workbench on 127.0.0.1
+// until interrupted. The command lives in server/ (it starts the server); pipeline/cli/commands.ts
+// loads it lazily, the one import from pipeline/ into server/ that the layering test allows.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Command, CommandContext } from '../pipeline/cli/command.ts'
+import { MateriaError } from '../pipeline/errors.ts'
+import { startWorkbench, type Workbench } from './workbench.ts'
+
+interface WorkbenchArguments {
+  readonly project: string | null
+  readonly port: number
+  readonly open: boolean
+}
+
+export function parseWorkbenchArguments(argv: readonly string[]): WorkbenchArguments {
+  let project: string | null = null
+  let port = 0
+  let open = true
+  for (let index = 0; index < argv.length; index += 1) {
+    const argument = argv[index]
+    if (argument === '--no-open') open = false
+    else if (argument === '--project') project = argv[++index] ?? ''
+    else if (argument === '--port') {
+      const text = argv[++index] ?? ''
+      port = Number(text)
+      if (!/^\d+$/.test(text) || port > 65_535) {
+        throw new MateriaError('usage', `--port "${text}" is not a port number (0-65535; 0 = random)`)
+      }
+    } else throw new MateriaError('usage', `unknown option "${argument}"; see materia workbench --help`)
+  }
+  if (project === '') throw new MateriaError('usage', '--project needs a folder')
+  return { project, port, open }
+}
+
+// The project root: --project, else the cwd if it holds materia.yaml, else ./sql.
+export function resolveProjectRoot(project: string | null, cwd: string): string {
+  const root =
+    project !== null
+      ? resolve(cwd, project)
+      : existsSync(resolve(cwd, 'materia.yaml'))
+        ? cwd
+        : resolve(cwd, 'sql')
+  if (!existsSync(resolve(root, 'materia.yaml'))) {
+    throw new MateriaError(
+      'config',
+      `${root}: no materia.yaml here; pass --project DIR (the folder with materia.yaml)`,
+    )
+  }
+  return root
+}
+
+// Opens a URL in the default browser; false where there is no display to open it on.
+export function openInBrowser(url: string, env: NodeJS.ProcessEnv): boolean {
+  if (process.platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return false
+  const opener =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open'
+  const child = spawn(opener, [url], { stdio: 'ignore', detached: true })
+  child.on('error', () => {})
+  child.unref()
+  return true
+}
+
+export function waitForInterrupt(workbench: Workbench): Promise<number> {
+  return new Promise((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      workbench.close().then(
+        () => done(0),
+        () => done(1),
+      )
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
+export const workbenchCommand: Command = {
+  name: 'workbench',
+  summary: 'serve the workbench (model editor, queries, plans) on 127.0.0.1',
+  usage: 'materia workbench [--project DIR] [--port N] [--no-open]',
+  async run(argv: readonly string[], context: CommandContext): Promise<number> {
+    const options = parseWorkbenchArguments(argv)
+    const root = resolveProjectRoot(options.project, context.cwd)
+    const workbench = await startWorkbench({ projectRoot: root, port: options.port, env: context.env })
+    context.stdout.write(`materia workbench: serving ${root}\n${workbench.url}\n`)
+    if (options.open && !openInBrowser(workbench.url, context.env)) {
+      context.stdout.write('no display found: open the URL above in a browser\n')
+    }
+    return waitForInterrupt(workbench)
+  },
+}

@@ -1,0 +1,38 @@
+// A tiny HTML template tag: interpolated values are escaped unless they are already Html (a nested
+// template) — so a model name or a DuckDB value can never inject markup into a fragment.
+export class Html {
+  readonly text: string
+  constructor(text: string) {
+    this.text = text
+  }
+  toString(): string {
+    return this.text
+  }
+}
+
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;')
+}
+
+function render(value: unknown): string {
+  if (value instanceof Html) return value.text
+  if (Array.isArray(value)) return value.map(render).join('')
+  if (value === null || value === undefined || value === false) return ''
+  return escapeHtml(String(value))
+}
+
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+  let text = strings[0] ?? ''
+  for (const [index, value] of values.entries()) text += render(value) + (strings[index + 1] ?? '')
+  return new Html(text)
+}
+
+// Trusted markup from our own code (an SVG we ship), never from input.
+export function raw(text: string): Html {
+  return new Html(text)
+}

@@ -1,0 +1,168 @@
+// What the workbench shows of the project: its files grouped by layer and, per model, the facts the
+// side panel and completion use. Built from the engine's loaded Project when it loads, and from a
+// light header scan of the files otherwise (a project with a broken model still opens, so its
+// author can fix it in the editor).
+import { readdir, readFile } from 'node:fs/promises'
+import { basename, join, relative, sep } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import type { Project } from '../pipeline/engine/project.ts'
+import { modelsMax } from '../pipeline/limits.ts'
+import { modelReferences, splitModelFile } from './model-analysis.ts'
+
+export type FileGroup = 'raw' | 'staging' | 'cleaned' | 'serving' | 'seeds' | 'tests' | 'audits' | 'other'
+export const fileGroups: readonly FileGroup[] = [
+  'raw',
+  'staging',
+  'cleaned',
+  'serving',
+  'seeds',
+  'tests',
+  'audits',
+  'other',
+]
+
+export interface ModelEntry {
+  readonly name: string // schema.table
+  readonly schema: string
+  readonly table: string
+  readonly kind: string
+  readonly grain: readonly string[]
+  readonly path: string // relative to the project root, with forward slashes
+  readonly parents: readonly string[]
+  readonly children: readonly string[]
+}
+
+export interface ProjectFile {
+  readonly group: FileGroup
+  readonly path: string // relative, forward slashes
+  readonly model: string | null
+}
+
+export interface ProjectIndex {
+  readonly root: string
+  readonly name: string
+  readonly files: readonly ProjectFile[]
+  readonly models: ReadonlyMap<string, ModelEntry>
+  readonly loadError: string | null // the engine's message when the project does not load
+}
+
+async function listFiles(directory: string, depth: number): Promise<string[]> {
+  if (depth > 6) return []
+  let entries: import('node:fs').Dirent[]
+  try {
+    entries = await readdir(directory, { withFileTypes: true })
+  } catch {
+    return []
+  }
+  const nested = await Promise.all(
+    entries.map(async (entry) => {
+      const path = join(directory, entry.name)
+      if (entry.isDirectory()) return entry.name.startsWith('.') ? [] : listFiles(path, depth + 1)
+      return [path]
+    }),
+  )
+  return nested.flat()
+}
+
+function groupOf(path: string): FileGroup {
+  const parts = path.split('/')
+  if (parts[0] === 'models' && parts.length > 2) {
+    const layer = parts[1] as FileGroup
+    if (fileGroups.includes(layer)) return layer
+  }
+  if (parts[0] === 'seeds') return 'seeds'
+  if (parts[0] === 'tests') return 'tests'
+  if (parts[0] === 'audits') return 'audits'
+  return 'other'
+}
+
+// MODEL (name schema.table, kind FULL, grain (a, b) ...): enough of the header for the tree.
+export function scanHeader(text: string): { name: string; kind: string; grain: string[] } | null {
+  const header = /^\s*(?:--[^\n]*\n\s*)*MODEL\s*\(([\s\S]*?)\)\s*;/i.exec(text)
+  if (header === null) return null
+  const body = header[1] ?? ''
+  const name = /\bname\s+([A-Za-z_][\w]*\.[A-Za-z_][\w]*)/i.exec(body)?.[1]
+  if (name === undefined) return null
+  const kind = /\bkind\s+([A-Za-z_]+)/i.exec(body)?.[1]?.toUpperCase() ?? 'FULL'
+  const grainText = /\bgrain\s*\(([^)]*)\)/i.exec(body)?.[1] ?? /\bgrain\s+([\w]+)/i.exec(body)?.[1] ?? ''
+  const grain = grainText
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+  return { name: name.toLowerCase(), kind, grain }
+}
+
+export async function projectName(root: string): Promise<string> {
+  try {
+    const config = parseYaml(await readFile(join(root, 'materia.yaml'), 'utf8')) as { name?: unknown } | null
+    if (typeof config?.name === 'string' && config.name !== '') return config.name
+  } catch {
+    // A broken materia.yaml is reported by the engine; the navbar falls back to the folder name.
+  }
+  return basename(root)
+}
+
+// Builds the index by scanning the files; `parentsOf` adds dependencies when the engine knows them.
+export async function scanProject(
+  root: string,
+  parentsOf: ReadonlyMap<string, readonly string[]> = new Map(),
+  loadError: string | null = null,
+  project: Project | null = null,
+): Promise<ProjectIndex> {
+  const paths = (await listFiles(root, 0))
+    .map((path) => relative(root, path).split(sep).join('/'))
+    .filter((path) => /\.(sql|csv|yaml|yml)$/.test(path) && !path.startsWith('.materia/'))
+    .filter((path) => path !== 'materia.yaml')
+    .sort()
+  const files: ProjectFile[] = []
+  const scanned: { name: string; kind: string; grain: string[]; path: string; text: string }[] = []
+  for (const path of paths) {
+    let model: string | null = null
+    if (path.startsWith('models/') && path.endsWith('.sql') && scanned.length < modelsMax) {
+      const text = await readFile(join(root, path), 'utf8')
+      const loaded = [...(project?.models.values() ?? [])].find((entry) => entry.path === path)
+      const header =
+        loaded === undefined
+          ? scanHeader(text)
+          : { name: loaded.name, kind: loaded.kind.name, grain: [...loaded.grain] }
+      if (header !== null) {
+        model = header.name
+        scanned.push({ ...header, path, text })
+      }
+    }
+    const group = groupOf(path)
+    files.push({ group: model !== null && group === 'other' ? 'serving' : group, path, model })
+  }
+  // Without the engine's parents, references to other models in the query text stand in for them.
+  const known = new Set(scanned.map((entry) => entry.name))
+  const schemas = new Set([
+    ...scanned.map((entry) => entry.name.split('.')[0] ?? ''),
+    'raw',
+    'staging',
+    'cleaned',
+    'serving',
+  ])
+  const allParents = new Map(parentsOf)
+  for (const entry of scanned) {
+    if (allParents.has(entry.name)) continue
+    const query = entry.text.slice(splitModelFile(entry.text).queryStart)
+    const parents = modelReferences(query, schemas).map((reference) => reference.name)
+    allParents.set(entry.name, [...new Set(parents.filter((name) => known.has(name) && name !== entry.name))])
+  }
+  const children = new Map<string, string[]>()
+  for (const [child, parents] of allParents) {
+    for (const parent of parents) children.set(parent, [...(children.get(parent) ?? []), child])
+  }
+  const models = new Map<string, ModelEntry>()
+  for (const { text: _text, ...entry } of scanned) {
+    const [schema = '', table = ''] = entry.name.split('.')
+    models.set(entry.name, {
+      ...entry,
+      schema,
+      table,
+      parents: allParents.get(entry.name) ?? [],
+      children: children.get(entry.name) ?? [],
+    })
+  }
+  return { root, name: project?.config.name ?? (await projectName(root)), files, models, loadError }
+}

@@ -1,0 +1,130 @@
+// Models: the file tree by layer, the editor's file API (read, save with conflict check, stat for
+// external edits), diagnostics, completion, format, and the side panel.
+import { Hono } from 'hono'
+import { formatModelFile } from '../../pipeline/engine/format.ts'
+import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
+import { reloadIndex, type WorkbenchContext } from '../context.ts'
+import { currentEnvironment } from '../environments.ts'
+import { html } from '../html.ts'
+import { complete, diagnose } from '../model-analysis.ts'
+import { fileMtime, readProjectFile, saveProjectFile } from '../project-files.ts'
+import { fileGroups } from '../project-index.ts'
+import { renderPage } from '../shell.ts'
+import { modelPanel } from './model-panel.ts'
+
+function fileTree(context: WorkbenchContext, selected: string): ReturnType<typeof html> {
+  const groups = fileGroups
+    .map((group) => ({ group, files: context.index.files.filter((file) => file.group === group) }))
+    .filter((entry) => entry.files.length > 0)
+  return html`<ul class="menu menu-sm bg-base-100 rounded-box w-64 shrink-0" id="model-tree">${groups.map(
+    (entry) =>
+      html`<li><details open><summary class="font-semibold capitalize">${entry.group}</summary><ul>${entry.files.map(
+        (
+          file,
+        ) => html`<li><a href="/models?path=${encodeURIComponent(file.path)}" hx-get="/models?path=${encodeURIComponent(file.path)}"
+        hx-target="#main" hx-select="#main > *" hx-push-url="true" data-guard-unsaved data-path="${file.path}"
+        class="${file.path === selected ? 'menu-active' : ''}">${file.model ?? file.path.split('/').pop()}</a></li>`,
+      )}</ul></details></li>`,
+  )}</ul>`
+}
+
+function bodyString(body: Record<string, unknown>, key: string): string {
+  const value = body[key]
+  if (typeof value !== 'string') throw new MateriaError('usage', `request body needs "${key}" as text`)
+  return value
+}
+
+export function modelRoutes(context: WorkbenchContext): Hono {
+  const app = new Hono()
+
+  app.get('/models', async (c) => {
+    const path = c.req.query('path') ?? context.index.files.find((file) => file.model !== null)?.path ?? ''
+    const file = context.index.files.find((entry) => entry.path === path)
+    const editor =
+      file === undefined
+        ? html`<div class="alert">No model files in this project yet.</div>`
+        : html`<div class="flex flex-col gap-2 min-w-0 flex-1">
+  <div class="flex items-center gap-2"><span class="font-mono text-sm" id="editor-path">${path}</span>
+    <span class="badge badge-warning badge-sm hidden" id="editor-dirty">unsaved</span>
+    <span class="text-xs opacity-60 ml-auto">Ctrl+S save · Shift+Alt+F format · Ctrl+Space complete</span></div>
+  <div role="alert" class="alert alert-warning hidden" id="editor-conflict"></div>
+  <div class="editor-host rounded-box overflow-hidden border border-base-300" data-component="model-editor"
+    data-path="${path}" data-model="${file.model ?? ''}" id="model-editor"></div>
+  <ul class="text-sm font-mono" id="editor-problems"></ul>
+</div>
+<aside class="w-96 shrink-0" id="model-panel" hx-get="/models/panel?path=${encodeURIComponent(path)}"
+  hx-trigger="load, materia:saved from:body" hx-swap="innerHTML"></aside>`
+    return renderPage(
+      c,
+      context,
+      '/models',
+      html`<section class="flex gap-4 items-start" data-page="models">${fileTree(context, path)}${editor}</section>`,
+    )
+  })
+
+  app.get('/models/panel', async (c) => {
+    const path = c.req.query('path') ?? ''
+    const model = [...context.index.models.values()].find((entry) => entry.path === path)
+    return c.html((await modelPanel(context, model ?? null, currentEnvironment(c, context))).text)
+  })
+
+  app.get('/api/file', async (c) => c.json(await readProjectFile(context.root, c.req.query('path') ?? '')))
+
+  app.get('/api/file/mtime', async (c) =>
+    c.json({ mtimeMs: await fileMtime(context.root, c.req.query('path') ?? '') }),
+  )
+
+  app.put('/api/file', async (c) => {
+    const body = await c.req.json<Record<string, unknown>>()
+    const result = await saveProjectFile(
+      context.root,
+      bodyString(body, 'path'),
+      bodyString(body, 'text'),
+      Number(body.baseMtimeMs),
+    )
+    if (!result.saved) {
+      return c.json({ error: 'the file changed on disk since it was opened', current: result.current }, 409)
+    }
+    await reloadIndex(context)
+    return c.json(result)
+  })
+
+  app.post('/api/diagnostics', async (c) => {
+    const body = await c.req.json<Record<string, unknown>>()
+    const path = bodyString(body, 'path')
+    const model = [...context.index.models.values()].find((entry) => entry.path === path)
+    const startedMs = performance.now()
+    const diagnostics = await diagnose(bodyString(body, 'text'), context.index, model?.name ?? null)
+    c.header('Server-Timing', `diagnose;dur=${(performance.now() - startedMs).toFixed(1)}`)
+    return c.json(diagnostics)
+  })
+
+  app.post('/api/complete', async (c) => {
+    const body = await c.req.json<Record<string, unknown>>()
+    const startedMs = performance.now()
+    const items = await complete({
+      connection: context.connection,
+      text: bodyString(body, 'text'),
+      offset: Number(body.offset),
+      index: context.index,
+      environment: currentEnvironment(c, context),
+      functionNames: context.functionNames,
+      keywords: context.keywords,
+    })
+    c.header('Server-Timing', `complete;dur=${(performance.now() - startedMs).toFixed(1)}`)
+    return c.json(items)
+  })
+
+  app.post('/api/format', async (c) => {
+    const body = await c.req.json<Record<string, unknown>>()
+    try {
+      return c.json({ text: formatModelFile(bodyString(body, 'text')) })
+    } catch (error) {
+      // A file the formatter cannot parse stays as written; the diagnostics already say why.
+      if (isMateriaError(error)) return c.json({ text: bodyString(body, 'text'), error: error.message })
+      throw error
+    }
+  })
+
+  return app
+}
