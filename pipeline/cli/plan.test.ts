@@ -174,6 +174,25 @@ describe('materia plan / query / environments / invalidate', () => {
     expect(badQuery.code).toBe(1)
     expect(badQuery.stderr.trim().split('\n')).toHaveLength(1)
 
+    const production = "sum(value) FILTER (WHERE attribute_name = 'Production')"
+    editFile(root, 'models/cleaned/coffee_balance.sql', production, `-${production}`)
+    const audited = await materia(root, 'plan', 'dev_x', '--auto-apply')
+    expect(audited.code).toBe(1)
+    expect(audited.stderr).toMatch(
+      /models\/cleaned\/coffee_balance\.sql: blocking audit assert_non_negative failed on cleaned\.coffee_balance/,
+    )
+    expect(audited.stderr).toMatch(/no environment view changed/)
+    const unchanged = await materia(
+      root,
+      'query',
+      'SELECT min(production) >= 0 AS ok FROM cleaned.coffee_balance',
+      '--env',
+      'dev_x',
+      '--json',
+    )
+    expect(JSON.parse(unchanged.stdout)).toEqual([{ ok: true }])
+    editFile(root, 'models/cleaned/coffee_balance.sql', `-${production}`, production)
+
     editFile(
       root,
       'models/cleaned/coffee_balance.sql',

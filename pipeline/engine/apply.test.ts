@@ -1,6 +1,7 @@
 // Goal: plan/apply into virtual environments on a real DuckDB file. Method: a small project over
 // the bundled genuine PSD rows (seed -> staging -> cleaned -> serving view), planned and applied
 // into dev and prod; each test edits models and asserts on the plan, the state rows and the data.
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isMateriaError } from '../errors.ts'
@@ -229,5 +230,25 @@ describe('plan and apply', () => {
       /environment dev_x changed since this plan was built; plan again/,
     )
     expect((await readState(db)).environments.get('dev_x')?.planId).toBe(first.id)
+  })
+
+  it('treats an edited seed file as a breaking change of the seed model', async () => {
+    const project = makeProject(root, exampleSpecs())
+    await applyPlan(db, project, await buildPlan(db, project, { environment: 'dev_x', now }))
+    const seed = join(root, 'seeds', 'psd.csv')
+    const lines = readFileSync(seed, 'utf8').split('\n')
+    writeFileSync(seed, lines.filter((line) => !line.startsWith('0711100,"Coffee, Green",CO,')).join('\n'))
+    const plan = await buildPlan(db, project, { environment: 'dev_x', now })
+    expect(plan.models.find((model) => model.name === 'raw.psd')).toMatchObject({
+      change: 'directly_modified',
+      category: 'BREAKING',
+    })
+    expect(plan.models.find((model) => model.name === 'cleaned.production')?.change).toBe(
+      'indirectly_modified',
+    )
+    await applyPlan(db, project, plan)
+    expect(
+      Number(Object.values((await db.rows('SELECT count(*) FROM serving__dev_x.countries'))[0] ?? {})[0]),
+    ).toBe(2)
   })
 })

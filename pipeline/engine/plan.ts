@@ -203,8 +203,9 @@ async function decide(
   const previous = state.snapshots.get(snapshotKey(name, current.version))
   assert(previous !== undefined, `environment table ${name}@${current.version} is in state`)
   const model = modelOf(project, name)
-  let comparison: 'same' | 'added_columns' | 'different' = 'same'
-  if (previous.ownHash !== ownHash(project, name)) {
+  // A seed has no parents: a new fingerprint means its file changed, a direct and breaking change.
+  let comparison: 'same' | 'added_columns' | 'different' = model.kind.name === 'SEED' ? 'different' : 'same'
+  if (comparison === 'same' && previous.ownHash !== ownHash(project, name)) {
     const definition = await definitionOf(project, name)
     comparison =
       definition.kind !== previous.kind
@@ -365,16 +366,27 @@ async function fingerprintsFor(
 ): Promise<Map<string, Fingerprint>> {
   const result = new Map<string, Fingerprint>()
   const pending: string[] = []
+  // A seed's fingerprint hashes its file and parses nothing: compute it, keep it when unchanged.
+  const seeds = project.order.filter((name) => modelOf(project, name).kind.name === 'SEED')
+  const seedPrints =
+    seeds.length === 0
+      ? new Map<string, Fingerprint>()
+      : await fingerprintProject({ ...project, order: seeds })
   for (const name of project.order) {
     const model = modelOf(project, name)
     const existing = current.get(name)
     const snapshot =
       existing === undefined ? undefined : state.snapshots.get(snapshotKey(name, existing.version))
     const parentsKnown = (project.parents.get(name) ?? []).every((parent) => result.has(parent))
+    const seedPrint = seedPrints.get(name)
+    if (seedPrint !== undefined) {
+      if (existing !== undefined && seedPrint.dataHash === existing.dataHash) result.set(name, seedPrint)
+      else pending.push(name)
+      continue
+    }
     if (
       existing !== undefined &&
       snapshot !== undefined &&
-      model.kind.name !== 'SEED' &&
       parentsKnown &&
       snapshot.ownHash === ownHash(project, name)
     ) {
