@@ -60,7 +60,20 @@ describe('auditOptionsForApply', () => {
     )
     const bad = withGrain(makeProject(root, specs), 'cleaned.production', ['country_code', 'market_year'])
     const plan = await buildPlan(db, bad, { environment: 'dev_x', now })
-    const error = await applyPlan(db, bad, plan, auditOptionsForApply(bad)).catch((e: unknown) => e)
+    const failures: unknown[] = []
+    const error = await applyPlan(db, bad, plan, {
+      ...auditOptionsForApply(bad),
+      onEvent: (event) => {
+        if (event.kind === 'audit' && !event.outcome.passed) failures.push(event.outcome)
+      },
+    }).catch((e: unknown) => e)
+    // Readers of audit events get the bad rows as text in `message`.
+    expect(failures).toHaveLength(1)
+    expect(failures[0]).toMatchObject({
+      audit: 'grain',
+      badRows: 9,
+      message: expect.stringMatching(/^9 bad rows; first 5:\n/),
+    })
     expect(error).toBeInstanceOf(MateriaError)
     expect((error as MateriaError).code).toBe('audit')
     expect((error as MateriaError).message).toMatch(
