@@ -120,7 +120,9 @@ describe('materia plan / query / environments / invalidate', () => {
       'AS ending_stocks,\n  count(*) AS attribute_rows\n',
     )
     const nonBreaking = await materia(root, 'plan', 'dev_x', '--auto-apply')
-    expect(nonBreaking.stdout).toMatch(/cleaned\.coffee_balance \[NON_BREAKING\]: non-breaking/)
+    expect(nonBreaking.stdout).toMatch(
+      /cleaned\.coffee_balance \[NON_BREAKING\]: non-breaking.*; adds attribute_rows/,
+    )
     expect(nonBreaking.stdout).toMatch(
       /serving\.coffee_stocks_to_use \[NON_BREAKING\]: upstream only added columns: the view is re-created/,
     )
@@ -180,6 +182,9 @@ describe('materia plan / query / environments / invalidate', () => {
     )
     const failing = await materia(root, 'plan', 'dev_x', '--auto-apply')
     expect(failing.code).toBe(1)
+    expect(failing.stdout).toMatch(
+      /warning: models\/cleaned\/coffee_balance\.sql: cleaned\.coffee_balance will fail at apply: .*no_such_column/,
+    )
     expect(failing.stderr).toMatch(
       /models\/cleaned\/coffee_balance\.sql: model cleaned\.coffee_balance failed: .*no_such_column/,
     )
