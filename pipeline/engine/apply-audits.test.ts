@@ -60,11 +60,23 @@ describe('auditOptionsForApply', () => {
     )
     const bad = withGrain(makeProject(root, specs), 'cleaned.production', ['country_code', 'market_year'])
     const plan = await buildPlan(db, bad, { environment: 'dev_x', now })
-    const error = await applyPlan(db, bad, plan, auditOptionsForApply(bad)).catch((e: unknown) => e)
+    const failures: unknown[] = []
+    const error = await applyPlan(db, bad, plan, {
+      ...auditOptionsForApply(bad),
+      onEvent: (event) => {
+        if (event.kind === 'audit' && !event.outcome.passed) failures.push(event.outcome)
+      },
+    }).catch((e: unknown) => e)
+    // Readers of audit events get the bad rows as text in `message`.
+    expect(failures).toHaveLength(1)
+    expect(failures[0]).toMatchObject({
+      audit: 'grain',
+      message: expect.stringMatching(/^9 bad rows; first 5:\n/),
+    })
     expect(error).toBeInstanceOf(MateriaError)
     expect((error as MateriaError).code).toBe('audit')
     expect((error as MateriaError).message).toMatch(
-      /^models\/cleaned\/production\.sql: blocking audit grain failed on cleaned\.production: 9 bad rows; first 5:\n +country_code \| market_year \| production\n(.*\n){5}no environment view changed$/,
+      /^models\/cleaned\/production\.sql: audit grain failed on cleaned\.production: 9 bad rows; first 5:\n +country_code \| market_year \| production\n(.*\n){5}no environment view changed$/,
     )
     const after = await db.rows(
       'SELECT country_code, market_year, production FROM cleaned__dev_x.production ORDER BY ALL',
