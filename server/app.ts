@@ -8,13 +8,20 @@ import { isMateriaError } from '../pipeline/errors.ts'
 import { workbenchRequestBytesMax } from '../pipeline/limits.ts'
 import type { WorkbenchContext } from './context.ts'
 import { escapeHtml } from './html.ts'
+import type { ProdRuns } from './prod-runs.ts'
+import { dashboardRoutes } from './routes/dashboards.ts'
 import { environmentRoutes } from './routes/environment.ts'
 import { homeRoutes } from './routes/home.ts'
 import { modelRoutes } from './routes/models.ts'
+import { prodRunRoutes } from './routes/prod-run.ts'
 import { queryRoutes } from './routes/query.ts'
 import { guard } from './security.ts'
 
-export function createApp(context: WorkbenchContext, security: { token: string; port: () => number }): Hono {
+export function createApp(
+  context: WorkbenchContext,
+  security: { token: string; port: () => number },
+  prodRuns?: ProdRuns,
+): Hono {
   const app = new Hono()
   app.use('*', guard(security))
   app.use('*', bodyLimit({ maxSize: workbenchRequestBytesMax }))
@@ -24,6 +31,8 @@ export function createApp(context: WorkbenchContext, security: { token: string; 
   app.route('/', environmentRoutes(context))
   app.route('/', modelRoutes(context))
   app.route('/', queryRoutes(context))
+  app.route('/', dashboardRoutes(context))
+  if (prodRuns !== undefined) app.route('/', prodRunRoutes(context, prodRuns))
   app.onError((error, c) => {
     if (isMateriaError(error)) {
       const status = error.code === 'lock' ? 409 : 400

@@ -29,6 +29,8 @@ export const pages = [
   { path: '/dag', label: 'DAG' },
   { path: '/catalog', label: 'Catalog' },
   { path: '/diff', label: 'Dev vs prod' },
+  { path: '/dashboards', label: 'Dashboards' },
+  { path: '/prod-run', label: 'Run in prod' },
 ] as const
 
 const logo = raw(

@@ -24,6 +24,7 @@ const components: Record<string, () => Promise<Mount>> = {
   'model-editor': async () => (await import('./model-editor.ts')).mountModelEditor,
   'query-editor': async () => (await import('./query-editor.ts')).mountQueryEditor,
   chart: async () => (await import('./charts.ts')).mountChart,
+  'prod-run-log': async () => (await import('./prod-run-log.ts')).mountProdRunLog,
 }
 
 function mountAll(root: ParentNode): void {
