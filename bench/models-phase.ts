@@ -1,0 +1,106 @@
+// One measured phase of the models benchmark, run in its own process so that its peak RSS is its
+// own (DuckDB's memory is native and counted in the process RSS). Prints one JSON line.
+//   apply:  plan + apply the project to prod at a given clock, audits on (what `materia start` does)
+//   direct: the same rendered model SQL executed by DuckDB alone, in order, on one connection
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { type ApplyEvent, applyPlan } from '../pipeline/engine/apply.ts'
+import { auditOptionsForApply } from '../pipeline/engine/apply-audits.ts'
+import { openDatabase } from '../pipeline/engine/database.ts'
+import { floorTime, intervalUnit } from '../pipeline/engine/interval.ts'
+import { loadProject } from '../pipeline/engine/load.ts'
+import { buildPlan } from '../pipeline/engine/plan.ts'
+import type { Project } from '../pipeline/engine/project.ts'
+import { renderModelQuery } from '../pipeline/engine/render.ts'
+import { auditWarning } from '../pipeline/main-job.ts'
+
+export interface PhaseRequest {
+  readonly phase: 'apply' | 'direct'
+  readonly projectRoot: string
+  readonly landingDir: string
+  readonly databasePath: string
+  readonly now: string // ISO timestamp: the clock intervals are computed against
+  readonly audits: boolean
+}
+
+export interface PhaseResult {
+  readonly wallMs: number
+  readonly peakRssMb: number
+  readonly rowsByModel: Record<string, number>
+  readonly auditWarnings: number
+}
+
+async function applyPhase(project: Project, request: PhaseRequest): Promise<Omit<PhaseResult, 'peakRssMb'>> {
+  const db = await openDatabase(request.databasePath)
+  const rowsByModel: Record<string, number> = {}
+  let auditWarnings = 0
+  const started = performance.now()
+  try {
+    const plan = await buildPlan(db, project, { environment: 'prod', now: new Date(request.now) })
+    const onEvent = (event: ApplyEvent) => {
+      if (event.kind === 'model_done') rowsByModel[event.model] = event.rows
+      if (auditWarning(event) !== null) auditWarnings += 1
+    }
+    await applyPlan(db, project, plan, {
+      onEvent,
+      ...(request.audits ? auditOptionsForApply(project) : {}),
+    })
+  } finally {
+    db.close()
+  }
+  return { wallMs: Math.round(performance.now() - started), rowsByModel, auditWarnings }
+}
+
+// DuckDB alone: every model's SQL rendered exactly as apply renders it (same macros, same interval:
+// the project start to the last complete day), references left as schema.name, run in DAG order.
+async function directPhase(project: Project, request: PhaseRequest): Promise<Omit<PhaseResult, 'peakRssMb'>> {
+  const now = new Date(request.now)
+  const statements: { model: string; sql: string }[] = []
+  for (const name of project.order) {
+    const model = project.models.get(name)!
+    const start = new Date(`${model.start ?? project.config.modelDefaults.start}T00:00:00Z`)
+    const end = new Date(floorTime(now.getTime(), intervalUnit(model.cron)))
+    const target = `${model.schema}.${model.table}`
+    if (model.kind.name === 'SEED') {
+      const path = join(project.root, model.path, '..', model.kind.path)
+      statements.push({
+        model: name,
+        sql: `CREATE TABLE ${target} AS SELECT * FROM read_csv('${path}', header = true, auto_detect = true)`,
+      })
+      continue
+    }
+    const query = await renderModelQuery(project, name, { start, end, executionTime: now })
+    const verb = model.kind.name === 'VIEW' ? 'VIEW' : 'TABLE'
+    statements.push({ model: name, sql: `CREATE ${verb} ${target} AS ${query}` })
+  }
+  const instance = await DuckDBInstance.create(request.databasePath)
+  const connection = await instance.connect()
+  const started = performance.now()
+  try {
+    for (const schema of new Set(project.order.map((name) => name.split('.')[0]))) {
+      await connection.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+    }
+    for (const { sql } of statements) await connection.run(sql)
+  } finally {
+    connection.closeSync()
+    instance.closeSync()
+  }
+  // CREATE TABLE AS reports no row count here; the rows match the apply phase's by construction.
+  return { wallMs: Math.round(performance.now() - started), rowsByModel: {}, auditWarnings: 0 }
+}
+
+export async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
+  if (readdirSync(request.landingDir).length === 0) throw new Error(`${request.landingDir} is empty`)
+  const project = await loadProject(request.projectRoot, {
+    env: { ...process.env, MATERIA_LANDING: request.landingDir },
+  })
+  const measured =
+    request.phase === 'apply' ? await applyPhase(project, request) : await directPhase(project, request)
+  return { ...measured, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }
+}
+
+if (process.argv[2] !== undefined) {
+  const request = JSON.parse(process.argv[2]) as PhaseRequest
+  process.stdout.write(`${JSON.stringify(await runPhase(request))}\n`)
+}
