@@ -44,7 +44,13 @@ export async function run(): Promise<Record<string, unknown>> {
     // What the workbench does on each save: read, render and query one page (warm).
     const previewMs: Record<string, number> = {}
     for (const path of await listPages(pagesDir)) {
-      const preview = await renderPreview({ pagesDir, path, run, environment: 'prod', assetsRoot: '/dashboard-' })
+      const preview = await renderPreview({
+        pagesDir,
+        path,
+        run,
+        environment: 'prod',
+        assetsRoot: '/dashboard-',
+      })
       previewMs[path] = Math.round(preview.renderMs)
     }
     warmMs.sort((left, right) => left - right)
