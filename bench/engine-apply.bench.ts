@@ -47,7 +47,7 @@ async function planFigures(base: string): Promise<Record<string, unknown>> {
   try {
     const project = await loadProject(root, { env: {} })
     const first = await buildPlan(db, project, { environment: 'dev_bench', now })
-    const [, buildMs] = await timed(() => applyPlan(db, project, first))
+    const [, buildMs] = await timed(() => applyPlan(db, project, first), 'firstBuild1000CpuMs')
     const [noop, noopPlanMs] = await timed(
       () => buildPlan(db, project, { environment: 'dev_bench', now }),
       'noopPlanCpuMs',
@@ -55,8 +55,9 @@ async function planFigures(base: string): Promise<Record<string, unknown>> {
     const leaf = generated.leaves.at(-1) as string
     editLeaf(root, leaf)
     const [edited, loadMs] = await timed(() => loadProject(root, { env: {} }))
-    const [changed, oneLeafPlanMs] = await timed(() =>
-      buildPlan(db, edited, { environment: 'dev_bench', now }),
+    const [changed, oneLeafPlanMs] = await timed(
+      () => buildPlan(db, edited, { environment: 'dev_bench', now }),
+      'oneLeafChangedPlanCpuMs',
     )
     return {
       models: project.models.size,
@@ -150,7 +151,7 @@ async function applyFigures(base: string): Promise<Record<string, unknown>> {
     const plan = await buildPlan(db, project, { environment: 'dev_bench', now })
     const [result, applyMs] = await timed(() => applyPlan(db, project, plan), 'applyCpuMs')
     const promotion = await buildPlan(db, project, { environment: 'prod', now })
-    const [promoted, promotionMs] = await timed(() => applyPlan(db, project, promotion))
+    const [promoted, promotionMs] = await timed(() => applyPlan(db, project, promotion), 'promotionCpuMs')
     return {
       rawRows: rowsBig,
       models: order.length,

@@ -9,6 +9,7 @@ import { type Database, openDatabase } from '../pipeline/engine/database.ts'
 import { loadProject } from '../pipeline/engine/load.ts'
 import type { Project } from '../pipeline/engine/project.ts'
 import { isMateriaError } from '../pipeline/errors.ts'
+import { ApplyJobs } from './apply-jobs.ts'
 import { type ProjectIndex, scanProject } from './project-index.ts'
 import { QueryRunner } from './query-runner.ts'
 
@@ -17,6 +18,7 @@ export interface WorkbenchContext {
   readonly db: Database
   readonly connection: DuckDBConnection // catalog look-ups only; queries and applies get their own
   readonly queries: QueryRunner
+  readonly applyJobs: ApplyJobs
   readonly defaultEnvironment: string
   readonly historyPath: string
   readonly rendererDir: string
@@ -75,6 +77,7 @@ export async function createContext(options: {
     db,
     connection,
     queries,
+    applyJobs: new ApplyJobs(),
     defaultEnvironment: defaultDevEnvironment(options.env),
     historyPath: join(options.root, '.materia', 'query-history.jsonl'),
     rendererDir: options.rendererDir,

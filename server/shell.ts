@@ -30,6 +30,7 @@ export const pages = [
   { path: '/catalog', label: 'Catalog' },
   { path: '/diff', label: 'Dev vs prod' },
   { path: '/dashboards', label: 'Dashboards' },
+  { path: '/prod-run', label: 'Run in prod' },
 ] as const
 
 const logo = raw(
@@ -52,6 +53,7 @@ async function navbar(c: Context, context: WorkbenchContext, activePath: string)
   <div class="flex items-center gap-2">${logo}<span class="font-bold">BeanFlows</span>
     <span class="badge badge-ghost" id="project-name" title="${context.root}">${context.index.name}</span></div>
   <ul class="menu menu-horizontal menu-sm flex-1 px-2" hx-boost="false">${links}</ul>
+  <div id="stale-badge" hx-get="/plan/stale" hx-trigger="load, materia:saved from:body, materia:applied from:body" hx-swap="innerHTML"></div>
   <form hx-post="/environment" hx-trigger="change" hx-swap="none" class="flex items-center gap-1">
     <label class="text-sm opacity-70" for="environment">env</label>
     <select id="environment" name="environment" class="select select-sm w-44" data-environment="${environment}">${options}</select>

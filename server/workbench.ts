@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server'
 import { removeWorkbenchLock, writeWorkbenchLock } from '../pipeline/workbench-lock.ts'
 import { createApp } from './app.ts'
 import { closeContext, createContext, type WorkbenchContext } from './context.ts'
+import { ProdRuns } from './prod-runs.ts'
 
 export const loopbackHost = '127.0.0.1'
 
@@ -37,7 +38,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     env: options.env ?? process.env,
   })
   let port = 0
-  const app = createApp(context, { token, port: () => port })
+  const prodRuns = new ProdRuns(options.projectRoot, options.env ?? process.env)
+  const app = createApp(context, { token, port: () => port }, prodRuns)
   let server: ReturnType<typeof serve>
   try {
     server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -72,6 +74,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     token,
     context,
     async close() {
+      // Runs in prod are interrupted and destroy their workers before the server goes.
+      await prodRuns.close()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         // Keep-alive connections (SSE, an open browser tab) would hold close() open forever.

@@ -6,7 +6,7 @@
 // serving tables with sums computed here in TypeScript straight from the zip's CSV (never through the
 // models). Then land a second snapshot DERIVED from the genuine one (two Brazil values changed, the
 // test says which) for Jan 2023 and plan the next day: staging reads one file and the revision shows.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -83,6 +83,29 @@ afterAll(() => {
 })
 
 describe('warehouse over the genuine Dec 2022 coffee snapshot', () => {
+  it('serves exactly the tables and columns sql/CONTRACT.md promises, in its order', async () => {
+    const contract = readFileSync(join(sqlRoot, 'CONTRACT.md'), 'utf8')
+    const tables = [...contract.matchAll(/^\| `serving\.(\w+)`\s*\|[^|]*\|([^|]*)\|/gm)]
+    expect(tables.map((match) => match[1])).toEqual([
+      'dim_country',
+      'dim_commodity',
+      'obt_commodity_metrics',
+      'agg_world_balance',
+      'fct_psd_revisions',
+    ])
+    for (const [, table, columns] of tables) {
+      const promised = columns!
+        .replace(/\([^)]*\)/g, '')
+        .split(',')
+        .map((column) => column.trim())
+      const described = await query(`DESCRIBE ${schema}.${table}`)
+      expect(
+        described.map((column) => column.column_name),
+        table,
+      ).toEqual(promised)
+    }
+  })
+
   it('keeps every published value once in staging, typed and dated by the snapshot month', async () => {
     const [staging] = await query(
       `SELECT count(*) AS n, count(DISTINCT hkey) AS keys, min(ingest_date)::VARCHAR AS first,

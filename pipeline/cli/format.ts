@@ -1,8 +1,8 @@
 // materia format [--check] [FILES]: formats model files (all of models/ by default). --check writes
 // nothing and exits 1 naming each file that would change. A file is only written after DuckDB
 // confirms the formatted query parses to the same tree as before.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { isAbsolute, join, relative, resolve } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { formatModelFile, sameQuery } from '../engine/format.ts'
 import { splitModelFile } from '../engine/model-file-text.ts'
@@ -12,8 +12,16 @@ import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
 const usage = 'materia format [--check] [FILES...] [--project DIR]'
 
+// Files inside the project print relative to it (models/x.sql); others as their absolute path.
+function shownPath(root: string, path: string): string {
+  const inside = relative(root, path)
+  return inside.startsWith('..') || isAbsolute(inside) ? path : inside
+}
+
 function modelFiles(root: string): string[] {
   const folder = join(root, 'models')
+  if (!existsSync(folder))
+    throw new MateriaError('usage', `${folder} does not exist; give --project DIR or files to format`)
   const entries = readdirSync(folder, { recursive: true, encoding: 'utf8' })
   return entries
     .filter((entry) => entry.endsWith('.sql'))
@@ -48,7 +56,7 @@ export const formatCommand: Command = {
         ? args.positionals.map((file) => resolve(context.cwd, file))
         : modelFiles(root)
     const changed = files
-      .map((path) => ({ path, shown: relative(context.cwd, path) || path }))
+      .map((path) => ({ path, shown: shownPath(root, path) }))
       .map((file) => ({ ...file, ...formatted(file.path, file.shown) }))
       .filter((file) => file.before !== file.after)
     if (args.flags.has('check')) {

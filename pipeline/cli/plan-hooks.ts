@@ -16,7 +16,7 @@ export interface TestsOutcome {
 
 export interface PlanHooks {
   readonly runTests: ((project: Project) => Promise<TestsOutcome>) | null
-  readonly auditOptions: ((project: Project) => Pick<ApplyOptions, 'runAudits' | 'formatAuditFailure'>) | null
+  readonly auditOptions: ((project: Project) => Pick<ApplyOptions, 'runAudits'>) | null
   // Lint findings printed as warnings before the plan (plan never fails on them; `materia lint` does).
   readonly lintWarnings: ((project: Project) => Promise<string[]>) | null
 }

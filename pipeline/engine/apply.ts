@@ -31,11 +31,12 @@ import {
   writeIntervals,
 } from './state.ts'
 
-// What apply needs to know of an audit's result (audit.ts's AuditOutcome carries more).
+// What apply needs to know of an audit's result (see apply-audits.ts for the adapter over audit.ts).
 export interface AuditOutcome {
   readonly audit: string
   readonly blocking: boolean
   readonly passed: boolean
+  readonly message: string // for a failure: the bad-row count and the first bad rows
 }
 
 export interface AuditContext {
@@ -68,7 +69,6 @@ export interface ApplyOptions {
   // Runs a model's audits on what its build just wrote, inside the build's transaction: a failing
   // blocking audit rolls the build back and stops the apply before any view moves.
   readonly runAudits?: (context: AuditContext) => Promise<readonly AuditOutcome[]>
-  readonly formatAuditFailure?: (outcome: AuditOutcome) => string
   readonly onEvent?: (event: ApplyEvent) => void
   readonly signal?: AbortSignal
   readonly concurrency?: number
@@ -135,9 +135,10 @@ async function audit(
   for (const outcome of outcomes) context.options.onEvent?.({ kind: 'audit', model: model.name, outcome })
   const failed = outcomes.find((outcome) => outcome.blocking && !outcome.passed)
   if (failed !== undefined) {
-    const detail =
-      context.options.formatAuditFailure?.(failed) ?? `blocking audit ${failed.audit} failed on ${model.name}`
-    throw new MateriaError('audit', `${model.path}: ${detail}\nno environment view changed`)
+    throw new MateriaError(
+      'audit',
+      `${model.path}: audit ${failed.audit} failed on ${model.name}: ${failed.message}\nno environment view changed`,
+    )
   }
 }
 

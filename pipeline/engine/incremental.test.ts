@@ -226,12 +226,13 @@ describe('incremental models', () => {
         expect(
           interval === null || interval[1] - interval[0] === 7 * day || interval[1] <= Date.UTC(2024, 2, 1),
         ).toBe(true)
-        return [{ audit: 'peak_below_6', blocking: true, passed: bad === 0 }]
+        return [{ audit: 'peak_below_6', blocking: true, passed: bad === 0, message: `${bad} bad rows` }]
       },
-      formatAuditFailure: (outcome) => `audit ${outcome.audit} failed`,
     }).catch((caught: unknown) => caught)
     expect(isMateriaError(error) && error.code).toBe('audit')
-    expect((error as Error).message).toMatch(/models\/cleaned\/daily\.sql: audit peak_below_6 failed/)
+    expect((error as Error).message).toMatch(
+      /models\/cleaned\/daily\.sql: audit peak_below_6 failed on cleaned\.daily: \d+ bad rows/,
+    )
     expect(audited).toContain('cleaned.daily')
     await expect(db.rows('SELECT peak FROM cleaned__dev_x.daily')).rejects.toThrow()
     const version = plan.models.find((model) => model.name === 'cleaned.daily')?.version

@@ -18,7 +18,7 @@ import {
   intervalUnit,
   subtractIntervals,
 } from './interval.ts'
-import { type Fingerprint, fingerprintProject } from './load-api.ts'
+import { type Fingerprint, fingerprintProject, renderModelQuery } from './load-api.ts'
 import type { Model } from './model.ts'
 import { compareQueries, definitionOf, ownHash } from './plan-compare.ts'
 import type {
@@ -396,6 +396,54 @@ async function fingerprintsFor(
   return result
 }
 
+// DESCRIBE of each directly modified model's rendered query over its parents' existing tables: the
+// plan shows the columns it will have, and a query that no longer binds is reported before apply.
+async function describeModified(
+  db: Database,
+  project: Project,
+  state: State,
+  decisions: Map<string, Decision>,
+  warnings: string[],
+): Promise<void> {
+  for (const [name, decision] of decisions) {
+    const entry = decision.entry
+    if (entry.change !== 'directly_modified' || modelOf(project, name).kind.name === 'SEED') continue
+    const parents = project.parents.get(name) ?? []
+    const versionOf = (parent: string) => decisions.get(parent)?.entry.version
+    const built = parents.every((parent) => {
+      const version = versionOf(parent)
+      return version !== undefined && state.snapshots.has(snapshotKey(parent, version))
+    })
+    if (!built) continue
+    const sql = await renderModelQuery(project, name, {
+      start: new Date(Date.UTC(2000, 0, 1)),
+      end: new Date(Date.UTC(2000, 0, 2)),
+      executionTime: new Date(Date.UTC(2000, 0, 2)),
+      resolveTable: (parent) => {
+        const version = versionOf(parent)
+        return version === undefined ? null : physicalTable(parent, version)
+      },
+    })
+    try {
+      const reader = await db.connection.runAndReadAll(`DESCRIBE SELECT * FROM (${sql}) AS q LIMIT 0`)
+      const columns = reader
+        .getRowObjectsJS()
+        .map((row) => ({ name: String(row.column_name), type: String(row.column_type) }))
+      const before = new Set(
+        (entry.previousVersion === null
+          ? []
+          : (state.snapshots.get(snapshotKey(name, entry.previousVersion))?.columns ?? [])
+        ).map((column) => column.name),
+      )
+      const addedColumns = columns.map((column) => column.name).filter((column) => !before.has(column))
+      decisions.set(name, { ...decision, entry: { ...entry, columns, addedColumns } })
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
+      warnings.push(`${modelOf(project, name).path}: ${name} will fail at apply: ${message}`)
+    }
+  }
+}
+
 export async function buildPlan(db: Database, project: Project, options: PlanOptions): Promise<Plan> {
   validateEnvironmentName(options.environment)
   const isProd = options.environment === 'prod'
@@ -467,6 +515,8 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
     const decision = await decide(db, project, state, name, fingerprint, existing, parentEffects, known)
     decisions.set(name, decision)
   }
+
+  await describeModified(db, project, state, decisions, warnings)
 
   // Restatement: the model and its downstream recompute the range; in a dev environment a table
   // another environment shows is copied first under an environment-specific version.

@@ -25,6 +25,7 @@ export interface WorkersConfig {
   readonly user: string
   readonly prepare: string // run in the checked-out tree before the pipeline
   readonly deadlineMinutes: number
+  readonly sshKeyName: string | null // an SSH key registered with Hetzner (private key: MATERIA_SSH_IDENTITY)
   readonly pipelines: Readonly<Record<PipelineName, WorkerSpec>>
 }
 
@@ -98,6 +99,8 @@ export function parseRemoteConfig(document: unknown, path: string): RemoteConfig
       user: text(workers, 'user', 'root', `${path}: workers`),
       prepare: text(workers, 'prepare', 'npm ci --no-audit --no-fund', `${path}: workers`),
       deadlineMinutes: count(workers, 'deadline_minutes', 60, `${path}: workers`),
+      sshKeyName:
+        workers.ssh_key_name === undefined ? null : text(workers, 'ssh_key_name', '', `${path}: workers`),
       pipelines,
     },
     schedule: { intervalMinutes: count(schedule, 'interval_minutes', 15, `${path}: schedule`), entries },

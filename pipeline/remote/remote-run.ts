@@ -108,6 +108,18 @@ function workerSshPort(env: NodeJS.ProcessEnv): number {
   return port
 }
 
+function existingKey(name: string | null, env: NodeJS.ProcessEnv) {
+  if (name === null) return undefined
+  const identityPath = env.MATERIA_SSH_IDENTITY
+  if (!identityPath) {
+    throw new MateriaError(
+      'config',
+      `workers.ssh_key_name is ${name}: set MATERIA_SSH_IDENTITY to its private key file`,
+    )
+  }
+  return { name, identityPath }
+}
+
 export interface RemoteRunHooks {
   readonly onStatus: (status: RunStatus) => void
   readonly onLine: LineSink
@@ -143,6 +155,7 @@ export async function executeRemoteRun(request: RemoteRunRequest, plan: RemotePl
       location: spec.location,
       user: config.workers.user,
       sshPort: workerSshPort(request.env),
+      existingKey: existingKey(config.workers.sshKeyName, request.env),
       code,
       prepare: config.workers.prepare,
       command: `node bin/materia.js pipeline run ${request.pipeline} --env ${request.environment} --project ${shellQuote(projectPath)}`,

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHetznerClient } from './hetzner/client.ts'
 import { createHetznerProvider } from './hetzner/provider.ts'
+import { generateKeyPair } from './keys.ts'
 import { createRedactor } from './redact.ts'
 import { type FakeCloud, startFakeCloud } from './testing/fake-cloud.ts'
 import { makeBareRepo } from './testing/git-fixture.ts'
@@ -152,6 +153,23 @@ describe('runOnWorker', () => {
     expect(await materiaServers()).toBe(0)
   })
 
+  it('uses an SSH key already registered by name instead of a per-run key', async () => {
+    const own = await generateKeyPair(join(tmpdir(), `materia-run-test-own-${Date.now()}`), 'own')
+    const client = createHetznerClient({ baseUrl: cloud.api.url, token: cloud.token })
+    const keyId = await createHetznerProvider(client).registerSshKey('team-key', own.publicKey, {})
+    try {
+      const { input, lines } = setup({ existingKey: { name: 'team-key', identityPath: own.privatePath } })
+      expect((await runOnWorker(input)).exitCode).toBe(0)
+      expect(lines).toContain('stdout: pipeline starts')
+      expect([...cloud.api.sshKeys.values()].map((key) => key.name)).toEqual(['team-key'])
+    } finally {
+      await createHetznerProvider(client).deleteSshKey(keyId)
+      await rm(own.privatePath, { force: true })
+      await rm(`${own.privatePath}.pub`, { force: true })
+    }
+    expect(await materiaServers()).toBe(0)
+  })
+
   it('never leaves the canary in a file written during the runs', async () => {
     const hits: string[] = []
     const scan = async (dir: string, depth: number): Promise<void> => {
@@ -164,8 +182,11 @@ describe('runOnWorker', () => {
           hits.push(path)
       }
     }
+    // What these runs write: the worker's checkouts, the run keys, the fake workers' sshd folders.
+    // (Other materia-* folders may hold copies of this source file, canary literal included.)
+    const ours = ['materia-run-test', 'materia-keys-test', 'materia-fake-worker-', 'materia-sshd-']
     for (const entry of await readdir(tmpdir())) {
-      if (entry.startsWith('materia-')) await scan(join(tmpdir(), entry), 0)
+      if (ours.some((prefix) => entry.startsWith(prefix))) await scan(join(tmpdir(), entry), 0)
     }
     expect(hits).toEqual([])
   })

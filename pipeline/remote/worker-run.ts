@@ -23,6 +23,8 @@ export interface WorkerRunInput {
   readonly location: string | null
   readonly user: string
   readonly sshPort: number // 22; tests point it at their own sshd (MATERIA_WORKER_SSH_PORT)
+  // A key already registered with the provider, and its private key here; default: a per-run key.
+  readonly existingKey?: { readonly name: string; readonly identityPath: string }
   readonly code: CodeSource
   readonly prepare: string
   readonly command: string // run in the prepared tree, e.g. node bin/materia.js pipeline run all
@@ -62,13 +64,16 @@ export async function runOnWorker(input: WorkerRunInput): Promise<WorkerRunResul
   try {
     status('creating')
     const labels = { app: 'materia', run: input.runId, pipeline: input.pipeline }
-    sshKeyId = await input.provider.registerSshKey(`materia-${input.runId}`, keys.client.publicKey, labels)
+    const sshKeyName = input.existingKey?.name ?? `materia-${input.runId}`
+    if (input.existingKey === undefined) {
+      sshKeyId = await input.provider.registerSshKey(sshKeyName, keys.client.publicKey, labels)
+    }
     const created = await input.provider.create({
       name: `materia-${input.pipeline}-${input.runId}`.slice(0, 63),
       serverType: input.serverType,
       image: input.image,
       location: input.location,
-      sshKeyName: `materia-${input.runId}`,
+      sshKeyName,
       userData: cloudInitUserData({
         hostPrivateKey: keys.host.privateKey,
         hostPublicKey: keys.host.publicKey,
@@ -87,7 +92,7 @@ export async function runOnWorker(input: WorkerRunInput): Promise<WorkerRunResul
       host,
       port: input.sshPort,
       user: input.user,
-      identityPath: keys.client.privatePath,
+      identityPath: input.existingKey?.identityPath ?? keys.client.privatePath,
       knownHostsPath: keys.knownHostsPath,
     }
     await waitForSsh(target, {

@@ -24,6 +24,9 @@ const components: Record<string, () => Promise<Mount>> = {
   'model-editor': async () => (await import('./model-editor.ts')).mountModelEditor,
   'query-editor': async () => (await import('./query-editor.ts')).mountQueryEditor,
   chart: async () => (await import('./charts.ts')).mountChart,
+  'prod-run-log': async () => (await import('./prod-run-log.ts')).mountProdRunLog,
+  'apply-progress': async () => (await import('./apply-progress.ts')).mountApplyProgress,
+  dag: async () => (await import('./dag.ts')).mountDag,
 }
 
 function mountAll(root: ParentNode): void {

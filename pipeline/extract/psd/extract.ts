@@ -18,6 +18,8 @@ export interface ExtractReporter {
   verifying(csvName: string): void
   skipped(url: string, reason: string): void
   done(result: LandResult): void
+  // Ends a half-drawn progress line so the error that follows starts on its own line.
+  failed(): void
 }
 
 export interface ExtractOptions {
@@ -104,7 +106,10 @@ export async function extractPsd(options: ExtractOptions): Promise<LandResult[]>
   const missing: string[] = []
   let landed = await readManifests(options.store, options.dataset)
   for (const candidate of candidates) {
-    const result = await fetchCandidate(options, candidate, landed)
+    const result = await fetchCandidate(options, candidate, landed).catch((error: unknown) => {
+      options.reporter?.failed()
+      throw error
+    })
     if (result === 'missing') {
       missing.push(candidate.url)
       options.reporter?.skipped(candidate.url, 'not published (404)')

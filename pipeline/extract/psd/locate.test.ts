@@ -116,6 +116,16 @@ describe('progress reporter', () => {
     expect(output.text()).toContain('landed psd/coffee/2022/12/e.csv.gz (77,957 rows) from http://x/a.zip')
   })
 
+  it('clears a half-drawn bar before an error is printed', () => {
+    const output = collect()
+    const reporter = createReporter(output.stream, true)
+    reporter.start('http://x/a.zip')
+    reporter.progress(1024, 4096)
+    const drawn = output.text()
+    reporter.failed()
+    expect(output.text().slice(drawn.length)).toBe(`\r${String.fromCharCode(27)}[2K`)
+  })
+
   it('writes plain log lines otherwise', () => {
     const output = collect()
     const reporter = createReporter(output.stream, false)

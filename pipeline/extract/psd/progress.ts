@@ -65,6 +65,9 @@ export function createReporter(output: NodeJS.WritableStream, isTTY: boolean): E
         output.write(`${line}\n`)
       }
     },
+    failed() {
+      clear()
+    },
     skipped(url, reason) {
       clear()
       output.write(`skipped ${url}: ${reason}\n`)

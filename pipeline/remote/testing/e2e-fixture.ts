@@ -26,6 +26,7 @@ export interface E2e {
   bucket(): S3LandingStore
   materiaServers(): unknown[]
   runCli(args: string[], extraEnv?: Record<string, string>): CliRun
+  cliEnv(): NodeJS.ProcessEnv // what runCli gives the CLI: the fakes' settings and the given env
   close(): Promise<void>
 }
 
@@ -69,19 +70,19 @@ export async function startE2e(env: Record<string, string>): Promise<E2e> {
   await git(root, 'clone', '--quiet', '--bare', work, bare)
   await git(work, 'remote', 'add', 'origin', bare) // the supervisor fetches main from here
   const outputs: (() => { stdout: string })[] = []
+  const cliEnv = (): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...cloud.env(),
+    ...s3.env,
+    MATERIA_GIT_URL: `file://${bare}`,
+    MATERIA_PSD_BASE_URL: psd.url,
+    ...env,
+  })
   const runCli = (args: string[], extraEnv: Record<string, string> = {}): CliRun => {
     const child = spawn(process.execPath, [join(work, 'bin/materia.js'), ...args], {
       cwd: work,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        ...cloud.env(),
-        ...s3.env,
-        MATERIA_GIT_URL: `file://${bare}`,
-        MATERIA_PSD_BASE_URL: psd.url,
-        ...env,
-        ...extraEnv,
-      },
+      env: { ...cliEnv(), ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -103,6 +104,7 @@ export async function startE2e(env: Record<string, string>): Promise<E2e> {
     work,
     bare,
     runCli,
+    cliEnv,
     bucket: () =>
       new S3LandingStore({
         endpoint: s3.endpoint,

@@ -6,6 +6,9 @@
 -- every run, while a view lets staging's filter on the month in the file name prune the files DuckDB
 -- opens (read_csv applies filters on `filename` before reading), so an incremental run reads only
 -- the new month's file.
+--
+-- No grain here: a uniqueness audit on the view would read every landed file again on each build.
+-- Uniqueness is checked where the rows are materialized, on staging's grain.
 MODEL (
   name raw.psd_alldata,
   kind VIEW,
@@ -26,7 +29,6 @@ MODEL (
     "Value" VARCHAR,
     filename VARCHAR
   ),
-  grain (filename, commodity_code, country_code, market_year, attribute_id),
   description 'USDA PSD snapshots as landed: every *.csv.gz under the landing psd/ folder, all columns as text, with the source file name'
 );
 

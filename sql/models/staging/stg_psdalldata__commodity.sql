@@ -18,10 +18,9 @@ MODEL (
     lookback 31
   ),
   cron '@daily',
-  grain (hkey),
+  grain (hkey), -- hkey hashes commodity, country, market year, attribute, unit and ingest_date
   audits (
     not_null(columns := (hkey, commodity_code, country_code, market_year, attribute_id, attribute_name, unit_id, ingest_date)),
-    unique_combination_of_columns(columns := (commodity_code, country_code, market_year, attribute_id, ingest_date)),
     accepted_values_non_blocking(column := unit_id, is_in := ('02', '04', '08', '23', '26')),
     forall(criteria := (attribute_name <> 'production' OR value >= 0))
   ),
