@@ -1,7 +1,7 @@
 // Tests and the benchmark serve the built renderer: build it (a few seconds with Vite) when
 // out/renderer is missing or older than the renderer's sources.
 import { execFileSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -16,7 +16,35 @@ function newestMtimeMs(directory: string): number {
   return newest
 }
 
+// Test files run in parallel workers: one builds while the others wait, then find it up to date.
+// A lock older than this was left by a killed run.
+const buildLockStaleMs = 600_000
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
 export function ensureRendererBuilt(): string {
+  const lock = join(repository, 'out', '.renderer-build.lock')
+  mkdirSync(join(repository, 'out'), { recursive: true })
+  for (;;) {
+    try {
+      mkdirSync(lock)
+      break
+    } catch {
+      const ageMs = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now())
+      if (ageMs > buildLockStaleMs) rmSync(lock, { recursive: true, force: true })
+      else sleepSync(250)
+    }
+  }
+  try {
+    return buildIfStale()
+  } finally {
+    rmSync(lock, { recursive: true, force: true })
+  }
+}
+
+function buildIfStale(): string {
   const output = join(repository, 'out', 'renderer')
   let builtMs = 0
   try {
