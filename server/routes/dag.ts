@@ -1,11 +1,11 @@
-// The model DAG: laid out left to right by dagre on the server and drawn as SVG, so the page is
+// The model DAG: laid out left to right in layers on the server (dag-layout.ts) and drawn as SVG, so the page is
 // interactive as soon as it arrives. Nodes are coloured by kind; /dag/states adds each node's state
 // in the environment (changed, stale) from the plan, which takes longer on big projects and so
 // arrives after the drawing. Click opens the model; selection highlights up- and downstream.
-import dagre from '@dagrejs/dagre'
 import { Hono } from 'hono'
 import { buildPlan } from '../../pipeline/engine/plan.ts'
 import type { WorkbenchContext } from '../context.ts'
+import { layoutDag } from '../dag-layout.ts'
 import { currentEnvironment } from '../environments.ts'
 import { type Html, html } from '../html.ts'
 import type { ModelEntry } from '../project-index.ts'
@@ -23,28 +23,34 @@ const kindColours: Record<string, string> = {
 }
 
 export function dagSvg(models: readonly ModelEntry[]): Html {
-  const graph = new dagre.graphlib.Graph()
-  graph.setGraph({ rankdir: 'LR', nodesep: 12, ranksep: 70, marginx: 10, marginy: 10 })
-  graph.setDefaultEdgeLabel(() => ({}))
-  for (const model of models) graph.setNode(model.name, { width: nodeWidth, height: nodeHeight })
-  for (const model of models) {
-    for (const parent of model.parents) if (graph.hasNode(parent)) graph.setEdge(parent, model.name)
-  }
-  dagre.layout(graph)
-  const size = graph.graph()
-  const width = Math.ceil(size.width ?? 0)
-  const height = Math.ceil(size.height ?? 0)
-  const edges = graph.edges().map((edge: { v: string; w: string }) => {
-    const points: { x: number; y: number }[] = graph.edge(edge).points ?? []
-    const path = points
-      .map((point, index) => `${index === 0 ? 'M' : 'L'}${point.x.toFixed(1)},${point.y.toFixed(1)}`)
-      .join(' ')
-    return html`<path d="${path}" data-from="${edge.v}" data-to="${edge.w}" class="dag-edge" fill="none" stroke="currentColor" stroke-opacity="0.35" stroke-width="1.2" marker-end="url(#arrow)"/>`
-  })
+  const byName = new Map(models.map((model) => [model.name, model]))
+  const layout = layoutDag(
+    models.map((model) => model.name),
+    (name) => byName.get(name)?.parents ?? [],
+    { nodeWidth, nodeHeight, rankGap: 70, rowGap: 12 },
+  )
+  const width = Math.ceil(layout.width)
+  const height = Math.ceil(layout.height)
+  const edges = models.flatMap((model) =>
+    model.parents.flatMap((parent) => {
+      const from = layout.nodes.get(parent)
+      const to = layout.nodes.get(model.name)
+      if (from === undefined || to === undefined) return []
+      const x1 = from.x + nodeWidth
+      const y1 = from.y + nodeHeight / 2
+      const x2 = to.x
+      const y2 = to.y + nodeHeight / 2
+      const bend = (x2 - x1) / 2
+      const path = `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}`
+      return [
+        html`<path d="${path}" data-from="${parent}" data-to="${model.name}" class="dag-edge" fill="none" stroke="currentColor" stroke-opacity="0.35" stroke-width="1.2" marker-end="url(#arrow)"/>`,
+      ]
+    }),
+  )
   const nodes = models.map((model) => {
-    const node = graph.node(model.name)
-    const x = node.x - nodeWidth / 2
-    const y = node.y - nodeHeight / 2
+    const node = layout.nodes.get(model.name) ?? { x: 0, y: 0 }
+    const x = node.x
+    const y = node.y
     const label = model.name.length > 30 ? `${model.name.slice(0, 29)}…` : model.name
     return html`<g class="dag-node cursor-pointer" data-model="${model.name}" data-path="${model.path}" data-kind="${model.kind}" transform="translate(${x.toFixed(1)},${y.toFixed(1)})">
 <title>${model.name} (${model.kind})</title><rect width="${nodeWidth}" height="${nodeHeight}" rx="6" fill="${kindColours[model.kind] ?? '#64748b'}" fill-opacity="0.18" stroke="${kindColours[model.kind] ?? '#64748b'}" stroke-width="1.5"/>

@@ -1,0 +1,161 @@
+// Workbench figures: server start to first meaningful paint in Chromium (home charts drawn), a
+// 1 M-row query (run, first page, a later page, a sorted page), completion latency, 100 concurrent
+// paged-query requests on loopback (errors and p99), plan page server time, and the DAG page of a
+// generated 1,000-model project to interactive in Chromium.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import { buildEnvironment, createFixtureProject } from '../server/testing/fixture-project.ts'
+import { chromiumArgs, chromiumPath, ensureRendererBuilt } from '../server/testing/renderer-build.ts'
+import { startWorkbench, type Workbench } from '../server/workbench.ts'
+import { generateProject } from './generate-project.ts'
+
+function percentile(values: readonly number[], fraction: number): number {
+  const sorted = [...values].sort((left, right) => left - right)
+  return (
+    Math.round((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0) * 10) / 10
+  )
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now()
+  const value = await work()
+  return [value, Math.round((performance.now() - started) * 10) / 10]
+}
+
+function client(workbench: Workbench) {
+  const headers = { authorization: `Bearer ${workbench.token}`, origin: workbench.baseUrl }
+  return {
+    get: (path: string) => fetch(`${workbench.baseUrl}${path}`, { headers }),
+    post: (path: string, body: Record<string, string> | object, json = false) =>
+      fetch(`${workbench.baseUrl}${path}`, {
+        method: 'POST',
+        headers: {
+          ...headers,
+          'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded',
+        },
+        body: json ? JSON.stringify(body) : new URLSearchParams(body as Record<string, string>).toString(),
+      }),
+  }
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const rendererDir = ensureRendererBuilt()
+  const project = createFixtureProject()
+  const generatedRoot = mkdtempSync(join(tmpdir(), 'materia-dag-bench-'))
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
+  const figures: Record<string, unknown> = {}
+  try {
+    await buildEnvironment(project.root, 'prod')
+    await buildEnvironment(project.root, 'dev_bench')
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+
+    const note = (text: string) => process.stderr.write(`  workbench bench: ${text}\n`)
+    note('start')
+    // Server start -> first meaningful paint (both home charts drawn).
+    const startedMs = performance.now()
+    const workbench = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'bench' } })
+    figures.serverStartMs = Math.round(performance.now() - startedMs)
+    await page.goto(workbench.url)
+    await page.waitForSelector('[data-chart="balance"][data-rendered="1"]')
+    await page.waitForSelector('[data-chart="producers"][data-rendered="1"]')
+    figures.startToFirstMeaningfulPaintMs = Math.round(performance.now() - startedMs)
+    figures.firstContentfulPaintMs = await page.evaluate(
+      () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
+    )
+
+    note('paint measured')
+    const api = client(workbench)
+    // A 1 M-row query: run (materialized once), first page, a later page, sorted pages.
+    const sql = 'SELECT range AS n, range % 97 AS k, md5(range::VARCHAR) AS h FROM range(1000000)'
+    const [runReply, runMs] = await timed(() => api.post('/query/run', { sql, runId: 'bench-1m' }))
+    const id = /data-result-id="(\d+)"/.exec(await runReply.text())?.[1]
+    if (id === undefined) throw new Error('the 1 M-row query returned no result grid')
+    figures.query1MRunMs = runMs
+    figures.query1MFirstPageMs = (
+      await timed(async () => (await api.get(`/api/query/${id}/page?page=0`)).json())
+    )[1]
+    figures.query1MLaterPageMs = (
+      await timed(async () => (await api.get(`/api/query/${id}/page?page=7500`)).json())
+    )[1]
+    figures.query1MFirstSortedPageMs = (
+      await timed(async () => (await api.get(`/api/query/${id}/page?page=0&sort=h`)).json())
+    )[1]
+    figures.query1MLaterSortedPageMs = (
+      await timed(async () => (await api.get(`/api/query/${id}/page?page=4000&sort=h`)).json())
+    )[1]
+
+    note('1M query measured')
+    // Completion: the server's answer for a column prefix after `serving.agg_world_balance`.
+    const text = 'SELECT pro FROM serving.agg_world_balance'
+    const completions: number[] = []
+    for (let index = 0; index < 40; index += 1) {
+      completions.push(
+        (await timed(async () => (await api.post('/api/complete', { text, offset: 10 }, true)).json()))[1],
+      )
+    }
+    figures.completionMedianMs = percentile(completions, 0.5)
+    figures.completionP95Ms = percentile(completions, 0.95)
+
+    note('completion measured')
+    // 100 concurrent paged-query requests on loopback.
+    const latencies: number[] = []
+    let errors = 0
+    await Promise.all(
+      Array.from({ length: 100 }, async (_, index) => {
+        const [reply, ms] = await timed(() => api.get(`/api/query/${id}/page?page=${(index * 97) % 10_000}`))
+        if (!reply.ok) errors += 1
+        await reply.arrayBuffer()
+        latencies.push(ms)
+      }),
+    )
+    figures.concurrentPagedRequests = 100
+    figures.concurrentErrors = errors
+    figures.concurrentP50Ms = percentile(latencies, 0.5)
+    figures.concurrentP99Ms = percentile(latencies, 0.99)
+
+    note('concurrency measured')
+    // Plan page render after an edit (server time from Server-Timing).
+    const modelPath = join(project.root, 'models/serving/agg_world_balance.sql')
+    writeFileSync(
+      modelPath,
+      readFileSync(modelPath, 'utf8').replace(
+        'count(*) AS country_count,',
+        'count(*) AS country_count,\n  max(exports) AS largest_exports,',
+      ),
+    )
+    await api.post('/environment', { environment: 'dev_bench' })
+    const planTimes: number[] = []
+    for (let index = 0; index < 5; index += 1) {
+      const reply = await api.get('/plan')
+      await reply.text()
+      planTimes.push(Number(/dur=([\d.]+)/.exec(reply.headers.get('server-timing') ?? '')?.[1] ?? Number.NaN))
+    }
+    figures.planPageServerMedianMs = percentile(planTimes, 0.5)
+    await workbench.close()
+
+    note('plan measured')
+    // The DAG page of a generated 1,000-model project, to interactive in Chromium.
+    generateProject(generatedRoot, { models: 1_000 })
+    const generated = await startWorkbench({
+      projectRoot: generatedRoot,
+      rendererDir,
+      env: { USER: 'bench' },
+    })
+    const dagPage = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+    await dagPage.goto(generated.url)
+    const [, dagMs] = await timed(async () => {
+      await dagPage.goto(`${generated.baseUrl}/dag`)
+      await dagPage.waitForSelector('#dag[data-interactive="1"]')
+    })
+    figures.dag1000ModelsToInteractiveMs = dagMs
+    figures.dag1000Nodes = await dagPage.locator('.dag-node').count()
+    await generated.close()
+    return figures
+  } finally {
+    await browser.close()
+    project.remove()
+    rmSync(generatedRoot, { recursive: true, force: true })
+  }
+}
