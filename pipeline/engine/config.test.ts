@@ -94,7 +94,7 @@ describe('loadConfig rejects bad input', () => {
     [
       'an unknown top-level key',
       'name: x\n\nmodel_default: {}\n',
-      'materia.yaml:3 unknown key "model_default" in materia.yaml; use name | default_gateway | gateways | model_defaults | landing | default_environment | variables | lint',
+      'materia.yaml:3 unknown key "model_default" in materia.yaml; use name | default_gateway | gateways | model_defaults | landing | default_environment | variables | lint | workers | schedule',
     ],
     [
       'an unknown gateway key',
