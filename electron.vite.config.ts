@@ -14,7 +14,14 @@ export default defineConfig({
   },
   preload: {
     plugins: [externalizeDepsPlugin()],
-    build: { outDir: 'out/preload', rollupOptions: { input: { index: 'electron/preload.ts' } } },
+    // Sandboxed preloads cannot be ES modules.
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: {
+        input: { index: 'electron/preload.ts' },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
   },
   renderer: rendererConfig,
 })

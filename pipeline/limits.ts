@@ -95,6 +95,8 @@ export const prodStateBytesMax = 20 * 1024 * 1024 * 1024
 export const supervisorRunsLogLinesMax = 100_000
 // --- extract (USDA PSD) and landing ---
 
+// --- extract (USDA PSD) and landing ---
+
 // USDA publishes a month's archive a few days into the month; three months back covers a late
 // publication without silently landing a stale year.
 export const psdFallbackMonthsMax = 3

@@ -5,8 +5,8 @@
 // queries run.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { type ApplyEvent, type AuditContext, type AuditOutcome, applyPlan } from './engine/apply.ts'
-import { auditFailureMessage, runModelAudits } from './engine/audit.ts'
+import { type ApplyEvent, applyPlan } from './engine/apply.ts'
+import { auditOptionsForApply } from './engine/apply-audits.ts'
 import { type Database, openDatabase } from './engine/database.ts'
 import { loadProject } from './engine/load.ts'
 import { buildPlan } from './engine/plan.ts'
@@ -50,21 +50,13 @@ export function landingHasSnapshot(landingDir: string): boolean {
   return false
 }
 
-// Audits of each build, run inside the build's transaction: a failing blocking audit stops the apply
-// before any view moves; non-blocking findings go to onWarning.
-export function auditRunner(project: Project, onWarning: (text: string) => void) {
-  return async (context: AuditContext): Promise<AuditOutcome[]> => {
-    const range =
-      context.interval === null
-        ? undefined
-        : { start: new Date(context.interval[0]), end: new Date(context.interval[1]) }
-    const outcomes = await runModelAudits(context.connection, project, context.model, context.relation, range)
-    return outcomes.map((outcome) => {
-      const message = outcome.passed ? '' : auditFailureMessage(outcome)
-      if (!outcome.passed && !outcome.blocking) onWarning(message)
-      return { audit: outcome.audit, blocking: outcome.blocking, passed: outcome.passed, message }
-    })
-  }
+// A non-blocking audit that found rows, as text for the job's output (its first line names the audit
+// and model; the bad rows follow when the audit hook gave them); null for any other event.
+export function auditWarning(event: ApplyEvent): string | null {
+  if (event.kind !== 'audit' || event.outcome.passed || event.outcome.blocking) return null
+  const message: unknown = Reflect.get(event.outcome, 'message')
+  const rows = typeof message === 'string' ? `: ${message}` : ''
+  return `non-blocking audit ${event.outcome.audit} found rows in ${event.model}${rows}`
 }
 
 function databasePath(project: Project): string {
@@ -93,14 +85,15 @@ async function applyProd(
       const seconds = (event.elapsedMs / 1000).toFixed(1)
       options.stdout.write(`  built ${event.model}: ${event.rows} rows in ${seconds} s\n`)
     }
-  }
-  const result = await applyPlan(db, project, plan, {
-    onEvent,
-    runAudits: auditRunner(project, (text) => {
+    const warning = auditWarning(event)
+    if (warning !== null) {
       auditWarnings += 1
-      options.stdout.write(`  warning: ${text.split('\n')[0]}\n`)
-    }),
-  })
+      options.stdout.write(`  warning: ${warning.split('\n')[0]}\n`)
+    }
+  }
+  // Audits run inside each build's transaction: a failing blocking audit stops the apply before any
+  // prod view moves.
+  const result = await applyPlan(db, project, plan, { onEvent, ...auditOptionsForApply(project) })
   return { modelsBuilt: result.modelsBuilt, rowsWritten: result.rowsWritten, auditWarnings }
 }
 

@@ -49,7 +49,7 @@ export async function readWorkbenchLock(projectRoot: string): Promise<WorkbenchL
 
 export async function writeWorkbenchLock(projectRoot: string, lock: WorkbenchLock): Promise<void> {
   const existing = await readWorkbenchLock(projectRoot)
-  if (existing !== null && existing.pid !== process.pid) {
+  if (existing !== null) {
     throw new MateriaError(
       'lock',
       `${projectRoot}: a workbench (pid ${existing.pid}) already serves this project at ${existing.url}; use it or stop it first`,
@@ -76,7 +76,7 @@ export async function refuseWhileWorkbenchRuns(projectRoot: string, command: str
   throw new MateriaError(
     'lock',
     `${projectRoot}: the workbench (pid ${lock.pid}) at ${lock.url} owns this project's database; ` +
-      `run "${command}" from the workbench, or stop it (kill ${lock.pid}) and retry`,
+      `run ${command} from the workbench, or stop it (kill ${lock.pid}) and retry`,
   )
 }
 

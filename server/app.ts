@@ -9,9 +9,14 @@ import { workbenchRequestBytesMax } from '../pipeline/limits.ts'
 import type { WorkbenchContext } from './context.ts'
 import { escapeHtml } from './html.ts'
 import type { ProdRuns } from './prod-runs.ts'
+import { catalogRoutes } from './routes/catalog.ts'
+import { dagRoutes } from './routes/dag.ts'
+import { dashboardRoutes } from './routes/dashboards.ts'
+import { diffRoutes } from './routes/diff.ts'
 import { environmentRoutes } from './routes/environment.ts'
 import { homeRoutes } from './routes/home.ts'
 import { modelRoutes } from './routes/models.ts'
+import { planRoutes } from './routes/plan.ts'
 import { prodRunRoutes } from './routes/prod-run.ts'
 import { queryRoutes } from './routes/query.ts'
 import { guard } from './security.ts'
@@ -30,7 +35,12 @@ export function createApp(
   app.route('/', environmentRoutes(context))
   app.route('/', modelRoutes(context))
   app.route('/', queryRoutes(context))
+  app.route('/', dashboardRoutes(context))
   if (prodRuns !== undefined) app.route('/', prodRunRoutes(context, prodRuns))
+  app.route('/', planRoutes(context))
+  app.route('/', dagRoutes(context))
+  app.route('/', catalogRoutes(context))
+  app.route('/', diffRoutes(context))
   app.onError((error, c) => {
     if (isMateriaError(error)) {
       const status = error.code === 'lock' ? 409 : 400

@@ -1,25 +1,31 @@
-// Everything a request handler needs, created once at start-up: the project, its one DuckDB
-// instance (opened here and nowhere else in the process), the query runner and the caches of
+// Everything a request handler needs, created once at start-up: the loaded project, its one
+// DuckDB database (opened here and nowhere else in the process), the query runner and the caches of
 // DuckDB's function and keyword names used by completion.
-import { mkdir } from 'node:fs/promises'
+import { mkdirSync } from 'node:fs'
 import { userInfo } from 'node:os'
-import { join } from 'node:path'
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
-import { MateriaError } from '../pipeline/errors.ts'
+import { dirname, join } from 'node:path'
+import type { DuckDBConnection } from '@duckdb/node-api'
+import { type Database, openDatabase } from '../pipeline/engine/database.ts'
+import { loadProject } from '../pipeline/engine/load.ts'
+import type { Project } from '../pipeline/engine/project.ts'
+import { isMateriaError } from '../pipeline/errors.ts'
+import { ApplyJobs } from './apply-jobs.ts'
 import { type ProjectIndex, scanProject } from './project-index.ts'
 import { QueryRunner } from './query-runner.ts'
 
 export interface WorkbenchContext {
   readonly root: string
-  readonly databasePath: string
-  readonly instance: DuckDBInstance
-  readonly connection: DuckDBConnection // catalog look-ups only; queries get their own
+  readonly db: Database
+  readonly connection: DuckDBConnection // catalog look-ups only; queries and applies get their own
   readonly queries: QueryRunner
+  readonly applyJobs: ApplyJobs
   readonly defaultEnvironment: string
   readonly historyPath: string
   readonly rendererDir: string
+  readonly env: NodeJS.ProcessEnv
   readonly functionNames: readonly string[]
   readonly keywords: readonly string[]
+  project: Project | null // null while the project does not load (index.loadError says why)
   index: ProjectIndex
 }
 
@@ -29,21 +35,30 @@ export function defaultDevEnvironment(env: NodeJS.ProcessEnv): string {
   return `dev_${user || 'user'}`
 }
 
-async function openInstance(databasePath: string): Promise<DuckDBInstance> {
-  try {
-    return await DuckDBInstance.create(databasePath)
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    if (/lock/i.test(message)) {
-      throw new MateriaError('lock', `${databasePath}: another process holds the database (${message})`)
-    }
-    throw new MateriaError('workbench', `${databasePath}: cannot open the database: ${message}`)
-  }
-}
-
 async function names(connection: DuckDBConnection, sql: string): Promise<string[]> {
   const reader = await connection.runAndReadAll(sql)
   return reader.getRowsJson().map((row) => String(row[0]))
+}
+
+// Loads the project with the engine; a project that does not load still opens (from a scan of its
+// files) so the analyst can fix the model the engine complains about.
+export async function loadIndex(
+  root: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ project: Project | null; index: ProjectIndex }> {
+  try {
+    const project = await loadProject(root, { env })
+    const parents = new Map([...project.models.keys()].map((name) => [name, project.parents.get(name) ?? []]))
+    return { project, index: await scanProject(root, parents, null, project) }
+  } catch (error) {
+    if (!isMateriaError(error)) throw error
+    return { project: null, index: await scanProject(root, new Map(), error.message) }
+  }
+}
+
+function databasePath(root: string, project: Project | null): string {
+  const gateway = project?.config.gateways[project.config.defaultGateway]
+  return gateway?.path ?? join(root, '.materia', 'local.duckdb')
 }
 
 export async function createContext(options: {
@@ -51,34 +66,39 @@ export async function createContext(options: {
   rendererDir: string
   env: NodeJS.ProcessEnv
 }): Promise<WorkbenchContext> {
-  const databasePath = join(options.root, '.materia', 'local.duckdb')
-  await mkdir(join(options.root, '.materia'), { recursive: true })
-  const instance = await openInstance(databasePath)
-  const connection = await instance.connect()
-  const queries = await QueryRunner.create(instance)
+  const { project, index } = await loadIndex(options.root, options.env)
+  const path = databasePath(options.root, project)
+  mkdirSync(dirname(path), { recursive: true })
+  const db = await openDatabase(path)
+  const connection = await db.connect()
+  const queries = await QueryRunner.create(db.instance)
   return {
     root: options.root,
-    databasePath,
-    instance,
+    db,
     connection,
     queries,
+    applyJobs: new ApplyJobs(),
     defaultEnvironment: defaultDevEnvironment(options.env),
     historyPath: join(options.root, '.materia', 'query-history.jsonl'),
     rendererDir: options.rendererDir,
+    env: options.env,
     functionNames: await names(
       connection,
       "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_name NOT LIKE '\\_\\_%' ESCAPE '\\' ORDER BY 1",
     ),
     keywords: await names(connection, 'SELECT keyword_name FROM duckdb_keywords() ORDER BY 1'),
-    index: await scanProject(options.root),
+    project,
+    index,
   }
 }
 
 export async function reloadIndex(context: WorkbenchContext): Promise<void> {
-  context.index = await scanProject(context.root)
+  const loaded = await loadIndex(context.root, context.env)
+  context.project = loaded.project
+  context.index = loaded.index
 }
 
 export function closeContext(context: WorkbenchContext): void {
   context.connection.disconnectSync()
-  context.instance.closeSync()
+  context.db.close()
 }

@@ -2,10 +2,12 @@
 // navbar offers: prod, the default dev environment, and every environment with views in the file.
 import type { Context } from 'hono'
 import { getCookie } from 'hono/cookie'
+import { listEnvironments as listEngineEnvironments } from '../pipeline/engine/environments.ts'
 import type { WorkbenchContext } from './context.ts'
 
 export const environmentCookie = 'materia_env'
-const environmentPattern = /^(prod|dev_[a-z0-9_]{1,60})$/
+// The engine accepts any lower-case name; the workbench offers prod and the dev_ environments.
+const environmentPattern = /^(prod|[a-z][a-z0-9_]{0,62})$/
 
 export function isEnvironmentName(name: string): boolean {
   return environmentPattern.test(name)
@@ -17,13 +19,8 @@ export function currentEnvironment(c: Context, context: WorkbenchContext): strin
 }
 
 export async function listEnvironments(context: WorkbenchContext): Promise<string[]> {
-  const reader = await context.connection.runAndReadAll(
-    `SELECT DISTINCT split_part(schema_name, '__', 2) FROM duckdb_schemas()
-     WHERE database_name = current_database() AND schema_name LIKE '%\\_\\_%' ESCAPE '\\'
-       AND schema_name NOT LIKE 'materia\\_\\_%' ESCAPE '\\'`,
-  )
-  const found = reader.getRowsJson().map((row) => String(row[0]))
-  const all = new Set(['prod', context.defaultEnvironment, ...found.filter(isEnvironmentName)])
+  const found = (await listEngineEnvironments(context.db)).filter((environment) => !environment.expired)
+  const all = new Set(['prod', context.defaultEnvironment, ...found.map((environment) => environment.name)])
   return [...all].sort((left, right) =>
     left === 'prod' ? -1 : right === 'prod' ? 1 : left.localeCompare(right),
   )

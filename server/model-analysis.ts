@@ -3,6 +3,7 @@
 // into the whole file text, header included, so the editor can place markers exactly.
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { environmentSchema } from '../pipeline/engine/project.ts'
+import { syntaxError } from '../pipeline/engine/sql-ast.ts'
 import type { ModelEntry, ProjectIndex } from './project-index.ts'
 import { quoteLiteral } from './sql-text.ts'
 
@@ -103,7 +104,6 @@ export function cycleThrough(
 }
 
 export async function diagnose(
-  connection: DuckDBConnection,
   text: string,
   index: ProjectIndex,
   modelName: string | null,
@@ -130,19 +130,12 @@ export async function diagnose(
     })
     return diagnostics
   }
-  const reader = await connection.runAndReadAll('SELECT json_serialize_sql($sql::VARCHAR)', {
-    sql: maskMacros(query),
-  })
-  const parsed = JSON.parse(String(reader.getRowsJson()[0]?.[0] ?? '{}')) as {
-    error?: boolean
-    error_message?: string
-    position?: string
-  }
-  if (parsed.error === true) {
-    const position = queryStart + Number(parsed.position ?? 0)
+  const parsed = await syntaxError(maskMacros(query))
+  if (parsed !== null) {
+    const position = queryStart + (parsed.position ?? 0)
     const wordEnd = /^\w+/.exec(text.slice(position))?.[0].length ?? 1
     diagnostics.push({
-      message: parsed.error_message ?? 'syntax error',
+      message: parsed.message,
       startOffset: position,
       endOffset: Math.min(text.length, position + Math.max(1, wordEnd)),
       severity: 'error',

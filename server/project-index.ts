@@ -5,6 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { basename, join, relative, sep } from 'node:path'
 import { parse as parseYaml } from 'yaml'
+import type { Project } from '../pipeline/engine/project.ts'
 import { modelsMax } from '../pipeline/limits.ts'
 import { modelReferences, splitModelFile } from './model-analysis.ts'
 
@@ -106,6 +107,7 @@ export async function scanProject(
   root: string,
   parentsOf: ReadonlyMap<string, readonly string[]> = new Map(),
   loadError: string | null = null,
+  project: Project | null = null,
 ): Promise<ProjectIndex> {
   const paths = (await listFiles(root, 0))
     .map((path) => relative(root, path).split(sep).join('/'))
@@ -118,7 +120,11 @@ export async function scanProject(
     let model: string | null = null
     if (path.startsWith('models/') && path.endsWith('.sql') && scanned.length < modelsMax) {
       const text = await readFile(join(root, path), 'utf8')
-      const header = scanHeader(text)
+      const loaded = [...(project?.models.values() ?? [])].find((entry) => entry.path === path)
+      const header =
+        loaded === undefined
+          ? scanHeader(text)
+          : { name: loaded.name, kind: loaded.kind.name, grain: [...loaded.grain] }
       if (header !== null) {
         model = header.name
         scanned.push({ ...header, path, text })
@@ -158,5 +164,5 @@ export async function scanProject(
       children: children.get(entry.name) ?? [],
     })
   }
-  return { root, name: await projectName(root), files, models, loadError }
+  return { root, name: project?.config.name ?? (await projectName(root)), files, models, loadError }
 }

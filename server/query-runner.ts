@@ -86,6 +86,8 @@ export class QueryRunner {
     environment: string
     modelNames: ReadonlySet<string>
     runId: string
+    // The engine's rewrite of model names for SELECT statements; others get the lexical rewrite.
+    rewrite?: (statement: string) => Promise<string>
   }): Promise<QueryResult> {
     if (Buffer.byteLength(options.sql) > querySqlBytesMax) {
       throw new MateriaError('limit', `query is larger than querySqlBytesMax (${querySqlBytesMax} bytes)`)
@@ -109,7 +111,8 @@ export class QueryRunner {
       let message: string | null = null
       let table: string | null = null
       const id = this.#nextId++
-      for (const [index, statement] of statements.entries()) {
+      for (const [index, original] of statements.entries()) {
+        const statement = { text: await this.#rewrite(original.text, options) }
         const prepared = await connection.prepare(statement.text)
         const type = prepared.statementType
         if (options.environment === 'prod' && !readOnlyStatements.has(type)) {
@@ -146,6 +149,24 @@ export class QueryRunner {
       this.#running.delete(options.runId)
       connection.disconnectSync()
     }
+  }
+
+  async #rewrite(
+    statement: string,
+    options: {
+      environment: string
+      modelNames: ReadonlySet<string>
+      rewrite?: (statement: string) => Promise<string>
+    },
+  ): Promise<string> {
+    if (options.rewrite !== undefined) {
+      try {
+        return await options.rewrite(statement)
+      } catch (error) {
+        if (!(error instanceof MateriaError)) throw error
+      }
+    }
+    return rewriteModelNames(statement, options.modelNames, options.environment)
   }
 
   // Interrupts a running query; its run() then fails with "query cancelled".

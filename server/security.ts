@@ -79,9 +79,14 @@ export function guard(options: { token: string; port: () => number }): Middlewar
       }
     }
     await next()
-    c.header('Content-Security-Policy', contentSecurityPolicy)
+    // The dashboard preview is the one page shown in a frame, and only inside our own pages.
+    const framed = c.req.path === '/dashboard-preview'
+    const policy = framed
+      ? contentSecurityPolicy.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+      : contentSecurityPolicy
+    c.header('Content-Security-Policy', policy)
     c.header('X-Content-Type-Options', 'nosniff')
-    c.header('X-Frame-Options', 'DENY')
+    c.header('X-Frame-Options', framed ? 'SAMEORIGIN' : 'DENY')
     c.header('Referrer-Policy', 'no-referrer')
     c.header('Cross-Origin-Opener-Policy', 'same-origin')
     c.header('Cross-Origin-Resource-Policy', 'same-origin')

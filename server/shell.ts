@@ -29,6 +29,7 @@ export const pages = [
   { path: '/dag', label: 'DAG' },
   { path: '/catalog', label: 'Catalog' },
   { path: '/diff', label: 'Dev vs prod' },
+  { path: '/dashboards', label: 'Dashboards' },
   { path: '/prod-run', label: 'Run in prod' },
 ] as const
 
@@ -52,10 +53,12 @@ async function navbar(c: Context, context: WorkbenchContext, activePath: string)
   <div class="flex items-center gap-2">${logo}<span class="font-bold">BeanFlows</span>
     <span class="badge badge-ghost" id="project-name" title="${context.root}">${context.index.name}</span></div>
   <ul class="menu menu-horizontal menu-sm flex-1 px-2" hx-boost="false">${links}</ul>
+  <div id="stale-badge" hx-get="/plan/stale" hx-trigger="load, materia:saved from:body, materia:applied from:body" hx-swap="innerHTML"></div>
   <form hx-post="/environment" hx-trigger="change" hx-swap="none" class="flex items-center gap-1">
     <label class="text-sm opacity-70" for="environment">env</label>
     <select id="environment" name="environment" class="select select-sm w-44" data-environment="${environment}">${options}</select>
   </form>
+  <button type="button" class="btn btn-sm btn-ghost hidden" data-action="open-project" id="open-project">Open project…</button>
   <button type="button" class="btn btn-sm btn-ghost" data-action="toggle-theme" id="theme-toggle" aria-label="Toggle light/dark theme">◐</button>
 </div>`
 }

@@ -100,7 +100,7 @@ describe('materia start', () => {
     }
     expect(text).not.toMatch(/\n\s+2020\s/)
     firstReport = text.slice(text.indexOf('BeanFlows'))
-  })
+  }, 120_000)
 
   it('reruns without landing or building anything and prints the same report', async () => {
     const stdout = new Capture()

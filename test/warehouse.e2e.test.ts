@@ -6,18 +6,19 @@
 // serving tables with sums computed here in TypeScript straight from the zip's CSV (never through the
 // models). Then land a second snapshot DERIVED from the genuine one (two Brazil values changed, the
 // test says which) for Jan 2023 and plan the next day: staging reads one file and the revision shows.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ApplyEvent, applyPlan } from '../pipeline/engine/apply.ts'
+import { auditOptionsForApply } from '../pipeline/engine/apply-audits.ts'
 import { type Database, openDatabase } from '../pipeline/engine/database.ts'
 import { loadProject } from '../pipeline/engine/load.ts'
 import { buildPlan } from '../pipeline/engine/plan.ts'
 import type { Project } from '../pipeline/engine/project.ts'
 import { landBundledSnapshot } from '../pipeline/extract/psd/land.ts'
-import { auditRunner } from '../pipeline/main-job.ts'
+import { auditWarning } from '../pipeline/main-job.ts'
 import {
   attributeIds,
   bundledZipPath,
@@ -46,8 +47,12 @@ async function apply(now: Date): Promise<ApplyEvent[]> {
   const plan = await buildPlan(db, project, { environment, now })
   const events: ApplyEvent[] = []
   await applyPlan(db, project, plan, {
-    onEvent: (event) => events.push(event),
-    runAudits: auditRunner(project, (text) => warnings.push(text)),
+    onEvent: (event) => {
+      events.push(event)
+      const warning = auditWarning(event)
+      if (warning !== null) warnings.push(warning)
+    },
+    ...auditOptionsForApply(project),
   })
   return events
 }
@@ -70,7 +75,7 @@ beforeAll(async () => {
   csvText = readZipEntry(bundledZipPath)
   rows = parsePsdCsv(csvText)
   await apply(firstNow)
-})
+}, 180_000)
 
 afterAll(() => {
   db?.close()
@@ -78,6 +83,29 @@ afterAll(() => {
 })
 
 describe('warehouse over the genuine Dec 2022 coffee snapshot', () => {
+  it('serves exactly the tables and columns sql/CONTRACT.md promises, in its order', async () => {
+    const contract = readFileSync(join(sqlRoot, 'CONTRACT.md'), 'utf8')
+    const tables = [...contract.matchAll(/^\| `serving\.(\w+)`\s*\|[^|]*\|([^|]*)\|/gm)]
+    expect(tables.map((match) => match[1])).toEqual([
+      'dim_country',
+      'dim_commodity',
+      'obt_commodity_metrics',
+      'agg_world_balance',
+      'fct_psd_revisions',
+    ])
+    for (const [, table, columns] of tables) {
+      const promised = columns!
+        .replace(/\([^)]*\)/g, '')
+        .split(',')
+        .map((column) => column.trim())
+      const described = await query(`DESCRIBE ${schema}.${table}`)
+      expect(
+        described.map((column) => column.column_name),
+        table,
+      ).toEqual(promised)
+    }
+  })
+
   it('keeps every published value once in staging, typed and dated by the snapshot month', async () => {
     const [staging] = await query(
       `SELECT count(*) AS n, count(DISTINCT hkey) AS keys, min(ingest_date)::VARCHAR AS first,
@@ -242,5 +270,5 @@ describe('a second monthly snapshot', () => {
     const balance = warnings.filter((text) => text.includes('balance_identity'))
     expect(balance.length).toBeGreaterThan(0)
     expect(balance[0]).toContain('BR')
-  })
+  }, 120_000)
 })

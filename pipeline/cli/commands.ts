@@ -4,6 +4,10 @@ import type { Command } from './command.ts'
 type CommandLoader = () => Promise<Command>
 
 export const commands: Readonly<Record<string, { summary: string; load: CommandLoader }>> = {
+  audit: {
+    summary: "run models' audits against an environment",
+    load: async () => (await import('./audit.ts')).auditCommand,
+  },
   dag: {
     summary: 'print the model graph (layers and edges)',
     load: async () => (await import('./dag.ts')).dagCommand,
@@ -20,6 +24,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'land USDA PSD snapshots into the landing store',
     load: async () => (await import('./extract.ts')).extractCommand,
   },
+  format: {
+    summary: 'format model SQL files (--check: exit 1 when a file would change)',
+    load: async () => (await import('./format.ts')).formatCommand,
+  },
   info: {
     summary: 'print the project, its database file, models and environments',
     load: async () => (await import('./info.ts')).infoCommand,
@@ -27,6 +35,14 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
   invalidate: {
     summary: 'drop a dev environment',
     load: async () => (await import('./invalidate.ts')).invalidateCommand,
+  },
+  janitor: {
+    summary: 'drop expired dev environments and unused physical tables',
+    load: async () => (await import('./janitor.ts')).janitorCommand,
+  },
+  lint: {
+    summary: 'check models for SELECT *, missing grain or description, ambiguous columns, unused CTEs',
+    load: async () => (await import('./lint.ts')).lintCommand,
   },
   pipeline: {
     summary: 'run extract, transform and publish here or on a cloud worker',
@@ -44,6 +60,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'print a model query with macros expanded and references resolved',
     load: async () => (await import('./render.ts')).renderCommand,
   },
+  run: {
+    summary: 'evaluate the model intervals that are due in an environment, then exit',
+    load: async () => (await import('./run.ts')).runCommand,
+  },
   site: {
     summary: 'build the public BeanFlows site',
     load: async () => (await import('./site.ts')).siteCommand,
@@ -51,6 +71,14 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
   start: {
     summary: 'land the bundled snapshot if needed, apply the project to prod, print the home report',
     load: async () => (await import('./start.ts')).startCommand,
+  },
+  'table-diff': {
+    summary: 'compare a model between two environments (schema, rows, columns)',
+    load: async () => (await import('./table-diff.ts')).tableDiffCommand,
+  },
+  test: {
+    summary: 'run the unit tests in tests/test_*.yaml',
+    load: async () => (await import('./test.ts')).testCommand,
   },
   version: {
     summary: 'print the version',

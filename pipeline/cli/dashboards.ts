@@ -1,8 +1,9 @@
 // `materia dashboards build`: renders dashboards/pages/**/*.md against an environment's models
 // into a static folder (HTML per page plus local assets), swapped into place when complete.
-import { join, relative, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { buildDashboards } from '../dashboards/build.ts'
 import { checkEnvironment, openBuildDatabase } from '../dashboards/database.ts'
+import { pagesLabelOf } from '../dashboards/pages.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
@@ -30,11 +31,11 @@ export const dashboardsCommand: Command = {
     const environment = parsed.options.env ?? 'prod'
     checkEnvironment(environment)
     const startedMs = performance.now()
-    const database = await openBuildDatabase(projectRoot)
+    const database = await openBuildDatabase(projectRoot, context.env)
     try {
       const result = await buildDashboards({
         pagesDir,
-        pagesLabel: relative(context.cwd, pagesDir) || '.',
+        pagesLabel: pagesLabelOf(context.cwd, pagesDir),
         outDir,
         environment,
         publicOnly: parsed.flags.has('public-only'),

@@ -7,6 +7,7 @@ import { type Database, openDatabase } from '../engine/database.ts'
 import { loadProject } from '../engine/load.ts'
 import type { Project } from '../engine/project.ts'
 import { MateriaError } from '../errors.ts'
+import { refuseWhileWorkbenchRuns } from '../workbench-lock.ts'
 import type { CommandContext } from './command.ts'
 import { resolveProjectRoot } from './project-option.ts'
 
@@ -31,6 +32,8 @@ export async function openSession(
   context: CommandContext,
 ): Promise<Session> {
   const project = await loadProject(resolveProjectRoot(projectOption, context.cwd), { env: context.env })
+  // A running workbench owns the database file: say who, instead of DuckDB's lock error.
+  await refuseWhileWorkbenchRuns(project.root, 'this command')
   const path = databasePath(project)
   mkdirSync(dirname(path), { recursive: true })
   return { project, db: await openDatabase(path) }

@@ -7,7 +7,11 @@ function line(model: PlanModel): string {
   const note = model.note === null ? '' : `: ${model.note}`
   const reuse =
     model.reusedFrom === null ? '' : ` (reuses version ${model.version} built for ${model.reusedFrom})`
-  return `  ${model.name}${category}${note}${reuse}`
+  const added =
+    model.addedColumns === undefined || model.addedColumns.length === 0
+      ? ''
+      : `; adds ${model.addedColumns.join(', ')}`
+  return `  ${model.name}${category}${note}${added}${reuse}`
 }
 
 export function formatPlan(plan: Plan): string {

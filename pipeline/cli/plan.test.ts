@@ -13,7 +13,12 @@ import { temporaryDirectory } from '../engine/test-project.ts'
 
 const example = new URL('../engine/testdata/example', import.meta.url).pathname
 
-async function materia(
+async function materia(root: string, ...argv: string[]) {
+  return materiaAt('2024-03-01T12:00:00Z', root, ...argv)
+}
+
+async function materiaAt(
+  now: string,
   root: string,
   ...argv: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -28,7 +33,7 @@ async function materia(
     })
   const code = await main([...argv, '--project', root], {
     cwd: root,
-    env: { ...process.env, MATERIA_NOW: '2024-03-01T12:00:00Z', MATERIA_ENV: '' },
+    env: { ...process.env, MATERIA_NOW: now, MATERIA_ENV: '' },
     stdout: sink((text) => {
       stdout += text
     }),
@@ -115,7 +120,9 @@ describe('materia plan / query / environments / invalidate', () => {
       'AS ending_stocks,\n  count(*) AS attribute_rows\n',
     )
     const nonBreaking = await materia(root, 'plan', 'dev_x', '--auto-apply')
-    expect(nonBreaking.stdout).toMatch(/cleaned\.coffee_balance \[NON_BREAKING\]: non-breaking/)
+    expect(nonBreaking.stdout).toMatch(
+      /cleaned\.coffee_balance \[NON_BREAKING\]: non-breaking.*; adds attribute_rows/,
+    )
     expect(nonBreaking.stdout).toMatch(
       /serving\.coffee_stocks_to_use \[NON_BREAKING\]: upstream only added columns: the view is re-created/,
     )
@@ -175,6 +182,9 @@ describe('materia plan / query / environments / invalidate', () => {
     )
     const failing = await materia(root, 'plan', 'dev_x', '--auto-apply')
     expect(failing.code).toBe(1)
+    expect(failing.stdout).toMatch(
+      /warning: models\/cleaned\/coffee_balance\.sql: cleaned\.coffee_balance will fail at apply: .*no_such_column/,
+    )
     expect(failing.stderr).toMatch(
       /models\/cleaned\/coffee_balance\.sql: model cleaned\.coffee_balance failed: .*no_such_column/,
     )
@@ -187,5 +197,30 @@ describe('materia plan / query / environments / invalidate', () => {
       '--json',
     )
     expect(JSON.parse(still.stdout)).toEqual([{ n: 6 }])
+  })
+
+  it('runs what is due by cron, then the janitor removes an invalidated environment', async () => {
+    expect((await materia(root, 'plan', 'dev_x', '--auto-apply')).code).toBe(0)
+    const idle = await materia(root, 'run', 'dev_x')
+    expect(idle.stdout).toBe('dev_x: nothing is due\n')
+    const later = await materiaAt('2024-05-02T06:00:00Z', root, 'run', 'dev_x')
+    expect(later.code, later.stderr).toBe(0)
+    expect(later.stdout).toMatch(/cleaned\.psd_coffee_snapshots: batch 1\/1/)
+    expect(later.stdout).toMatch(/dev_x: \d+ model\(s\) evaluated/)
+    expect((await materiaAt('2024-05-02T07:00:00Z', root, 'run', 'dev_x')).stdout).toBe(
+      'dev_x: nothing is due\n',
+    )
+    expect((await materia(root, 'run', 'dev_nobody')).stderr).toMatch(
+      /no environment dev_nobody; create it with materia plan dev_nobody/,
+    )
+
+    expect((await materia(root, 'janitor')).stdout).toContain(
+      'janitor: 0 environment(s) removed, 0 table(s) dropped',
+    )
+    expect((await materia(root, 'invalidate', 'dev_x')).code).toBe(0)
+    const swept = await materia(root, 'janitor', '--ignore-ttl')
+    expect(swept.stdout).toContain('removed environment dev_x')
+    expect(swept.stdout).toContain('janitor: 1 environment(s) removed, 6 table(s) dropped')
+    expect((await materia(root, 'environments')).stdout).toContain('no environments yet')
   })
 })

@@ -64,6 +64,7 @@ export const planCommand: Command = {
         }
         log.write(`unit tests: ${tests.passed} passed\n`)
       }
+      for (const warning of (await planHooks.lintWarnings?.(project)) ?? []) log.write(`${warning}\n`)
       const plan = await buildPlan(db, project, {
         environment,
         select: splitList(args.options.select),
@@ -87,7 +88,7 @@ export const planCommand: Command = {
       }
       const result = await applyPlan(db, project, plan, {
         onEvent: progressReporter(log, context.isTTY && !json),
-        ...(planHooks.auditOptions?.(project, db) ?? {}),
+        ...(planHooks.auditOptions?.(project) ?? {}),
       })
       log.write(
         `applied to ${environment}: ${result.modelsBuilt} model(s) built, ${result.rowsWritten} row(s) written, ${result.viewsChanged} view(s) switched\n`,

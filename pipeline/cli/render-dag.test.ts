@@ -1,6 +1,8 @@
 // Goal: `materia render` prints the expanded query with model references pointing at prod views
 // (or --env's), `materia dag` prints layers and edges or JSON, and bad arguments fail with one
 // line. Method: call main() in-process with captured stdout/stderr on the example project.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
@@ -54,6 +56,15 @@ WHERE ingest_date BETWEEN '2022-01-01' AND '2022-01-31'
 `)
   })
 
+  it('names the file of a SEED model', async () => {
+    const result = await run(['render', 'raw.psd_coffee'])
+    expect(result).toEqual({
+      code: 0,
+      stdout: '-- raw.psd_coffee is a SEED model: its rows come from seeds/psd_coffee.csv\n',
+      stderr: '',
+    })
+  })
+
   it('takes --project from elsewhere and --env for the views', async () => {
     const result = await run(
       ['render', 'serving.coffee_stocks_to_use', '--project', example, '--env=dev_alice'],
@@ -104,6 +115,26 @@ staging.stg_psd_coffee -> serving.dim_country
 cleaned.coffee_balance -> serving.coffee_stocks_to_use
 serving.dim_country -> serving.coffee_stocks_to_use
 `)
+  })
+
+  it('fails with one line naming the file on a broken project, changing nothing', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'materia-dag-'))
+    try {
+      cpSync(example, root, { recursive: true })
+      const raw = join(root, 'models/raw/psd_coffee.sql')
+      writeFileSync(raw, 'MODEL (name raw.psd_coffee, kind FULL);\nSELECT * FROM serving.dim_country')
+      const before = readFileSync(raw, 'utf8')
+      const result = await run(['dag', '--project', root])
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'materia dag: models/raw/psd_coffee.sql: dependency cycle raw.psd_coffee -> staging.stg_psd_coffee -> serving.dim_country -> raw.psd_coffee; remove one of these references\n',
+      })
+      expect(readFileSync(raw, 'utf8')).toBe(before)
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 
   it('prints nodes and edges as JSON', async () => {

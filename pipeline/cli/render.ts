@@ -1,7 +1,8 @@
 // materia render MODEL: the model's query as it would run, macros expanded and model references
 // rewritten to an environment's views (prod by default).
 
-import { loadProject } from '../engine/load.ts'
+import { relative } from 'node:path'
+import { loadProject, seedFilePath } from '../engine/load.ts'
 import { environmentSchema } from '../engine/project.ts'
 import { renderModelQuery } from '../engine/render.ts'
 import { MateriaError } from '../errors.ts'
@@ -56,6 +57,14 @@ export const renderCommand: Command = {
       const model = project.models.get(reference)
       if (model === undefined) return null
       return `${quoteIdentifier(environmentSchema(model.schema, environment))}.${quoteIdentifier(model.table)}`
+    }
+    const model = project.models.get(name)!
+    const seedPath = seedFilePath(project.root, model)
+    if (seedPath !== null) {
+      context.stdout.write(
+        `-- ${name} is a SEED model: its rows come from ${relative(context.cwd, seedPath)}\n`,
+      )
+      return 0
     }
     const sql = await renderModelQuery(project, name, { start, end, executionTime: new Date(), resolveTable })
     context.stdout.write(`${sql}\n`)

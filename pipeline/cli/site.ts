@@ -1,7 +1,8 @@
 // `materia site build`: the public BeanFlows site (landing, methodology, pricing, public dashboards)
 // as a static folder. Paddle checkout is wired when PADDLE_CLIENT_TOKEN and PADDLE_PRICE_IDS are set.
-import { join, relative, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { openBuildDatabase } from '../dashboards/database.ts'
+import { pagesLabelOf } from '../dashboards/pages.ts'
 import { buildSite, paddleConfigFrom } from '../dashboards/site.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
@@ -28,11 +29,11 @@ export const siteCommand: Command = {
     const outDir = resolve(context.cwd, parsed.options.out ?? join('out', 'site'))
     const paddle = paddleConfigFrom(context.env)
     const startedMs = performance.now()
-    const database = await openBuildDatabase(projectRoot)
+    const database = await openBuildDatabase(projectRoot, context.env)
     try {
       const result = await buildSite({
         pagesDir,
-        pagesLabel: relative(context.cwd, pagesDir) || '.',
+        pagesLabel: pagesLabelOf(context.cwd, pagesDir),
         outDir,
         environment: 'prod',
         runnerFor: database.runnerFor,

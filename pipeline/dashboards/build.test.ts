@@ -1,33 +1,32 @@
 // Goal: `materia dashboards build` and `materia site build` write a complete, offline, deterministic
 // export; a broken page fails the build with `page.md:line` and leaves the previous export as it
-// was. Method: a project folder whose .materia/local.duckdb holds serving tables computed from the
-// genuine USDA snapshot; the shipped pages plus pages written per test; the CLI run in-process.
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+// was. Method: end to end on the real transform project: sql/ copied to a temp folder, the bundled
+// genuine USDA snapshot landed and applied to prod by the main job, then the CLI run in-process
+// over the shipped pages (copied beside it, as in the repository) and pages written per test.
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { DuckDBInstance } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../cli.ts'
-import { resolveForEnvironment } from './database.ts'
-import { createServingTables, extractSnapshotCsv } from './serving-fixture.ts'
+import { runMainJob } from '../main-job.ts'
 import { paddleConfigFrom } from './site.ts'
 
-const shippedPages = join(import.meta.dirname, '..', '..', 'dashboards', 'pages')
+const repositoryRoot = join(import.meta.dirname, '..', '..')
+const shippedPages = join(repositoryRoot, 'dashboards', 'pages')
 let folder: string
 let project: string
 
 beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'materia-build-'))
   project = join(folder, 'sql')
-  await mkdir(join(project, '.materia'), { recursive: true })
-  const csvPath = await extractSnapshotCsv()
-  const instance = await DuckDBInstance.create(join(project, '.materia', 'local.duckdb'))
-  const connection = await instance.connect()
-  await createServingTables(connection, csvPath)
-  connection.closeSync()
-  instance.closeSync()
-  await rm(join(csvPath, '..'), { recursive: true, force: true })
+  await cp(join(repositoryRoot, 'sql'), project, {
+    recursive: true,
+    filter: (source) => !source.includes('.materia'),
+  })
+  await cp(shippedPages, join(folder, 'dashboards', 'pages'), { recursive: true })
+  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() })
+  await runMainJob({ projectRoot: project, stdout: quiet, env: {} })
 })
 
 afterAll(async () => {
@@ -83,7 +82,7 @@ function externalReferences(files: Map<string, string>): string[] {
 
 describe('materia dashboards build', () => {
   it('builds every shipped page with local assets and no external references, deterministically', async () => {
-    const first = await cli(['dashboards', 'build', '--pages', shippedPages, '--out', 'out/a'])
+    const first = await cli(['dashboards', 'build', '--out', 'out/a'])
     expect(first.stderr).toBe('')
     expect(first.code).toBe(0)
     expect(first.stdout).toMatch(/^built 4 pages \(10 files\) into .*out\/a in \d+\.\d\d s\n$/)
@@ -154,10 +153,7 @@ describe('materia dashboards build', () => {
     ])
     expect(dev.code).toBe(1)
     expect(dev.stderr).toMatch(
-      /country-profile\.md:9 query "countries" failed: .*serving__dev_alice\.obt_commodity_metrics.* does not exist; fix the SQL block/,
-    )
-    expect(resolveForEnvironment('SELECT * FROM serving.agg_world_balance JOIN staging.x', 'dev_a')).toBe(
-      'SELECT * FROM serving__dev_a.agg_world_balance JOIN staging__dev_a.x',
+      /^materia dashboards: \/.*\/dashboards\/pages\/country-profile\.md:9 query "countries" failed: .*serving__dev_alice\.obt_commodity_metrics.* does not exist; fix the SQL block/,
     )
   })
 
@@ -170,11 +166,18 @@ describe('materia dashboards build', () => {
     })
     expect(await cli(['dashboards', 'build', '--env', 'Prod!'])).toMatchObject({
       code: 1,
-      stderr: expect.stringMatching(/environment "Prod!" is not prod or dev_<name>/),
+      stderr: expect.stringMatching(/environment "Prod!" is not a valid name/),
     })
     const missing = await cli(['dashboards', 'build', '--project', 'nowhere'])
     expect(missing.code).toBe(1)
-    expect(missing.stderr).toMatch(/nowhere\/\.materia\/local\.duckdb: no database; land a snapshot/)
+    expect(missing.stderr).toMatch(/^materia dashboards: .*nowhere.*materia\.yaml/)
+    const empty = join(folder, 'empty-project')
+    await mkdir(empty, { recursive: true })
+    await cp(join(project, 'materia.yaml'), join(empty, 'materia.yaml'))
+    const noDatabase = await cli(['dashboards', 'build', '--project', 'empty-project'])
+    expect(noDatabase.stderr).toMatch(
+      /empty-project\/\.materia\/local\.duckdb: no database yet; run materia start/,
+    )
   })
 })
 

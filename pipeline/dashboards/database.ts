@@ -1,66 +1,56 @@
-// Opens the project's DuckDB file for a build (read-only, once) and gives each environment a query
-// runner whose model names resolve to that environment's views.
-import { access } from 'node:fs/promises'
-import { join } from 'node:path'
-import { DuckDBInstance } from '@duckdb/node-api'
-import { environmentSchema } from '../engine/project.ts'
+// Opens the transform project's database once for a build and gives each environment a query
+// runner whose model names resolve to that environment's views (the engine's rewrite).
+import { existsSync } from 'node:fs'
+import { type Database, openDatabase } from '../engine/database.ts'
+import { rewriteForEnvironment } from '../engine/environments.ts'
+import { loadProject } from '../engine/load.ts'
+import { validateEnvironmentName } from '../engine/plan.ts'
+import type { Project } from '../engine/project.ts'
 import { MateriaError } from '../errors.ts'
 import { connectionRunner, type QueryRunner } from './query.ts'
 
 export interface BuildDatabase {
+  readonly project: Project
+  readonly database: Database
   readonly runnerFor: (environment: string) => QueryRunner
   close(): void
 }
 
-const layerSchemas = ['raw', 'staging', 'cleaned', 'serving']
-const environmentPattern = /^(prod|dev_[a-z0-9_]+)$/
-
-/** `serving.x` -> `serving__dev_me.x` outside prod; prod views are the plain schema names. */
-export function resolveForEnvironment(sql: string, environment: string): string {
-  if (environment === 'prod') return sql
-  const pattern = new RegExp(`\\b(${layerSchemas.join('|')})\\.(?=[A-Za-z_"])`, 'g')
-  return sql.replace(pattern, (_whole, schema: string) => `${environmentSchema(schema, environment)}.`)
+export function checkEnvironment(environment: string): void {
+  validateEnvironmentName(environment)
 }
 
-export function checkEnvironment(environment: string): void {
-  if (!environmentPattern.test(environment)) {
+function databasePath(project: Project): string {
+  const gateway = project.config.gateways[project.config.defaultGateway]
+  if (gateway === undefined) {
     throw new MateriaError(
-      'usage',
-      `environment "${environment}" is not prod or dev_<name> (lowercase letters, digits, _)`,
+      'config',
+      `${project.root}/materia.yaml: default_gateway ${project.config.defaultGateway} is not among gateways`,
     )
   }
+  return gateway.path
 }
 
-export async function openBuildDatabase(projectRoot: string): Promise<BuildDatabase> {
-  const path = join(projectRoot, '.materia', 'local.duckdb')
-  try {
-    await access(path)
-  } catch {
+/** A runner for one environment over an open database of a loaded project. */
+export function environmentRunner(project: Project, database: Database, environment: string): QueryRunner {
+  validateEnvironmentName(environment)
+  return connectionRunner(database.connection, (sql) => rewriteForEnvironment(project, sql, environment))
+}
+
+export async function openBuildDatabase(projectRoot: string, env: NodeJS.ProcessEnv): Promise<BuildDatabase> {
+  const project = await loadProject(projectRoot, { env })
+  const path = databasePath(project)
+  if (!existsSync(path)) {
     throw new MateriaError(
       'dashboard',
-      `${path}: no database; land a snapshot and run materia plan --auto-apply first`,
+      `${path}: no database yet; run materia start (or materia plan prod) first`,
     )
   }
-  let instance: DuckDBInstance
-  try {
-    // Read-only: a build never writes, and may run while another reader has the file open.
-    instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' })
-  } catch (error) {
-    const reason = (error as Error).message.split('\n')[0]
-    throw new MateriaError(
-      'lock',
-      `${path}: cannot open the database (${reason}); close the workbench or retry`,
-    )
-  }
-  const connection = await instance.connect()
+  const database = await openDatabase(path)
   return {
-    runnerFor: (environment) => {
-      checkEnvironment(environment)
-      return connectionRunner(connection, (sql) => resolveForEnvironment(sql, environment))
-    },
-    close: () => {
-      connection.closeSync()
-      instance.closeSync()
-    },
+    project,
+    database,
+    runnerFor: (environment) => environmentRunner(project, database, environment),
+    close: () => database.close(),
   }
 }

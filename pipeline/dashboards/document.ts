@@ -19,6 +19,7 @@ export interface DocumentInput {
   readonly payload: PagePayload | null // null: a page without data needs no scripts
   readonly extraHead?: string
   readonly extraBody?: string
+  readonly chrome?: boolean // header and footer; false for the workbench's framed preview
 }
 
 export function renderDocument(input: DocumentInput): string {
@@ -29,6 +30,16 @@ export function renderDocument(input: DocumentInput): string {
       return `<li><a href="${escapeHtml(root + link.href)}"${current}>${escapeHtml(link.label)}</a></li>`
     })
     .join('')
+  const chrome = input.chrome ?? true
+  const header = `<header class="navbar bg-base-100 border-b border-base-300 px-4">
+<a class="flex-none" href="${root}index.html"><img src="${root}assets/wordmark.svg" alt="BeanFlows home" width="163" height="40"></a>
+<nav class="flex-1 ml-6" aria-label="Main"><ul class="menu menu-horizontal gap-1">${links}</ul></nav>
+</header>
+`
+  const footer = `<footer class="footer footer-center p-6 text-sm bg-base-100 border-t border-base-300">
+<p>Data: USDA Foreign Agricultural Service, Production, Supply and Distribution (PSD). Quantities in 1000 60-kg bags.</p>
+</footer>
+`
   const needsScripts = input.payload !== null && input.payload.components.length > 0
   const scripts = needsScripts
     ? `<script type="application/json" id="materia-data">${embedJson(input.payload)}</script>
@@ -46,17 +57,10 @@ export function renderDocument(input: DocumentInput): string {
 <link rel="stylesheet" href="${root}assets/materia.css">
 ${input.extraHead ?? ''}</head>
 <body class="bg-base-200 min-h-screen">
-<header class="navbar bg-base-100 border-b border-base-300 px-4">
-<a class="flex-none" href="${root}index.html"><img src="${root}assets/wordmark.svg" alt="BeanFlows home" width="163" height="40"></a>
-<nav class="flex-1 ml-6" aria-label="Main"><ul class="menu menu-horizontal gap-1">${links}</ul></nav>
-</header>
-<main class="materia-page">
+${chrome ? header : ''}<main class="materia-page">
 ${input.body}
 </main>
-<footer class="footer footer-center p-6 text-sm bg-base-100 border-t border-base-300">
-<p>Data: USDA Foreign Agricultural Service, Production, Supply and Distribution (PSD). Quantities in 1000 60-kg bags.</p>
-</footer>
-${scripts}${input.extraBody ?? ''}
+${chrome ? footer : ''}${scripts}${input.extraBody ?? ''}
 </body>
 </html>
 `

@@ -69,6 +69,13 @@ export async function renderAllPages(options: RenderOptions): Promise<RenderedEn
   return entries.sort((left, right) => position(left) - position(right) || (left.slug < right.slug ? -1 : 1))
 }
 
+/** How the pages folder is named in messages: relative to the cwd when inside it, else absolute. */
+export function pagesLabelOf(cwd: string, pagesDir: string): string {
+  const path = relative(cwd, pagesDir)
+  if (path === '') return '.'
+  return path.startsWith('..') ? pagesDir : path
+}
+
 /** From an output path like "a/b.html" back to the root: "../". */
 export function rootOf(outputPath: string): string {
   return '../'.repeat(outputPath.split('/').length - 1)

@@ -83,14 +83,14 @@ export async function runQueries(
 /** A QueryRunner over one DuckDB connection; `resolve` maps model names to the environment. */
 export function connectionRunner(
   connection: DuckDBConnection,
-  resolve: (sql: string) => string,
+  resolve: (sql: string) => string | Promise<string>,
 ): QueryRunner {
   return async (sql) => {
+    const trimmed = (text: string) => text.trim().replace(/;+\s*$/, '')
+    const resolved = trimmed(await resolve(trimmed(sql)))
     // The LIMIT guards page weight: one row past the limit is enough to report it.
     const reader = await connection.runAndReadAll(
-      `SELECT * FROM (${resolve(sql)
-        .trim()
-        .replace(/;+\s*$/, '')}\n) AS page_query LIMIT ${dashboardQueryRowsMax + 1}`,
+      `SELECT * FROM (${resolved}\n) AS page_query LIMIT ${dashboardQueryRowsMax + 1}`,
     )
     const names = reader.columnNames()
     // With no rows DuckDB returns no column arrays at all; embed one empty array per column.

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MateriaError } from '../errors.ts'
 import { applyPlan } from './apply.ts'
-import { auditsForApply } from './apply-audits.ts'
+import { auditOptionsForApply } from './apply-audits.ts'
 import { type Database, openDatabase } from './database.ts'
 import { buildPlan } from './plan.ts'
 import type { Project } from './project.ts'
@@ -21,7 +21,7 @@ function withGrain(project: Project, name: string, grain: string[]): Project {
   return { ...project, models }
 }
 
-describe('auditsForApply', () => {
+describe('auditOptionsForApply', () => {
   let root: string
   let db: Database
   beforeEach(async () => {
@@ -40,7 +40,7 @@ describe('auditsForApply', () => {
       if (event.kind === 'audit') events.push(JSON.stringify(event))
     }
     await applyPlan(db, good, await buildPlan(db, good, { environment: 'dev_x', now }), {
-      runAudits: auditsForApply(good),
+      ...auditOptionsForApply(good),
       onEvent,
     })
     expect(events.some((e) => e.includes('"audit":"grain"') && e.includes('"passed":true'))).toBe(true)
@@ -60,11 +60,11 @@ describe('auditsForApply', () => {
     )
     const bad = withGrain(makeProject(root, specs), 'cleaned.production', ['country_code', 'market_year'])
     const plan = await buildPlan(db, bad, { environment: 'dev_x', now })
-    const error = await applyPlan(db, bad, plan, { runAudits: auditsForApply(bad) }).catch((e: unknown) => e)
+    const error = await applyPlan(db, bad, plan, auditOptionsForApply(bad)).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(MateriaError)
     expect((error as MateriaError).code).toBe('audit')
     expect((error as MateriaError).message).toMatch(
-      /^models\/cleaned\/production\.sql: audit grain failed on cleaned\.production: 9 bad rows; first 5:\n +country_code \| market_year \| production\n/,
+      /^models\/cleaned\/production\.sql: blocking audit grain failed on cleaned\.production: 9 bad rows; first 5:\n +country_code \| market_year \| production\n(.*\n){5}no environment view changed$/,
     )
     const after = await db.rows(
       'SELECT country_code, market_year, production FROM cleaned__dev_x.production ORDER BY ALL',

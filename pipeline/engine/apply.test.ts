@@ -219,4 +219,15 @@ describe('plan and apply', () => {
     expect(built.sort()).toEqual(['cleaned.production', 'serving.countries'])
     expect(plan.warnings.join('\n')).toMatch(/staging\.attributes changed but is not selected/)
   })
+
+  it('refuses a plan built before another apply changed the environment', async () => {
+    const project = makeProject(root, exampleSpecs())
+    const first = await buildPlan(db, project, { environment: 'dev_x', now })
+    const second = await buildPlan(db, project, { environment: 'dev_x', now })
+    await applyPlan(db, project, first)
+    await expect(applyPlan(db, project, second)).rejects.toThrow(
+      /environment dev_x changed since this plan was built; plan again/,
+    )
+    expect((await readState(db)).environments.get('dev_x')?.planId).toBe(first.id)
+  })
 })

@@ -31,11 +31,12 @@ import {
   writeIntervals,
 } from './state.ts'
 
-// What apply needs to know of an audit's result (audit.ts's AuditOutcome carries more).
+// What apply needs to know of an audit's result (see apply-audits.ts for the adapter over audit.ts).
 export interface AuditOutcome {
   readonly audit: string
   readonly blocking: boolean
   readonly passed: boolean
+  readonly message: string // for a failure: the bad-row count and the first bad rows
 }
 
 export interface AuditContext {
@@ -68,7 +69,6 @@ export interface ApplyOptions {
   // Runs a model's audits on what its build just wrote, inside the build's transaction: a failing
   // blocking audit rolls the build back and stops the apply before any view moves.
   readonly runAudits?: (context: AuditContext) => Promise<readonly AuditOutcome[]>
-  readonly formatAuditFailure?: (outcome: AuditOutcome) => string
   readonly onEvent?: (event: ApplyEvent) => void
   readonly signal?: AbortSignal
   readonly concurrency?: number
@@ -135,9 +135,10 @@ async function audit(
   for (const outcome of outcomes) context.options.onEvent?.({ kind: 'audit', model: model.name, outcome })
   const failed = outcomes.find((outcome) => outcome.blocking && !outcome.passed)
   if (failed !== undefined) {
-    const detail =
-      context.options.formatAuditFailure?.(failed) ?? `blocking audit ${failed.audit} failed on ${model.name}`
-    throw new MateriaError('audit', `${model.path}: ${detail}\nno environment view changed`)
+    throw new MateriaError(
+      'audit',
+      `${model.path}: audit ${failed.audit} failed on ${model.name}: ${failed.message}\nno environment view changed`,
+    )
   }
 }
 
@@ -162,7 +163,7 @@ async function recordSnapshot(
     columns: await columnsOf(connection, step.table),
     physicalTable: step.table,
     query: definition.query,
-    createdAtMs: Date.now(),
+    createdAtMs: context.plan.nowMs,
   })
 }
 
@@ -208,12 +209,21 @@ function seedSql(context: BuildContext, model: Model): string {
   return `SELECT * FROM read_csv(${quoteLiteral(path)}, header = true, auto_detect = ${declared.length === 0}${columns})`
 }
 
+async function isBuilt(connection: DuckDBConnection, name: string, version: string): Promise<boolean> {
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*)::INTEGER AS n FROM ${stateSchema}.snapshots WHERE name = $1 AND version = $2`,
+    [name, version],
+  )
+  return reader.getRowObjectsJS()[0]?.n === 1
+}
+
 async function createTable(
   context: BuildContext,
   connection: DuckDBConnection,
   model: Model,
   step: Extract<PlanStep, { kind: 'create_table' }>,
 ): Promise<number> {
+  if (!step.replace && (await isBuilt(connection, step.model, step.version))) return 0 // built meanwhile
   const target = quoteQualified(step.table)
   const sql =
     model.kind.name === 'SEED' ? seedSql(context, model) : await render(context, model, step.interval)
@@ -246,7 +256,7 @@ async function backfill(
   assert(model.kind.name === 'INCREMENTAL_BY_TIME_RANGE', 'backfill of a time-range model')
   const timeColumn = model.kind.timeColumn
   const target = quoteQualified(step.table)
-  if (step.create) {
+  if (step.create && !(await isBuilt(connection, step.model, step.version))) {
     const first = step.batches[0] ?? [context.plan.nowMs, context.plan.nowMs]
     const sql = await render(context, model, first)
     await transaction(connection, model, async () => {
@@ -460,6 +470,17 @@ async function swapViews(context: BuildContext): Promise<number> {
   await connection.run('BEGIN TRANSACTION')
   try {
     crashPoint('swap_begin')
+    const recorded = await connection.runAndReadAll(
+      `SELECT plan_id FROM ${stateSchema}.environments WHERE name = $1`,
+      [plan.environment],
+    )
+    const recordedPlanId = (recorded.getRowObjectsJS()[0]?.plan_id as string | undefined) ?? null
+    if (recordedPlanId !== plan.previousPlanId) {
+      throw new MateriaError(
+        'plan',
+        `environment ${plan.environment} changed since this plan was built; plan again`,
+      )
+    }
     for (const schema of schemas)
       await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`)
     for (const step of plan.steps) {
@@ -530,6 +551,18 @@ export async function applyPlan(
 ): Promise<ApplyResult> {
   return db.exclusive(async () => {
     await ensureState(db)
+    const recorded = await db.rows(`SELECT plan_id FROM ${stateSchema}.environments WHERE name = $1`, [
+      plan.environment,
+    ])
+    if (
+      plan.environmentChanged &&
+      ((recorded[0]?.plan_id as string | undefined) ?? null) !== plan.previousPlanId
+    ) {
+      throw new MateriaError(
+        'plan',
+        `environment ${plan.environment} changed since this plan was built; plan again`,
+      )
+    }
     const versions = new Map(plan.environmentModels.map((row) => [row.model, row.version]))
     const context: BuildContext = { db, project, plan, options, versions }
     const buildSteps = plan.steps.filter(

@@ -172,6 +172,48 @@ describe('blocking, grain and custom audits', () => {
     expect(outcome?.sql).toBe('SELECT * FROM staging.psd WHERE value < 1')
   })
 
+  it('renders time macros over the batch range in a custom audit and names its file on an unknown column', async () => {
+    await connection.run(
+      'CREATE OR REPLACE TABLE staging.psd_dated AS SELECT *, make_date(market_year, 10, 1) AS period FROM staging.psd',
+    )
+    const kind = {
+      name: 'INCREMENTAL_BY_TIME_RANGE',
+      timeColumn: 'period',
+      batchSize: null,
+      lookback: 0,
+    } as const
+    const inBatch = {
+      name: 'outside_batch',
+      query: 'SELECT * FROM @this_model WHERE period < @start_date OR period > @end_date',
+      path: 'audits/outside_batch.sql',
+      queryLine: 2,
+    }
+    const unknown = {
+      name: 'bad_column',
+      query: 'SELECT * FROM @this_model WHERE harvest < 0',
+      path: 'audits/bad_column.sql',
+      queryLine: 2,
+    }
+    const model = makeModel({
+      name: 'staging.psd_dated',
+      query: 'SELECT 1',
+      kind,
+      audits: [call('outside_batch')],
+    })
+    const project = makeProject('/project', [model], {}, { audits: [inBatch, unknown] })
+    const range = { start: new Date('2022-01-01T00:00:00Z'), end: new Date('2023-01-01T00:00:00Z') }
+    const [outcome] = await runModelAudits(connection, project, model, 'staging.psd_dated', range)
+    expect(outcome).toMatchObject({ passed: true, badRows: 0 })
+    expect(outcome?.sql).toContain("CAST('2022-01-01' AS DATE)")
+    const broken = { ...model, audits: [call('bad_column')] }
+    const error = await runModelAudits(connection, project, broken, 'staging.psd_dated').catch(
+      (e: unknown) => e,
+    )
+    expect((error as MateriaError).message).toMatch(
+      /^models\/staging\/psd_dated\.sql: audit bad_column on staging\.psd_dated failed to run: .*"harvest" not found/,
+    )
+  })
+
   it('names the model file and audit for an unknown column, audit or missing argument', async () => {
     const cases: [AuditCall, RegExp][] = [
       [

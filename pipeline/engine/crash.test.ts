@@ -127,7 +127,7 @@ describe('crash safety', () => {
     // Every third crash point, then timed kills; two children at a time.
     const runs: { crashAt: number | null; killAfterMs: number | null }[] = []
     for (let point = 1; point <= 60; point += 3) runs.push({ crashAt: point, killAfterMs: null })
-    for (const delay of [30, 120]) runs.push({ crashAt: null, killAfterMs: delay })
+    for (const delay of [60]) runs.push({ crashAt: null, killAfterMs: delay })
     const points = new Set<string>()
     let completed = 0
     const check = async (index: number): Promise<void> => {
@@ -168,5 +168,5 @@ describe('crash safety', () => {
     await Promise.all([worker(), worker()])
     expect(points.size).toBeGreaterThanOrEqual(20)
     expect(completed).toBeLessThan(runs.length)
-  }, 170_000)
+  }, 400_000)
 })

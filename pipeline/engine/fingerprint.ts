@@ -6,7 +6,7 @@
 // materia__<schema>.<schema>__<table>__<version>.
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { seedFilePath } from './load.ts'
 import type { Model } from './model.ts'
 import type { Project } from './project.ts'
 import { placeholderContext, renderMacros } from './render.ts'
@@ -37,8 +37,8 @@ async function normalizedQuery(project: Project, model: Model): Promise<string> 
 }
 
 async function seedHash(project: Project, model: Model): Promise<string | null> {
-  if (model.kind.name !== 'SEED') return null
-  return sha256(await readFile(resolve(dirname(join(project.root, model.path)), model.kind.path)))
+  const path = seedFilePath(project.root, model)
+  return path === null ? null : sha256(await readFile(path))
 }
 
 export function metadataHash(model: Model): string {

@@ -8,6 +8,14 @@ export {
   type AuditOutcome,
   applyPlan,
 } from './apply.ts'
+export { auditOptionsForApply } from './apply-audits.ts'
+export {
+  type AuditOutcome as ModelAuditOutcome,
+  type AuditRange,
+  auditFailureMessage,
+  modelAuditCalls,
+  runModelAudits,
+} from './audit.ts'
 export { parseAuditFile } from './audit-parser.ts'
 export { loadConfig } from './config.ts'
 export { buildDag, type Dag, type ModelReference } from './dag.ts'
@@ -20,9 +28,13 @@ export {
   queryEnvironment,
   rewriteForEnvironment,
 } from './environments.ts'
+export { type ErrorLocation, errorLocation } from './error-location.ts'
 export { type Fingerprint, fingerprintProject, metadataHash, physicalTable } from './fingerprint.ts'
+export { formatModelFile, sameQuery } from './format.ts'
 export type { Interval } from './interval.ts'
-export { type LoadOptions, loadProject } from './load.ts'
+export { type JanitorOptions, type JanitorResult, runJanitor } from './janitor.ts'
+export { type LintFinding, type LintRule, lintProject, lintRules } from './lint.ts'
+export { type LoadOptions, loadProject, seedFilePath } from './load.ts'
 export type { AuditCall, Model, ModelColumn, ModelKind, ModelKindName } from './model.ts'
 export { modelProperties, parseModelFile } from './model-parser.ts'
 export { buildPlan, type PlanOptions } from './plan.ts'
@@ -30,7 +42,9 @@ export type { ChangeCategory, ModelChange, Plan, PlanModel, PlanStep } from './p
 export type { CustomAudit, GatewayConfig, LintSeverity, Project, ProjectConfig } from './project.ts'
 export { environmentSchema } from './project.ts'
 export { placeholderContext, type RenderContext, renderMacros, renderModelQuery } from './render.ts'
+export { buildRunPlan, type RunOptions } from './run.ts'
 export {
+  canonicalQuery,
   normalizeQuery,
   parseQuery,
   rewriteTableReferences,
@@ -38,3 +52,11 @@ export {
   tableReferences,
 } from './sql-ast.ts'
 export { readState, type State } from './state.ts'
+export {
+  type ColumnType,
+  type RowDifference,
+  type SchemaDiff,
+  type TableDiff,
+  tableDiff,
+} from './table-diff.ts'
+export { loadTests, runTests, type TestResult } from './test-runner.ts'

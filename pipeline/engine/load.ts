@@ -13,7 +13,7 @@ import type { Model } from './model.ts'
 import { type ParsedModel, parseModelSource } from './model-parser.ts'
 import type { CustomAudit, Project, ProjectConfig } from './project.ts'
 import { placeholderContext, renderWithEdits, sourceOffset } from './render.ts'
-import { parseQuery } from './sql-ast.ts'
+import { parseProblem, parseQuery } from './sql-ast.ts'
 import { columnAt, lineAt } from './sql-tokens.ts'
 
 export interface LoadOptions {
@@ -55,10 +55,16 @@ function readSource(root: string, path: string): string {
   return readFileSync(absolute, 'utf8')
 }
 
+// The absolute path of a SEED model's file (written relative to the model file); null for other kinds.
+export function seedFilePath(root: string, model: Model): string | null {
+  if (model.kind.name !== 'SEED') return null
+  return resolve(dirname(join(root, model.path)), model.kind.path)
+}
+
 function checkSeed(root: string, parsed: ParsedModel): void {
   const { model } = parsed
-  if (model.kind.name !== 'SEED') return
-  const seedPath = resolve(dirname(join(root, model.path)), model.kind.path)
+  const seedPath = seedFilePath(root, model)
+  if (model.kind.name !== 'SEED' || seedPath === null) return
   if (!existsSync(seedPath)) {
     const line = parsed.propertyLines.kind ?? 1
     throw new MateriaError(
@@ -122,10 +128,11 @@ async function inferReferences(
         parsed.position === null
           ? `${model.queryLine}`
           : `${lineAt(source, offset)}:${columnAt(source, offset)}`
-      throw new MateriaError(
-        'model',
-        `${model.path}:${where} SQL syntax error: ${parsed.message}; fix the query`,
-      )
+      const problem =
+        parsed.kind === 'syntax'
+          ? `SQL syntax error: ${parsed.message}`
+          : parseProblem({ ...parsed, position: null })
+      throw new MateriaError('model', `${model.path}:${where} ${problem}; fix the query`)
     }
     for (const reference of parsed?.references ?? []) {
       const line = reference.start === null ? model.queryLine : lineAt(source, fileOffset(reference.start))

@@ -97,6 +97,19 @@ SELECT a, b FROM raw.y; -- trailing
     })
   })
 
+  it('reads CRLF files with a byte order mark, keeping line numbers', () => {
+    const model = parseModelFile(
+      '\uFEFFMODEL (\r\n  name a.b,\r\n  kind FULL\r\n);\r\n\r\nSELECT 1 AS x\r\n',
+      path,
+    )
+    expect(model.name).toBe('a.b')
+    expect(model.query).toBe('SELECT 1 AS x')
+    expect(model.queryLine).toBe(6)
+    expect(() => parseModelFile('MODEL (\r\n  name a.b,\r\n  kinds FULL\r\n);\r\nSELECT 1', path)).toThrow(
+      `${path}:3 unknown property "kinds"`,
+    )
+  })
+
   it('keeps @DEF definitions in the query and allows them before it', () => {
     const model = parseModelFile('MODEL (name a.b);\n@DEF(x, 1);\nSELECT @x; ', path)
     expect(model.query).toBe('@DEF(x, 1);\nSELECT @x')
@@ -133,6 +146,16 @@ describe('parseModelFile rejects bad input with file:line', () => {
       `${path}:2 unterminated string; close it before the end of the file`,
     ],
     [
+      'unterminated block comment',
+      'MODEL (name a.b);\nSELECT 1 /* never\nclosed',
+      `${path}:2 unterminated block comment /*; close it before the end of the file`,
+    ],
+    [
+      'unterminated quoted identifier',
+      'MODEL (name a.b);\n\nSELECT "x FROM t',
+      `${path}:3 unterminated quoted identifier; close it before the end of the file`,
+    ],
+    [
       'unknown property',
       'MODEL (\n  name a.b,\n  kinds FULL\n);\nSELECT 1',
       `${path}:3 unknown property "kinds"; use name | kind | cron | start | grain | audits | description | owner | tags | depends_on | columns`,
@@ -161,6 +184,16 @@ describe('parseModelFile rejects bad input with file:line', () => {
       'unqualified name',
       'MODEL (name b);\nSELECT 1',
       `${path}:1 model name must be schema.table (letters, digits, _), e.g. staging.stg_psd`,
+    ],
+    [
+      'reserved schema',
+      'MODEL (name staging__dev.x);\nSELECT 1',
+      `${path}:1 schema "staging__dev" is reserved (no "__", no "materia" prefix: those name environments and engine tables); rename it`,
+    ],
+    [
+      'engine schema',
+      'MODEL (name materia_state.x);\nSELECT 1',
+      `${path}:1 schema "materia_state" is reserved (no "__", no "materia" prefix: those name environments and engine tables); rename it`,
     ],
     [
       'property twice',

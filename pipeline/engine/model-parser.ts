@@ -115,6 +115,14 @@ function headerFields(
     )
   }
   const [schema, table] = nameText[0]!.split('.') as [string, string]
+  // Environments put views in <schema>__<env> and versions in materia__<schema>; the engine's state
+  // lives in materia_state. A model schema shaped like those would collide with them.
+  if (schema.includes('__') || schema.startsWith('materia')) {
+    throw new MateriaError(
+      'model',
+      `${path}:${name.line} schema "${schema}" is reserved (no "__", no "materia" prefix: those name environments and engine tables); rename it`,
+    )
+  }
   const optional = <T>(key: string, read: (property: HeaderProperty) => T, fallback: T): T => {
     const property = byName.get(key)
     return property === undefined ? fallback : read(property)

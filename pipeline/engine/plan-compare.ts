@@ -18,11 +18,14 @@ export interface Definition {
 const canonicalStart = new Date(Date.UTC(2000, 0, 1))
 const canonicalEnd = new Date(Date.UTC(2000, 0, 2))
 
+// Covers what the model's rows depend on apart from its parents: query text, kind, declared columns,
+// and the project variables its macros may read. Seed files are hashed by the fingerprint only.
 export function ownHash(project: Project, name: string): string {
   const model = project.models.get(name)
   assert(model !== undefined, `model ${name} exists`)
+  const variables = { ...project.config.variables, landing_dir: null }
   return createHash('sha256')
-    .update(JSON.stringify([model.query, model.kind]))
+    .update(JSON.stringify([model.query, model.kind, model.columns ?? [], variables]))
     .digest('hex')
     .slice(0, 16)
 }

@@ -23,6 +23,10 @@ export interface PlanModel {
   readonly metadataHash: string
   // The version already exists (built for another environment or plan): nothing is recomputed.
   readonly reusedFrom: string | null // e.g. "dev_alice" or "state"
+  // Directly modified models whose parents' tables exist: the new output columns (DESCRIBE of the
+  // rendered query over the parents' tables) and those the current table lacks.
+  readonly columns?: readonly { readonly name: string; readonly type: string }[]
+  readonly addedColumns?: readonly string[]
 }
 
 // Build steps write physical tables; view steps change one environment and run together in one
@@ -82,6 +86,7 @@ export interface PlanEnvironmentModel {
 export interface Plan {
   readonly id: string
   readonly environment: string
+  readonly previousPlanId: string | null // the environment's plan when this one was built
   readonly createdAtMs: number
   readonly nowMs: number // the clock intervals were computed against
   readonly models: readonly PlanModel[] // every model of the project that the environment will show

@@ -9,6 +9,7 @@ import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { batchesMax, environmentTtlMs, planStepsMax } from '../limits.ts'
 import type { Database } from './database.ts'
+import { metadataHash } from './fingerprint.ts'
 import {
   addUnits,
   batchIntervals,
@@ -17,7 +18,7 @@ import {
   intervalUnit,
   subtractIntervals,
 } from './interval.ts'
-import { type Fingerprint, fingerprintProject } from './load-api.ts'
+import { type Fingerprint, fingerprintProject, renderModelQuery } from './load-api.ts'
 import type { Model } from './model.ts'
 import { compareQueries, definitionOf, ownHash } from './plan-compare.ts'
 import type {
@@ -68,11 +69,26 @@ function closure(project: Project, roots: Iterable<string>, direction: 'children
   return seen
 }
 
+function editDistance(source: string, target: string): number {
+  let previous = Array.from({ length: target.length + 1 }, (_, index) => index)
+  for (let i = 1; i <= source.length; i += 1) {
+    const current = [i]
+    for (let j = 1; j <= target.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (source[i - 1] === target[j - 1] ? 0 : 1)
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution))
+    }
+    previous = current
+  }
+  return previous[target.length] ?? 0
+}
+
 function requireModel(project: Project, name: string, option: string): void {
   if (project.models.has(name)) return
-  const close = [...project.models.keys()].filter((candidate) =>
-    candidate.endsWith(`.${name.split('.').at(-1)}`),
-  )
+  const close = [...project.models.keys()]
+    .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
+    .filter((entry) => entry.distance <= 3)
+    .sort((a, b) => a.distance - b.distance)
+    .map((entry) => entry.candidate)
   const hint =
     close.length > 0 ? `; did you mean ${close.slice(0, 3).join(', ')}?` : '; run materia dag for the list'
   throw new MateriaError('plan', `${option} ${name}: no such model in ${project.root}${hint}`)
@@ -257,7 +273,7 @@ function clampRange(range: Interval, start: Date | undefined, end: Date | undefi
   return startMs < endMs ? [startMs, endMs] : null
 }
 
-interface StepContext {
+export interface StepContext {
   readonly project: Project
   readonly state: State
   readonly options: PlanOptions
@@ -266,7 +282,7 @@ interface StepContext {
 }
 
 // The build steps one model needs in the target environment.
-function stepsFor(
+export function stepsFor(
   context: StepContext,
   entry: PlanModel,
   restated: boolean,
@@ -338,6 +354,96 @@ function stepsFor(
   return steps
 }
 
+// Fingerprints of the models that may have changed. A model whose own definition hashes as its
+// current table's did, and whose parents are all in the same case, has the data hash the
+// environment recorded: only the others (and their ancestors, whose hashes feed theirs) go
+// through DuckDB normalization. A no-op plan of 1,000 models then costs one state read.
+async function fingerprintsFor(
+  project: Project,
+  state: State,
+  current: ReadonlyMap<string, { readonly version: string; readonly dataHash: string }>,
+): Promise<Map<string, Fingerprint>> {
+  const result = new Map<string, Fingerprint>()
+  const pending: string[] = []
+  for (const name of project.order) {
+    const model = modelOf(project, name)
+    const existing = current.get(name)
+    const snapshot =
+      existing === undefined ? undefined : state.snapshots.get(snapshotKey(name, existing.version))
+    const parentsKnown = (project.parents.get(name) ?? []).every((parent) => result.has(parent))
+    if (
+      existing !== undefined &&
+      snapshot !== undefined &&
+      model.kind.name !== 'SEED' &&
+      parentsKnown &&
+      snapshot.ownHash === ownHash(project, name)
+    ) {
+      result.set(name, {
+        dataHash: existing.dataHash,
+        metadataHash: metadataHash(model),
+        version: existing.dataHash.slice(0, 12),
+      })
+    } else {
+      pending.push(name)
+    }
+  }
+  if (pending.length === 0) return result
+  const needed = closure(project, pending, 'parents')
+  const subset: Project = { ...project, order: project.order.filter((name) => needed.has(name)) }
+  for (const [name, fingerprint] of await fingerprintProject(subset)) {
+    if (!result.has(name)) result.set(name, fingerprint)
+  }
+  return result
+}
+
+// DESCRIBE of each directly modified model's rendered query over its parents' existing tables: the
+// plan shows the columns it will have, and a query that no longer binds is reported before apply.
+async function describeModified(
+  db: Database,
+  project: Project,
+  state: State,
+  decisions: Map<string, Decision>,
+  warnings: string[],
+): Promise<void> {
+  for (const [name, decision] of decisions) {
+    const entry = decision.entry
+    if (entry.change !== 'directly_modified' || modelOf(project, name).kind.name === 'SEED') continue
+    const parents = project.parents.get(name) ?? []
+    const versionOf = (parent: string) => decisions.get(parent)?.entry.version
+    const built = parents.every((parent) => {
+      const version = versionOf(parent)
+      return version !== undefined && state.snapshots.has(snapshotKey(parent, version))
+    })
+    if (!built) continue
+    const sql = await renderModelQuery(project, name, {
+      start: new Date(Date.UTC(2000, 0, 1)),
+      end: new Date(Date.UTC(2000, 0, 2)),
+      executionTime: new Date(Date.UTC(2000, 0, 2)),
+      resolveTable: (parent) => {
+        const version = versionOf(parent)
+        return version === undefined ? null : physicalTable(parent, version)
+      },
+    })
+    try {
+      const reader = await db.connection.runAndReadAll(`DESCRIBE SELECT * FROM (${sql}) AS q LIMIT 0`)
+      const columns = reader
+        .getRowObjectsJS()
+        .map((row) => ({ name: String(row.column_name), type: String(row.column_type) }))
+      const before = new Set(
+        (entry.previousVersion === null
+          ? []
+          : (state.snapshots.get(snapshotKey(name, entry.previousVersion))?.columns ?? [])
+        ).map((column) => column.name),
+      )
+      const addedColumns = columns.map((column) => column.name).filter((column) => !before.has(column))
+      decisions.set(name, { ...decision, entry: { ...entry, columns, addedColumns } })
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
+      warnings.push(`${modelOf(project, name).path}: ${name} will fail at apply: ${message}`)
+    }
+  }
+}
+
 export async function buildPlan(db: Database, project: Project, options: PlanOptions): Promise<Plan> {
   validateEnvironmentName(options.environment)
   const isProd = options.environment === 'prod'
@@ -357,9 +463,9 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
   }
   const nowMs = (options.now ?? new Date()).getTime()
   const state = await readState(db)
-  const fingerprints = await fingerprintProject(project)
   const environment = state.environments.get(options.environment)
   const current = environment?.models ?? new Map()
+  const fingerprints = await fingerprintsFor(project, state, current)
   const selected = resolveSelection(project, options.select)
   const restated = closure(project, restateRoots, 'children')
   const known = knownVersions(state)
@@ -375,7 +481,17 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
       selected !== null &&
       existing === undefined &&
       [...closure(project, [name], 'children')].some((child) => selected.has(child))
-    if (!isSelected && !neededBySelected) {
+    // A VIEW names its parents' physical tables: when a parent moves to another version, the view
+    // moves too, or it would read a table the janitor may later drop.
+    const viewOverMovedParent =
+      selected !== null &&
+      existing !== undefined &&
+      modelOf(project, name).kind.name === 'VIEW' &&
+      (project.parents.get(name) ?? []).some((parent) => {
+        const decided = decisions.get(parent)
+        return decided !== undefined && decided.entry.version !== current.get(parent)?.version
+      })
+    if (!isSelected && !neededBySelected && !viewOverMovedParent) {
       if (existing === undefined) continue
       if (existing.dataHash !== fingerprint.dataHash)
         warnings.push(`${name} changed but is not selected: the environment keeps its current table`)
@@ -399,6 +515,8 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
     const decision = await decide(db, project, state, name, fingerprint, existing, parentEffects, known)
     decisions.set(name, decision)
   }
+
+  await describeModified(db, project, state, decisions, warnings)
 
   // Restatement: the model and its downstream recompute the range; in a dev environment a table
   // another environment shows is copied first under an environment-specific version.
@@ -467,6 +585,7 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
   return {
     id: randomUUID(),
     environment: options.environment,
+    previousPlanId: environment?.planId ?? null,
     createdAtMs: Date.now(),
     nowMs,
     models,

@@ -98,11 +98,20 @@ describe('renderMacros', () => {
 
   it('names the file and line of an unknown macro or variable', () => {
     expect(() => render('SELECT 1,\n  @start_dt')).toThrow(
-      'models/staging/x.sql:3 unknown macro @start_dt; use @start_ds | @end_ds | @start_date | @end_date | @start_ts | @end_ts | @start_epoch | @end_epoch | @execution_ds | @execution_ts | @this_model | @var | @def or a name defined with @DEF',
+      "models/staging/x.sql:3 unknown macro @start_dt; use @start_ds | @end_ds | @start_date | @end_date | @start_ts | @end_ts | @start_epoch | @end_epoch | @execution_ds | @execution_ts | @this_model | @VAR('name') or a name defined with @DEF",
     )
     expect(() => render("SELECT\n@VAR('nope')")).toThrow(
       "models/staging/x.sql:3 unknown variable 'nope'; add it under variables: in materia.yaml or give a default",
     )
+    const model = parseModelFile('MODEL (name staging.x);\nSELECT 1', 'models/staging/x.sql')
+    expect(() => renderMacros(project, model, daily, 'SELECT *\nFROM @this_model WHERE @column < 0')).toThrow(
+      'text rendered for staging.x, line:2 unknown macro @column;',
+    )
+    expect(
+      renderMacros(project, model, daily, 'SELECT * FROM @this_model WHERE @column < 0', {
+        column: 'production',
+      }),
+    ).toBe('SELECT * FROM staging.x WHERE production < 0')
     expect(() => render('@DEF(x);\nSELECT 1')).toThrow(
       'models/staging/x.sql:2 @DEF takes a name and a value: @DEF(name, value);',
     )

@@ -56,8 +56,6 @@ export const builtinMacros = [
   'execution_ds',
   'execution_ts',
   'this_model',
-  'var',
-  'def',
 ] as const
 
 // 'YYYY-MM-DD HH:MM:SS.ffffff' of a time in microseconds since 1970.
@@ -67,7 +65,18 @@ function timestampText(micros: number): string {
   return `${date.toISOString().slice(0, 10)} ${date.toISOString().slice(11, 19)}.${fraction}`
 }
 
-export function timeMacros(context: RenderContext): Record<string, string> {
+// Rendering a whole project uses one context for every model: compute its macros once.
+const timeMacrosCache = new WeakMap<RenderContext, Readonly<Record<string, string>>>()
+
+export function timeMacros(context: RenderContext): Readonly<Record<string, string>> {
+  const cached = timeMacrosCache.get(context)
+  if (cached !== undefined) return cached
+  const computed = computeTimeMacros(context)
+  timeMacrosCache.set(context, computed)
+  return computed
+}
+
+function computeTimeMacros(context: RenderContext): Record<string, string> {
   if (!(context.end.getTime() > context.start.getTime()))
     throw new Error('assertion failed: render interval end after start')
   const startMicros = context.start.getTime() * 1000
@@ -196,6 +205,8 @@ function expandVariable(input: RenderInput, tokens: readonly Token[], index: num
 }
 
 export function renderWithEdits(input: RenderInput): Rendered {
+  // Most queries hold no macro at all; an '@' anywhere (even in a string) takes the full path.
+  if (!input.text.includes('@')) return { text: input.text, edits: [] }
   const tokens = tokenize(input.text, input.path, input.firstLine)
   const fail: Fail = (token, message) => {
     throw new MateriaError('model', `${input.path}:${token.line} ${message}`)
@@ -218,7 +229,7 @@ export function renderWithEdits(input: RenderInput): Rendered {
     else
       return fail(
         token,
-        `unknown macro ${token.text}; use @${builtinMacros.join(' | @')} or a name defined with @DEF`,
+        `unknown macro ${token.text}; use @${builtinMacros.join(' | @')} | @VAR('name') or a name defined with @DEF`,
       )
     const { replacement, last } = expansion
     edits.push({
@@ -260,7 +271,8 @@ export function renderMacros(
     context,
     definitions,
     text: ownQuery ? model.query : text,
-    path: model.path,
+    // Lines of a given text are its own, not the model file's: say so in messages.
+    path: ownQuery ? model.path : `text rendered for ${model.name}, line`,
     firstLine: ownQuery ? model.queryLine : 1,
   }).text
 }

@@ -111,6 +111,19 @@ QUALIFY row_number() OVER (PARTITION BY a.k ORDER BY a.v DESC) = 1`
     expect(await rewriteTableReferences(sql, physical)).toBe(expected)
   })
 
+  it('takes a Map as well, and refuses what is not one SELECT', async () => {
+    const map = new Map([['raw.a', '"raw__dev"."a"']])
+    expect(await rewriteTableReferences('SELECT * FROM raw.a JOIN raw.b USING (k);', map)).toBe(
+      'SELECT * FROM "raw__dev"."a" JOIN raw.b USING (k);',
+    )
+    await expect(rewriteTableReferences('DELETE FROM raw.a', map)).rejects.toThrow(
+      'the query must be one SELECT statement (DuckDB: Only SELECT statements can be serialized to json!)',
+    )
+    await expect(rewriteTableReferences('SELECT 1; SELECT 2', map)).rejects.toThrow(
+      'the query must be one SELECT statement (DuckDB: found 2 statements)',
+    )
+  })
+
   it('produces SQL that DuckDB runs against the rewritten tables', async () => {
     const instance = await DuckDBInstance.create(':memory:')
     const connection = await instance.connect()

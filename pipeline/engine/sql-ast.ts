@@ -19,7 +19,12 @@ export interface TableReference {
 
 export type ParsedQuery =
   | { readonly ok: true; readonly references: readonly TableReference[] }
-  | { readonly ok: false; readonly message: string; readonly position: number | null }
+  | {
+      readonly ok: false
+      readonly kind: 'syntax' | 'not_select' // not_select: valid SQL, but not one SELECT statement
+      readonly message: string // DuckDB's words
+      readonly position: number | null // character offset, when DuckDB gives one
+    }
 
 // Inputs per batched SELECT: big enough to amortize the round trip, small enough to bound memory.
 const batchInputsMax = 500
@@ -103,7 +108,8 @@ const serializedCache = new Map<string, string>()
 async function serialize(sql: string): Promise<string> {
   const cached = serializedCache.get(sql)
   if (cached !== undefined) return cached
-  const serialized = await evaluate('json_serialize_sql(x)', sql)
+  // Nulls and empty lists are defaults: leaving them out makes the JSON a third smaller to move and parse.
+  const serialized = await evaluate('json_serialize_sql(x, skip_null := true, skip_empty := true)', sql)
   if (serializedCache.size >= serializedCacheMax) serializedCache.clear()
   serializedCache.set(sql, serialized)
   return serialized
@@ -130,12 +136,12 @@ export async function parseQuery(sql: string): Promise<ParsedQuery> {
   if (result.error) {
     const position = result.position === undefined ? null : Number(result.position)
     const message = result.error_message ?? 'unknown parser error'
-    const hint = result.error_type === 'not implemented' ? ' (a model query must be one SELECT)' : ''
-    return { ok: false, message: `${message}${hint}`, position: Number.isFinite(position) ? position : null }
+    const kind = result.error_type === 'parser' ? 'syntax' : 'not_select'
+    return { ok: false, kind, message, position: Number.isFinite(position) ? position : null }
   }
   const statements = result.statements ?? []
   if (statements.length !== 1) {
-    return { ok: false, message: `expected one SELECT statement, found ${statements.length}`, position: null }
+    return { ok: false, kind: 'not_select', message: `found ${statements.length} statements`, position: null }
   }
   const nodes: TableNode[] = []
   collectTableNodes(statements[0], new Set(), nodes)
@@ -146,15 +152,28 @@ export async function parseQuery(sql: string): Promise<ParsedQuery> {
     if (start !== null && sql[start] === "'") continue
     references.push({ name: node.parts.join('.'), start })
   }
+  // The walk visits modifiers (LIMIT, ORDER BY) before FROM; callers expect the order of the text.
+  references.sort(
+    (left, right) => (left.start ?? Number.MAX_SAFE_INTEGER) - (right.start ?? Number.MAX_SAFE_INTEGER),
+  )
   return { ok: true, references }
+}
+
+// One phrase for a query DuckDB could not read, e.g. "SQL syntax error at character 12: ...".
+export function parseProblem(parsed: {
+  kind: 'syntax' | 'not_select'
+  message: string
+  position: number | null
+}): string {
+  if (parsed.kind === 'not_select')
+    return `the query must be one SELECT statement (DuckDB: ${parsed.message})`
+  const where = parsed.position === null ? '' : ` at character ${parsed.position}`
+  return `SQL syntax error${where}: ${parsed.message}`
 }
 
 async function parseOrThrow(sql: string): Promise<readonly TableReference[]> {
   const parsed = await parseQuery(sql)
-  if (!parsed.ok) {
-    const where = parsed.position === null ? '' : ` at character ${parsed.position}`
-    throw new MateriaError('model', `SQL syntax error${where}: ${parsed.message}`)
-  }
+  if (!parsed.ok) throw new MateriaError('model', parseProblem(parsed))
   return parsed.references
 }
 
@@ -193,14 +212,16 @@ function nameSpan(sql: string, start: number): { end: number; parts: string[] } 
 
 // Replaces table references for which `map` returns a SQL name (e.g. "materia__staging"."staging__x__ab12"),
 // keeping every other character of the query as written.
+// `map` may also be a Map from model name to SQL name.
 export async function rewriteTableReferences(
   sql: string,
-  map: (reference: string) => string | null,
+  map: ((reference: string) => string | null) | ReadonlyMap<string, string>,
 ): Promise<string> {
+  const lookup = typeof map === 'function' ? map : (reference: string) => map.get(reference) ?? null
   const references = await parseOrThrow(sql)
   const edits: { start: number; end: number; text: string }[] = []
   for (const reference of references) {
-    const replacement = map(reference.name)
+    const replacement = lookup(reference.name)
     if (replacement === null) continue
     if (reference.start === null) {
       throw new MateriaError(
@@ -227,7 +248,8 @@ export async function rewriteTableReferences(
 export async function normalizeQuery(sql: string): Promise<string> {
   const canonical = await canonicalQuery(sql)
   try {
-    return await evaluate('json_deserialize_sql(x::JSON)', await serialize(sql))
+    // Deserializing needs the full tree, not the compact one serialize() keeps.
+    return await evaluate('json_deserialize_sql(json_serialize_sql(x))', sql)
   } catch {
     return canonical
   }

@@ -72,7 +72,9 @@ function tokenEnd(text: string, start: number): { kind: TokenKind; end: number }
     const exponent = /^[eE][+-]?[0-9]+/.exec(text.slice(end, end + 12))
     return { kind: 'number', end: end + (exponent?.[0].length ?? 0) }
   }
-  if (twoCharPuncts.has(text.slice(start, start + 2))) return { kind: 'punct', end: start + 2 }
+  // Every two-character operator ends in = : > or |; test that before slicing.
+  const pairEnd = next === 61 || next === 58 || next === 62 || next === 124
+  if (pairEnd && twoCharPuncts.has(text.slice(start, start + 2))) return { kind: 'punct', end: start + 2 }
   return { kind: 'punct', end: start + 1 }
 }
 
@@ -94,8 +96,10 @@ export function tokenize(text: string, path: string, firstLine = 1): Token[] {
     }
     const tokenText = text.slice(start, end)
     tokens.push({ kind, text: tokenText, start, end, line })
-    for (let index = tokenText.indexOf('\n'); index !== -1; index = tokenText.indexOf('\n', index + 1))
-      line += 1
+    if (kind === 'space' || kind === 'comment' || kind === 'string' || kind === 'quoted') {
+      for (let index = tokenText.indexOf('\n'); index !== -1; index = tokenText.indexOf('\n', index + 1))
+        line += 1
+    }
     start = end
   }
   return tokens

@@ -50,6 +50,8 @@ export function collectTableNodes(node: unknown, scope: ReadonlySet<string>, out
     return
   }
   if (!isObject(node)) return
+  // Leaves that never hold a table: skipping them halves the walk.
+  if (node.class === 'CONSTANT' || node.class === 'COLUMN_REF') return
   if (node.type === 'BASE_TABLE') {
     const table = baseTable(node, scope)
     if (table !== null) out.push(table)

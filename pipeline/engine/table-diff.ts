@@ -113,25 +113,42 @@ export async function tableDiff(
   const compared = sourceColumns.map((c) => c.column).filter((c) => targetNames.has(c) && !on.includes(c))
   const changedTypes = new Set(schema.changed.map((c) => c.column))
   const sql = joinSql(source, target, on, compared, changedTypes)
-  const counts = (await connection.runAndReadAll(countsSql(sql, compared))).getRowsJS()[0]
-  assert(counts !== undefined, 'a counts query returns one row')
-  const [sourceRows, targetRows, onlyInSource, onlyInTarget, matched, changed, ...columnMatches] =
-    counts.map(Number)
-  assert(matched !== undefined && changed !== undefined, 'counts query has the fixed columns')
+  // One pass of the join keeps only the differing rows (few, usually) in a temporary table; the
+  // counts and the sample are read from it, and matched rows are the source's rows less those
+  // only in the source.
+  diffTablesMade += 1
+  const differences = `__materia_table_diff_${process.pid}_${diffTablesMade}`
+  await connection.run(
+    `CREATE TEMP TABLE ${differences} AS SELECT * FROM (${sql}) WHERE ${differsSql(compared)}`,
+  )
+  let counts: number[]
+  let sample: RowDifference[]
+  try {
+    const row = (
+      await connection.runAndReadAll(countsSql(source, target, differences, compared))
+    ).getRowsJS()[0]
+    assert(row !== undefined, 'a counts query returns one row')
+    counts = row.map(Number)
+    sample = await sampleDifferences(connection, differences, on, compared)
+  } finally {
+    await connection.run(`DROP TABLE IF EXISTS ${differences}`)
+  }
+  const [sourceRows = 0, targetRows = 0, onlyInSource = 0, onlyInTarget = 0, changed = 0, ...columnDiffers] =
+    counts
+  const matched = sourceRows - onlyInSource
   const columns = compared.map((column, i) => ({
     column,
-    matchPct: matched === 0 ? 100 : (100 * (columnMatches[i] ?? 0)) / matched,
+    matchPct: matched === 0 ? 100 : (100 * (matched - (columnDiffers[i] ?? 0))) / matched,
   }))
-  const sample = await sampleDifferences(connection, sql, on, compared)
   return {
     source,
     target,
     on,
     schema,
-    sourceRows: sourceRows ?? 0,
-    targetRows: targetRows ?? 0,
-    onlyInSource: onlyInSource ?? 0,
-    onlyInTarget: onlyInTarget ?? 0,
+    sourceRows,
+    targetRows,
+    onlyInSource,
+    onlyInTarget,
     matched,
     changed,
     columns,
@@ -169,29 +186,35 @@ function joinSql(
   return `SELECT ${select.join(', ')} FROM (SELECT *, true AS __in FROM ${source}) AS s FULL OUTER JOIN (SELECT *, true AS __in FROM ${target}) AS t ON ${condition}`
 }
 
-function countsSql(joined: string, compared: readonly string[]): string {
+let diffTablesMade = 0
+
+function differsSql(compared: readonly string[]): string {
   const allEqual = compared.length === 0 ? 'true' : compared.map((_, i) => `eq_${i}`).join(' AND ')
+  return `NOT (in_s AND in_t) OR NOT (${allEqual})`
+}
+
+function countsSql(source: string, target: string, differences: string, compared: readonly string[]): string {
   const columns = [
-    'count(*) FILTER (WHERE in_s)',
-    'count(*) FILTER (WHERE in_t)',
-    'count(*) FILTER (WHERE in_s AND NOT in_t)',
-    'count(*) FILTER (WHERE in_t AND NOT in_s)',
-    'count(*) FILTER (WHERE in_s AND in_t)',
-    `count(*) FILTER (WHERE in_s AND in_t AND NOT (${allEqual}))`,
-    ...compared.map((_, i) => `count(*) FILTER (WHERE in_s AND in_t AND eq_${i})`),
+    `(SELECT count(*) FROM ${source})`,
+    `(SELECT count(*) FROM ${target})`,
+    `(SELECT count(*) FILTER (WHERE in_s AND NOT in_t) FROM ${differences})`,
+    `(SELECT count(*) FILTER (WHERE in_t AND NOT in_s) FROM ${differences})`,
+    `(SELECT count(*) FILTER (WHERE in_s AND in_t) FROM ${differences})`,
+    ...compared.map(
+      (_, i) => `(SELECT count(*) FILTER (WHERE in_s AND in_t AND NOT eq_${i}) FROM ${differences})`,
+    ),
   ]
-  return `SELECT ${columns.join(', ')} FROM (${joined})`
+  return `SELECT ${columns.join(', ')}`
 }
 
 async function sampleDifferences(
   connection: DuckDBConnection,
-  joined: string,
+  differences: string,
   on: readonly string[],
   compared: readonly string[],
 ): Promise<RowDifference[]> {
-  const allEqual = compared.length === 0 ? 'true' : compared.map((_, i) => `eq_${i}`).join(' AND ')
   const order = on.map((_, i) => `coalesce(s_${i}, t_${i})`).join(', ')
-  const sql = `SELECT * FROM (${joined}) WHERE NOT (in_s AND in_t) OR NOT (${allEqual}) ORDER BY ${order} LIMIT ${tableDiffSampleRowsMax}`
+  const sql = `SELECT * FROM ${differences} ORDER BY ${order} LIMIT ${tableDiffSampleRowsMax}`
   const rows = (await connection.runAndReadAll(sql)).getRowObjectsJson()
   return rows.map((row) => {
     const side = (prefix: 's' | 't') => Object.fromEntries(on.map((k, i) => [k, row[`${prefix}_${i}`]]))

@@ -158,6 +158,41 @@ test_not_selected:
     ])
   })
 
+  it('overrides project variables from vars and reports a query that fails on its fixtures', async () => {
+    const filtered = makeModel({
+      name: 'serving.big_producers',
+      query:
+        "SELECT country_code, value FROM staging.stg_psd WHERE attribute_id = '028' AND value >= @VAR('min_production', 0)",
+    })
+    const failing = makeModel({
+      name: 'serving.broken',
+      query: 'SELECT CAST(country_code AS INTEGER) AS code FROM staging.stg_psd',
+    })
+    const base = projectWith({
+      'tests/test_vars.yaml': `test_vars:
+  model: serving.big_producers
+${inputs.replace('vars: { start: 2020-01-01, end: 2020-12-31 }', 'vars: { min_production: 40000 }')}  outputs:
+    query: [{ country_code: BR, value: 60500 }, { country_code: BR, value: 69900 }]
+test_broken:
+  model: serving.broken
+  inputs: { staging.stg_psd: [{ country_code: BR }] }
+  outputs: { query: [{ code: 1 }] }
+`,
+    })
+    const project = makeProject(base.root, [...models, filtered, failing], {
+      ...parents,
+      'serving.big_producers': ['staging.stg_psd'],
+      'serving.broken': ['staging.stg_psd'],
+    })
+    const results = await runTests(project)
+    expect(results.find((r) => r.name === 'test_vars')).toMatchObject({ passed: true })
+    const broken = results.find((r) => r.name === 'test_broken')
+    expect(broken?.passed).toBe(false)
+    expect(broken?.message).toMatch(
+      /^test_broken \(tests\/test_vars\.yaml:\d+\) on serving\.broken\nquery failed: Conversion Error: .*BR/,
+    )
+  })
+
   it('types a raw parent from its fixture when its landing files are absent', async () => {
     const test = `test_landing:
   model: staging.landing_rows
@@ -210,10 +245,16 @@ describe('malformed tests', () => {
       production.replace('start: 2020-01-01', 'start: soon'),
       /vars\.start "soon" is not a date/,
     ],
+    [
+      'CSV fixture with a column the upstream lacks',
+      'test_csv:\n  model: serving.country_production\n  inputs:\n    staging.stg_psd: { format: csv, path: tests/extra.csv }\n  outputs: { query: [] }\n',
+      /test test_csv: input staging\.stg_psd has column harvest, which it does not output/,
+    ],
   ]
   for (const [label, text, message] of cases) {
     it(`rejects ${label}`, async () => {
-      const error = await runTests(projectWith({ 'tests/test_bad.yaml': text })).catch((e: unknown) => e)
+      const files = { 'tests/test_bad.yaml': text, 'tests/extra.csv': 'country_code,harvest\nBR,2020\n' }
+      const error = await runTests(projectWith(files)).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(MateriaError)
       expect((error as MateriaError).code).toBe('test')
       expect((error as MateriaError).message).toMatch(message)

@@ -60,7 +60,11 @@ function bodyStream(body: LandingBody): Readable {
 export class LocalLandingStore implements LandingStore {
   readonly location: string
 
-  constructor(readonly root: string) {
+  // lockWaitMs: how long a writer waits for another writer of the same key (tests shorten it).
+  constructor(
+    readonly root: string,
+    private readonly lockWaitMs = landingLockWaitMs,
+  ) {
     this.location = root
   }
 
@@ -144,7 +148,7 @@ export class LocalLandingStore implements LandingStore {
   }
 
   private async acquireLock(lockPath: string, key: string): Promise<FileHandle> {
-    const deadline = Date.now() + landingLockWaitMs
+    const deadline = Date.now() + this.lockWaitMs
     for (;;) {
       try {
         return await open(lockPath, 'wx')
@@ -154,7 +158,7 @@ export class LocalLandingStore implements LandingStore {
       if (Date.now() > deadline) {
         throw new MateriaError(
           'landing',
-          `${this.root}: ${key} is locked by ${lockPath} for over ${landingLockWaitMs} ms; if no materia process is writing, delete that file`,
+          `${this.root}: ${key} is locked by ${lockPath} for over ${this.lockWaitMs} ms; if no materia process is writing, delete that file`,
         )
       }
       await sleep(5 + Math.random() * 20)

@@ -110,6 +110,18 @@ describe('local folder conditional writes', () => {
     await expect(store.put('state/gone.json', 'x', { ifMatch: first.etag })).rejects.toThrow(/it is gone/)
   })
 
+  it('names a leftover lock file and leaves the object untouched', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'materia-landing-'))
+    const store = new LocalLandingStore(root, 50)
+    await store.put('state/env.json', '{"v":1}')
+    await writeFile(join(root, 'state/.env.json.lock'), '')
+    await expect(store.put('state/env.json', '{"v":2}')).rejects.toThrow(
+      /state\/env.json is locked by .*state\/.env.json.lock for over 50 ms; if no materia process is writing, delete that file/,
+    )
+    expect(await readText(store, 'state/env.json')).toBe('{"v":1}')
+    expect((await store.list('')).map((entry) => entry.key)).toEqual(['state/env.json'])
+  })
+
   it('serializes concurrent read-modify-write increments without losing one', async () => {
     const root = await mkdtemp(join(tmpdir(), 'materia-landing-'))
     await new LocalLandingStore(root).put('state/counter', '0')

@@ -5,9 +5,10 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { extname, join, relative } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
-import { resolveForEnvironment } from '../dashboards/database.ts'
 import { connectionRunner } from '../dashboards/query.ts'
 import { buildSite, paddleConfigFrom } from '../dashboards/site.ts'
+import { rewriteForEnvironment } from '../engine/environments.ts'
+import { loadProject } from '../engine/load.ts'
 import type { LandingStore } from '../landing/store.ts'
 
 const contentTypes: Readonly<Record<string, string>> = {
@@ -40,6 +41,7 @@ export async function publishSite(
     input.log(`site: no dashboard pages at ${pagesDir}; no site built`)
     return 0
   }
+  const project = await loadProject(input.projectRoot, { env: input.env })
   const outDir = await mkdtemp(join(tmpdir(), 'materia-site-'))
   try {
     const result = await buildSite({
@@ -48,7 +50,7 @@ export async function publishSite(
       outDir,
       environment: 'prod',
       runnerFor: (environment) =>
-        connectionRunner(connection, (sql) => resolveForEnvironment(sql, environment)),
+        connectionRunner(connection, (sql) => rewriteForEnvironment(project, sql, environment)),
       paddle: paddleConfigFrom(input.env),
     })
     const files = await filesUnder(outDir)

@@ -1,5 +1,5 @@
 // Charts drawn with ECharts (tree-shaken: line, bar and pie on the canvas renderer). A chart host
-// names its data source (data-src) and its kind (data-chart); the data is plain JSON from the server.
+// names its kind (data-chart) and carries its data (data-json) or names its source (data-src); the data is plain JSON from the server.
 import { BarChart, LineChart, PieChart } from 'echarts/charts'
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
 import * as echarts from 'echarts/core'
@@ -82,7 +82,8 @@ const builders: Record<string, (data: unknown) => Options> = {
 export async function mountChart(host: HTMLElement): Promise<void> {
   const build = builders[host.dataset.chart ?? '']
   if (build === undefined) throw new Error(`unknown chart "${host.dataset.chart}"`)
-  const inline = host.querySelector('script[type="application/json"]')?.textContent
+  // Small data sets come inline (data-json, HTML-escaped by the server); larger ones by URL.
+  const inline = host.dataset.json
   let data: unknown
   try {
     data = inline ? JSON.parse(inline) : await getJson<unknown>(host.dataset.src ?? '')

@@ -25,6 +25,8 @@ const components: Record<string, () => Promise<Mount>> = {
   'query-editor': async () => (await import('./query-editor.ts')).mountQueryEditor,
   chart: async () => (await import('./charts.ts')).mountChart,
   'prod-run-log': async () => (await import('./prod-run-log.ts')).mountProdRunLog,
+  'apply-progress': async () => (await import('./apply-progress.ts')).mountApplyProgress,
+  dag: async () => (await import('./dag.ts')).mountDag,
 }
 
 function mountAll(root: ParentNode): void {
@@ -50,8 +52,13 @@ function applyTheme(theme: string): void {
 
 applyTheme(localStorage.getItem('materia-theme') ?? 'light')
 
+// In the desktop window the preload offers one native function: choosing a project folder.
+const desktop = (window as unknown as { materia?: { chooseProjectFolder(): Promise<unknown> } }).materia
+document.getElementById('open-project')?.classList.toggle('hidden', desktop === undefined)
+
 document.addEventListener('click', (event) => {
   const target = event.target as HTMLElement | null
+  if (target?.closest('[data-action="open-project"]')) void desktop?.chooseProjectFolder()
   if (target?.closest('[data-action="toggle-theme"]')) {
     applyTheme(document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark')
   }

@@ -1,10 +1,10 @@
 // Models: the file tree by layer, the editor's file API (read, save with conflict check, stat for
 // external edits), diagnostics, completion, format, and the side panel.
 import { Hono } from 'hono'
-import { MateriaError } from '../../pipeline/errors.ts'
+import { formatModelFile } from '../../pipeline/engine/format.ts'
+import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
 import { reloadIndex, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
-import { formatModelText } from '../format.ts'
 import { html } from '../html.ts'
 import { complete, diagnose } from '../model-analysis.ts'
 import { fileMtime, readProjectFile, saveProjectFile } from '../project-files.ts'
@@ -94,12 +94,7 @@ export function modelRoutes(context: WorkbenchContext): Hono {
     const path = bodyString(body, 'path')
     const model = [...context.index.models.values()].find((entry) => entry.path === path)
     const startedMs = performance.now()
-    const diagnostics = await diagnose(
-      context.connection,
-      bodyString(body, 'text'),
-      context.index,
-      model?.name ?? null,
-    )
+    const diagnostics = await diagnose(bodyString(body, 'text'), context.index, model?.name ?? null)
     c.header('Server-Timing', `diagnose;dur=${(performance.now() - startedMs).toFixed(1)}`)
     return c.json(diagnostics)
   })
@@ -122,7 +117,13 @@ export function modelRoutes(context: WorkbenchContext): Hono {
 
   app.post('/api/format', async (c) => {
     const body = await c.req.json<Record<string, unknown>>()
-    return c.json({ text: formatModelText(bodyString(body, 'text')) })
+    try {
+      return c.json({ text: formatModelFile(bodyString(body, 'text')) })
+    } catch (error) {
+      // A file the formatter cannot parse stays as written; the diagnostics already say why.
+      if (isMateriaError(error)) return c.json({ text: bodyString(body, 'text'), error: error.message })
+      throw error
+    }
   })
 
   return app

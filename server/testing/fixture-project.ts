@@ -1,15 +1,16 @@
 // A small transform project for the workbench's tests and benchmark, over the genuine USDA PSD
 // coffee rows bundled in assets/data (Brazil, Vietnam, Colombia 2020-2022). `buildEnvironment`
 // materializes its models into an environment's schemas the way the engine's views expose them
-// (prod at <schema>.<table>, others at <schema>__<env>.<table>), so pages that read environments
-// have real data to show.
+// with the engine (prod at <schema>.<table>, others at <schema>__<env>.<table>), so pages that read
+// environments have real data to show.
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DuckDBInstance } from '@duckdb/node-api'
-import { environmentSchema } from '../../pipeline/engine/project.ts'
-import { rewriteModelNames } from '../sql-text.ts'
+import { applyPlan } from '../../pipeline/engine/apply.ts'
+import { openDatabase } from '../../pipeline/engine/database.ts'
+import { loadProject } from '../../pipeline/engine/load.ts'
+import { buildPlan } from '../../pipeline/engine/plan.ts'
 
 export const sampleCsvPath = fileURLToPath(
   new URL('../../assets/data/psd_coffee_BR_VM_CO_2020-2022.csv', import.meta.url),
@@ -100,7 +101,10 @@ export interface FixtureProject {
 
 export function createFixtureProject(): FixtureProject {
   const root = mkdtempSync(join(tmpdir(), 'materia-workbench-'))
-  writeFileSync(join(root, 'materia.yaml'), 'name: coffee_fixture\n')
+  writeFileSync(
+    join(root, 'materia.yaml'),
+    'name: coffee_fixture\ngateways:\n  local:\n    type: duckdb\n    path: .materia/local.duckdb\nmodel_defaults:\n  start: "2020-01-01"\n',
+  )
   for (const [path, text] of fixtureModels()) {
     mkdirSync(join(root, path, '..'), { recursive: true })
     writeFileSync(join(root, path), text)
@@ -119,25 +123,16 @@ export function copyProject(source: string): FixtureProject {
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) }
 }
 
-// Builds every fixture model as a table in the environment's schema. Opens and closes its own
-// instance: call it before the workbench opens the file.
+// Plans and applies the project to an environment with the engine, as `materia plan ENV
+// --auto-apply` does. Opens and closes its own database: call it before the workbench opens the file.
 export async function buildEnvironment(root: string, environment: string): Promise<void> {
+  const project = await loadProject(root, { env: {} })
   mkdirSync(join(root, '.materia'), { recursive: true })
-  const instance = await DuckDBInstance.create(join(root, '.materia', 'local.duckdb'))
-  const connection = await instance.connect()
-  const models = fixtureModels()
-  const names = new Set(models.map(([, text]) => /name ([\w.]+)/.exec(text)?.[1] ?? ''))
+  const db = await openDatabase(join(root, '.materia', 'local.duckdb'))
   try {
-    for (const [, text] of models) {
-      const name = /name ([\w.]+)/.exec(text)?.[1] ?? ''
-      const [schema = '', table = ''] = name.split('.')
-      const query = rewriteModelNames(text.slice(text.indexOf(';') + 1), names, environment)
-      const target = environmentSchema(schema, environment)
-      await connection.run(`CREATE SCHEMA IF NOT EXISTS ${target}`)
-      await connection.run(`CREATE OR REPLACE TABLE ${target}.${table} AS ${query}`)
-    }
+    const plan = await buildPlan(db, project, { environment })
+    await applyPlan(db, project, plan)
   } finally {
-    connection.disconnectSync()
-    instance.closeSync()
+    db.close()
   }
 }

@@ -3,10 +3,11 @@
 // URL, exits non-zero and leaves the landing as it was (quarantining what failed verification).
 // Method: the real CLI in-process against a local node:http stand-in for USDA serving the genuine
 // 2022-12 coffee zip (and broken variants of it), landing into a temp folder.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { landBundledSnapshot } from './land.ts'
 import { addMonths, monthOf } from './locate.ts'
 import { landingId, type Manifest } from './manifest.ts'
 import { fingerprint, genuineCsvSha256, gunzipFile, runCli, sha256 } from './test-fixtures/harness.ts'
@@ -123,24 +124,18 @@ describe('extract psd against a local USDA stand-in', () => {
   })
 
   describe('bad answers leave the landing unchanged', () => {
+    // A landing holding the bundled snapshot, landed once and copied into each case's landing.
+    let seed: string
+    beforeAll(async () => {
+      seed = mkdtempSync(join(tmpdir(), 'materia-seed-'))
+      expect((await landBundledSnapshot(seed)).status).toBe('landed')
+    })
+
     async function seedThenBreak(): Promise<Record<string, string>> {
-      expect(
-        (
-          await runCli(
-            [
-              'extract',
-              'psd',
-              '--from-file',
-              join(import.meta.dirname, '../../../assets/data/psd_coffee_csv_2022-12.zip'),
-              '--landing',
-              landing,
-            ],
-            env,
-            landing,
-          )
-        ).code,
-      ).toBe(0)
-      return fingerprint(landing)
+      cpSync(seed, landing, { recursive: true })
+      const before = fingerprint(landing)
+      expect(Object.keys(before)).toHaveLength(2)
+      return before
     }
 
     const cases: [string, () => void | Promise<void>, RegExp][] = [

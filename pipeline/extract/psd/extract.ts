@@ -15,8 +15,11 @@ import { type Manifest, readManifests } from './manifest.ts'
 export interface ExtractReporter {
   start(url: string): void
   progress(bytes: number, totalBytes: number | undefined): void
+  verifying(csvName: string): void
   skipped(url: string, reason: string): void
   done(result: LandResult): void
+  // Ends a half-drawn progress line so the error that follows starts on its own line.
+  failed(): void
 }
 
 export interface ExtractOptions {
@@ -81,7 +84,8 @@ async function fetchCandidate(
           zipSha256: outcome.sha256,
           zipBytes: outcome.bytes,
         }
-        return await landZip(options.store, zip, options.dataset, candidate.month ?? fallbackMonth, landed)
+        const month = candidate.month ?? fallbackMonth
+        return await landZip(options.store, zip, options.dataset, month, landed, options.reporter?.verifying)
       }
       default:
         outcome satisfies never
@@ -102,7 +106,10 @@ export async function extractPsd(options: ExtractOptions): Promise<LandResult[]>
   const missing: string[] = []
   let landed = await readManifests(options.store, options.dataset)
   for (const candidate of candidates) {
-    const result = await fetchCandidate(options, candidate, landed)
+    const result = await fetchCandidate(options, candidate, landed).catch((error: unknown) => {
+      options.reporter?.failed()
+      throw error
+    })
     if (result === 'missing') {
       missing.push(candidate.url)
       options.reporter?.skipped(candidate.url, 'not published (404)')

@@ -58,6 +58,7 @@ export async function landZip(
   dataset: string,
   month: Month,
   landed: readonly Manifest[],
+  onVerify?: (csvName: string) => void,
 ): Promise<LandResult> {
   const id = landingId(zip.etag, zip.zipSha256)
   const base = { dataset, month, url: zip.url, bodyBytes: zip.zipBytes }
@@ -68,6 +69,7 @@ export async function landZip(
   const folder = await mkdtemp(join(tmpdir(), 'materia-land-'))
   try {
     const gzipPath = join(folder, `${id}.csv.gz`)
+    onVerify?.(csvName(dataset))
     const facts = await unzipToGzip(zip.zipPath, csvName(dataset), gzipPath, zip.url).catch(async (error) => {
       if (!(error instanceof SnapshotRejected)) throw error
       const key = await quarantine(store, zip, dataset, month, error.reason)

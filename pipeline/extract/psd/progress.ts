@@ -55,6 +55,19 @@ export function createReporter(output: NodeJS.WritableStream, isTTY: boolean): E
       output.write(`\r\u001b[2K${bar}${formatBytes(bytes)}${total}  ${formatBytes(rate)}/s`)
       drawn = true
     },
+    verifying(csvName) {
+      clear()
+      const line = `verifying ${csvName} (CRC-32, header) and compressing to gzip`
+      if (isTTY) {
+        output.write(line)
+        drawn = true
+      } else {
+        output.write(`${line}\n`)
+      }
+    },
+    failed() {
+      clear()
+    },
     skipped(url, reason) {
       clear()
       output.write(`skipped ${url}: ${reason}\n`)

@@ -6,11 +6,29 @@
 -- every run, while a view lets staging's filter on the month in the file name prune the files DuckDB
 -- opens (read_csv applies filters on `filename` before reading), so an incremental run reads only
 -- the new month's file.
+--
+-- No grain here: a uniqueness audit on the view would read every landed file again on each build.
+-- Uniqueness is checked where the rows are materialized, on staging's grain.
 MODEL (
   name raw.psd_alldata,
   kind VIEW,
   cron '@daily',
-  grain (filename, commodity_code, country_code, market_year, attribute_id),
+  -- The published layout, all text (so unit tests and the linter know it without landed files).
+  columns (
+    Commodity_Code VARCHAR,
+    Commodity_Description VARCHAR,
+    Country_Code VARCHAR,
+    Country_Name VARCHAR,
+    Market_Year VARCHAR,
+    Calendar_Year VARCHAR,
+    "Month" VARCHAR,
+    Attribute_ID VARCHAR,
+    Attribute_Description VARCHAR,
+    Unit_ID VARCHAR,
+    Unit_Description VARCHAR,
+    "Value" VARCHAR,
+    filename VARCHAR
+  ),
   description 'USDA PSD snapshots as landed: every *.csv.gz under the landing psd/ folder, all columns as text, with the source file name'
 );
 

@@ -7,6 +7,7 @@
 MODEL (
   name seeds.psd_attribute,
   kind SEED (path '../../seeds/psd_attribute.csv'),
+  columns (attribute_id VARCHAR, attribute_name VARCHAR, attribute_description VARCHAR, attribute_role VARCHAR),
   grain (attribute_id),
   audits (
     not_null(columns := (attribute_id, attribute_name, attribute_role)),

@@ -7,6 +7,7 @@
 MODEL (
   name seeds.psd_country,
   kind SEED (path '../../seeds/psd_country.csv'),
+  columns (country_code VARCHAR, country_name VARCHAR, iso3 VARCHAR, region VARCHAR),
   grain (country_code),
   audits (
     not_null(columns := (country_code, country_name, region))

@@ -3,6 +3,7 @@
 MODEL (
   name seeds.psd_unit,
   kind SEED (path '../../seeds/psd_unit.csv'),
+  columns (unit_id VARCHAR, unit_description VARCHAR, unit_name VARCHAR, quantity_kind VARCHAR),
   grain (unit_id),
   audits (
     not_null(columns := (unit_id, unit_description, unit_name)),

@@ -21,10 +21,10 @@ WITH published AS (
 ),
 lookup AS (
   SELECT
-    CAST(country_code AS VARCHAR) AS country_code,
-    CAST(country_name AS VARCHAR) AS country_name,
-    CAST(iso3 AS VARCHAR) AS iso3,
-    CAST(region AS VARCHAR) AS region
+    country_code,
+    country_name,
+    iso3,
+    region
   FROM seeds.psd_country
 )
 SELECT

@@ -18,10 +18,9 @@ MODEL (
     lookback 31
   ),
   cron '@daily',
-  grain (hkey),
+  grain (hkey), -- hkey hashes commodity, country, market year, attribute, unit and ingest_date
   audits (
     not_null(columns := (hkey, commodity_code, country_code, market_year, attribute_id, attribute_name, unit_id, ingest_date)),
-    unique_combination_of_columns(columns := (commodity_code, country_code, market_year, attribute_id, ingest_date)),
     accepted_values_non_blocking(column := unit_id, is_in := ('02', '04', '08', '23', '26')),
     forall(criteria := (attribute_name <> 'production' OR value >= 0))
   ),
@@ -95,15 +94,15 @@ deduplicated AS (
 ),
 attribute_lookup AS (
   SELECT
-    LPAD(CAST(attribute_id AS VARCHAR), 3, '0') AS attribute_id,
-    CAST(attribute_name AS VARCHAR) AS attribute_name,
-    CAST(attribute_role AS VARCHAR) AS attribute_role
+    attribute_id, -- text, as the seed declares it: '028', never 28
+    attribute_name,
+    attribute_role
   FROM seeds.psd_attribute
 ),
 unit_lookup AS (
   SELECT
-    LPAD(CAST(unit_id AS VARCHAR), 2, '0') AS unit_id,
-    CAST(unit_name AS VARCHAR) AS unit_name
+    unit_id,
+    unit_name
   FROM seeds.psd_unit
 )
 SELECT

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-export type ServerMode = 'ok' | 'fail_then_ok' | 'always_500' | 'truncated' | 'slow'
+export type ServerMode = 'ok' | 'fail_then_ok' | 'always_500' | 'truncated' | 'slow' | 'forbidden'
 
 export interface PsdServerState {
   mode: ServerMode
@@ -80,6 +80,10 @@ function handle(state: PsdServerState, request: IncomingMessage, response: Serve
   })
   if (!published(state, path)) {
     response.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>')
+    return
+  }
+  if (state.mode === 'forbidden') {
+    response.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden')
     return
   }
   if (state.mode === 'always_500' || (state.mode === 'fail_then_ok' && state.failuresLeft > 0)) {

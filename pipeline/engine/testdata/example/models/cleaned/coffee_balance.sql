@@ -2,7 +2,7 @@ MODEL (
   name cleaned.coffee_balance,
   kind FULL,
   grain (country_code, market_year),
-  audits (unique_values(columns := (country_code, market_year)), assert_non_negative(column := production)),
+  audits (unique_combination_of_columns(columns := (country_code, market_year)), assert_non_negative(column := production)),
   description 'One row per country and market year: the supply and distribution balance'
 );
 @DEF(bags, '(1000 60 KG BAGS)');

@@ -1,0 +1,71 @@
+// materia audit [ENV] [MODEL]: runs models' audits on demand against an environment's views (prod
+// at <schema>.<table>, others at <schema>__<env>.<table>). A lone argument with a dot is a model.
+// Exits 1 when a blocking audit fails; non-blocking failures are printed and do not fail.
+
+import type { AuditOutcome } from '../engine/audit.ts'
+import { auditFailureMessage, runModelAudits } from '../engine/audit.ts'
+import { MateriaError } from '../errors.ts'
+import type { Command } from './command.ts'
+import { defaultEnvironment } from './engine-session.ts'
+import { environmentView, loadCommandProject, modelOrFail, openProjectDatabase } from './project-database.ts'
+import { parseArguments } from './project-option.ts'
+
+const usage = 'materia audit [ENV] [MODEL] [--project DIR]'
+
+export const auditCommand: Command = {
+  name: 'audit',
+  summary: "run models' audits against an environment",
+  usage,
+  async run(argv, context) {
+    const args = parseArguments(argv, {}, usage)
+    if (args.positionals.length > 2) throw new MateriaError('usage', `too many arguments; usage: ${usage}`)
+    const project = await loadCommandProject(args.options.project, context)
+    const [first, second] = args.positionals
+    const firstIsModel = first !== undefined && second === undefined && first.includes('.')
+    const environment = (firstIsModel ? undefined : first) ?? defaultEnvironment(project, context.env)
+    const modelName = firstIsModel ? first : second
+    const names = modelName === undefined ? project.order : [modelOrFail(project, modelName, usage).name]
+    const db = await openProjectDatabase(project)
+    const outcomes: AuditOutcome[] = []
+    try {
+      for (const name of names) {
+        const model = project.models.get(name)!
+        const relation = environmentView(model.schema, model.table, environment)
+        if (!(await viewExists(db.connection, model.schema, model.table, environment))) {
+          if (modelName === undefined) continue
+          throw new MateriaError(
+            'audit',
+            `environment ${environment} has no ${model.name}; run materia plan ${environment} first`,
+          )
+        }
+        outcomes.push(...(await runModelAudits(db.connection, project, model, relation)))
+      }
+    } finally {
+      db.close()
+    }
+    for (const outcome of outcomes) {
+      if (outcome.passed) context.stdout.write(`PASS ${outcome.model} ${outcome.audit}\n`)
+      else context.stdout.write(`FAIL ${auditFailureMessage(outcome)}\n`)
+    }
+    const blocking = outcomes.filter((o) => o.blocking && !o.passed).length
+    const warnings = outcomes.filter((o) => !o.blocking && !o.passed).length
+    context.stdout.write(
+      `${outcomes.length} audits in ${environment}: ${blocking} failed, ${warnings} non-blocking failed\n`,
+    )
+    return blocking === 0 ? 0 : 1
+  },
+}
+
+async function viewExists(
+  connection: Parameters<typeof runModelAudits>[0],
+  schema: string,
+  table: string,
+  environment: string,
+): Promise<boolean> {
+  const viewSchema = environment === 'prod' ? schema : `${schema}__${environment}`
+  const reader = await connection.runAndReadAll(
+    'SELECT count(*)::INTEGER AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2',
+    [viewSchema, table],
+  )
+  return Number(reader.getRowObjectsJson()[0]?.n) > 0
+}

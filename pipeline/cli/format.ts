@@ -1,0 +1,95 @@
+// materia format [--check] [FILES]: formats model files (all of models/ by default). --check writes
+// nothing and exits 1 naming each file that would change. A file is only written after DuckDB
+// confirms the formatted query parses to the same tree as before.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { isAbsolute, join, relative, resolve } from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { formatModelFile, sameQuery } from '../engine/format.ts'
+import { splitModelFile } from '../engine/model-file-text.ts'
+import { isMateriaError, MateriaError } from '../errors.ts'
+import type { Command } from './command.ts'
+import { parseArguments, resolveProjectRoot } from './project-option.ts'
+
+const usage = 'materia format [--check] [FILES...] [--project DIR]'
+
+// Files inside the project print relative to it (models/x.sql); others as their absolute path.
+function shownPath(root: string, path: string): string {
+  const inside = relative(root, path)
+  return inside.startsWith('..') || isAbsolute(inside) ? path : inside
+}
+
+function modelFiles(root: string): string[] {
+  const folder = join(root, 'models')
+  if (!existsSync(folder))
+    throw new MateriaError('usage', `${folder} does not exist; give --project DIR or files to format`)
+  const entries = readdirSync(folder, { recursive: true, encoding: 'utf8' })
+  return entries
+    .filter((entry) => entry.endsWith('.sql'))
+    .map((entry) => join(folder, entry))
+    .sort()
+}
+
+function formatted(path: string, shown: string): { before: string; after: string } {
+  let before: string
+  try {
+    before = readFileSync(path, 'utf8')
+  } catch {
+    throw new MateriaError('usage', `${shown}: cannot read the file; check the path`)
+  }
+  try {
+    return { before, after: formatModelFile(before) }
+  } catch (error) {
+    if (isMateriaError(error)) throw new MateriaError(error.code, `${shown}: ${error.message}`)
+    throw error
+  }
+}
+
+export const formatCommand: Command = {
+  name: 'format',
+  summary: 'format model SQL files (--check: exit 1 when a file would change)',
+  usage,
+  async run(argv, context) {
+    const args = parseArguments(argv, { flags: ['check'] }, usage)
+    const root = resolveProjectRoot(args.options.project, context.cwd)
+    const files =
+      args.positionals.length > 0
+        ? args.positionals.map((file) => resolve(context.cwd, file))
+        : modelFiles(root)
+    const changed = files
+      .map((path) => ({ path, shown: shownPath(root, path) }))
+      .map((file) => ({ ...file, ...formatted(file.path, file.shown) }))
+      .filter((file) => file.before !== file.after)
+    if (args.flags.has('check')) {
+      for (const file of changed) context.stdout.write(`would reformat ${file.shown}\n`)
+      context.stdout.write(`${changed.length} of ${files.length} files would be reformatted\n`)
+      return changed.length === 0 ? 0 : 1
+    }
+    const instance = await DuckDBInstance.create(':memory:')
+    const connection = await instance.connect()
+    try {
+      // Every file is checked before any is written, so a refusal leaves all of them as they were.
+      for (const file of changed) {
+        const same = await sameQuery(
+          connection,
+          splitModelFile(file.before).query,
+          splitModelFile(file.after).query,
+        )
+        if (!same) {
+          throw new MateriaError(
+            'model',
+            `${file.shown}: formatting would change what the query means; no file written`,
+          )
+        }
+      }
+    } finally {
+      connection.closeSync()
+      instance.closeSync()
+    }
+    for (const file of changed) {
+      writeFileSync(file.path, file.after)
+      context.stdout.write(`formatted ${file.shown}\n`)
+    }
+    context.stdout.write(`${changed.length} of ${files.length} files reformatted\n`)
+    return 0
+  },
+}

@@ -1,0 +1,27 @@
+// materia lint: the lint rules over every model, one line per finding; exits 1 when a finding has
+// severity error (materia.yaml `lint:` sets severities).
+import { lintProject } from '../engine/lint.ts'
+import { MateriaError } from '../errors.ts'
+import type { Command } from './command.ts'
+import { loadCommandProject } from './project-database.ts'
+import { parseArguments } from './project-option.ts'
+
+const usage = 'materia lint [--project DIR]'
+
+export const lintCommand: Command = {
+  name: 'lint',
+  summary: 'check models for SELECT *, missing grain or description, ambiguous columns, unused CTEs',
+  usage,
+  async run(argv, context) {
+    const args = parseArguments(argv, {}, usage)
+    if (args.positionals.length > 0)
+      throw new MateriaError('usage', `unexpected argument ${args.positionals[0]}; usage: ${usage}`)
+    const project = await loadCommandProject(args.options.project, context)
+    const findings = await lintProject(project)
+    for (const f of findings)
+      context.stdout.write(`${f.path}:${f.line} ${f.severity} ${f.rule}: ${f.message}\n`)
+    const errors = findings.filter((f) => f.severity === 'error').length
+    context.stdout.write(`${errors} errors, ${findings.length - errors} warnings\n`)
+    return errors === 0 ? 0 : 1
+  },
+}

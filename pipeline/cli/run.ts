@@ -1,0 +1,46 @@
+// materia run [ENV]: evaluate the intervals that are due now, then exit (for cron / schedulers).
+import { applyPlan } from '../engine/apply.ts'
+import { buildRunPlan } from '../engine/run.ts'
+import { MateriaError } from '../errors.ts'
+import type { Command } from './command.ts'
+import { clock, defaultEnvironment, openSession } from './engine-session.ts'
+import { planHooks } from './plan-hooks.ts'
+import { progressReporter } from './progress.ts'
+import { parseArguments } from './project-option.ts'
+
+const usage = 'materia run [ENV] [--ignore-cron] [--project DIR]'
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'evaluate the model intervals that are due in an environment, then exit',
+  usage: `${usage}\n\n--ignore-cron also re-evaluates FULL and unique-key models that are not due.`,
+  async run(argv, context) {
+    const args = parseArguments(argv, { flags: ['ignore-cron'] }, usage)
+    if (args.positionals.length > 1)
+      throw new MateriaError('usage', `give at most one environment; usage: ${usage}`)
+    const { project, db } = await openSession(args.options.project, context)
+    try {
+      const environment = args.positionals[0] ?? defaultEnvironment(project, context.env)
+      const plan = await buildRunPlan(db, project, {
+        environment,
+        now: clock(context.env),
+        ignoreCron: args.flags.has('ignore-cron'),
+      })
+      for (const warning of plan.warnings) context.stderr.write(`warning: ${warning}\n`)
+      if (plan.empty) {
+        context.stdout.write(`${environment}: nothing is due\n`)
+        return 0
+      }
+      const result = await applyPlan(db, project, plan, {
+        onEvent: progressReporter(context.stdout, context.isTTY),
+        ...(planHooks.auditOptions?.(project) ?? {}),
+      })
+      context.stdout.write(
+        `${environment}: ${result.modelsBuilt} model(s) evaluated, ${result.rowsWritten} row(s) written\n`,
+      )
+      return 0
+    } finally {
+      db.close()
+    }
+  },
+}

@@ -1,0 +1,33 @@
+// materia test [NAME...]: runs the project's unit tests (tests/test_*.yaml), prints each result and
+// a row diff for failures, and exits 1 when one fails.
+import { runTests } from '../engine/test-runner.ts'
+import type { Command } from './command.ts'
+import { loadCommandProject } from './project-database.ts'
+import { parseArguments } from './project-option.ts'
+
+const usage = 'materia test [NAME...] [--project DIR]'
+
+export const testCommand: Command = {
+  name: 'test',
+  summary: 'run the unit tests in tests/test_*.yaml',
+  usage,
+  async run(argv, context) {
+    const args = parseArguments(argv, {}, usage)
+    const project = await loadCommandProject(args.options.project, context)
+    const results = await runTests(project, { names: args.positionals })
+    if (results.length === 0) {
+      context.stdout.write('no unit tests: add tests/test_<name>.yaml to the project\n')
+      return 0
+    }
+    for (const result of results) {
+      const status = result.passed ? 'PASS' : 'FAIL'
+      context.stdout.write(
+        `${status} ${result.name} (${result.model}, ${Math.round(result.durationMs)} ms)\n`,
+      )
+      if (!result.passed) context.stdout.write(`${result.message.replace(/^/gm, '  ')}\n`)
+    }
+    const failed = results.filter((r) => !r.passed).length
+    context.stdout.write(`${results.length - failed} passed, ${failed} failed\n`)
+    return failed === 0 ? 0 : 1
+  },
+}

@@ -1,0 +1,59 @@
+// The workbench's live preview of one page: rendered against an environment with issues shown in
+// place (never thrown), as a full document whose assets come from the workbench under
+// `assetsRoot` and which reloads itself when its file changes.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { renderDocument } from './document.ts'
+import { escapeHtml } from './html.ts'
+import { readPage } from './pages.ts'
+import type { QueryRunner } from './query.ts'
+import { renderPage } from './render.ts'
+
+export interface PreviewResult {
+  readonly html: string
+  readonly issueCount: number
+  readonly renderMs: number
+}
+
+let liveReloadScript: Promise<string> | null = null
+
+/** The browser script a preview loads to reload on change. */
+export function previewReloadScript(): Promise<string> {
+  liveReloadScript ??= readFile(join(import.meta.dirname, 'client', 'live-reload.js'), 'utf8')
+  return liveReloadScript
+}
+
+export async function renderPreview(options: {
+  readonly pagesDir: string
+  readonly path: string // relative to pagesDir, e.g. "world-balance.md"
+  readonly run: QueryRunner
+  readonly environment: string
+  readonly assetsRoot: string // prefix of asset URLs: "/dashboard-" gives /dashboard-assets/materia.css
+}): Promise<PreviewResult> {
+  const startedMs = performance.now()
+  const page = await readPage(options.pagesDir, options.path)
+  const rendered = await renderPage(page, options.run)
+  const summary =
+    rendered.issues.length === 0
+      ? ''
+      : `<div role="alert" class="alert alert-error my-3" id="preview-issues"><span>${rendered.issues.length} issue(s): ${rendered.issues
+          .map((issue) => escapeHtml(`line ${issue.line}`))
+          .join(', ')}</span></div>\n`
+  const badge = `<p class="text-sm">Preview of <code>${escapeHtml(options.path)}</code> against <strong>${escapeHtml(options.environment)}</strong></p>`
+  const document = renderDocument({
+    title: page.meta.title,
+    description: page.meta.description,
+    root: options.assetsRoot,
+    nav: [],
+    current: '',
+    body: `${badge}\n${summary}<h1>${escapeHtml(page.meta.title)}</h1>\n${rendered.html}`,
+    payload: rendered.payload,
+    chrome: false,
+    extraBody: `\n<script src="${options.assetsRoot}assets/live-reload.js"></script>`,
+  })
+  const html = document.replace(
+    '<html lang="en"',
+    `<html lang="en" data-preview-page="${escapeHtml(options.path)}"`,
+  )
+  return { html, issueCount: rendered.issues.length, renderMs: performance.now() - startedMs }
+}

@@ -1,0 +1,72 @@
+// The janitor: removes dev environments whose TTL passed (their views and state rows), then the
+// physical tables no environment shows once they are older than the table TTL. prod is never
+// removed, and a table any environment shows is never dropped.
+import { assert } from '../assert.ts'
+import { tableTtlMs } from '../limits.ts'
+import { type Database, quoteIdentifier } from './database.ts'
+import { dropEnvironmentViews } from './environments.ts'
+import { deleteEnvironment, deleteSnapshot, readState } from './state.ts'
+
+export interface JanitorOptions {
+  readonly now?: Date
+  readonly ignoreTtl?: boolean // drop unreferenced tables whatever their age
+  readonly tableTtlMs?: number
+}
+
+export interface JanitorResult {
+  readonly environmentsRemoved: readonly string[]
+  readonly tablesDropped: readonly string[]
+}
+
+function quoteQualified(qualified: string): string {
+  const [schema, table] = qualified.split('.') as [string, string]
+  return `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`
+}
+
+export async function runJanitor(db: Database, options: JanitorOptions = {}): Promise<JanitorResult> {
+  const nowMs = (options.now ?? new Date()).getTime()
+  const ttlMs = options.ignoreTtl === true ? 0 : (options.tableTtlMs ?? tableTtlMs)
+  return db.exclusive(async () => {
+    const state = await readState(db)
+    const environmentsRemoved: string[] = []
+    for (const environment of state.environments.values()) {
+      if (environment.name === 'prod' || environment.expiresAtMs === null || environment.expiresAtMs > nowMs)
+        continue
+      await db.run('BEGIN TRANSACTION')
+      try {
+        await dropEnvironmentViews(db, environment.name, [...environment.models.keys()])
+        await deleteEnvironment(db.connection, environment.name)
+        await db.run('COMMIT')
+      } catch (error) {
+        await db.run('ROLLBACK')
+        throw error
+      }
+      environmentsRemoved.push(environment.name)
+    }
+    const after = await readState(db)
+    assert(
+      after.environments.has('prod') === state.environments.has('prod'),
+      'the janitor never removes prod',
+    )
+    const referenced = new Set<string>()
+    for (const environment of after.environments.values()) {
+      for (const row of environment.models.values()) referenced.add(`${row.model}@${row.version}`)
+    }
+    const tablesDropped: string[] = []
+    for (const [key, snapshot] of after.snapshots) {
+      if (referenced.has(key) || snapshot.createdAtMs + ttlMs > nowMs) continue
+      const isView = JSON.parse(snapshot.kind).name === 'VIEW'
+      await db.run('BEGIN TRANSACTION')
+      try {
+        await db.run(`DROP ${isView ? 'VIEW' : 'TABLE'} IF EXISTS ${quoteQualified(snapshot.physicalTable)}`)
+        await deleteSnapshot(db.connection, snapshot.name, snapshot.version)
+        await db.run('COMMIT')
+      } catch (error) {
+        await db.run('ROLLBACK')
+        throw error
+      }
+      tablesDropped.push(snapshot.physicalTable)
+    }
+    return { environmentsRemoved, tablesDropped: tablesDropped.sort() }
+  })
+}

@@ -1,0 +1,67 @@
+// Applies started from the workbench run in the background; their events are kept so the page's
+// SSE stream can replay what happened before it connected, then follow live. One apply at a time
+// per workbench (the engine's Database also serializes them); Cancel aborts after the running
+// statement, leaving the environment as it was.
+import type { ApplyEvent } from '../pipeline/engine/apply.ts'
+
+export type JobEvent =
+  | { readonly kind: 'event'; readonly event: ApplyEvent; readonly atMs: number }
+  | { readonly kind: 'done'; readonly summary: string }
+  | { readonly kind: 'failed'; readonly message: string }
+
+export interface ApplyJob {
+  readonly id: string
+  readonly environment: string
+  readonly startedMs: number
+  readonly events: JobEvent[]
+  readonly controller: AbortController
+  finished: boolean
+  listeners: Set<(event: JobEvent) => void>
+}
+
+// Events kept per job: a 1,000-model plan with batches sends a few thousand.
+const jobEventsMax = 20_000
+
+export class ApplyJobs {
+  readonly #jobs = new Map<string, ApplyJob>()
+  #next = 1
+
+  running(): ApplyJob | null {
+    return [...this.#jobs.values()].find((job) => !job.finished) ?? null
+  }
+
+  get(id: string): ApplyJob | undefined {
+    return this.#jobs.get(id)
+  }
+
+  start(
+    environment: string,
+    work: (job: ApplyJob, emit: (event: JobEvent) => void) => Promise<string>,
+  ): ApplyJob {
+    const job: ApplyJob = {
+      id: String(this.#next++),
+      environment,
+      startedMs: Date.now(),
+      events: [],
+      controller: new AbortController(),
+      finished: false,
+      listeners: new Set(),
+    }
+    const emit = (event: JobEvent) => {
+      if (job.events.length < jobEventsMax) job.events.push(event)
+      for (const listener of job.listeners) listener(event)
+    }
+    this.#jobs.set(job.id, job)
+    work(job, emit).then(
+      (summary) => {
+        job.finished = true
+        emit({ kind: 'done', summary })
+      },
+      (error: unknown) => {
+        job.finished = true
+        emit({ kind: 'failed', message: error instanceof Error ? error.message : String(error) })
+      },
+    )
+    return job
+  }
+}

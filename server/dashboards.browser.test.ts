@@ -1,0 +1,122 @@
+// Goal: the workbench's Dashboards tab lists the pages, previews one against the selected
+// environment, re-renders it when its file is saved, and shows a page error at its line.
+// Method: a copy of the transform project and the shipped pages in a temp folder; its database holds
+// serving tables computed from the genuine USDA snapshot in prod and, for dev_test, the same rows up
+// to market year 2021; the workbench runs in-process on port 0 and Debian Chromium drives it.
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServingTables, extractSnapshotCsv } from '../pipeline/dashboards/serving-fixture.ts'
+import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './testing/renderer-build.ts'
+import { startWorkbench, type Workbench } from './workbench.ts'
+
+const repositoryRoot = join(import.meta.dirname, '..')
+const screenshots = join(repositoryRoot, 'test-results')
+let folder: string
+let workbench: Workbench
+let browser: Browser
+let page: Page
+const problems: string[] = []
+
+async function createDatabase(path: string): Promise<void> {
+  const csvPath = await extractSnapshotCsv()
+  const instance = await DuckDBInstance.create(path)
+  const connection = await instance.connect()
+  await createServingTables(connection, csvPath)
+  await connection.run('CREATE SCHEMA serving__dev_test')
+  for (const table of ['dim_country', 'dim_commodity', 'fct_psd_revisions']) {
+    await connection.run(`CREATE TABLE serving__dev_test.${table} AS SELECT * FROM serving.${table}`)
+  }
+  for (const table of ['obt_commodity_metrics', 'agg_world_balance']) {
+    await connection.run(
+      `CREATE TABLE serving__dev_test.${table} AS SELECT * FROM serving.${table} WHERE market_year <= 2021`,
+    )
+  }
+  connection.closeSync()
+  instance.closeSync()
+  await rm(dirname(csvPath), { recursive: true, force: true })
+}
+
+beforeAll(async () => {
+  const rendererDir = ensureRendererBuilt()
+  folder = await mkdtemp(join(tmpdir(), 'materia-dashboards-wb-'))
+  const project = join(folder, 'sql')
+  await cp(join(repositoryRoot, 'sql'), project, {
+    recursive: true,
+    filter: (source) => !source.includes('.materia'),
+  })
+  await cp(join(repositoryRoot, 'dashboards', 'pages'), join(folder, 'dashboards', 'pages'), {
+    recursive: true,
+  })
+  await writeFile(
+    join(folder, 'dashboards', 'pages', 'scratch.md'),
+    '---\ntitle: Scratch\n---\n# Version 1\n',
+  )
+  await mkdir(join(project, '.materia'), { recursive: true })
+  await createDatabase(join(project, '.materia', 'local.duckdb'))
+  workbench = await startWorkbench({ projectRoot: project, rendererDir, env: { USER: 'test' } })
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+  page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`))
+  await page.goto(workbench.url)
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await workbench?.close()
+  if (folder) await rm(folder, { recursive: true, force: true })
+})
+
+const preview = () => page.frameLocator('#dashboard-preview')
+
+describe('the Dashboards tab', () => {
+  it('lists the pages and previews one against the selected environment', async () => {
+    await page.click('[data-nav="Dashboards"]')
+    await page.waitForSelector('#dashboard-list')
+    const listed = await page
+      .locator('[data-dashboard]')
+      .evaluateAll((links) => links.map((link) => link.getAttribute('data-dashboard')))
+    expect(listed).toEqual([
+      'country-profile.md',
+      'revisions.md',
+      'scratch.md',
+      'top-producers.md',
+      'world-balance.md',
+    ])
+    await page.click('[data-dashboard="world-balance.md"]')
+    await preview().locator('.materia-chart svg path').first().waitFor({ state: 'attached' })
+    expect(await preview().locator('main > p').first().textContent()).toBe(
+      'Preview of world-balance.md against dev_test',
+    )
+    expect(await preview().locator('main').textContent()).toContain('In market year 2021 the world grows')
+    await page.screenshot({ path: join(screenshots, 'workbench-dashboard-preview.png') })
+    await page.selectOption('#environment', 'prod')
+    await page.waitForLoadState('load')
+    await preview().locator('text=against prod').waitFor()
+    expect(await preview().locator('main').textContent()).toContain('In market year 2023 the world grows')
+    expect(problems.join('\n')).toBe('')
+  })
+
+  it('re-renders on save and shows an error at its line', async () => {
+    await page.goto(`${workbench.baseUrl}/dashboards?page=scratch.md`)
+    await preview().locator('h1', { hasText: 'Version 1' }).waitFor()
+    await preview().locator('html[data-preview-page="scratch.md"]').waitFor()
+    const path = join(folder, 'dashboards', 'pages', 'scratch.md')
+    const savedMs = performance.now()
+    await writeFile(path, '---\ntitle: Scratch\n---\n# Version 2\n')
+    await preview().locator('h1', { hasText: 'Version 2' }).waitFor({ timeout: 10_000 })
+    const reloadMs = performance.now() - savedMs
+    console.log(`preview re-rendered ${reloadMs.toFixed(0)} ms after the save`)
+    await writeFile(path, '---\ntitle: Scratch\n---\n# Version 3\n\n<LineChart data={nothing} x=a y=b />\n')
+    const issue = preview().locator('.materia-issue')
+    await issue.waitFor({ timeout: 10_000 })
+    expect(await issue.textContent()).toMatch(/^scratch\.md:6 <LineChart> data=\{nothing\} names no query/)
+    expect(await preview().locator('#preview-issues').textContent()).toBe('1 issue(s): line 6')
+    await page.screenshot({ path: join(screenshots, 'workbench-dashboard-error.png') })
+    expect(problems.join('\n')).toBe('')
+  })
+})

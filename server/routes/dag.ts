@@ -1,0 +1,98 @@
+// The model DAG: laid out left to right by dagre on the server and drawn as SVG, so the page is
+// interactive as soon as it arrives. Nodes are coloured by kind; /dag/states adds each node's state
+// in the environment (changed, stale) from the plan, which takes longer on big projects and so
+// arrives after the drawing. Click opens the model; selection highlights up- and downstream.
+import dagre from '@dagrejs/dagre'
+import { Hono } from 'hono'
+import { buildPlan } from '../../pipeline/engine/plan.ts'
+import type { WorkbenchContext } from '../context.ts'
+import { currentEnvironment } from '../environments.ts'
+import { type Html, html } from '../html.ts'
+import type { ModelEntry } from '../project-index.ts'
+import { renderPage } from '../shell.ts'
+
+const nodeWidth = 210
+const nodeHeight = 30
+
+const kindColours: Record<string, string> = {
+  FULL: '#3b82f6',
+  VIEW: '#8b5cf6',
+  SEED: '#10b981',
+  INCREMENTAL_BY_TIME_RANGE: '#f59e0b',
+  INCREMENTAL_BY_UNIQUE_KEY: '#ef4444',
+}
+
+export function dagSvg(models: readonly ModelEntry[]): Html {
+  const graph = new dagre.graphlib.Graph()
+  graph.setGraph({ rankdir: 'LR', nodesep: 12, ranksep: 70, marginx: 10, marginy: 10 })
+  graph.setDefaultEdgeLabel(() => ({}))
+  for (const model of models) graph.setNode(model.name, { width: nodeWidth, height: nodeHeight })
+  for (const model of models) {
+    for (const parent of model.parents) if (graph.hasNode(parent)) graph.setEdge(parent, model.name)
+  }
+  dagre.layout(graph)
+  const size = graph.graph()
+  const width = Math.ceil(size.width ?? 0)
+  const height = Math.ceil(size.height ?? 0)
+  const edges = graph.edges().map((edge: { v: string; w: string }) => {
+    const points: { x: number; y: number }[] = graph.edge(edge).points ?? []
+    const path = points
+      .map((point, index) => `${index === 0 ? 'M' : 'L'}${point.x.toFixed(1)},${point.y.toFixed(1)}`)
+      .join(' ')
+    return html`<path d="${path}" data-from="${edge.v}" data-to="${edge.w}" class="dag-edge" fill="none" stroke="currentColor" stroke-opacity="0.35" stroke-width="1.2" marker-end="url(#arrow)"/>`
+  })
+  const nodes = models.map((model) => {
+    const node = graph.node(model.name)
+    const x = node.x - nodeWidth / 2
+    const y = node.y - nodeHeight / 2
+    const label = model.name.length > 30 ? `${model.name.slice(0, 29)}…` : model.name
+    return html`<g class="dag-node cursor-pointer" data-model="${model.name}" data-path="${model.path}" data-kind="${model.kind}" transform="translate(${x.toFixed(1)},${y.toFixed(1)})">
+<title>${model.name} (${model.kind})</title><rect width="${nodeWidth}" height="${nodeHeight}" rx="6" fill="${kindColours[model.kind] ?? '#64748b'}" fill-opacity="0.18" stroke="${kindColours[model.kind] ?? '#64748b'}" stroke-width="1.5"/>
+<text x="8" y="19" font-size="12" font-family="monospace" fill="currentColor">${label}</text></g>`
+  })
+  return html`<svg xmlns="http://www.w3.org/2000/svg" id="dag-svg" viewBox="0 0 ${width} ${height}" data-width="${width}" data-height="${height}" class="w-full h-[75vh] bg-base-100 rounded-box border border-base-300 select-none">
+<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="currentColor" fill-opacity="0.5"/></marker></defs>
+<g id="dag-edges">${edges}</g><g id="dag-nodes">${nodes}</g></svg>`
+}
+
+function legend(): Html {
+  return html`<div class="flex flex-wrap gap-3 text-xs items-center">${Object.entries(kindColours).map(
+    ([kind, colour]) =>
+      html`<span class="flex items-center gap-1"><span class="inline-block w-3 h-3 rounded" style="background:${colour}"></span>${kind}</span>`,
+  )}<span class="flex items-center gap-1"><span class="inline-block w-3 h-3 rounded border-2 border-warning"></span>changed</span>
+  <span class="flex items-center gap-1"><span class="inline-block w-3 h-3 rounded border-2 border-dashed border-info"></span>stale (upstream changed)</span>
+  <span class="opacity-60">scroll to zoom · drag to pan · click selects · double-click opens</span></div>`
+}
+
+export function dagRoutes(context: WorkbenchContext): Hono {
+  const app = new Hono()
+
+  app.get('/dag', async (c) => {
+    const startedMs = performance.now()
+    const models = [...context.index.models.values()]
+    const svg = dagSvg(models)
+    c.header('Server-Timing', `dag;dur=${(performance.now() - startedMs).toFixed(1)}`)
+    return renderPage(
+      c,
+      context,
+      '/dag',
+      html`<section class="flex flex-col gap-2" data-page="dag"><div class="flex items-center gap-3"><h1 class="text-2xl font-bold">Model DAG</h1><span class="badge badge-ghost">${models.length} models</span></div>
+${legend()}<div data-component="dag" data-states="/dag/states" id="dag">${svg}</div></section>`,
+    )
+  })
+
+  // Node states in the chosen environment, from the plan: { model: 'changed' | 'stale' }.
+  app.get('/dag/states', async (c) => {
+    if (context.project === null) return c.json({})
+    const plan = await buildPlan(context.db, context.project, { environment: currentEnvironment(c, context) })
+    const states: Record<string, string> = {}
+    for (const model of plan.models) {
+      if (model.change === 'added' || model.change === 'directly_modified') states[model.name] = 'changed'
+      else if (model.change === 'indirectly_modified' || model.change === 'restated')
+        states[model.name] = 'stale'
+    }
+    return c.json(states)
+  })
+
+  return app
+}

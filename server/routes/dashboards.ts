@@ -1,0 +1,135 @@
+// Dashboards tab: lists the pages under <project>/../dashboards/pages, shows one in a framed live
+// preview rendered against the selected environment (issues in place, at their line), and tells
+// the frame to reload when its file changes on disk. Rendering lives in pipeline/dashboards.
+import { type FSWatcher, watch } from 'node:fs'
+import { join } from 'node:path'
+import { Hono } from 'hono'
+import { streamSSE } from 'hono/streaming'
+import { dashboardAssets } from '../../pipeline/dashboards/assets.ts'
+import { listPages, readPage } from '../../pipeline/dashboards/pages.ts'
+import { previewReloadScript, renderPreview } from '../../pipeline/dashboards/preview.ts'
+import { connectionRunner } from '../../pipeline/dashboards/query.ts'
+import { MateriaError } from '../../pipeline/errors.ts'
+import type { WorkbenchContext } from '../context.ts'
+import { currentEnvironment } from '../environments.ts'
+import { type Html, html } from '../html.ts'
+import { renderPage } from '../shell.ts'
+import { rewriteModelNames } from '../sql-text.ts'
+
+// Saves arrive as several events (truncate, write, rename); one reload after the burst is enough.
+const changeSettleMs = 25
+const assetTypes: Record<string, string> = {
+  css: 'text/css; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  svg: 'image/svg+xml',
+}
+
+export function pagesDirOf(context: WorkbenchContext): string {
+  return join(context.root, '..', 'dashboards', 'pages')
+}
+
+async function checkedPage(context: WorkbenchContext, path: string): Promise<string> {
+  const pages = await listPages(pagesDirOf(context))
+  if (!pages.includes(path)) {
+    throw new MateriaError('dashboard', `no dashboard page "${path}" in ${pagesDirOf(context)}`)
+  }
+  return path
+}
+
+async function pageList(context: WorkbenchContext): Promise<Html> {
+  const pagesDir = pagesDirOf(context)
+  let paths: string[] = []
+  try {
+    paths = await listPages(pagesDir)
+  } catch (error) {
+    if (!(error instanceof MateriaError)) throw error
+  }
+  const rows = await Promise.all(
+    paths.map(async (path) => {
+      const page = await readPage(pagesDir, path)
+      const href = `/dashboards?page=${encodeURIComponent(path)}`
+      return html`<tr><td><a class="link" href="${href}" hx-get="${href}" hx-target="#main" hx-select="#main > *"
+        hx-push-url="true" data-dashboard="${path}">${page.meta.title}</a></td><td><code>${path}</code></td>
+        <td>${page.meta.public ? html`<span class="badge badge-success">public</span>` : html`<span class="badge">internal</span>`}</td></tr>`
+    }),
+  )
+  const empty = html`<p>No pages yet: add <code>*.md</code> files to <code>${pagesDir}</code>.</p>`
+  return html`<h1 class="text-xl font-bold mb-3">Dashboards</h1>
+<div class="card bg-base-100 p-4"><table class="table" id="dashboard-list"><thead><tr><th>Page</th><th>File</th><th>Audience</th></tr></thead>
+<tbody>${rows}</tbody></table>${paths.length === 0 ? empty : ''}</div>`
+}
+
+function watchPage(pagesDir: string, path: string, onChange: () => void): FSWatcher {
+  let timer: NodeJS.Timeout | null = null
+  return watch(pagesDir, { recursive: true }, (_event, filename) => {
+    if (filename === null || filename.split('\\').join('/') !== path) return
+    if (timer !== null) clearTimeout(timer)
+    timer = setTimeout(onChange, changeSettleMs)
+  })
+}
+
+export function dashboardRoutes(context: WorkbenchContext): Hono {
+  const app = new Hono()
+  // Workbench pages stay at the top level: the shell's asset URLs are relative to it.
+  app.get('/dashboards', async (c) => {
+    const requested = c.req.query('page')
+    if (requested === undefined) return renderPage(c, context, '/dashboards', await pageList(context))
+    const path = await checkedPage(context, requested)
+    const frame = `/dashboard-preview?page=${encodeURIComponent(path)}`
+    const content = html`<div class="flex items-center gap-3 mb-3"><a class="link" href="/dashboards" hx-get="/dashboards"
+      hx-target="#main" hx-select="#main > *" hx-push-url="true">Dashboards</a><span>/</span><code>${path}</code>
+      <span class="badge badge-outline">${currentEnvironment(c, context)}</span></div>
+<iframe id="dashboard-preview" title="Preview of ${path}" src="${frame}" class="w-full bg-base-100 rounded-box" style="height: 80vh"></iframe>`
+    return renderPage(c, context, '/dashboards', content)
+  })
+  app.get('/dashboard-preview', async (c) => {
+    const path = await checkedPage(context, c.req.query('page') ?? '')
+    const environment = currentEnvironment(c, context)
+    const modelNames = new Set(context.index.models.keys())
+    const connection = await context.db.connect()
+    try {
+      const run = connectionRunner(connection, (sql) => rewriteModelNames(sql, modelNames, environment))
+      const preview = await renderPreview({
+        pagesDir: pagesDirOf(context),
+        path,
+        run,
+        environment,
+        assetsRoot: '/dashboard-',
+      })
+      c.header('Cache-Control', 'no-store')
+      c.header('Server-Timing', `render;dur=${preview.renderMs.toFixed(1)}`)
+      return c.html(preview.html)
+    } finally {
+      connection.disconnectSync()
+    }
+  })
+  app.get('/dashboard-assets/:name', async (c) => {
+    const name = c.req.param('name')
+    const body =
+      name === 'live-reload.js'
+        ? await previewReloadScript()
+        : (await dashboardAssets()).get(`assets/${name}`)
+    if (body === undefined) return c.text('not found\n', 404)
+    c.header('Content-Type', assetTypes[name.split('.').pop() ?? ''] ?? 'application/octet-stream')
+    return c.body(typeof body === 'string' ? body : new Uint8Array(body))
+  })
+  app.get('/dashboard-events', async (c) => {
+    const path = await checkedPage(context, c.req.query('page') ?? '')
+    return streamSSE(c, async (stream) => {
+      let changed: () => void = () => {}
+      const signal = new Promise<void>((resolve) => {
+        changed = resolve
+      })
+      const watcher = watchPage(pagesDirOf(context), path, () => changed())
+      stream.onAbort(() => changed())
+      try {
+        await stream.writeSSE({ event: 'ready', data: path })
+        await signal
+        if (!stream.aborted) await stream.writeSSE({ event: 'change', data: path })
+      } finally {
+        watcher.close()
+      }
+    })
+  })
+  return app
+}

@@ -1,0 +1,126 @@
+// Dev vs prod for one model: the engine's table diff (schema changes, rows only on one side,
+// changed rows, per-column match %) keyed on the model's grain, and a chart overlaying a numeric
+// column of both environments over a chosen x column (e.g. world production by market year).
+import { Hono } from 'hono'
+import { environmentSchema } from '../../pipeline/engine/project.ts'
+import { tableDiff } from '../../pipeline/engine/table-diff.ts'
+import { MateriaError } from '../../pipeline/errors.ts'
+import type { WorkbenchContext } from '../context.ts'
+import { currentEnvironment } from '../environments.ts'
+import { type Html, html, raw } from '../html.ts'
+import { renderPage } from '../shell.ts'
+import { quoteIdentifier } from '../sql-text.ts'
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '∅'
+  return typeof value === 'object' ? JSON.stringify(value) : String(value)
+}
+
+async function relationColumns(
+  context: WorkbenchContext,
+  schema: string,
+  table: string,
+): Promise<{ name: string; type: string }[]> {
+  const reader = await context.connection.runAndReadAll(
+    `SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table ORDER BY column_index`,
+    { schema, table },
+  )
+  return reader.getRowsJson().map((row) => ({ name: String(row[0]), type: String(row[1]) }))
+}
+
+async function overlay(
+  context: WorkbenchContext,
+  relations: { name: string; relation: string }[],
+  x: string,
+  y: string,
+): Promise<Html> {
+  const series = await Promise.all(
+    relations.map(async ({ name, relation }) => {
+      const reader = await context.connection.runAndReadAll(
+        `SELECT ${quoteIdentifier(x)}::VARCHAR, sum(${quoteIdentifier(y)})::DOUBLE FROM ${relation} GROUP BY 1 ORDER BY 1`,
+      )
+      return {
+        name,
+        points: new Map(
+          reader.getRowsJson().map((row) => [String(row[0]), row[1] === null ? null : Number(row[1])]),
+        ),
+      }
+    }),
+  )
+  const xs = [...new Set(series.flatMap((entry) => [...entry.points.keys()]))].sort()
+  const data = {
+    x: xs,
+    series: series.map((entry) => ({
+      name: entry.name,
+      values: xs.map((key) => entry.points.get(key) ?? null),
+    })),
+  }
+  return html`<div class="h-72" data-component="chart" data-chart="overlay" id="diff-chart" data-json="${JSON.stringify(data)}"></div>`
+}
+
+export function diffRoutes(context: WorkbenchContext): Hono {
+  const app = new Hono()
+  app.get('/diff', async (c) => {
+    const environment = currentEnvironment(c, context)
+    const models = [...context.index.models.values()]
+    const name = c.req.query('model') ?? ''
+    const model = context.index.models.get(name)
+    const picker = html`<form class="flex flex-wrap gap-2 items-center" hx-get="/diff" hx-target="#main" hx-select="#main > *" hx-push-url="true" id="diff-form">
+<select name="model" class="select select-sm w-80">${models.map((entry) => html`<option ${entry.name === name ? raw('selected') : ''}>${entry.name}</option>`)}</select>
+<input name="x" class="input input-sm w-40" placeholder="x column (e.g. market_year)" value="${c.req.query('x') ?? ''}">
+<input name="y" class="input input-sm w-40" placeholder="numeric column" value="${c.req.query('y') ?? ''}">
+<button class="btn btn-sm btn-primary">Compare ${environment} with prod</button></form>`
+    let body: Html = html`<p class="opacity-60">Choose a model.</p>`
+    if (model !== undefined) {
+      if (environment === 'prod')
+        throw new MateriaError('usage', 'choose a dev environment in the navbar to compare it with prod')
+      const source = `${quoteIdentifier(model.schema)}.${quoteIdentifier(model.table)}`
+      const targetSchema = environmentSchema(model.schema, environment)
+      const target = `${quoteIdentifier(targetSchema)}.${quoteIdentifier(model.table)}`
+      const diff = await tableDiff(context.connection, { source, target, on: model.grain })
+      const columns = await relationColumns(context, targetSchema, model.table)
+      const x =
+        c.req.query('x') || model.grain.find((column) => /year|date/.test(column)) || columns[0]?.name || ''
+      const y =
+        c.req.query('y') ||
+        columns.find((column) => /DOUBLE|INT|DECIMAL/.test(column.type) && !model.grain.includes(column.name))
+          ?.name ||
+        ''
+      const known = new Set(columns.map((column) => column.name))
+      const chart =
+        known.has(x) && known.has(y)
+          ? await overlay(
+              context,
+              [
+                { name: `prod ${y}`, relation: source },
+                { name: `${environment} ${y}`, relation: target },
+              ],
+              x,
+              y,
+            )
+          : html`<p class="opacity-60">Pick an x column and a numeric column of ${model.name} to chart.</p>`
+      body = html`<div class="stats shadow bg-base-100" id="diff-stats">
+  <div class="stat"><div class="stat-title">prod rows</div><div class="stat-value text-lg">${diff.sourceRows}</div></div>
+  <div class="stat"><div class="stat-title">${environment} rows</div><div class="stat-value text-lg">${diff.targetRows}</div></div>
+  <div class="stat"><div class="stat-title">only in prod</div><div class="stat-value text-lg">${diff.onlyInSource}</div></div>
+  <div class="stat"><div class="stat-title">only in ${environment}</div><div class="stat-value text-lg">${diff.onlyInTarget}</div></div>
+  <div class="stat"><div class="stat-title">changed rows</div><div class="stat-value text-lg" id="diff-changed" data-changed="${diff.changed}">${diff.changed}</div></div></div>
+<div class="text-sm">Schema: ${diff.schema.added.map((column) => html`<span class="badge badge-success badge-sm mr-1">+ ${column.column} ${column.type}</span>`)}${diff.schema.removed.map((column) => html`<span class="badge badge-error badge-sm mr-1">− ${column.column}</span>`)}${diff.schema.changed.map((column) => html`<span class="badge badge-warning badge-sm mr-1">${column.column}: ${column.sourceType} → ${column.targetType}</span>`)}${diff.schema.added.length + diff.schema.removed.length + diff.schema.changed.length === 0 ? 'unchanged' : ''}</div>
+<div class="text-sm">Column match: ${diff.columns.map((column) => html`<span class="badge badge-ghost badge-sm mr-1">${column.column} ${column.matchPct.toFixed(1)}%</span>`)}</div>
+${chart}
+<div class="overflow-auto max-h-80"><table class="table table-xs" id="diff-sample"><thead><tr><th>difference</th><th>row</th></tr></thead><tbody>${diff.sample.map(
+        (entry) =>
+          entry.kind === 'changed'
+            ? html`<tr><td>changed</td><td class="font-mono">${cellText(entry.key)} ${entry.columns.map((column) => html`<span class="mr-2">${column.column}: ${cellText(column.source)} → ${cellText(column.target)}</span>`)}</td></tr>`
+            : html`<tr><td>${entry.kind === 'only_in_source' ? 'only in prod' : `only in ${environment}`}</td><td class="font-mono">${cellText(entry.row)}</td></tr>`,
+      )}</tbody></table></div>`
+    }
+    return renderPage(
+      c,
+      context,
+      '/diff',
+      html`<section class="flex flex-col gap-3" data-page="diff"><h1 class="text-2xl font-bold">${environment} vs prod</h1>${picker}${body}</section>`,
+    )
+  })
+  return app
+}
