@@ -93,6 +93,8 @@ describe('publish', () => {
   it('builds the static site from the prod database and uploads it under site/', async () => {
     const pages = join(root, 'site-project/dashboards/pages')
     await mkdir(pages, { recursive: true })
+    await mkdir(join(root, 'site-project/sql'), { recursive: true })
+    await writeFile(join(root, 'site-project/sql/materia.yaml'), 'name: site\n')
     await writeFile(
       join(pages, 'countries.md'),
       '---\ntitle: Countries\ndescription: The sample countries.\npublic: true\n---\n\n```sql countries\nSELECT country_code, country_name FROM serving.dim_country ORDER BY country_code\n```\n\n<DataTable data={countries} />\n',

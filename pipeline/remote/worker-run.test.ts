@@ -44,7 +44,7 @@ function setup(overrides: Partial<WorkerRunInput> = {}) {
   const client = createHetznerClient({ baseUrl: cloud.api.url, token: cloud.token, backoffBaseMs: 10 })
   const input: WorkerRunInput = {
     provider: createHetznerProvider(client, { pollMs: 20 }),
-    runId: `test${++runCount}`,
+    runId: `test${process.pid}-${++runCount}`,
     pipeline: 'transform',
     serverType: 'cx22',
     image: 'debian-12',
