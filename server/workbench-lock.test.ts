@@ -49,9 +49,14 @@ describe('workbench lock', () => {
 
   it('lets the CLI in again once the workbench is closed', async () => {
     await workbench.close()
-    const { stdout } = await run(process.execPath, [materia, 'plan', 'dev_test', '--project', project.root], {
-      env: { ...process.env, MATERIA_ENV: '' },
-    })
+    // The fixture's tests/ file only populates the workbench's tree; this test is about the lock.
+    const { stdout } = await run(
+      process.execPath,
+      [materia, 'plan', 'dev_test', '--skip-tests', '--project', project.root],
+      {
+        env: { ...process.env, MATERIA_ENV: '' },
+      },
+    )
     expect(stdout).toMatch(/no changes|nothing|empty|up to date/i)
     workbench = await startWorkbench({ projectRoot: project.root, env: { USER: 'test' } })
   })

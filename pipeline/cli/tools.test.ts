@@ -265,7 +265,7 @@ describe('materia plan with unit tests, lint and audits', () => {
     const blocked = await run(['plan', 'dev_x', '--auto-apply', '--skip-tests'], root, env)
     expect(blocked.code).toBe(1)
     expect(blocked.stderr).toMatch(
-      /materia plan: models\/serving\/dim_country\.sql: audit accepted_values failed on serving\.dim_country: 1 bad row:\n +country_code \| country_name \| iso3\n +VM +\| Vietnam +\| VN\nno environment view changed\n/,
+      /materia plan: models\/serving\/dim_country\.sql: blocking audit accepted_values failed on serving\.dim_country: 1 bad row:\n +country_code \| country_name \| iso3\n +VM +\| Vietnam +\| VN\nno environment view changed\n/,
     )
     const db = await openDatabase(join(root, '.materia', 'local.duckdb'))
     try {

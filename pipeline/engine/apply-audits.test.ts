@@ -76,7 +76,7 @@ describe('auditOptionsForApply', () => {
     expect(error).toBeInstanceOf(MateriaError)
     expect((error as MateriaError).code).toBe('audit')
     expect((error as MateriaError).message).toMatch(
-      /^models\/cleaned\/production\.sql: audit grain failed on cleaned\.production: 9 bad rows; first 5:\n +country_code \| market_year \| production\n(.*\n){5}no environment view changed$/,
+      /^models\/cleaned\/production\.sql: blocking audit grain failed on cleaned\.production: 9 bad rows; first 5:\n +country_code \| market_year \| production\n(.*\n){5}no environment view changed$/,
     )
     const after = await db.rows(
       'SELECT country_code, market_year, production FROM cleaned__dev_x.production ORDER BY ALL',

@@ -3,7 +3,7 @@
 // word a blocking failure with its first bad rows.
 import { assert } from '../assert.ts'
 import type { AuditOutcome as ApplyAuditOutcome, ApplyOptions } from './apply.ts'
-import { type AuditOutcome, auditFailureMessage, runModelAudits } from './audit.ts'
+import { type AuditOutcome, auditFailureMessage, badRowsText, runModelAudits } from './audit.ts'
 import type { Project } from './project.ts'
 import { quoteQualified } from './sql-quote.ts'
 
@@ -18,7 +18,8 @@ export function auditOptionsForApply(
     runAudits: async ({ model, relation, interval, connection }) => {
       const range =
         interval === null ? undefined : { start: new Date(interval[0]), end: new Date(interval[1]) }
-      return runModelAudits(connection, project, model, quoteQualified(relation), range)
+      const outcomes = await runModelAudits(connection, project, model, quoteQualified(relation), range)
+      return outcomes.map((outcome) => ({ ...outcome, message: outcome.passed ? '' : badRowsText(outcome) }))
     },
     formatAuditFailure: (outcome) => {
       assert(isAuditOutcome(outcome), 'apply passes back the outcomes runAudits returned')

@@ -37,6 +37,7 @@ export interface AuditOutcome {
   readonly audit: string
   readonly blocking: boolean
   readonly passed: boolean
+  readonly message?: string // for a failure: the bad-row count and the first bad rows, for event readers
 }
 
 export interface AuditContext {
