@@ -1,6 +1,6 @@
-// What `npm start` runs (the integrator wires pipeline/cli/start.ts to it): on a first run with an
-// empty landing, the main job (land the bundled snapshot, build prod) with its progress on stdout;
-// then the workbench, shown in the Electron window where Electron's binary is installed, else in the
+// What `npm start` runs (`materia app`): the main job (on a first run with an empty landing it lands
+// the bundled snapshot; always brings prod up to date and prints the report) with its progress on
+// stdout; then the workbench, shown in the Electron window where Electron's binary is installed, else in the
 // default browser, else its URL is printed (no display).
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -36,8 +36,9 @@ export async function startApp(options: StartOptions): Promise<number> {
   const project = await loadProject(options.projectRoot, { env: options.env })
   if (!landingHasSnapshot(project.config.landingDir)) {
     options.stdout.write('First run: building the coffee data from the bundled USDA snapshot…\n')
-    await runMainJob({ projectRoot: options.projectRoot, stdout: options.stdout, env: options.env })
   }
+  // The main job is idempotent: on later runs it builds only what changed and prints the report.
+  await runMainJob({ projectRoot: options.projectRoot, stdout: options.stdout, env: options.env })
   const electron = electronBinary()
   const hasDisplay =
     Boolean(options.env.DISPLAY || options.env.WAYLAND_DISPLAY) || process.platform !== 'linux'

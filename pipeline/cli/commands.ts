@@ -4,6 +4,10 @@ import type { Command } from './command.ts'
 type CommandLoader = () => Promise<Command>
 
 export const commands: Readonly<Record<string, { summary: string; load: CommandLoader }>> = {
+  app: {
+    summary: 'run the main job, then open the workbench (what npm start runs)',
+    load: async () => (await import('../../server/cli-app.ts')).appCommand,
+  },
   audit: {
     summary: "run models' audits against an environment",
     load: async () => (await import('./audit.ts')).auditCommand,

@@ -5,7 +5,7 @@ import { Hono } from 'hono'
 import { MateriaError } from '../../pipeline/errors.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
-import { type Html, html, raw } from '../html.ts'
+import { type Html, html } from '../html.ts'
 import { renderPage } from '../shell.ts'
 import { quoteIdentifier } from '../sql-text.ts'
 
