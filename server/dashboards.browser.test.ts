@@ -10,7 +10,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServingTables, extractSnapshotCsv } from '../pipeline/dashboards/serving-fixture.ts'
-import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './testing/renderer-build.ts'
+import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
 import { startWorkbench, type Workbench } from './workbench.ts'
 
 const repositoryRoot = join(import.meta.dirname, '..')

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { loadProject } from '../pipeline/engine/load.ts'
 import { landingHasSnapshot, runMainJob } from '../pipeline/main-job.ts'
 import { openInBrowser, waitForInterrupt } from './cli-workbench.ts'
+import { ensureRendererBuilt } from './renderer-build.ts'
 import { startWorkbench } from './workbench.ts'
 
 const repository = fileURLToPath(new URL('..', import.meta.url))
@@ -54,6 +55,8 @@ export async function startApp(options: StartOptions): Promise<number> {
     })
     return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 0)))
   }
+  // A fresh clone has no built browser assets yet: build them once (Vite, a few seconds).
+  ensureRendererBuilt()
   const workbench = await startWorkbench({ projectRoot: options.projectRoot, env: options.env })
   options.stdout.write(`Materia workbench: ${workbench.url}\n`)
   if (options.open && !openInBrowser(workbench.url, options.env)) {

@@ -7,8 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
 import { buildEnvironment, createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
-import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './testing/renderer-build.ts'
 import { startWorkbench, type Workbench } from './workbench.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'test-results')

@@ -1,11 +1,11 @@
-// Tests and the benchmark serve the built renderer: build it (a few seconds with Vite) when
+// The app, the tests and the benchmark serve the built renderer: build it (a few seconds with Vite) when
 // out/renderer is missing or older than the renderer's sources.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const repository = fileURLToPath(new URL('../..', import.meta.url))
+const repository = fileURLToPath(new URL('..', import.meta.url))
 
 function newestMtimeMs(directory: string): number {
   let newest = 0
