@@ -16,6 +16,9 @@ const files = readdirSync(benchDir)
   .sort()
 
 const results: Record<string, unknown> = {}
+// Stdout carries only the JSON document: whatever a benchmark's libraries print goes to stderr.
+const writeStdout = process.stdout.write.bind(process.stdout)
+process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write
 for (const file of files) {
   const area = basename(file, '.bench.ts')
   process.stderr.write(`bench ${area} ...\n`)
@@ -28,4 +31,4 @@ for (const file of files) {
     process.exitCode = 1
   }
 }
-process.stdout.write(`${JSON.stringify(results, null, 2)}\n`)
+writeStdout(`${JSON.stringify(results, null, 2)}\n`)
