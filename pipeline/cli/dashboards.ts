@@ -1,12 +1,11 @@
 // `materia dashboards build`: renders dashboards/pages/**/*.md against an environment's models
 // into a static folder (HTML per page plus local assets), swapped into place when complete.
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { buildDashboards } from '../dashboards/build.ts'
 import { checkEnvironment, openBuildDatabase } from '../dashboards/database.ts'
 import { pagesLabelOf } from '../dashboards/pages.ts'
-import { MateriaError } from '../errors.ts'
+import { parseBuildArguments } from './build-arguments.ts'
 import type { Command } from './command.ts'
-import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
 const usage =
   'materia dashboards build [--env prod] [--out DIR] [--public-only] [--project DIR] [--pages DIR]'
@@ -16,18 +15,12 @@ export const dashboardsCommand: Command = {
   summary: 'build the dashboard pages into a static folder',
   usage,
   async run(argv, context) {
-    const parsed = parseArguments(argv, { options: ['env', 'out', 'pages'], flags: ['public-only'] }, usage)
-    const [subcommand, ...extra] = parsed.positionals
-    if (extra.length > 0)
-      throw new MateriaError('usage', `unexpected argument "${extra[0]}"; usage: ${usage}`)
-    if (subcommand !== 'build')
-      throw new MateriaError('usage', `unknown subcommand "${subcommand ?? ''}"; usage: ${usage}`)
-    const projectRoot = resolveProjectRoot(parsed.options.project, context.cwd)
-    const pagesDir = resolve(
-      context.cwd,
-      parsed.options.pages ?? join(projectRoot, '..', 'dashboards', 'pages'),
-    )
-    const outDir = resolve(context.cwd, parsed.options.out ?? join('out', 'dashboards'))
+    const { parsed, projectRoot, pagesDir, outDir } = parseBuildArguments(argv, context, {
+      options: ['env', 'out', 'pages'],
+      flags: ['public-only'],
+      usage,
+      defaultOut: join('out', 'dashboards'),
+    })
     const environment = parsed.options.env ?? 'prod'
     checkEnvironment(environment)
     const startedMs = performance.now()

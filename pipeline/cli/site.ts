@@ -1,12 +1,11 @@
 // `materia site build`: the public BeanFlows site (landing, methodology, pricing, public dashboards)
 // as a static folder. Paddle checkout is wired when PADDLE_CLIENT_TOKEN and PADDLE_PRICE_IDS are set.
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { openBuildDatabase } from '../dashboards/database.ts'
 import { pagesLabelOf } from '../dashboards/pages.ts'
 import { buildSite, paddleConfigFrom } from '../dashboards/site.ts'
-import { MateriaError } from '../errors.ts'
+import { parseBuildArguments } from './build-arguments.ts'
 import type { Command } from './command.ts'
-import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
 const usage = 'materia site build [--out DIR] [--project DIR] [--pages DIR]'
 
@@ -15,18 +14,12 @@ export const siteCommand: Command = {
   summary: 'build the public BeanFlows site',
   usage,
   async run(argv, context) {
-    const parsed = parseArguments(argv, { options: ['out', 'pages'], flags: [] }, usage)
-    const [subcommand, ...extra] = parsed.positionals
-    if (extra.length > 0)
-      throw new MateriaError('usage', `unexpected argument "${extra[0]}"; usage: ${usage}`)
-    if (subcommand !== 'build')
-      throw new MateriaError('usage', `unknown subcommand "${subcommand ?? ''}"; usage: ${usage}`)
-    const projectRoot = resolveProjectRoot(parsed.options.project, context.cwd)
-    const pagesDir = resolve(
-      context.cwd,
-      parsed.options.pages ?? join(projectRoot, '..', 'dashboards', 'pages'),
-    )
-    const outDir = resolve(context.cwd, parsed.options.out ?? join('out', 'site'))
+    const { projectRoot, pagesDir, outDir } = parseBuildArguments(argv, context, {
+      options: ['out', 'pages'],
+      flags: [],
+      usage,
+      defaultOut: join('out', 'site'),
+    })
     const paddle = paddleConfigFrom(context.env)
     const startedMs = performance.now()
     const database = await openBuildDatabase(projectRoot, context.env)
