@@ -17,7 +17,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, extname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const repository = fileURLToPath(new URL('..', import.meta.url))
@@ -27,7 +27,7 @@ const cacheDir = join(repository, 'node_modules', '.cache', 'materia-cli')
 // second clone) shares the cache folder, and must never run a bundle built from the other's sources.
 const manifestPath = join(cacheDir, `manifest-${pathHash(repository)}.json`)
 // Bump when the build options below change, so an older bundle is not taken for a current one.
-const buildFormat = '1'
+const buildFormat = '2'
 
 // FNV-1a over the path's UTF-16 code units: a short stable file name, checked against the path the
 // manifest records (a collision costs a rebuild, never a wrong bundle).
@@ -89,14 +89,39 @@ function writeAtomically(path, text) {
   renameSync(temporary, path)
 }
 
+// Packages compiled into the bundle: CommonJS ones that nearly every command loads. Imported from
+// an ES module, each of their files would be scanned for its exports and resolved on every start
+// (the DuckDB client is some 80 files); bundled, they cost one parse. Every other package stays
+// external and resolves from node_modules as it would from the sources.
+const bundledPackages = new Set(['@duckdb/node-api', 'yaml'])
+
+function packageName(specifier) {
+  const parts = specifier.split('/')
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]
+}
+
+const externalPackages = {
+  name: 'external-packages',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (bundledPackages.has(packageName(args.path)) && args.path !== '@duckdb/node-bindings')
+        return undefined
+      return { path: args.path, external: true }
+    })
+  },
+}
+
+const loaders = { '.ts': 'ts', '.js': 'js', '.cjs': 'js', '.mjs': 'js', '.json': 'json' }
+
+// Records each input's size, mtime and hash: stated before it is read and hashed from the very
+// bytes compiled, so an edit racing the build is seen by the next start. In our own sources,
 // import.meta.url and import.meta.dirname keep naming the source file, not the bundle chunk: the
-// code finds assets, package.json and the renderer relative to itself. Each file is stated before
-// it is read and hashed from the very bytes compiled, so an edit racing the build is seen next start.
-function sourceLocation(hash, inputs) {
+// code finds assets, package.json and the renderer relative to itself.
+function recordInputs(hash, inputs) {
   return {
-    name: 'source-location',
+    name: 'record-inputs',
     setup(build) {
-      build.onLoad({ filter: /\.ts$/ }, (args) => {
+      build.onLoad({ filter: /\.(ts|js|cjs|mjs|json)$/ }, (args) => {
         const stat = statSync(args.path)
         const bytes = readFileSync(args.path)
         inputs.set(args.path, {
@@ -105,12 +130,14 @@ function sourceLocation(hash, inputs) {
           mtimeMs: stat.mtimeMs,
           sha256: hash(bytes),
         })
+        const loader = loaders[extname(args.path)]
+        if (loader !== 'ts') return { contents: bytes, loader }
         const contents = bytes
           .toString('utf8')
           .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
           .replaceAll('import.meta.filename', JSON.stringify(args.path))
           .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
-        return { contents, loader: 'ts' }
+        return { contents, loader }
       })
     },
   }
@@ -131,14 +158,17 @@ async function build() {
       format: 'esm',
       platform: 'node',
       target: 'node20',
-      packages: 'external',
       absWorkingDir: repository,
       outdir: staging,
       entryNames: '[name]',
       sourcemap: 'linked',
       metafile: true,
       logLevel: 'silent',
-      plugins: [sourceLocation(hash, loaded)],
+      // The bundled CommonJS packages call require() for the externals they use (the DuckDB binding).
+      banner: {
+        js: "import { createRequire as __materiaRequire } from 'node:module'; const require = __materiaRequire(import.meta.url);",
+      },
+      plugins: [externalPackages, recordInputs(hash, loaded)],
     })
   } catch (error) {
     rmSync(staging, { recursive: true, force: true })
@@ -146,7 +176,7 @@ async function build() {
   }
   const inputs = Object.keys(result.metafile.inputs).map((relative) => {
     const input = loaded.get(join(repository, relative))
-    if (input === undefined) throw new Error(`bundle input ${relative} was not loaded as TypeScript`)
+    if (input === undefined) throw new Error(`bundle input ${relative} was not recorded`)
     return input
   })
   const key = hash(JSON.stringify([buildFormat, inputs.map((input) => [input.path, input.sha256])]))

@@ -1,6 +1,6 @@
 // What the engine commands share: load the project, open its gateway's DuckDB file (one instance
 // for the whole command), pick the environment.
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { dirname } from 'node:path'
 import { type Database, openDatabase } from '../engine/database.ts'
@@ -27,14 +27,20 @@ export function databasePath(project: Project): string {
   return gateway.path
 }
 
+// readOnly: the command only reads the database. A file that does not exist yet is created as
+// before (read-write), since DuckDB cannot open a missing file read-only.
 export async function openSession(
   projectOption: string | undefined,
   context: CommandContext,
+  options: { readOnly?: boolean } = {},
 ): Promise<Session> {
   const project = await loadProject(resolveProjectRoot(projectOption, context.cwd), { env: context.env })
   // A running workbench owns the database file: say who, instead of DuckDB's lock error.
   await refuseWhileWorkbenchRuns(project.root, 'this command')
   const path = databasePath(project)
+  if (options.readOnly === true && existsSync(path)) {
+    return { project, db: await openDatabase(path, { readOnly: true }) }
+  }
   mkdirSync(dirname(path), { recursive: true })
   return { project, db: await openDatabase(path) }
 }

@@ -65,11 +65,20 @@ export function lockHolder(message: string): { pid: number | null; program: stri
   return { pid: Number(match[2]), program: match[1] ?? null }
 }
 
-export async function openDatabase(path: string): Promise<Database> {
+export interface OpenOptions {
+  // For commands that only read: DuckDB's access_mode READ_ONLY takes a shared lock (several
+  // readers may hold the file at once), and a read-only close writes nothing back: no checkpoint.
+  readonly readOnly?: boolean
+}
+
+export async function openDatabase(path: string, options: OpenOptions = {}): Promise<Database> {
   assert(path.length > 0, 'database path is not empty')
   let instance: DuckDBInstance
   try {
-    instance = await DuckDBInstance.create(path)
+    instance = await DuckDBInstance.create(
+      path,
+      options.readOnly === true ? { access_mode: 'READ_ONLY' } : {},
+    )
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     if (message.includes('Could not set lock')) {
