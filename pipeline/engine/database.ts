@@ -69,7 +69,13 @@ export interface OpenOptions {
   // For commands that only read: DuckDB's access_mode READ_ONLY takes a shared lock (several
   // readers may hold the file at once), and a read-only close writes nothing back: no checkpoint.
   readonly readOnly?: boolean
+  // DuckDB configuration options by name (memory_limit, threads, ...), passed as given.
+  readonly settings?: Readonly<Record<string, string>>
 }
+
+// DuckDB settings of every instance the engine opens on a database file. Empty for now: the
+// defaults (memory_limit 80 % of RAM, one thread per core) are what DuckDB documents and tests.
+export const databaseSettings: Readonly<Record<string, string>> = {}
 
 export async function openDatabase(path: string, options: OpenOptions = {}): Promise<Database> {
   assert(path.length > 0, 'database path is not empty')
