@@ -65,11 +65,37 @@ export function lockHolder(message: string): { pid: number | null; program: stri
   return { pid: Number(match[2]), program: match[1] ?? null }
 }
 
-export async function openDatabase(path: string): Promise<Database> {
+export interface OpenOptions {
+  // DuckDB's access_mode READ_ONLY: no statement can write the file, whatever it is.
+  readonly readOnly?: boolean
+  // The only folders DuckDB may read or write files in (besides the database file and its temp
+  // folder). DuckDB's allowed_directories with enable_external_access off; once set, neither can be
+  // changed while the database is open (DuckDB: "Cannot change allowed_directories when
+  // enable_external_access is disabled").
+  readonly allowedDirectories?: readonly string[]
+}
+
+async function restrictFileAccess(
+  connection: DuckDBConnection,
+  directories: readonly string[],
+): Promise<void> {
+  assert(directories.length > 0, 'at least one allowed directory')
+  // A trailing slash makes the entry a folder prefix: /work/p must not admit /work/p2.
+  const list = directories.map((directory) =>
+    quoteLiteral(directory.endsWith('/') ? directory : `${directory}/`),
+  )
+  await connection.run(`SET allowed_directories = [${list.join(', ')}]`)
+  await connection.run('SET enable_external_access = false')
+}
+
+export async function openDatabase(path: string, options: OpenOptions = {}): Promise<Database> {
   assert(path.length > 0, 'database path is not empty')
   let instance: DuckDBInstance
   try {
-    instance = await DuckDBInstance.create(path)
+    instance = await DuckDBInstance.create(
+      path,
+      options.readOnly === true ? { access_mode: 'READ_ONLY' } : {},
+    )
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     if (message.includes('Could not set lock')) {
@@ -84,6 +110,15 @@ export async function openDatabase(path: string): Promise<Database> {
     throw new MateriaError('state', `cannot open ${path}: ${message}`, { cause: error })
   }
   const connection = await instance.connect()
+  if (options.allowedDirectories !== undefined) {
+    try {
+      await restrictFileAccess(connection, options.allowedDirectories)
+    } catch (error) {
+      connection.closeSync()
+      instance.closeSync()
+      throw error
+    }
+  }
   return new Database(path, instance, connection)
 }
 
