@@ -5,62 +5,9 @@
 // digest of every view and physical table (name and rows) before and after.
 import { cpSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../cli.ts'
-import { openDatabase } from '../engine/database.ts'
 import { temporaryDirectory } from '../engine/test-project.ts'
-
-const example = new URL('../engine/testdata/example', import.meta.url).pathname
-
-async function materia(
-  root: string,
-  ...argv: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(chunk.toString())
-        done()
-      },
-    })
-  const code = await main([...argv, '--project', root], {
-    cwd: root,
-    env: { ...process.env, MATERIA_NOW: '2024-03-01T12:00:00Z', MATERIA_ENV: '' },
-    stdout: sink((text) => {
-      stdout += text
-    }),
-    stderr: sink((text) => {
-      stderr += text
-    }),
-    isTTY: false,
-  })
-  return { code, stdout, stderr }
-}
-
-// Every view and base table of the file with its row count and a hash of its rows.
-async function digest(root: string): Promise<string> {
-  const db = await openDatabase(join(root, '.materia', 'local.duckdb'), { readOnly: true })
-  try {
-    const relations = await db.rows(
-      `SELECT schema_name, view_name AS name FROM duckdb_views() WHERE NOT internal
-       UNION ALL SELECT schema_name, table_name FROM duckdb_tables() ORDER BY 1, 2`,
-    )
-    const lines: string[] = []
-    for (const relation of relations) {
-      const name = `"${String(relation.schema_name)}"."${String(relation.name)}"`
-      const [row] = await db.rows(
-        `SELECT count(*)::INTEGER AS n, coalesce(sum(hash(t::VARCHAR)), 0)::VARCHAR AS h FROM ${name} AS t`,
-      )
-      lines.push(`${name} ${String(row?.n)} ${String(row?.h)}`)
-    }
-    return lines.join('\n')
-  } finally {
-    db.close()
-  }
-}
+import { databaseDigest as digest, example, materia } from './testing/cli-run.ts'
 
 describe('materia query is read-only', () => {
   let root: string

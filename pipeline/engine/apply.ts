@@ -233,6 +233,12 @@ async function createTable(
     let rows = 0
     if (model.kind.name === 'VIEW') await connection.run(`CREATE OR REPLACE VIEW ${target} AS ${sql}`)
     else rows = await countOf(await connection.run(`CREATE OR REPLACE TABLE ${target} AS ${sql}`))
+    if (model.kind.name === 'SEED' && rows === 0) {
+      throw new MateriaError(
+        'apply',
+        `${model.path}: seed file ${model.kind.path} of ${model.name} has no rows; add its rows, then plan again (no environment view changed)`,
+      )
+    }
     crashPoint('after_create')
     await audit(context, connection, model, step.table, null)
     if (!step.replace) await recordSnapshot(context, connection, model, step)
