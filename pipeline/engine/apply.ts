@@ -543,6 +543,28 @@ async function swapViews(context: BuildContext): Promise<number> {
   return changed
 }
 
+// A metadata-only change builds nothing, but its audits may have changed (a new or tightened blocking
+// audit): they run on the table the environment will show, before any view moves, so a promotion
+// never shows a table that fails the audits it is declared with.
+async function auditKeptTables(context: BuildContext): Promise<void> {
+  if (context.options.runAudits === undefined) return
+  const kept = context.plan.models.filter((entry) => entry.change === 'metadata')
+  if (kept.length === 0) return
+  const connection = await context.db.connect()
+  try {
+    for (const entry of kept) {
+      const model = context.project.models.get(entry.name)
+      assert(model !== undefined, `plan model ${entry.name} is in the project`)
+      // One transaction per model: its audits read one consistent table and write nothing.
+      await transaction(connection, model, async () => {
+        await audit(context, connection, model, physicalTable(entry.name, entry.version), null)
+      })
+    }
+  } finally {
+    connection.closeSync()
+  }
+}
+
 async function createPhysicalSchemas(db: Database, steps: readonly BuildStep[]): Promise<void> {
   const schemas = new Set(steps.map((step) => step.table.split('.')[0] as string))
   if (schemas.size === 0) return
@@ -579,6 +601,7 @@ export async function applyPlan(
     await createPhysicalSchemas(db, buildSteps)
     crashPoint('before_builds')
     const built = await runBuilds(context, buildSteps)
+    await auditKeptTables(context)
     crashPoint('before_swap')
     if (!plan.environmentChanged)
       return { modelsBuilt: built.models, rowsWritten: built.rows, viewsChanged: 0 }

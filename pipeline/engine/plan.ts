@@ -169,7 +169,7 @@ async function decide(
     const change: ModelChange = current.metadataHash === fingerprint.metadataHash ? 'unchanged' : 'metadata'
     const note =
       change === 'metadata'
-        ? 'metadata only (description, owner, cron, audits, tags): nothing recomputed'
+        ? 'metadata only (description, owner, cron, audits, tags): nothing recomputed; its audits run on the current table before the views switch'
         : null
     return {
       entry: {
