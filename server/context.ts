@@ -72,7 +72,9 @@ export async function createContext(options: {
   mkdirSync(dirname(path), { recursive: true })
   // DuckDB may touch files in the project and landing folders only (read_text('/etc/passwd') fails).
   const directories = queryDirectories(project ?? options.root, options.env)
-  const db = await openDatabase(path, { allowedDirectories: directories })
+  // directories[1], when present, is the landing folder models read at run time.
+  const landingDir = directories[1]
+  const db = await openDatabase(path, { allowedDirectories: directories, landingDir })
   const connection = await db.connect()
   const queries = await QueryRunner.create(db.instance, {
     scratch: scratchSchema(options.env),

@@ -42,11 +42,15 @@ export async function openSession(
   if (options.readOnly === true) {
     if (!existsSync(path))
       throw new MateriaError('state', `no database at ${path}; run materia plan prod first to build it`)
-    const db = await openDatabase(path, { readOnly: true, allowedDirectories: queryDirectories(project) })
+    const db = await openDatabase(path, {
+      readOnly: true,
+      allowedDirectories: queryDirectories(project),
+      landingDir: project.config.landingDir,
+    })
     return { project, db }
   }
   mkdirSync(dirname(path), { recursive: true })
-  return { project, db: await openDatabase(path) }
+  return { project, db: await openDatabase(path, { landingDir: project.config.landingDir }) }
 }
 
 // MATERIA_ENV, else materia.yaml default_environment, else dev_<user>.

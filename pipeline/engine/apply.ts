@@ -15,6 +15,7 @@ import { applyConcurrencyMax } from '../limits.ts'
 import { crashPoint } from './crash-point.ts'
 import { type Database, quoteIdentifier, quoteLiteral } from './database.ts'
 import { formatInterval, type Interval, mergeIntervals } from './interval.ts'
+import { bindLanding } from './landing-runtime.ts'
 import { renderModelQuery } from './load-api.ts'
 import type { Model } from './model.ts'
 import { definitionOf } from './plan-compare.ts'
@@ -111,6 +112,7 @@ async function render(context: BuildContext, model: Model, interval: Interval): 
     start: new Date(start),
     end: new Date(end),
     executionTime: new Date(context.plan.nowMs),
+    landingAtRuntime: true,
     resolveTable: (parent) => {
       const version = context.versions.get(parent)
       return version === undefined ? null : physicalTable(parent, version)
@@ -527,6 +529,7 @@ async function swapViews(context: BuildContext): Promise<number> {
       updatedAtMs: plan.nowMs,
       expiresAtMs: plan.expiresAtMs,
       models: new Map(plan.environmentModels.map((row) => [row.model, row])),
+      landingDir: plan.landingDir,
     })
     crashPoint('swap_before_commit')
     await connection.run('COMMIT')
@@ -581,6 +584,7 @@ export async function applyPlan(
 ): Promise<ApplyResult> {
   return db.exclusive(async () => {
     await ensureState(db)
+    await bindLanding(db.connection, project.config.landingDir)
     const recorded = await db.rows(`SELECT plan_id FROM ${stateSchema}.environments WHERE name = $1`, [
       plan.environment,
     ])

@@ -4,6 +4,7 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api'
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
+import { bindLanding } from './landing-runtime.ts'
 
 export type Row = Record<string, unknown>
 
@@ -73,6 +74,9 @@ export interface OpenOptions {
   // changed while the database is open (DuckDB: "Cannot change allowed_directories when
   // enable_external_access is disabled").
   readonly allowedDirectories?: readonly string[]
+  // The landing folder models read at run time (landing-runtime.ts); bound before file access is
+  // restricted.
+  readonly landingDir?: string
 }
 
 async function restrictFileAccess(
@@ -110,9 +114,11 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
     throw new MateriaError('state', `cannot open ${path}: ${message}`, { cause: error })
   }
   const connection = await instance.connect()
-  if (options.allowedDirectories !== undefined) {
+  if (options.allowedDirectories !== undefined || options.landingDir !== undefined) {
     try {
-      await restrictFileAccess(connection, options.allowedDirectories)
+      if (options.landingDir !== undefined) await bindLanding(connection, options.landingDir)
+      if (options.allowedDirectories !== undefined)
+        await restrictFileAccess(connection, options.allowedDirectories)
     } catch (error) {
       connection.closeSync()
       instance.closeSync()
