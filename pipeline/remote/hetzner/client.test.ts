@@ -5,8 +5,8 @@
 // a server already gone.
 // Method: a fake of the API on 127.0.0.1 (testing/fake-hetzner.ts); sleeps are recorded, not slept.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type FakeHetzner, startFakeHetzner } from '../testing/fake-hetzner.ts'
 import { PlacementUnavailableError } from '../provider.ts'
+import { type FakeHetzner, startFakeHetzner } from '../testing/fake-hetzner.ts'
 import { createHetznerClient, retryDelayMs } from './client.ts'
 import { createHetznerProvider } from './provider.ts'
 
