@@ -7,11 +7,13 @@
 // Method: a fake clock and an injected runner whose runs the test finishes by hand; real git repos.
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { type PipelineName, parseRemoteConfig } from './config.ts'
 import { latestSlot, Supervisor, type SupervisorEntry, type SupervisorRunOutcome } from './supervisor.ts'
-import { updateClone } from './supervisor-runtime.ts'
+import { alertRequest, sendAlert, updateClone } from './supervisor-runtime.ts'
 import { git, makeBareRepo } from './testing/git-fixture.ts'
 
 const cleanup: string[] = []
@@ -279,5 +281,56 @@ describe('updateClone', () => {
     await git(origin.work, 'commit', '--quiet', '-am', 'two')
     await git(origin.work, 'push', '--quiet', origin.bare, 'main')
     await expect(updateClone(clone)).rejects.toThrow(/cannot fast-forward .* the clone has local commits/)
+  })
+})
+
+describe('alert webhook', () => {
+  it('posts JSON an ntfy server publishes, and fails on an error answer', async () => {
+    const received: { method: string; path: string; type: string; body: unknown }[] = []
+    let status = 200
+    const sink = createServer((request, response) => {
+      const chunks: Buffer[] = []
+      request.on('data', (chunk: Buffer) => chunks.push(chunk))
+      request.on('end', () => {
+        received.push({
+          method: request.method ?? '',
+          path: request.url ?? '',
+          type: request.headers['content-type'] ?? '',
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+        })
+        response.writeHead(status).end()
+      })
+    })
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/materia-alerts`
+    try {
+      await sendAlert(url, 'materia: extract failed', 'exit 4 (after 4 attempts)')
+      expect(received).toEqual([
+        {
+          method: 'POST',
+          path: '/',
+          type: 'application/json',
+          body: {
+            topic: 'materia-alerts',
+            title: 'materia: extract failed',
+            message: 'exit 4 (after 4 attempts)',
+          },
+        },
+      ])
+      status = 500
+      await expect(sendAlert(url, 't', 'm')).rejects.toThrow(/alert webhook answered HTTP 500/)
+    } finally {
+      await new Promise<void>((resolve) => sink.close(() => resolve()))
+    }
+  })
+
+  it('shapes the body for Slack and Discord incoming webhooks', () => {
+    expect(alertRequest('https://hooks.slack.com/services/T/B/x', 'title', 'message')).toEqual({
+      url: 'https://hooks.slack.com/services/T/B/x',
+      body: { text: 'title\nmessage' },
+    })
+    expect(alertRequest('https://discord.com/api/webhooks/1/abc', 'title', 'message').body).toEqual({
+      content: '**title**\nmessage',
+    })
   })
 })
