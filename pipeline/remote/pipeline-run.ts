@@ -22,6 +22,7 @@ import { LocalLandingStore } from '../landing/local-store.ts'
 import type { LandingStore } from '../landing/store.ts'
 import type { Step } from './config.ts'
 import { publishIceberg } from './iceberg.ts'
+import { leaseRunVariable, withLease } from './lease.ts'
 import { readProdState, withProdState } from './prod-state.ts'
 import { publishServing, type ServingManifest } from './publish.ts'
 import { publishSite } from './site-step.ts'
@@ -99,8 +100,19 @@ export async function runProdWith(bucket: LandingStore, input: LocalRunInput): P
   }
 }
 
+// A prod run holds the bucket's lease (lease.ts), unless the process that started this worker
+// already holds it for this run.
 async function runProd(input: LocalRunInput): Promise<void> {
-  await runProdWith(openProdStore(input.env, input.projectRoot), input)
+  const bucket = openProdStore(input.env, input.projectRoot)
+  const heldFor = input.env[leaseRunVariable]
+  if (heldFor) {
+    input.log(`prod lease held for run ${heldFor} by the process that started this worker`)
+    return runProdWith(bucket, input)
+  }
+  const runId = `local-${process.pid}-${Date.now().toString(36)}`
+  await withLease(bucket, { runId, pipeline: input.steps.join('+'), log: input.log }, () =>
+    runProdWith(bucket, input),
+  )
 }
 
 async function runLocal(input: LocalRunInput): Promise<void> {

@@ -1,27 +1,29 @@
 // Goal: what a remote run decides before and around the worker, as it would go on a real account:
 // it refuses without the bucket's settings (naming every missing one) and with a dirty tree, before
 // any API call; it resolves the exact commit and the worker runs that commit even after main
-// moves; it reads the server type list, skipping retired types, and prices each started hour.
+// moves; it reads the server type list, skipping retired types, and prices each started hour; it
+// honours the prod lease another run holds, creating nothing.
 // Method: a git repository with a project whose prepare step stops the run right after checkout;
-// the fake Hetzner API whose servers are real sshd workers on 127.0.0.1.
+// the fake Hetzner API whose servers are real sshd workers on 127.0.0.1; s3rver as the bucket.
 import { rm, writeFile } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { type S3rverHandle, startS3rver } from '../landing/test-fixtures/s3rver.ts'
+import { acquireLease, releaseLease } from './lease.ts'
 import { executeRemoteRun, formatPlan, planRemoteRun, type RemoteRunRequest } from './remote-run.ts'
+import { openProdStore } from './stores.ts'
 import { type FakeCloud, startFakeCloud } from './testing/fake-cloud.ts'
 import { git, makeBareRepo } from './testing/git-fixture.ts'
 
 let cloud: FakeCloud
 let repo: Awaited<ReturnType<typeof makeBareRepo>>
-const bucketEnv = {
-  R2_ENDPOINT: 'http://127.0.0.1:9',
-  R2_BUCKET: 'prod',
-  R2_ACCESS_KEY: 'access-key-id',
-  R2_SECRET_KEY: 'secret-key-value',
-}
+let s3: S3rverHandle
+let bucketEnv: Record<string, string>
 
 beforeAll(async () => {
+  s3 = await startS3rver('prod')
+  bucketEnv = s3.env
   cloud = await startFakeCloud()
   cloud.api.actionPollsRunning = 0
   repo = await makeBareRepo({
@@ -37,6 +39,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await cloud?.close()
+  await s3?.stop()
   if (repo) await rm(repo.root, { recursive: true, force: true })
 })
 beforeEach(() => {
@@ -100,6 +103,26 @@ describe('remote run', () => {
     expect(cloud.api.requests.some((line) => line.startsWith('POST'))).toBe(false)
   })
 
+  it('honours the prod lease another run holds, creating nothing', async () => {
+    const plan = await planRemoteRun(request())
+    const bucket = openProdStore(request().env, repo.work)
+    const held = await acquireLease(bucket, {
+      runId: 'other-run',
+      pipeline: 'transform',
+      nowMs: Date.now(),
+      holder: 'workbench pid 7',
+    })
+    cloud.api.requests.length = 0
+    try {
+      await expect(
+        executeRemoteRun(request(), plan, { onStatus: () => {}, onLine: () => {} }),
+      ).rejects.toThrow(/prod is busy: transform run other-run on workbench pid 7 holds/)
+    } finally {
+      await releaseLease(bucket, held, Date.now())
+    }
+    expect(cloud.api.requests).toEqual([])
+  })
+
   it('runs the planned commit on the worker although main moved after the plan', async () => {
     const plan = await planRemoteRun(request())
     await writeFile(join(repo.work, 'later.txt'), 'pushed after the plan\n')
@@ -112,6 +135,7 @@ describe('remote run', () => {
     ).rejects.toThrow(/preparing the worker failed \(exit 3\)/)
     expect(lines).toContain(`materia: code at ${plan.commit}`)
     expect(lines).toContain('prepare stops here')
+    expect(lines.some((line) => line.startsWith('prod lease taken until'))).toBe(true)
     expect(cloud.api.servers.size).toBe(0)
   }, 120_000)
 })

@@ -14,10 +14,12 @@ import { dirtyFiles, localCommit, packWorkingTree, remoteCommit, repositoryRoot 
 import { loadRemoteConfig, type PipelineName, stepsOf } from './config.ts'
 import { hetznerClientFromEnv } from './hetzner/client.ts'
 import { createHetznerProvider } from './hetzner/provider.ts'
+import { leaseRunVariable, withLease } from './lease.ts'
 import { billedCostEur, billedHours, choosePlacements, type Placement } from './placement.ts'
 import type { Provider } from './provider.ts'
 import { allSecretValues, createRedactor, workerSecrets } from './redact.ts'
 import { appendRunRecord, type RunRecord, runHistoryPath } from './run-history.ts'
+import { openProdStore } from './stores.ts'
 import { type RunStatus, runOnWorker } from './worker-run.ts'
 import { gitAuthEnv, type LineSink, shellQuote } from './worker-steps.ts'
 
@@ -165,6 +167,12 @@ function existingKey(name: string | null, env: NodeJS.ProcessEnv) {
   return { name, identityPath }
 }
 
+function combineSignals(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined)
+  if (present.length <= 1) return present[0]
+  return AbortSignal.any(present)
+}
+
 export interface RemoteRunHooks {
   readonly onStatus: (status: RunStatus) => void
   readonly onLine: LineSink
@@ -193,28 +201,39 @@ export async function executeRemoteRun(request: RemoteRunRequest, plan: RemotePl
     const code = request.upload
       ? { kind: 'upload' as const, archivePath: await packWorkingTree(repoRoot, scratch) }
       : { kind: 'git' as const, url: gitUrl(request.env), commit: plan.commit }
-    const result = await runOnWorker({
-      provider,
-      runId: plan.runId,
-      pipeline: request.pipeline,
-      placements: plan.placements,
-      image: spec.image,
-      user: config.workers.user,
-      sshPort: workerSshPort(request.env),
-      existingKey: existingKey(config.workers.sshKeyName, request.env),
-      code,
-      prepare: config.workers.prepare,
-      command: `node bin/materia.js pipeline run ${request.pipeline} --env ${request.environment} --project ${shellQuote(projectPath)}`,
-      prepareEnv,
-      env: { ...passthrough, ...secrets },
-      redact,
-      deadlineMs: config.workers.deadlineMinutes * 60_000,
-      sshReadyWaitMs,
-      sshPollMs: 3000,
-      signal: hooks.signal,
-      onStatus: hooks.onStatus,
-      onLine: hooks.onLine,
-    })
+    const onWorker = (leaseSignal?: AbortSignal) =>
+      runOnWorker({
+        provider,
+        runId: plan.runId,
+        pipeline: request.pipeline,
+        placements: plan.placements,
+        image: spec.image,
+        user: config.workers.user,
+        sshPort: workerSshPort(request.env),
+        existingKey: existingKey(config.workers.sshKeyName, request.env),
+        code,
+        prepare: config.workers.prepare,
+        command: `node bin/materia.js pipeline run ${request.pipeline} --env ${request.environment} --project ${shellQuote(projectPath)}`,
+        prepareEnv,
+        env: { ...passthrough, ...secrets, [leaseRunVariable]: plan.runId },
+        redact,
+        deadlineMs: config.workers.deadlineMinutes * 60_000,
+        sshReadyWaitMs,
+        sshPollMs: 3000,
+        signal: combineSignals(hooks.signal, leaseSignal),
+        onStatus: hooks.onStatus,
+        onLine: hooks.onLine,
+      })
+    // A prod run holds the bucket's lease for its whole length: never two at once, whoever starts
+    // them. The worker is told, so its own `pipeline run --env prod` does not take it again.
+    const result =
+      request.environment === 'prod'
+        ? await withLease(
+            openProdStore(request.env, request.projectRoot),
+            { runId: plan.runId, pipeline: request.pipeline, log: (line) => hooks.onLine(line, 'status') },
+            onWorker,
+          )
+        : await onWorker()
     placement = result.placement
     if (result.exitCode !== 0) {
       throw new MateriaError(
