@@ -48,7 +48,9 @@ export const planCommand: Command = {
     if (args.positionals.length > 1)
       throw new MateriaError('usage', `give at most one environment; usage: ${usage}`)
     // A dry run only reads: it opens the file read-only, beside a running reader.
-    const session = await openSession(args.options.project, context, { readOnly: args.flags.has('dry-run') })
+    const session = await openSession(args.options.project, context, {
+      readOnly: args.flags.has('dry-run') ? 'when-present' : false,
+    })
     const { project, db } = session
     try {
       const environment = args.positionals[0] ?? defaultEnvironment(project, context.env)
