@@ -17,6 +17,11 @@ export const dashboardQueryRowsMax = 20_000
 
 // Pages one dashboards folder may hold; more is a misconfigured pages folder (e.g. the repo root).
 export const dashboardPagesMax = 1_000
+// Results one query reading inputs may embed (one per combination of input values): a page carries
+// them all, so past this it is better to split the page or offer fewer values.
+export const dashboardInputVariantsMax = 500
+// Pages one templated page ([param].md) may produce; more is a values query missing a filter.
+export const templatedPagesMax = 2_000
 // Workbench query results kept in memory for paging; each may hold millions of rows, so only the
 // most recent few stay (older ones are re-run on demand).
 export const queryResultsCachedMax = 8

@@ -85,9 +85,21 @@ describe('materia dashboards build', () => {
     const first = await cli(['dashboards', 'build', '--out', 'out/a'])
     expect(first.stderr).toBe('')
     expect(first.code).toBe(0)
-    expect(first.stdout).toMatch(/^built 4 pages \(10 files\) into .*out\/a in \d+\.\d\d s\n$/)
+    expect(first.stdout).toMatch(/^built \d+ pages \(\d+ files\) into .*out\/a in \d+\.\d\d s\n$/)
     const a = await snapshot(join(folder, 'out', 'a'))
-    expect([...a.keys()]).toEqual([
+    // The templated country page: one page per producing country, and their index.
+    const countries = [...a.keys()].filter((path) => path.startsWith('country/'))
+    expect(countries.length).toBeGreaterThan(40)
+    expect(countries).toContain('country/brazil.html')
+    expect(countries).toContain('country/cote-d-ivoire.html')
+    expect(countries).toContain('country/index.html')
+    const brazil = a.get('country/brazil.html')!
+    expect(brazil).toContain('<h1>Country profile: Brazil</h1>')
+    expect(brazil).toContain('Brazil exports more coffee than it drinks')
+    expect(brazil).not.toMatch(/\{[#:/]|\{params/)
+    expect(a.get('country/index.html')).toContain('<a href="brazil.html">Brazil</a>')
+    expect(a.get('index.html')).toContain('<a href="country/index.html">Country profile</a>')
+    expect([...a.keys()].filter((path) => !path.startsWith('country/'))).toEqual([
       'assets/echarts.min.js',
       'assets/logo.svg',
       'assets/materia.css',

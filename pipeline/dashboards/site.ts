@@ -55,7 +55,7 @@ export async function buildSite(
     readonly paddle: PaddleConfig | null
   },
 ): Promise<BuildResult> {
-  const entries = await renderAllPages({ ...options, publicOnly: true })
+  const entries = await renderAllPages({ ...options, publicOnly: true, subscribers: true })
   const files: OutputFiles = await dashboardFiles(entries, 'dashboards/', nav)
   const page = (
     path: string,
@@ -78,11 +78,9 @@ export async function buildSite(
         extraBody: extra?.body,
       }),
     )
-  const links = entries.map(({ page: entry, slug }) => ({
-    href: `dashboards/${slug}.html`,
-    title: entry.meta.title,
-    description: entry.meta.description,
-  }))
+  const links = entries
+    .filter((entry) => entry.template === null && entry.page.meta.access === 'public')
+    .map(({ slug, title, description }) => ({ href: `dashboards/${slug}.html`, title, description }))
   page('index.html', 'Coffee market intelligence', 'USDA coffee balance sheets, charted.', landingBody(links))
   page('methodology.html', 'Methodology', 'Each BeanFlows metric and its USDA PSD source.', methodologyBody())
   const paddle = options.paddle
