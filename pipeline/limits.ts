@@ -158,3 +158,20 @@ export const supervisorRunTimeoutMs = 90 * 60_000
 // git fetch / merge on the supervisor's clone, and npm ci after a lockfile change.
 export const supervisorGitTimeoutMs = 2 * 60_000
 export const supervisorNpmCiTimeoutMs = 15 * 60_000
+
+// The paid site (`materia site serve`).
+// A Paddle webhook body: subscription events run to a few tens of KB; more is not from Paddle.
+export const siteWebhookBytesMax = 256 * 1024
+// A sign-in form holds one email address.
+export const siteFormBytesMax = 4 * 1024
+// A sign-in link works this long: long enough to switch to the mail app, short for a leaked link.
+export const signInLinkTtlMs = 15 * 60 * 1000
+// Sign-in emails per client address and per email address in a window: enough for a typo or two,
+// too few to spam an inbox or probe addresses.
+export const signInPerAddressMax = 10
+export const signInPerEmailMax = 3
+export const signInWindowMs = 15 * 60 * 1000
+// Rate-limit keys kept in memory before old windows are dropped.
+export const siteRateKeysMax = 100_000
+// Site files served from memory; the site's pages are small and few.
+export const siteFileBytesMax = 20 * 1024 * 1024

@@ -29,7 +29,7 @@ export async function dashboardFiles(
 ): Promise<OutputFiles> {
   const files: OutputFiles = new Map(await dashboardAssets())
   const links = nav ?? [{ href: `${prefix}index.html`, label: 'Dashboards' }]
-  for (const { rendered, slug, title, description } of entries) {
+  for (const { page, rendered, slug, title, description } of entries) {
     const path = `${prefix}${slug}.html`
     const body = `<h1>${escapeHtml(title)}</h1>\n${rendered.html}`
     const document = renderDocument({
@@ -40,6 +40,7 @@ export async function dashboardFiles(
       current: path,
       body,
       payload: rendered.payload,
+      subscribersOnly: page.meta.access === 'subscribers',
     })
     files.set(path, document)
   }
