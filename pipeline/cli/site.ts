@@ -35,6 +35,7 @@ export const siteCommand: Command = {
         environment: 'prod',
         runnerFor: database.runnerFor,
         paddle,
+        subscribers: true,
       })
       const seconds = ((performance.now() - startedMs) / 1000).toFixed(2)
       const checkout =

@@ -53,9 +53,12 @@ export async function buildSite(
   options: Omit<RenderOptions, 'publicOnly'> & {
     readonly outDir: string
     readonly paddle: PaddleConfig | null
+    // Include `access: subscribers` pages: only for a folder `materia site serve` gates. A build
+    // meant for a public bucket leaves them out, or anyone could read them there.
+    readonly subscribers: boolean
   },
 ): Promise<BuildResult> {
-  const entries = await renderAllPages({ ...options, publicOnly: true, subscribers: true })
+  const entries = await renderAllPages({ ...options, publicOnly: true, subscribers: options.subscribers })
   const files: OutputFiles = await dashboardFiles(entries, 'dashboards/', nav)
   const page = (
     path: string,
