@@ -68,10 +68,10 @@ export function renderInput(
     const buttons = input.options
       .map((option) => {
         const pressed = option.value === input.defaults.value
-        return `<button type="button" class="btn btn-sm join-item${pressed ? ' btn-active' : ''}" aria-pressed="${pressed}" data-value="${escapeHtml(option.value)}">${escapeHtml(option.label)}</button>`
+        return `<button type="button" class="btn btn-sm join-item${pressed ? ' btn-active btn-primary' : ''}" aria-pressed="${pressed}" data-value="${escapeHtml(option.value)}">${escapeHtml(option.label)}</button>`
       })
       .join('')
-    return `${open}<span class="materia-dropdown-label" id="${id}-label">${title}</span><div class="join" role="group" aria-labelledby="${id}-label">${buttons}</div></div>`
+    return `${open}<span class="materia-dropdown-label mr-2" id="${id}-label">${title}</span><div class="join" role="group" aria-labelledby="${id}-label">${buttons}</div></div>`
   }
   if (type === 'TextInput') {
     const placeholder =

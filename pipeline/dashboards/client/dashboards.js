@@ -120,6 +120,7 @@
           for (const other of element.querySelectorAll('button[data-value]')) {
             other.setAttribute('aria-pressed', String(other === button))
             other.classList.toggle('btn-active', other === button)
+            other.classList.toggle('btn-primary', other === button)
           }
           set('value', button.dataset.value)
         })
