@@ -1,6 +1,7 @@
 // `materia dashboards build`: every page (or only public ones) as static HTML plus local assets,
 // and an index listing them. Same pages and data give byte-identical output.
 import { dashboardAssets, type OutputFiles } from './assets.ts'
+import { chartPartsFor, chartRuntime } from './chart-runtime.ts'
 import { type NavLink, renderDocument } from './document.ts'
 import { escapeHtml } from './html.ts'
 import { writeOutput } from './output.ts'
@@ -28,6 +29,11 @@ export async function dashboardFiles(
   nav?: readonly NavLink[],
 ): Promise<OutputFiles> {
   const files: OutputFiles = new Map(await dashboardAssets())
+  // One chart runtime for all pages, with only the chart types they draw.
+  const used = entries.flatMap((entry) =>
+    entry.rendered.payload.components.map((component) => component.type),
+  )
+  files.set('assets/echarts.js', await chartRuntime(chartPartsFor(used)))
   const links = nav ?? [{ href: `${prefix}index.html`, label: 'Dashboards' }]
   for (const { page, rendered, slug, title, description } of entries) {
     const path = `${prefix}${slug}.html`

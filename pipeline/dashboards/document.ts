@@ -47,7 +47,7 @@ export function renderDocument(input: DocumentInput): string {
   const needsScripts = input.payload !== null && input.payload.components.length > 0
   const scripts = needsScripts
     ? `<script type="application/json" id="materia-data">${embedJson(input.payload)}</script>
-<script src="${root}assets/echarts.min.js"></script>
+<script src="${root}assets/echarts.js"></script>
 <script src="${root}assets/materia.js"></script>`
     : ''
   return `<!doctype html>
