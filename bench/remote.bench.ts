@@ -80,7 +80,7 @@ async function benchSsh() {
     const runs = 10
     const started = performance.now()
     for (let index = 0; index < runs; index++) {
-      await runRemote(target, 'true', { onLine: () => {}, redact: (text) => text, timeoutMs: 20_000 })
+      await runRemote(target, 'true', { onLine: () => {}, redact: createRedactor([]), timeoutMs: 20_000 })
     }
     return { sshCommandMs: Math.round((performance.now() - started) / runs) }
   } finally {

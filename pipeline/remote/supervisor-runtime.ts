@@ -14,7 +14,7 @@ import {
   supervisorRunTimeoutMs,
 } from '../limits.ts'
 import type { PipelineName } from './config.ts'
-import type { Redactor } from './redact.ts'
+import { createRedactedLines, type Redactor } from './redact.ts'
 import type { Clock, SupervisorEntry, SupervisorRunOutcome } from './supervisor.ts'
 import { gitAuthEnv } from './worker-steps.ts'
 
@@ -105,23 +105,24 @@ export function runChild(input: {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let lastLine = ''
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk
-        .toString()
-        .split('\n')
-        .filter((text) => text !== '')) {
-        lastLine = input.redact(line)
-        input.log(`${input.pipeline}: ${lastLine}`)
-      }
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
+    // One redacting stream per pipe: a secret split across two chunks is still masked.
+    const outputs = [child.stdout, child.stderr].map((pipe) => {
+      const lines = createRedactedLines(input.redact, (line) => {
+        if (line === '') return
+        lastLine = line
+        input.log(`${input.pipeline}: ${line}`)
+      })
+      pipe.setEncoding('utf8')
+      pipe.on('data', (chunk: string) => lines.push(chunk))
+      return lines
+    })
     const stop = () => child.kill('SIGTERM')
     const timer = setTimeout(stop, supervisorRunTimeoutMs)
     input.signal.addEventListener('abort', stop, { once: true })
     child.on('close', (code) => {
       clearTimeout(timer)
       input.signal.removeEventListener('abort', stop)
+      for (const lines of outputs) lines.end()
       resolve(
         code === 0
           ? { outcome: 'done', message: 'ok' }
