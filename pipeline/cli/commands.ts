@@ -44,6 +44,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'drop expired dev environments and unused physical tables',
     load: async () => (await import('./janitor.ts')).janitorCommand,
   },
+  lineage: {
+    summary: 'print the columns a column is computed from (or, --downstream, that use it)',
+    load: async () => (await import('./lineage.ts')).lineageCommand,
+  },
   lint: {
     summary: 'check models for SELECT *, missing grain or description, ambiguous columns, unused CTEs',
     load: async () => (await import('./lint.ts')).lintCommand,
