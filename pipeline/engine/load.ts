@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { MateriaError } from '../errors.ts'
 import { modelFileBytesMax, modelsMax } from '../limits.ts'
-import { parseAuditFile } from './audit-parser.ts'
+import { parseAudits, splitInlineAudits } from './audit-parser.ts'
 import { loadConfig } from './config.ts'
 import { buildDag, indexModels, type ModelReference } from './dag.ts'
 import type { Model } from './model.ts'
@@ -74,20 +74,47 @@ function checkSeed(root: string, parsed: ParsedModel): void {
   }
 }
 
-function loadAudits(root: string): Map<string, CustomAudit> {
+// Audits under audits/ by name (a file may hold several), then each model's inline audits under
+// "<model>:<audit>": an inline audit belongs to its model and may share a name with another's.
+function loadAudits(
+  root: string,
+  inline: ReadonlyMap<string, readonly CustomAudit[]>,
+): Map<string, CustomAudit> {
   const audits = new Map<string, CustomAudit>()
   for (const path of sqlFiles(root, join(root, 'audits'))) {
-    const audit = parseAuditFile(readSource(root, path), path)
-    const earlier = audits.get(audit.name)
-    if (earlier !== undefined) {
-      throw new MateriaError(
-        'model',
-        `duplicate audit name ${audit.name} in ${earlier.path} and ${audit.path}; rename one of them`,
-      )
+    for (const audit of parseAudits(readSource(root, path), path)) {
+      const earlier = audits.get(audit.name)
+      if (earlier !== undefined) {
+        throw new MateriaError(
+          'model',
+          `duplicate audit name ${audit.name} in ${earlier.path} and ${audit.path}; rename one of them`,
+        )
+      }
+      audits.set(audit.name, audit)
     }
-    audits.set(audit.name, audit)
   }
+  for (const [model, list] of inline) for (const audit of list) audits.set(`${model}:${audit.name}`, audit)
   return audits
+}
+
+// An audit argument holding a macro must render like a query: an unknown macro is named at its line.
+function checkAuditArguments(config: ProjectConfig, parsed: ParsedModel, source: string): void {
+  const { model } = parsed
+  for (const call of model.audits) {
+    for (const value of Object.values(call.args)) {
+      if (!value.includes('@')) continue
+      const offset = source.indexOf(value, source.indexOf('audits'))
+      renderWithEdits({
+        variables: config.variables,
+        model,
+        context: placeholderContext,
+        definitions: {},
+        text: value,
+        path: model.path,
+        firstLine: offset === -1 ? (parsed.propertyLines.audits ?? 1) : lineAt(source, offset),
+      })
+    }
+  }
 }
 
 // Renders and parses every query (one batched DuckDB round trip) and returns each model's references.
@@ -148,14 +175,19 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
   const config = loadConfig(absoluteRoot, options.env ?? process.env)
   const sources = new Map<string, string>()
   const parsedModels: ParsedModel[] = []
+  const inlineAudits = new Map<string, CustomAudit[]>()
   for (const path of sqlFiles(absoluteRoot, join(absoluteRoot, 'models'))) {
     const source = readSource(absoluteRoot, path)
     sources.set(path, source)
-    parsedModels.push(parseModelSource(source, path, { cron: config.modelDefaults.cron }))
+    const { modelText, audits } = splitInlineAudits(source, path)
+    const parsed = parseModelSource(modelText, path, { cron: config.modelDefaults.cron })
+    parsedModels.push(parsed)
+    if (audits.length > 0) inlineAudits.set(parsed.model.name, audits)
   }
   const byName = indexModels(parsedModels.map((parsed) => parsed.model))
   for (const parsed of parsedModels) checkSeed(absoluteRoot, parsed)
-  const audits = loadAudits(absoluteRoot)
+  for (const parsed of parsedModels) checkAuditArguments(config, parsed, sources.get(parsed.model.path)!)
+  const audits = loadAudits(absoluteRoot, inlineAudits)
   const references = await inferReferences(config, parsedModels, sources)
   const dag = buildDag(byName, references)
   const models = new Map<string, Model>([...byName.keys()].sort().map((name) => [name, byName.get(name)!]))
