@@ -7,6 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { MateriaError } from '../errors.ts'
 import { modelFileBytesMax, modelsMax } from '../limits.ts'
 import { parseAudits, splitInlineAudits } from './audit-parser.ts'
+import { expandBlueprints } from './blueprint.ts'
 import { loadConfig } from './config.ts'
 import { buildDag, indexModels, type ModelReference } from './dag.ts'
 import type { Model } from './model.ts'
@@ -141,7 +142,7 @@ async function inferReferences(
   )
   const references = new Map<string, ModelReference[]>()
   for (const [index, { model, queryOffset, propertyLines }] of parsedModels.entries()) {
-    const source = sources.get(model.path)!
+    const source = sources.get(model.name)!
     const fileOffset = (offset: number) => queryOffset + sourceOffset(rendered[index]!, offset)
     const parsed = parsedQueries[index]
     const list: ModelReference[] = model.dependsOn.map((name) => ({
@@ -173,22 +174,24 @@ async function inferReferences(
 export async function loadProject(root: string, options: LoadOptions = {}): Promise<Project> {
   const absoluteRoot = resolve(root)
   const config = loadConfig(absoluteRoot, options.env ?? process.env)
-  const sources = new Map<string, string>()
   const parsedModels: ParsedModel[] = []
   const inlineAudits = new Map<string, CustomAudit[]>()
+  const modelSources = new Map<string, string>() // by model: a blueprint's text differs from its file's
   for (const path of sqlFiles(absoluteRoot, join(absoluteRoot, 'models'))) {
     const source = readSource(absoluteRoot, path)
-    sources.set(path, source)
     const { modelText, audits } = splitInlineAudits(source, path)
-    const parsed = parseModelSource(modelText, path, { cron: config.modelDefaults.cron })
-    parsedModels.push(parsed)
-    if (audits.length > 0) inlineAudits.set(parsed.model.name, audits)
+    for (const text of expandBlueprints(modelText, path)) {
+      const parsed = parseModelSource(text, path, { cron: config.modelDefaults.cron })
+      parsedModels.push(parsed)
+      modelSources.set(parsed.model.name, text)
+      if (audits.length > 0) inlineAudits.set(parsed.model.name, audits)
+    }
   }
   const byName = indexModels(parsedModels.map((parsed) => parsed.model))
   for (const parsed of parsedModels) checkSeed(absoluteRoot, parsed)
-  for (const parsed of parsedModels) checkAuditArguments(config, parsed, sources.get(parsed.model.path)!)
+  for (const parsed of parsedModels) checkAuditArguments(config, parsed, modelSources.get(parsed.model.name)!)
   const audits = loadAudits(absoluteRoot, inlineAudits)
-  const references = await inferReferences(config, parsedModels, sources)
+  const references = await inferReferences(config, parsedModels, modelSources)
   const dag = buildDag(byName, references)
   const models = new Map<string, Model>([...byName.keys()].sort().map((name) => [name, byName.get(name)!]))
   return {
