@@ -24,7 +24,11 @@ function parseTime(value: unknown, name: string, fail: Fail): { date: Date; date
 // execution time is the end of the range. Fixed values keep tests independent of the clock.
 export function testContext(project: Project, test: UnitTest, fail: Fail): RenderContext {
   const model = project.models.get(test.model)
-  const startText = test.vars.start ?? model?.start ?? project.config.modelDefaults.start
+  // vars with an end and no start: SQLMesh renders start as the epoch, 1970-01-01 (its renderer's
+  // `start or c.EPOCH`). With neither, the model's own start, one day.
+  const startText =
+    test.vars.start ??
+    (test.vars.end !== undefined ? '1970-01-01' : (model?.start ?? project.config.modelDefaults.start))
   const start = parseTime(startText, 'start', fail).date
   let end = new Date(start.getTime() + dayMs)
   if (test.vars.end !== undefined) {

@@ -9,11 +9,11 @@ import { MateriaError } from '../errors.ts'
 import { testFilesMax } from '../limits.ts'
 import { type ColumnSchema, deriveSchemas, type ModelSchema } from './model-schema.ts'
 import type { Project } from './project.ts'
-import { renderMacros } from './render.ts'
+import { placeholderContext, type RenderContext, renderMacros } from './render.ts'
 import { type ComparedColumn, compareRows, isNumericType, rowDiffText } from './row-compare.ts'
 import { quoteIdentifier } from './sql-quote.ts'
 import { ctesQuery, testContext, testProject } from './test-context.ts'
-import { type ExpectedOutput, parseTestFile, type Row, type UnitTest } from './test-file.ts'
+import { type ExpectedOutput, type Row, readTestFile, type TestProblem, type UnitTest } from './test-file.ts'
 import { type Fail, loadFixture } from './test-fixture.ts'
 
 export interface TestResult {
@@ -25,31 +25,45 @@ export interface TestResult {
   durationMs: number
 }
 
-export function loadTests(project: Project): UnitTest[] {
+// The project's tests and, apart, those that cannot run as written (a malformed file or test, an
+// unknown model, an input the model does not read): each of those fails alone.
+export function loadTestSuite(project: Project): { tests: UnitTest[]; problems: TestProblem[] } {
   const folder = join(project.root, 'tests')
-  if (!existsSync(folder)) return []
+  if (!existsSync(folder)) return { tests: [], problems: [] }
   const files = readdirSync(folder)
-    .filter((file) => /^test_.*\.ya?ml$/.test(file))
+    .filter((file) => /^test.*\.ya?ml$/.test(file))
     .sort()
   if (files.length > testFilesMax)
     throw new MateriaError(
       'limit',
       `tests/ holds ${files.length} test files, more than testFilesMax ${testFilesMax}`,
     )
-  const tests = files.flatMap((file) =>
-    parseTestFile(readFileSync(join(folder, file), 'utf8'), `tests/${file}`),
-  )
+  const tests: UnitTest[] = []
+  const problems: TestProblem[] = []
+  for (const file of files) {
+    const read = readTestFile(readFileSync(join(folder, file), 'utf8'), `tests/${file}`)
+    tests.push(...read.tests)
+    problems.push(...read.problems)
+  }
   const seen = new Map<string, UnitTest>()
+  const valid: UnitTest[] = []
   for (const test of tests) {
     const other = seen.get(test.name)
-    if (other !== undefined)
-      throw new MateriaError(
-        'test',
-        `${test.path}:${test.line} test ${test.name} is also defined at ${other.path}:${other.line}; rename one`,
-      )
+    const problem =
+      other === undefined
+        ? checkTest(project, test)
+        : `${test.path}:${test.line} test ${test.name} is also defined at ${other.path}:${other.line}; rename one`
     seen.set(test.name, test)
-    checkTest(project, test)
+    if (problem === null) valid.push(test)
+    else problems.push({ name: test.name, path: test.path, line: test.line, message: problem })
   }
+  return { tests: valid, problems }
+}
+
+// The runnable tests; the first problem, if any, is thrown (for callers that need every test).
+export function loadTests(project: Project): UnitTest[] {
+  const { tests, problems } = loadTestSuite(project)
+  if (problems[0] !== undefined) throw new MateriaError('test', problems[0].message)
   return tests
 }
 
@@ -59,35 +73,51 @@ function failFor(test: UnitTest): Fail {
   }
 }
 
-function checkTest(project: Project, test: UnitTest): void {
-  const fail = failFor(test)
-  if (!project.models.has(test.model)) fail(`unknown model ${test.model}; check its name in the MODEL header`)
+function checkTest(project: Project, test: UnitTest): string | null {
+  const where = `${test.path}:${test.line} test ${test.name}:`
+  if (!project.models.has(test.model))
+    return `${where} unknown model ${test.model}; check its name in the MODEL header`
   const parents = project.parents.get(test.model) ?? []
   for (const input of test.inputs.keys()) {
-    if (!parents.includes(input)) {
+    // The model's own table is an input too: an incremental model reading its previous rows.
+    if (!parents.includes(input) && input !== test.model) {
       const list = parents.length === 0 ? 'none' : parents.join(', ')
-      fail(`input ${input} is not read by ${test.model} (it reads ${list})`)
+      return `${where} input ${input} is not read by ${test.model} (it reads ${list})`
     }
   }
+  return null
 }
 
 export async function runTests(
   project: Project,
   options: { names?: readonly string[] } = {},
 ): Promise<TestResult[]> {
-  const all = loadTests(project)
+  const { tests: all, problems } = loadTestSuite(project)
   const names = options.names ?? []
-  const unknown = names.filter((name) => !all.some((test) => test.name === name))
+  const unknown = names.filter(
+    (name) => !all.some((test) => test.name === name) && !problems.some((problem) => problem.name === name),
+  )
   if (unknown.length > 0)
     throw new MateriaError('test', `no test named ${unknown.join(', ')}; run materia test to list them`)
   const selected = names.length === 0 ? all : all.filter((test) => names.includes(test.name))
-  if (selected.length === 0) return []
-  const schemas = await deriveSchemas(
-    project,
-    selected.map((test) => test.model),
-    testContext(project, selected[0]!, failFor(selected[0]!)),
-  )
-  const results: TestResult[] = []
+  const broken = names.length === 0 ? problems : problems.filter((problem) => names.includes(problem.name))
+  const results: TestResult[] = broken.map((problem) => ({
+    name: problem.name,
+    model: '',
+    path: problem.path,
+    passed: false,
+    message: problem.message,
+    durationMs: 0,
+  }))
+  if (selected.length === 0) return results
+  // Schemas need an interval, any interval: a test whose vars are bad fails on its own later.
+  let context: RenderContext = placeholderContext
+  try {
+    context = testContext(project, selected[0]!, failFor(selected[0]!))
+  } catch (error) {
+    if (!(error instanceof MateriaError)) throw error
+  }
+  const schemas = await deriveSchemas(project, [...new Set(selected.map((test) => test.model))], context)
   for (const test of selected) results.push(await runTest(project, test, schemas))
   return results
 }
@@ -124,7 +154,8 @@ async function runTest(
         : `${test.name} (${test.path}:${test.line}) on ${test.model}\n${failures.join('\n')}`
     return result(test, failures.length === 0, message, started)
   } catch (error) {
-    if (error instanceof MateriaError) throw error
+    // A test that cannot run as written fails alone; the others still run.
+    if (error instanceof MateriaError) return result(test, false, error.message, started)
     const text = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)
     return result(
       test,
@@ -158,14 +189,22 @@ async function loadInputs(
   schemas: ReadonlyMap<string, ModelSchema>,
   fail: Fail,
 ): Promise<void> {
-  for (const parent of project.parents.get(test.model) ?? []) {
+  // The model's own table too (empty unless the test gives rows): a model reading its previous
+  // rows finds them there, as in SQLMesh's tests.
+  for (const parent of [...(project.parents.get(test.model) ?? []), test.model]) {
     const model = project.models.get(parent)
     if (model === undefined) continue
+    if (parent === test.model && !test.inputs.has(parent) && !readsItself(project, test.model)) continue
     await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(model.schema)}`)
     const fixture = test.inputs.get(parent) ?? { kind: 'rows', rows: [] }
     const schema = schemas.get(parent)
+    const declared = model.columns ?? []
     const columns =
-      schema?.ok === true ? schema.columns : inferColumns(fixture.kind === 'rows' ? fixture.rows : [])
+      declared.length > 0
+        ? declared
+        : schema?.ok === true
+          ? schema.columns
+          : inferColumns(fixture.kind === 'rows' ? fixture.rows : [])
     if (columns.length === 0) {
       fail(
         `cannot type input ${parent}: ${schema?.ok === false ? schema.problem : 'no schema'}; give it rows in the test`,
@@ -177,6 +216,15 @@ async function loadInputs(
       fail,
     })
   }
+}
+
+// Whether a model's query names its own table (@this_model, or its name).
+function readsItself(project: Project, name: string): boolean {
+  const model = project.models.get(name)!
+  return (
+    /@this_model\b/i.test(model.query) ||
+    new RegExp(`\\b${name.replace('.', '\\.')}\\b`, 'i').test(model.query)
+  )
 }
 
 function inferColumns(rows: readonly Row[]): ColumnSchema[] {
