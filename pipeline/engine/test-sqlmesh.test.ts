@@ -246,7 +246,7 @@ describe('SQLMesh unit tests', () => {
     })
     const file = results.get('tests/test_broken_yaml.yaml')
     expect(file?.passed).toBe(false)
-    expect(file?.message).toMatch(/^tests\/test_broken_yaml\.yaml:2 invalid YAML: /)
+    expect(file?.message).toMatch(/^tests\/test_broken_yaml\.yaml:3 invalid YAML: /)
     expect([...results.values()].filter((result) => result.passed)).toHaveLength(7)
   })
 })
