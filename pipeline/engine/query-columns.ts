@@ -86,10 +86,20 @@ function relationsOf(from: unknown, ctes: ReadonlyMap<string, CteDefinition>): R
     }
     case 'SUBQUERY': {
       const inner = (node.subquery as { node?: Node } | undefined)?.node
-      return inner === undefined ? [] : [{ alias: lower(node.alias), kind: 'query', node: inner, ctes }]
+      if (inner === undefined) return []
+      // (VALUES ...) AS t(a, b) and other renamed subqueries: literal rows, a source of their own.
+      if (
+        (inner.type !== 'SELECT_NODE' && inner.type !== 'SET_OPERATION_NODE') ||
+        (node.column_name_alias !== undefined &&
+          (inner.from_table as Node | undefined)?.type === 'EXPRESSION_LIST')
+      )
+        return [{ alias: lower(node.alias), kind: 'table', table: lower(node.alias) || 'values' }]
+      return [{ alias: lower(node.alias), kind: 'query', node: inner, ctes }]
     }
     case 'JOIN':
       return [...relationsOf(node.left, ctes), ...relationsOf(node.right, ctes)]
+    case 'EXPRESSION_LIST':
+      return [{ alias: lower(node.alias), kind: 'table', table: 'values' }]
     case 'TABLE_FUNCTION': {
       const name = lower((node.function as Node | undefined)?.function_name)
       return [{ alias: lower(node.alias) || name, kind: 'table', table: name }]
@@ -263,14 +273,16 @@ export function queryColumns(tableColumns: TableColumns): QueryColumns {
       // A struct field (s.field): read the first name as the column.
       return columnRef([names[0]!], scope, depth)
     }
+    if (depth > depthMax) return []
+    // A table's column wins over a select-list alias of the same name, as in DuckDB.
     for (let current: Scope | null = scope; current !== null; current = current.outer) {
       const known = current.relations.filter((relation) => relationNames(relation, depth)?.includes(column))
       if (known.length > 0) return fromRelations(known, column, depth)
+      const unknown = current.relations.filter((relation) => relationNames(relation, depth) === null)
+      if (unknown.length > 0) return fromRelations(unknown, column, depth)
       const alias = current.selectList.find((item) => item.class !== 'STAR' && outputName(item) === column)
       if (alias !== undefined && alias.class !== 'COLUMN_REF')
         return expressionSources(alias, current, depth + 1)
-      const unknown = current.relations.filter((relation) => relationNames(relation, depth) === null)
-      if (unknown.length > 0) return fromRelations(unknown, column, depth)
     }
     return []
   }

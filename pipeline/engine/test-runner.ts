@@ -169,6 +169,23 @@ async function runTest(
   }
 }
 
+// The model's output over a test's inputs (for create-test: the expected rows of a new test).
+export async function modelOutputRows(project: Project, test: UnitTest): Promise<Record<string, unknown>[]> {
+  const fail = failFor(test)
+  const schemas = await deriveSchemas(project, [test.model], testContext(project, test, fail))
+  const instance = await DuckDBInstance.create(':memory:')
+  const connection = await instance.connect()
+  try {
+    await loadInputs(connection, project, test, schemas, fail)
+    const model = project.models.get(test.model)!
+    const sql = renderMacros(testProject(project, test), model, testContext(project, test, fail))
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[]
+  } finally {
+    connection.closeSync()
+    instance.closeSync()
+  }
+}
+
 function result(test: UnitTest, passed: boolean, message: string, started: number): TestResult {
   return {
     name: test.name,
