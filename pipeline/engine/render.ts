@@ -13,6 +13,7 @@
 // and the operators of macro-engine.ts. Macros inside strings and comments are left alone. An
 // unknown macro is an error naming file:line.
 import { MateriaError } from '../errors.ts'
+import { landingExpression } from './landing-runtime.ts'
 import { createMacroEngine, type Rendered } from './macro-engine.ts'
 import type { Model, ModelColumn } from './model.ts'
 import type { Project } from './project.ts'
@@ -30,6 +31,9 @@ export interface RenderContext {
   readonly executionTime: Date
   readonly resolveTable?: (modelName: string) => string | null
   readonly runtimeStage?: RuntimeStage // default 'evaluating'
+  // @VAR('landing_dir') renders as the run-time macro instead of the folder (landing-runtime.ts):
+  // for the SQL apply stores or runs against the project's database.
+  readonly landingAtRuntime?: boolean
 }
 
 type Variables = Readonly<Record<string, string | number | boolean | null>>
@@ -127,6 +131,7 @@ export function renderWithEdits(input: RenderInput): Rendered {
   if (!input.text.includes('@') && !input.text.includes('{')) return { text: input.text, edits: [] }
   const variables: Record<string, string> = {}
   for (const [name, value] of Object.entries(input.variables)) variables[name] = variableLiteral(value)
+  if (input.context.landingAtRuntime === true) variables.landing_dir = landingExpression
   // Precedence, lowest first (sqlmesh_macros.md): global variables, predefined ones, then local @DEFs.
   const values: Record<string, string> = { ...variables, ...timeMacros(input.context) }
   values.this_model = input.context.resolveTable?.(input.model.name) ?? input.model.name
