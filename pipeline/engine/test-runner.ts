@@ -12,7 +12,7 @@ import type { Project } from './project.ts'
 import { placeholderContext, type RenderContext, renderMacros } from './render.ts'
 import { type ComparedColumn, compareRows, isNumericType, rowDiffText } from './row-compare.ts'
 import { quoteIdentifier } from './sql-quote.ts'
-import { ctesQuery, testContext, testProject } from './test-context.ts'
+import { ctesQuery, freezeTime, testContext, testProject } from './test-context.ts'
 import { type ExpectedOutput, type Row, readTestFile, type TestProblem, type UnitTest } from './test-file.ts'
 import { type Fail, loadFixture } from './test-fixture.ts'
 
@@ -134,7 +134,11 @@ async function runTest(
   try {
     await loadInputs(connection, project, test, schemas, fail)
     const model = project.models.get(test.model)!
-    const sql = renderMacros(testProject(project, test), model, testContext(project, test, fail))
+    const sql = freezeTime(
+      renderMacros(testProject(project, test), model, testContext(project, test, fail)),
+      test,
+      fail,
+    )
     const failures: string[] = []
     if (test.query !== null) {
       const diff = await compareOutput(connection, project, sql, test.query, { what: 'outputs.query', fail })
@@ -178,7 +182,11 @@ export async function modelOutputRows(project: Project, test: UnitTest): Promise
   try {
     await loadInputs(connection, project, test, schemas, fail)
     const model = project.models.get(test.model)!
-    const sql = renderMacros(testProject(project, test), model, testContext(project, test, fail))
+    const sql = freezeTime(
+      renderMacros(testProject(project, test), model, testContext(project, test, fail)),
+      test,
+      fail,
+    )
     return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[]
   } finally {
     connection.closeSync()

@@ -56,6 +56,14 @@ SELECT
 FROM
   filtered_orders_cte
 GROUP BY item_id`,
+  'colors.sql': `MODEL (
+  name colors.colors,
+  kind FULL
+);
+
+SELECT
+  'Yellow' AS color,
+  CURRENT_TIMESTAMP AS created_at`,
   'totals.sql': `MODEL (
   name sqlmesh_example.totals,
   kind FULL,
@@ -189,6 +197,24 @@ test_totals_first_build:
       - item_id: 7
         orders: 1
 `,
+  'test_colors.yaml': `test_colors:
+  model: colors.colors
+  outputs:
+    query:
+      - color: "Yellow"
+        created_at: "2023-01-01 12:05:03"
+  vars:
+    execution_time: "2023-01-01 12:05:03"
+
+test_colors_utc_plus_2:
+  model: colors.colors
+  outputs:
+    query:
+      - color: "Yellow"
+        created_at: "2023-01-01 10:05:03"
+  vars:
+    execution_time: "2023-01-01 12:05:03+02:00"
+`,
   'test_broken.yaml': `test_broken:
   model: sqlmesh_example.full_model
   outputs:
@@ -234,6 +260,11 @@ describe('SQLMesh unit tests', () => {
     expect(results.get('test_incremental_model')).toMatchObject({ passed: true, message: '' })
   })
 
+  it('freezes CURRENT_TIMESTAMP at vars.execution_time, time zone applied', () => {
+    expect(results.get('test_colors')).toMatchObject({ passed: true, message: '' })
+    expect(results.get('test_colors_utc_plus_2')).toMatchObject({ passed: true, message: '' })
+  })
+
   it("reads the model's own table from the test, empty when not given", () => {
     expect(results.get('test_totals_previous_rows')).toMatchObject({ passed: true, message: '' })
     expect(results.get('test_totals_first_build')).toMatchObject({ passed: true, message: '' })
@@ -247,6 +278,6 @@ describe('SQLMesh unit tests', () => {
     const file = results.get('tests/test_broken_yaml.yaml')
     expect(file?.passed).toBe(false)
     expect(file?.message).toMatch(/^tests\/test_broken_yaml\.yaml:3 invalid YAML: /)
-    expect([...results.values()].filter((result) => result.passed)).toHaveLength(7)
+    expect([...results.values()].filter((result) => result.passed)).toHaveLength(9)
   })
 })
