@@ -52,6 +52,14 @@ describe('expandBlueprints', () => {
     expect(text).toContain("SELECT '@t' AS s, @v AS v")
   })
 
+  it('reads @BLUEPRINT_VAR with its default', () => {
+    const [text] = expandBlueprints(
+      "MODEL (name a.b, blueprints ((region := 'eu')));\nSELECT @BLUEPRINT_VAR('region', 'us') AS r, @BLUEPRINT_VAR('tier', 3) AS t",
+      'm.sql',
+    )
+    expect(text).toContain("SELECT 'eu' AS r, 3 AS t")
+  })
+
   it('names the line of a malformed blueprint', () => {
     expect(() =>
       expandBlueprints('MODEL (\n  name a.b,\n  blueprints ((x 1))\n);\nSELECT 1', 'm.sql'),

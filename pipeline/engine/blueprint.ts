@@ -6,7 +6,7 @@
 // property itself is blanked, so line numbers stay those of the file.
 import { MateriaError } from '../errors.ts'
 import { type HeaderNode, nodesText, parseHeader } from './header.ts'
-import { isTrivia, type Token, tokenize } from './sql-tokens.ts'
+import { isTrivia, stringValue, type Token, tokenize } from './sql-tokens.ts'
 
 // One model per blueprint: more than this is a generator gone wrong, not a hand-written file.
 const blueprintsMax = 1_000
@@ -53,10 +53,20 @@ function substitute(tokens: readonly Token[], variables: ReadonlyMap<string, str
     if (name !== undefined) defined.add(name.text.toLowerCase())
   }
   let output = ''
-  for (const token of tokens) {
+  for (let index = 0; index < tokens.length; index += 1) {
+    const token = tokens[index]!
     if (token.kind !== 'macro') {
       output += token.text
       continue
+    }
+    // @BLUEPRINT_VAR('name', default): the blueprint's value, else the default.
+    if (token.text.toLowerCase() === '@blueprint_var') {
+      const call = blueprintVarCall(tokens, index, variables)
+      if (call !== null) {
+        output += call.text
+        index = call.last
+        continue
+      }
     }
     const curly = token.text.startsWith('@{')
     const name = (curly ? token.text.slice(2, -1) : token.text.slice(1)).toLowerCase()
@@ -65,6 +75,34 @@ function substitute(tokens: readonly Token[], variables: ReadonlyMap<string, str
     else output += curly ? identifier(value) : value
   }
   return output
+}
+
+function blueprintVarCall(
+  tokens: readonly Token[],
+  index: number,
+  variables: ReadonlyMap<string, string>,
+): { text: string; last: number } | null {
+  const rest: { token: Token; index: number }[] = []
+  for (let cursor = index + 1; cursor < tokens.length; cursor += 1)
+    if (!isTrivia(tokens[cursor]!)) rest.push({ token: tokens[cursor]!, index: cursor })
+  const [open, name, separator] = rest
+  if (open?.token.text !== '(' || name?.token.kind !== 'string') return null
+  const value = variables.get(stringValue(name.token).toLowerCase())
+  if (separator?.token.text === ')')
+    return value === undefined ? null : { text: value, last: separator.index }
+  if (separator?.token.text !== ',') return null
+  let depth = 1
+  const fallback: Token[] = []
+  for (const { token, index: position } of rest.slice(3)) {
+    if (token.text === '(') depth += 1
+    if (token.text === ')') depth -= 1
+    if (depth === 0) {
+      const text = value ?? fallback.map((item) => item.text).join(' ')
+      return { text, last: position }
+    }
+    fallback.push(token)
+  }
+  return null
 }
 
 // The texts of the models a file defines: itself, or one per blueprint.

@@ -244,6 +244,12 @@ export function createMacroEngine(scope: MacroScope) {
     switch (name) {
       case 'var':
         return variable(raw, line)
+      case 'blueprint_var':
+        // Blueprint values were substituted when the file was read (blueprint.ts): what is left
+        // names a variable no blueprint gives, so its default applies.
+        if (raw[1] === undefined)
+          return fail(line, `@BLUEPRINT_VAR(${raw[0]?.text ?? ''}) has no blueprint value and no default`)
+        return render(raw[1].text, raw[1].line).text
       case 'each': {
         const lambda = lambdaArgument(raw[1], 'EACH', 1, line)
         return listOf(argumentValue(raw[0]!)).map((item) => applyLambda(lambda, [item], line))
