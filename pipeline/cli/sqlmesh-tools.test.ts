@@ -70,9 +70,17 @@ FROM
 WHERE
   event_date BETWEEN @start_date AND @end_date`,
   )
+  mkdirSync(join(root, 'audits'), { recursive: true })
+  writeFileSync(
+    join(root, 'audits', 'standalone.sql'),
+    "AUDIT (\n  name seed_ids_positive,\n  standalone TRUE,\n  depends_on (sqlmesh_example.seed_model)\n);\nSELECT * FROM sqlmesh_example.seed_model WHERE id <= 0;\n\nAUDIT (name seed_dates_2020, standalone true);\nSELECT * FROM sqlmesh_example.seed_model WHERE event_date >= DATE '2020-01-05';\n",
+  )
   const planned = await run(['plan', 'dev', '--auto-apply', '--end', '2020-01-10'], root)
-  expect(planned.stderr).toBe('')
   expect(planned.code).toBe(0)
+  // Standalone audits run after apply and never block (audits.md): one passes, one reports a row.
+  const output = planned.stdout + planned.stderr
+  expect(output).toContain('standalone audit seed_ids_positive: passed')
+  expect(output).toContain('non-blocking audit seed_dates_2020 failed on audit.seed_dates_2020: 1 bad row')
 }, 180_000)
 
 describe('materia lineage', () => {
