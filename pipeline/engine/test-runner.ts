@@ -5,13 +5,24 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
+import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { testFilesMax } from '../limits.ts'
+import { fingerprintProject } from './fingerprint.ts'
 import { type ColumnSchema, deriveSchemas, type ModelSchema } from './model-schema.ts'
 import type { Project } from './project.ts'
 import { placeholderContext, type RenderContext, renderMacros } from './render.ts'
 import { type ComparedColumn, compareRows, isNumericType, rowDiffText } from './row-compare.ts'
 import { quoteIdentifier } from './sql-quote.ts'
+import {
+  type CachedFile,
+  type CachedTest,
+  csvFiles,
+  readTestCache,
+  sha256,
+  testKeyer,
+  writeTestCache,
+} from './test-cache.ts'
 import { ctesQuery, freezeTime, testContext, testProject } from './test-context.ts'
 import { type ExpectedOutput, type Row, readTestFile, type TestProblem, type UnitTest } from './test-file.ts'
 import { type Fail, loadFixture } from './test-fixture.ts'
@@ -23,29 +34,62 @@ export interface TestResult {
   passed: boolean
   message: string // empty when passed; the row diff or the query's error when failed
   durationMs: number
+  cached: boolean // passed before and unchanged since (see test-cache.ts): not run this time
 }
 
-// The project's tests and, apart, those that cannot run as written (a malformed file or test, an
-// unknown model, an input the model does not read): each of those fails alone.
-export function loadTestSuite(project: Project): { tests: UnitTest[]; problems: TestProblem[] } {
+export interface RunTestsOptions {
+  readonly names?: readonly string[]
+  // Skip the test files unchanged since all their tests passed (test-cache.ts); record this run.
+  readonly cachePath?: string
+  readonly rerun?: boolean // with cachePath: run every test anyway, still recording the passes
+}
+
+// The test files, relative to the project root: tests/test_*.yaml, sorted.
+export function testFiles(project: Project): string[] {
   const folder = join(project.root, 'tests')
-  if (!existsSync(folder)) return { tests: [], problems: [] }
+  if (!existsSync(folder)) return []
   const files = readdirSync(folder)
-    .filter((file) => /^test.*\.ya?ml$/.test(file))
+    .filter((file) => /^test_.*\.ya?ml$/.test(file))
     .sort()
   if (files.length > testFilesMax)
     throw new MateriaError(
       'limit',
       `tests/ holds ${files.length} test files, more than testFilesMax ${testFilesMax}`,
     )
+  return files.map((file) => `tests/${file}`)
+}
+
+// The project's tests and, apart, those that cannot run as written (a malformed file or test, an
+// unknown model, an input the model does not read, a name used twice): each of those fails alone.
+export function loadTestSuite(project: Project): { tests: UnitTest[]; problems: TestProblem[] } {
   const tests: UnitTest[] = []
   const problems: TestProblem[] = []
-  for (const file of files) {
-    const read = readTestFile(readFileSync(join(folder, file), 'utf8'), `tests/${file}`)
+  for (const path of testFiles(project)) {
+    const read = readTestFile(readFileSync(join(project.root, path), 'utf8'), path)
     tests.push(...read.tests)
     problems.push(...read.problems)
   }
-  const seen = new Map<string, UnitTest>()
+  const valid = checkTests(project, tests, [], problems)
+  return { tests: valid, problems }
+}
+
+// The runnable tests; the first problem, if any, is thrown (for callers that need every test).
+export function loadTests(project: Project): UnitTest[] {
+  const { tests, problems } = loadTestSuite(project)
+  if (problems[0] !== undefined) throw new MateriaError('test', problems[0].message)
+  return tests
+}
+
+// Names are unique across all files, the cached ones included; each parsed test fits its model.
+// Returns the tests that may run; the others are added to `problems`.
+function checkTests(
+  project: Project,
+  tests: readonly UnitTest[],
+  cached: readonly Pick<UnitTest, 'name' | 'path' | 'line'>[],
+  problems: TestProblem[],
+): UnitTest[] {
+  const seen = new Map<string, Pick<UnitTest, 'path' | 'line'>>()
+  for (const test of cached) seen.set(test.name, test)
   const valid: UnitTest[] = []
   for (const test of tests) {
     const other = seen.get(test.name)
@@ -57,14 +101,19 @@ export function loadTestSuite(project: Project): { tests: UnitTest[]; problems: 
     if (problem === null) valid.push(test)
     else problems.push({ name: test.name, path: test.path, line: test.line, message: problem })
   }
-  return { tests: valid, problems }
+  return valid
 }
 
-// The runnable tests; the first problem, if any, is thrown (for callers that need every test).
-export function loadTests(project: Project): UnitTest[] {
-  const { tests, problems } = loadTestSuite(project)
-  if (problems[0] !== undefined) throw new MateriaError('test', problems[0].message)
-  return tests
+function problemResult(problem: TestProblem): TestResult {
+  return {
+    name: problem.name,
+    model: '',
+    path: problem.path,
+    passed: false,
+    message: problem.message,
+    durationMs: 0,
+    cached: false,
+  }
 }
 
 function failFor(test: UnitTest): Fail {
@@ -88,12 +137,13 @@ function checkTest(project: Project, test: UnitTest): string | null {
   return null
 }
 
-export async function runTests(
-  project: Project,
-  options: { names?: readonly string[] } = {},
-): Promise<TestResult[]> {
-  const { tests: all, problems } = loadTestSuite(project)
+export async function runTests(project: Project, options: RunTestsOptions = {}): Promise<TestResult[]> {
   const names = options.names ?? []
+  if (options.cachePath !== undefined) {
+    assert(names.length === 0, 'a cached run runs every test')
+    return runTestsCached(project, options.cachePath, options.rerun === true)
+  }
+  const { tests: all, problems } = loadTestSuite(project)
   const unknown = names.filter(
     (name) => !all.some((test) => test.name === name) && !problems.some((problem) => problem.name === name),
   )
@@ -101,15 +151,85 @@ export async function runTests(
     throw new MateriaError('test', `no test named ${unknown.join(', ')}; run materia test to list them`)
   const selected = names.length === 0 ? all : all.filter((test) => names.includes(test.name))
   const broken = names.length === 0 ? problems : problems.filter((problem) => names.includes(problem.name))
-  const results: TestResult[] = broken.map((problem) => ({
-    name: problem.name,
-    model: '',
-    path: problem.path,
-    passed: false,
-    message: problem.message,
-    durationMs: 0,
-  }))
-  if (selected.length === 0) return results
+  return [...broken.map(problemResult), ...(await runSelected(project, selected))]
+}
+
+async function runTestsCached(project: Project, cachePath: string, rerun: boolean): Promise<TestResult[]> {
+  const keyOf = testKeyer(project, await fingerprintProject(project))
+  const before = rerun ? new Map<string, CachedFile>() : await readTestCache(cachePath)
+  const files: {
+    path: string
+    sha256: string
+    cached: CachedFile | null
+    tests: UnitTest[]
+    problems: TestProblem[]
+  }[] = []
+  for (const path of testFiles(project)) {
+    const bytes = readFileSync(join(project.root, path))
+    const fileSha256 = sha256(bytes)
+    const entry = before.get(path)
+    const unchanged =
+      entry !== undefined &&
+      entry.sha256 === fileSha256 &&
+      entry.tests.every((test) => keyOf(fileSha256, test) === test.key)
+    if (unchanged) files.push({ path, sha256: fileSha256, cached: entry, tests: [], problems: [] })
+    else
+      files.push({
+        path,
+        sha256: fileSha256,
+        cached: null,
+        ...readTestFile(bytes.toString('utf8'), path),
+      })
+  }
+  const cachedTests = files.flatMap((file) =>
+    (file.cached?.tests ?? []).map((test) => ({ ...test, path: file.path })),
+  )
+  const parsed = files.flatMap((file) => file.tests)
+  const checkProblems: TestProblem[] = []
+  const valid = checkTests(project, parsed, cachedTests, checkProblems)
+  const ran = new Map((await runSelected(project, valid)).map((outcome) => [outcome.name, outcome]))
+  const after = new Map<string, CachedFile>()
+  const results: TestResult[] = []
+  for (const file of files) {
+    if (file.cached !== null) {
+      after.set(file.path, file.cached)
+      for (const test of file.cached.tests) {
+        results.push({
+          name: test.name,
+          model: test.model,
+          path: file.path,
+          passed: true,
+          message: '',
+          durationMs: 0,
+          cached: true,
+        })
+      }
+      continue
+    }
+    // A malformed test fails alone; its file is not recorded as passed.
+    const problems = [...file.problems, ...checkProblems.filter((problem) => problem.path === file.path)]
+    const outcomes = [
+      ...problems.map(problemResult),
+      ...file.tests.flatMap((test) => {
+        const outcome = ran.get(test.name)
+        return outcome === undefined || outcome.path !== file.path ? [] : [outcome]
+      }),
+    ]
+    results.push(...outcomes)
+    const entries = file.tests.map((test) => {
+      const fields = { name: test.name, model: test.model, line: test.line, csvFiles: csvFiles(test) }
+      return { ...fields, key: keyOf(file.sha256, fields) }
+    })
+    if (outcomes.every((outcome) => outcome.passed) && entries.every((entry) => entry.key !== null)) {
+      after.set(file.path, { sha256: file.sha256, tests: entries as CachedTest[] })
+    }
+  }
+  await writeTestCache(cachePath, after)
+  return results
+}
+
+async function runSelected(project: Project, selected: readonly UnitTest[]): Promise<TestResult[]> {
+  if (selected.length === 0) return []
   // Schemas need an interval, any interval: a test whose vars are bad fails on its own later.
   let context: RenderContext = placeholderContext
   try {
@@ -118,6 +238,7 @@ export async function runTests(
     if (!(error instanceof MateriaError)) throw error
   }
   const schemas = await deriveSchemas(project, [...new Set(selected.map((test) => test.model))], context)
+  const results: TestResult[] = []
   for (const test of selected) results.push(await runTest(project, test, schemas))
   return results
 }
@@ -173,27 +294,6 @@ async function runTest(
   }
 }
 
-// The model's output over a test's inputs (for create-test: the expected rows of a new test).
-export async function modelOutputRows(project: Project, test: UnitTest): Promise<Record<string, unknown>[]> {
-  const fail = failFor(test)
-  const schemas = await deriveSchemas(project, [test.model], testContext(project, test, fail))
-  const instance = await DuckDBInstance.create(':memory:')
-  const connection = await instance.connect()
-  try {
-    await loadInputs(connection, project, test, schemas, fail)
-    const model = project.models.get(test.model)!
-    const sql = freezeTime(
-      renderMacros(testProject(project, test), model, testContext(project, test, fail)),
-      test,
-      fail,
-    )
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[]
-  } finally {
-    connection.closeSync()
-    instance.closeSync()
-  }
-}
-
 function result(test: UnitTest, passed: boolean, message: string, started: number): TestResult {
   return {
     name: test.name,
@@ -202,6 +302,7 @@ function result(test: UnitTest, passed: boolean, message: string, started: numbe
     passed,
     message,
     durationMs: performance.now() - started,
+    cached: false,
   }
 }
 
@@ -250,6 +351,27 @@ function readsItself(project: Project, name: string): boolean {
     /@this_model\b/i.test(model.query) ||
     new RegExp(`\\b${name.replace('.', '\\.')}\\b`, 'i').test(model.query)
   )
+}
+
+// The model's output over a test's inputs (for create-test: the expected rows of a new test).
+export async function modelOutputRows(project: Project, test: UnitTest): Promise<Record<string, unknown>[]> {
+  const fail = failFor(test)
+  const schemas = await deriveSchemas(project, [test.model], testContext(project, test, fail))
+  const instance = await DuckDBInstance.create(':memory:')
+  const connection = await instance.connect()
+  try {
+    await loadInputs(connection, project, test, schemas, fail)
+    const model = project.models.get(test.model)!
+    const sql = freezeTime(
+      renderMacros(testProject(project, test), model, testContext(project, test, fail)),
+      test,
+      fail,
+    )
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[]
+  } finally {
+    connection.closeSync()
+    instance.closeSync()
+  }
 }
 
 function inferColumns(rows: readonly Row[]): ColumnSchema[] {
