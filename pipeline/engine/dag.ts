@@ -126,7 +126,10 @@ export function buildDag(
   const children = new Map<string, string[]>()
   for (const name of [...models.keys()].sort()) children.set(name, [])
   for (const [name, model] of models) {
-    const modelParentNames = modelParents(model, references.get(name) ?? [], models, schemas)
+    // A model reading its own table (an incremental model reading its previous rows) is no edge.
+    const modelParentNames = modelParents(model, references.get(name) ?? [], models, schemas).filter(
+      (parent) => parent !== name,
+    )
     parents.set(name, modelParentNames)
     for (const parent of modelParentNames) children.get(parent)!.push(name)
   }

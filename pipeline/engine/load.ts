@@ -6,7 +6,8 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, s
 import { dirname, join, relative, resolve } from 'node:path'
 import { MateriaError } from '../errors.ts'
 import { modelFileBytesMax, modelsMax } from '../limits.ts'
-import { parseAuditFile } from './audit-parser.ts'
+import { parseAudits, splitInlineAudits } from './audit-parser.ts'
+import { expandBlueprints } from './blueprint.ts'
 import { loadConfig } from './config.ts'
 import { buildDag, indexModels, type ModelReference } from './dag.ts'
 import type { Model } from './model.ts'
@@ -104,20 +105,47 @@ export function seedFileProblem(path: string): string | null {
   return null
 }
 
-function loadAudits(root: string): Map<string, CustomAudit> {
+// Audits under audits/ by name (a file may hold several), then each model's inline audits under
+// "<model>:<audit>": an inline audit belongs to its model and may share a name with another's.
+function loadAudits(
+  root: string,
+  inline: ReadonlyMap<string, readonly CustomAudit[]>,
+): Map<string, CustomAudit> {
   const audits = new Map<string, CustomAudit>()
   for (const path of sqlFiles(root, join(root, 'audits'))) {
-    const audit = parseAuditFile(readSource(root, path), path)
-    const earlier = audits.get(audit.name)
-    if (earlier !== undefined) {
-      throw new MateriaError(
-        'model',
-        `duplicate audit name ${audit.name} in ${earlier.path} and ${audit.path}; rename one of them`,
-      )
+    for (const audit of parseAudits(readSource(root, path), path)) {
+      const earlier = audits.get(audit.name)
+      if (earlier !== undefined) {
+        throw new MateriaError(
+          'model',
+          `duplicate audit name ${audit.name} in ${earlier.path} and ${audit.path}; rename one of them`,
+        )
+      }
+      audits.set(audit.name, audit)
     }
-    audits.set(audit.name, audit)
   }
+  for (const [model, list] of inline) for (const audit of list) audits.set(`${model}:${audit.name}`, audit)
   return audits
+}
+
+// An audit argument holding a macro must render like a query: an unknown macro is named at its line.
+function checkAuditArguments(config: ProjectConfig, parsed: ParsedModel, source: string): void {
+  const { model } = parsed
+  for (const call of model.audits) {
+    for (const value of Object.values(call.args)) {
+      if (!value.includes('@')) continue
+      const offset = source.indexOf(value, source.indexOf('audits'))
+      renderWithEdits({
+        variables: config.variables,
+        model,
+        context: placeholderContext,
+        definitions: {},
+        text: value,
+        path: model.path,
+        firstLine: offset === -1 ? (parsed.propertyLines.audits ?? 1) : lineAt(source, offset),
+      })
+    }
+  }
 }
 
 // Renders and parses every query (one batched DuckDB round trip) and returns each model's references.
@@ -144,7 +172,7 @@ async function inferReferences(
   )
   const references = new Map<string, ModelReference[]>()
   for (const [index, { model, queryOffset, propertyLines }] of parsedModels.entries()) {
-    const source = sources.get(model.path)!
+    const source = sources.get(model.name)!
     const fileOffset = (offset: number) => queryOffset + sourceOffset(rendered[index]!, offset)
     const parsed = parsedQueries[index]
     const list: ModelReference[] = model.dependsOn.map((name) => ({
@@ -176,17 +204,24 @@ async function inferReferences(
 export async function loadProject(root: string, options: LoadOptions = {}): Promise<Project> {
   const absoluteRoot = resolve(root)
   const config = loadConfig(absoluteRoot, options.env ?? process.env)
-  const sources = new Map<string, string>()
   const parsedModels: ParsedModel[] = []
+  const inlineAudits = new Map<string, CustomAudit[]>()
+  const modelSources = new Map<string, string>() // by model: a blueprint's text differs from its file's
   for (const path of sqlFiles(absoluteRoot, join(absoluteRoot, 'models'))) {
     const source = readSource(absoluteRoot, path)
-    sources.set(path, source)
-    parsedModels.push(parseModelSource(source, path, { cron: config.modelDefaults.cron }))
+    const { modelText, audits } = splitInlineAudits(source, path)
+    for (const text of expandBlueprints(modelText, path)) {
+      const parsed = parseModelSource(text, path, { cron: config.modelDefaults.cron })
+      parsedModels.push(parsed)
+      modelSources.set(parsed.model.name, text)
+      if (audits.length > 0) inlineAudits.set(parsed.model.name, audits)
+    }
   }
   const byName = indexModels(parsedModels.map((parsed) => parsed.model))
   for (const parsed of parsedModels) checkSeed(absoluteRoot, parsed)
-  const audits = loadAudits(absoluteRoot)
-  const references = await inferReferences(config, parsedModels, sources)
+  for (const parsed of parsedModels) checkAuditArguments(config, parsed, modelSources.get(parsed.model.name)!)
+  const audits = loadAudits(absoluteRoot, inlineAudits)
+  const references = await inferReferences(config, parsedModels, modelSources)
   const dag = buildDag(byName, references)
   const models = new Map<string, Model>([...byName.keys()].sort().map((name) => [name, byName.get(name)!]))
   return {
