@@ -10,6 +10,7 @@ import { loadProject } from '../pipeline/engine/load.ts'
 import type { Project } from '../pipeline/engine/project.ts'
 import { isMateriaError } from '../pipeline/errors.ts'
 import { ApplyJobs } from './apply-jobs.ts'
+import { ensureDevEnvironment } from './environments.ts'
 import { type ProjectIndex, scanProject } from './project-index.ts'
 import { QueryRunner } from './query-runner.ts'
 
@@ -72,7 +73,7 @@ export async function createContext(options: {
   const db = await openDatabase(path)
   const connection = await db.connect()
   const queries = await QueryRunner.create(db.instance)
-  return {
+  const context: WorkbenchContext = {
     root: options.root,
     db,
     connection,
@@ -90,6 +91,8 @@ export async function createContext(options: {
     project,
     index,
   }
+  await ensureDevEnvironment(context, context.defaultEnvironment)
+  return context
 }
 
 export async function reloadIndex(context: WorkbenchContext): Promise<void> {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type DuckDBConnection, type DuckDBInstance, StatementType } from '@duckdb/node-api'
 import { assert } from '../pipeline/assert.ts'
+import { quoteIdentifier, quoteLiteral, splitStatements } from '../pipeline/engine/index.ts'
 import { MateriaError } from '../pipeline/errors.ts'
 import {
   queryPageRowsMax,
@@ -16,7 +17,6 @@ import {
   querySqlBytesMax,
   queryStatementsMax,
 } from '../pipeline/limits.ts'
-import { quoteIdentifier, quoteLiteral, rewriteModelNames, splitStatements } from './sql-text.ts'
 
 export const resultsDatabase = 'materia_results'
 
@@ -51,6 +51,20 @@ export interface ResultPage {
   readonly rows: readonly (readonly unknown[])[]
 }
 
+// A statement with a syntax error is left as written: DuckDB then reports the error itself, with
+// its line and caret, and nothing runs. Any other failure to rewrite is reported as it is.
+async function rewriteOrKeep(
+  statement: string,
+  rewrite: (statement: string) => Promise<string>,
+): Promise<string> {
+  try {
+    return await rewrite(statement)
+  } catch (error) {
+    if (error instanceof MateriaError && /^SQL syntax error/.test(error.message)) return statement
+    throw error
+  }
+}
+
 // Statement kinds a prod query may run: reading only.
 const readOnlyStatements = new Set<number>([StatementType.SELECT, StatementType.EXPLAIN])
 
@@ -79,22 +93,19 @@ export class QueryRunner {
     return this.#results.get(id)
   }
 
-  // Runs a script against an environment. Model names resolve to the environment's views; prod
-  // accepts only reading statements. `runId` names the run for cancel().
+  // Runs a script against an environment. `rewrite` is the engine's rewriteForEnvironment for the
+  // environment (model names to its views), applied to each statement before it runs; prod accepts
+  // only reading statements. `runId` names the run for cancel().
   async run(options: {
     sql: string
     environment: string
-    modelNames: ReadonlySet<string>
     runId: string
-    // The engine's rewrite of model names for SELECT statements; others get the lexical rewrite.
-    rewrite?: (statement: string) => Promise<string>
+    rewrite: (statement: string) => Promise<string>
   }): Promise<QueryResult> {
     if (Buffer.byteLength(options.sql) > querySqlBytesMax) {
       throw new MateriaError('limit', `query is larger than querySqlBytesMax (${querySqlBytesMax} bytes)`)
     }
-    const statements = splitStatements(
-      rewriteModelNames(options.sql, options.modelNames, options.environment),
-    )
+    const statements = splitStatements(options.sql)
     if (statements.length === 0)
       throw new MateriaError('query', 'nothing to run: the editor holds no statement')
     if (statements.length > queryStatementsMax) {
@@ -112,8 +123,8 @@ export class QueryRunner {
       let table: string | null = null
       const id = this.#nextId++
       for (const [index, original] of statements.entries()) {
-        const statement = { text: await this.#rewrite(original.text, options) }
-        const prepared = await connection.prepare(statement.text)
+        const text = await rewriteOrKeep(original, options.rewrite)
+        const prepared = await connection.prepare(text)
         const type = prepared.statementType
         if (options.environment === 'prod' && !readOnlyStatements.has(type)) {
           throw new MateriaError('query', 'prod is read-only in the workbench: only SELECT queries run there')
@@ -121,9 +132,9 @@ export class QueryRunner {
         const last = index === statements.length - 1
         if (last && type === StatementType.SELECT) {
           table = `${resultsDatabase}.r_${id}`
-          await connection.run(`CREATE TABLE ${table} AS ${statement.text}`)
+          await connection.run(`CREATE TABLE ${table} AS ${text}`)
         } else {
-          const reader = await connection.runAndReadAll(statement.text)
+          const reader = await connection.runAndReadAll(text)
           message = `${statements.length} statement(s) ran; the last changed ${reader.rowsChanged} row(s)`
         }
       }
@@ -149,24 +160,6 @@ export class QueryRunner {
       this.#running.delete(options.runId)
       connection.disconnectSync()
     }
-  }
-
-  async #rewrite(
-    statement: string,
-    options: {
-      environment: string
-      modelNames: ReadonlySet<string>
-      rewrite?: (statement: string) => Promise<string>
-    },
-  ): Promise<string> {
-    if (options.rewrite !== undefined) {
-      try {
-        return await options.rewrite(statement)
-      } catch (error) {
-        if (!(error instanceof MateriaError)) throw error
-      }
-    }
-    return rewriteModelNames(statement, options.modelNames, options.environment)
   }
 
   // Interrupts a running query; its run() then fails with "query cancelled".

@@ -4,6 +4,7 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api'
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
+import { quoteIdentifier } from './sql-quote.ts'
 
 export type Row = Record<string, unknown>
 
@@ -87,14 +88,8 @@ export async function openDatabase(path: string): Promise<Database> {
   return new Database(path, instance, connection)
 }
 
-// SQL literal and identifier quoting for the few statements built from names we control.
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
-}
-
-export function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`
-}
+// SQL literal and identifier quoting live in sql-quote.ts; re-exported for the engine's modules.
+export { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
 
 // "schema.table" -> "schema"."table"
 export function quoteTable(qualified: string): string {

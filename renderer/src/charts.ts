@@ -97,14 +97,31 @@ export async function mountChart(host: HTMLElement): Promise<void> {
     host.append(message)
     return
   }
-  const chart = echarts.init(host, document.documentElement.dataset.theme === 'dark' ? 'dark' : undefined)
-  chart.setOption(build(data))
+  // One chart at a time per host: a theme change disposes it and draws a new one in the new theme,
+  // and the resize observer always resizes the current one (never a disposed one).
+  const draw = () => {
+    const theme = document.documentElement.dataset.theme === 'dark' ? 'dark' : 'light'
+    const next = echarts.init(host, theme === 'dark' ? 'dark' : undefined)
+    // The page's own background shows through, so the chart matches the card it sits on.
+    next.setOption({ backgroundColor: 'transparent', ...build(data) })
+    host.dataset.chartTheme = theme
+    return next
+  }
+  let chart = draw()
   host.dataset.rendered = '1'
-  new ResizeObserver(() => chart.resize()).observe(host)
-  document.addEventListener('materia:theme', () => {
-    if (!host.isConnected) return
-    chart.dispose()
-    const next = echarts.init(host, document.documentElement.dataset.theme === 'dark' ? 'dark' : undefined)
-    next.setOption(build(data))
+  const observer = new ResizeObserver(() => {
+    if (!chart.isDisposed()) chart.resize()
   })
+  observer.observe(host)
+  const retheme = () => {
+    if (!host.isConnected) {
+      observer.disconnect()
+      document.removeEventListener('materia:theme', retheme)
+      chart.dispose()
+      return
+    }
+    chart.dispose()
+    chart = draw()
+  }
+  document.addEventListener('materia:theme', retheme)
 }

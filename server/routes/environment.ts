@@ -3,7 +3,12 @@ import { Hono } from 'hono'
 import { setCookie } from 'hono/cookie'
 import { MateriaError } from '../../pipeline/errors.ts'
 import type { WorkbenchContext } from '../context.ts'
-import { environmentCookie, isEnvironmentName, listEnvironments } from '../environments.ts'
+import {
+  ensureDevEnvironment,
+  environmentCookie,
+  isEnvironmentName,
+  listEnvironments,
+} from '../environments.ts'
 
 export function environmentRoutes(context: WorkbenchContext): Hono {
   const app = new Hono()
@@ -13,6 +18,8 @@ export function environmentRoutes(context: WorkbenchContext): Hono {
     if (!isEnvironmentName(name)) {
       throw new MateriaError('usage', `"${name}" is not an environment name; use prod or dev_<name>`)
     }
+    // A dev environment chosen before it exists starts as a copy of prod's views.
+    await ensureDevEnvironment(context, name)
     setCookie(c, environmentCookie, name, { httpOnly: true, sameSite: 'Strict', path: '/' })
     c.header('HX-Refresh', 'true')
     return c.body(null, 204)

@@ -6,7 +6,7 @@ import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
 import type { WorkbenchContext } from '../context.ts'
-import { currentEnvironment } from '../environments.ts'
+import { currentEnvironment, environmentRewrite } from '../environments.ts'
 import { type Html, html } from '../html.ts'
 import { appendHistory, readHistory } from '../query-history.ts'
 import type { ResultPage, ResultView } from '../query-runner.ts'
@@ -141,7 +141,7 @@ export function queryRoutes(context: WorkbenchContext): Hono {
         sql,
         environment,
         runId,
-        modelNames: new Set(context.index.models.keys()),
+        rewrite: environmentRewrite(context, environment),
       })
       await appendHistory(context.historyPath, {
         at: at(),
