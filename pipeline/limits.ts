@@ -24,6 +24,10 @@ export const queryResultsCachedMax = 8
 // Rows in one page of the workbench grid; the browser renders them as an HTML table.
 export const queryPageRowsMax = 500
 
+// Columns of a result the grid's header summarizes (one aggregate each, plus a histogram for
+// numbers); wider results summarize their first columns only, to keep the summary under a second.
+export const querySummaryColumnsMax = 64
+
 // Query history entries kept in .materia/query-history.jsonl and read back; older ones are dropped.
 export const queryHistoryEntriesMax = 2_000
 

@@ -16,6 +16,7 @@ import {
   queryResultsCachedMax,
   querySqlBytesMax,
   queryStatementsMax,
+  querySummaryColumnsMax as summaryColumnsMax,
 } from '../pipeline/limits.ts'
 
 export const resultsDatabase = 'materia_results'
@@ -35,12 +36,43 @@ export interface QueryResult {
   readonly message: string | null // set for scripts whose last statement returns no rows
 }
 
+export type FilterOperator = '=' | '<' | '>' | 'contains' | 'is null' | 'is not null'
+export const filterOperators: readonly FilterOperator[] = [
+  '=',
+  '<',
+  '>',
+  'contains',
+  'is null',
+  'is not null',
+]
+
+// One condition of a result filter; conditions combine with AND.
+export interface ResultFilter {
+  readonly column: string
+  readonly operator: FilterOperator
+  readonly value: string // ignored by is null / is not null
+}
+
 export interface ResultView {
   readonly sortColumn: string | null
   readonly descending: boolean
-  readonly filterColumn: string | null
-  readonly filterValue: string
+  readonly filters: readonly ResultFilter[]
 }
+
+// Per-column facts for the grid's header: nulls, distinct values (approximate), min, max, and for
+// numeric columns a histogram of histogramBins equal-width bins between min and max.
+export interface ColumnSummary {
+  readonly name: string
+  readonly nulls: number
+  readonly distinct: number
+  readonly min: string | null
+  readonly max: string | null
+  readonly histogram: readonly number[] | null
+}
+
+const histogramBins = 16
+const numericType =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/
 
 export interface ResultPage {
   readonly result: QueryResult
@@ -63,6 +95,12 @@ async function rewriteOrKeep(
     if (error instanceof MateriaError && /^SQL syntax error/.test(error.message)) return statement
     throw error
   }
+}
+
+// The column's DuckDB type as SQL, for casting a filter value to it.
+function typeOf(result: QueryResult, column: string): string {
+  const type = result.columns.find((entry) => entry.name === column)?.type ?? 'VARCHAR'
+  return /^[A-Z0-9_(), ]+$/i.test(type) ? type : 'VARCHAR'
 }
 
 // Statement kinds a prod query may run: reading only.
@@ -170,6 +208,91 @@ export class QueryRunner {
     return true
   }
 
+  // Rows [offset, offset + limit) of a view, for the grid's virtual scrolling.
+  async rows(
+    resultId: number,
+    view: ResultView,
+    offset: number,
+    limit: number,
+  ): Promise<{ rowCount: number; rows: (readonly unknown[])[] }> {
+    const result = this.#results.get(resultId)
+    if (result === undefined) {
+      throw new MateriaError('query', `result ${resultId} is no longer cached; run the query again`)
+    }
+    assert(Number.isInteger(offset) && offset >= 0, 'offset is a non-negative integer')
+    const size = Math.max(1, Math.min(limit, queryPageRowsMax))
+    const connection = await this.#instance.connect()
+    try {
+      const viewTable = await this.#viewTable(connection, result, view)
+      const reader = await connection.runAndReadAll(
+        `SELECT * FROM ${viewTable.name} LIMIT ${size} OFFSET ${offset}`,
+      )
+      return { rowCount: viewTable.rowCount, rows: reader.getRowsJson() }
+    } finally {
+      connection.disconnectSync()
+    }
+  }
+
+  // One pass per column over the cached result (not the filtered view: the header describes the
+  // data the query returned). Columns past summaryColumnsMax get no summary.
+  async summary(resultId: number): Promise<ColumnSummary[]> {
+    const result = this.#results.get(resultId)
+    if (result === undefined) {
+      throw new MateriaError('query', `result ${resultId} is no longer cached; run the query again`)
+    }
+    const table = `${resultsDatabase}.r_${result.id}`
+    const columns = result.columns.slice(0, summaryColumnsMax)
+    if (columns.length === 0) return []
+    const connection = await this.#instance.connect()
+    try {
+      const facts = columns.map((column) => {
+        const name = quoteIdentifier(column.name)
+        return `count(*) - count(${name}), approx_count_distinct(${name}), min(${name})::VARCHAR, max(${name})::VARCHAR`
+      })
+      const reader = await connection.runAndReadAll(`SELECT ${facts.join(', ')} FROM ${table}`)
+      const row = reader.getRowsJson()[0] ?? []
+      const summaries: ColumnSummary[] = []
+      for (const [index, column] of columns.entries()) {
+        const min = row[index * 4 + 2] as string | null
+        const max = row[index * 4 + 3] as string | null
+        summaries.push({
+          name: column.name,
+          nulls: Number(row[index * 4]),
+          distinct: Number(row[index * 4 + 1]),
+          min,
+          max,
+          histogram:
+            numericType.test(column.type) && min !== null && max !== null
+              ? await this.#histogram(connection, table, column.name, Number(min), Number(max))
+              : null,
+        })
+      }
+      return summaries
+    } finally {
+      connection.disconnectSync()
+    }
+  }
+
+  async #histogram(
+    connection: DuckDBConnection,
+    table: string,
+    column: string,
+    min: number,
+    max: number,
+  ): Promise<number[]> {
+    const counts = new Array<number>(histogramBins).fill(0)
+    if (!Number.isFinite(min) || !Number.isFinite(max)) return counts
+    const width = max > min ? (max - min) / histogramBins : 1
+    const name = quoteIdentifier(column)
+    const reader = await connection.runAndReadAll(
+      `SELECT least(floor((${name}::DOUBLE - $min) / $width)::INTEGER, ${histogramBins - 1}) AS bin, count(*)::INTEGER
+       FROM ${table} WHERE ${name} IS NOT NULL GROUP BY bin`,
+      { min, width },
+    )
+    for (const [bin, count] of reader.getRowsJson()) counts[Number(bin)] = Number(count)
+    return counts
+  }
+
   async page(resultId: number, view: ResultView, page: number, pageSize: number): Promise<ResultPage> {
     const result = this.#results.get(resultId)
     if (result === undefined) {
@@ -250,27 +373,37 @@ export class QueryRunner {
   ): Promise<{ name: string; rowCount: number }> {
     const base = `${resultsDatabase}.r_${result.id}`
     const names = new Set(result.columns.map((column) => column.name))
-    for (const column of [view.sortColumn, view.filterColumn]) {
+    for (const column of [view.sortColumn, ...view.filters.map((filter) => filter.column)]) {
       if (column !== null && !names.has(column)) {
         throw new MateriaError('query', `result ${result.id} has no column "${column}"`)
       }
     }
-    const filtered = view.filterColumn !== null && view.filterValue !== ''
+    const filtered = view.filters.length > 0
     if (view.sortColumn === null && !filtered) return { name: base, rowCount: result.rowCount }
     const key = JSON.stringify(view)
     const cached = this.#views.get(result.id)
     if (cached?.key === key) return cached.table
     const name = `${resultsDatabase}.v_${result.id}`
-    const where = filtered
-      ? `WHERE CAST(${quoteIdentifier(view.filterColumn ?? '')} AS VARCHAR) ILIKE '%' || $value || '%'`
-      : ''
+    const parameters: Record<string, string> = {}
+    const conditions = view.filters.map((filter, index) => {
+      const column = quoteIdentifier(filter.column)
+      const value = `$v${index}`
+      if (filter.operator === 'is null') return `${column} IS NULL`
+      if (filter.operator === 'is not null') return `${column} IS NOT NULL`
+      parameters[`v${index}`] = filter.value
+      if (filter.operator === 'contains') return `CAST(${column} AS VARCHAR) ILIKE '%' || ${value} || '%'`
+      // The value arrives as text and is cast to the column's type; one that does not cast
+      // (TRY_CAST gives NULL) matches no row.
+      return `${column} ${filter.operator} TRY_CAST(${value} AS ${typeOf(result, filter.column)})`
+    })
+    const where = filtered ? `WHERE ${conditions.join(' AND ')}` : ''
     const order =
       view.sortColumn === null
         ? ''
         : `ORDER BY ${quoteIdentifier(view.sortColumn)} ${view.descending ? 'DESC' : 'ASC'} NULLS LAST`
     const table = (async () => {
       const statement = `CREATE OR REPLACE TABLE ${name} AS SELECT * FROM ${base} ${where} ${order}`
-      await connection.run(statement, filtered ? { value: view.filterValue } : undefined)
+      await connection.run(statement, Object.keys(parameters).length > 0 ? parameters : undefined)
       return { name, rowCount: await this.#count(connection, name) }
     })()
     this.#views.set(result.id, { key, table })

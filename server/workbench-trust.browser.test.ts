@@ -19,7 +19,8 @@ let browser: Browser
 let page: Page
 
 // A unit test of agg_world_balance in the documented format (model, inputs rows, outputs query
-// rows): Brazil and Colombia 2022 from the bundled PSD snapshot, summed by hand.
+// rows): Brazil and Colombia 2022 from the bundled PSD snapshot, summed by hand; stocks-to-use is
+// 1290 / (24485 + 52050) = 0.0168550336...
 const worldBalanceTest = `test_world_balance:
   model: serving.agg_world_balance
   inputs:
@@ -30,7 +31,7 @@ const worldBalanceTest = `test_world_balance:
   outputs:
     query:
       rows:
-        - {commodity_code: "0711100", commodity_name: "Coffee, Green", market_year: 2022, country_count: 2, production: 69900.0, exports: 52050.0, domestic_consumption: 24485.0, ending_stocks: 1290.0}
+        - {commodity_code: "0711100", commodity_name: "Coffee, Green", market_year: 2022, country_count: 2, production: 69900.0, exports: 52050.0, domestic_consumption: 24485.0, ending_stocks: 1290.0, stocks_to_use: 0.016855033644737703}
 `
 
 async function runQuery(sql: string): Promise<void> {
@@ -42,9 +43,13 @@ async function runQuery(sql: string): Promise<void> {
   await page.keyboard.press('Control+Enter')
 }
 
+// The first result cell's full-precision value, or the error the query ended with.
 async function firstCell(): Promise<string> {
-  await page.waitForSelector('#result-grid [data-row="0"] [data-col="0"]')
-  return (await page.locator('#result-grid [data-row="0"] [data-col="0"]').getAttribute('data-value')) ?? ''
+  const cell = '#result-grid [data-row="0"] [data-col="0"]'
+  await page.waitForSelector(`${cell}, #query-result [data-error]`)
+  if ((await page.locator(cell).count()) === 0)
+    return (await page.locator('#query-result [data-error]').textContent()) ?? ''
+  return (await page.locator(cell).getAttribute('data-value')) ?? ''
 }
 
 beforeAll(async () => {
@@ -110,7 +115,7 @@ describe('trust on first contact', () => {
     await page.waitForSelector('#plan-empty')
     await expect(page.locator('#apply-button').isDisabled()).resolves.toBe(true)
     await expect(page.locator('#plan-body').textContent()).resolves.not.toContain('model(s) change')
-    await page.waitForSelector('#stale-badge:empty')
+    await page.waitForSelector('#stale-badge:empty', { state: 'attached' })
   })
 
   it('a quoted model name in dev reads dev, not prod', async () => {
@@ -135,7 +140,10 @@ describe('trust on first contact', () => {
     await expect
       .poll(async () => {
         const hostWidth = await chart.evaluate((host) => host.clientWidth)
-        const canvasWidth = await chart.locator('canvas').first().evaluate((canvas) => canvas.clientWidth)
+        const canvasWidth = await chart
+          .locator('canvas')
+          .first()
+          .evaluate((canvas) => canvas.clientWidth)
         return Math.abs(hostWidth - canvasWidth)
       })
       .toBeLessThan(2)

@@ -27,10 +27,13 @@ const components: Record<string, () => Promise<Mount>> = {
   'prod-run-log': async () => (await import('./prod-run-log.ts')).mountProdRunLog,
   'apply-progress': async () => (await import('./apply-progress.ts')).mountApplyProgress,
   dag: async () => (await import('./dag.ts')).mountDag,
+  'result-grid': async () => (await import('./result-grid.ts')).mountResultGrid,
 }
 
 function mountAll(root: ParentNode): void {
-  for (const element of root.querySelectorAll<HTMLElement>('[data-component]')) {
+  // htmx:load names the swapped element itself, which may be a component too.
+  const own = root instanceof HTMLElement && root.matches('[data-component]') ? [root] : []
+  for (const element of [...own, ...root.querySelectorAll<HTMLElement>('[data-component]')]) {
     if (element.dataset.mounted === '1') continue
     element.dataset.mounted = '1'
     const name = element.dataset.component ?? ''
