@@ -28,6 +28,10 @@ export const queryPageRowsMax = 500
 // numbers); wider results summarize their first columns only, to keep the summary under a second.
 export const querySummaryColumnsMax = 64
 
+// Up to this many rows the header's distinct counts are exact (count(DISTINCT) takes well under a
+// second per column); past it they are approx_count_distinct's estimate, marked with ≈.
+export const querySummaryExactRowsMax = 1_000_000
+
 // Query history entries kept in .materia/query-history.jsonl and read back; older ones are dropped.
 export const queryHistoryEntriesMax = 2_000
 

@@ -17,6 +17,7 @@ import {
   querySqlBytesMax,
   queryStatementsMax,
   querySummaryColumnsMax as summaryColumnsMax,
+  querySummaryExactRowsMax as summaryExactRowsMax,
 } from '../pipeline/limits.ts'
 
 export const resultsDatabase = 'materia_results'
@@ -59,7 +60,8 @@ export interface ResultView {
   readonly filters: readonly ResultFilter[]
 }
 
-// Per-column facts for the grid's header: nulls, distinct values (approximate), min, max, and for
+// Per-column facts for the grid's header: nulls, distinct values (exact up to
+// querySummaryExactRowsMax rows, HyperLogLog's estimate past it), min, max, and for
 // numeric columns a histogram of histogramBins equal-width bins between min and max.
 export interface ColumnSummary {
   readonly name: string
@@ -247,7 +249,11 @@ export class QueryRunner {
     try {
       const facts = columns.map((column) => {
         const name = quoteIdentifier(column.name)
-        return `count(*) - count(${name}), approx_count_distinct(${name}), min(${name})::VARCHAR, max(${name})::VARCHAR`
+        const distinct =
+          result.rowCount <= summaryExactRowsMax
+            ? `count(DISTINCT ${name})`
+            : `approx_count_distinct(${name})`
+        return `count(*) - count(${name}), ${distinct}, min(${name})::VARCHAR, max(${name})::VARCHAR`
       })
       const reader = await connection.runAndReadAll(`SELECT ${facts.join(', ')} FROM ${table}`)
       const row = reader.getRowsJson()[0] ?? []

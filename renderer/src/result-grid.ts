@@ -27,6 +27,8 @@ interface Filter {
 
 type Row = readonly unknown[]
 
+// The server's querySummaryExactRowsMax: past it distinct counts are estimates.
+const summaryExactRowsMax = 1_000_000
 const rowHeightPx = 26
 const headerHeightPx = 64
 const blockRows = 200
@@ -106,6 +108,7 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
   )
   const numberWidth = 64
   let rowCount = Number(view.dataset.rowCount ?? 0)
+  const rowCountAll = rowCount
   let sort: { column: string; descending: boolean } | null = null
   let filters: Filter[] = []
   let blocks = new Map<number, Promise<Row[]>>()
@@ -193,7 +196,8 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
           : numericType.test(column.type)
             ? `${displayText(summary.min, column.type, column.name)} … ${displayText(summary.max, column.type, column.name)}`
             : `${summary.min.slice(0, 12)} … ${(summary.max ?? '').slice(0, 12)}`
-      facts.textContent = `${range} · ${summary.nulls.toLocaleString('en-US')} null · ${summary.distinct.toLocaleString('en-US')} distinct`
+      const approximate = rowCountAll > summaryExactRowsMax ? '≈' : ''
+      facts.textContent = `${range} · ${summary.nulls.toLocaleString('en-US')} null · ${approximate}${summary.distinct.toLocaleString('en-US')} distinct`
       facts.title = `min ${summary.min ?? 'NULL'}\nmax ${summary.max ?? 'NULL'}\nnulls ${summary.nulls}\ndistinct ≈ ${summary.distinct}`
       cell.append(facts)
       if (summary.histogram !== null) cell.append(histogramSvg(summary.histogram))
@@ -382,7 +386,7 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
   })
 
   grid.addEventListener('keydown', (event) => {
-    if ((event.ctrlKey || event.metaKey) && event.key === 'c') {
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'c') {
       event.preventDefault()
       void copySelection()
     }
