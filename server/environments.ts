@@ -40,7 +40,9 @@ export async function listEnvironments(context: WorkbenchContext): Promise<strin
 export async function ensureDevEnvironment(context: WorkbenchContext, name: string): Promise<boolean> {
   if (name === 'prod' || context.project === null) return false
   const state = await readState(context.db)
-  if (state.environments.has(name) || !state.environments.has('prod')) return false
+  const existing = state.environments.get(name)
+  const live = existing !== undefined && (existing.expiresAtMs === null || existing.expiresAtMs > Date.now())
+  if (live || !state.environments.has('prod')) return false
   const plan = await planEnvironmentCopy(context.db, context.project, { source: 'prod', target: name })
   await applyPlan(context.db, context.project, plan)
   return true

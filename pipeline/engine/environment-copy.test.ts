@@ -8,6 +8,7 @@ import { isMateriaError } from '../errors.ts'
 import { applyPlan } from './apply.ts'
 import { type Database, openDatabase } from './database.ts'
 import { planEnvironmentCopy } from './environment-copy.ts'
+import { invalidateEnvironment } from './environments.ts'
 import { buildPlan } from './plan.ts'
 import { readState } from './state.ts'
 import { exampleSpecs, makeProject, setupRoot } from './test-project.ts'
@@ -56,7 +57,7 @@ describe('planEnvironmentCopy', () => {
     expect((await buildPlan(db, project, { environment: 'dev_x', now })).empty).toBe(true)
   })
 
-  it('refuses a missing source, an existing target and prod as target, one line each', async () => {
+  it('refuses a missing source, a live target and prod as target, one line each; a dropped one comes back', async () => {
     const project = makeProject(root, exampleSpecs())
     expect(await messageOf(planEnvironmentCopy(db, project, { source: 'prod', target: 'dev_x' }))).toBe(
       'no environment prod to copy (environments: none); apply a plan to prod first',
@@ -66,6 +67,10 @@ describe('planEnvironmentCopy', () => {
     expect(await messageOf(planEnvironmentCopy(db, project, { source: 'prod', target: 'dev_x' }))).toBe(
       'environment dev_x already exists; plan it with materia plan dev_x',
     )
+    await invalidateEnvironment(db, 'dev_x')
+    const again = await planEnvironmentCopy(db, project, { source: 'prod', target: 'dev_x' })
+    await applyPlan(db, project, again)
+    expect((await db.rows('SELECT count(*)::INTEGER AS n FROM serving__dev_x.countries'))[0]?.n).toBe(3)
     expect(await messageOf(planEnvironmentCopy(db, project, { source: 'dev_x', target: 'prod' }))).toContain(
       'prod is never created as a copy',
     )

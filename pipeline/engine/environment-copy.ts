@@ -39,13 +39,16 @@ export async function planEnvironmentCopy(
       `no environment ${options.source} to copy (environments: ${names}); apply a plan to ${options.source} first`,
     )
   }
-  if (state.environments.has(options.target)) {
+  const nowMs = (options.now ?? new Date()).getTime()
+  // A dropped environment waits for the janitor with its expiry in the past: it may be created again.
+  const previous = state.environments.get(options.target)
+  const expired = previous?.expiresAtMs !== null && previous !== undefined && previous.expiresAtMs <= nowMs
+  if (previous !== undefined && !expired) {
     throw new MateriaError(
       'usage',
       `environment ${options.target} already exists; plan it with materia plan ${options.target}`,
     )
   }
-  const nowMs = (options.now ?? new Date()).getTime()
   const models: PlanModel[] = []
   const environmentModels: PlanEnvironmentModel[] = []
   const steps: PlanStep[] = []
@@ -74,7 +77,7 @@ export async function planEnvironmentCopy(
   return {
     id: randomUUID(),
     environment: options.target,
-    previousPlanId: null,
+    previousPlanId: previous?.planId ?? null,
     createdAtMs: Date.now(),
     nowMs,
     models,
