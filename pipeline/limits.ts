@@ -28,6 +28,9 @@ export const queryPageRowsMax = 500
 // numbers); wider results summarize their first columns only, to keep the summary under a second.
 export const querySummaryColumnsMax = 64
 
+// Points one quick chart of a result draws: more would not be readable and slow the canvas.
+export const queryChartPointsMax = 5_000
+
 // Up to this many rows the header's distinct counts are exact (count(DISTINCT) takes well under a
 // second per column); past it they are approx_count_distinct's estimate, marked with ≈.
 export const querySummaryExactRowsMax = 1_000_000

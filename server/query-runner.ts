@@ -12,6 +12,7 @@ import { assert } from '../pipeline/assert.ts'
 import { quoteIdentifier, quoteLiteral, splitStatements } from '../pipeline/engine/index.ts'
 import { MateriaError } from '../pipeline/errors.ts'
 import {
+  queryChartPointsMax,
   queryPageRowsMax,
   queryResultsCachedMax,
   querySqlBytesMax,
@@ -70,6 +71,22 @@ export interface ColumnSummary {
   readonly min: string | null
   readonly max: string | null
   readonly histogram: readonly number[] | null
+}
+
+export interface ChartRequest {
+  readonly kind: 'line' | 'bar' | 'scatter'
+  readonly x: string
+  readonly y: string
+  readonly series: string | null
+}
+
+// Columns of points (one entry per point): x, y and the series each belongs to ('' without one).
+export interface ChartData {
+  readonly kind: ChartRequest['kind']
+  readonly x: readonly unknown[]
+  readonly y: readonly (number | null)[]
+  readonly series: readonly string[]
+  readonly truncated: boolean
 }
 
 const histogramBins = 16
@@ -187,7 +204,9 @@ export class QueryRunner {
         columns,
         rowCount,
         elapsedMs: Math.round(performance.now() - startedMs),
-        message,
+        // A script whose last statement returns rows shows them; the message is for scripts that end
+        // in a statement without rows (CREATE, INSERT ...).
+        message: table === null ? message : null,
       }
       if (table !== null) await this.#remember(connection, result)
       return result
@@ -297,6 +316,47 @@ export class QueryRunner {
     )
     for (const [bin, count] of reader.getRowsJson()) counts[Number(bin)] = Number(count)
     return counts
+  }
+
+  // A quick chart's data from the view: line and bar sum y per x (and series), in x order; scatter
+  // takes the rows as they are. At most queryChartPointsMax points.
+  async chart(resultId: number, view: ResultView, request: ChartRequest): Promise<ChartData> {
+    const result = this.#results.get(resultId)
+    if (result === undefined) {
+      throw new MateriaError('query', `result ${resultId} is no longer cached; run the query again`)
+    }
+    const names = new Set(result.columns.map((column) => column.name))
+    for (const column of [request.x, request.y, request.series]) {
+      if (column !== null && !names.has(column)) {
+        throw new MateriaError('query', `result ${result.id} has no column "${column}"`)
+      }
+    }
+    const x = quoteIdentifier(request.x)
+    const y = quoteIdentifier(request.y)
+    const series = request.series === null ? "''" : `CAST(${quoteIdentifier(request.series)} AS VARCHAR)`
+    const connection = await this.#instance.connect()
+    try {
+      const table = (await this.#viewTable(connection, result, view)).name
+      const sql =
+        request.kind === 'scatter'
+          ? `SELECT ${x}, ${y}::DOUBLE, ${series} FROM ${table} WHERE ${x} IS NOT NULL AND ${y} IS NOT NULL LIMIT ${queryChartPointsMax}`
+          : `SELECT ${x}, sum(${y})::DOUBLE, ${series} AS s FROM ${table} GROUP BY ALL ORDER BY 1, 3 LIMIT ${queryChartPointsMax}`
+      const reader = await connection.runAndReadAll(sql)
+      const rows = reader.getRowsJson()
+      return {
+        kind: request.kind,
+        x: rows.map((row) => row[0] ?? null),
+        y: rows.map((row) => (row[1] === null ? null : Number(row[1]))),
+        series: rows.map((row) => String(row[2] ?? '')),
+        truncated: rows.length >= queryChartPointsMax,
+      }
+    } catch (error) {
+      if (error instanceof MateriaError) throw error
+      const text = error instanceof Error ? error.message.split('\n')[0] : String(error)
+      throw new MateriaError('query', `cannot chart ${request.y} by ${request.x}: ${text}`)
+    } finally {
+      connection.disconnectSync()
+    }
   }
 
   async page(resultId: number, view: ResultView, page: number, pageSize: number): Promise<ResultPage> {

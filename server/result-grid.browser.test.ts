@@ -2,13 +2,14 @@
 // a temporary project (prod built from genuine PSD rows, dev copied from it) in Debian's Chromium
 // at 1440x900; queries with known answers check number formatting with full precision kept, NULL
 // shown distinctly, dates as dates, continuous scrolling to the last of 250,000 rows, sorting,
-// multi-condition filters, column resize, TSV copy read back from the clipboard, and the header's
-// per-column summary.
+// multi-condition filters, column resize, TSV copy read back from the clipboard, the header's
+// per-column summary, and a quick chart drawn from the result.
 import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
 import { buildEnvironment, createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
+import { runQuery } from './testing/query-page.ts'
 import { startWorkbench, type Workbench } from './workbench.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'test-results')
@@ -16,22 +17,6 @@ let project: FixtureProject
 let workbench: Workbench
 let browser: Browser
 let page: Page
-
-async function runQuery(sql: string): Promise<void> {
-  const view = page.locator('#result-view')
-  const previous = (await view.count()) === 0 ? '' : await view.getAttribute('data-result-id')
-  await page.click('#query-editor .view-lines')
-  await page.keyboard.press('Control+A')
-  await page.keyboard.press('Delete')
-  await page.keyboard.type(sql)
-  await page.keyboard.press('Escape')
-  await page.keyboard.press('Control+Enter')
-  await page.waitForFunction((before) => {
-    const next = document.querySelector<HTMLElement>('#result-view')
-    const grid = document.querySelector<HTMLElement>('#result-grid')
-    return next !== null && next.dataset.resultId !== before && grid?.dataset.ready === '1'
-  }, previous)
-}
 
 function cell(row: number, column: number) {
   return page.locator(`#result-grid [data-row="${row}"] [data-col="${column}"]`)
@@ -63,6 +48,7 @@ afterAll(async () => {
 describe('result grid', () => {
   it('formats numbers, keeps full precision on hover, shows NULL distinctly and dates as dates', async () => {
     await runQuery(
+      page,
       "SELECT 0.06971825027498096::DOUBLE AS share, 1234567.891::DOUBLE AS bags, 58100::INTEGER AS tonnes, NULL::INTEGER AS missing, DATE '2024-01-31' AS day, 2022 AS market_year",
     )
     await expect(cell(0, 0).textContent()).resolves.toBe('0.0697')
@@ -79,6 +65,7 @@ describe('result grid', () => {
 
   it('scrolls continuously to the last of 250,000 rows, sorts, and filters on several conditions', async () => {
     await runQuery(
+      page,
       'SELECT range AS n, range % 7 AS k, CASE WHEN range % 5 = 0 THEN NULL ELSE range END AS m FROM range(250000)',
     )
     await expect(page.locator('[data-view-count]').getAttribute('data-view-count')).resolves.toBe('250000')
@@ -129,7 +116,7 @@ describe('result grid', () => {
   })
 
   it('resizes a column, copies a cell range and whole rows as TSV, and summarizes each column', async () => {
-    await runQuery('SELECT range AS n, range * 0.5 AS half, NULL::VARCHAR AS note FROM range(10)')
+    await runQuery(page, 'SELECT range AS n, range * 0.5 AS half, NULL::VARCHAR AS note FROM range(10)')
     await page.waitForSelector('#result-grid[data-summarized="1"]')
     await expect(page.locator('[data-summary="n"]').textContent()).resolves.toBe(
       '0 … 9 · 0 null · 10 distinct',
@@ -164,5 +151,27 @@ describe('result grid', () => {
       'n\thalf\tnote\n0\t0.0\t\n1\t0.5\t',
     )
     await page.screenshot({ path: join(screenshots, 'grid-summary.png') })
+  })
+
+  it('draws a quick chart from the result with x, y and series picked from its columns', async () => {
+    await runQuery(page, 'SELECT market_year, country_code, production FROM serving.obt_commodity_metrics')
+    await page.click('#chart-toggle')
+    await page.selectOption('#chart-kind', 'bar')
+    await page.selectOption('#chart-x', 'market_year')
+    await page.selectOption('#chart-y', 'production')
+    await page.selectOption('#chart-series', 'country_code')
+    await page.click('#chart-draw')
+    await page.waitForSelector('#quick-chart-canvas[data-rendered="1"]')
+    await expect(page.locator('#quick-chart-canvas').getAttribute('data-series')).resolves.toBe('3')
+    await page.screenshot({ path: join(screenshots, 'grid-chart.png') })
+    const reply = await page.evaluate(
+      async (id) => {
+        const response = await fetch(`/api/query/${id}/chart?kind=line&x=market_year&y=nope`)
+        return { status: response.status, body: await response.json() }
+      },
+      await page.locator('#result-view').getAttribute('data-result-id'),
+    )
+    expect(reply.status).toBe(400)
+    expect(reply.body.error).toMatch(/has no column "nope"/)
   })
 })

@@ -3,13 +3,15 @@
 // does not exist yet, and Debian's Chromium at 1440x900 checks what an analyst meets first: the
 // first query returns prod's rows in dev and the stale badge is silent; a quoted model name in dev
 // reads dev, not prod; the plan page shows one changed line as a unified diff, runs the changed
-// models' unit tests, and tells the truth after Apply; the theme toggle redraws and resizes charts.
+// models' unit tests, and tells the truth after Apply; the theme toggle redraws and resizes charts;
+// a dev environment is created from the navbar as a copy of prod and dropped again.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
 import { buildEnvironment, createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
+import { firstCell, runQuery } from './testing/query-page.ts'
 import { startWorkbench, type Workbench } from './workbench.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'test-results')
@@ -17,24 +19,6 @@ let project: FixtureProject
 let workbench: Workbench
 let browser: Browser
 let page: Page
-
-async function runQuery(sql: string): Promise<void> {
-  await page.click('#query-editor .view-lines')
-  await page.keyboard.press('Control+A')
-  await page.keyboard.press('Delete')
-  await page.keyboard.type(sql)
-  await page.keyboard.press('Escape')
-  await page.keyboard.press('Control+Enter')
-}
-
-// The first result cell's full-precision value, or the error the query ended with.
-async function firstCell(): Promise<string> {
-  const cell = '#result-grid [data-row="0"] [data-col="0"]'
-  await page.waitForSelector(`${cell}, #query-result [data-error]`)
-  if ((await page.locator(cell).count()) === 0)
-    return (await page.locator('#query-result [data-error]').textContent()) ?? ''
-  return (await page.locator(cell).getAttribute('data-value')) ?? ''
-}
 
 beforeAll(async () => {
   const rendererDir = ensureRendererBuilt()
@@ -61,8 +45,8 @@ describe('trust on first contact', () => {
     await expect(page.locator('#stale-count').count()).resolves.toBe(0)
     await page.click('[data-nav="Query"]')
     await page.waitForSelector('#query-editor .view-lines')
-    await runQuery('SELECT count(*) AS n FROM serving.obt_commodity_metrics')
-    await expect(firstCell()).resolves.toBe('9')
+    await runQuery(page, 'SELECT count(*) AS n FROM serving.obt_commodity_metrics')
+    await expect(firstCell(page)).resolves.toBe('9')
     await page.screenshot({ path: join(screenshots, 'trust-first-query.png') })
   })
 
@@ -104,12 +88,13 @@ describe('trust on first contact', () => {
   it('a quoted model name in dev reads dev, not prod', async () => {
     await page.click('[data-nav="Query"]')
     await page.waitForSelector('#query-editor .view-lines')
-    await runQuery('SELECT count(DISTINCT country_code) AS n FROM "serving"."obt_commodity_metrics"')
-    await expect(firstCell()).resolves.toBe('2')
+    await runQuery(page, 'SELECT count(DISTINCT country_code) AS n FROM "serving"."obt_commodity_metrics"')
+    await expect(firstCell(page)).resolves.toBe('2')
     await runQuery(
+      page,
       'CREATE OR REPLACE TEMP TABLE countries AS SELECT DISTINCT country_code FROM "serving".obt_commodity_metrics; SELECT count(*) AS n FROM countries',
     )
-    await expect(firstCell()).resolves.toBe('2')
+    await expect(firstCell(page)).resolves.toBe('2')
   })
 
   it('the theme toggle redraws the charts in the theme and they follow a resize', async () => {
@@ -134,5 +119,25 @@ describe('trust on first contact', () => {
     await page.click('#theme-toggle')
     await expect(chart.getAttribute('data-chart-theme')).resolves.toBe('light')
     await page.setViewportSize({ width: 1440, height: 900 })
+  })
+
+  it('creates a dev environment from the navbar as a copy of prod, then drops it', async () => {
+    await page.click('#environment-menu summary')
+    await page.fill('#new-environment', 'dev_second')
+    await Promise.all([page.waitForEvent('load'), page.click('#create-environment')])
+    await expect(page.locator('#environment').inputValue()).resolves.toBe('dev_second')
+    await page.click('[data-nav="Query"]')
+    await page.waitForSelector('#query-editor .view-lines')
+    await runQuery(page, 'SELECT count(DISTINCT country_code) AS n FROM serving.obt_commodity_metrics')
+    await expect(firstCell(page)).resolves.toBe('3')
+    await page.click('#environment-menu summary')
+    page.once('dialog', (dialog) => void dialog.accept())
+    await Promise.all([page.waitForEvent('load'), page.click('#drop-environment')])
+    await expect(page.locator('#environment').inputValue()).resolves.toBe('dev_analyst')
+    await expect(page.locator('#environment option[value="dev_second"]').count()).resolves.toBe(0)
+    await page.click('#environment-menu summary')
+    await page.fill('#new-environment', 'Not Valid')
+    await page.click('#create-environment')
+    await expect(page.locator('#new-environment:invalid').count()).resolves.toBe(1)
   })
 })

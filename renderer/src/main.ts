@@ -93,5 +93,18 @@ document.body.addEventListener('htmx:pushedIntoHistory', () => {
   }
 })
 
-document.body.addEventListener('htmx:load', (event) => mountAll(event.target as HTMLElement))
+// Shortcut hints name the keys of this platform: Monaco's CtrlCmd is ⌘ on macOS.
+const isMac = /Mac|iPhone|iPad/.test(navigator.platform)
+function platformHints(root: ParentNode): void {
+  if (!isMac) return
+  for (const hint of root.querySelectorAll<HTMLElement>('[data-shortcuts]')) {
+    hint.textContent = (hint.textContent ?? '').replaceAll('Ctrl+', '⌘').replaceAll('Alt+', '⌥')
+  }
+}
+
+document.body.addEventListener('htmx:load', (event) => {
+  mountAll(event.target as HTMLElement)
+  platformHints(event.target as HTMLElement)
+})
+platformHints(document)
 mountAll(document)

@@ -3,6 +3,7 @@
 // thousands separators and a few significant decimals (full precision on hover and copy), NULL
 // shown distinctly, column resize, sort, multi-condition filters, cell/row selection copied as TSV,
 // and a per-column summary in the header (nulls, distinct, min, max, a mini histogram).
+import type { QuickChartData } from './charts.ts'
 import { getJson } from './http.ts'
 
 interface Column {
@@ -436,6 +437,34 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
     ]
     drawFilters()
     void reload()
+  })
+
+  const chartForm = view.querySelector<HTMLFormElement>('#quick-chart')
+  view.querySelector('#chart-toggle')?.addEventListener('click', (event) => {
+    const hidden = chartForm?.classList.toggle('hidden') ?? true
+    ;(event.currentTarget as HTMLElement).setAttribute('aria-expanded', hidden ? 'false' : 'true')
+  })
+  chartForm?.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const value = (id: string) => view.querySelector<HTMLSelectElement>(`#${id}`)?.value ?? ''
+    const parameters = new URLSearchParams({
+      kind: value('chart-kind'),
+      x: value('chart-x'),
+      y: value('chart-y'),
+      series: value('chart-series'),
+    })
+    const canvas = view.querySelector<HTMLElement>('#quick-chart-canvas')
+    if (canvas === null) return
+    Promise.all([
+      import('./charts.ts'),
+      getJson<QuickChartData>(`/api/query/${resultId}/chart?${parameters}&${viewQuery()}`),
+    ])
+      .then(([charts, data]) =>
+        charts.drawQuickChart(canvas, data, { x: value('chart-x'), y: value('chart-y') }),
+      )
+      .catch((error: unknown) => {
+        canvas.textContent = String(error).replace(/^Error: [^{]*/, '')
+      })
   })
 
   schedule()

@@ -55,6 +55,11 @@ function viewOf(c: Context): ResultView {
 
 // The result's frame: the grid itself is drawn in the browser (result-grid.ts) from the rows and
 // summary endpoints, so scrolling a million rows only ever renders the visible ones.
+function chartSelect(id: string, label: string, options: readonly string[], selected: string): Html {
+  return html`<label class="form-control"><span class="label-text text-xs">${label}</span>
+    <select id="${id}" class="select select-sm w-40">${options.map((option) => html`<option value="${option}" ${option === selected ? html`selected` : ''}>${option === '' ? '(none)' : option}</option>`)}</select></label>`
+}
+
 export function resultFrame(result: QueryResult): Html {
   return html`<div class="flex flex-col gap-2" id="result-view" data-component="result-grid" data-result-id="${result.id}"
     data-row-count="${result.rowCount}" data-columns="${JSON.stringify(result.columns)}">
@@ -70,9 +75,27 @@ export function resultFrame(result: QueryResult): Html {
       <button class="btn btn-sm" id="filter-add">Add filter</button></form>
     <div id="result-filters" class="flex flex-wrap gap-1"></div>
     <div class="ml-auto flex gap-2">
+      <button type="button" class="btn btn-sm" id="chart-toggle" aria-expanded="false" aria-controls="quick-chart">Chart</button>
       <a class="btn btn-sm" id="export-csv" href="/query/export/${result.id}?format=csv" download>CSV</a>
       <a class="btn btn-sm" id="export-parquet" href="/query/export/${result.id}?format=parquet" download>Parquet</a></div>
   </div>
+  <form id="quick-chart" class="hidden flex flex-wrap items-end gap-2" aria-label="Quick chart">
+    ${chartSelect('chart-kind', 'Chart', ['line', 'bar', 'scatter'], 'line')}
+    ${chartSelect(
+      'chart-x',
+      'x',
+      result.columns.map((column) => column.name),
+      result.columns[0]?.name ?? '',
+    )}
+    ${chartSelect(
+      'chart-y',
+      'y',
+      result.columns.map((column) => column.name),
+      result.columns.find((column) => /INT|DOUBLE|FLOAT|DECIMAL/.test(column.type))?.name ?? '',
+    )}
+    ${chartSelect('chart-series', 'series', ['', ...result.columns.map((column) => column.name)], '')}
+    <button class="btn btn-sm btn-primary" id="chart-draw">Draw</button>
+    <div class="basis-full h-72 bg-base-100 rounded-box border border-base-300" id="quick-chart-canvas"></div></form>
   <div id="result-grid" class="result-grid rounded-box border border-base-300 bg-base-100" role="grid" tabindex="0"
     aria-label="Query result, ${result.rowCount} rows" aria-rowcount="${result.rowCount + 1}" aria-colcount="${result.columns.length + 1}"></div>
   <p class="text-xs opacity-60">Click a cell, Shift+click to extend, click a row number for whole rows; Ctrl+C copies as TSV. Drag a header's edge to resize; click its name to sort.</p>
@@ -108,7 +131,7 @@ export function queryRoutes(context: WorkbenchContext): Hono {
       '/query',
       html`<section class="flex flex-col gap-3" data-page="query">
   <div class="flex items-center gap-2">
-    <button type="button" class="btn btn-primary btn-sm" data-action="run-query" id="run-query">Run (Ctrl+Enter)</button>
+    <button type="button" class="btn btn-primary btn-sm" data-action="run-query" id="run-query" data-shortcuts>Run (Ctrl+Enter)</button>
     <button type="button" class="btn btn-sm btn-warning hidden" data-action="cancel-query" id="cancel-query">Cancel</button>
     <span class="badge ${environment === 'prod' ? 'badge-error' : 'badge-success'}" id="query-environment">${environment}${environment === 'prod' ? ' · read-only' : ''}</span>
     <span class="loading loading-spinner loading-sm hidden" id="query-running"></span>
@@ -185,6 +208,19 @@ export function queryRoutes(context: WorkbenchContext): Hono {
       throw new MateriaError('usage', 'offset must be a whole number >= 0 and limit >= 1')
     }
     return c.json(await context.queries.rows(Number(c.req.param('id')), viewOf(c), offset, limit))
+  })
+
+  app.get('/api/query/:id/chart', async (c) => {
+    const kind = c.req.query('kind') ?? 'line'
+    if (kind !== 'line' && kind !== 'bar' && kind !== 'scatter') {
+      throw new MateriaError('usage', `chart kind "${kind}" is not line, bar or scatter`)
+    }
+    const x = c.req.query('x') ?? ''
+    const y = c.req.query('y') ?? ''
+    if (x === '' || y === '') throw new MateriaError('usage', 'a chart needs an x and a y column')
+    const series = c.req.query('series') ?? ''
+    const request = { kind, x, y, series: series === '' ? null : series } as const
+    return c.json(await context.queries.chart(Number(c.req.param('id')), viewOf(c), request))
   })
 
   app.get('/api/query/:id/summary', async (c) =>
