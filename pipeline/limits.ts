@@ -31,6 +31,9 @@ export const querySummaryColumnsMax = 64
 // Points one quick chart of a result draws: more would not be readable and slow the canvas.
 export const queryChartPointsMax = 5_000
 
+// Query tabs kept open in the workbench's editor; past this the oldest are closed by the analyst.
+export const queryTabsMax = 30
+
 // Up to this many rows the header's distinct counts are exact (count(DISTINCT) takes well under a
 // second per column); past it they are approx_count_distinct's estimate, marked with ≈.
 export const querySummaryExactRowsMax = 1_000_000

@@ -1,6 +1,7 @@
 // Query: run the editor's SQL against the chosen environment, page / sort / filter the cached
 // result on the server, cancel, export the whole result, and the searchable query history.
 import { createReadStream } from 'node:fs'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
@@ -16,6 +17,7 @@ import {
   type ResultFilter,
   type ResultView,
 } from '../query-runner.ts'
+import { parseQueryTabs, readQueryTabs, writeQueryTabs } from '../query-tabs.ts'
 import { renderPage } from '../shell.ts'
 
 const pageSize = 100
@@ -122,6 +124,7 @@ async function historyList(context: WorkbenchContext, search: string): Promise<H
 
 export function queryRoutes(context: WorkbenchContext): Hono {
   const app = new Hono()
+  const tabsPath = join(context.root, '.materia', 'query-tabs.json')
 
   app.get('/query', async (c) => {
     const environment = currentEnvironment(c, context)
@@ -136,7 +139,9 @@ export function queryRoutes(context: WorkbenchContext): Hono {
     <span class="badge ${environment === 'prod' ? 'badge-error' : 'badge-success'}" id="query-environment">${environment}${environment === 'prod' ? ' · read-only' : ''}</span>
     <span class="loading loading-spinner loading-sm hidden" id="query-running"></span>
   </div>
-  <div class="query-host rounded-box overflow-hidden border border-base-300" data-component="query-editor" id="query-editor"></div>
+  <div role="tablist" class="tabs tabs-box tabs-sm w-fit" id="query-tabs" aria-label="Query tabs"></div>
+  <div class="query-host rounded-box overflow-hidden border border-base-300" data-component="query-editor" id="query-editor"
+    data-tabs="${JSON.stringify(await readQueryTabs(tabsPath))}"></div>
   <div id="query-result"></div>
   <details class="collapse collapse-arrow bg-base-100 border border-base-300" id="query-history-panel"><summary class="collapse-title font-semibold">History</summary>
     <div class="collapse-content flex flex-col gap-2">
@@ -193,6 +198,11 @@ export function queryRoutes(context: WorkbenchContext): Hono {
       c.header('HX-Trigger', 'materia:query-ran')
       return c.html(errorAlert(error.message).text)
     }
+  })
+
+  app.put('/api/query/tabs', async (c) => {
+    await writeQueryTabs(tabsPath, parseQueryTabs(await c.req.json()))
+    return c.body(null, 204)
   })
 
   app.post('/query/cancel', async (c) => {
