@@ -29,6 +29,20 @@ export const queryResultsCachedMax = 8
 // Rows in one page of the workbench grid; the browser renders them as an HTML table.
 export const queryPageRowsMax = 500
 
+// Columns of a result the grid's header summarizes (one aggregate each, plus a histogram for
+// numbers); wider results summarize their first columns only, to keep the summary under a second.
+export const querySummaryColumnsMax = 64
+
+// Points one quick chart of a result draws: more would not be readable and slow the canvas.
+export const queryChartPointsMax = 5_000
+
+// Query tabs kept open in the workbench's editor; past this the oldest are closed by the analyst.
+export const queryTabsMax = 30
+
+// Up to this many rows the header's distinct counts are exact (count(DISTINCT) takes well under a
+// second per column); past it they are approx_count_distinct's estimate, marked with ≈.
+export const querySummaryExactRowsMax = 1_000_000
+
 // Query history entries kept in .materia/query-history.jsonl and read back; older ones are dropped.
 export const queryHistoryEntriesMax = 2_000
 

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command, CommandContext } from '../pipeline/cli/command.ts'
 import { MateriaError } from '../pipeline/errors.ts'
+import { defaultRendererOutput, ensureRendererBuilt } from './renderer-build.ts'
 import { startWorkbench, type Workbench } from './workbench.ts'
 
 interface WorkbenchArguments {
@@ -77,18 +78,34 @@ export function waitForInterrupt(workbench: Workbench): Promise<number> {
   })
 }
 
+// Starts the workbench as the command does: a fresh clone has no built browser assets, so they are
+// built first (Vite, a few seconds), exactly as `npm start` does. MATERIA_RENDERER_DIR names
+// where they live (default out/renderer).
+export async function startWorkbenchCommand(
+  argv: readonly string[],
+  context: CommandContext,
+): Promise<Workbench> {
+  const options = parseWorkbenchArguments(argv)
+  const root = resolveProjectRoot(options.project, context.cwd)
+  const rendererDir = ensureRendererBuilt(context.env.MATERIA_RENDERER_DIR ?? defaultRendererOutput)
+  const workbench = await startWorkbench({
+    projectRoot: root,
+    port: options.port,
+    env: context.env,
+    rendererDir,
+  })
+  context.stdout.write(`materia workbench: serving ${root}\n${workbench.url}\n`)
+  if (options.open && !openInBrowser(workbench.url, context.env)) {
+    context.stdout.write('no display found: open the URL above in a browser\n')
+  }
+  return workbench
+}
+
 export const workbenchCommand: Command = {
   name: 'workbench',
   summary: 'serve the workbench (model editor, queries, plans) on 127.0.0.1',
   usage: 'materia workbench [--project DIR] [--port N] [--no-open]',
   async run(argv: readonly string[], context: CommandContext): Promise<number> {
-    const options = parseWorkbenchArguments(argv)
-    const root = resolveProjectRoot(options.project, context.cwd)
-    const workbench = await startWorkbench({ projectRoot: root, port: options.port, env: context.env })
-    context.stdout.write(`materia workbench: serving ${root}\n${workbench.url}\n`)
-    if (options.open && !openInBrowser(workbench.url, context.env)) {
-      context.stdout.write('no display found: open the URL above in a browser\n')
-    }
-    return waitForInterrupt(workbench)
+    return waitForInterrupt(await startWorkbenchCommand(argv, context))
   },
 }

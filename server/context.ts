@@ -11,6 +11,7 @@ import { loadProject } from '../pipeline/engine/load.ts'
 import type { Project } from '../pipeline/engine/project.ts'
 import { isMateriaError } from '../pipeline/errors.ts'
 import { ApplyJobs } from './apply-jobs.ts'
+import { ensureDevEnvironment } from './environments.ts'
 import { type ProjectIndex, scanProject } from './project-index.ts'
 import { QueryRunner } from './query-runner.ts'
 
@@ -80,7 +81,7 @@ export async function createContext(options: {
     scratch: scratchSchema(options.env),
     exportRoot: join(options.root, '.materia', 'exports'),
   })
-  return {
+  const context: WorkbenchContext = {
     root: options.root,
     db,
     connection,
@@ -98,6 +99,8 @@ export async function createContext(options: {
     project,
     index,
   }
+  await ensureDevEnvironment(context, context.defaultEnvironment)
+  return context
 }
 
 export async function reloadIndex(context: WorkbenchContext): Promise<void> {

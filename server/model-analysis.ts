@@ -2,10 +2,16 @@
 // DuckDB's offset; the project for unknown models and cycles) and completion items. All offsets are
 // into the whole file text, header included, so the editor can place markers exactly.
 import type { DuckDBConnection } from '@duckdb/node-api'
-import { environmentSchema } from '../pipeline/engine/project.ts'
-import { syntaxError } from '../pipeline/engine/sql-ast.ts'
+import {
+  environmentSchema,
+  parseQuery,
+  qualifiedNames,
+  quoteLiteral,
+  splitModelFile,
+  syntaxError,
+} from '../pipeline/engine/index.ts'
+import { isMateriaError } from '../pipeline/errors.ts'
 import type { ModelEntry, ProjectIndex } from './project-index.ts'
-import { quoteLiteral } from './sql-text.ts'
 
 export interface Diagnostic {
   readonly message: string
@@ -24,33 +30,10 @@ export interface CompletionItem {
 // Items returned per request: enough to scroll through, small enough to send at every keystroke.
 const completionItemsMax = 300
 
-// The header `MODEL ( ... );` and where the query starts; header null when the file has none.
-export function splitModelFile(text: string): {
-  header: { start: number; end: number } | null
-  queryStart: number
-} {
-  const match = /^(\s|--[^\n]*\n)*MODEL\s*\(/i.exec(text)
-  if (match === null) return { header: null, queryStart: 0 }
-  let depth = 0
-  let quote: string | null = null
-  for (let index = match[0].length - 1; index < text.length; index += 1) {
-    const char = text[index]
-    if (quote !== null) {
-      if (char === quote) quote = null
-      continue
-    }
-    if (char === "'" || char === '"') quote = char
-    else if (char === '(') depth += 1
-    else if (char === ')') {
-      depth -= 1
-      if (depth === 0) {
-        const semicolon = /^\s*;/.exec(text.slice(index + 1))
-        const end = index + 1 + (semicolon?.[0].length ?? 0)
-        return { header: { start: match[0].length - match[0].trimStart().length, end }, queryStart: end }
-      }
-    }
-  }
-  return { header: { start: 0, end: text.length }, queryStart: text.length }
+// Where the query starts in the file: the engine's split of header and query.
+function queryStartOf(text: string): { hasHeader: boolean; queryStart: number } {
+  const parts = splitModelFile(text)
+  return { hasHeader: parts.header !== null, queryStart: text.length - parts.query.length }
 }
 
 // Macros (@start_ds, @VAR('x', 1), @this_model ...) become string literals of the same length, so
@@ -61,25 +44,30 @@ export function maskMacros(query: string): string {
   )
 }
 
-// `schema.table` references in code (not strings or comments), with offsets.
-export function modelSchemas(index: ProjectIndex): Set<string> {
+// The models a query reads, with offsets into the query: DuckDB's parse tree when the query
+// parses (CTE names are not models), else the qualified names the tokenizer finds (mid-edit).
+export async function modelReferences(
+  query: string,
+  index: ProjectIndex,
+): Promise<{ name: string; offset: number }[]> {
+  const masked = maskMacros(query)
+  const parsed = await parseQuery(masked)
+  let found: { name: string; offset: number }[]
+  if (parsed.ok) {
+    found = parsed.references
+      .filter((reference) => reference.start !== null)
+      .map((reference) => ({ name: reference.name, offset: reference.start ?? 0 }))
+  } else {
+    try {
+      found = qualifiedNames(masked).map((name) => ({ name: name.name, offset: name.start }))
+    } catch (error) {
+      if (isMateriaError(error)) return [] // an unterminated string: the syntax check says so
+      throw error
+    }
+  }
   const schemas = new Set([...index.models.values()].map((model) => model.schema))
   for (const layer of ['raw', 'staging', 'cleaned', 'serving']) schemas.add(layer)
-  return schemas
-}
-
-export function modelReferences(
-  query: string,
-  schemas: ReadonlySet<string>,
-): { name: string; offset: number }[] {
-  const masked = query.replace(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g, (span) => ' '.repeat(span.length))
-  const references: { name: string; offset: number }[] = []
-  for (const match of masked.matchAll(/(?<![\w."])([A-Za-z_]\w*)\.([A-Za-z_]\w*)(?![\w"(])/g)) {
-    const schema = (match[1] ?? '').toLowerCase()
-    if (schemas.has(schema))
-      references.push({ name: `${schema}.${(match[2] ?? '').toLowerCase()}`, offset: match.index })
-  }
-  return references
+  return found.filter((reference) => schemas.has(reference.name.split('.')[0] ?? ''))
 }
 
 // A cycle through `model` when its parents become `parents`; the path from model back to model.
@@ -108,9 +96,9 @@ export async function diagnose(
   index: ProjectIndex,
   modelName: string | null,
 ): Promise<Diagnostic[]> {
-  const { header, queryStart } = splitModelFile(text)
+  const { hasHeader, queryStart } = queryStartOf(text)
   const diagnostics: Diagnostic[] = []
-  if (header === null) {
+  if (!hasHeader) {
     diagnostics.push({
       message: 'missing MODEL (name schema.table, kind ...); header',
       startOffset: 0,
@@ -142,7 +130,7 @@ export async function diagnose(
       source: 'duckdb',
     })
   }
-  const references = modelReferences(query, modelSchemas(index))
+  const references = await modelReferences(query, index)
   for (const reference of references) {
     if (index.models.has(reference.name) || reference.name === modelName) continue
     diagnostics.push({
@@ -209,7 +197,9 @@ export async function complete(options: {
   const dotted = /([A-Za-z_]\w*)\.(\w*)$/.exec(before)
   const prefix = (dotted?.[2] ?? /(\w*)$/.exec(before)?.[1] ?? '').toLowerCase()
   const models = [...options.index.models.values()]
-  const referenced = modelReferences(options.text, modelSchemas(options.index))
+  const referenced = (
+    await modelReferences(options.text.slice(queryStartOf(options.text).queryStart), options.index)
+  )
     .map((reference) => options.index.models.get(reference.name))
     .filter((model): model is ModelEntry => model !== undefined)
   let items: CompletionItem[]

@@ -1,13 +1,13 @@
 // What the workbench shows of the project: its files grouped by layer and, per model, the facts the
-// side panel and completion use. Built from the engine's loaded Project when it loads, and from a
-// light header scan of the files otherwise (a project with a broken model still opens, so its
-// author can fix it in the editor).
+// side panel and completion use. Built from the engine's loaded Project when it loads, and from the
+// engine's parse of each file otherwise (a project with a broken model still opens, so its author
+// can fix it in the editor).
 import { readdir, readFile } from 'node:fs/promises'
 import { basename, join, relative, sep } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import type { Project } from '../pipeline/engine/project.ts'
+import { type Project, parseModelFile, qualifiedNames, splitModelFile } from '../pipeline/engine/index.ts'
+import { isMateriaError } from '../pipeline/errors.ts'
 import { modelsMax } from '../pipeline/limits.ts'
-import { modelReferences, splitModelFile } from './model-analysis.ts'
 
 export type FileGroup = 'raw' | 'staging' | 'cleaned' | 'serving' | 'seeds' | 'tests' | 'audits' | 'other'
 export const fileGroups: readonly FileGroup[] = [
@@ -76,20 +76,27 @@ function groupOf(path: string): FileGroup {
   return 'other'
 }
 
-// MODEL (name schema.table, kind FULL, grain (a, b) ...): enough of the header for the tree.
-export function scanHeader(text: string): { name: string; kind: string; grain: string[] } | null {
-  const header = /^\s*(?:--[^\n]*\n\s*)*MODEL\s*\(([\s\S]*?)\)\s*;/i.exec(text)
-  if (header === null) return null
-  const body = header[1] ?? ''
-  const name = /\bname\s+([A-Za-z_][\w]*\.[A-Za-z_][\w]*)/i.exec(body)?.[1]
-  if (name === undefined) return null
-  const kind = /\bkind\s+([A-Za-z_]+)/i.exec(body)?.[1]?.toUpperCase() ?? 'FULL'
-  const grainText = /\bgrain\s*\(([^)]*)\)/i.exec(body)?.[1] ?? /\bgrain\s+([\w]+)/i.exec(body)?.[1] ?? ''
-  const grain = grainText
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '')
-  return { name: name.toLowerCase(), kind, grain }
+// The engine's header parse of one file when the project as a whole does not load; null for a
+// file whose header the engine rejects (the load error names it).
+function parseHeaderOf(text: string, path: string): { name: string; kind: string; grain: string[] } | null {
+  try {
+    const model = parseModelFile(text, path)
+    return { name: model.name, kind: model.kind.name, grain: [...model.grain] }
+  } catch (error) {
+    if (isMateriaError(error)) return null
+    throw error
+  }
+}
+
+// Qualified names in a model's query that name other models: its parents without the engine's DAG.
+function parentsByName(text: string, known: ReadonlySet<string>, self: string): string[] {
+  try {
+    const names = qualifiedNames(splitModelFile(text).query).map((found) => found.name)
+    return [...new Set(names.filter((name) => known.has(name) && name !== self))]
+  } catch (error) {
+    if (isMateriaError(error)) return []
+    throw error
+  }
 }
 
 export async function projectName(root: string): Promise<string> {
@@ -123,7 +130,7 @@ export async function scanProject(
       const loaded = [...(project?.models.values() ?? [])].find((entry) => entry.path === path)
       const header =
         loaded === undefined
-          ? scanHeader(text)
+          ? parseHeaderOf(text, path)
           : { name: loaded.name, kind: loaded.kind.name, grain: [...loaded.grain] }
       if (header !== null) {
         model = header.name
@@ -135,19 +142,9 @@ export async function scanProject(
   }
   // Without the engine's parents, references to other models in the query text stand in for them.
   const known = new Set(scanned.map((entry) => entry.name))
-  const schemas = new Set([
-    ...scanned.map((entry) => entry.name.split('.')[0] ?? ''),
-    'raw',
-    'staging',
-    'cleaned',
-    'serving',
-  ])
   const allParents = new Map(parentsOf)
   for (const entry of scanned) {
-    if (allParents.has(entry.name)) continue
-    const query = entry.text.slice(splitModelFile(entry.text).queryStart)
-    const parents = modelReferences(query, schemas).map((reference) => reference.name)
-    allParents.set(entry.name, [...new Set(parents.filter((name) => known.has(name) && name !== entry.name))])
+    if (!allParents.has(entry.name)) allParents.set(entry.name, parentsByName(entry.text, known, entry.name))
   }
   const children = new Map<string, string[]>()
   for (const [child, parents] of allParents) {

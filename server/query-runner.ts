@@ -8,15 +8,22 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { assert } from '../pipeline/assert.ts'
-import { guardWorkbenchStatement } from '../pipeline/engine/index.ts'
+import {
+  guardWorkbenchStatement,
+  quoteIdentifier,
+  quoteLiteral,
+  splitStatements,
+} from '../pipeline/engine/index.ts'
 import { MateriaError } from '../pipeline/errors.ts'
 import {
+  queryChartPointsMax,
   queryPageRowsMax,
   queryResultsCachedMax,
   querySqlBytesMax,
   queryStatementsMax,
+  querySummaryColumnsMax as summaryColumnsMax,
+  querySummaryExactRowsMax as summaryExactRowsMax,
 } from '../pipeline/limits.ts'
-import { quoteIdentifier, quoteLiteral, rewriteModelNames, splitStatements } from './sql-text.ts'
 
 export const resultsDatabase = 'materia_results'
 
@@ -35,12 +42,60 @@ export interface QueryResult {
   readonly message: string | null // set for scripts whose last statement returns no rows
 }
 
+export type FilterOperator = '=' | '<' | '>' | 'contains' | 'is null' | 'is not null'
+export const filterOperators: readonly FilterOperator[] = [
+  '=',
+  '<',
+  '>',
+  'contains',
+  'is null',
+  'is not null',
+]
+
+// One condition of a result filter; conditions combine with AND.
+export interface ResultFilter {
+  readonly column: string
+  readonly operator: FilterOperator
+  readonly value: string // ignored by is null / is not null
+}
+
 export interface ResultView {
   readonly sortColumn: string | null
   readonly descending: boolean
-  readonly filterColumn: string | null
-  readonly filterValue: string
+  readonly filters: readonly ResultFilter[]
 }
+
+// Per-column facts for the grid's header: nulls, distinct values (exact up to
+// querySummaryExactRowsMax rows, HyperLogLog's estimate past it), min, max, and for
+// numeric columns a histogram of histogramBins equal-width bins between min and max.
+export interface ColumnSummary {
+  readonly name: string
+  readonly nulls: number
+  readonly distinct: number
+  readonly min: string | null
+  readonly max: string | null
+  readonly histogram: readonly number[] | null
+}
+
+export interface ChartRequest {
+  readonly kind: 'line' | 'bar' | 'scatter'
+  readonly x: string
+  readonly y: string
+  readonly series: string | null
+}
+
+// Columns of points (one entry per point): x, y and the series each belongs to ('' without one).
+export interface ChartData {
+  readonly kind: ChartRequest['kind']
+  readonly x: readonly unknown[]
+  readonly y: readonly (number | null)[]
+  readonly series: readonly string[]
+  readonly truncated: boolean
+}
+
+const histogramBins = 16
+const numericType =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/
 
 export interface ResultPage {
   readonly result: QueryResult
@@ -49,6 +104,26 @@ export interface ResultPage {
   readonly pageSize: number
   readonly rowCount: number // rows in this view (after the filter)
   readonly rows: readonly (readonly unknown[])[]
+}
+
+// A statement with a syntax error is left as written: DuckDB then reports the error itself, with
+// its line and caret, and nothing runs. Any other failure to rewrite is reported as it is.
+async function rewriteOrKeep(
+  statement: string,
+  rewrite: (statement: string) => Promise<string>,
+): Promise<string> {
+  try {
+    return await rewrite(statement)
+  } catch (error) {
+    if (error instanceof MateriaError && /^SQL syntax error/.test(error.message)) return statement
+    throw error
+  }
+}
+
+// The column's DuckDB type as SQL, for casting a filter value to it.
+function typeOf(result: QueryResult, column: string): string {
+  const type = result.columns.find((entry) => entry.name === column)?.type ?? 'VARCHAR'
+  return /^[A-Z0-9_(), ]+$/i.test(type) ? type : 'VARCHAR'
 }
 
 export class QueryRunner {
@@ -87,22 +162,19 @@ export class QueryRunner {
     return this.#results.get(id)
   }
 
-  // Runs a script against an environment. Model names resolve to the environment's views; prod
-  // accepts only reading statements. `runId` names the run for cancel().
+  // Runs a script against an environment. `rewrite` is the engine's rewriteForEnvironment for the
+  // environment (model names to its views), applied to each statement before it runs; prod accepts
+  // only reading statements. `runId` names the run for cancel().
   async run(options: {
     sql: string
     environment: string
-    modelNames: ReadonlySet<string>
     runId: string
-    // The engine's rewrite of model names for SELECT statements; others get the lexical rewrite.
-    rewrite?: (statement: string) => Promise<string>
+    rewrite: (statement: string) => Promise<string>
   }): Promise<QueryResult> {
     if (Buffer.byteLength(options.sql) > querySqlBytesMax) {
       throw new MateriaError('limit', `query is larger than querySqlBytesMax (${querySqlBytesMax} bytes)`)
     }
-    const statements = splitStatements(
-      rewriteModelNames(options.sql, options.modelNames, options.environment),
-    )
+    const statements = splitStatements(options.sql)
     if (statements.length === 0)
       throw new MateriaError('query', 'nothing to run: the editor holds no statement')
     if (statements.length > queryStatementsMax) {
@@ -120,18 +192,18 @@ export class QueryRunner {
       let table: string | null = null
       const id = this.#nextId++
       for (const [index, original] of statements.entries()) {
-        const statement = { text: await this.#rewrite(original.text, options) }
+        const text = await rewriteOrKeep(original, options.rewrite)
         // Every environment's model objects are read-only; writes go to the scratch schema only.
-        const guarded = await guardWorkbenchStatement(statement.text, this.#scratch)
+        const guarded = await guardWorkbenchStatement(text, this.#scratch)
         if (guarded.kind === 'scratch')
           await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.#scratch)}`)
         const last = index === statements.length - 1
         if (last && guarded.kind === 'read') {
           table = `${resultsDatabase}.r_${id}`
           message = null // the script ends in a result: show it, not the earlier statements' count
-          await connection.run(`CREATE TABLE ${table} AS ${statement.text}`)
+          await connection.run(`CREATE TABLE ${table} AS ${text}`)
         } else {
-          const reader = await connection.runAndReadAll(statement.text)
+          const reader = await connection.runAndReadAll(text)
           message = `${statements.length} statement(s) ran; the last changed ${reader.rowsChanged} row(s)`
         }
       }
@@ -144,7 +216,9 @@ export class QueryRunner {
         columns,
         rowCount,
         elapsedMs: Math.round(performance.now() - startedMs),
-        message,
+        // A script whose last statement returns rows shows them; the message is for scripts that end
+        // in a statement without rows (CREATE, INSERT ...).
+        message: table === null ? message : null,
       }
       if (table !== null) await this.#remember(connection, result)
       return result
@@ -159,30 +233,142 @@ export class QueryRunner {
     }
   }
 
-  async #rewrite(
-    statement: string,
-    options: {
-      environment: string
-      modelNames: ReadonlySet<string>
-      rewrite?: (statement: string) => Promise<string>
-    },
-  ): Promise<string> {
-    if (options.rewrite !== undefined) {
-      try {
-        return await options.rewrite(statement)
-      } catch (error) {
-        if (!(error instanceof MateriaError)) throw error
-      }
-    }
-    return rewriteModelNames(statement, options.modelNames, options.environment)
-  }
-
   // Interrupts a running query; its run() then fails with "query cancelled".
   cancel(runId: string): boolean {
     const connection = this.#running.get(runId)
     if (connection === undefined) return false
     connection.interrupt()
     return true
+  }
+
+  // Rows [offset, offset + limit) of a view, for the grid's virtual scrolling.
+  async rows(
+    resultId: number,
+    view: ResultView,
+    offset: number,
+    limit: number,
+  ): Promise<{ rowCount: number; rows: (readonly unknown[])[] }> {
+    const result = this.#results.get(resultId)
+    if (result === undefined) {
+      throw new MateriaError('query', `result ${resultId} is no longer cached; run the query again`)
+    }
+    assert(Number.isInteger(offset) && offset >= 0, 'offset is a non-negative integer')
+    const size = Math.max(1, Math.min(limit, queryPageRowsMax))
+    const connection = await this.#instance.connect()
+    try {
+      const viewTable = await this.#viewTable(connection, result, view)
+      const reader = await connection.runAndReadAll(
+        `SELECT * FROM ${viewTable.name} LIMIT ${size} OFFSET ${offset}`,
+      )
+      return { rowCount: viewTable.rowCount, rows: reader.getRowsJson() }
+    } finally {
+      connection.disconnectSync()
+    }
+  }
+
+  // One pass per column over the cached result (not the filtered view: the header describes the
+  // data the query returned). Columns past summaryColumnsMax get no summary.
+  async summary(resultId: number): Promise<ColumnSummary[]> {
+    const result = this.#results.get(resultId)
+    if (result === undefined) {
+      throw new MateriaError('query', `result ${resultId} is no longer cached; run the query again`)
+    }
+    const table = `${resultsDatabase}.r_${result.id}`
+    const columns = result.columns.slice(0, summaryColumnsMax)
+    if (columns.length === 0) return []
+    const connection = await this.#instance.connect()
+    try {
+      const facts = columns.map((column) => {
+        const name = quoteIdentifier(column.name)
+        const distinct =
+          result.rowCount <= summaryExactRowsMax
+            ? `count(DISTINCT ${name})`
+            : `approx_count_distinct(${name})`
+        return `count(*) - count(${name}), ${distinct}, min(${name})::VARCHAR, max(${name})::VARCHAR`
+      })
+      const reader = await connection.runAndReadAll(`SELECT ${facts.join(', ')} FROM ${table}`)
+      const row = reader.getRowsJson()[0] ?? []
+      const summaries: ColumnSummary[] = []
+      for (const [index, column] of columns.entries()) {
+        const min = row[index * 4 + 2] as string | null
+        const max = row[index * 4 + 3] as string | null
+        summaries.push({
+          name: column.name,
+          nulls: Number(row[index * 4]),
+          distinct: Number(row[index * 4 + 1]),
+          min,
+          max,
+          histogram:
+            numericType.test(column.type) && min !== null && max !== null
+              ? await this.#histogram(connection, table, column.name, Number(min), Number(max))
+              : null,
+        })
+      }
+      return summaries
+    } finally {
+      connection.disconnectSync()
+    }
+  }
+
+  async #histogram(
+    connection: DuckDBConnection,
+    table: string,
+    column: string,
+    min: number,
+    max: number,
+  ): Promise<number[]> {
+    const counts = new Array<number>(histogramBins).fill(0)
+    if (!Number.isFinite(min) || !Number.isFinite(max)) return counts
+    const width = max > min ? (max - min) / histogramBins : 1
+    const name = quoteIdentifier(column)
+    const reader = await connection.runAndReadAll(
+      `SELECT least(floor((${name}::DOUBLE - $min) / $width)::INTEGER, ${histogramBins - 1}) AS bin, count(*)::INTEGER
+       FROM ${table} WHERE ${name} IS NOT NULL GROUP BY bin`,
+      { min, width },
+    )
+    for (const [bin, count] of reader.getRowsJson()) counts[Number(bin)] = Number(count)
+    return counts
+  }
+
+  // A quick chart's data from the view: line and bar sum y per x (and series), in x order; scatter
+  // takes the rows as they are. At most queryChartPointsMax points.
+  async chart(resultId: number, view: ResultView, request: ChartRequest): Promise<ChartData> {
+    const result = this.#results.get(resultId)
+    if (result === undefined) {
+      throw new MateriaError('query', `result ${resultId} is no longer cached; run the query again`)
+    }
+    const names = new Set(result.columns.map((column) => column.name))
+    for (const column of [request.x, request.y, request.series]) {
+      if (column !== null && !names.has(column)) {
+        throw new MateriaError('query', `result ${result.id} has no column "${column}"`)
+      }
+    }
+    const x = quoteIdentifier(request.x)
+    const y = quoteIdentifier(request.y)
+    const series = request.series === null ? "''" : `CAST(${quoteIdentifier(request.series)} AS VARCHAR)`
+    const connection = await this.#instance.connect()
+    try {
+      const table = (await this.#viewTable(connection, result, view)).name
+      const sql =
+        request.kind === 'scatter'
+          ? `SELECT ${x}, ${y}::DOUBLE, ${series} FROM ${table} WHERE ${x} IS NOT NULL AND ${y} IS NOT NULL LIMIT ${queryChartPointsMax}`
+          : `SELECT ${x}, sum(${y})::DOUBLE, ${series} AS s FROM ${table} GROUP BY ALL ORDER BY 1, 3 LIMIT ${queryChartPointsMax}`
+      const reader = await connection.runAndReadAll(sql)
+      const rows = reader.getRowsJson()
+      return {
+        kind: request.kind,
+        x: rows.map((row) => row[0] ?? null),
+        y: rows.map((row) => (row[1] === null ? null : Number(row[1]))),
+        series: rows.map((row) => String(row[2] ?? '')),
+        truncated: rows.length >= queryChartPointsMax,
+      }
+    } catch (error) {
+      if (error instanceof MateriaError) throw error
+      const text = error instanceof Error ? error.message.split('\n')[0] : String(error)
+      throw new MateriaError('query', `cannot chart ${request.y} by ${request.x}: ${text}`)
+    } finally {
+      connection.disconnectSync()
+    }
   }
 
   async page(resultId: number, view: ResultView, page: number, pageSize: number): Promise<ResultPage> {
@@ -265,27 +451,37 @@ export class QueryRunner {
   ): Promise<{ name: string; rowCount: number }> {
     const base = `${resultsDatabase}.r_${result.id}`
     const names = new Set(result.columns.map((column) => column.name))
-    for (const column of [view.sortColumn, view.filterColumn]) {
+    for (const column of [view.sortColumn, ...view.filters.map((filter) => filter.column)]) {
       if (column !== null && !names.has(column)) {
         throw new MateriaError('query', `result ${result.id} has no column "${column}"`)
       }
     }
-    const filtered = view.filterColumn !== null && view.filterValue !== ''
+    const filtered = view.filters.length > 0
     if (view.sortColumn === null && !filtered) return { name: base, rowCount: result.rowCount }
     const key = JSON.stringify(view)
     const cached = this.#views.get(result.id)
     if (cached?.key === key) return cached.table
     const name = `${resultsDatabase}.v_${result.id}`
-    const where = filtered
-      ? `WHERE CAST(${quoteIdentifier(view.filterColumn ?? '')} AS VARCHAR) ILIKE '%' || $value || '%'`
-      : ''
+    const parameters: Record<string, string> = {}
+    const conditions = view.filters.map((filter, index) => {
+      const column = quoteIdentifier(filter.column)
+      const value = `$v${index}`
+      if (filter.operator === 'is null') return `${column} IS NULL`
+      if (filter.operator === 'is not null') return `${column} IS NOT NULL`
+      parameters[`v${index}`] = filter.value
+      if (filter.operator === 'contains') return `CAST(${column} AS VARCHAR) ILIKE '%' || ${value} || '%'`
+      // The value arrives as text and is cast to the column's type; one that does not cast
+      // (TRY_CAST gives NULL) matches no row.
+      return `${column} ${filter.operator} TRY_CAST(${value} AS ${typeOf(result, filter.column)})`
+    })
+    const where = filtered ? `WHERE ${conditions.join(' AND ')}` : ''
     const order =
       view.sortColumn === null
         ? ''
         : `ORDER BY ${quoteIdentifier(view.sortColumn)} ${view.descending ? 'DESC' : 'ASC'} NULLS LAST`
     const table = (async () => {
       const statement = `CREATE OR REPLACE TABLE ${name} AS SELECT * FROM ${base} ${where} ${order}`
-      await connection.run(statement, filtered ? { value: view.filterValue } : undefined)
+      await connection.run(statement, Object.keys(parameters).length > 0 ? parameters : undefined)
       return { name, rowCount: await this.#count(connection, name) }
     })()
     this.#views.set(result.id, { key, table })

@@ -24,7 +24,10 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
 
-export function ensureRendererBuilt(): string {
+export const defaultRendererOutput = join(repository, 'out', 'renderer')
+
+// Builds the renderer into `output` (default out/renderer) when missing or stale; returns `output`.
+export function ensureRendererBuilt(output = defaultRendererOutput): string {
   const lock = join(repository, 'out', '.renderer-build.lock')
   mkdirSync(join(repository, 'out'), { recursive: true })
   for (;;) {
@@ -38,14 +41,13 @@ export function ensureRendererBuilt(): string {
     }
   }
   try {
-    return buildIfStale()
+    return buildIfStale(output)
   } finally {
     rmSync(lock, { recursive: true, force: true })
   }
 }
 
-function buildIfStale(): string {
-  const output = join(repository, 'out', 'renderer')
+function buildIfStale(output: string): string {
   let builtMs = 0
   try {
     builtMs = statSync(join(output, 'index.html')).mtimeMs
@@ -66,6 +68,9 @@ function buildIfStale(): string {
         'renderer/vite.config.ts',
         '--logLevel',
         'warn',
+        '--outDir',
+        output,
+        '--emptyOutDir',
       ],
       {
         cwd: repository,

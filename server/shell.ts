@@ -58,6 +58,15 @@ async function navbar(c: Context, context: WorkbenchContext, activePath: string)
     <label class="text-sm opacity-70" for="environment">env</label>
     <select id="environment" name="environment" class="select select-sm w-44" data-environment="${environment}">${options}</select>
   </form>
+  <details class="dropdown dropdown-end" id="environment-menu"><summary class="btn btn-sm btn-ghost" aria-label="Manage environments">⋯</summary>
+    <div class="dropdown-content z-10 card card-compact bg-base-100 shadow w-72 p-3 gap-2">
+      <form hx-post="/environment/create" hx-target="#environment-error" class="flex gap-1">
+        <label class="sr-only" for="new-environment">New dev environment</label>
+        <input id="new-environment" name="name" class="input input-sm flex-1" placeholder="dev_name" required pattern="dev_[a-z0-9_]+">
+        <button class="btn btn-sm" id="create-environment">Create</button></form>
+      <p class="text-xs opacity-80">A new environment starts as a copy of prod's views: nothing is rebuilt.</p>
+      ${environment === 'prod' || environment === context.defaultEnvironment ? '' : html`<form hx-post="/environment/drop" hx-target="#environment-error" hx-confirm="Drop ${environment}? Its views go; prod is untouched."><input type="hidden" name="name" value="${environment}"><button class="btn btn-sm btn-error btn-outline w-full" id="drop-environment">Drop ${environment}</button></form>`}
+      <div id="environment-error"></div></div></details>
   <button type="button" class="btn btn-sm btn-ghost hidden" data-action="open-project" id="open-project">Open project…</button>
   <button type="button" class="btn btn-sm btn-ghost" data-action="toggle-theme" id="theme-toggle" aria-label="Toggle light/dark theme">◐</button>
 </div>`

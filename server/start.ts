@@ -25,6 +25,11 @@ export function electronBinary(): string | null {
   }
 }
 
+// Electron is an optional dependency (its binary is downloaded at install): without it the same
+// workbench opens in the default browser, and one line says so.
+export const electronMissingLine =
+  'Electron is not installed (optional dependency): the workbench opens in your browser instead.'
+
 export interface StartOptions {
   readonly projectRoot: string
   readonly stdout: NodeJS.WritableStream
@@ -41,6 +46,7 @@ export async function startApp(options: StartOptions): Promise<number> {
   // The main job is idempotent: on later runs it builds only what changed and prints the report.
   await runMainJob({ projectRoot: options.projectRoot, stdout: options.stdout, env: options.env })
   const electron = electronBinary()
+  if (options.open && electron === null) options.stdout.write(`${electronMissingLine}\n`)
   const hasDisplay =
     Boolean(options.env.DISPLAY || options.env.WAYLAND_DISPLAY) || process.platform !== 'linux'
   if (

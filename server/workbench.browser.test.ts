@@ -1,8 +1,8 @@
 // Goal: the workbench works as an analyst uses it, in a real browser. Method: build the renderer,
 // start the workbench in-process on port 0 over a temporary project with genuine PSD rows built
 // into prod and dev_test, drive Debian's Chromium with playwright-core through the models editor,
-// the query runner, the environment switcher and the theme toggle, and save screenshots under
-// test-results/.
+// the query runner (scrolling, sorting, filtering, export), the environment switcher and the theme
+// toggle, and save screenshots under test-results/.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
@@ -94,36 +94,35 @@ describe('workbench in Chromium', () => {
     expect(await page.locator('#model-editor').getAttribute('data-dirty')).toBe('1')
   })
 
-  it('runs a query, pages, sorts, filters and exports the whole result as CSV', async () => {
+  it('runs a query, scrolls, sorts, filters and exports the whole result as CSV', async () => {
     page.once('dialog', (dialog) => void dialog.accept())
     await page.click('[data-nav="Query"]')
     await page.waitForSelector('#query-editor .view-lines')
     await typeInEditor('#query-editor', 'SELECT range AS n, range % 7 AS k FROM range(250000')
     await page.keyboard.press('Control+Enter')
-    await page.waitForSelector('#result-grid')
-    await expect(page.locator('[data-row-count]').getAttribute('data-row-count')).resolves.toBe('250000')
-    await page.click('[data-pager="next"]')
-    await page.waitForSelector('#result-view[data-page="1"]')
-    await expect(
-      page.locator('#result-grid tbody tr:first-child td:nth-child(2)').textContent(),
-    ).resolves.toBe('100')
-    await page.click('[data-pager="last"]')
-    await page.waitForSelector('#result-view[data-page="2499"]')
-    await expect(page.locator('#result-page').textContent()).resolves.toBe('page 2,500 of 2,500')
+    await page.waitForSelector('#result-grid[data-ready="1"]')
+    await expect(page.locator('[data-view-count]').getAttribute('data-view-count')).resolves.toBe('250000')
+    await page.locator('#result-grid .grid-scroll').evaluate((node) => {
+      node.scrollTop = node.scrollHeight
+    })
+    await expect
+      .poll(() => page.locator('#result-grid [data-row="249999"] [data-col="0"]').getAttribute('data-value'))
+      .toBe('249999')
     await page.click('[data-sort="k"]')
-    await page.waitForSelector('#result-grid th:has-text("k ▲")')
-    await expect(
-      page.locator('#result-grid tbody tr:first-child td:nth-child(3)').textContent(),
-    ).resolves.toBe('0')
+    await page.waitForSelector('#result-grid [data-sort="k"]:has-text("▲")')
+    await expect
+      .poll(() => page.locator('#result-grid [data-row="0"] [data-col="1"]').getAttribute('data-value'))
+      .toBe('0')
     await page.click('[data-sort="k"]')
-    await page.waitForSelector('#result-grid th:has-text("k ▼")')
-    await expect(
-      page.locator('#result-grid tbody tr:first-child td:nth-child(3)').textContent(),
-    ).resolves.toBe('6')
-    await page.selectOption('#result-filter select[name="fcol"]', 'n')
-    await page.fill('#result-filter input[name="fval"]', '12345')
-    await page.click('#result-filter button')
-    await page.waitForSelector('[data-row-count="13"]')
+    await page.waitForSelector('#result-grid [data-sort="k"]:has-text("▼")')
+    await expect
+      .poll(() => page.locator('#result-grid [data-row="0"] [data-col="1"]').getAttribute('data-value'))
+      .toBe('6')
+    await page.selectOption('#filter-column', 'n')
+    await page.selectOption('#filter-operator', 'contains')
+    await page.fill('#filter-value', '12345')
+    await page.click('#filter-add')
+    await page.waitForSelector('[data-view-count="13"]')
     await page.screenshot({ path: join(screenshots, 'workbench-query.png') })
 
     const download = page.waitForEvent('download')
@@ -139,7 +138,7 @@ describe('workbench in Chromium', () => {
       'SELECT market_year, production FROM serving.agg_world_balance ORDER BY 1',
     )
     await page.keyboard.press('Control+Enter')
-    await page.waitForSelector('[data-row-count="3"]')
+    await page.waitForSelector('[data-view-count="3"]')
     await typeInEditor('#query-editor', 'SELECT * FROM no_such_table')
     await page.keyboard.press('Control+Enter')
     await page.waitForSelector('#query-result [data-error]:has-text("no_such_table")')

@@ -5,6 +5,7 @@ import { relative } from 'node:path'
 import { loadProject, seedFilePath } from '../engine/load.ts'
 import { environmentSchema } from '../engine/project.ts'
 import { renderModelQuery } from '../engine/render.ts'
+import { quoteIdentifier } from '../engine/sql-quote.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
@@ -22,10 +23,6 @@ function parseDay(text: string, option: string): Date {
     throw new MateriaError('usage', `--${option} "${text}" is not a date like 2024-01-31; usage: ${usage}`)
   }
   return date
-}
-
-function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
 }
 
 export const renderCommand: Command = {

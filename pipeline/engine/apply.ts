@@ -13,7 +13,7 @@ import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { applyConcurrencyMax } from '../limits.ts'
 import { crashPoint } from './crash-point.ts'
-import { type Database, quoteIdentifier, quoteLiteral } from './database.ts'
+import type { Database } from './database.ts'
 import { formatInterval, type Interval, mergeIntervals } from './interval.ts'
 import { bindLanding } from './landing-runtime.ts'
 import { renderModelQuery } from './load-api.ts'
@@ -21,6 +21,7 @@ import type { Model } from './model.ts'
 import { definitionOf } from './plan-compare.ts'
 import type { BuildStep, Plan, PlanStep } from './plan-types.ts'
 import { environmentSchema, type Project } from './project.ts'
+import { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts'
 import {
   type Column,
   deleteSnapshot,
@@ -83,11 +84,6 @@ export interface ApplyResult {
   readonly modelsBuilt: number
   readonly rowsWritten: number
   readonly viewsChanged: number
-}
-
-function quoteQualified(qualified: string): string {
-  const dot = qualified.indexOf('.')
-  return `${quoteIdentifier(qualified.slice(0, dot))}.${quoteIdentifier(qualified.slice(dot + 1))}`
 }
 
 async function countOf(result: DuckDBMaterializedResult): Promise<number> {

@@ -5,6 +5,7 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { bindLanding } from './landing-runtime.ts'
+import { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
 
 export type Row = Record<string, unknown>
 
@@ -135,14 +136,8 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
   return new Database(path, instance, connection)
 }
 
-// SQL literal and identifier quoting for the few statements built from names we control.
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
-}
-
-export function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`
-}
+// SQL literal and identifier quoting live in sql-quote.ts; re-exported for the engine's modules.
+export { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
 
 // "schema.table" -> "schema"."table"
 export function quoteTable(qualified: string): string {

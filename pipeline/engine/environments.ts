@@ -8,6 +8,7 @@ import { rewriteTableReferences } from './load-api.ts'
 import { validateEnvironmentName } from './plan.ts'
 import { environmentSchema, type Project } from './project.ts'
 import { guardReadOnlyQuery } from './query-guard.ts'
+import { parseQuery, rewriteQualifiedNames } from './sql-ast.ts'
 import { readState, stateSchema } from './state.ts'
 
 export interface EnvironmentSummary {
@@ -96,8 +97,9 @@ export async function dropEnvironmentViews(
   }
 }
 
-// Model references (schema.table) become the environment's views (schema__env.table); other
-// names are left as written.
+// Model references (schema.table, quoted or not) become the environment's views
+// ("schema__env"."table"); other names are left as written. A SELECT is read with DuckDB's parser
+// (CTE names shadow models); any other statement with the tokenizer (rewriteQualifiedNames).
 export async function rewriteForEnvironment(
   project: Project,
   sql: string,
@@ -112,7 +114,10 @@ export async function rewriteForEnvironment(
       `${quoteIdentifier(environmentSchema(model.schema, environment))}.${quoteIdentifier(model.table)}`,
     )
   }
-  return rewriteTableReferences(sql, (reference) => map.get(reference) ?? null)
+  const lookup = (reference: string) => map.get(reference) ?? null
+  const parsed = await parseQuery(sql)
+  if (!parsed.ok && parsed.kind === 'not_select') return rewriteQualifiedNames(sql, lookup)
+  return rewriteTableReferences(sql, lookup)
 }
 
 export interface QueryResult {

@@ -28,6 +28,7 @@ export {
 export { loadConfig } from './config.ts'
 export { buildDag, type Dag, type ModelReference } from './dag.ts'
 export { Database, type OpenOptions, openDatabase } from './database.ts'
+export { type EnvironmentCopyOptions, planEnvironmentCopy } from './environment-copy.ts'
 export {
   type EnvironmentSummary,
   invalidateEnvironment,
@@ -44,8 +45,10 @@ export { type JanitorOptions, type JanitorResult, runJanitor } from './janitor.t
 export { type LintFinding, type LintRule, lintProject, lintRules } from './lint.ts'
 export { type LoadOptions, loadProject, seedFilePath } from './load.ts'
 export type { AuditCall, Model, ModelColumn, ModelKind, ModelKindName } from './model.ts'
+export { type ModelFileText, splitModelFile, splitStatements } from './model-file-text.ts'
 export { modelProperties, parseModelFile } from './model-parser.ts'
 export { buildPlan, type PlanOptions } from './plan.ts'
+export { definitionOf } from './plan-compare.ts'
 export type { ChangeCategory, ModelChange, Plan, PlanModel, PlanStep } from './plan-types.ts'
 export type { CustomAudit, GatewayConfig, LintSeverity, Project, ProjectConfig } from './project.ts'
 export { environmentSchema } from './project.ts'
@@ -62,10 +65,13 @@ export {
   canonicalQuery,
   normalizeQuery,
   parseQuery,
+  qualifiedNames,
+  rewriteQualifiedNames,
   rewriteTableReferences,
   syntaxError,
   tableReferences,
 } from './sql-ast.ts'
+export { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts'
 export { readState, type State } from './state.ts'
 export {
   type ColumnType,

@@ -3,8 +3,9 @@
 // removed, and a table any environment shows is never dropped.
 import { assert } from '../assert.ts'
 import { tableTtlMs } from '../limits.ts'
-import { type Database, quoteIdentifier } from './database.ts'
+import type { Database } from './database.ts'
 import { dropEnvironmentViews } from './environments.ts'
+import { quoteQualified } from './sql-quote.ts'
 import { deleteEnvironment, deleteSnapshot, readState } from './state.ts'
 
 export interface JanitorOptions {
@@ -16,11 +17,6 @@ export interface JanitorOptions {
 export interface JanitorResult {
   readonly environmentsRemoved: readonly string[]
   readonly tablesDropped: readonly string[]
-}
-
-function quoteQualified(qualified: string): string {
-  const [schema, table] = qualified.split('.') as [string, string]
-  return `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`
 }
 
 export async function runJanitor(db: Database, options: JanitorOptions = {}): Promise<JanitorResult> {

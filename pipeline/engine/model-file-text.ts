@@ -125,3 +125,18 @@ export function normalizeSpacing(text: string): string {
   }
   return out.trim().replace(/, (?=\))/g, ',')
 }
+
+// The statements of a script (split at top-level ';' outside quotes and comments), trimmed; a piece
+// holding only comments and spaces is no statement.
+export function splitStatements(script: string): string[] {
+  return splitTopLevel(script, ';').filter((statement) => {
+    let i = 0
+    while (i < statement.length) {
+      const skipped = skipQuotedOrComment(statement, i)
+      if (skipped !== i && isComment(statement, i)) i = skipped
+      else if (/\s/.test(statement[i] ?? '')) i += 1
+      else return true
+    }
+    return false
+  })
+}

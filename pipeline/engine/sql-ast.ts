@@ -10,6 +10,7 @@
 // of trees out), which makes loading 1,000 models one round trip instead of 1,000.
 import { type DuckDBConnection, DuckDBInstance, DuckDBListValue, listValue } from '@duckdb/node-api'
 import { MateriaError } from '../errors.ts'
+import { isTrivia, type Token, tokenize } from './sql-tokens.ts'
 import { collectTableNodes, type TableNode } from './sql-tree.ts'
 
 export interface TableReference {
@@ -301,4 +302,43 @@ export async function canonicalQuery(sql: string): Promise<string> {
   const serialized = await serialize(sql)
   if (serialized.startsWith('{"error":true')) await parseOrThrow(sql)
   return serialized.replace(/"query_location":\d+,?/g, '')
+}
+
+// Qualified names `schema.table` in any SQL text, quoted or not, found with the engine's tokenizer
+// (strings, comments and quoted identifiers understood) for text DuckDB's parser cannot read as
+// one SELECT: other statements, or a query mid-edit. A name followed by '(' is a function;
+// `schema.table.column` yields its `schema.table`. Lower case, unquoted, in order.
+export function qualifiedNames(sql: string): { name: string; start: number; end: number }[] {
+  const tokens = tokenize(sql, 'query').filter((token) => !isTrivia(token))
+  const isName = (token: Token | undefined) => token?.kind === 'word' || token?.kind === 'quoted'
+  const partOf = (token: Token) =>
+    (token.kind === 'quoted' ? token.text.slice(1, -1).replaceAll('""', '"') : token.text).toLowerCase()
+  const names: { name: string; start: number; end: number }[] = []
+  let index = 0
+  while (index < tokens.length) {
+    const first = tokens[index]!
+    if (!isName(first) || tokens[index - 1]?.text === '.') {
+      index += 1
+      continue
+    }
+    let last = index
+    while (tokens[last + 1]?.text === '.' && isName(tokens[last + 2])) last += 2
+    const parts = (last - index) / 2 + 1
+    const table = tokens[index + 2]
+    if (parts >= 2 && parts <= 3 && tokens[last + 1]?.text !== '(' && table !== undefined)
+      names.push({ name: `${partOf(first)}.${partOf(table)}`, start: first.start, end: table.end })
+    index = last + 1
+  }
+  return names
+}
+
+// The same rewrite for a statement DuckDB cannot serialize (json_serialize_sql reads SELECT only:
+// CREATE TABLE ... AS, INSERT ... SELECT, COPY (...) TO), over qualifiedNames.
+export function rewriteQualifiedNames(sql: string, map: (reference: string) => string | null): string {
+  let result = sql
+  for (const found of qualifiedNames(sql).reverse()) {
+    const replacement = map(found.name)
+    if (replacement !== null) result = result.slice(0, found.start) + replacement + result.slice(found.end)
+  }
+  return result
 }

@@ -1,12 +1,21 @@
 // Charts drawn with ECharts (tree-shaken: line, bar and pie on the canvas renderer). A chart host
 // names its kind (data-chart) and carries its data (data-json) or names its source (data-src); the data is plain JSON from the server.
-import { BarChart, LineChart, PieChart } from 'echarts/charts'
+import { BarChart, LineChart, PieChart, ScatterChart } from 'echarts/charts'
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
 import * as echarts from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
 import { getJson } from './http.ts'
 
-echarts.use([LineChart, BarChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer])
+echarts.use([
+  LineChart,
+  BarChart,
+  PieChart,
+  ScatterChart,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  CanvasRenderer,
+])
 
 interface Report {
   balance: { years: number[]; production: number[]; consumption: number[]; stocksToUse: (number | null)[] }
@@ -97,14 +106,82 @@ export async function mountChart(host: HTMLElement): Promise<void> {
     host.append(message)
     return
   }
-  const chart = echarts.init(host, document.documentElement.dataset.theme === 'dark' ? 'dark' : undefined)
-  chart.setOption(build(data))
+  // One chart at a time per host: a theme change disposes it and draws a new one in the new theme,
+  // and the resize observer always resizes the current one (never a disposed one).
+  const draw = () => {
+    const theme = document.documentElement.dataset.theme === 'dark' ? 'dark' : 'light'
+    const next = echarts.init(host, theme === 'dark' ? 'dark' : undefined)
+    // The page's own background shows through, so the chart matches the card it sits on.
+    next.setOption({ backgroundColor: 'transparent', ...build(data) })
+    host.dataset.chartTheme = theme
+    return next
+  }
+  let chart = draw()
   host.dataset.rendered = '1'
-  new ResizeObserver(() => chart.resize()).observe(host)
-  document.addEventListener('materia:theme', () => {
-    if (!host.isConnected) return
-    chart.dispose()
-    const next = echarts.init(host, document.documentElement.dataset.theme === 'dark' ? 'dark' : undefined)
-    next.setOption(build(data))
+  const observer = new ResizeObserver(() => {
+    if (!chart.isDisposed()) chart.resize()
   })
+  observer.observe(host)
+  const retheme = () => {
+    if (!host.isConnected) {
+      observer.disconnect()
+      document.removeEventListener('materia:theme', retheme)
+      chart.dispose()
+      return
+    }
+    chart.dispose()
+    chart = draw()
+  }
+  document.addEventListener('materia:theme', retheme)
+}
+
+export interface QuickChartData {
+  kind: 'line' | 'bar' | 'scatter'
+  x: unknown[]
+  y: (number | null)[]
+  series: string[]
+  truncated: boolean
+}
+
+// A quick chart of a query result: one ECharts series per distinct series value, x on a category
+// axis for line and bar (the server sorted and summed them), on a value axis for scatter.
+export function drawQuickChart(
+  host: HTMLElement,
+  data: QuickChartData,
+  labels: { x: string; y: string },
+): void {
+  echarts.getInstanceByDom(host)?.dispose()
+  const names = [...new Set(data.series)]
+  const categories = [...new Set(data.x.map(String))]
+  const series = names.map((name) => {
+    if (data.kind === 'scatter') {
+      const points = data.x.flatMap((x, index) =>
+        data.series[index] === name ? [[Number(x), data.y[index] ?? null]] : [],
+      )
+      return { name: name || labels.y, type: 'scatter', symbolSize: 6, data: points }
+    }
+    const byX = new Map<string, number | null>()
+    for (const [index, x] of data.x.entries())
+      if (data.series[index] === name) byX.set(String(x), data.y[index] ?? null)
+    return { name: name || labels.y, type: data.kind, data: categories.map((x) => byX.get(x) ?? null) }
+  })
+  const theme = document.documentElement.dataset.theme === 'dark' ? 'dark' : undefined
+  const chart = echarts.init(host, theme)
+  chart.setOption({
+    backgroundColor: 'transparent',
+    tooltip: { trigger: data.kind === 'scatter' ? 'item' : 'axis' },
+    legend: { type: 'scroll', top: 0 },
+    grid: { left: 70, right: 20, top: 40, bottom: 40 },
+    xAxis:
+      data.kind === 'scatter'
+        ? { type: 'value', name: labels.x, nameLocation: 'middle', nameGap: 25, scale: true }
+        : { type: 'category', data: categories, name: labels.x, nameLocation: 'middle', nameGap: 25 },
+    yAxis: { type: 'value', name: labels.y, scale: data.kind === 'scatter' },
+    series,
+  })
+  host.dataset.rendered = '1'
+  host.dataset.series = String(series.length)
+  new ResizeObserver(() => {
+    if (!chart.isDisposed()) chart.resize()
+  }).observe(host)
 }

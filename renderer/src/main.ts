@@ -27,10 +27,13 @@ const components: Record<string, () => Promise<Mount>> = {
   'prod-run-log': async () => (await import('./prod-run-log.ts')).mountProdRunLog,
   'apply-progress': async () => (await import('./apply-progress.ts')).mountApplyProgress,
   dag: async () => (await import('./dag.ts')).mountDag,
+  'result-grid': async () => (await import('./result-grid.ts')).mountResultGrid,
 }
 
 function mountAll(root: ParentNode): void {
-  for (const element of root.querySelectorAll<HTMLElement>('[data-component]')) {
+  // htmx:load names the swapped element itself, which may be a component too.
+  const own = root instanceof HTMLElement && root.matches('[data-component]') ? [root] : []
+  for (const element of [...own, ...root.querySelectorAll<HTMLElement>('[data-component]')]) {
     if (element.dataset.mounted === '1') continue
     element.dataset.mounted = '1'
     const name = element.dataset.component ?? ''
@@ -90,5 +93,18 @@ document.body.addEventListener('htmx:pushedIntoHistory', () => {
   }
 })
 
-document.body.addEventListener('htmx:load', (event) => mountAll(event.target as HTMLElement))
+// Shortcut hints name the keys of this platform: Monaco's CtrlCmd is ⌘ on macOS.
+const isMac = /Mac|iPhone|iPad/.test(navigator.platform)
+function platformHints(root: ParentNode): void {
+  if (!isMac) return
+  for (const hint of root.querySelectorAll<HTMLElement>('[data-shortcuts]')) {
+    hint.textContent = (hint.textContent ?? '').replaceAll('Ctrl+', '⌘').replaceAll('Alt+', '⌥')
+  }
+}
+
+document.body.addEventListener('htmx:load', (event) => {
+  mountAll(event.target as HTMLElement)
+  platformHints(event.target as HTMLElement)
+})
+platformHints(document)
 mountAll(document)

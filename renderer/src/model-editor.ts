@@ -140,6 +140,10 @@ export async function mountModelEditor(host: HTMLElement): Promise<void> {
     keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS],
     run: () => void save(file.mtimeMs),
   })
+  document.getElementById('editor-save')?.addEventListener('click', () => void save(file.mtimeMs))
+  document.getElementById('editor-format')?.addEventListener('click', () => {
+    void editor.getAction('editor.action.formatDocument')?.run()
+  })
 
   const poll = setInterval(async () => {
     if (!host.isConnected) {

@@ -11,18 +11,102 @@ interface Htmx {
   ) => Promise<void>
 }
 
-const draftKey = 'materia-query-draft'
+interface QueryTabs {
+  tabs: { title: string; sql: string }[]
+  active: number
+}
+
+// Tabs are saved on the server (survives restarts, unlike storage tied to this run's port), a
+// moment after the last change.
+const tabsSaveDelayMs = 400
+const tabsMax = 30
 
 export async function mountQueryEditor(host: HTMLElement): Promise<void> {
+  const state = JSON.parse(
+    host.dataset.tabs ?? '{"tabs":[{"title":"Query 1","sql":""}],"active":0}',
+  ) as QueryTabs
   host.textContent = ''
-  const editor = createEditor(host, localStorage.getItem(draftKey) ?? 'SELECT 42 AS answer\n')
+  const editor = createEditor(host, state.tabs[state.active]?.sql ?? '')
+  const bar = document.getElementById('query-tabs')
+  let saveTimer: ReturnType<typeof setTimeout> | undefined
+  const save = () => {
+    clearTimeout(saveTimer)
+    saveTimer = setTimeout(() => {
+      void fetch('/api/query/tabs', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(state),
+      }).then(() => {
+        host.dataset.tabsSaved = String(Date.now())
+      })
+    }, tabsSaveDelayMs)
+  }
+  const select = (index: number) => {
+    const current = state.tabs[state.active]
+    if (current !== undefined) current.sql = editor.getValue()
+    state.active = index
+    editor.setValue(state.tabs[index]?.sql ?? '')
+    drawTabs()
+    save()
+  }
+  const drawTabs = () => {
+    if (bar === null) return
+    const buttons = state.tabs.map((tab, index) => {
+      const button = document.createElement('button')
+      button.type = 'button'
+      button.setAttribute('role', 'tab')
+      button.setAttribute('aria-selected', index === state.active ? 'true' : 'false')
+      button.className = `tab${index === state.active ? ' tab-active' : ''}`
+      button.dataset.tab = String(index)
+      button.textContent = tab.title
+      button.addEventListener('click', () => select(index))
+      if (state.tabs.length > 1) {
+        const close = document.createElement('span')
+        close.className = 'ml-2 opacity-70'
+        close.textContent = '×'
+        close.setAttribute('aria-label', `Close ${tab.title}`)
+        close.dataset.closeTab = String(index)
+        close.addEventListener('click', (event) => {
+          event.stopPropagation()
+          state.tabs.splice(index, 1)
+          state.active = Math.min(state.active, state.tabs.length - 1)
+          editor.setValue(state.tabs[state.active]?.sql ?? '')
+          drawTabs()
+          save()
+        })
+        button.append(close)
+      }
+      return button
+    })
+    const add = document.createElement('button')
+    add.type = 'button'
+    add.className = 'tab'
+    add.id = 'query-tab-add'
+    add.textContent = '+'
+    add.setAttribute('aria-label', 'New query tab')
+    add.disabled = state.tabs.length >= tabsMax
+    add.addEventListener('click', () => {
+      const current = state.tabs[state.active]
+      if (current !== undefined) current.sql = editor.getValue()
+      const number = Math.max(0, ...state.tabs.map((tab) => Number(/\d+$/.exec(tab.title)?.[0] ?? 0))) + 1
+      state.tabs.push({ title: `Query ${number}`, sql: '' })
+      select(state.tabs.length - 1)
+    })
+    bar.replaceChildren(...buttons, add)
+  }
+  drawTabs()
   const htmx = (window as unknown as { htmx: Htmx }).htmx
   const runButton = document.getElementById('run-query')
   const cancelButton = document.getElementById('cancel-query')
   const spinner = document.getElementById('query-running')
   let runningId: string | null = null
 
-  editor.onDidChangeModelContent(() => localStorage.setItem(draftKey, editor.getValue()))
+  editor.onDidChangeModelContent(() => {
+    const current = state.tabs[state.active]
+    if (current === undefined || current.sql === editor.getValue()) return
+    current.sql = editor.getValue()
+    save()
+  })
 
   const run = async () => {
     if (runningId !== null) return

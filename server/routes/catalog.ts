@@ -2,12 +2,12 @@
 // the columns with types, the row count, a preview and a SUMMARIZE profile with a small histogram
 // per numeric column.
 import { Hono } from 'hono'
+import { quoteIdentifier } from '../../pipeline/engine/index.ts'
 import { MateriaError } from '../../pipeline/errors.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
 import { type Html, html } from '../html.ts'
 import { renderPage } from '../shell.ts'
-import { quoteIdentifier } from '../sql-text.ts'
 
 const previewRows = 20
 const histogramBins = 20

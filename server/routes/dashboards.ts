@@ -11,10 +11,9 @@ import { previewReloadScript, renderPreview } from '../../pipeline/dashboards/pr
 import { connectionRunner } from '../../pipeline/dashboards/query.ts'
 import { MateriaError } from '../../pipeline/errors.ts'
 import type { WorkbenchContext } from '../context.ts'
-import { currentEnvironment } from '../environments.ts'
+import { currentEnvironment, environmentRewrite } from '../environments.ts'
 import { type Html, html } from '../html.ts'
 import { renderPage } from '../shell.ts'
-import { rewriteModelNames } from '../sql-text.ts'
 
 // Saves arrive as several events (truncate, write, rename); one reload after the burst is enough.
 const changeSettleMs = 25
@@ -85,10 +84,9 @@ export function dashboardRoutes(context: WorkbenchContext): Hono {
   app.get('/dashboard-preview', async (c) => {
     const path = await checkedPage(context, c.req.query('page') ?? '')
     const environment = currentEnvironment(c, context)
-    const modelNames = new Set(context.index.models.keys())
     const connection = await context.db.connect()
     try {
-      const run = connectionRunner(connection, (sql) => rewriteModelNames(sql, modelNames, environment))
+      const run = connectionRunner(connection, environmentRewrite(context, environment))
       const preview = await renderPreview({
         pagesDir: pagesDirOf(context),
         path,

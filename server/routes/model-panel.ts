@@ -1,13 +1,13 @@
 // The model editor's side panel: kind, grain, upstream and downstream models, output columns with
 // types (from the environment's view in the DuckDB catalog) and the SQL as it runs there.
 
-import { environmentSchema } from '../../pipeline/engine/project.ts'
+import { environmentSchema, splitModelFile } from '../../pipeline/engine/index.ts'
+import { isMateriaError } from '../../pipeline/errors.ts'
 import type { WorkbenchContext } from '../context.ts'
+import { environmentRewrite } from '../environments.ts'
 import { type Html, html } from '../html.ts'
-import { splitModelFile } from '../model-analysis.ts'
 import { readProjectFile } from '../project-files.ts'
 import type { ModelEntry } from '../project-index.ts'
-import { rewriteModelNames } from '../sql-text.ts'
 
 function modelLinks(context: WorkbenchContext, names: readonly string[]): Html {
   if (names.length === 0) return html`<span class="opacity-60">none</span>`
@@ -34,8 +34,15 @@ export async function modelPanel(
   const schema = String(rows[0]?.[2] ?? '')
   const columns = rows.filter((row) => String(row[2]) === schema)
   const text = (await readProjectFile(context.root, model.path)).text
-  const names = new Set(context.index.models.keys())
-  const rendered = rewriteModelNames(text.slice(splitModelFile(text).queryStart).trim(), names, environment)
+  const query = splitModelFile(text).query.trim()
+  // A query the parser cannot read yet (mid-edit) is shown as written; the editor marks the error.
+  const rendered = await environmentRewrite(
+    context,
+    environment,
+  )(query).catch((error: unknown) => {
+    if (isMateriaError(error)) return query
+    throw error
+  })
   return html`<div class="card bg-base-100 shadow-sm"><div class="card-body p-4 gap-3 text-sm">
   <h2 class="card-title text-base font-mono">${model.name}</h2>
   <div><span class="badge badge-info">${model.kind}</span> ${model.grain.length > 0 ? html`<span class="opacity-70">grain</span> <span class="font-mono">${model.grain.join(', ')}</span>` : ''}</div>

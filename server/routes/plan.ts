@@ -6,19 +6,18 @@ import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { applyPlan } from '../../pipeline/engine/apply.ts'
 import { auditOptionsForApply } from '../../pipeline/engine/apply-audits.ts'
+import { definitionOf, loadTests, runTests, type TestResult } from '../../pipeline/engine/index.ts'
 import { formatInterval } from '../../pipeline/engine/interval.ts'
 import { buildPlan } from '../../pipeline/engine/plan.ts'
 import type { Plan, PlanModel } from '../../pipeline/engine/plan-types.ts'
 import type { Project } from '../../pipeline/engine/project.ts'
 import { readState, snapshotKey } from '../../pipeline/engine/state.ts'
-import { MateriaError } from '../../pipeline/errors.ts'
+import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
 import { reloadIndex, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
 import { type Html, html } from '../html.ts'
-import { splitModelFile } from '../model-analysis.ts'
-import { readProjectFile } from '../project-files.ts'
 import { renderPage } from '../shell.ts'
-import { lineDiff } from '../text-diff.ts'
+import { lineDiff, unifiedHunks } from '../text-diff.ts'
 
 function requireProject(context: WorkbenchContext): Project {
   if (context.project === null) {
@@ -41,6 +40,8 @@ function categoryBadge(model: PlanModel): Html {
   return html`<span class="badge badge-sm ${style}" data-category="${model.category}">${model.category}</span>`
 }
 
+// The environment's stored definition of the model against the project's, both in the same form
+// (the engine's rendered query, as plan compares them), as a unified diff with 3 lines of context.
 async function modelDiff(
   context: WorkbenchContext,
   project: Project,
@@ -51,23 +52,43 @@ async function modelDiff(
   const current = state.environments.get(plan.environment)?.models.get(name)
   const before =
     current === undefined ? '' : (state.snapshots.get(snapshotKey(name, current.version))?.query ?? '')
-  const model = project.models.get(name)
-  if (model === undefined) return html``
-  const text = (await readProjectFile(context.root, model.path)).text
-  const after = text.slice(splitModelFile(text).queryStart).trim()
-  const lines = lineDiff(before.trim(), after)
-  const style = { same: 'opacity-60', added: 'bg-success/20', removed: 'bg-error/20' } as const
+  if (!project.models.has(name)) return html``
+  const after = (await definitionOf(project, name)).query
+  const hunks = unifiedHunks(lineDiff(before.trim(), after.trim()))
+  const style = { same: 'opacity-70', added: 'bg-success/20', removed: 'bg-error/20' } as const
   const mark = { same: ' ', added: '+', removed: '-' } as const
-  return html`<pre class="text-xs bg-base-200 rounded p-2 overflow-auto max-h-72" data-diff="${name}">${lines.map(
-    (line) => html`<div class="${style[line.kind]}">${mark[line.kind]} ${line.text}</div>`,
-  )}</pre>`
+  return html`<pre class="text-xs bg-base-200 rounded p-2 overflow-auto max-h-96" data-diff="${name}" tabindex="0">${hunks.map(
+    (hunk) =>
+      html`${hunk.skippedBefore > 0 ? html`<div class="opacity-50 italic" data-diff-skipped="${hunk.skippedBefore}">⋯ ${hunk.skippedBefore} unchanged line(s)</div>` : ''}<div class="text-info" data-diff-hunk>@@ -${hunk.beforeStart},${hunk.beforeCount} +${hunk.afterStart},${hunk.afterCount} @@</div>${hunk.lines.map(
+        (line) =>
+          html`<div class="${style[line.kind]}" data-diff-line="${line.kind}">${mark[line.kind]} ${line.text}</div>`,
+      )}`,
+  )}${hunks.length === 0 ? html`<div class="opacity-60">the query is unchanged; only properties differ</div>` : ''}</pre>`
 }
 
-function testsFor(context: WorkbenchContext, models: ReadonlySet<string>): string[] {
-  return context.index.files
-    .filter((file) => file.group === 'tests')
-    .map((file) => file.path)
-    .filter((path) => [...models].some((name) => path.includes(name.split('.')[1] ?? name)))
+// Unit tests of the changed models (the engine's test loader: each test names its model).
+function testsFor(project: Project, models: ReadonlySet<string>): { names: string[]; error: string | null } {
+  try {
+    return {
+      names: loadTests(project)
+        .filter((test) => models.has(test.model))
+        .map((test) => test.name),
+      error: null,
+    }
+  } catch (error) {
+    if (!isMateriaError(error)) throw error
+    return { names: [], error: error.message }
+  }
+}
+
+function testResults(results: readonly TestResult[]): Html {
+  const failed = results.filter((result) => !result.passed).length
+  return html`<div class="flex flex-col gap-1" id="test-results" data-failed="${failed}" data-passed="${results.length - failed}">
+  <div class="text-sm font-semibold ${failed === 0 ? 'text-success' : 'text-error'}">${results.length - failed} passed, ${failed} failed</div>
+  <ul class="text-sm font-mono">${results.map(
+    (result) =>
+      html`<li data-test="${result.name}" data-passed="${result.passed ? '1' : '0'}"><span class="${result.passed ? 'text-success' : 'text-error'}">${result.passed ? '✓' : '✗'}</span> ${result.name} <span class="opacity-60">${result.durationMs} ms</span>${result.passed ? '' : html`<pre class="whitespace-pre-wrap text-xs text-error">${result.message}</pre>`}</li>`,
+  )}</ul></div>`
 }
 
 export async function planView(context: WorkbenchContext, environment: string): Promise<Html> {
@@ -86,7 +107,7 @@ export async function planView(context: WorkbenchContext, environment: string): 
       ),
   )
   const builds = plan.steps.filter((step) => step.kind !== 'swap_view' && step.kind !== 'drop_view')
-  const tests = testsFor(context, new Set(changed.map((model) => model.name)))
+  const tests = testsFor(project, new Set(changed.map((model) => model.name)))
   const confirm =
     environment === 'prod'
       ? html`<input name="confirm" class="input input-sm w-48" placeholder="type prod to confirm" autocomplete="off" id="prod-confirm">`
@@ -119,14 +140,16 @@ export async function planView(context: WorkbenchContext, environment: string): 
                 : `clone of ${step.sourceVersion}`
         return html`<li><span>${step.model}</span> <span class="opacity-60">${what}</span></li>`
       })}</ul>
-      <h2 class="card-title text-base">Tests to run (${tests.length})</h2>
-      <ul class="text-sm font-mono">${tests.map((path) => html`<li>${path}</li>`)}</ul></div></div>
+      <h2 class="card-title text-base">Tests to run (${tests.names.length})</h2>
+      ${tests.error === null ? '' : html`<div role="alert" class="alert alert-error text-sm">${tests.error}</div>`}
+      <ul class="text-sm font-mono" id="plan-tests">${tests.names.map((name) => html`<li>${name}</li>`)}</ul>
+      ${tests.names.length > 0 ? html`<form hx-post="/plan/tests" hx-target="#plan-test-results" class="flex items-center gap-2">${tests.names.map((name) => html`<input type="hidden" name="test" value="${name}">`)}<button class="btn btn-sm" id="run-tests">Run tests</button></form>` : ''}
+      <div id="plan-test-results"></div></div></div>
   </div>
   ${diffs.length > 0 ? html`<div class="card bg-base-100 shadow-sm"><div class="card-body p-4 gap-2"><h2 class="card-title text-base">Diffs against ${environment}</h2>${diffs}</div></div>` : ''}
   <form class="flex items-center gap-2" hx-post="/plan/apply" hx-target="#apply-progress" id="apply-form">
     <input type="hidden" name="environment" value="${environment}">${confirm}
     <button class="btn btn-primary btn-sm" id="apply-button" ${plan.empty ? html`disabled` : ''}>Apply to ${environment}</button></form>
-  <div id="apply-progress"></div>
 </div>`
 }
 
@@ -148,7 +171,26 @@ export function planRoutes(context: WorkbenchContext): Hono {
     await reloadIndex(context) // files may have changed outside the editor
     const view = await planView(context, environment)
     c.header('Server-Timing', `plan;dur=${(performance.now() - startedMs).toFixed(1)}`)
-    return renderPage(c, context, '/plan', html`<section data-page="plan">${view}</section>`)
+    // The plan is built again when an apply ends (materia:applied), so the header and the Apply
+    // button tell the truth; the apply's progress sits outside the part that is replaced.
+    return renderPage(
+      c,
+      context,
+      '/plan',
+      html`<section data-page="plan" class="flex flex-col gap-4"><div id="plan-body" hx-get="/plan/body" hx-trigger="materia:applied from:body" hx-swap="innerHTML">${view}</div><div id="apply-progress"></div></section>`,
+    )
+  })
+
+  app.get('/plan/body', async (c) => {
+    await reloadIndex(context)
+    return c.html((await planView(context, currentEnvironment(c, context))).text)
+  })
+
+  app.post('/plan/tests', async (c) => {
+    const form = await c.req.parseBody({ all: true })
+    const names = ([] as unknown[]).concat(form.test ?? []).map(String)
+    if (names.length === 0) throw new MateriaError('usage', 'no test to run: the plan lists none')
+    return c.html(testResults(await runTests(requireProject(context), { names })).text)
   })
 
   app.get('/plan/stale', async (c) => {
@@ -191,7 +233,7 @@ export function planRoutes(context: WorkbenchContext): Hono {
       })
       return `applied to ${environment}: ${result.modelsBuilt} model(s) built, ${result.rowsWritten} row(s) written, ${result.viewsChanged} view(s) switched`
     })
-    c.header('HX-Trigger', 'materia:applied')
+    // materia:applied fires in the browser when the apply's stream ends (apply-progress.ts).
     return c.html(progressPanel(job.id).text)
   })
 

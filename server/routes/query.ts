@@ -1,83 +1,106 @@
 // Query: run the editor's SQL against the chosen environment, page / sort / filter the cached
 // result on the server, cancel, export the whole result, and the searchable query history.
 import { createReadStream } from 'node:fs'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
 import type { WorkbenchContext } from '../context.ts'
-import { currentEnvironment } from '../environments.ts'
+import { currentEnvironment, environmentRewrite } from '../environments.ts'
 import { type Html, html } from '../html.ts'
 import { appendHistory, readHistory } from '../query-history.ts'
-import type { ResultPage, ResultView } from '../query-runner.ts'
+import {
+  type FilterOperator,
+  filterOperators,
+  type QueryResult,
+  type ResultFilter,
+  type ResultView,
+} from '../query-runner.ts'
+import { parseQueryTabs, readQueryTabs, writeQueryTabs } from '../query-tabs.ts'
 import { renderPage } from '../shell.ts'
 
 const pageSize = 100
 const historyShownMax = 50
+// Conditions one result filter may combine; more is surely a mistake in the request.
+const filtersMax = 32
 
+// The view (sort and filters) a request asks for: sort=<column>, desc=1, filters=<JSON list of
+// {column, operator, value}>. Columns are checked against the result by the runner.
 function viewOf(c: Context): ResultView {
   const sort = c.req.query('sort') ?? ''
-  const filterColumn = c.req.query('fcol') ?? ''
-  return {
-    sortColumn: sort === '' ? null : sort,
-    descending: c.req.query('desc') === '1',
-    filterColumn: filterColumn === '' ? null : filterColumn,
-    filterValue: c.req.query('fval') ?? '',
+  const text = c.req.query('filters') ?? ''
+  let filters: ResultFilter[] = []
+  if (text !== '') {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      throw new MateriaError('usage', 'filters is not JSON; send a list of {column, operator, value}')
+    }
+    if (!Array.isArray(parsed) || parsed.length > filtersMax) {
+      throw new MateriaError('usage', `filters must be a list of at most ${filtersMax} conditions`)
+    }
+    filters = parsed.map((entry: unknown, index) => {
+      const { column, operator, value } = (entry ?? {}) as Record<string, unknown>
+      if (typeof column !== 'string' || !filterOperators.includes(operator as FilterOperator)) {
+        throw new MateriaError(
+          'usage',
+          `filter ${index + 1} needs a column and an operator (${filterOperators.join(', ')})`,
+        )
+      }
+      return { column, operator: operator as FilterOperator, value: String(value ?? '') }
+    })
   }
+  return { sortColumn: sort === '' ? null : sort, descending: c.req.query('desc') === '1', filters }
 }
 
-function viewQuery(view: ResultView, overrides: Record<string, string | number>): string {
-  const parameters = new URLSearchParams({
-    sort: view.sortColumn ?? '',
-    desc: view.descending ? '1' : '0',
-    fcol: view.filterColumn ?? '',
-    fval: view.filterValue,
-  })
-  for (const [key, value] of Object.entries(overrides)) parameters.set(key, String(value))
-  return parameters.toString()
+// The result's frame: the grid itself is drawn in the browser (result-grid.ts) from the rows and
+// summary endpoints, so scrolling a million rows only ever renders the visible ones.
+function chartSelect(id: string, label: string, options: readonly string[], selected: string): Html {
+  return html`<label class="form-control"><span class="label-text text-xs">${label}</span>
+    <select id="${id}" class="select select-sm w-40">${options.map((option) => html`<option value="${option}" ${option === selected ? html`selected` : ''}>${option === '' ? '(none)' : option}</option>`)}</select></label>`
 }
 
-function cell(value: unknown): string {
-  if (value === null) return '∅'
-  return typeof value === 'object' ? JSON.stringify(value) : String(value)
-}
-
-export function resultGrid(page: ResultPage): Html {
-  const { result, view } = page
-  const pages = Math.max(1, Math.ceil(page.rowCount / page.pageSize))
-  const link = (overrides: Record<string, string | number>) =>
-    `/query/result/${result.id}?${viewQuery(view, overrides)}`
-  const pager = (label: string, target: number, disabled: boolean, name: string) =>
-    html`<button type="button" class="join-item btn btn-sm" data-pager="${name}" ${disabled ? html`disabled` : ''}
-      hx-get="${link({ page: target })}" hx-target="#query-result">${label}</button>`
-  const headers = result.columns.map((column) => {
-    const active = view.sortColumn === column.name
-    const descending = active && !view.descending
-    const arrow = active ? (view.descending ? ' ▼' : ' ▲') : ''
-    return html`<th><button type="button" class="link link-hover font-mono" data-sort="${column.name}"
-      hx-get="${link({ sort: column.name, desc: descending ? 1 : 0, page: 0 })}" hx-target="#query-result">${column.name}${arrow}</button>
-      <div class="font-normal opacity-60 text-xs">${column.type}</div></th>`
-  })
-  return html`<div class="flex flex-col gap-2" id="result-view" data-result-id="${result.id}" data-page="${page.page}">
+export function resultFrame(result: QueryResult): Html {
+  return html`<div class="flex flex-col gap-2" id="result-view" data-component="result-grid" data-result-id="${result.id}"
+    data-row-count="${result.rowCount}" data-columns="${JSON.stringify(result.columns)}">
   <div class="flex flex-wrap items-center gap-3">
-    <span id="result-summary" class="text-sm"><b data-row-count="${page.rowCount}">${page.rowCount.toLocaleString('en-US')}</b> rows${view.filterColumn !== null && view.filterValue !== '' ? html` (of ${result.rowCount.toLocaleString('en-US')})` : ''} · ${result.elapsedMs} ms · ${result.environment}</span>
-    <form class="join" hx-get="/query/result/${result.id}" hx-target="#query-result" id="result-filter">
-      <input type="hidden" name="sort" value="${view.sortColumn ?? ''}"><input type="hidden" name="desc" value="${view.descending ? '1' : '0'}">
-      <select name="fcol" class="select select-sm join-item w-40">${result.columns.map((column) => html`<option ${view.filterColumn === column.name ? html`selected` : ''}>${column.name}</option>`)}</select>
-      <input name="fval" class="input input-sm join-item w-40" placeholder="filter value" value="${view.filterValue}">
-      <button class="btn btn-sm join-item">Filter</button></form>
+    <span id="result-summary" class="text-sm" aria-live="polite"><b data-view-count="${result.rowCount}">${result.rowCount.toLocaleString('en-US')}</b> rows · ${result.elapsedMs} ms · ${result.environment}</span>
+    <form class="flex flex-wrap items-center gap-1" id="result-filter" aria-label="Filter the result">
+      <label class="sr-only" for="filter-column">Filter column</label>
+      <select id="filter-column" name="column" class="select select-sm w-44">${result.columns.map((column) => html`<option>${column.name}</option>`)}</select>
+      <label class="sr-only" for="filter-operator">Filter operator</label>
+      <select id="filter-operator" name="operator" class="select select-sm w-28">${filterOperators.map((operator) => html`<option>${operator}</option>`)}</select>
+      <label class="sr-only" for="filter-value">Filter value</label>
+      <input id="filter-value" name="value" class="input input-sm w-36" placeholder="value">
+      <button class="btn btn-sm" id="filter-add">Add filter</button></form>
+    <div id="result-filters" class="flex flex-wrap gap-1"></div>
     <div class="ml-auto flex gap-2">
-      <a class="btn btn-sm" id="export-csv" href="/query/export/${result.id}?${viewQuery(view, { format: 'csv' })}" download>CSV</a>
-      <a class="btn btn-sm" id="export-parquet" href="/query/export/${result.id}?${viewQuery(view, { format: 'parquet' })}" download>Parquet</a></div>
+      <button type="button" class="btn btn-sm" id="chart-toggle" aria-expanded="false" aria-controls="quick-chart">Chart</button>
+      <a class="btn btn-sm" id="export-csv" href="/query/export/${result.id}?format=csv" download>CSV</a>
+      <a class="btn btn-sm" id="export-parquet" href="/query/export/${result.id}?format=parquet" download>Parquet</a></div>
   </div>
-  <div class="overflow-auto max-h-[50vh] bg-base-100 rounded-box border border-base-300">
-    <table class="table table-xs table-pin-rows" id="result-grid"><thead><tr><th class="opacity-50">#</th>${headers}</tr></thead>
-    <tbody>${page.rows.map(
-      (row, index) =>
-        html`<tr><td class="opacity-50">${page.page * page.pageSize + index + 1}</td>${row.map((value) => html`<td class="grid-cell font-mono">${cell(value)}</td>`)}</tr>`,
-    )}</tbody></table></div>
-  <div class="flex items-center gap-3"><div class="join">${pager('«', 0, page.page === 0, 'first')}${pager('‹', page.page - 1, page.page === 0, 'previous')}${pager('›', page.page + 1, page.page >= pages - 1, 'next')}${pager('»', pages - 1, page.page >= pages - 1, 'last')}</div>
-    <span class="text-sm" id="result-page">page ${(page.page + 1).toLocaleString('en-US')} of ${pages.toLocaleString('en-US')}</span></div>
+  <form id="quick-chart" class="hidden flex flex-wrap items-end gap-2" aria-label="Quick chart">
+    ${chartSelect('chart-kind', 'Chart', ['line', 'bar', 'scatter'], 'line')}
+    ${chartSelect(
+      'chart-x',
+      'x',
+      result.columns.map((column) => column.name),
+      result.columns[0]?.name ?? '',
+    )}
+    ${chartSelect(
+      'chart-y',
+      'y',
+      result.columns.map((column) => column.name),
+      result.columns.find((column) => /INT|DOUBLE|FLOAT|DECIMAL/.test(column.type))?.name ?? '',
+    )}
+    ${chartSelect('chart-series', 'series', ['', ...result.columns.map((column) => column.name)], '')}
+    <button class="btn btn-sm btn-primary" id="chart-draw">Draw</button>
+    <div class="basis-full h-72 bg-base-100 rounded-box border border-base-300" id="quick-chart-canvas"></div></form>
+  <div id="result-grid" class="result-grid rounded-box border border-base-300 bg-base-100" role="grid" tabindex="0"
+    aria-label="Query result, ${result.rowCount} rows" aria-rowcount="${result.rowCount + 1}" aria-colcount="${result.columns.length + 1}"></div>
+  <p class="text-xs opacity-60">Click a cell, Shift+click to extend, click a row number for whole rows; Ctrl+C copies as TSV. Drag a header's edge to resize; click its name to sort.</p>
 </div>`
 }
 
@@ -101,6 +124,7 @@ async function historyList(context: WorkbenchContext, search: string): Promise<H
 
 export function queryRoutes(context: WorkbenchContext): Hono {
   const app = new Hono()
+  const tabsPath = join(context.root, '.materia', 'query-tabs.json')
 
   app.get('/query', async (c) => {
     const environment = currentEnvironment(c, context)
@@ -110,12 +134,14 @@ export function queryRoutes(context: WorkbenchContext): Hono {
       '/query',
       html`<section class="flex flex-col gap-3" data-page="query">
   <div class="flex items-center gap-2">
-    <button type="button" class="btn btn-primary btn-sm" data-action="run-query" id="run-query">Run (Ctrl+Enter)</button>
+    <button type="button" class="btn btn-primary btn-sm" data-action="run-query" id="run-query" data-shortcuts>Run (Ctrl+Enter)</button>
     <button type="button" class="btn btn-sm btn-warning hidden" data-action="cancel-query" id="cancel-query">Cancel</button>
     <span class="badge ${environment === 'prod' ? 'badge-error' : 'badge-success'}" id="query-environment">${environment}${environment === 'prod' ? ' · read-only' : ''}</span>
     <span class="loading loading-spinner loading-sm hidden" id="query-running"></span>
   </div>
-  <div class="query-host rounded-box overflow-hidden border border-base-300" data-component="query-editor" id="query-editor"></div>
+  <div role="tablist" class="tabs tabs-box tabs-sm w-fit" id="query-tabs" aria-label="Query tabs"></div>
+  <div class="query-host rounded-box overflow-hidden border border-base-300" data-component="query-editor" id="query-editor"
+    data-tabs="${JSON.stringify(await readQueryTabs(tabsPath))}"></div>
   <div id="query-result"></div>
   <details class="collapse collapse-arrow bg-base-100 border border-base-300" id="query-history-panel"><summary class="collapse-title font-semibold">History</summary>
     <div class="collapse-content flex flex-col gap-2">
@@ -141,7 +167,7 @@ export function queryRoutes(context: WorkbenchContext): Hono {
         sql,
         environment,
         runId,
-        modelNames: new Set(context.index.models.keys()),
+        rewrite: environmentRewrite(context, environment),
       })
       await appendHistory(context.historyPath, {
         at: at(),
@@ -157,8 +183,7 @@ export function queryRoutes(context: WorkbenchContext): Hono {
           html`<div role="status" class="alert alert-success" id="result-message">${result.message}</div>`
             .text,
         )
-      const page = await context.queries.page(result.id, viewOf(c), 0, pageSize)
-      return c.html(resultGrid(page).text)
+      return c.html(resultFrame(result).text)
     } catch (error) {
       if (!isMateriaError(error)) throw error
       const elapsedMs = Math.round(performance.now() - startedMs)
@@ -175,20 +200,42 @@ export function queryRoutes(context: WorkbenchContext): Hono {
     }
   })
 
+  app.put('/api/query/tabs', async (c) => {
+    await writeQueryTabs(tabsPath, parseQueryTabs(await c.req.json()))
+    return c.body(null, 204)
+  })
+
   app.post('/query/cancel', async (c) => {
     const form = await c.req.parseBody()
     return c.json({ cancelled: context.queries.cancel(String(form.runId ?? '')) })
   })
 
-  app.get('/query/result/:id', async (c) => {
-    const page = await context.queries.page(
-      Number(c.req.param('id')),
-      viewOf(c),
-      Number(c.req.query('page') ?? 0),
-      pageSize,
-    )
-    return c.html(resultGrid(page).text)
+  // Rows for the grid's virtual scrolling: offset and limit over the view.
+  app.get('/api/query/:id/rows', async (c) => {
+    const offset = Number(c.req.query('offset') ?? 0)
+    const limit = Number(c.req.query('limit') ?? pageSize)
+    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 1) {
+      throw new MateriaError('usage', 'offset must be a whole number >= 0 and limit >= 1')
+    }
+    return c.json(await context.queries.rows(Number(c.req.param('id')), viewOf(c), offset, limit))
   })
+
+  app.get('/api/query/:id/chart', async (c) => {
+    const kind = c.req.query('kind') ?? 'line'
+    if (kind !== 'line' && kind !== 'bar' && kind !== 'scatter') {
+      throw new MateriaError('usage', `chart kind "${kind}" is not line, bar or scatter`)
+    }
+    const x = c.req.query('x') ?? ''
+    const y = c.req.query('y') ?? ''
+    if (x === '' || y === '') throw new MateriaError('usage', 'a chart needs an x and a y column')
+    const series = c.req.query('series') ?? ''
+    const request = { kind, x, y, series: series === '' ? null : series } as const
+    return c.json(await context.queries.chart(Number(c.req.param('id')), viewOf(c), request))
+  })
+
+  app.get('/api/query/:id/summary', async (c) =>
+    c.json(await context.queries.summary(Number(c.req.param('id')))),
+  )
 
   // The same page as JSON, for scripts and the benchmark.
   app.get('/api/query/:id/page', async (c) => {

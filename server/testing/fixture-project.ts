@@ -94,6 +94,22 @@ GROUP BY commodity_code, market_year
   ]
 }
 
+// A unit test of agg_world_balance in the documented format (model, inputs rows, outputs query
+// rows): Brazil and Colombia 2022 from the bundled PSD snapshot, summed by hand; stocks-to-use is
+// 1290 / (24485 + 52050) = 0.0168550336...
+const worldBalanceTest = `test_world_balance:
+  model: serving.agg_world_balance
+  inputs:
+    serving.obt_commodity_metrics:
+      rows:
+        - {commodity_code: "0711100", commodity_name: "Coffee, Green", country_code: BR, market_year: 2022, production: 58100.0, exports: 39685.0, domestic_consumption: 22340.0, ending_stocks: 540.0}
+        - {commodity_code: "0711100", commodity_name: "Coffee, Green", country_code: CO, market_year: 2022, production: 11800.0, exports: 12365.0, domestic_consumption: 2145.0, ending_stocks: 750.0}
+  outputs:
+    query:
+      rows:
+        - {commodity_code: "0711100", commodity_name: "Coffee, Green", market_year: 2022, country_count: 2, production: 69900.0, exports: 52050.0, domestic_consumption: 24485.0, ending_stocks: 1290.0, stocks_to_use: 0.016855033644737703}
+`
+
 export interface FixtureProject {
   readonly root: string
   remove(): void
@@ -115,10 +131,7 @@ export function createFixtureProject(): FixtureProject {
     writeFileSync(join(root, path), text)
   }
   mkdirSync(join(root, 'tests'), { recursive: true })
-  writeFileSync(
-    join(root, 'tests', 'test_world_balance.yaml'),
-    'test_world_balance:\n  model: serving.agg_world_balance\n',
-  )
+  writeFileSync(join(root, 'tests', 'test_world_balance.yaml'), worldBalanceTest)
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) }
 }
 

@@ -1,0 +1,481 @@
+// The result grid: continuous virtual scrolling over the whole cached result (only the visible rows
+// exist in the DOM; rows arrive in blocks from /api/query/:id/rows), numbers right-aligned with
+// thousands separators and a few significant decimals (full precision on hover and copy), NULL
+// shown distinctly, column resize, sort, multi-condition filters, cell/row selection copied as TSV,
+// and a per-column summary in the header (nulls, distinct, min, max, a mini histogram).
+import type { QuickChartData } from './charts.ts'
+import { getJson } from './http.ts'
+
+interface Column {
+  name: string
+  type: string
+}
+
+interface Summary {
+  name: string
+  nulls: number
+  distinct: number
+  min: string | null
+  max: string | null
+  histogram: number[] | null
+}
+
+interface Filter {
+  column: string
+  operator: string
+  value: string
+}
+
+type Row = readonly unknown[]
+
+// The server's querySummaryExactRowsMax: past it distinct counts are estimates.
+const summaryExactRowsMax = 1_000_000
+const rowHeightPx = 26
+const headerHeightPx = 64
+const blockRows = 200
+// Chrome stops growing an element near 33.5 M px: past this the scroll position maps to rows by ratio.
+const spacerHeightMaxPx = 15_000_000
+// Rows one copy may fetch; a larger selection is cut here and the status line says so.
+const copyRowsMax = 50_000
+const numericType =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/
+const integerType = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/
+
+const labelColumn = /(year|_id|_code|^id|^code)$/i
+
+const integerFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
+const largeFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 })
+const smallFormat = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 3 })
+
+// The text a cell shows: 58,100 · 1,234.57 · 0.0697 · 2022-12-01. Full precision stays in rawText.
+// Years, codes and ids are integers read as labels: no thousands separator.
+export function displayText(value: unknown, type: string, name = ''): string {
+  if (value === null || value === undefined) return 'NULL'
+  if (numericType.test(type)) {
+    const number = Number(value)
+    if (!Number.isFinite(number)) return String(value)
+    if (integerType.test(type)) return labelColumn.test(name) ? String(value) : integerFormat.format(number)
+    return Math.abs(number) >= 1 || number === 0 ? largeFormat.format(number) : smallFormat.format(number)
+  }
+  return rawText(value)
+}
+
+function rawText(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  return typeof value === 'object' ? JSON.stringify(value) : String(value)
+}
+
+function tsvField(value: unknown): string {
+  return rawText(value).replace(/[\t\n\r]/g, ' ')
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text = '',
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag)
+  node.className = className
+  if (text !== '') node.textContent = text
+  return node
+}
+
+function histogramSvg(counts: readonly number[]): SVGSVGElement {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg')
+  svg.setAttribute('viewBox', `0 0 ${counts.length} 10`)
+  svg.setAttribute('preserveAspectRatio', 'none')
+  svg.setAttribute('class', 'grid-histogram')
+  svg.setAttribute('aria-hidden', 'true')
+  const top = Math.max(1, ...counts)
+  for (const [index, count] of counts.entries()) {
+    const bar = document.createElementNS('http://www.w3.org/2000/svg', 'rect')
+    const height = count === 0 ? 0 : Math.max(0.6, (count / top) * 10)
+    bar.setAttribute('x', String(index + 0.1))
+    bar.setAttribute('width', '0.8')
+    bar.setAttribute('y', String(10 - height))
+    bar.setAttribute('height', String(height))
+    svg.append(bar)
+  }
+  return svg
+}
+
+export async function mountResultGrid(view: HTMLElement): Promise<void> {
+  const grid = view.querySelector<HTMLElement>('#result-grid')
+  if (grid === null) return
+  const resultId = view.dataset.resultId ?? ''
+  const columns = JSON.parse(view.dataset.columns ?? '[]') as Column[]
+  const widths = columns.map((column) =>
+    Math.min(320, Math.max(90, column.name.length * 9 + 24, numericType.test(column.type) ? 110 : 140)),
+  )
+  const numberWidth = 64
+  let rowCount = Number(view.dataset.rowCount ?? 0)
+  const rowCountAll = rowCount
+  let sort: { column: string; descending: boolean } | null = null
+  let filters: Filter[] = []
+  let blocks = new Map<number, Promise<Row[]>>()
+  let loaded = new Map<number, Row[]>()
+  let generation = 0
+  let summaries = new Map<string, Summary>()
+  // Selection: rows and columns between anchor and focus (inclusive); column -1 = whole rows.
+  let anchor: { row: number; column: number } | null = null
+  let focus: { row: number; column: number } | null = null
+
+  const scroll = element('div', 'grid-scroll')
+  const windowNode = element('div', 'grid-window')
+  const spacer = element('div', 'grid-spacer')
+  scroll.append(windowNode, spacer)
+  grid.replaceChildren(scroll)
+
+  const viewQuery = (): string => {
+    const parameters = new URLSearchParams()
+    if (sort !== null) {
+      parameters.set('sort', sort.column)
+      parameters.set('desc', sort.descending ? '1' : '0')
+    }
+    if (filters.length > 0) parameters.set('filters', JSON.stringify(filters))
+    return parameters.toString()
+  }
+
+  const block = (index: number): Promise<Row[]> => {
+    let pending = blocks.get(index)
+    if (pending === undefined) {
+      const started = generation
+      pending = getJson<{ rowCount: number; rows: Row[] }>(
+        `/api/query/${resultId}/rows?offset=${index * blockRows}&limit=${blockRows}&${viewQuery()}`,
+      ).then((reply) => {
+        if (started === generation) loaded.set(index, reply.rows)
+        return reply.rows
+      })
+      blocks.set(index, pending)
+    }
+    return pending
+  }
+
+  const totalWidth = () => numberWidth + widths.reduce((sum, width) => sum + width, 0)
+  const viewportRows = () => Math.max(1, Math.ceil((scroll.clientHeight - headerHeightPx) / rowHeightPx))
+  const firstRow = (): number => {
+    const range = spacerHeight()
+    const lastFirst = Math.max(0, rowCount - viewportRows() + 1)
+    if (range === 0) return 0
+    return Math.min(lastFirst, Math.round((scroll.scrollTop / range) * lastFirst))
+  }
+  const spacerHeight = () =>
+    Math.min(
+      spacerHeightMaxPx,
+      Math.max(0, rowCount * rowHeightPx - viewportRows() * rowHeightPx + rowHeightPx),
+    )
+
+  const inSelection = (row: number, column: number): boolean => {
+    if (anchor === null || focus === null) return false
+    const [top, bottom] = [Math.min(anchor.row, focus.row), Math.max(anchor.row, focus.row)]
+    if (row < top || row > bottom) return false
+    if (anchor.column === -1) return true
+    const [left, right] = [Math.min(anchor.column, focus.column), Math.max(anchor.column, focus.column)]
+    return column >= left && column <= right
+  }
+
+  const headerCell = (column: Column, index: number): HTMLElement => {
+    const cell = element('div', 'grid-header-cell')
+    cell.setAttribute('role', 'columnheader')
+    cell.style.width = `${widths[index]}px`
+    const sortButton = element('button', 'grid-sort font-mono', column.name)
+    sortButton.type = 'button'
+    sortButton.dataset.sort = column.name
+    if (sort?.column === column.name) {
+      sortButton.textContent = `${column.name} ${sort.descending ? '▼' : '▲'}`
+      cell.setAttribute('aria-sort', sort.descending ? 'descending' : 'ascending')
+    }
+    const type = element('div', 'grid-type', column.type)
+    cell.append(sortButton, type)
+    const summary = summaries.get(column.name)
+    if (summary !== undefined) {
+      const facts = element('div', 'grid-facts')
+      facts.dataset.summary = column.name
+      const range =
+        summary.min === null
+          ? 'all NULL'
+          : numericType.test(column.type)
+            ? `${displayText(summary.min, column.type, column.name)} … ${displayText(summary.max, column.type, column.name)}`
+            : `${summary.min.slice(0, 12)} … ${(summary.max ?? '').slice(0, 12)}`
+      const approximate = rowCountAll > summaryExactRowsMax ? '≈' : ''
+      facts.textContent = `${range} · ${summary.nulls.toLocaleString('en-US')} null · ${approximate}${summary.distinct.toLocaleString('en-US')} distinct`
+      facts.title = `min ${summary.min ?? 'NULL'}\nmax ${summary.max ?? 'NULL'}\nnulls ${summary.nulls}\ndistinct ≈ ${summary.distinct}`
+      cell.append(facts)
+      if (summary.histogram !== null) cell.append(histogramSvg(summary.histogram))
+    }
+    const handle = element('div', 'grid-resize')
+    handle.dataset.resize = String(index)
+    handle.setAttribute('aria-hidden', 'true')
+    cell.append(handle)
+    return cell
+  }
+
+  let drawScheduled = false
+  const draw = () => {
+    drawScheduled = false
+    const first = firstRow()
+    const count = Math.min(viewportRows() + 1, Math.max(0, rowCount - first))
+    const width = totalWidth()
+    spacer.style.height = `${spacerHeight()}px`
+    spacer.style.width = `${width}px`
+    windowNode.style.width = `${width}px`
+    const header = element('div', 'grid-row grid-header')
+    header.setAttribute('role', 'row')
+    const corner = element('div', 'grid-header-cell grid-number', '#')
+    corner.style.width = `${numberWidth}px`
+    header.append(corner, ...columns.map(headerCell))
+    const rows: HTMLElement[] = [header]
+    let missing = false
+    for (let offset = 0; offset < count; offset += 1) {
+      const index = first + offset
+      const data = loaded.get(Math.floor(index / blockRows))?.[index % blockRows]
+      const row = element('div', 'grid-row')
+      row.setAttribute('role', 'row')
+      row.setAttribute('aria-rowindex', String(index + 2))
+      row.dataset.row = String(index)
+      const number = element('div', 'grid-cell grid-number', (index + 1).toLocaleString('en-US'))
+      number.style.width = `${numberWidth}px`
+      number.dataset.rowNumber = String(index)
+      row.append(number)
+      if (data === undefined) missing = true
+      for (const [columnIndex, column] of columns.entries()) {
+        const value = data?.[columnIndex]
+        const numeric = numericType.test(column.type)
+        const cell = element('div', `grid-cell${numeric ? ' grid-numeric' : ''}`)
+        cell.setAttribute('role', 'gridcell')
+        cell.style.width = `${widths[columnIndex]}px`
+        cell.dataset.col = String(columnIndex)
+        if (data !== undefined) {
+          if (value === null) {
+            cell.classList.add('grid-null')
+            cell.dataset.null = '1'
+          }
+          cell.textContent = displayText(value, column.type, column.name)
+          cell.dataset.value = rawText(value)
+          cell.title = value === null ? 'NULL' : rawText(value)
+        }
+        if (inSelection(index, columnIndex)) cell.classList.add('grid-selected')
+        row.append(cell)
+      }
+      rows.push(row)
+    }
+    windowNode.replaceChildren(...rows)
+    grid.dataset.firstRow = String(first)
+    if (missing) {
+      const needed = new Set([Math.floor(first / blockRows), Math.floor((first + count) / blockRows)])
+      for (const index of needed) void block(index).then(schedule)
+    } else grid.dataset.ready = '1'
+  }
+  const schedule = () => {
+    if (drawScheduled) return
+    drawScheduled = true
+    requestAnimationFrame(draw)
+  }
+
+  const reload = async () => {
+    generation += 1
+    blocks = new Map()
+    loaded = new Map()
+    grid.dataset.ready = '0'
+    const reply = await getJson<{ rowCount: number; rows: Row[] }>(
+      `/api/query/${resultId}/rows?offset=0&limit=${blockRows}&${viewQuery()}`,
+    )
+    loaded.set(0, reply.rows)
+    blocks.set(0, Promise.resolve(reply.rows))
+    rowCount = reply.rowCount
+    const count = view.querySelector<HTMLElement>('[data-view-count]')
+    if (count !== null) {
+      count.dataset.viewCount = String(rowCount)
+      count.textContent = rowCount.toLocaleString('en-US')
+    }
+    for (const link of view.querySelectorAll<HTMLAnchorElement>('#export-csv, #export-parquet')) {
+      const format = link.id === 'export-csv' ? 'csv' : 'parquet'
+      link.href = `/query/export/${resultId}?format=${format}&${viewQuery()}`
+    }
+    grid.setAttribute('aria-rowcount', String(rowCount + 1))
+    scroll.scrollTop = 0
+    schedule()
+  }
+
+  const drawFilters = () => {
+    const holder = view.querySelector<HTMLElement>('#result-filters')
+    if (holder === null) return
+    holder.replaceChildren(
+      ...filters.map((filter, index) => {
+        const chip = element('span', 'badge badge-outline gap-1')
+        chip.dataset.filter = String(index)
+        chip.append(
+          `${filter.column} ${filter.operator}${filter.operator.startsWith('is') ? '' : ` ${filter.value}`}`,
+        )
+        const remove = element('button', 'btn btn-ghost btn-xs px-1', '×')
+        remove.type = 'button'
+        remove.setAttribute('aria-label', `Remove filter ${index + 1}`)
+        remove.addEventListener('click', () => {
+          filters = filters.filter((_, other) => other !== index)
+          drawFilters()
+          void reload()
+        })
+        chip.append(remove)
+        return chip
+      }),
+    )
+  }
+
+  const copySelection = async () => {
+    if (anchor === null || focus === null) return
+    const top = Math.min(anchor.row, focus.row)
+    const bottom = Math.min(Math.max(anchor.row, focus.row), top + copyRowsMax - 1)
+    const wholeRows = anchor.column === -1
+    const left = wholeRows ? 0 : Math.min(anchor.column, focus.column)
+    const right = wholeRows ? columns.length - 1 : Math.max(anchor.column, focus.column)
+    const lines: string[] = []
+    if (wholeRows) lines.push(columns.map((column) => column.name).join('\t'))
+    for (let index = Math.floor(top / blockRows); index <= Math.floor(bottom / blockRows); index += 1) {
+      const rows = await block(index)
+      for (const [offset, row] of rows.entries()) {
+        const rowIndex = index * blockRows + offset
+        if (rowIndex < top || rowIndex > bottom) continue
+        lines.push(
+          row
+            .slice(left, right + 1)
+            .map(tsvField)
+            .join('\t'),
+        )
+      }
+    }
+    const text = lines.join('\n')
+    grid.dataset.copiedRows = String(bottom - top + 1)
+    try {
+      await navigator.clipboard.writeText(text)
+    } catch {
+      const area = document.createElement('textarea')
+      area.value = text
+      document.body.append(area)
+      area.select()
+      document.execCommand('copy')
+      area.remove()
+    }
+  }
+
+  scroll.addEventListener('scroll', schedule, { passive: true })
+  new ResizeObserver(schedule).observe(scroll)
+
+  windowNode.addEventListener('click', (event) => {
+    const target = event.target as HTMLElement
+    const sortButton = target.closest<HTMLElement>('[data-sort]')
+    if (sortButton !== null) {
+      const name = sortButton.dataset.sort ?? ''
+      sort =
+        sort?.column === name
+          ? { column: name, descending: !sort.descending }
+          : { column: name, descending: false }
+      void reload()
+      return
+    }
+    const rowNumber = target.closest<HTMLElement>('[data-row-number]')
+    const cell = target.closest<HTMLElement>('[data-col]')
+    const row = Number(target.closest<HTMLElement>('[data-row]')?.dataset.row ?? Number.NaN)
+    if (Number.isNaN(row)) return
+    const column = rowNumber !== null ? -1 : Number(cell?.dataset.col ?? -1)
+    if (event.shiftKey && anchor !== null) focus = { row, column: anchor.column === -1 ? -1 : column }
+    else {
+      anchor = { row, column }
+      focus = { row, column }
+    }
+    grid.focus()
+    schedule()
+  })
+
+  grid.addEventListener('keydown', (event) => {
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'c') {
+      event.preventDefault()
+      void copySelection()
+    }
+    const steps: Record<string, number> = {
+      PageDown: viewportRows(),
+      PageUp: -viewportRows(),
+      ArrowDown: 1,
+      ArrowUp: -1,
+    }
+    if (event.key in steps && !event.shiftKey) {
+      event.preventDefault()
+      scroll.scrollTop +=
+        (steps[event.key] ?? 0) * rowHeightPx * (spacerHeight() / Math.max(1, rowCount * rowHeightPx))
+    }
+  })
+
+  // Column resize: drag a header's right edge.
+  windowNode.addEventListener('pointerdown', (event) => {
+    const handle = (event.target as HTMLElement).closest<HTMLElement>('[data-resize]')
+    if (handle === null) return
+    event.preventDefault()
+    const index = Number(handle.dataset.resize)
+    const startX = event.clientX
+    const startWidth = widths[index] ?? 100
+    const move = (moved: PointerEvent) => {
+      widths[index] = Math.max(48, startWidth + moved.clientX - startX)
+      schedule()
+    }
+    const up = () => {
+      window.removeEventListener('pointermove', move)
+      window.removeEventListener('pointerup', up)
+    }
+    window.addEventListener('pointermove', move)
+    window.addEventListener('pointerup', up)
+  })
+
+  view.querySelector<HTMLFormElement>('#result-filter')?.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const form = new FormData(event.target as HTMLFormElement)
+    filters = [
+      ...filters,
+      {
+        column: String(form.get('column') ?? ''),
+        operator: String(form.get('operator') ?? '='),
+        value: String(form.get('value') ?? ''),
+      },
+    ]
+    drawFilters()
+    void reload()
+  })
+
+  const chartForm = view.querySelector<HTMLFormElement>('#quick-chart')
+  view.querySelector('#chart-toggle')?.addEventListener('click', (event) => {
+    const hidden = chartForm?.classList.toggle('hidden') ?? true
+    ;(event.currentTarget as HTMLElement).setAttribute('aria-expanded', hidden ? 'false' : 'true')
+  })
+  chartForm?.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const value = (id: string) => view.querySelector<HTMLSelectElement>(`#${id}`)?.value ?? ''
+    const parameters = new URLSearchParams({
+      kind: value('chart-kind'),
+      x: value('chart-x'),
+      y: value('chart-y'),
+      series: value('chart-series'),
+    })
+    const canvas = view.querySelector<HTMLElement>('#quick-chart-canvas')
+    if (canvas === null) return
+    Promise.all([
+      import('./charts.ts'),
+      getJson<QuickChartData>(`/api/query/${resultId}/chart?${parameters}&${viewQuery()}`),
+    ])
+      .then(([charts, data]) =>
+        charts.drawQuickChart(canvas, data, { x: value('chart-x'), y: value('chart-y') }),
+      )
+      .catch((error: unknown) => {
+        canvas.textContent = String(error).replace(/^Error: [^{]*/, '')
+      })
+  })
+
+  schedule()
+  void block(0).then(schedule)
+  getJson<Summary[]>(`/api/query/${resultId}/summary`)
+    .then((list) => {
+      summaries = new Map(list.map((summary) => [summary.name, summary]))
+      grid.dataset.summarized = '1'
+      schedule()
+    })
+    .catch(() => {
+      grid.dataset.summarized = '0'
+    })
+}

@@ -1,0 +1,69 @@
+// Goal: query tabs survive a restart of the workbench (which listens on a new port, so the
+// browser's storage for the old origin is gone). Method: Chromium opens two tabs with different
+// SQL, the workbench stops and starts again over the same project, and a new page finds both tabs
+// with their SQL. A malformed save is refused with one line.
+import { type Browser, chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
+import { createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
+import { startWorkbench } from './workbench.ts'
+
+let project: FixtureProject
+let browser: Browser
+let rendererDir: string
+
+beforeAll(async () => {
+  rendererDir = ensureRendererBuilt()
+  project = createFixtureProject()
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  project?.remove()
+})
+
+describe('query tabs', () => {
+  it('keeps every tab and its SQL across a restart', async () => {
+    const first = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'tabs' } })
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    await page.goto(first.url)
+    await page.click('[data-nav="Query"]')
+    await page.waitForSelector('#query-editor .view-lines')
+    await page.click('#query-tab-add')
+    await page.waitForSelector('#query-tabs [data-tab="1"][aria-selected="true"]')
+    await page.click('#query-editor .view-lines')
+    await page.keyboard.insertText('SELECT 2 AS second_tab')
+    await page.waitForFunction(() => {
+      const saved = Number(document.querySelector<HTMLElement>('#query-editor')?.dataset.tabsSaved ?? 0)
+      return saved > 0
+    })
+    const reply = await page.evaluate(async () => {
+      const response = await fetch('/api/query/tabs', { method: 'PUT', body: '{"tabs":[]}' })
+      return { status: response.status, body: await response.json() }
+    })
+    expect(reply).toEqual({
+      status: 400,
+      body: { error: 'query tabs must be a list of 1 to 30 tabs', code: 'usage' },
+    })
+    await page.close()
+    await first.close()
+
+    const second = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'tabs' } })
+    try {
+      const again = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+      await again.goto(second.url)
+      await again.click('[data-nav="Query"]')
+      await again.waitForSelector('#query-editor .view-lines')
+      await expect(again.locator('#query-tabs [data-tab]').count()).resolves.toBe(2)
+      await expect(
+        again.locator('#query-tabs [aria-selected="true"]').getAttribute('data-tab'),
+      ).resolves.toBe('1')
+      await expect(again.locator('#query-editor .view-lines').textContent()).resolves.toContain('second_tab')
+      await again.click('#query-tabs [data-tab="0"]')
+      await expect(again.locator('#query-editor .view-lines').textContent()).resolves.toContain('42')
+    } finally {
+      await second.close()
+    }
+  })
+})
