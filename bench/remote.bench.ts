@@ -111,7 +111,7 @@ async function benchWorkerLifecycle() {
         command: 'true',
         prepareEnv: {},
         env: {},
-        redact: (text) => text,
+        redact: createRedactor([]),
         deadlineMs: 120_000,
         sshReadyWaitMs: 60_000,
         sshPollMs: 100,
