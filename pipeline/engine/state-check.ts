@@ -27,32 +27,31 @@ function columnsText(columns: readonly { name: string; type: string }[]): string
 }
 
 export async function checkState(db: Database, state: State, now: Date = new Date()): Promise<Drift[]> {
-  const relations = new Set<string>()
+  // Physical objects (tables, and views of VIEW models) live in materia__ schemas: one row per object
+  // with its columns as text, so a no-op plan over 1,000 models reads 1,000 rows here, not one per
+  // column, and no duckdb_tables() (which sizes every table).
+  const columns = new Map<string, string>()
+  for (const row of await db.rows(
+    `SELECT schema_name || '.' || table_name AS name,
+       string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index) AS columns
+     FROM duckdb_columns() WHERE NOT internal AND schema_name LIKE 'materia\\_\\_%' ESCAPE '\\'
+     GROUP BY schema_name, table_name`,
+  )) {
+    columns.set(String(row.name), String(row.columns))
+  }
   const views = new Set<string>()
   for (const row of await db.rows(
-    `SELECT schema_name, table_name AS name, false AS is_view FROM duckdb_tables() WHERE NOT temporary
-     UNION ALL SELECT schema_name, view_name, true FROM duckdb_views() WHERE NOT internal AND NOT temporary`,
+    `SELECT schema_name || '.' || view_name AS name FROM duckdb_views() WHERE NOT internal AND NOT temporary`,
   )) {
-    const name = `${String(row.schema_name)}.${String(row.name)}`
-    relations.add(name)
-    if (row.is_view === true) views.add(name)
-  }
-  const columns = new Map<string, { name: string; type: string }[]>()
-  for (const row of await db.rows(
-    `SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns()
-     WHERE NOT internal AND schema_name LIKE 'materia\\_\\_%' ESCAPE '\\' ORDER BY schema_name, table_name, column_index`,
-  )) {
-    const name = `${String(row.schema_name)}.${String(row.table_name)}`
-    const list = columns.get(name) ?? []
-    list.push({ name: String(row.column_name), type: String(row.data_type) })
-    columns.set(name, list)
+    views.add(String(row.name))
   }
   const drift: Drift[] = []
   for (const snapshot of [...state.snapshots.values()].sort((a, b) =>
     a.physicalTable.localeCompare(b.physicalTable),
   )) {
     const base = { model: snapshot.name, version: snapshot.version, table: snapshot.physicalTable }
-    if (!relations.has(snapshot.physicalTable)) {
+    const actual = columns.get(snapshot.physicalTable)
+    if (actual === undefined) {
       drift.push({
         kind: 'table_missing',
         ...base,
@@ -60,12 +59,11 @@ export async function checkState(db: Database, state: State, now: Date = new Dat
       })
       continue
     }
-    const actual = columns.get(snapshot.physicalTable) ?? []
-    if (columnsText(actual) !== columnsText(snapshot.columns)) {
+    if (actual !== columnsText(snapshot.columns)) {
       drift.push({
         kind: 'table_columns',
         ...base,
-        message: `${snapshot.physicalTable} (${snapshot.name}@${snapshot.version}) has columns (${columnsText(actual)}), state recorded (${columnsText(snapshot.columns)})`,
+        message: `${snapshot.physicalTable} (${snapshot.name}@${snapshot.version}) has columns (${actual}), state recorded (${columnsText(snapshot.columns)})`,
       })
     }
   }
