@@ -15,6 +15,7 @@ import { applyConcurrencyMax } from '../limits.ts'
 import { crashPoint } from './crash-point.ts'
 import type { Database } from './database.ts'
 import { formatInterval, type Interval, mergeIntervals } from './interval.ts'
+import { bindLanding } from './landing-runtime.ts'
 import { renderModelQuery } from './load-api.ts'
 import type { Model } from './model.ts'
 import { definitionOf } from './plan-compare.ts'
@@ -23,6 +24,7 @@ import { environmentSchema, type Project } from './project.ts'
 import { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts'
 import {
   type Column,
+  deleteSnapshot,
   ensureState,
   insertSnapshot,
   physicalTable,
@@ -107,6 +109,7 @@ async function render(context: BuildContext, model: Model, interval: Interval): 
     start: new Date(start),
     end: new Date(end),
     executionTime: new Date(context.plan.nowMs),
+    landingAtRuntime: true,
     resolveTable: (parent) => {
       const version = context.versions.get(parent)
       return version === undefined ? null : physicalTable(parent, version)
@@ -221,14 +224,23 @@ async function createTable(
   model: Model,
   step: Extract<PlanStep, { kind: 'create_table' }>,
 ): Promise<number> {
-  if (!step.replace && (await isBuilt(connection, step.model, step.version))) return 0 // built meanwhile
+  const repair = step.repair === true
+  if (!step.replace && !repair && (await isBuilt(connection, step.model, step.version))) return 0 // built meanwhile
   const target = quoteQualified(step.table)
   const sql =
     model.kind.name === 'SEED' ? seedSql(context, model) : await render(context, model, step.interval)
   return transaction(connection, model, async () => {
     let rows = 0
+    // The stale rows go in the transaction that builds the table again: a crash keeps both or neither.
+    if (repair) await deleteSnapshot(connection, model.name, step.version)
     if (model.kind.name === 'VIEW') await connection.run(`CREATE OR REPLACE VIEW ${target} AS ${sql}`)
     else rows = await countOf(await connection.run(`CREATE OR REPLACE TABLE ${target} AS ${sql}`))
+    if (model.kind.name === 'SEED' && rows === 0) {
+      throw new MateriaError(
+        'apply',
+        `${model.path}: seed file ${model.kind.path} of ${model.name} has no rows; add its rows, then plan again (no environment view changed)`,
+      )
+    }
     crashPoint('after_create')
     await audit(context, connection, model, step.table, null)
     if (!step.replace) await recordSnapshot(context, connection, model, step)
@@ -254,11 +266,14 @@ async function backfill(
   assert(model.kind.name === 'INCREMENTAL_BY_TIME_RANGE', 'backfill of a time-range model')
   const timeColumn = model.kind.timeColumn
   const target = quoteQualified(step.table)
-  if (step.create && !(await isBuilt(connection, step.model, step.version))) {
+  const repair = step.repair === true
+  if (step.create && (repair || !(await isBuilt(connection, step.model, step.version)))) {
     const first = step.batches[0] ?? [context.plan.nowMs, context.plan.nowMs]
     const sql = await render(context, model, first)
     await transaction(connection, model, async () => {
-      await connection.run(`CREATE TABLE ${target} AS SELECT * FROM (${sql}) AS q WHERE false`)
+      if (repair) await deleteSnapshot(connection, model.name, step.version)
+      const create = repair ? 'CREATE OR REPLACE TABLE' : 'CREATE TABLE'
+      await connection.run(`${create} ${target} AS SELECT * FROM (${sql}) AS q WHERE false`)
       crashPoint('after_create')
       await recordSnapshot(context, connection, model, step)
     })
@@ -517,6 +532,7 @@ async function swapViews(context: BuildContext): Promise<number> {
       updatedAtMs: plan.nowMs,
       expiresAtMs: plan.expiresAtMs,
       models: new Map(plan.environmentModels.map((row) => [row.model, row])),
+      landingDir: plan.landingDir,
     })
     crashPoint('swap_before_commit')
     await connection.run('COMMIT')
@@ -531,6 +547,28 @@ async function swapViews(context: BuildContext): Promise<number> {
   }
   context.options.onEvent?.({ kind: 'views_swapped', environment: plan.environment, views: changed })
   return changed
+}
+
+// A metadata-only change builds nothing, but its audits may have changed (a new or tightened blocking
+// audit): they run on the table the environment will show, before any view moves, so a promotion
+// never shows a table that fails the audits it is declared with.
+async function auditKeptTables(context: BuildContext): Promise<void> {
+  if (context.options.runAudits === undefined) return
+  const kept = context.plan.models.filter((entry) => entry.change === 'metadata')
+  if (kept.length === 0) return
+  const connection = await context.db.connect()
+  try {
+    for (const entry of kept) {
+      const model = context.project.models.get(entry.name)
+      assert(model !== undefined, `plan model ${entry.name} is in the project`)
+      // One transaction per model: its audits read one consistent table and write nothing.
+      await transaction(connection, model, async () => {
+        await audit(context, connection, model, physicalTable(entry.name, entry.version), null)
+      })
+    }
+  } finally {
+    connection.closeSync()
+  }
 }
 
 async function createPhysicalSchemas(db: Database, steps: readonly BuildStep[]): Promise<void> {
@@ -549,6 +587,7 @@ export async function applyPlan(
 ): Promise<ApplyResult> {
   return db.exclusive(async () => {
     await ensureState(db)
+    await bindLanding(db.connection, project.config.landingDir)
     const recorded = await db.rows(`SELECT plan_id FROM ${stateSchema}.environments WHERE name = $1`, [
       plan.environment,
     ])
@@ -569,6 +608,7 @@ export async function applyPlan(
     await createPhysicalSchemas(db, buildSteps)
     crashPoint('before_builds')
     const built = await runBuilds(context, buildSteps)
+    await auditKeptTables(context)
     crashPoint('before_swap')
     if (!plan.environmentChanged)
       return { modelsBuilt: built.models, rowsWritten: built.rows, viewsChanged: 0 }

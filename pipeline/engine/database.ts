@@ -4,7 +4,8 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api'
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
-import { quoteIdentifier } from './sql-quote.ts'
+import { bindLanding } from './landing-runtime.ts'
+import { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
 
 export type Row = Record<string, unknown>
 
@@ -66,11 +67,47 @@ export function lockHolder(message: string): { pid: number | null; program: stri
   return { pid: Number(match[2]), program: match[1] ?? null }
 }
 
-export async function openDatabase(path: string): Promise<Database> {
+export interface OpenOptions {
+  // DuckDB's access_mode READ_ONLY: no statement can write the file, whatever it is.
+  readonly readOnly?: boolean
+  // The only folders DuckDB may read or write files in (besides the database file and its temp
+  // folder). DuckDB's allowed_directories with enable_external_access off; once set, neither can be
+  // changed while the database is open (DuckDB: "Cannot change allowed_directories when
+  // enable_external_access is disabled").
+  readonly allowedDirectories?: readonly string[]
+  // The landing folder models read at run time (landing-runtime.ts); bound before file access is
+  // restricted.
+  readonly landingDir?: string
+  // DuckDB configuration options by name (memory_limit, threads, ...), passed as given.
+  readonly settings?: Readonly<Record<string, string>>
+}
+
+// DuckDB settings of every instance the engine opens on a database file. Empty for now: the
+// defaults (memory_limit 80 % of RAM, one thread per core) are what DuckDB documents and tests.
+export const databaseSettings: Readonly<Record<string, string>> = {}
+
+async function restrictFileAccess(
+  connection: DuckDBConnection,
+  directories: readonly string[],
+): Promise<void> {
+  assert(directories.length > 0, 'at least one allowed directory')
+  // A trailing slash makes the entry a folder prefix: /work/p must not admit /work/p2.
+  const list = directories.map((directory) =>
+    quoteLiteral(directory.endsWith('/') ? directory : `${directory}/`),
+  )
+  await connection.run(`SET allowed_directories = [${list.join(', ')}]`)
+  await connection.run('SET enable_external_access = false')
+}
+
+export async function openDatabase(path: string, options: OpenOptions = {}): Promise<Database> {
   assert(path.length > 0, 'database path is not empty')
   let instance: DuckDBInstance
   try {
-    instance = await DuckDBInstance.create(path)
+    instance = await DuckDBInstance.create(path, {
+      ...databaseSettings,
+      ...options.settings,
+      ...(options.readOnly === true ? { access_mode: 'READ_ONLY' } : {}),
+    })
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     if (message.includes('Could not set lock')) {
@@ -85,6 +122,17 @@ export async function openDatabase(path: string): Promise<Database> {
     throw new MateriaError('state', `cannot open ${path}: ${message}`, { cause: error })
   }
   const connection = await instance.connect()
+  if (options.allowedDirectories !== undefined || options.landingDir !== undefined) {
+    try {
+      if (options.landingDir !== undefined) await bindLanding(connection, options.landingDir)
+      if (options.allowedDirectories !== undefined)
+        await restrictFileAccess(connection, options.allowedDirectories)
+    } catch (error) {
+      connection.closeSync()
+      instance.closeSync()
+      throw error
+    }
+  }
   return new Database(path, instance, connection)
 }
 

@@ -19,7 +19,7 @@ export {
 export { parseAuditFile } from './audit-parser.ts'
 export { loadConfig } from './config.ts'
 export { buildDag, type Dag, type ModelReference } from './dag.ts'
-export { Database, openDatabase } from './database.ts'
+export { Database, type OpenOptions, openDatabase } from './database.ts'
 export { type EnvironmentCopyOptions, planEnvironmentCopy } from './environment-copy.ts'
 export {
   type EnvironmentSummary,
@@ -44,6 +44,13 @@ export { definitionOf } from './plan-compare.ts'
 export type { ChangeCategory, ModelChange, Plan, PlanModel, PlanStep } from './plan-types.ts'
 export type { CustomAudit, GatewayConfig, LintSeverity, Project, ProjectConfig } from './project.ts'
 export { environmentSchema } from './project.ts'
+export {
+  type GuardedStatement,
+  guardReadOnlyQuery,
+  guardWorkbenchStatement,
+  queryDirectories,
+  scratchSchema,
+} from './query-guard.ts'
 export { placeholderContext, type RenderContext, renderMacros, renderModelQuery } from './render.ts'
 export { buildRunPlan, type RunOptions } from './run.ts'
 export {
