@@ -163,8 +163,9 @@ export class QueryRunner {
   }
 
   // Runs a script against an environment. `rewrite` is the engine's rewriteForEnvironment for the
-  // environment (model names to its views), applied to each statement before it runs; prod accepts
-  // only reading statements. `runId` names the run for cancel().
+  // environment (model names to its views), applied to each statement before the engine's guard
+  // checks it (model objects are read-only; writes go to the scratch schema). `runId` names the
+  // run for cancel().
   async run(options: {
     sql: string
     environment: string
@@ -216,9 +217,7 @@ export class QueryRunner {
         columns,
         rowCount,
         elapsedMs: Math.round(performance.now() - startedMs),
-        // A script whose last statement returns rows shows them; the message is for scripts that end
-        // in a statement without rows (CREATE, INSERT ...).
-        message: table === null ? message : null,
+        message,
       }
       if (table !== null) await this.#remember(connection, result)
       return result

@@ -85,6 +85,11 @@ export async function planEnvironmentCopy(
     steps,
     environmentModels,
     expiresAtMs: nowMs + environmentTtlMs,
+    // Views of VIEW models read the landing folder at query time: the project's, as a plan records.
+    landingDir: project.config.landingDir,
+    previousLandingDir: previous?.landingDir ?? null,
+    landingChanged: false,
+    repairs: [],
     warnings: [],
     environmentChanged: true,
     empty: false,
