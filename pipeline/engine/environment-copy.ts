@@ -93,10 +93,5 @@ export async function planEnvironmentCopy(
     warnings: [],
     environmentChanged: true,
     empty: false,
-    // The copy shows the source's tables, so it reads the landing folder they were built from.
-    landingDir: source.landingDir ?? project.config.landingDir,
-    previousLandingDir: previous?.landingDir ?? null,
-    landingChanged: false,
-    repairs: [],
   }
 }
