@@ -2,9 +2,10 @@
 // largest page's bytes. Serving tables come from the genuine bundled USDA snapshot (set-up, not
 // timed). The first build in a process also compiles the stylesheet; later ones reuse it, as the
 // workbench preview does.
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { buildDashboards } from '../pipeline/dashboards/build.ts'
 import { listPages } from '../pipeline/dashboards/pages.ts'
@@ -54,7 +55,9 @@ export async function run(): Promise<Record<string, unknown>> {
       previewMs[path] = Math.round(preview.renderMs)
     }
     warmMs.sort((left, right) => left - right)
+    const weight = await pageWeights(join(folder, 'site-cold'))
     return {
+      ...weight,
       pages: cold.pages.length,
       files: cold.files,
       siteBuildColdMs: Math.round(siteBuildColdMs),
@@ -70,5 +73,27 @@ export async function run(): Promise<Record<string, unknown>> {
     instance.closeSync()
     await rm(folder, { recursive: true, force: true })
     await rm(dirname(csvPath), { recursive: true, force: true })
+  }
+}
+
+// What a first visit to each page downloads, gzip-compressed as a web server sends it: the page and
+// its local scripts and stylesheet (the chart runtime included). Reports the heaviest page.
+async function pageWeights(siteDir: string): Promise<Record<string, unknown>> {
+  const gzipBytes = async (path: string) => gzipSync(await readFile(join(siteDir, path))).byteLength
+  const shared =
+    (await gzipBytes('assets/echarts.js')) +
+    (await gzipBytes('assets/materia.js')) +
+    (await gzipBytes('assets/materia.css'))
+  const pages = (await readdir(siteDir, { recursive: true })).filter((path) => path.endsWith('.html'))
+  let largest = { path: '', bytes: 0 }
+  for (const path of pages) {
+    const bytes = await gzipBytes(path)
+    if (bytes > largest.bytes) largest = { path, bytes }
+  }
+  return {
+    chartRuntimeGzipBytes: await gzipBytes('assets/echarts.js'),
+    largestPageGzip: largest.path,
+    largestPageWithRuntimeGzipBytes: largest.bytes + shared,
+    targetLargestPageWithRuntimeGzipBytes: 400 * 1024,
   }
 }

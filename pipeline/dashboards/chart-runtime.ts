@@ -12,6 +12,14 @@ const chartsOf: Partial<Record<ComponentName, readonly string[]>> = {
   AreaChart: ['LineChart'],
   BarChart: ['BarChart'],
   ScatterPlot: ['ScatterChart'],
+  BigValue: ['LineChart'], // its sparkline
+  Sparkline: ['LineChart'],
+  Histogram: ['BarChart'],
+  BubbleChart: ['ScatterChart'],
+  Heatmap: ['HeatmapChart', 'VisualMapComponent'],
+  BoxPlot: ['BoxplotChart'],
+  FunnelChart: ['FunnelChart'],
+  SankeyDiagram: ['SankeyChart'],
 }
 
 // Every chart uses these: axes on a grid, tooltip, legend (scrolling when long), the empty-state title,
@@ -46,11 +54,13 @@ export function chartRuntime(parts: readonly string[]): Promise<string> {
 }
 
 async function bundle(parts: readonly string[]): Promise<string> {
+  const charts = parts.filter((part) => part.endsWith('Chart'))
+  const components = [...sharedComponents, ...parts.filter((part) => part.endsWith('Component'))]
   const entry = `import * as echarts from 'echarts/core'
-import { ${parts.join(', ')} } from 'echarts/charts'
-import { ${sharedComponents.join(', ')} } from 'echarts/components'
+import { ${charts.join(', ')} } from 'echarts/charts'
+import { ${components.join(', ')} } from 'echarts/components'
 import { SVGRenderer } from 'echarts/renderers'
-echarts.use([${[...parts, ...sharedComponents, 'SVGRenderer'].join(', ')}])
+echarts.use([${[...charts, ...components, 'SVGRenderer'].join(', ')}])
 window.echarts = echarts
 `
   const result = await build({

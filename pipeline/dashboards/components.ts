@@ -16,6 +16,16 @@ export type ComponentName =
   | 'Slider'
   | 'DateRange'
   | 'Value'
+  | 'Delta'
+  | 'Sparkline'
+  | 'Histogram'
+  | 'BubbleChart'
+  | 'Heatmap'
+  | 'BoxPlot'
+  | 'FunnelChart'
+  | 'SankeyDiagram'
+  | 'ReferenceLine'
+  | 'ReferenceArea'
   | 'Alert'
 
 export interface ComponentSpec {
@@ -31,9 +41,9 @@ const chartColumns = ['x', 'y', 'series']
 
 export const componentSpecs: Readonly<Record<ComponentName, ComponentSpec>> = {
   BigValue: {
-    props: ['data', 'value', 'title', 'fmt', 'comparison', 'comparisonFmt', 'comparisonTitle'],
+    props: ['data', 'value', 'title', 'fmt', 'comparison', 'comparisonFmt', 'comparisonTitle', 'sparkline'],
     required: ['data', 'value'],
-    columns: ['value', 'comparison'],
+    columns: ['value', 'comparison', 'sparkline'],
     enums: {},
     children: [],
   },
@@ -42,28 +52,28 @@ export const componentSpecs: Readonly<Record<ComponentName, ComponentSpec>> = {
     required: ['data', 'x', 'y'],
     columns: chartColumns,
     enums: {},
-    children: [],
+    children: ['ReferenceLine', 'ReferenceArea'],
   },
   AreaChart: {
     props: [...chartProps, 'type'],
     required: ['data', 'x', 'y'],
     columns: chartColumns,
     enums: { type: ['stacked', 'overlay'] },
-    children: [],
+    children: ['ReferenceLine', 'ReferenceArea'],
   },
   BarChart: {
     props: [...chartProps, 'type', 'swapXY'],
     required: ['data', 'x', 'y'],
     columns: chartColumns,
     enums: { type: ['stacked', 'grouped'], swapXY: ['true', 'false'] },
-    children: [],
+    children: ['ReferenceLine', 'ReferenceArea'],
   },
   ScatterPlot: {
     props: [...chartProps, 'tooltipTitle'],
     required: ['data', 'x', 'y'],
     columns: [...chartColumns, 'tooltipTitle'],
     enums: {},
-    children: [],
+    children: ['ReferenceLine', 'ReferenceArea'],
   },
   DataTable: {
     props: ['data', 'rows', 'search', 'title'],
@@ -122,6 +132,81 @@ export const componentSpecs: Readonly<Record<ComponentName, ComponentSpec>> = {
     enums: {},
     children: [],
   },
+  Delta: {
+    props: ['data', 'column', 'row', 'fmt'],
+    required: ['data', 'column'],
+    columns: ['column'],
+    enums: {},
+    children: [],
+  },
+  Sparkline: {
+    props: ['data', 'dateCol', 'valueCol', 'height'],
+    required: ['data', 'dateCol', 'valueCol'],
+    columns: ['dateCol', 'valueCol'],
+    enums: {},
+    children: [],
+  },
+  Histogram: {
+    props: ['data', 'x', 'bins', 'title', 'xFmt', 'height'],
+    required: ['data', 'x'],
+    columns: ['x'],
+    enums: {},
+    children: [],
+  },
+  BubbleChart: {
+    props: [...chartProps, 'size'],
+    required: ['data', 'x', 'y', 'size'],
+    columns: [...chartColumns, 'size'],
+    enums: {},
+    children: ['ReferenceLine', 'ReferenceArea'],
+  },
+  Heatmap: {
+    props: ['data', 'x', 'y', 'value', 'title', 'valueFmt', 'height'],
+    required: ['data', 'x', 'y', 'value'],
+    columns: ['x', 'y', 'value'],
+    enums: {},
+    children: [],
+  },
+  BoxPlot: {
+    props: [
+      'data',
+      'name',
+      'min',
+      'intervalBottom',
+      'midpoint',
+      'intervalTop',
+      'max',
+      'title',
+      'yFmt',
+      'height',
+    ],
+    required: ['data', 'name', 'intervalBottom', 'midpoint', 'intervalTop'],
+    columns: ['name', 'min', 'intervalBottom', 'midpoint', 'intervalTop', 'max'],
+    enums: {},
+    children: [],
+  },
+  FunnelChart: {
+    props: ['data', 'nameCol', 'valueCol', 'title', 'valueFmt', 'height'],
+    required: ['data', 'nameCol', 'valueCol'],
+    columns: ['nameCol', 'valueCol'],
+    enums: {},
+    children: [],
+  },
+  SankeyDiagram: {
+    props: ['data', 'sourceCol', 'targetCol', 'valueCol', 'title', 'valueFmt', 'height'],
+    required: ['data', 'sourceCol', 'targetCol', 'valueCol'],
+    columns: ['sourceCol', 'targetCol', 'valueCol'],
+    enums: {},
+    children: [],
+  },
+  ReferenceLine: { props: ['x', 'y', 'label'], required: [], columns: [], enums: {}, children: [] },
+  ReferenceArea: {
+    props: ['xMin', 'xMax', 'yMin', 'yMax', 'label'],
+    required: [],
+    columns: [],
+    enums: {},
+    children: [],
+  },
   Alert: {
     props: ['status'],
     required: [],
@@ -135,6 +220,12 @@ export function isComponentName(name: string): name is ComponentName {
   return Object.hasOwn(componentSpecs, name)
 }
 
+const childOnly: readonly string[] = ['Column', 'ButtonGroupItem', 'ReferenceLine', 'ReferenceArea']
+
+export function isChildOnly(name: string): boolean {
+  return childOnly.includes(name)
+}
+
 export const topLevelComponents: readonly ComponentName[] = (
   Object.keys(componentSpecs) as ComponentName[]
-).filter((name) => name !== 'Column' && name !== 'ButtonGroupItem')
+).filter((name) => !childOnly.includes(name))

@@ -41,7 +41,7 @@ export function inputComponents(nodes: readonly PageNode[]): ComponentNode[] {
   return nodes.flatMap((node): ComponentNode[] => {
     if (node.kind === 'component') return inputTypes.includes(node.name) ? [node] : []
     if (node.kind === 'if') return node.branches.flatMap((branch) => inputComponents(branch.nodes))
-    if (node.kind === 'each') return inputComponents(node.nodes)
+    if (node.kind === 'each' || node.kind === 'container') return inputComponents(node.nodes)
     return []
   })
 }

@@ -2,7 +2,7 @@
 // components. parsePage is pure and never throws on bad input: problems become PageIssues with a
 // line, so the preview can show them in place and a build can refuse the page.
 import { parse as parseYaml } from 'yaml'
-import { parseComponent } from './component-parse.ts'
+import { parseAttributes, parseComponent } from './component-parse.ts'
 
 export interface PageIssue {
   readonly line: number
@@ -47,6 +47,19 @@ export type PageNode =
       readonly alias: string
       readonly nodes: readonly PageNode[]
     }
+  | ContainerNode
+
+// Layout components that hold page content (markdown, components, other containers).
+export const containerNames = ['Details', 'Tabs', 'Tab', 'Accordion', 'AccordionItem', 'Grid'] as const
+export type ContainerName = (typeof containerNames)[number]
+
+export interface ContainerNode {
+  readonly kind: 'container'
+  readonly name: ContainerName
+  readonly props: ReadonlyMap<string, PropValue>
+  readonly line: number
+  readonly nodes: readonly PageNode[]
+}
 
 // Who may read a page: everyone (`public: true` or `access: public`), signed-in subscribers of the
 // paid site (`access: subscribers`), or only the internal dashboards build (the default).
@@ -77,13 +90,19 @@ const componentStartPattern = /^\s*<([A-Z][A-Za-z]*)\b/
 const blockPattern = /^\s*\{([#:/@])\s*([a-z]+)?(.*)\}\s*$/
 const inlineBlockPattern = /\{[#:/@]\s*(?:if|else|each|await|key|html|const|debug)\b/
 
+const containerOpenPattern = new RegExp(
+  `^\\s*<(${containerNames.join('|')})\\b((?:[^>"']|"[^"]*"|'[^']*')*)>\\s*$`,
+)
+const containerClosePattern = new RegExp(`^\\s*</(${containerNames.join('|')})>\\s*$`)
+
 interface OpenBlock {
-  readonly kind: 'if' | 'each'
+  readonly kind: 'if' | 'each' | ContainerName
   readonly line: number
   nodes: PageNode[] // where the current branch's nodes go
   readonly branches: Array<{ condition: string | null; line: number; nodes: PageNode[] }>
   readonly query: string
   readonly alias: string
+  readonly props: ReadonlyMap<string, PropValue>
   elseSeen: boolean
 }
 
@@ -139,6 +158,52 @@ export function parsePage(path: string, text: string): Page {
       index++
       continue
     }
+    const open = fenced ? null : containerOpenPattern.exec(line)
+    if (open !== null && !open[2]!.trim().endsWith('/')) {
+      flush(index + 2)
+      const props = parseAttributes(open[2]!)
+      if (typeof props === 'string') target().push(issue(index + 1, `<${open[1]}>: ${props}`))
+      else {
+        const name = open[1] as ContainerName
+        stack.push({
+          kind: name,
+          line: index + 1,
+          nodes: [],
+          branches: [],
+          query: '',
+          alias: '',
+          props,
+          elseSeen: false,
+        })
+      }
+      index++
+      continue
+    }
+    const close = fenced ? null : containerClosePattern.exec(line)
+    if (close !== null) {
+      flush(index + 2)
+      const top = stack.at(-1)
+      if (top === undefined || top.kind !== close[1]) {
+        target().push(
+          issue(
+            index + 1,
+            `</${close[1]}> closes nothing open here${top === undefined ? '' : ` (the innermost open block is ${top.kind}, line ${top.line})`}; close blocks in the order they were opened`,
+          ),
+        )
+      } else {
+        stack.pop()
+        const node: PageNode = {
+          kind: 'container',
+          name: top.kind as ContainerName,
+          props: top.props,
+          line: top.line,
+          nodes: top.nodes,
+        }
+        ;(stack.at(-1)?.nodes ?? root).push(node)
+      }
+      index++
+      continue
+    }
     if (!fenced && componentStartPattern.test(line)) {
       flush(index + 1)
       const parsed = parseComponent(lines, index)
@@ -153,7 +218,15 @@ export function parsePage(path: string, text: string): Page {
   }
   flush(index + 1)
   for (const open of stack.reverse()) {
-    root.push(issue(open.line, `{#${open.kind}} is never closed; end it with {/${open.kind}}`))
+    const container = (containerNames as readonly string[]).includes(open.kind)
+    root.push(
+      issue(
+        open.line,
+        container
+          ? `<${open.kind}> is never closed; end it with </${open.kind}>`
+          : `{#${open.kind}} is never closed; end it with {/${open.kind}}`,
+      ),
+    )
   }
   return { path, meta, queries, nodes: [...duplicateQueryIssues(queries), ...root] }
 }
@@ -182,6 +255,7 @@ function applyBlock(
         branches: [{ condition, line, nodes }],
         query: '',
         alias: '',
+        props: new Map(),
         elseSeen: false,
       })
       return null
@@ -206,6 +280,7 @@ function applyBlock(
       branches: [],
       query: each[1]!,
       alias: each[2]!,
+      props: new Map(),
       elseSeen: false,
     })
     return null

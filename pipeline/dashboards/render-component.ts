@@ -13,6 +13,12 @@ const chartLabels: Partial<Record<ComponentName, string>> = {
   BarChart: 'Bar chart',
   AreaChart: 'Area chart',
   ScatterPlot: 'Scatter plot',
+  Histogram: 'Histogram',
+  BubbleChart: 'Bubble chart',
+  Heatmap: 'Heatmap',
+  BoxPlot: 'Box plot',
+  FunnelChart: 'Funnel chart',
+  SankeyDiagram: 'Sankey diagram',
 }
 
 export function renderComponentShell(
@@ -24,14 +30,20 @@ export function renderComponentShell(
   const label = chartLabels[type]
   if (label !== undefined) {
     const height = Number(props.height ?? chartHeightPxDefault)
-    const name = escapeHtml(`${label}: ${props.title ?? `${props.y} by ${props.x}`}`)
+    const name = escapeHtml(
+      `${label}: ${props.title ?? (props.y === undefined ? (props.x ?? props.valueCol ?? props.name ?? '') : `${props.y} by ${props.x}`)}`,
+    )
     return `<figure class="materia-card" id="${id}" data-component="${type}">${title}<div class="materia-chart" role="img" aria-label="${name}" style="height:${height}px"></div></figure>`
+  }
+  if (type === 'Sparkline') {
+    const height = Number(props.height ?? 40)
+    return `<span class="materia-sparkline inline-block align-middle" id="${id}" data-component="Sparkline"><span class="materia-chart block" role="img" aria-label="${escapeHtml(`Sparkline of ${props.valueCol}`)}" style="width:160px;height:${height}px"></span></span>`
   }
   if (type === 'DataTable') {
     return `<section class="materia-card" id="${id}" data-component="DataTable">${title}<div class="materia-table"></div></section>`
   }
   // BigValue: the browser fills in the value so that dropdown filters apply to it too.
-  return `<div class="materia-bigvalue stats shadow" id="${id}" data-component="BigValue"><div class="stat"><div class="stat-title">${escapeHtml(props.title ?? props.value ?? '')}</div><div class="stat-value">–</div><div class="stat-desc"></div></div></div>`
+  return `<div class="materia-bigvalue stats shadow" id="${id}" data-component="BigValue"><div class="stat"><div class="stat-title">${escapeHtml(props.title ?? props.value ?? '')}</div><div class="stat-value">–</div><div class="stat-desc"></div>${props.sparkline === undefined ? '' : `<div class="materia-chart" role="img" aria-label="${escapeHtml(`Trend of ${props.value}`)}" style="height:48px"></div>`}</div></div>`
 }
 
 export function renderDropdown(

@@ -112,9 +112,9 @@ describe('renderPage', () => {
 const errorCases: ReadonlyArray<readonly [string, string, number, RegExp]> = [
   [
     'unknown component',
-    '<Sparkline data={world} />',
+    '<PieChart data={world} />',
     5,
-    /unknown component <Sparkline>; use one of BigValue/,
+    /unknown component <PieChart>; use one of BigValue/,
   ],
   [
     'unknown prop',

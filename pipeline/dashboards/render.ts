@@ -16,7 +16,15 @@ import {
   runInputQueries,
   type VariantResult,
 } from './inputs.ts'
-import type { ComponentNode, Page, PageIssue, PageNode, PropValue } from './page.ts'
+import type {
+  ComponentNode,
+  ContainerName,
+  ContainerNode,
+  Page,
+  PageIssue,
+  PageNode,
+  PropValue,
+} from './page.ts'
 import { type QueryResult, type QueryRunner, runQueries } from './query.ts'
 import { renderAlert, renderComponentShell, renderDropdown, renderInput } from './render-component.ts'
 import { type LiveText, renderExpressions } from './text.ts'
@@ -205,6 +213,17 @@ function renderNodes(
       case 'component':
         parts.push(renderComponentNode(node, scope, aliases, state, problem))
         break
+      case 'container':
+        parts.push(
+          renderContainer(
+            node,
+            undefined,
+            (nodes) => renderNodes(nodes, scope, aliases, state),
+            state,
+            problem,
+          ),
+        )
+        break
       default: {
         const never: never = node
         return never
@@ -249,8 +268,9 @@ function chooseBranch(
   return null
 }
 
-// <Value .../> may stand inside a sentence, as in Evidence; other components take a line of their own.
-const inlineValuePattern = /<Value\b((?:[^>"'{}]|"[^"]*"|'[^']*'|\{[^}]*\})*)\/>/g
+// <Value/>, <Delta/> and <Sparkline/> may stand inside a sentence, as in Evidence; other components
+// take a line of their own.
+const inlineValuePattern = /<(Value|Delta|Sparkline)\b((?:[^>"'{}]|"[^"]*"|'[^']*'|\{[^}]*\})*)\/>/g
 
 function renderMarkdown(
   text: string,
@@ -262,19 +282,22 @@ function renderMarkdown(
 ): string {
   const tokens = new Map<string, string>()
   const live = new Set([...state.variants.keys()])
-  const withValues = text.replace(inlineValuePattern, (_whole, attributes: string, offset: number) => {
-    const at = line + text.slice(0, offset).split('\n').length - 1
-    const props = parseAttributes(attributes)
-    const token = `MATERIAVALUE${tokens.size + 1}X`
-    if (typeof props === 'string') {
-      problem({ line: at, message: props })
-      tokens.set(token, '')
+  const withValues = text.replace(
+    inlineValuePattern,
+    (_whole, name: string, attributes: string, offset: number) => {
+      const at = line + text.slice(0, offset).split('\n').length - 1
+      const props = parseAttributes(attributes)
+      const token = `MATERIAVALUE${tokens.size + 1}X`
+      if (typeof props === 'string') {
+        problem({ line: at, message: props })
+        tokens.set(token, '')
+        return token
+      }
+      const node: ComponentNode = { kind: 'component', name, props, children: [], body: '', line: at }
+      tokens.set(token, renderComponentNode(node, scope, aliases, state, problem))
       return token
-    }
-    const node: ComponentNode = { kind: 'component', name: 'Value', props, children: [], body: '', line: at }
-    tokens.set(token, renderComponentNode(node, scope, aliases, state, problem))
-    return token
-  })
+    },
+  )
   const rendered = renderExpressions(withValues, line, {
     scope,
     live,
@@ -312,7 +335,7 @@ function renderComponentNode(
   const props = textProps(node.props)
   const type = node.name as ComponentName
   if (type === 'Alert') return renderAlert(props.status ?? 'info', markdown.renderInline(node.body))
-  if (type === 'Value') return renderValue(props, dataName!, scope, aliases, state)
+  if (type === 'Value' || type === 'Delta') return renderValue(type, props, dataName!, scope, aliases, state)
   const id = `c${state.components.length + 1}`
   if (dataName !== null) state.used.add(dataName)
   state.components.push({
@@ -320,7 +343,10 @@ function renderComponentNode(
     type,
     data: dataName,
     props,
-    columns: node.children.map((child) => textProps(child.props)),
+    // DataTable <Column>s; a chart's <ReferenceLine>/<ReferenceArea>s carry their component name.
+    columns: node.children.map((child) =>
+      child.name === 'Column' ? textProps(child.props) : { component: child.name, ...textProps(child.props) },
+    ),
   })
   const input = state.inputs.get(props.name ?? '')
   if (input !== undefined && input.line === node.line) {
@@ -338,8 +364,105 @@ function renderComponentNode(
   return renderComponentShell(id, type, props)
 }
 
+// Layout containers: their props, and where each may stand.
+const containerProps: Readonly<Record<ContainerName, readonly string[]>> = {
+  Details: ['title', 'open'],
+  Tabs: [],
+  Tab: ['label'],
+  Accordion: [],
+  AccordionItem: ['title'],
+  Grid: ['cols'],
+}
+const containerParents: Partial<Record<ContainerName, ContainerName>> = {
+  Tab: 'Tabs',
+  AccordionItem: 'Accordion',
+}
+// Written out so that the stylesheet keeps them: md:grid-cols-1 md:grid-cols-2 md:grid-cols-3 md:grid-cols-4
+const gridColumns: Readonly<Record<string, string>> = {
+  '1': 'md:grid-cols-1',
+  '2': 'md:grid-cols-2',
+  '3': 'md:grid-cols-3',
+  '4': 'md:grid-cols-4',
+}
+
+function renderContainer(
+  node: ContainerNode,
+  parent: ContainerName | undefined,
+  inner: (nodes: readonly PageNode[]) => string,
+  state: RenderState,
+  problem: (issue: PageIssue) => void,
+): string {
+  const props = textProps(node.props)
+  for (const prop of Object.keys(props)) {
+    if (!containerProps[node.name].includes(prop)) {
+      const allowed = containerProps[node.name].join(', ') || 'none'
+      problem({ line: node.line, message: `<${node.name}> has no prop "${prop}"; use ${allowed}` })
+      return ''
+    }
+  }
+  const required = containerParents[node.name]
+  if (required !== undefined && parent !== required) {
+    problem({ line: node.line, message: `<${node.name}> stands only inside <${required}>` })
+    return ''
+  }
+  const id = `g${state.components.length + state.texts.length + node.line}`
+  const children = (name: ContainerName) =>
+    node.nodes.flatMap((child) => {
+      if (child.kind === 'container' && child.name === name) return [child]
+      if (child.kind === 'markdown' && child.text.trim() === '') return []
+      problem({
+        line: child.kind === 'issue' ? child.issue.line : child.line,
+        message: `<${node.name}> holds only <${name}> items`,
+      })
+      return []
+    })
+  switch (node.name) {
+    case 'Details': {
+      const open = props.open === 'true' ? ' open' : ''
+      return `<details class="materia-details collapse collapse-arrow bg-base-100 border border-base-300 my-3"${open}><summary class="collapse-title font-semibold">${escapeHtml(props.title ?? 'Details')}</summary><div class="collapse-content">${inner(node.nodes)}</div></details>`
+    }
+    case 'Grid': {
+      const columns = gridColumns[props.cols ?? '2']
+      if (columns === undefined) {
+        problem({ line: node.line, message: '<Grid> cols must be 1, 2, 3 or 4' })
+        return ''
+      }
+      return `<div class="materia-grid grid gap-4 ${columns}">${inner(node.nodes)}</div>`
+    }
+    case 'Tabs': {
+      const tabs = children('Tab')
+        .map((tab, index) => {
+          const label = escapeHtml(textProps(tab.props).label ?? `Tab ${index + 1}`)
+          const checked = index === 0 ? ' checked' : ''
+          const body = renderContainer(tab, 'Tabs', inner, state, problem)
+          return `<input type="radio" name="${id}" role="tab" class="tab" aria-label="${label}"${checked}><div role="tabpanel" class="tab-content bg-base-100 border-base-300 p-4">${body}</div>`
+        })
+        .join('')
+      return `<div role="tablist" class="materia-tabs tabs tabs-lift my-3">${tabs}</div>`
+    }
+    case 'Accordion': {
+      const items = children('AccordionItem')
+        .map((item) => {
+          const title = escapeHtml(textProps(item.props).title ?? '')
+          const body = renderContainer(item, 'Accordion', inner, state, problem)
+          return `<details name="${id}" class="collapse collapse-arrow bg-base-100 border border-base-300"><summary class="collapse-title font-semibold">${title}</summary><div class="collapse-content">${body}</div></details>`
+        })
+        .join('')
+      return `<div class="materia-accordion join join-vertical w-full my-3">${items}</div>`
+    }
+    case 'Tab':
+    case 'AccordionItem':
+      return inner(node.nodes)
+    default: {
+      const never: never = node.name
+      return never
+    }
+  }
+}
+
 // <Value data={query} column=c row=0 fmt=f />: text now, or a live span when the query reads inputs.
 function renderValue(
+  type: 'Value' | 'Delta',
   props: Readonly<Record<string, string>>,
   dataName: string,
   scope: Scope,
@@ -352,6 +475,12 @@ function renderValue(
   const source = aliases.has(dataName) ? [scope.get(dataName)] : (scope.get(dataName) as unknown[])
   const value = ((source[row] as Record<string, Cell> | undefined)?.[column] ?? null) as Cell
   const text = escapeHtml(formatCell(value, format as never, column))
+  if (type === 'Delta') {
+    // Up in green with a plus, down in red; the arrow carries the sign for colour-blind readers.
+    const sign = typeof value === 'number' ? Math.sign(value) : 0
+    const [arrow, tone] = sign > 0 ? ['▲ +', 'text-success'] : sign < 0 ? ['▼ ', 'text-error'] : ['', '']
+    return `<span class="materia-delta font-semibold ${tone}">${arrow}${text}</span>`
+  }
   if (!state.variants.has(dataName)) return `<span class="materia-value">${text}</span>`
   const id = `t${state.texts.length + 1}`
   state.texts.push({ id, query: dataName, row, column, format })

@@ -1,6 +1,12 @@
 // Checks each component against its spec and the query results: unknown component or prop, a
 // missing required prop, a bad enum or format, a data reference to a missing query or column.
-import { type ComponentName, componentSpecs, isComponentName, topLevelComponents } from './components.ts'
+import {
+  type ComponentName,
+  componentSpecs,
+  isChildOnly,
+  isComponentName,
+  topLevelComponents,
+} from './components.ts'
 import { formatNames, isFormatName } from './format.ts'
 import type { ComponentNode, PageIssue, PropValue } from './page.ts'
 import type { QueryResult } from './query.ts'
@@ -11,7 +17,7 @@ export interface QueryContext {
   readonly aliases?: ReadonlyMap<string, QueryResult> // {#each query as row}: row -> the query's result
 }
 
-const formatProps = new Set(['fmt', 'comparisonFmt', 'yFmt', 'xFmt'])
+const formatProps = new Set(['fmt', 'comparisonFmt', 'yFmt', 'xFmt', 'valueFmt'])
 
 /** Returns the issues of one component; an empty list means it can be rendered. */
 export function validateComponent(
@@ -20,10 +26,7 @@ export function validateComponent(
   parent?: ComponentName,
 ): PageIssue[] {
   const at = (message: string): PageIssue => ({ line: node.line, message })
-  if (
-    !isComponentName(node.name) ||
-    (parent === undefined && (node.name === 'Column' || node.name === 'ButtonGroupItem'))
-  ) {
+  if (!isComponentName(node.name) || (parent === undefined && isChildOnly(node.name))) {
     return [at(`unknown component <${node.name}>; use one of ${topLevelComponents.join(', ')}`)]
   }
   const spec = componentSpecs[node.name]
@@ -66,8 +69,8 @@ function checkPropValue(
   if (formatProps.has(prop) && !isFormatName(text)) {
     return [`<${component}> ${prop}="${text}" is not a format; use ${formatNames.join(', ')}`]
   }
-  if (['min', 'max', 'step', 'row'].includes(prop) && !Number.isFinite(Number(text)))
-    return [`<${component}> ${prop} must be a number`]
+  if (['step', 'row', 'bins'].includes(prop) || (component === 'Slider' && ['min', 'max'].includes(prop)))
+    if (!Number.isFinite(Number(text))) return [`<${component}> ${prop} must be a number`]
   if (prop === 'rows' && !/^[1-9][0-9]{0,3}$/.test(text))
     return [`<${component}> rows must be a number from 1 to 9999`]
   return []

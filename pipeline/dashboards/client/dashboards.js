@@ -167,8 +167,10 @@
     const redraw = () => {
       for (const component of payload.components) {
         const element = document.getElementById(component.id)
-        if (component.type === 'BigValue') drawBigValue(element, component)
-        else if (component.type === 'DataTable') draw.table(element, component)
+        if (component.type === 'BigValue') {
+          drawBigValue(element, component)
+          if (component.props.sparkline !== undefined) draw.chart(element, component)
+        } else if (component.type === 'DataTable') draw.table(element, component)
         else if (!controls.includes(component.type)) draw.chart(element, component)
       }
       drawTexts()
@@ -186,8 +188,13 @@
       })
     }
     redraw()
-    window.addEventListener('resize', () => {
+    const resize = () => {
       for (const chart of charts) chart.resize()
-    })
+    }
+    window.addEventListener('resize', resize)
+    // A chart drawn in a closed <Details> or a hidden tab has no size until it is shown.
+    document.addEventListener('toggle', resize, true)
+    for (const tab of document.querySelectorAll('.materia-tabs input[role="tab"]'))
+      tab.addEventListener('change', resize)
   })
 })()

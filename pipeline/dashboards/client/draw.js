@@ -85,7 +85,7 @@
       },
       xAxis: horizontal ? valueAxis : categoryAxis,
       yAxis: horizontal ? { ...categoryAxis, inverse: true } : valueAxis,
-      series: series.map((entry) => ({
+      series: series.map((entry, index) => ({
         name: entry.name,
         data: entry.data,
         type: type === 'LineChart' || type === 'AreaChart' ? 'line' : type === 'BarChart' ? 'bar' : 'scatter',
@@ -93,7 +93,208 @@
         areaStyle: type === 'AreaChart' ? { opacity: 0.35 } : undefined,
         showSymbol: type === 'ScatterPlot' || categories.length < 30,
         symbolSize: type === 'ScatterPlot' ? 8 : 4,
+        ...(index === 0 ? annotations(component) : {}),
       })),
+    }
+  }
+
+  // <ReferenceLine x= y= label=/> and <ReferenceArea xMin= xMax= yMin= yMax= label=/> children.
+  function annotations(component) {
+    const lines = []
+    const areas = []
+    for (const child of component.columns) {
+      const label = { formatter: child.label || '', position: 'insideEndTop' }
+      if (child.component === 'ReferenceLine') {
+        if (child.y !== undefined) lines.push({ yAxis: Number(child.y), label })
+        if (child.x !== undefined) lines.push({ xAxis: child.x, label })
+      } else if (child.component === 'ReferenceArea') {
+        const start = {}
+        const end = {}
+        if (child.xMin !== undefined) start.xAxis = child.xMin
+        if (child.xMax !== undefined) end.xAxis = child.xMax
+        if (child.yMin !== undefined) start.yAxis = Number(child.yMin)
+        if (child.yMax !== undefined) end.yAxis = Number(child.yMax)
+        areas.push([{ ...start, name: child.label || '' }, end])
+      }
+    }
+    if (lines.length === 0 && areas.length === 0) return {}
+    return {
+      markLine:
+        lines.length === 0
+          ? undefined
+          : { symbol: 'none', data: lines, lineStyle: { type: 'dashed', color: '#a23b3b' } },
+      markArea:
+        areas.length === 0 ? undefined : { data: areas, itemStyle: { color: 'rgba(192,138,75,0.15)' } },
+    }
+  }
+
+  // Charts that are not x/y series: each builds its own option from the current rows.
+  function otherOption(component, view) {
+    const { type, props } = component
+    const base = { animation: false, color: palette, tooltip: { trigger: 'item' } }
+    const column = (name) => columnOf(view, name)
+    if (type === 'Histogram') {
+      const values = column(props.x).filter((value) => typeof value === 'number')
+      const bins = Number(props.bins || 10)
+      const min = Math.min(...values)
+      const width = (Math.max(...values) - min) / bins || 1
+      const counts = Array.from({ length: bins }, () => 0)
+      for (const value of values) counts[Math.min(bins - 1, Math.floor((value - min) / width))]++
+      const labels = counts.map((_, index) => format(min + index * width, props.xFmt, props.x))
+      return {
+        ...base,
+        grid: { left: 16, right: 24, top: 16, bottom: 8, containLabel: true },
+        xAxis: { type: 'category', data: labels },
+        yAxis: { type: 'value', name: 'count' },
+        series: [{ type: 'bar', data: counts, barCategoryGap: '2%' }],
+      }
+    }
+    if (type === 'BubbleChart') {
+      const sizes = column(props.size)
+      const largest = Math.max(...sizes.filter((value) => typeof value === 'number'), 1)
+      return {
+        ...base,
+        grid: { left: 16, right: 48, top: 16, bottom: 8, containLabel: true },
+        xAxis: {
+          type: 'value',
+          scale: true,
+          name: props.xAxisTitle,
+          axisLabel: { formatter: (value) => format(value, props.xFmt, props.x) },
+        },
+        yAxis: {
+          type: 'value',
+          scale: true,
+          name: props.yAxisTitle,
+          axisLabel: { formatter: (value) => format(value, props.yFmt, props.y) },
+        },
+        series: [
+          {
+            type: 'scatter',
+            data: column(props.x).map((x, index) => [
+              x,
+              column(props.y)[index],
+              sizes[index],
+              props.series ? column(props.series)[index] : '',
+            ]),
+            symbolSize: (point) => 6 + 34 * Math.sqrt(Math.max(0, point[2]) / largest),
+            ...annotations(component),
+          },
+        ],
+      }
+    }
+    if (type === 'Heatmap') {
+      const xs = [...new Set(column(props.x).map(String))]
+      const ys = [...new Set(column(props.y).map(String))]
+      const values = column(props.value)
+      const numbers = values.filter((value) => typeof value === 'number')
+      return {
+        ...base,
+        grid: { left: 16, right: 16, top: 16, bottom: 56, containLabel: true },
+        xAxis: { type: 'category', data: xs },
+        yAxis: { type: 'category', data: ys },
+        visualMap: {
+          min: Math.min(...numbers),
+          max: Math.max(...numbers),
+          orient: 'horizontal',
+          left: 'center',
+          bottom: 0,
+          calculable: false,
+          inRange: { color: ['#f6efe6', '#c08a4b', '#6b3f24'] },
+          formatter: (value) => format(value, props.valueFmt, props.value),
+        },
+        series: [
+          {
+            type: 'heatmap',
+            data: column(props.x).map((x, index) => [
+              xs.indexOf(String(x)),
+              ys.indexOf(String(column(props.y)[index])),
+              values[index],
+            ]),
+          },
+        ],
+      }
+    }
+    if (type === 'BoxPlot') {
+      const names = column(props.name).map(String)
+      const pick = (name, fallback) => (props[name] === undefined ? column(fallback) : column(props[name]))
+      const lows = pick('min', props.intervalBottom)
+      const highs = pick('max', props.intervalTop)
+      return {
+        ...base,
+        grid: { left: 16, right: 24, top: 16, bottom: 8, containLabel: true },
+        xAxis: { type: 'category', data: names },
+        yAxis: {
+          type: 'value',
+          scale: true,
+          axisLabel: { formatter: (value) => format(value, props.yFmt, props.midpoint) },
+        },
+        series: [
+          {
+            type: 'boxplot',
+            data: names.map((_, index) => [
+              lows[index],
+              column(props.intervalBottom)[index],
+              column(props.midpoint)[index],
+              column(props.intervalTop)[index],
+              highs[index],
+            ]),
+          },
+        ],
+      }
+    }
+    if (type === 'FunnelChart') {
+      return {
+        ...base,
+        tooltip: {
+          trigger: 'item',
+          valueFormatter: (value) => format(value, props.valueFmt, props.valueCol),
+        },
+        series: [
+          {
+            type: 'funnel',
+            left: '10%',
+            width: '80%',
+            label: { formatter: '{b}' },
+            data: column(props.nameCol).map((name, index) => ({
+              name: String(name),
+              value: column(props.valueCol)[index],
+            })),
+          },
+        ],
+      }
+    }
+    if (type === 'SankeyDiagram') {
+      const sources = column(props.sourceCol).map(String)
+      const targets = column(props.targetCol).map(String)
+      const values = column(props.valueCol)
+      return {
+        ...base,
+        tooltip: {
+          trigger: 'item',
+          valueFormatter: (value) => format(value, props.valueFmt, props.valueCol),
+        },
+        series: [
+          {
+            type: 'sankey',
+            left: 8,
+            right: 120,
+            data: [...new Set([...sources, ...targets])].map((name) => ({ name })),
+            links: sources.map((source, index) => ({ source, target: targets[index], value: values[index] })),
+            lineStyle: { color: 'gradient', opacity: 0.4 },
+          },
+        ],
+      }
+    }
+    // Sparkline, and a BigValue's trend: a bare line.
+    const x = type === 'Sparkline' ? props.dateCol : props.sparkline
+    const y = type === 'Sparkline' ? props.valueCol : props.value
+    return {
+      animation: false,
+      color: palette,
+      grid: { left: 2, right: 2, top: 4, bottom: 4 },
+      xAxis: { type: 'category', show: false, data: column(x).map(String) },
+      yAxis: { type: 'value', show: false, scale: true },
+      series: [{ type: 'line', data: column(y), showSymbol: false, lineStyle: { width: 1.5 } }],
     }
   }
 
@@ -110,7 +311,13 @@
       charts.push(instance)
     }
     const view = rowsOf(component.data)
-    const option = view.rows.length === 0 ? emptyOption() : chartOption(component, view)
+    const xy = ['LineChart', 'AreaChart', 'BarChart', 'ScatterPlot']
+    const option =
+      view.rows.length === 0
+        ? emptyOption()
+        : xy.includes(component.type)
+          ? chartOption(component, view)
+          : otherOption(component, view)
     instance.setOption(option, { notMerge: true })
   }
 
