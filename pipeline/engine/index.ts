@@ -51,6 +51,7 @@ export {
   syntaxError,
   tableReferences,
 } from './sql-ast.ts'
+export { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
 export { readState, type State } from './state.ts'
 export {
   type ColumnType,
