@@ -1,6 +1,7 @@
 // materia query "SQL" [--env ENV]: an ad-hoc query with model names resolved to an environment's
 // views; at most previewRowsMax rows are shown.
 import { queryEnvironment } from '../engine/environments.ts'
+import { guardReadOnlyQuery } from '../engine/query-guard.ts'
 import { MateriaError } from '../errors.ts'
 import { previewRowsMax } from '../limits.ts'
 import type { Command } from './command.ts'
@@ -12,8 +13,8 @@ const usage = 'materia query "SQL" [--env ENV] [--json | --csv] [--project DIR]'
 
 export const queryCommand: Command = {
   name: 'query',
-  summary: 'run a SQL query against an environment (model names resolve to its views)',
-  usage: `${usage}\n\nENV defaults to prod. At most ${previewRowsMax} rows are printed.`,
+  summary: 'run a read-only SQL query against an environment (model names resolve to its views)',
+  usage: `${usage}\n\nENV defaults to prod. At most ${previewRowsMax} rows are printed. Queries only read: one\nSELECT statement; files outside the project and landing folders cannot be read.`,
   async run(argv, context) {
     const args = parseArguments(argv, { options: ['env'], flags: ['json', 'csv'] }, usage)
     const [sql, extra] = args.positionals
@@ -21,7 +22,9 @@ export const queryCommand: Command = {
       throw new MateriaError('usage', `give one quoted SQL query; usage: ${usage}`)
     if (args.flags.has('json') && args.flags.has('csv'))
       throw new MateriaError('usage', `--json or --csv, not both; usage: ${usage}`)
-    const { project, db } = await openSession(args.options.project, context)
+    // Refused before the database is opened: a query never writes (query-guard.ts).
+    await guardReadOnlyQuery(sql)
+    const { project, db } = await openSession(args.options.project, context, { readOnly: true })
     try {
       const result = await queryEnvironment(db, project, sql, args.options.env ?? 'prod', {
         limit: previewRowsMax,
@@ -40,7 +43,9 @@ export const queryCommand: Command = {
         )
       }
       if (result.truncated && !args.flags.has('json') && !args.flags.has('csv')) {
-        context.stderr.write(`more rows exist; add a LIMIT or export them with COPY\n`)
+        context.stderr.write(
+          `more rows exist; add a LIMIT, aggregate, or export the result from the workbench\n`,
+        )
       }
       return 0
     } finally {

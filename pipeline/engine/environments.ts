@@ -7,6 +7,7 @@ import { type Database, quoteIdentifier } from './database.ts'
 import { rewriteTableReferences } from './load-api.ts'
 import { validateEnvironmentName } from './plan.ts'
 import { environmentSchema, type Project } from './project.ts'
+import { guardReadOnlyQuery } from './query-guard.ts'
 import { readState, stateSchema } from './state.ts'
 
 export interface EnvironmentSummary {
@@ -129,11 +130,13 @@ export async function queryEnvironment(
 ): Promise<QueryResult> {
   const limit = options.limit ?? previewRowsMax
   assert(limit > 0, 'query limit is positive')
+  const text = sql.trim().replace(/;\s*$/, '')
+  await guardReadOnlyQuery(text)
   const state = await readState(db)
   if (environment !== 'prod' && !state.environments.has(environment)) {
     throw new MateriaError('query', `no environment ${environment}; run materia plan ${environment} first`)
   }
-  const rewritten = await rewriteForEnvironment(project, sql.trim().replace(/;\s*$/, ''), environment)
+  const rewritten = await rewriteForEnvironment(project, text, environment)
   try {
     const reader = await db.connection.streamAndReadUntil(rewritten, limit + 1)
     const names = reader.columnNames()

@@ -2,7 +2,7 @@
 // rendered with a fixed placeholder interval and parsed by DuckDB (all in one batched round trip)
 // to check its syntax and infer what it reads; depends_on adds to that. The result is plain data,
 // validated: any bad input is one MateriaError naming the file and line.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { MateriaError } from '../errors.ts'
 import { modelFileBytesMax, modelsMax } from '../limits.ts'
@@ -72,6 +72,36 @@ function checkSeed(root: string, parsed: ParsedModel): void {
       `${model.path}:${line} seed file not found: ${relative(root, seedPath)}; the SEED path '${model.kind.path}' is relative to the model file`,
     )
   }
+  const problem = seedFileProblem(seedPath)
+  if (problem !== null) {
+    throw new MateriaError(
+      'model',
+      `${relative(root, seedPath)}: seed file of ${model.name} ${problem}; add its rows (a header line, then one line per row)`,
+    )
+  }
+}
+
+// A seed without data rows would rebuild every downstream model from nothing. null: it has rows.
+// The first seedProbeBytes are enough to see a header and a first row; apply counts the rows anyway.
+const seedProbeBytes = 1 << 20
+
+export function seedFileProblem(path: string): string | null {
+  const buffer = Buffer.alloc(seedProbeBytes)
+  const descriptor = openSync(path, 'r')
+  let read: number
+  try {
+    read = readSync(descriptor, buffer, 0, seedProbeBytes, 0)
+  } finally {
+    closeSync(descriptor)
+  }
+  const lines = buffer
+    .subarray(0, read)
+    .toString('utf8')
+    .split(/\r\n|\n|\r/)
+    .filter((line) => line.trim() !== '')
+  if (lines.length === 0) return 'is empty'
+  if (lines.length === 1 && read < seedProbeBytes) return 'has a header line but no rows'
+  return null
 }
 
 function loadAudits(root: string): Map<string, CustomAudit> {
