@@ -29,17 +29,19 @@ export function databasePath(project: Project): string {
 }
 
 // `readOnly` sessions (queries) open the file with DuckDB's READ_ONLY access mode and DuckDB's own
-// file sandbox: the project and landing folders only.
+// file sandbox: the project and landing folders only. 'when-present' (a dry-run plan) does so when
+// the file exists and otherwise creates it read-write, as the plan would: a read-only open takes a
+// shared lock beside other readers, and its close writes nothing back (no checkpoint).
 export async function openSession(
   projectOption: string | undefined,
   context: CommandContext,
-  options: { readonly readOnly?: boolean } = {},
+  options: { readonly readOnly?: boolean | 'when-present' } = {},
 ): Promise<Session> {
   const project = await loadProject(resolveProjectRoot(projectOption, context.cwd), { env: context.env })
   // A running workbench owns the database file: say who, instead of DuckDB's lock error.
   await refuseWhileWorkbenchRuns(project.root, 'this command')
   const path = databasePath(project)
-  if (options.readOnly === true) {
+  if (options.readOnly === true || (options.readOnly === 'when-present' && existsSync(path))) {
     if (!existsSync(path))
       throw new MateriaError('state', `no database at ${path}; run materia plan prod first to build it`)
     const db = await openDatabase(path, {

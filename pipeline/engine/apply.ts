@@ -23,6 +23,7 @@ import type { BuildStep, Plan, PlanStep } from './plan-types.ts'
 import { environmentSchema, type Project } from './project.ts'
 import {
   type Column,
+  deleteSnapshot,
   ensureState,
   insertSnapshot,
   physicalTable,
@@ -227,12 +228,15 @@ async function createTable(
   model: Model,
   step: Extract<PlanStep, { kind: 'create_table' }>,
 ): Promise<number> {
-  if (!step.replace && (await isBuilt(connection, step.model, step.version))) return 0 // built meanwhile
+  const repair = step.repair === true
+  if (!step.replace && !repair && (await isBuilt(connection, step.model, step.version))) return 0 // built meanwhile
   const target = quoteQualified(step.table)
   const sql =
     model.kind.name === 'SEED' ? seedSql(context, model) : await render(context, model, step.interval)
   return transaction(connection, model, async () => {
     let rows = 0
+    // The stale rows go in the transaction that builds the table again: a crash keeps both or neither.
+    if (repair) await deleteSnapshot(connection, model.name, step.version)
     if (model.kind.name === 'VIEW') await connection.run(`CREATE OR REPLACE VIEW ${target} AS ${sql}`)
     else rows = await countOf(await connection.run(`CREATE OR REPLACE TABLE ${target} AS ${sql}`))
     if (model.kind.name === 'SEED' && rows === 0) {
@@ -266,11 +270,14 @@ async function backfill(
   assert(model.kind.name === 'INCREMENTAL_BY_TIME_RANGE', 'backfill of a time-range model')
   const timeColumn = model.kind.timeColumn
   const target = quoteQualified(step.table)
-  if (step.create && !(await isBuilt(connection, step.model, step.version))) {
+  const repair = step.repair === true
+  if (step.create && (repair || !(await isBuilt(connection, step.model, step.version)))) {
     const first = step.batches[0] ?? [context.plan.nowMs, context.plan.nowMs]
     const sql = await render(context, model, first)
     await transaction(connection, model, async () => {
-      await connection.run(`CREATE TABLE ${target} AS SELECT * FROM (${sql}) AS q WHERE false`)
+      if (repair) await deleteSnapshot(connection, model.name, step.version)
+      const create = repair ? 'CREATE OR REPLACE TABLE' : 'CREATE TABLE'
+      await connection.run(`${create} ${target} AS SELECT * FROM (${sql}) AS q WHERE false`)
       crashPoint('after_create')
       await recordSnapshot(context, connection, model, step)
     })

@@ -97,6 +97,7 @@ export async function buildRunPlan(db: Database, project: Project, options: RunO
     landingDir: environment.landingDir ?? project.config.landingDir,
     previousLandingDir: environment.landingDir,
     landingChanged: false,
+    repairs: [],
     warnings,
     environmentChanged: false,
     empty: steps.length === 0,

@@ -5,13 +5,24 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
+import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { testFilesMax } from '../limits.ts'
+import { fingerprintProject } from './fingerprint.ts'
 import { type ColumnSchema, deriveSchemas, type ModelSchema } from './model-schema.ts'
 import type { Project } from './project.ts'
 import { renderMacros } from './render.ts'
 import { type ComparedColumn, compareRows, isNumericType, rowDiffText } from './row-compare.ts'
 import { quoteIdentifier } from './sql-quote.ts'
+import {
+  type CachedFile,
+  type CachedTest,
+  csvFiles,
+  readTestCache,
+  sha256,
+  testKeyer,
+  writeTestCache,
+} from './test-cache.ts'
 import { ctesQuery, testContext, testProject } from './test-context.ts'
 import { type ExpectedOutput, parseTestFile, type Row, type UnitTest } from './test-file.ts'
 import { type Fail, loadFixture } from './test-fixture.ts'
@@ -23,9 +34,18 @@ export interface TestResult {
   passed: boolean
   message: string // empty when passed; the row diff or the query's error when failed
   durationMs: number
+  cached: boolean // passed before and unchanged since (see test-cache.ts): not run this time
 }
 
-export function loadTests(project: Project): UnitTest[] {
+export interface RunTestsOptions {
+  readonly names?: readonly string[]
+  // Skip the test files unchanged since all their tests passed (test-cache.ts); record this run.
+  readonly cachePath?: string
+  readonly rerun?: boolean // with cachePath: run every test anyway, still recording the passes
+}
+
+// The test files, relative to the project root: tests/test_*.yaml, sorted.
+export function testFiles(project: Project): string[] {
   const folder = join(project.root, 'tests')
   if (!existsSync(folder)) return []
   const files = readdirSync(folder)
@@ -36,10 +56,25 @@ export function loadTests(project: Project): UnitTest[] {
       'limit',
       `tests/ holds ${files.length} test files, more than testFilesMax ${testFilesMax}`,
     )
-  const tests = files.flatMap((file) =>
-    parseTestFile(readFileSync(join(folder, file), 'utf8'), `tests/${file}`),
+  return files.map((file) => `tests/${file}`)
+}
+
+export function loadTests(project: Project): UnitTest[] {
+  const tests = testFiles(project).flatMap((path) =>
+    parseTestFile(readFileSync(join(project.root, path), 'utf8'), path),
   )
-  const seen = new Map<string, UnitTest>()
+  checkTests(project, tests, [])
+  return tests
+}
+
+// Names are unique across all files, the cached ones included; each parsed test fits its model.
+function checkTests(
+  project: Project,
+  tests: readonly UnitTest[],
+  cached: readonly Pick<UnitTest, 'name' | 'path' | 'line'>[],
+): void {
+  const seen = new Map<string, Pick<UnitTest, 'path' | 'line'>>()
+  for (const test of cached) seen.set(test.name, test)
   for (const test of tests) {
     const other = seen.get(test.name)
     if (other !== undefined)
@@ -50,7 +85,6 @@ export function loadTests(project: Project): UnitTest[] {
     seen.set(test.name, test)
     checkTest(project, test)
   }
-  return tests
 }
 
 function failFor(test: UnitTest): Fail {
@@ -71,16 +105,80 @@ function checkTest(project: Project, test: UnitTest): void {
   }
 }
 
-export async function runTests(
-  project: Project,
-  options: { names?: readonly string[] } = {},
-): Promise<TestResult[]> {
-  const all = loadTests(project)
+export async function runTests(project: Project, options: RunTestsOptions = {}): Promise<TestResult[]> {
   const names = options.names ?? []
+  if (options.cachePath !== undefined) {
+    assert(names.length === 0, 'a cached run runs every test')
+    return runTestsCached(project, options.cachePath, options.rerun === true)
+  }
+  const all = loadTests(project)
   const unknown = names.filter((name) => !all.some((test) => test.name === name))
   if (unknown.length > 0)
     throw new MateriaError('test', `no test named ${unknown.join(', ')}; run materia test to list them`)
   const selected = names.length === 0 ? all : all.filter((test) => names.includes(test.name))
+  return runSelected(project, selected)
+}
+
+async function runTestsCached(project: Project, cachePath: string, rerun: boolean): Promise<TestResult[]> {
+  const keyOf = testKeyer(project, await fingerprintProject(project))
+  const before = rerun ? new Map<string, CachedFile>() : await readTestCache(cachePath)
+  const files: { path: string; sha256: string; cached: CachedFile | null; tests: UnitTest[] }[] = []
+  for (const path of testFiles(project)) {
+    const bytes = readFileSync(join(project.root, path))
+    const fileSha256 = sha256(bytes)
+    const entry = before.get(path)
+    const unchanged =
+      entry !== undefined &&
+      entry.sha256 === fileSha256 &&
+      entry.tests.every((test) => keyOf(fileSha256, test) === test.key)
+    if (unchanged) files.push({ path, sha256: fileSha256, cached: entry, tests: [] })
+    else
+      files.push({
+        path,
+        sha256: fileSha256,
+        cached: null,
+        tests: parseTestFile(bytes.toString('utf8'), path),
+      })
+  }
+  const cachedTests = files.flatMap((file) =>
+    (file.cached?.tests ?? []).map((test) => ({ ...test, path: file.path })),
+  )
+  const parsed = files.flatMap((file) => file.tests)
+  checkTests(project, parsed, cachedTests)
+  const ran = new Map((await runSelected(project, parsed)).map((outcome) => [outcome.name, outcome]))
+  const after = new Map<string, CachedFile>()
+  const results: TestResult[] = []
+  for (const file of files) {
+    if (file.cached !== null) {
+      after.set(file.path, file.cached)
+      for (const test of file.cached.tests) {
+        results.push({
+          name: test.name,
+          model: test.model,
+          path: file.path,
+          passed: true,
+          message: '',
+          durationMs: 0,
+          cached: true,
+        })
+      }
+      continue
+    }
+    const outcomes = file.tests.map((test) => ran.get(test.name)!)
+    results.push(...outcomes)
+    const entries = file.tests.map((test) => {
+      const fields = { name: test.name, model: test.model, line: test.line, csvFiles: csvFiles(test) }
+      return { ...fields, key: keyOf(file.sha256, fields) }
+    })
+    if (outcomes.every((outcome) => outcome.passed) && entries.every((entry) => entry.key !== null)) {
+      after.set(file.path, { sha256: file.sha256, tests: entries as CachedTest[] })
+    }
+  }
+  await writeTestCache(cachePath, after)
+  return results
+}
+
+async function runSelected(project: Project, selected: readonly UnitTest[]): Promise<TestResult[]> {
   if (selected.length === 0) return []
   const schemas = await deriveSchemas(
     project,
@@ -146,6 +244,7 @@ function result(test: UnitTest, passed: boolean, message: string, started: numbe
     passed,
     message,
     durationMs: performance.now() - started,
+    cached: false,
   }
 }
 
