@@ -1,21 +1,20 @@
 // The desktop app's main process: starts the workbench server in-process (the same one
 // `materia workbench` serves) and shows it in a locked-down window (see window-options.ts).
-// Navigation off the workbench's origin, new windows and every permission request are refused.
+// Navigation off the workbench's origin (in any frame), new windows and every permission request
+// are refused.
 // The preload exposes one native function: choosing a project folder.
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startWorkbench, type Workbench } from '../server/workbench.ts'
+import { guardNavigation, type NavigationSource } from './navigation-guard.ts'
+import { switchProject } from './project-switch.ts'
 import { isAppUrl, windowOptions } from './window-options.ts'
 
 // The part of Electron's API this file uses. Electron is an optional dependency (its binary cannot
 // be downloaded everywhere), so its types are not always installed; this is loaded at run time only.
-interface WebContents {
-  on(
-    event: 'will-navigate' | 'will-redirect',
-    listener: (event: { preventDefault(): void }, url: string) => void,
-  ): void
+interface WebContents extends NavigationSource {
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void
 }
 interface BrowserWindowInstance {
@@ -72,11 +71,7 @@ async function main(): Promise<void> {
   const rendererDir = join(here, '..', 'renderer')
   let workbench: Workbench = await startWorkbench({ projectRoot: initialProject(), rendererDir })
   const window = new BrowserWindow(windowOptions(join(here, '..', 'preload', 'index.cjs')))
-  const guard = (event: { preventDefault(): void }, url: string) => {
-    if (!isAppUrl(url, workbench.baseUrl)) event.preventDefault()
-  }
-  window.webContents.on('will-navigate', guard)
-  window.webContents.on('will-redirect', guard)
+  guardNavigation(window.webContents, () => workbench.baseUrl)
   window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }))
   window.once('ready-to-show', () => window.show())
 
@@ -89,8 +84,11 @@ async function main(): Promise<void> {
     const folder = chosen.filePaths[0]
     if (chosen.canceled || folder === undefined) return null
     if (!existsSync(join(folder, 'materia.yaml'))) return { error: `${folder} holds no materia.yaml` }
-    await workbench.close()
-    workbench = await startWorkbench({ projectRoot: folder, rendererDir })
+    const result = await switchProject(workbench, resolve(folder), (root) =>
+      startWorkbench({ projectRoot: root, rendererDir }),
+    )
+    if (result.kind === 'kept') return { error: result.error }
+    workbench = result.workbench
     await window.loadURL(workbench.url)
     return { project: folder }
   })

@@ -81,7 +81,8 @@ function buildIfStale(output: string): string {
   return output
 }
 
-export const chromiumPath = '/usr/bin/chromium'
+// Debian's Chromium; MATERIA_CHROMIUM points elsewhere (test/prerequisites.ts checks it before the tests).
+export const chromiumPath = process.env.MATERIA_CHROMIUM ?? '/usr/bin/chromium'
 export const chromiumArgs = [
   '--headless',
   '--no-sandbox',

@@ -1,7 +1,6 @@
 // Launches Debian's Chromium through playwright-core for browser tests (no browser download).
 import { type Browser, chromium } from 'playwright-core'
-
-export const chromiumPath = '/usr/bin/chromium'
+import { chromiumPath } from '../server/renderer-build.ts'
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({

@@ -52,6 +52,28 @@ async function etagOf(path: string): Promise<string | undefined> {
   }
 }
 
+// What a failed file operation means for the landing, in one line. ENOTDIR: some part of the
+// landing path is a regular file; the others are permissions or a full or read-only disk.
+const fsReasons: Record<string, string> = {
+  ENOTDIR: 'a part of that path is a file, not a folder; choose another --landing (or MATERIA_LANDING)',
+  EISDIR: 'a landing key is a folder on disk; move that folder away',
+  EACCES: 'permission denied; fix the folder permissions or choose another --landing',
+  EPERM: 'operation not permitted; fix the folder permissions or choose another --landing',
+  EROFS: 'the file system is read-only; choose another --landing',
+  ENOSPC: 'the disk is full; free space and retry',
+}
+
+async function withFsErrors<T>(root: string, job: () => Promise<T>): Promise<T> {
+  try {
+    return await job()
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const reason = code === undefined ? undefined : fsReasons[code]
+    if (reason === undefined) throw error
+    throw new MateriaError('landing', `landing ${root}: ${code}: ${reason}`, { cause: error })
+  }
+}
+
 function bodyStream(body: LandingBody): Readable {
   if (typeof body === 'string' || body instanceof Uint8Array) return Readable.from([Buffer.from(body)])
   return createReadStream(body.path)
@@ -72,7 +94,11 @@ export class LocalLandingStore implements LandingStore {
     return join(this.root, ...checkKey(key).split('/'))
   }
 
-  async head(key: string): Promise<LandingObject | undefined> {
+  head(key: string): Promise<LandingObject | undefined> {
+    return withFsErrors(this.root, () => this.headFiles(key))
+  }
+
+  private async headFiles(key: string): Promise<LandingObject | undefined> {
     const path = this.pathOf(key)
     const handle = await openIfExists(path)
     if (handle === undefined) return undefined
@@ -85,7 +111,11 @@ export class LocalLandingStore implements LandingStore {
   }
 
   // The etag and the body come from one open file handle: a concurrent rename cannot split them.
-  async get(key: string): Promise<(LandingObject & { body: Readable }) | undefined> {
+  get(key: string): Promise<(LandingObject & { body: Readable }) | undefined> {
+    return withFsErrors(this.root, () => this.getFiles(key))
+  }
+
+  private async getFiles(key: string): Promise<(LandingObject & { body: Readable }) | undefined> {
     const handle = await openIfExists(this.pathOf(key))
     if (handle === undefined) return undefined
     try {
@@ -98,7 +128,11 @@ export class LocalLandingStore implements LandingStore {
     }
   }
 
-  async put(key: string, body: LandingBody, options: PutOptions = {}): Promise<LandingObject> {
+  put(key: string, body: LandingBody, options: PutOptions = {}): Promise<LandingObject> {
+    return withFsErrors(this.root, () => this.putFiles(key, body, options))
+  }
+
+  private async putFiles(key: string, body: LandingBody, options: PutOptions): Promise<LandingObject> {
     const path = this.pathOf(key)
     await mkdir(dirname(path), { recursive: true })
     const lockPath = join(dirname(path), `.${basename(path)}.lock`)
@@ -165,7 +199,11 @@ export class LocalLandingStore implements LandingStore {
     }
   }
 
-  async list(prefix: string): Promise<LandingListEntry[]> {
+  list(prefix: string): Promise<LandingListEntry[]> {
+    return withFsErrors(this.root, () => this.listFiles(prefix))
+  }
+
+  private async listFiles(prefix: string): Promise<LandingListEntry[]> {
     const start = join(this.root, ...checkPrefix(prefix).split('/').filter(Boolean))
     const entries: LandingListEntry[] = []
     const pending = [start]

@@ -51,6 +51,14 @@ function statusOf(error: unknown): number | undefined {
   return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined
 }
 
+// On Node 20 the SDK prints an eight-line NodeVersionSupportWarning to stderr before the first
+// request (SDK versions after January 2027 need Node 22, aws/aws-sdk-js-v3#7983), burying our one
+// error line. The SDK's documented switch, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true,
+// turns it off; an operator who sets the variable to anything else gets the warning back.
+function quietNodeVersionWarning(env: NodeJS.ProcessEnv): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+}
+
 export class S3LandingStore implements LandingStore {
   readonly location: string
   readonly client: S3Client
@@ -58,6 +66,7 @@ export class S3LandingStore implements LandingStore {
   constructor(private readonly config: S3LandingConfig) {
     checkPrefix(config.prefix)
     this.location = `s3://${config.bucket}/${config.prefix}`.replace(/\/$/, '')
+    quietNodeVersionWarning(process.env)
     this.client = new S3Client({
       endpoint: config.endpoint,
       region: 'auto',

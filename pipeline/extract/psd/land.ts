@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { MateriaError } from '../../errors.ts'
 import { LocalLandingStore } from '../../landing/local-store.ts'
 import type { LandingStore } from '../../landing/store.ts'
+import { csvProblem } from './check-csv.ts'
 import { csvName, type Month, parseMonth } from './locate.ts'
 import { csvKey, landingId, type Manifest, manifestKey, quarantineKey, readManifests } from './manifest.ts'
 import { SnapshotRejected, unzipToGzip } from './unzip.ts'
@@ -70,14 +71,18 @@ export async function landZip(
   try {
     const gzipPath = join(folder, `${id}.csv.gz`)
     onVerify?.(csvName(dataset))
-    const facts = await unzipToGzip(zip.zipPath, csvName(dataset), gzipPath, zip.url).catch(async (error) => {
+    const rejected = async (error: unknown): Promise<never> => {
       if (!(error instanceof SnapshotRejected)) throw error
       const key = await quarantine(store, zip, dataset, month, error.reason)
       throw new MateriaError(
         'extract',
         `${error.message}; quarantined as ${store.location}/${key} (see its .reason.txt); retry later or report the file`,
       )
-    })
+    }
+    const facts = await unzipToGzip(zip.zipPath, csvName(dataset), gzipPath, zip.url).catch(rejected)
+    // What passed the byte-level checks must also read cleanly in DuckDB, as the raw model reads it.
+    const problem = await csvProblem(gzipPath, facts.csvName)
+    if (problem !== undefined) await rejected(new SnapshotRejected(zip.url, problem))
     const twin = landed.find(
       (manifest) => manifest.csv_sha256 === facts.csvSha256 && manifest.duplicate_of === null,
     )
@@ -134,12 +139,12 @@ export async function landFromFile(
   month: Month,
 ): Promise<LandResult> {
   const absolute = resolve(path)
-  const size = await stat(absolute).then(
-    (stats) => stats.size,
-    () => {
-      throw new MateriaError('extract', `--from-file ${absolute}: no such file`)
-    },
-  )
+  const stats = await stat(absolute).catch(() => {
+    throw new MateriaError('extract', `--from-file ${absolute}: no such file`)
+  })
+  if (!stats.isFile())
+    throw new MateriaError('extract', `--from-file ${absolute}: not a file; pass the snapshot's .zip file`)
+  const size = stats.size
   const zip: LocalZip = {
     url: pathToFileURL(absolute).href,
     etag: undefined,
