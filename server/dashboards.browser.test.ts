@@ -82,6 +82,7 @@ describe('the Dashboards tab', () => {
       .evaluateAll((links) => links.map((link) => link.getAttribute('data-dashboard')))
     expect(listed).toEqual([
       'country-profile.md',
+      'country/[country].md',
       'revisions.md',
       'scratch.md',
       'top-producers.md',
