@@ -92,7 +92,8 @@ describe('trust on first contact', () => {
     await expect(firstCell(page)).resolves.toBe('2')
     await runQuery(
       page,
-      'CREATE OR REPLACE TEMP TABLE countries AS SELECT DISTINCT country_code FROM "serving".obt_commodity_metrics; SELECT count(*) AS n FROM countries',
+      // Writes go to one's scratch schema (the engine's query guard); the model name inside is rewritten.
+      'CREATE OR REPLACE TABLE scratch_analyst.countries AS SELECT DISTINCT country_code FROM "serving".obt_commodity_metrics; SELECT count(*) AS n FROM scratch_analyst.countries',
     )
     await expect(firstCell(page)).resolves.toBe('2')
   })

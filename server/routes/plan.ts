@@ -87,7 +87,7 @@ function testResults(results: readonly TestResult[]): Html {
   <div class="text-sm font-semibold ${failed === 0 ? 'text-success' : 'text-error'}">${results.length - failed} passed, ${failed} failed</div>
   <ul class="text-sm font-mono">${results.map(
     (result) =>
-      html`<li data-test="${result.name}" data-passed="${result.passed ? '1' : '0'}"><span class="${result.passed ? 'text-success' : 'text-error'}">${result.passed ? '✓' : '✗'}</span> ${result.name} <span class="opacity-60">${result.durationMs} ms</span>${result.passed ? '' : html`<pre class="whitespace-pre-wrap text-xs text-error">${result.message}</pre>`}</li>`,
+      html`<li data-test="${result.name}" data-passed="${result.passed ? '1' : '0'}"><span class="${result.passed ? 'text-success' : 'text-error'}">${result.passed ? '✓' : '✗'}</span> ${result.name} <span class="opacity-60">${Math.round(result.durationMs)} ms</span>${result.passed ? '' : html`<pre class="whitespace-pre-wrap text-xs text-error">${result.message}</pre>`}</li>`,
   )}</ul></div>`
 }
 
