@@ -110,12 +110,7 @@ describe('renderPage', () => {
 // Each case: the page body (front matter takes lines 1-4, so the body starts at line 5), the line
 // the issue must name, and words its message must contain.
 const errorCases: ReadonlyArray<readonly [string, string, number, RegExp]> = [
-  [
-    'unknown component',
-    '<PieChart data={world} />',
-    5,
-    /unknown component <PieChart>; use one of BigValue/,
-  ],
+  ['unknown component', '<PieChart data={world} />', 5, /unknown component <PieChart>; use one of BigValue/],
   [
     'unknown prop',
     `${world}\n<LineChart data={world} x=market_year y=production colour=red />`,
