@@ -64,7 +64,7 @@ function checkTest(project: Project, test: UnitTest): void {
   if (!project.models.has(test.model)) fail(`unknown model ${test.model}; check its name in the MODEL header`)
   const parents = project.parents.get(test.model) ?? []
   for (const input of test.inputs.keys()) {
-    if (!parents.includes(input)) {
+    if (!parents.includes(input) && project.externals?.has(input) !== true) {
       const list = parents.length === 0 ? 'none' : parents.join(', ')
       fail(`input ${input} is not read by ${test.model} (it reads ${list})`)
     }
@@ -103,6 +103,7 @@ async function runTest(
   const connection = await instance.connect()
   try {
     await loadInputs(connection, project, test, schemas, fail)
+    await loadExternalInputs(connection, project, test, fail)
     const model = project.models.get(test.model)!
     const sql = renderMacros(testProject(project, test), model, testContext(project, test, fail))
     const failures: string[] = []
@@ -176,6 +177,25 @@ async function loadInputs(
       what: `input ${parent}`,
       fail,
     })
+  }
+}
+
+// Inputs naming an external table (external_models.yaml) get its declared column types.
+async function loadExternalInputs(
+  connection: DuckDBConnection,
+  project: Project,
+  test: UnitTest,
+  fail: Fail,
+): Promise<void> {
+  for (const [name, fixture] of test.inputs) {
+    const external = project.externals?.get(name)
+    if (external === undefined) continue
+    await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(name.split('.')[0]!)}`)
+    const columns =
+      external.columns.length > 0
+        ? external.columns
+        : inferColumns(fixture.kind === 'rows' ? fixture.rows : [])
+    await loadFixture(connection, name, columns, fixture, { root: project.root, what: `input ${name}`, fail })
   }
 }
 
