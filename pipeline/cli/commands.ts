@@ -84,6 +84,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'run the unit tests in tests/test_*.yaml',
     load: async () => (await import('./test.ts')).testCommand,
   },
+  validate: {
+    summary: 'check every model, reference, audit and test; print every problem at once',
+    load: async () => (await import('./validate.ts')).validateCommand,
+  },
   version: {
     summary: 'print the version',
     load: async () => (await import('./version.ts')).versionCommand,

@@ -48,6 +48,7 @@ export const planCommand: Command = {
     if (args.positionals.length > 1)
       throw new MateriaError('usage', `give at most one environment; usage: ${usage}`)
     const session = await openSession(args.options.project, context)
+    for (const warning of session.project.warnings ?? []) context.stderr.write(`warning: ${warning}\n`)
     const { project, db } = session
     try {
       const environment = args.positionals[0] ?? defaultEnvironment(project, context.env)

@@ -21,7 +21,7 @@ export const queryCommand: Command = {
       throw new MateriaError('usage', `give one quoted SQL query; usage: ${usage}`)
     if (args.flags.has('json') && args.flags.has('csv'))
       throw new MateriaError('usage', `--json or --csv, not both; usage: ${usage}`)
-    const { project, db } = await openSession(args.options.project, context)
+    const { project, db } = await openSession(args.options.project, context, { partial: true })
     try {
       const result = await queryEnvironment(db, project, sql, args.options.env ?? 'prod', {
         limit: previewRowsMax,

@@ -5,10 +5,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
-import { MateriaError } from '../errors.ts'
+import { isMateriaError, MateriaError } from '../errors.ts'
 import { testFilesMax } from '../limits.ts'
 import { type ColumnSchema, deriveSchemas, type ModelSchema } from './model-schema.ts'
-import type { Project } from './project.ts'
+import type { LoadProblem, Project } from './project.ts'
 import { renderMacros } from './render.ts'
 import { type ComparedColumn, compareRows, isNumericType, rowDiffText } from './row-compare.ts'
 import { quoteIdentifier } from './sql-quote.ts'
@@ -25,9 +25,15 @@ export interface TestResult {
   durationMs: number
 }
 
-export function loadTests(project: Project): UnitTest[] {
+// Every test file parsed on its own: a malformed file or test is a problem of that file, and the
+// other files' tests still run.
+export function loadTestFiles(project: Project): {
+  tests: UnitTest[]
+  problems: LoadProblem[]
+  count: number
+} {
   const folder = join(project.root, 'tests')
-  if (!existsSync(folder)) return []
+  if (!existsSync(folder)) return { tests: [], problems: [], count: 0 }
   const files = readdirSync(folder)
     .filter((file) => /^test_.*\.ya?ml$/.test(file))
     .sort()
@@ -36,20 +42,40 @@ export function loadTests(project: Project): UnitTest[] {
       'limit',
       `tests/ holds ${files.length} test files, more than testFilesMax ${testFilesMax}`,
     )
-  const tests = files.flatMap((file) =>
-    parseTestFile(readFileSync(join(folder, file), 'utf8'), `tests/${file}`),
-  )
+  const tests: UnitTest[] = []
+  const problems: LoadProblem[] = []
   const seen = new Map<string, UnitTest>()
-  for (const test of tests) {
-    const other = seen.get(test.name)
-    if (other !== undefined)
-      throw new MateriaError(
-        'test',
-        `${test.path}:${test.line} test ${test.name} is also defined at ${other.path}:${other.line}; rename one`,
-      )
-    seen.set(test.name, test)
-    checkTest(project, test)
+  for (const file of files) {
+    const path = `tests/${file}`
+    try {
+      for (const test of parseTestFile(readFileSync(join(folder, file), 'utf8'), path)) {
+        const other = seen.get(test.name)
+        if (other !== undefined)
+          throw new MateriaError(
+            'test',
+            `${test.path}:${test.line} test ${test.name} is also defined at ${other.path}:${other.line}; rename one`,
+          )
+        seen.set(test.name, test)
+        try {
+          checkTest(project, test)
+          tests.push(test)
+        } catch (error) {
+          if (!isMateriaError(error)) throw error
+          problems.push({ path, model: test.model, message: error.message })
+        }
+      }
+    } catch (error) {
+      if (!isMateriaError(error)) throw error
+      problems.push({ path, model: null, message: error.message })
+    }
   }
+  return { tests, problems, count: tests.length + problems.length }
+}
+
+export function loadTests(project: Project): UnitTest[] {
+  const { tests, problems } = loadTestFiles(project)
+  if (problems.length > 0)
+    throw new MateriaError('test', problems.map((problem) => problem.message).join('\n'))
   return tests
 }
 
@@ -61,6 +87,8 @@ function failFor(test: UnitTest): Fail {
 
 function checkTest(project: Project, test: UnitTest): void {
   const fail = failFor(test)
+  const unavailable = project.unavailable?.get(test.model)
+  if (unavailable !== undefined) fail(`model ${test.model} cannot load: ${unavailable}`)
   if (!project.models.has(test.model)) fail(`unknown model ${test.model}; check its name in the MODEL header`)
   const parents = project.parents.get(test.model) ?? []
   for (const input of test.inputs.keys()) {
@@ -75,19 +103,29 @@ export async function runTests(
   project: Project,
   options: { names?: readonly string[] } = {},
 ): Promise<TestResult[]> {
-  const all = loadTests(project)
+  const { tests: all, problems } = loadTestFiles(project)
+  // A malformed test fails on its own; the rest run.
+  const broken: TestResult[] = problems.map((problem) => ({
+    name: problem.path,
+    model: problem.model ?? '',
+    path: problem.path,
+    passed: false,
+    message: problem.message,
+    durationMs: 0,
+  }))
   const names = options.names ?? []
   const unknown = names.filter((name) => !all.some((test) => test.name === name))
   if (unknown.length > 0)
     throw new MateriaError('test', `no test named ${unknown.join(', ')}; run materia test to list them`)
   const selected = names.length === 0 ? all : all.filter((test) => names.includes(test.name))
-  if (selected.length === 0) return []
+  const failedToLoad = names.length === 0 ? broken : []
+  if (selected.length === 0) return failedToLoad
   const schemas = await deriveSchemas(
     project,
     selected.map((test) => test.model),
     testContext(project, selected[0]!, failFor(selected[0]!)),
   )
-  const results: TestResult[] = []
+  const results: TestResult[] = [...failedToLoad]
   for (const test of selected) results.push(await runTest(project, test, schemas))
   return results
 }
