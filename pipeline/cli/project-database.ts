@@ -27,6 +27,9 @@ export async function openProjectDatabase(project: Project): Promise<Database> {
 
 export function modelOrFail(project: Project, name: string, usage: string) {
   const model = project.models.get(name.toLowerCase())
+  const reason = project.unavailable?.get(name.toLowerCase())
+  if (model === undefined && reason !== undefined)
+    throw new MateriaError('usage', `model ${name} cannot load: ${reason}`)
   if (model === undefined)
     throw new MateriaError('usage', `unknown model ${name}; run materia dag for the list; usage: ${usage}`)
   return model

@@ -119,7 +119,7 @@ function renderAudit(
     ]
     throw new MateriaError(
       'audit',
-      `${where}: unknown audit; use a built-in (${known.join(', ')}, number_of_rows, forall) or add sql/audits/${auditBaseName(call.name)}.sql`,
+      `${where}: unknown audit; use a built-in (${known.join(', ')}, number_of_rows, forall) or add audits/${auditBaseName(call.name)}.sql`,
     )
   }
   return renderCustomAudit(project, model, custom, call, relation, range)

@@ -342,13 +342,13 @@ export async function loadProjectReport(root: string, options: LoadOptions = {})
   excludeDependents(references, collected.broken)
   for (const [name, path] of python) {
     const dependents = [...collected.broken.entries()]
-      .filter(([, reason]) => reason.startsWith(`reads ${name},`))
+      .filter(([dependent, reason]) => dependent !== name && reason.includes(`Python model ${name} (`))
       .map(([dependent]) => dependent)
       .sort()
     const list =
       dependents.length === 0
         ? 'no model depends on it'
-        : `${dependents.length} model${dependents.length === 1 ? '' : 's'} depend on it: ${dependents.join(', ')}`
+        : `${dependents.length} model${dependents.length === 1 ? ' depends' : 's depend'} on it: ${dependents.join(', ')}`
     collected.problems.push({
       path,
       model: name,

@@ -84,6 +84,9 @@ function editDistance(source: string, target: string): number {
 
 function requireModel(project: Project, name: string, option: string): void {
   if (project.models.has(name)) return
+  const reason = project.unavailable?.get(name)
+  if (reason !== undefined)
+    throw new MateriaError('plan', `${option} ${name}: the model cannot load: ${reason}`)
   const close = [...project.models.keys()]
     .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
     .filter((entry) => entry.distance <= 3)
