@@ -140,6 +140,27 @@ describe('a SQLMesh project from the documentation', () => {
     })
   })
 
+  it('query prints DATE and TIMESTAMP as DuckDB does, and --csv / --json write every row', async () => {
+    const now = '2024-01-06T12:00:00Z'
+    const shown = await materia(
+      root,
+      now,
+      'query',
+      "SELECT order_date, TIMESTAMP '2024-01-02 03:04:05' AS ts FROM sushi.orders WHERE id = 100",
+    )
+    expect(shown.stdout).toContain('2024-01-01 | 2024-01-02T03:04:05\n')
+    const many = "SELECT i, DATE '2024-01-01' + i::INT AS d FROM range(2500) AS t(i)"
+    const csv = await materia(root, now, 'query', many, '--csv')
+    const lines = csv.stdout.trimEnd().split('\r\n')
+    expect(lines).toHaveLength(2501)
+    expect(lines.at(-1)).toBe('2499,2030-11-04')
+    const json = await materia(root, now, 'query', many, '--json')
+    const rows = JSON.parse(json.stdout) as { i: number; d: string }[]
+    expect(rows).toHaveLength(2500)
+    expect(rows[0]).toEqual({ i: 0, d: '2024-01-01' })
+    expect(csv.stderr + json.stderr).toBe('')
+  })
+
   it('a later run appends to the unmanaged log and keeps what the self-referencing model holds', async () => {
     await withDatabase(root, async (run) => {
       await run("INSERT INTO finance.exchange_rates VALUES ('JPY', 0.007)")
