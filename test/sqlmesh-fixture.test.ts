@@ -4,7 +4,7 @@
 // into dev, passes its unit tests, promotes to prod, and a later run folds new data in as each kind
 // says. Method: a copy of the fixture in a temp dir, the real `main` with captured output, a real
 // DuckDB file holding the external table, the clock pinned by MATERIA_NOW.
-import { cpSync, mkdirSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { DuckDBInstance } from '@duckdb/node-api'
@@ -176,3 +176,74 @@ describe('a SQLMesh project from the documentation', () => {
     })
   })
 })
+
+describe('materia init', () => {
+  it('reads a SQLMesh config.yaml into materia.yaml, leaving the models as they are', async () => {
+    const root = temporaryDirectory('init')
+    cpSync(fixture, root, { recursive: true })
+    rmSync(join(root, 'materia.yaml'))
+    const before = readFileSync(join(root, 'models/sushi/orders.sql'), 'utf8')
+    const init = await materia(
+      join(root, 'elsewhere'),
+      '2024-01-06T12:00:00Z',
+      'init',
+      root,
+      '--from-sqlmesh',
+      root,
+    )
+    expect(init.code, init.stderr).toBe(1) // --project is not an init option
+    const result = await initAt(root, ['init', '--from-sqlmesh', '.'])
+    expect(result.code, result.stderr).toBe(0)
+    expect(readFileSync(join(root, 'materia.yaml'), 'utf8')).toContain('path: db.duckdb')
+    expect(readFileSync(join(root, 'models/sushi/orders.sql'), 'utf8')).toBe(before)
+    const validate = await materia(root, '2024-01-06T12:00:00Z', 'validate')
+    expect(validate.code, validate.stderr).toBe(0)
+    const again = await initAt(root, ['init', '--from-sqlmesh', '.'])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toBe(
+      `materia init: ${join(root, 'materia.yaml')} exists already; edit it, or init another folder\n`,
+    )
+  })
+
+  it('starts a new project, and refuses a Python-only SQLMesh configuration with one line', async () => {
+    const root = temporaryDirectory('init-new')
+    const fresh = await initAt(root, ['init', 'shop'])
+    expect(fresh.code, fresh.stderr).toBe(0)
+    expect(existsSync(join(root, 'shop/models/example/full_model.sql'))).toBe(true)
+    expect((await materia(join(root, 'shop'), '2024-01-06T12:00:00Z', 'validate')).stdout).toContain(
+      '1 model, 0 tests',
+    )
+    mkdirSync(join(root, 'py'))
+    writeFileSync(join(root, 'py/config.py'), 'config = Config()\n')
+    const python = await initAt(root, ['init', '--from-sqlmesh', 'py'])
+    expect(python.code).toBe(1)
+    expect(python.stderr).toMatch(
+      /^materia init: .*py\/config\.py is a Python configuration; write it as config\.yaml/,
+    )
+    expect(existsSync(join(root, 'py/materia.yaml'))).toBe(false)
+  })
+})
+
+async function initAt(cwd: string, argv: string[]) {
+  let stdout = ''
+  let stderr = ''
+  const sink = (append: (text: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        append(chunk.toString())
+        done()
+      },
+    })
+  const code = await main(argv, {
+    cwd,
+    env: { ...process.env, MATERIA_ENV: '' },
+    stdout: sink((text) => {
+      stdout += text
+    }),
+    stderr: sink((text) => {
+      stderr += text
+    }),
+    isTTY: false,
+  })
+  return { code, stdout, stderr }
+}

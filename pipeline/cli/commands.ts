@@ -36,6 +36,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'print the project, its database file, models and environments',
     load: async () => (await import('./info.ts')).infoCommand,
   },
+  init: {
+    summary: 'create materia.yaml for a new project, or from a SQLMesh config.yaml',
+    load: async () => (await import('./init.ts')).initCommand,
+  },
   invalidate: {
     summary: 'drop a dev environment',
     load: async () => (await import('./invalidate.ts')).invalidateCommand,

@@ -22,7 +22,7 @@ export const validateCommand: Command = {
     for (const problem of all) context.stderr.write(`${problem.message}\n`)
     const externals = project.externals?.size ?? 0
     const models = project.models.size + (project.unavailable?.size ?? 0)
-    const summary = `${models} models, ${checked.tests} test${checked.tests === 1 ? '' : 's'}, ${externals} external table${externals === 1 ? '' : 's'}`
+    const summary = `${models} model${models === 1 ? '' : 's'}, ${checked.tests} test${checked.tests === 1 ? '' : 's'}, ${externals} external table${externals === 1 ? '' : 's'}`
     if (all.length === 0) {
       context.stdout.write(`${summary}: valid\n`)
       return 0
