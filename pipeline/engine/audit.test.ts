@@ -10,6 +10,7 @@ import {
   type AuditOutcome,
   assertBlockingAuditsPassed,
   auditFailureMessage,
+  modelAuditCalls,
   runModelAudits,
 } from './audit.ts'
 import type { AuditCall, Model } from './model.ts'
@@ -140,6 +141,12 @@ describe('blocking, grain and custom audits', () => {
     )
   })
 
+  it('grain alone audits nothing unless the project sets audit_grain (SQLMesh keeps it as metadata)', () => {
+    const model = makeModel({ name: 'staging.x', query: 'SELECT 1 AS a', grain: ['a'] })
+    expect(modelAuditCalls(model, false)).toEqual([])
+    expect(modelAuditCalls(model, true).map((call) => call.name)).toEqual(['grain'])
+  })
+
   it('grain implies a blocking uniqueness audit whose failure prints the first bad rows', async () => {
     await connection.run(
       `CREATE TABLE staging.psd_dup AS SELECT * FROM staging.psd UNION ALL SELECT * FROM staging.psd WHERE country_code = 'VM' AND market_year = 2022 AND attribute_id = '053'`,
@@ -226,7 +233,7 @@ describe('blocking, grain and custom audits', () => {
       ],
       [
         call('no_such_audit'),
-        /audit no_such_audit on staging\.psd: unknown audit; .* add sql\/audits\/no_such_audit\.sql/,
+        /audit no_such_audit on staging\.psd: unknown audit; .* add audits\/no_such_audit\.sql$/,
       ],
       [
         call('accepted_values', { column: 'country_code' }),

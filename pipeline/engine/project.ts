@@ -21,6 +21,9 @@ export interface ProjectConfig {
   readonly lint: Readonly<Record<string, LintSeverity>>
   readonly landingDir: string
   readonly defaultEnvironment: string | null // materia.yaml default_environment; MATERIA_ENV wins
+  // materia.yaml audit_grain: true runs a uniqueness audit on every model's grain. SQLMesh treats
+  // grain as metadata only, so without it grain audits nothing.
+  readonly auditGrain?: boolean
 }
 
 // A custom audit from sql/audits/*.sql: `AUDIT (name x); SELECT ... FROM @this_model WHERE <bad>`.

@@ -11,7 +11,7 @@ import { loadTestFiles } from './test-runner.ts'
 function auditProblems(project: Project): LoadProblem[] {
   const problems: LoadProblem[] = []
   for (const model of project.models.values()) {
-    for (const call of modelAuditCalls(model)) {
+    for (const call of modelAuditCalls(model, project.config.auditGrain === true)) {
       const base = auditBaseName(call.name)
       if (call.name === 'grain' || builtinAuditNames.includes(base) || builtinAuditNames.includes(call.name))
         continue
