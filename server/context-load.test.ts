@@ -13,7 +13,10 @@ describe('loadIndex with a broken model', () => {
     mkdirSync(join(root, 'models'))
     writeFileSync(join(root, 'materia.yaml'), 'name: partial\n')
     writeFileSync(join(root, 'models/good.sql'), 'MODEL (name shop.good, kind FULL);\nSELECT 1 AS x')
-    writeFileSync(join(root, 'models/bad.sql'), 'MODEL (name shop.bad, kind FULL, colour red);\nSELECT 1 AS x')
+    writeFileSync(
+      join(root, 'models/bad.sql'),
+      'MODEL (name shop.bad, kind FULL, colour red);\nSELECT 1 AS x',
+    )
     const { project, index } = await loadIndex(root, {})
     expect([...(project?.models.keys() ?? [])]).toEqual(['shop.good'])
     expect(index.loadError).toMatch(/^models\/bad\.sql:1:34 unknown property "colour"; use name \| kind/)
