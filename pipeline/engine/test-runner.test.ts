@@ -251,9 +251,27 @@ describe('malformed tests', () => {
       /test test_csv: input staging\.stg_psd has column harvest, which it does not output/,
     ],
   ]
+  // A file that does not parse, or a test that names what does not exist, fails on its own: the
+  // run goes on and reports it as a failed test of that file.
+  const failsAlone = new Set([
+    'invalid YAML',
+    'unknown model',
+    'input the model does not read',
+    'missing outputs',
+  ])
   for (const [label, text, message] of cases) {
     it(`rejects ${label}`, async () => {
       const files = { 'tests/test_bad.yaml': text, 'tests/extra.csv': 'country_code,harvest\nBR,2020\n' }
+      if (failsAlone.has(label)) {
+        const good = production.replace('test_country_production:', 'test_good:')
+        const results = await runTests(projectWith({ ...files, 'tests/test_good.yaml': good }))
+        expect(results.map((result) => [result.path, result.passed])).toEqual([
+          ['tests/test_bad.yaml', false],
+          ['tests/test_good.yaml', true],
+        ])
+        expect(results[0]!.message).toMatch(message)
+        return
+      }
       const error = await runTests(projectWith(files)).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(MateriaError)
       expect((error as MateriaError).code).toBe('test')
@@ -266,7 +284,12 @@ describe('malformed tests', () => {
       runTests(projectWith({ 'tests/test_p.yaml': production }), { names: ['test_nope'] }),
     ).rejects.toThrow(/no test named test_nope/)
     const twice = projectWith({ 'tests/test_p.yaml': production, 'tests/test_q.yaml': production })
-    await expect(runTests(twice)).rejects.toThrow(
+    const results = await runTests(twice)
+    expect(results.map((result) => [result.path, result.passed])).toEqual([
+      ['tests/test_q.yaml', false],
+      ['tests/test_p.yaml', true],
+    ])
+    expect(results[0]!.message).toMatch(
       /tests\/test_q\.yaml:1 test test_country_production is also defined at tests\/test_p\.yaml:1/,
     )
   })
