@@ -137,7 +137,13 @@ export const landingLockWaitMs = 10_000
 // Landed etags sent in one If-None-Match header; HTTP servers cap header size around 8 KB.
 export const ifNoneMatchEtagsMax = 64
 
-// Files larger than this go to S3/R2 as a multipart upload (parts of landingPartBytes).
+// An alert webhook (ntfy, Slack, Discord) answers in well under a second; a hung one must not
+// hold the supervisor.
+export const alertTimeoutMs = 10_000
+
+// Files larger than this go to S3/R2 as a multipart upload (parts of landingPartBytes), conditional
+// writes included. R2 takes at most 5 GiB in one PUT and 10,000 parts of 5 MiB to 5 GiB each
+// (developers.cloudflare.com/r2/platform/limits): 16 MiB parts reach 156 GiB, above prodStateBytesMax.
 export const landingMultipartBytes = 64 * 1024 * 1024
 export const landingPartBytes = 16 * 1024 * 1024
 

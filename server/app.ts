@@ -2,9 +2,9 @@
 // file under routes/. Handlers turn a MateriaError into a 4xx with its one-line message.
 
 import { serveStatic } from '@hono/node-server/serve-static'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { isMateriaError } from '../pipeline/errors.ts'
+import { isMateriaError, MateriaError } from '../pipeline/errors.ts'
 import { workbenchRequestBytesMax } from '../pipeline/limits.ts'
 import type { WorkbenchContext } from './context.ts'
 import { escapeHtml } from './html.ts'
@@ -28,7 +28,8 @@ export function createApp(
 ): Hono {
   const app = new Hono()
   app.use('*', guard(security))
-  app.use('*', bodyLimit({ maxSize: workbenchRequestBytesMax }))
+  app.use('*', async (c, next) => (hasNulByte(c.req.url) ? refuse(c, nulByte, 400) : next()))
+  app.use('*', bodyLimit({ maxSize: workbenchRequestBytesMax, onError: (c) => tooLargeReply(c) }))
   app.use('/assets/*', serveStatic({ root: context.rendererDir }))
   app.use('/logo.svg', serveStatic({ root: context.rendererDir }))
   app.route('/', homeRoutes(context))
@@ -42,17 +43,39 @@ export function createApp(
   app.route('/', catalogRoutes(context))
   app.route('/', diffRoutes(context))
   app.onError((error, c) => {
-    if (isMateriaError(error)) {
-      const status = error.code === 'lock' ? 409 : 400
-      if (c.req.header('hx-request') === 'true') {
-        return c.html(
-          `<div role="alert" class="alert alert-error" data-error>${escapeHtml(error.message)}</div>`,
-          status,
-        )
-      }
-      return c.json({ error: error.message, code: error.code }, status)
-    }
+    if (isMateriaError(error)) return refuse(c, error, error.code === 'lock' ? 409 : 400)
     throw error
   })
   return app
+}
+
+const tooLarge = new MateriaError(
+  'limit',
+  `request body over ${workbenchRequestBytesMax} bytes (workbenchRequestBytesMax); send less`,
+)
+
+const nulByte = new MateriaError('workbench', 'a NUL byte in the request URL is never valid; remove it')
+
+// A NUL byte, raw or percent-encoded, anywhere in the path or query: no file name or value holds one,
+// and file APIs throw on it.
+function hasNulByte(url: string): boolean {
+  return url.includes('\0') || /%00/i.test(url)
+}
+
+// The unread rest of the body is still on the connection: close it after the answer, so a client
+// does not send its next request down a socket the server is about to drop.
+function tooLargeReply(c: Context): Response {
+  c.header('Connection', 'close')
+  return refuse(c, tooLarge, 413)
+}
+
+// A refused request: an htmx alert fragment, or JSON for API callers.
+function refuse(c: Context, error: MateriaError, status: 400 | 409 | 413): Response {
+  if (c.req.header('hx-request') === 'true') {
+    return c.html(
+      `<div role="alert" class="alert alert-error" data-error>${escapeHtml(error.message)}</div>`,
+      status,
+    )
+  }
+  return c.json({ error: error.message, code: error.code }, status)
 }

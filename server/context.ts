@@ -6,6 +6,7 @@ import { userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { type Database, openDatabase } from '../pipeline/engine/database.ts'
+import { queryDirectories, scratchSchema } from '../pipeline/engine/index.ts'
 import { loadProjectReport, problemsText } from '../pipeline/engine/load.ts'
 import type { Project } from '../pipeline/engine/project.ts'
 import { isMateriaError } from '../pipeline/errors.ts'
@@ -72,9 +73,16 @@ export async function createContext(options: {
   const { project, index } = await loadIndex(options.root, options.env)
   const path = databasePath(options.root, project)
   mkdirSync(dirname(path), { recursive: true })
-  const db = await openDatabase(path)
+  // DuckDB may touch files in the project and landing folders only (read_text('/etc/passwd') fails).
+  const directories = queryDirectories(project ?? options.root, options.env)
+  // directories[1], when present, is the landing folder models read at run time.
+  const landingDir = directories[1]
+  const db = await openDatabase(path, { allowedDirectories: directories, landingDir })
   const connection = await db.connect()
-  const queries = await QueryRunner.create(db.instance)
+  const queries = await QueryRunner.create(db.instance, {
+    scratch: scratchSchema(options.env),
+    exportRoot: join(options.root, '.materia', 'exports'),
+  })
   return {
     root: options.root,
     db,

@@ -59,8 +59,8 @@ describe('Run in prod from the workbench', { timeout: 150_000 }, () => {
     const confirm = await confirmResponse.text()
     expect(confirm).toMatch(/data-field="commit">[0-9a-f]{40}</)
     expect(confirm).toContain('data-field="steps">extract<')
-    expect(confirm).toContain('data-field="server">cx22 (fsn1)<')
-    expect(confirm).toContain('~10 min × EUR 0.0096/h = EUR 0.0016')
+    expect(confirm).toContain('data-field="server">cx23 (fsn1)<')
+    expect(confirm).toContain('~10 min, billed as 1 h × EUR 0.0080/h = EUR 0.0080')
     const runId = /data-run="([^"]+)"/.exec(confirm)![1]!
 
     const started = await (await call('/prod-run/start', { method: 'POST', form: { run: runId } })).text()

@@ -4,11 +4,11 @@
 // query for every page. Sorting or filtering materializes one ordered copy per (result, view) the
 // first time it is asked for, so paging through a sorted 1 M-row result costs one sort, not one per
 // page. Only the most recent results stay (queryResultsCachedMax).
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type DuckDBConnection, type DuckDBInstance, StatementType } from '@duckdb/node-api'
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { assert } from '../pipeline/assert.ts'
+import { guardWorkbenchStatement } from '../pipeline/engine/index.ts'
 import { MateriaError } from '../pipeline/errors.ts'
 import {
   queryPageRowsMax,
@@ -51,9 +51,6 @@ export interface ResultPage {
   readonly rows: readonly (readonly unknown[])[]
 }
 
-// Statement kinds a prod query may run: reading only.
-const readOnlyStatements = new Set<number>([StatementType.SELECT, StatementType.EXPLAIN])
-
 export class QueryRunner {
   readonly #instance: DuckDBInstance
   readonly #running = new Map<string, DuckDBConnection>()
@@ -61,18 +58,29 @@ export class QueryRunner {
   readonly #views = new Map<number, { key: string; table: Promise<{ name: string; rowCount: number }> }>()
   #nextId = 1
 
-  private constructor(instance: DuckDBInstance) {
+  readonly #scratch: string
+  readonly #exportRoot: string
+
+  private constructor(instance: DuckDBInstance, scratch: string, exportRoot: string) {
     this.#instance = instance
+    this.#scratch = scratch
+    this.#exportRoot = exportRoot
   }
 
-  static async create(instance: DuckDBInstance): Promise<QueryRunner> {
+  // `scratch`: the user's scratch schema, the only place a script may write (query-guard.ts).
+  // `exportRoot`: where exports are written; it must be a folder DuckDB may write in.
+  static async create(
+    instance: DuckDBInstance,
+    options: { readonly scratch: string; readonly exportRoot: string },
+  ): Promise<QueryRunner> {
     const connection = await instance.connect()
     try {
       await connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${resultsDatabase}`)
     } finally {
       connection.disconnectSync()
     }
-    return new QueryRunner(instance)
+    await mkdir(options.exportRoot, { recursive: true })
+    return new QueryRunner(instance, options.scratch, options.exportRoot)
   }
 
   result(id: number): QueryResult | undefined {
@@ -113,14 +121,14 @@ export class QueryRunner {
       const id = this.#nextId++
       for (const [index, original] of statements.entries()) {
         const statement = { text: await this.#rewrite(original.text, options) }
-        const prepared = await connection.prepare(statement.text)
-        const type = prepared.statementType
-        if (options.environment === 'prod' && !readOnlyStatements.has(type)) {
-          throw new MateriaError('query', 'prod is read-only in the workbench: only SELECT queries run there')
-        }
+        // Every environment's model objects are read-only; writes go to the scratch schema only.
+        const guarded = await guardWorkbenchStatement(statement.text, this.#scratch)
+        if (guarded.kind === 'scratch')
+          await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.#scratch)}`)
         const last = index === statements.length - 1
-        if (last && type === StatementType.SELECT) {
+        if (last && guarded.kind === 'read') {
           table = `${resultsDatabase}.r_${id}`
+          message = null // the script ends in a result: show it, not the earlier statements' count
           await connection.run(`CREATE TABLE ${table} AS ${statement.text}`)
         } else {
           const reader = await connection.runAndReadAll(statement.text)
@@ -207,7 +215,7 @@ export class QueryRunner {
     if (result === undefined) {
       throw new MateriaError('query', `result ${resultId} is no longer cached; run the query again`)
     }
-    const directory = await mkdtemp(join(tmpdir(), 'materia-export-'))
+    const directory = await mkdtemp(join(this.#exportRoot, 'export-'))
     const path = join(directory, `result-${resultId}.${format}`)
     const connection = await this.#instance.connect()
     try {

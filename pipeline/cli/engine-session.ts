@@ -1,11 +1,12 @@
 // What the engine commands share: load the project, open its gateway's DuckDB file (one instance
 // for the whole command), pick the environment.
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { dirname } from 'node:path'
 import { type Database, openDatabase } from '../engine/database.ts'
 import { loadProject, loadProjectReport } from '../engine/load.ts'
 import type { Project } from '../engine/project.ts'
+import { queryDirectories } from '../engine/query-guard.ts'
 import { MateriaError } from '../errors.ts'
 import { refuseWhileWorkbenchRuns } from '../workbench-lock.ts'
 import type { CommandContext } from './command.ts'
@@ -48,17 +49,31 @@ export async function loadForCommand(
   return project
 }
 
+// `readOnly` sessions (queries) open the file with DuckDB's READ_ONLY access mode and DuckDB's own
+// file sandbox: the project and landing folders only. 'when-present' (a dry-run plan) does so when
+// the file exists and otherwise creates it read-write, as the plan would: a read-only open takes a
+// shared lock beside other readers, and its close writes nothing back (no checkpoint).
 export async function openSession(
   projectOption: string | undefined,
   context: CommandContext,
-  options: { readonly partial?: boolean } = {},
+  options: { readonly readOnly?: boolean | 'when-present'; readonly partial?: boolean } = {},
 ): Promise<Session> {
   const project = await loadForCommand(projectOption, context, options)
   // A running workbench owns the database file: say who, instead of DuckDB's lock error.
   await refuseWhileWorkbenchRuns(project.root, 'this command')
   const path = databasePath(project)
+  if (options.readOnly === true) {
+    if (!existsSync(path))
+      throw new MateriaError('state', `no database at ${path}; run materia plan prod first to build it`)
+    const db = await openDatabase(path, {
+      readOnly: true,
+      allowedDirectories: queryDirectories(project),
+      landingDir: project.config.landingDir,
+    })
+    return { project, db }
+  }
   mkdirSync(dirname(path), { recursive: true })
-  return { project, db: await openDatabase(path) }
+  return { project, db: await openDatabase(path, { landingDir: project.config.landingDir }) }
 }
 
 // MATERIA_ENV, else materia.yaml default_environment, else dev_<user>.

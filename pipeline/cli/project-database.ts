@@ -22,7 +22,7 @@ export async function openProjectDatabase(project: Project): Promise<Database> {
   if (!existsSync(path)) {
     throw new MateriaError('state', `no database at ${path}; run materia plan first to build an environment`)
   }
-  return openDatabase(path)
+  return openDatabase(path, { landingDir: project.config.landingDir })
 }
 
 export function modelOrFail(project: Project, name: string, usage: string) {

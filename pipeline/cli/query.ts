@@ -3,6 +3,7 @@
 import type { Database } from '../engine/database.ts'
 import { type QueryResult, queryEnvironment, streamEnvironmentQuery } from '../engine/environments.ts'
 import type { Project } from '../engine/project.ts'
+import { guardReadOnlyQuery } from '../engine/query-guard.ts'
 import { MateriaError } from '../errors.ts'
 import { previewRowsMax } from '../limits.ts'
 import type { Command, CommandContext } from './command.ts'
@@ -14,8 +15,8 @@ const usage = 'materia query "SQL" [--env ENV] [--json | --csv] [--project DIR]'
 
 export const queryCommand: Command = {
   name: 'query',
-  summary: 'run a SQL query against an environment (model names resolve to its views)',
-  usage: `${usage}\n\nENV defaults to prod. At most ${previewRowsMax} rows are printed; --csv and --json write every row.`,
+  summary: 'run a read-only SQL query against an environment (model names resolve to its views)',
+  usage: `${usage}\n\nENV defaults to prod. At most ${previewRowsMax} rows are printed; --csv and --json write every\nrow. Queries only read: one SELECT statement; files outside the project and landing folders\ncannot be read.`,
   async run(argv, context) {
     const args = parseArguments(argv, { options: ['env'], flags: ['json', 'csv'] }, usage)
     const [sql, extra] = args.positionals
@@ -23,7 +24,12 @@ export const queryCommand: Command = {
       throw new MateriaError('usage', `give one quoted SQL query; usage: ${usage}`)
     if (args.flags.has('json') && args.flags.has('csv'))
       throw new MateriaError('usage', `--json or --csv, not both; usage: ${usage}`)
-    const { project, db } = await openSession(args.options.project, context, { partial: true })
+    // Refused before the database is opened: a query never writes (query-guard.ts).
+    await guardReadOnlyQuery(sql)
+    const { project, db } = await openSession(args.options.project, context, {
+      readOnly: true,
+      partial: true,
+    })
     const environment = args.options.env ?? 'prod'
     try {
       if (args.flags.has('json') || args.flags.has('csv')) {
@@ -36,7 +42,9 @@ export const queryCommand: Command = {
         `${formatTable(names, displayRows(result.columns, result.rows))}\n(${result.rows.length} row(s)${result.truncated ? `, first ${previewRowsMax} shown` : ''})\n`,
       )
       if (result.truncated) {
-        context.stderr.write('more rows exist; add a LIMIT, or export them all with --csv or --json\n')
+        context.stderr.write(
+          'more rows exist; add a LIMIT, aggregate, or export them all with --csv or --json\n',
+        )
       }
       return 0
     } finally {

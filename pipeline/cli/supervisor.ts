@@ -2,6 +2,9 @@
 // runs it under systemd). Every interval it fast-forwards its clone, starts the scheduled pipelines
 // from materia.yaml (each on a fresh cloud worker, or here with --local), reaps orphan workers and
 // appends each run to <project>/.materia/supervisor.jsonl. --once does one pass and waits for it.
+// A failed run is retried 3 times with backoff (10, 20, 40 min), then alerted to ALERT_WEBHOOK_URL
+// when set. When its clone moved, the loop ends and the command exits 0: systemd
+// (Restart=always) starts it again on the new code.
 
 import { repositoryRoot } from '../remote/code-source.ts'
 import { loadRemoteConfig } from '../remote/config.ts'
@@ -13,6 +16,7 @@ import {
   appendEntry,
   readSlots,
   runChild,
+  sendAlert,
   supervisorFiles,
   systemClock,
   updateClone,
@@ -26,6 +30,8 @@ const usage = 'materia supervisor [--once] [--local] [--project DIR]'
 
 // Orphans are workers older than a run's hard deadline plus margin: no live run owns them.
 const reapOlderThanMs = 2 * 60 * 60_000
+const runRetries = 3
+const retryBackoffMs = 10 * 60_000
 
 export const supervisorCommand: Command = {
   name: 'supervisor',
@@ -44,7 +50,15 @@ export const supervisorCommand: Command = {
     const supervisor = new Supervisor({
       clock: systemClock,
       schedule: config.schedule,
-      update: () => updateClone(repoRoot),
+      update: () => updateClone(repoRoot, 'main', context.env.GIT_READ_TOKEN),
+      retries: runRetries,
+      retryBackoffMs,
+      alert: async (title, message) => {
+        const url = context.env.ALERT_WEBHOOK_URL
+        if (url) await sendAlert(url, title, redact(message))
+        else log(`alert (ALERT_WEBHOOK_URL not set): ${title}: ${message}`)
+      },
+      restartOnUpdate: !args.flags.has('once'),
       run: (pipeline, signal) =>
         runChild({ repoRoot, projectRoot, pipeline, remote, env: context.env, redact, log, signal }),
       reap: async () =>
@@ -69,6 +83,8 @@ export const supervisorCommand: Command = {
         await supervisor.idle()
       } else {
         await supervisor.loop(controller.signal)
+        if (supervisor.restartRequested)
+          log('supervisor: exiting for systemd to restart it on the updated code')
       }
     } finally {
       process.off('SIGINT', stop)

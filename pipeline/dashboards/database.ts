@@ -46,7 +46,7 @@ export async function openBuildDatabase(projectRoot: string, env: NodeJS.Process
       `${path}: no database yet; run materia start (or materia plan prod) first`,
     )
   }
-  const database = await openDatabase(path)
+  const database = await openDatabase(path, { landingDir: project.config.landingDir })
   return {
     project,
     database,

@@ -1,6 +1,7 @@
 // Runs a page's named queries at build time. `${other}` in a query is replaced by the other query
 // as a subquery (as in Evidence). Results come back as columns, the shape the page embeds.
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
+import { guardReadOnlyQuery } from '../engine/query-guard.ts'
 import { dashboardQueryRowsMax } from '../limits.ts'
 import type { Cell } from './format.ts'
 import type { PageIssue, Query } from './page.ts'
@@ -88,6 +89,8 @@ export function connectionRunner(
   return async (sql) => {
     const trimmed = (text: string) => text.trim().replace(/;+\s*$/, '')
     const resolved = trimmed(await resolve(trimmed(sql)))
+    // Dashboards only read: one SELECT, nothing chained after it (query-guard.ts).
+    await guardReadOnlyQuery(resolved)
     // The LIMIT guards page weight: one row past the limit is enough to report it.
     const reader = await connection.runAndReadAll(
       `SELECT * FROM (${resolved}\n) AS page_query LIMIT ${dashboardQueryRowsMax + 1}`,

@@ -15,6 +15,7 @@ import { applyConcurrencyMax } from '../limits.ts'
 import { crashPoint } from './crash-point.ts'
 import { type Database, quoteIdentifier, quoteLiteral } from './database.ts'
 import { formatInterval, type Interval, mergeIntervals } from './interval.ts'
+import { bindLanding } from './landing-runtime.ts'
 import { renderModelQuery } from './load-api.ts'
 import { isScdKind, mergeStatements, scdFirstSelect } from './merge-sql.ts'
 import type { Model } from './model.ts'
@@ -118,6 +119,7 @@ function renderContext(context: BuildContext, interval: Interval) {
     start: new Date(start),
     end: new Date(end),
     executionTime: new Date(context.plan.nowMs),
+    landingAtRuntime: true,
     resolveTable: (parent: string) => {
       const version = context.versions.get(parent)
       return version === undefined ? null : physicalTable(parent, version)
@@ -308,6 +310,13 @@ async function createTable(
     else {
       if (rendered.readsItself) await prepareSelfReference(connection, model, step.table)
       rows = await countOf(await connection.run(`CREATE OR REPLACE TABLE ${target} AS ${sql}`))
+    }
+    // A seed may be empty only when its model declares its columns (load.ts says the same).
+    if (kind.name === 'SEED' && rows === 0 && (model.columns ?? []).length === 0) {
+      throw new MateriaError(
+        'apply',
+        `${model.path}: seed file ${kind.path} of ${model.name} has no rows; add its rows, then plan again (no environment view changed)`,
+      )
     }
     crashPoint('after_create')
     await runStatements(context, connection, model, model.postStatements, step.interval)
@@ -642,6 +651,7 @@ async function swapViews(context: BuildContext): Promise<number> {
       updatedAtMs: plan.nowMs,
       expiresAtMs: plan.expiresAtMs,
       models: new Map(plan.environmentModels.map((row) => [row.model, row])),
+      landingDir: plan.landingDir,
     })
     crashPoint('swap_before_commit')
     await connection.run('COMMIT')
@@ -656,6 +666,28 @@ async function swapViews(context: BuildContext): Promise<number> {
   }
   context.options.onEvent?.({ kind: 'views_swapped', environment: plan.environment, views: changed })
   return changed
+}
+
+// A metadata-only change builds nothing, but its audits may have changed (a new or tightened blocking
+// audit): they run on the table the environment will show, before any view moves, so a promotion
+// never shows a table that fails the audits it is declared with.
+async function auditKeptTables(context: BuildContext): Promise<void> {
+  if (context.options.runAudits === undefined) return
+  const kept = context.plan.models.filter((entry) => entry.change === 'metadata')
+  if (kept.length === 0) return
+  const connection = await context.db.connect()
+  try {
+    for (const entry of kept) {
+      const model = context.project.models.get(entry.name)
+      assert(model !== undefined, `plan model ${entry.name} is in the project`)
+      // One transaction per model: its audits read one consistent table and write nothing.
+      await transaction(connection, model, async () => {
+        await audit(context, connection, model, physicalTable(entry.name, entry.version), null)
+      })
+    }
+  } finally {
+    connection.closeSync()
+  }
 }
 
 async function createPhysicalSchemas(db: Database, steps: readonly BuildStep[]): Promise<void> {
@@ -674,6 +706,7 @@ export async function applyPlan(
 ): Promise<ApplyResult> {
   return db.exclusive(async () => {
     await ensureState(db)
+    await bindLanding(db.connection, project.config.landingDir)
     const recorded = await db.rows(`SELECT plan_id FROM ${stateSchema}.environments WHERE name = $1`, [
       plan.environment,
     ])
@@ -694,6 +727,7 @@ export async function applyPlan(
     await createPhysicalSchemas(db, buildSteps)
     crashPoint('before_builds')
     const built = await runBuilds(context, buildSteps)
+    await auditKeptTables(context)
     crashPoint('before_swap')
     if (!plan.environmentChanged)
       return { modelsBuilt: built.models, rowsWritten: built.rows, viewsChanged: 0 }

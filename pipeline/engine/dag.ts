@@ -3,6 +3,7 @@
 // model but name none.
 import { MateriaError } from '../errors.ts'
 import type { Model } from './model.ts'
+import { scratchSchemaPrefix } from './query-guard.ts'
 
 export interface ModelReference {
   readonly name: string // lower case "schema.table" or "table"
@@ -83,6 +84,14 @@ function modelParents(
     }
     if (options.sources?.has(reference.name)) continue
     const parts = reference.name.split('.')
+    // Scratch schemas (query-guard.ts) hold one analyst's tables: a model that read one would build
+    // from data no plan tracks.
+    if (parts.length >= 2 && parts.at(-2)!.startsWith(scratchSchemaPrefix)) {
+      throw new MateriaError(
+        'dag',
+        `${model.path}:${reference.line} reads ${reference.name}, a workbench scratch table; models read models or landed files only`,
+      )
+    }
     const looksLikeModel = parts.length === 2 && schemas.has(parts[0]!)
     if (reference.explicit || looksLikeModel) {
       const closest = closestName(

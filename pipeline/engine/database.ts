@@ -4,6 +4,7 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api'
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
+import { bindLanding } from './landing-runtime.ts'
 
 export type Row = Record<string, unknown>
 
@@ -65,11 +66,40 @@ export function lockHolder(message: string): { pid: number | null; program: stri
   return { pid: Number(match[2]), program: match[1] ?? null }
 }
 
-export async function openDatabase(path: string): Promise<Database> {
+export interface OpenOptions {
+  // DuckDB's access_mode READ_ONLY: no statement can write the file, whatever it is.
+  readonly readOnly?: boolean
+  // The only folders DuckDB may read or write files in (besides the database file and its temp
+  // folder). DuckDB's allowed_directories with enable_external_access off; once set, neither can be
+  // changed while the database is open (DuckDB: "Cannot change allowed_directories when
+  // enable_external_access is disabled").
+  readonly allowedDirectories?: readonly string[]
+  // The landing folder models read at run time (landing-runtime.ts); bound before file access is
+  // restricted.
+  readonly landingDir?: string
+}
+
+async function restrictFileAccess(
+  connection: DuckDBConnection,
+  directories: readonly string[],
+): Promise<void> {
+  assert(directories.length > 0, 'at least one allowed directory')
+  // A trailing slash makes the entry a folder prefix: /work/p must not admit /work/p2.
+  const list = directories.map((directory) =>
+    quoteLiteral(directory.endsWith('/') ? directory : `${directory}/`),
+  )
+  await connection.run(`SET allowed_directories = [${list.join(', ')}]`)
+  await connection.run('SET enable_external_access = false')
+}
+
+export async function openDatabase(path: string, options: OpenOptions = {}): Promise<Database> {
   assert(path.length > 0, 'database path is not empty')
   let instance: DuckDBInstance
   try {
-    instance = await DuckDBInstance.create(path)
+    instance = await DuckDBInstance.create(
+      path,
+      options.readOnly === true ? { access_mode: 'READ_ONLY' } : {},
+    )
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     if (message.includes('Could not set lock')) {
@@ -84,6 +114,17 @@ export async function openDatabase(path: string): Promise<Database> {
     throw new MateriaError('state', `cannot open ${path}: ${message}`, { cause: error })
   }
   const connection = await instance.connect()
+  if (options.allowedDirectories !== undefined || options.landingDir !== undefined) {
+    try {
+      if (options.landingDir !== undefined) await bindLanding(connection, options.landingDir)
+      if (options.allowedDirectories !== undefined)
+        await restrictFileAccess(connection, options.allowedDirectories)
+    } catch (error) {
+      connection.closeSync()
+      instance.closeSync()
+      throw error
+    }
+  }
   return new Database(path, instance, connection)
 }
 

@@ -8,6 +8,7 @@ import { type Database, quoteIdentifier } from './database.ts'
 import { rewriteTableReferences } from './load-api.ts'
 import { validateEnvironmentName } from './plan.ts'
 import { environmentSchema, type Project } from './project.ts'
+import { guardReadOnlyQuery } from './query-guard.ts'
 import { readState, stateSchema } from './state.ts'
 
 export interface EnvironmentSummary {
@@ -130,11 +131,13 @@ export async function queryEnvironment(
 ): Promise<QueryResult> {
   const limit = options.limit ?? previewRowsMax
   assert(limit > 0, 'query limit is positive')
+  const text = sql.trim().replace(/;\s*$/, '')
+  await guardReadOnlyQuery(text)
   const state = await readState(db)
   if (environment !== 'prod' && !state.environments.has(environment)) {
     throw new MateriaError('query', `no environment ${environment}; run materia plan ${environment} first`)
   }
-  const rewritten = await rewriteForEnvironment(project, sql.trim().replace(/;\s*$/, ''), environment)
+  const rewritten = await rewriteForEnvironment(project, text, environment)
   try {
     const reader = await db.connection.streamAndReadUntil(rewritten, limit + 1)
     const names = reader.columnNames()
@@ -165,11 +168,13 @@ export async function streamEnvironmentQuery(
     readonly rows: (rows: readonly (readonly unknown[])[]) => Promise<void> | void
   },
 ): Promise<number> {
+  const text = sql.trim().replace(/;\s*$/, '')
+  await guardReadOnlyQuery(text)
   const state = await readState(db)
   if (environment !== 'prod' && !state.environments.has(environment)) {
     throw new MateriaError('query', `no environment ${environment}; run materia plan ${environment} first`)
   }
-  const rewritten = await rewriteForEnvironment(project, sql.trim().replace(/;\s*$/, ''), environment)
+  const rewritten = await rewriteForEnvironment(project, text, environment)
   let count = 0
   try {
     const result = await db.connection.stream(rewritten)

@@ -26,6 +26,8 @@ function sha256(text: string | Buffer): string {
 
 // The landing folder is where the data comes from, not what the query computes: two machines with
 // different landing paths must agree on versions, so the variable is fixed while fingerprinting.
+// Queries render it as the run-time macro apply stores (landing-runtime.ts), so the placeholder
+// below only shows where a caller renders without that context.
 function fingerprintProjectView(project: Project): Project {
   const variables = { ...project.config.variables, landing_dir: '<landing_dir>' }
   return { ...project, config: { ...project.config, variables } }
@@ -33,7 +35,7 @@ function fingerprintProjectView(project: Project): Project {
 
 async function normalizedQuery(project: Project, model: Model): Promise<string> {
   if (model.kind.name === 'SEED') return ''
-  return canonicalQuery(renderMacros(project, model, placeholderContext))
+  return canonicalQuery(renderMacros(project, model, { ...placeholderContext, landingAtRuntime: true }))
 }
 
 async function seedHash(project: Project, model: Model): Promise<string | null> {

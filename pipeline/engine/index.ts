@@ -19,7 +19,7 @@ export {
 export { parseAuditFile } from './audit-parser.ts'
 export { loadConfig } from './config.ts'
 export { buildDag, type Dag, type ModelReference } from './dag.ts'
-export { Database, openDatabase } from './database.ts'
+export { Database, type OpenOptions, openDatabase } from './database.ts'
 export {
   type EnvironmentSummary,
   invalidateEnvironment,
@@ -41,6 +41,13 @@ export { buildPlan, type PlanOptions } from './plan.ts'
 export type { ChangeCategory, ModelChange, Plan, PlanModel, PlanStep } from './plan-types.ts'
 export type { CustomAudit, GatewayConfig, LintSeverity, Project, ProjectConfig } from './project.ts'
 export { environmentSchema } from './project.ts'
+export {
+  type GuardedStatement,
+  guardReadOnlyQuery,
+  guardWorkbenchStatement,
+  queryDirectories,
+  scratchSchema,
+} from './query-guard.ts'
 export { placeholderContext, type RenderContext, renderMacros, renderModelQuery } from './render.ts'
 export { buildRunPlan, type RunOptions } from './run.ts'
 export {

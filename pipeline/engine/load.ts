@@ -4,7 +4,7 @@
 // past a broken file: every problem is collected (path:line:col, what to do), the broken models and
 // those reading them are left out, and the rest of the project stays usable. loadProject refuses a
 // project with problems, listing them all; loadProjectReport returns what loaded beside them.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml'
 import { isMateriaError, MateriaError } from '../errors.ts'
@@ -80,12 +80,34 @@ function checkSeed(root: string, parsed: ParsedModel): string | null {
   if (!existsSync(seedPath)) {
     return `${model.path}:${line} seed file not found: ${relative(root, seedPath)}; the SEED path '${model.kind.path}' is relative to the model file`
   }
-  const text = readFileSync(seedPath, 'utf8')
-  const rows = text.split(/\r?\n/).filter((row) => row.trim() !== '')
-  if (rows.length <= 1 && (model.columns ?? []).length === 0) {
-    const what = rows.length === 0 ? 'is empty' : 'has a header but no rows'
-    return `${model.path}:${line} seed file ${relative(root, seedPath)} ${what}; add rows, or declare columns (a TYPE, ...) in the MODEL header to allow an empty seed`
+  // Empty is allowed only when the model declares its columns: it then says what the empty table is.
+  const problem = (model.columns ?? []).length > 0 ? null : seedFileProblem(seedPath)
+  if (problem !== null) {
+    return `${model.path}:${line} seed file ${relative(root, seedPath)} ${problem}; add its rows (a header line, then one line per row), or declare columns (a TYPE, ...) in the MODEL header to allow an empty seed`
   }
+  return null
+}
+
+// A seed without data rows would rebuild every downstream model from nothing. null: it has rows.
+// The first seedProbeBytes are enough to see a header and a first row; apply counts the rows anyway.
+const seedProbeBytes = 1 << 20
+
+export function seedFileProblem(path: string): string | null {
+  const buffer = Buffer.alloc(seedProbeBytes)
+  const descriptor = openSync(path, 'r')
+  let read: number
+  try {
+    read = readSync(descriptor, buffer, 0, seedProbeBytes, 0)
+  } finally {
+    closeSync(descriptor)
+  }
+  const lines = buffer
+    .subarray(0, read)
+    .toString('utf8')
+    .split(/\r\n|\n|\r/)
+    .filter((line) => line.trim() !== '')
+  if (lines.length === 0) return 'is empty'
+  if (lines.length === 1 && read < seedProbeBytes) return 'has a header line but no rows'
   return null
 }
 

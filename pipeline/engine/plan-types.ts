@@ -94,6 +94,11 @@ export interface Plan {
   readonly steps: readonly PlanStep[]
   readonly environmentModels: readonly PlanEnvironmentModel[] // the environment after apply
   readonly expiresAtMs: number | null
+  // The landing folder models read (landing-runtime.ts) and the one the environment was last applied
+  // with; a change is shown and recorded by apply even when no model changes.
+  readonly landingDir: string
+  readonly previousLandingDir: string | null
+  readonly landingChanged: boolean
   readonly warnings: readonly string[]
   // the environment's rows or views change (apply then switches them in one transaction)
   readonly environmentChanged: boolean

@@ -18,6 +18,7 @@ import {
   intervalUnit,
   subtractIntervals,
 } from './interval.ts'
+import { bindLanding, readsLanding } from './landing-runtime.ts'
 import { type Fingerprint, fingerprintProject, renderModelQuery } from './load-api.ts'
 import type { Model } from './model.ts'
 import { compareQueries, definitionOf, ownHash } from './plan-compare.ts'
@@ -172,7 +173,7 @@ async function decide(
     const change: ModelChange = current.metadataHash === fingerprint.metadataHash ? 'unchanged' : 'metadata'
     const note =
       change === 'metadata'
-        ? 'metadata only (description, owner, cron, audits, tags): nothing recomputed'
+        ? 'metadata only (description, owner, cron, audits, tags): nothing recomputed; its audits run on the current table before the views switch'
         : null
     return {
       entry: {
@@ -437,6 +438,7 @@ async function describeModified(
       start: new Date(Date.UTC(2000, 0, 1)),
       end: new Date(Date.UTC(2000, 0, 2)),
       executionTime: new Date(Date.UTC(2000, 0, 2)),
+      landingAtRuntime: true,
       resolveTable: (parent) => {
         const version = versionOf(parent)
         return version === undefined ? null : physicalTable(parent, version)
@@ -480,6 +482,8 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
     )
   }
   const nowMs = (options.now ?? new Date()).getTime()
+  // DESCRIBE of modified models below reads landed files through the run-time landing macro.
+  await bindLanding(db.connection, project.config.landingDir)
   const state = await readState(db)
   const environment = state.environments.get(options.environment)
   const current = environment?.models ?? new Map()
@@ -586,6 +590,8 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
       )
     }
   }
+  const landing = landingChange(project, environment, options.environment)
+  if (landing.message !== null) warnings.push(landing.message)
   const removed = [...current.keys()].filter((name) => !project.models.has(name)).sort()
   for (const name of removed) viewSteps.push({ kind: 'drop_view', model: name })
   const steps = [...buildSteps, ...viewSteps]
@@ -611,8 +617,33 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
     steps,
     environmentModels,
     expiresAtMs: isProd ? null : nowMs + environmentTtlMs,
+    landingDir: project.config.landingDir,
+    previousLandingDir: environment?.landingDir ?? null,
+    landingChanged: landing.changed,
     warnings,
-    environmentChanged: viewSteps.length > 0 || !sameRows,
-    empty: steps.length === 0 && sameRows,
+    environmentChanged: viewSteps.length > 0 || !sameRows || landing.changed,
+    empty: steps.length === 0 && sameRows && !landing.changed,
+  }
+}
+
+// An environment that shows models reading landed files, last applied with another landing folder
+// (or before the folder was recorded): its views read the new folder at once, but tables built
+// from the old one keep their rows until restated. Say so; apply records the new folder.
+function landingChange(
+  project: Project,
+  environment: Environment | undefined,
+  name: string,
+): { changed: boolean; message: string | null } {
+  if (environment === undefined) return { changed: false, message: null }
+  const readers = project.order.filter(
+    (model) => readsLanding(modelOf(project, model)) && environment.models.has(model),
+  )
+  const before = environment.landingDir
+  const after = project.config.landingDir
+  if (readers.length === 0 || before === after) return { changed: false, message: null }
+  const from = before === null ? 'a folder not recorded' : before
+  return {
+    changed: true,
+    message: `landing folder changed: ${from} -> ${after}; ${readers.join(', ')} read${readers.length === 1 ? 's' : ''} it from now on, tables built from the old folder keep their rows until restated (materia plan ${name} --restate ${readers[0]})`,
   }
 }

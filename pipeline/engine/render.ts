@@ -9,6 +9,7 @@
 //   @DEF(name, value);  @name    local definitions
 // Macros inside strings and comments are left alone. An unknown macro is an error naming file:line.
 import { MateriaError } from '../errors.ts'
+import { landingExpression } from './landing-runtime.ts'
 import type { Model } from './model.ts'
 import type { Project } from './project.ts'
 import { rewriteTableReferences } from './sql-ast.ts'
@@ -19,6 +20,9 @@ export interface RenderContext {
   readonly end: Date // exclusive
   readonly executionTime: Date
   readonly resolveTable?: (modelName: string) => string | null
+  // @VAR('landing_dir') renders as the run-time macro instead of the folder (landing-runtime.ts):
+  // for the SQL apply stores or runs against the project's database.
+  readonly landingAtRuntime?: boolean
 }
 
 // One replaced span: where it was in the source text and where its replacement is in the output.
@@ -193,6 +197,8 @@ function expandVariable(input: RenderInput, tokens: readonly Token[], index: num
   const [name, fallback] = args
   if (name?.length !== 1 || name[0]!.kind !== 'string' || args.length > 2) return fail(token, usage)
   const variable = stringValue(name[0]!).toLowerCase()
+  if (variable === 'landing_dir' && input.context.landingAtRuntime === true)
+    return { replacement: landingExpression, last: close }
   const value = input.variables[variable]
   if (value !== undefined) return { replacement: variableLiteral(value), last: close }
   if (fallback !== undefined && fallback.length > 0) {

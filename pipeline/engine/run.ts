@@ -95,6 +95,10 @@ export async function buildRunPlan(db: Database, project: Project, options: RunO
     steps,
     environmentModels: [...environment.models.values()].map((row) => ({ ...row })),
     expiresAtMs: options.environment === 'prod' ? null : nowMs + environmentTtlMs,
+    // A run keeps the environment as it is; a landing change is plan's to show and record.
+    landingDir: environment.landingDir ?? project.config.landingDir,
+    previousLandingDir: environment.landingDir,
+    landingChanged: false,
     warnings,
     environmentChanged: false,
     empty: steps.length === 0,

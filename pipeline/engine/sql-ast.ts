@@ -158,6 +158,25 @@ export async function parseQuery(sql: string): Promise<ParsedQuery> {
   return { ok: true, references }
 }
 
+// DuckDB's parse tree of one SELECT-like statement, or why the text is not one (syntax error, another
+// kind of statement, several statements).
+export async function parseStatementTree(
+  sql: string,
+): Promise<
+  | { readonly ok: true; readonly statement: unknown }
+  | { readonly ok: false; readonly kind: 'syntax' | 'not_select'; readonly message: string }
+> {
+  const result = JSON.parse(await serialize(sql)) as SerializeResult
+  if (result.error) {
+    const message = result.error_message ?? 'unknown parser error'
+    return { ok: false, kind: result.error_type === 'parser' ? 'syntax' : 'not_select', message }
+  }
+  const statements = result.statements ?? []
+  if (statements.length !== 1)
+    return { ok: false, kind: 'not_select', message: `found ${statements.length} statements` }
+  return { ok: true, statement: statements[0] }
+}
+
 // One phrase for a query DuckDB could not read, e.g. "SQL syntax error at character 12: ...".
 export function parseProblem(parsed: {
   kind: 'syntax' | 'not_select'

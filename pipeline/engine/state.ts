@@ -44,6 +44,9 @@ export interface Environment {
   readonly updatedAtMs: number
   readonly expiresAtMs: number | null // null: never expires (prod)
   readonly models: ReadonlyMap<string, EnvironmentModel>
+  // The landing folder the environment was last applied with (landing-runtime.ts); null when it was
+  // applied before materia recorded it.
+  readonly landingDir: string | null
 }
 
 export interface State {
@@ -79,6 +82,9 @@ const ddl = [
     data_hash VARCHAR NOT NULL, metadata_hash VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS ${stateSchema}.intervals (
     name VARCHAR NOT NULL, version VARCHAR NOT NULL, start_ms BIGINT NOT NULL, end_ms BIGINT NOT NULL)`,
+  // Added after format 1 shipped; a file without it reads as "landing not recorded".
+  `CREATE TABLE IF NOT EXISTS ${stateSchema}.environment_landing (
+    environment VARCHAR NOT NULL PRIMARY KEY, landing_dir VARCHAR NOT NULL)`,
 ]
 
 export async function ensureState(db: Database): Promise<void> {
@@ -163,6 +169,17 @@ export async function readState(db: Database, connection?: DuckDBConnection): Pr
     map.set(entry.model, entry)
     models.set(environment, map)
   }
+  const landings = new Map<string, string>()
+  const landingTable = await db.rows(
+    `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE schema_name = '${stateSchema}' AND table_name = 'environment_landing'`,
+    undefined,
+    connection,
+  )
+  if (landingTable[0]?.n === 1) {
+    const sql = `SELECT environment, landing_dir FROM ${stateSchema}.environment_landing`
+    for (const row of await db.rows(sql, undefined, connection))
+      landings.set(String(row.environment), String(row.landing_dir))
+  }
   for (const row of await db.rows(`SELECT * FROM ${stateSchema}.environments`, undefined, connection)) {
     const name = String(row.name)
     environments.set(name, {
@@ -171,6 +188,7 @@ export async function readState(db: Database, connection?: DuckDBConnection): Pr
       updatedAtMs: toMs(row.updated_at),
       expiresAtMs: row.expires_at === null ? null : toMs(row.expires_at),
       models: models.get(name) ?? new Map(),
+      landingDir: landings.get(name) ?? null,
     })
   }
   const sql = `SELECT name, version, start_ms, end_ms FROM ${stateSchema}.intervals ORDER BY name, version, start_ms`
@@ -262,10 +280,20 @@ export async function readIntervals(
 
 export async function writeEnvironment(
   connection: DuckDBConnection,
-  environment: Omit<Environment, 'updatedAtMs'> & { readonly updatedAtMs: number },
+  environment: Omit<Environment, 'updatedAtMs' | 'landingDir'> & {
+    readonly updatedAtMs: number
+    readonly landingDir: string
+  },
 ): Promise<void> {
   await connection.run(`DELETE FROM ${stateSchema}.environment_models WHERE environment = $1`, [
     environment.name,
+  ])
+  await connection.run(`DELETE FROM ${stateSchema}.environment_landing WHERE environment = $1`, [
+    environment.name,
+  ])
+  await connection.run(`INSERT INTO ${stateSchema}.environment_landing VALUES ($1, $2)`, [
+    environment.name,
+    environment.landingDir,
   ])
   await connection.run(`DELETE FROM ${stateSchema}.environments WHERE name = $1`, [environment.name])
   await connection.run(
@@ -292,5 +320,6 @@ export async function writeEnvironment(
 
 export async function deleteEnvironment(connection: DuckDBConnection, name: string): Promise<void> {
   await connection.run(`DELETE FROM ${stateSchema}.environment_models WHERE environment = $1`, [name])
+  await connection.run(`DELETE FROM ${stateSchema}.environment_landing WHERE environment = $1`, [name])
   await connection.run(`DELETE FROM ${stateSchema}.environments WHERE name = $1`, [name])
 }

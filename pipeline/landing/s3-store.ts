@@ -1,6 +1,7 @@
 // The S3/R2 landing store. An S3 object becomes visible only when its PUT (or the completion of
 // its multipart upload) succeeds, so a failed upload never leaves half a file. Conditional writes
-// are sent as If-Match / If-None-Match headers, which S3 and R2 enforce server-side.
+// are sent as If-Match / If-None-Match headers, which S3 and R2 enforce server-side, on a single
+// PUT or on the completion of a multipart upload.
 //
 // Options pinned explicitly: path-style addressing and region `auto` (R2), checksums only when an
 // operation requires them (R2 and older S3-compatible servers reject the newer default CRC headers),
@@ -122,11 +123,10 @@ export class S3LandingStore implements LandingStore {
       ...(options.ifNoneMatch === undefined ? {} : { IfNoneMatch: options.ifNoneMatch }),
     }
     try {
-      if (
-        path !== undefined &&
-        bytes > (this.config.multipartBytes ?? landingMultipartBytes) &&
-        !conditional
-      ) {
+      // R2 takes at most 5 GiB in one PUT, so a large file goes as a multipart upload whether or
+      // not it is conditional: R2 and S3 check If-Match / If-None-Match on CompleteMultipartUpload,
+      // so the object still appears only if the condition holds when it is completed.
+      if (path !== undefined && bytes > (this.config.multipartBytes ?? landingMultipartBytes)) {
         const upload = new Upload({
           client: this.client,
           params: { ...params, Body: createReadStream(path) },

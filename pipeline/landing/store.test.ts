@@ -156,8 +156,18 @@ describe('s3 store', () => {
     const sent: Headers[] = []
     store.client.middlewareStack.add(
       (next) => async (args) => {
-        const request = args.request as { method: string; headers: Record<string, string> }
-        sent.push(new Headers({ ...request.headers, 'x-test-method': request.method }))
+        const request = args.request as {
+          method: string
+          headers: Record<string, string>
+          query?: Record<string, unknown>
+        }
+        sent.push(
+          new Headers({
+            ...request.headers,
+            'x-test-method': request.method,
+            'x-test-query': Object.keys(request.query ?? {}).join(','),
+          }),
+        )
         return next(args)
       },
       { step: 'finalizeRequest', name: 'recordHeaders' },
@@ -193,6 +203,38 @@ describe('s3 store', () => {
     expect(sha256(await bytesOf(store, 'psd/alldata/2024/01/big.csv.gz'))).toBe(sha256(body))
     const parts = sent.filter((headers) => headers.get('x-test-method') === 'PUT')
     expect(parts.length).toBe(3)
+  })
+
+  it('sends a large conditional write as multipart with the condition on its completion', async () => {
+    const { store, sent } = recordingStore('multipart-conditional/', {
+      multipartBytes: 6 * 1024 * 1024,
+      partBytes: 5 * 1024 * 1024,
+    })
+    const folder = await mkdtemp(join(tmpdir(), 'materia-body-'))
+    const first = randomBytes(12 * 1024 * 1024)
+    await writeFile(join(folder, 'prod.duckdb'), first)
+    const created = await store.put(
+      'state/prod.duckdb',
+      { path: join(folder, 'prod.duckdb') },
+      { ifNoneMatch: '*' },
+    )
+    const second = randomBytes(12 * 1024 * 1024)
+    await writeFile(join(folder, 'prod.duckdb'), second)
+    await store.put('state/prod.duckdb', { path: join(folder, 'prod.duckdb') }, { ifMatch: created.etag })
+    expect(sha256(await bytesOf(store, 'state/prod.duckdb'))).toBe(sha256(second))
+    const puts = sent.filter((headers) => headers.get('x-test-method') === 'PUT')
+    expect(puts.length).toBe(6) // three parts each, never one 12 MB PUT
+    expect(
+      puts.every((headers) => headers.get('if-match') === null && headers.get('if-none-match') === null),
+    ).toBe(true)
+    const completions = sent.filter(
+      (headers) =>
+        headers.get('x-test-method') === 'POST' && headers.get('x-test-query')?.includes('uploadId'),
+    )
+    expect(completions.map((headers) => [headers.get('if-none-match'), headers.get('if-match')])).toEqual([
+      ['*', null],
+      [null, created.etag],
+    ])
   })
 
   it('names the bucket and key, never the secret, when the endpoint fails', async () => {

@@ -1,5 +1,5 @@
-// The worker's cloud-init user-data: Node 20 and git, and the per-run SSH host key so the client
-// can pin it. It never carries secrets (user-data is readable from the metadata service); secrets
+// The worker's cloud-init user-data: Node (an LTS line) and git, and the per-run SSH host key so
+// the client can pin it. It never carries secrets (user-data is readable from the metadata service); secrets
 // travel over the SSH session's stdin only.
 import { stringify } from 'yaml'
 import { assert } from '../assert.ts'
@@ -9,14 +9,19 @@ export interface CloudInitInput {
   readonly hostPublicKey: string
 }
 
-// NodeSource's repository carries Node 20 for Debian 12 (Debian's own package is Node 18).
+// Node's release schedule (github.com/nodejs/Release): 20.x reached end of life on 2026-04-30;
+// 24.x is an LTS line supported until 2028-04-30 (22.x ends 2027-04-30). Debian 12's own package
+// is Node 18, so the worker takes NodeSource's repository for the line.
+export const workerNodeMajor = 24
+
 const nodeSetup = [
   'set -eu',
   'install -d -m 0755 /etc/apt/keyrings',
   'curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor -o /etc/apt/keyrings/nodesource.gpg',
-  'echo "deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_20.x nodistro main" > /etc/apt/sources.list.d/nodesource.list',
+  `echo "deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_${workerNodeMajor}.x nodistro main" > /etc/apt/sources.list.d/nodesource.list`,
   'apt-get update -qq',
   'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs',
+  `node --version | grep -q '^v${workerNodeMajor}\\.'`,
 ].join('\n')
 
 export function cloudInitUserData(input: CloudInitInput): string {

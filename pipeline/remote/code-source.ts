@@ -27,6 +27,23 @@ export async function localCommit(repoRoot: string): Promise<string> {
   return stdout.trim()
 }
 
+// Files a git run would not carry: modified, staged, deleted or untracked (and not ignored).
+export async function dirtyFiles(repoRoot: string): Promise<string[]> {
+  const { stdout } = await execFileAsync(
+    'git',
+    ['status', '--porcelain=v1', '-z', '--untracked-files=normal'],
+    {
+      cwd: repoRoot,
+      timeout: 30_000,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  )
+  return stdout
+    .split('\0')
+    .filter((entry) => entry.length > 3)
+    .map((entry) => entry.slice(3))
+}
+
 // The commit a ref names on the remote, for the confirmation; null when it cannot be asked.
 export async function remoteCommit(
   url: string,

@@ -1,6 +1,9 @@
 // The `workers:` and `schedule:` sections of materia.yaml, read here from the YAML directly so the
 // engine's loader stays unaware of them. Defaults: Debian 12, a small server for extract, a larger
 // one for transform and the full pipeline; extract at 02:00 UTC, transform at 03:00 UTC.
+// `server_type` and `location` take one name or a list in order of preference: the run skips types
+// the provider no longer lists or has deprecated, and moves on when one has no capacity. The
+// defaults are current Hetzner types (cx22/cx42 were retired on 2025-12-31).
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
@@ -15,9 +18,9 @@ export function stepsOf(pipeline: PipelineName): Step[] {
 }
 
 export interface WorkerSpec {
-  readonly serverType: string
+  readonly serverTypes: readonly string[] // in order of preference
   readonly image: string
-  readonly location: string | null
+  readonly locations: readonly string[] // in order of preference
   readonly expectedMinutes: number // for the cost shown before a run
 }
 
@@ -39,12 +42,27 @@ export interface RemoteConfig {
   readonly schedule: ScheduleConfig
 }
 
+// 2 vCPU / 4 GB for extract and publish, 8 vCPU / 16 GB for transform; Intel, AMD, then Arm
+// (DuckDB ships linux-arm64 bindings too).
+const smallTypes = ['cx23', 'cpx22', 'cax11']
+const largeTypes = ['cx43', 'cpx42', 'cax31']
+const defaultLocations = ['fsn1', 'nbg1', 'hel1']
 const defaultSpecs: Record<PipelineName, WorkerSpec> = {
-  extract: { serverType: 'cx22', image: 'debian-12', location: 'fsn1', expectedMinutes: 10 },
-  transform: { serverType: 'cx42', image: 'debian-12', location: 'fsn1', expectedMinutes: 30 },
-  publish: { serverType: 'cx22', image: 'debian-12', location: 'fsn1', expectedMinutes: 10 },
-  all: { serverType: 'cx42', image: 'debian-12', location: 'fsn1', expectedMinutes: 45 },
+  extract: { serverTypes: smallTypes, image: 'debian-12', locations: defaultLocations, expectedMinutes: 10 },
+  transform: {
+    serverTypes: largeTypes,
+    image: 'debian-12',
+    locations: defaultLocations,
+    expectedMinutes: 30,
+  },
+  publish: { serverTypes: smallTypes, image: 'debian-12', locations: defaultLocations, expectedMinutes: 10 },
+  all: { serverTypes: largeTypes, image: 'debian-12', locations: defaultLocations, expectedMinutes: 45 },
 }
+
+// The prepare command's default. Dev dependencies are not needed on a worker; optional ones are:
+// DuckDB's and esbuild's native binaries are optional dependencies (one per platform), so
+// `--omit=optional` would leave the worker without them.
+export const defaultPrepare = 'npm ci --omit=dev --no-audit --no-fund'
 
 type Raw = Record<string, unknown>
 
@@ -60,6 +78,19 @@ function text(raw: Raw, key: string, fallback: string, where: string): string {
   if (typeof value !== 'string' || value === '')
     throw new MateriaError('config', `${where}.${key} must be a string`)
   return value
+}
+
+function names(raw: Raw, key: string, fallback: readonly string[], where: string): readonly string[] {
+  const value = raw[key] ?? fallback
+  const list = typeof value === 'string' ? [value] : value
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    !list.every((item) => typeof item === 'string' && item !== '')
+  ) {
+    throw new MateriaError('config', `${where}.${key} must be a name or a non-empty list of names`)
+  }
+  return list as string[]
 }
 
 function count(raw: Raw, key: string, fallback: number, where: string): number {
@@ -78,12 +109,10 @@ export function parseRemoteConfig(document: unknown, path: string): RemoteConfig
       const where = `${path}: workers.${name}`
       const raw = section(workers[name], where)
       const fallback = defaultSpecs[name]
-      const location =
-        raw.location === null ? null : text(raw, 'location', fallback.location ?? 'fsn1', where)
       const spec: WorkerSpec = {
-        serverType: text(raw, 'server_type', fallback.serverType, where),
+        serverTypes: names(raw, 'server_type', fallback.serverTypes, where),
         image: text(raw, 'image', fallback.image, where),
-        location,
+        locations: names(raw, 'location', fallback.locations, where),
         expectedMinutes: count(raw, 'expected_minutes', fallback.expectedMinutes, where),
       }
       return [name, spec]
@@ -97,7 +126,7 @@ export function parseRemoteConfig(document: unknown, path: string): RemoteConfig
   return {
     workers: {
       user: text(workers, 'user', 'root', `${path}: workers`),
-      prepare: text(workers, 'prepare', 'npm ci --no-audit --no-fund', `${path}: workers`),
+      prepare: text(workers, 'prepare', defaultPrepare, `${path}: workers`),
       deadlineMinutes: count(workers, 'deadline_minutes', 60, `${path}: workers`),
       sshKeyName:
         workers.ssh_key_name === undefined ? null : text(workers, 'ssh_key_name', '', `${path}: workers`),

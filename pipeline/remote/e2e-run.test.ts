@@ -26,7 +26,7 @@ describe('materia pipeline run --remote', { timeout: 150_000 }, () => {
     const { stdout, stderr } = run.output()
     expect(code, `${stdout}\n${stderr}`).toBe(0)
     expect(stdout).toMatch(
-      /^run \S+: extract \+ transform \+ publish at [0-9a-f]{40} on cx42 \(fsn1\), ~45 min x EUR 0\.0308\/h = EUR 0\.0231/,
+      /^run \S+: extract \+ transform \+ publish at [0-9a-f]{40} on cx43 \(fsn1\), ~45 min billed as 1 h x EUR 0\.0240\/h = EUR 0\.0240/,
     )
     expect(stdout).toContain('[worker] status: running')
     expect(stdout).toMatch(/extract: coffee \d{4}-\d{2} (landed|duplicate)/)
@@ -42,7 +42,7 @@ describe('materia pipeline run --remote', { timeout: 150_000 }, () => {
       pipeline: 'all',
       outcome: 'done',
       remote: true,
-      serverType: 'cx42',
+      serverType: 'cx43',
     })
   })
 
@@ -52,7 +52,7 @@ describe('materia pipeline run --remote', { timeout: 150_000 }, () => {
     const code = await run.done
     const { stdout, stderr } = run.output()
     expect(code, `${stdout}\n${stderr}`).toBe(0)
-    expect(stdout).toMatch(/at [0-9a-f]{12} \+ working tree on cx22/)
+    expect(stdout).toMatch(/at [0-9a-f]{12} \+ working tree on cx23/)
     expect(stdout).toContain('materia: code at upload')
     expect(stdout).toContain('downloaded (read only)')
     expect(e2e.materiaServers()).toEqual([])

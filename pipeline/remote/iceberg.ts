@@ -1,13 +1,23 @@
 // Optional Iceberg publication of the serving tables to an Iceberg REST catalog (Cloudflare R2
-// Data Catalog), configured by environment. Where DuckDB's iceberg extension cannot be loaded (no
-// network to fetch it, as on these machines) publish says so in one line and the Parquet
-// publication stands on its own.
+// Data Catalog), configured by environment. DuckDB's iceberg extension supports CREATE/DROP TABLE,
+// CREATE TABLE ... AS and INSERT on an attached REST catalog, but not CREATE OR REPLACE TABLE
+// (duckdb.org/docs/current/core_extensions/iceberg/writing_to_iceberg), so each table is replaced
+// by DROP TABLE IF EXISTS + CREATE TABLE AS inside one transaction, rolled back on any failure.
+// Iceberg has no 8/16-bit, unsigned or 128-bit integers, intervals or enums: such columns are cast
+// to the nearest Iceberg type (HUGEINT -> DECIMAL(38,0), UBIGINT -> DECIMAL(20,0), ...).
+// Configured but impossible (the extension cannot be loaded) is a failure, never a silent skip.
 import type { DuckDBConnection } from '@duckdb/node-api'
+import { MateriaError } from '../errors.ts'
 
 export interface IcebergCatalog {
   readonly uri: string // MATERIA_ICEBERG_CATALOG_URI, e.g. https://catalog.cloudflarestorage.com/<account>/<bucket>
   readonly warehouse: string // MATERIA_ICEBERG_WAREHOUSE
   readonly tokenVariable: string // name of the environment variable holding the token, never its value
+}
+
+export interface IcebergTable {
+  readonly name: string
+  readonly columns: readonly { readonly name: string; readonly type: string }[]
 }
 
 export function icebergCatalogFromEnv(env: NodeJS.ProcessEnv): IcebergCatalog | null {
@@ -21,11 +31,51 @@ function literal(text: string): string {
   return `'${text.replace(/'/g, "''")}'`
 }
 
+function identifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+// The Iceberg-compatible type a DuckDB column is cast to, or null when it maps as it is.
+const casts: Readonly<Record<string, string>> = {
+  TINYINT: 'INTEGER',
+  SMALLINT: 'INTEGER',
+  UTINYINT: 'INTEGER',
+  USMALLINT: 'INTEGER',
+  UINTEGER: 'BIGINT',
+  UBIGINT: 'DECIMAL(20,0)',
+  HUGEINT: 'DECIMAL(38,0)',
+  UHUGEINT: 'DECIMAL(38,0)',
+  INTERVAL: 'VARCHAR',
+  BIT: 'VARCHAR',
+  JSON: 'VARCHAR',
+  'TIME WITH TIME ZONE': 'VARCHAR',
+  TIMESTAMP_S: 'TIMESTAMP',
+  TIMESTAMP_MS: 'TIMESTAMP',
+  TIMESTAMP_NS: 'TIMESTAMP',
+}
+
+export function icebergCast(duckdbType: string): string | null {
+  const type = duckdbType.trim().toUpperCase()
+  if (type.startsWith('ENUM(')) return 'VARCHAR'
+  return casts[type] ?? null
+}
+
+function selectList(table: IcebergTable): string {
+  return table.columns
+    .map((column) => {
+      const cast = icebergCast(column.type)
+      const name = identifier(column.name)
+      return cast === null ? name : `CAST(${name} AS ${cast}) AS ${name}`
+    })
+    .join(', ')
+}
+
 // The statements, in order, for a token already known; pure so tests can check them.
 export function icebergStatements(
   catalog: IcebergCatalog,
   token: string,
-  models: readonly string[],
+  tables: readonly IcebergTable[],
+  sourceSchema = 'serving',
 ): string[] {
   return [
     'INSTALL iceberg',
@@ -33,21 +83,24 @@ export function icebergStatements(
     `CREATE OR REPLACE SECRET materia_iceberg (TYPE iceberg, TOKEN ${literal(token)})`,
     `ATTACH ${literal(catalog.warehouse)} AS materia_catalog (TYPE iceberg, SECRET materia_iceberg, ENDPOINT ${literal(catalog.uri)})`,
     'CREATE SCHEMA IF NOT EXISTS materia_catalog.serving',
-    ...models.map(
-      (model) =>
-        `CREATE OR REPLACE TABLE materia_catalog.serving."${model}" AS SELECT * FROM serving."${model}"`,
-    ),
+    'BEGIN TRANSACTION',
+    ...tables.flatMap((table) => [
+      `DROP TABLE IF EXISTS materia_catalog.serving.${identifier(table.name)}`,
+      `CREATE TABLE materia_catalog.serving.${identifier(table.name)} AS SELECT ${selectList(table)} FROM ${identifier(sourceSchema)}.${identifier(table.name)}`,
+    ]),
+    'COMMIT',
     'DETACH materia_catalog',
   ]
 }
 
-export type IcebergOutcome = 'skipped: not configured' | 'skipped: extension unavailable' | 'published'
+export type IcebergOutcome = 'skipped: not configured' | 'published'
 
 export async function publishIceberg(
   connection: DuckDBConnection,
   env: NodeJS.ProcessEnv,
-  models: readonly string[],
+  tables: readonly IcebergTable[],
   log: (line: string) => void,
+  sourceSchema = 'serving',
 ): Promise<IcebergOutcome> {
   const catalog = icebergCatalogFromEnv(env)
   if (catalog === null) return 'skipped: not configured'
@@ -59,13 +112,31 @@ export async function publishIceberg(
       await connection.run('LOAD iceberg')
     } catch (error) {
       const reason = (error as Error).message.split('\n')[0]
-      log(`iceberg: the DuckDB iceberg extension cannot be loaded here (${reason}); published Parquet only`)
-      return 'skipped: extension unavailable'
+      throw new MateriaError(
+        'remote',
+        `iceberg: MATERIA_ICEBERG_CATALOG_URI is set but the DuckDB iceberg extension cannot be loaded (${reason}); the manifest was left as it was; unset MATERIA_ICEBERG_CATALOG_URI to publish Parquet only`,
+      )
     }
   }
-  for (const statement of icebergStatements(catalog, env[catalog.tokenVariable] ?? '', models).slice(2)) {
-    await connection.run(statement)
+  const statements = icebergStatements(catalog, env[catalog.tokenVariable] ?? '', tables, sourceSchema)
+  let inTransaction = false
+  try {
+    for (const statement of statements.slice(2)) {
+      await connection.run(statement)
+      if (statement === 'BEGIN TRANSACTION') inTransaction = true
+      if (statement === 'COMMIT') inTransaction = false
+    }
+  } catch (error) {
+    if (inTransaction) await connection.run('ROLLBACK').catch(() => {})
+    const reason = (error as Error).message.split('\n')[0]
+    throw new MateriaError(
+      'remote',
+      `iceberg: publishing to ${catalog.uri} failed (${reason}); nothing replaced`,
+      {
+        cause: error,
+      },
+    )
   }
-  log(`iceberg: published ${models.length} serving tables to ${catalog.uri}`)
+  log(`iceberg: published ${tables.length} serving tables to ${catalog.uri}`)
   return 'published'
 }

@@ -3,6 +3,10 @@
 // goes through the bucket: landing in psd/, the database in state/prod.duckdb (downloaded, worked
 // on, uploaded with a conditional write), Parquet in serving/. Other environments use the
 // project's own landing folder and DuckDB file.
+// The order of a prod publish keeps the bucket consistent whatever fails: the prod state is saved
+// first (a conflict publishes nothing), then the Parquet files (new keys, invisible until named),
+// then the Iceberg tables, then serving/manifest.json, the one pointer readers follow, written last;
+// a failing step leaves the previous manifest in place.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,8 +22,9 @@ import { LocalLandingStore } from '../landing/local-store.ts'
 import type { LandingStore } from '../landing/store.ts'
 import type { Step } from './config.ts'
 import { publishIceberg } from './iceberg.ts'
+import { leaseRunVariable, withLease } from './lease.ts'
 import { readProdState, withProdState } from './prod-state.ts'
-import { publishServing } from './publish.ts'
+import { publishServing, type ServingManifest } from './publish.ts'
 import { publishSite } from './site-step.ts'
 import { openProdStore, syncLanding } from './stores.ts'
 import { transformProject } from './transform-step.ts'
@@ -56,13 +61,14 @@ async function publishFrom(databasePath: string, store: LandingStore, input: Loc
   const connection = await instance.connect()
   try {
     const schema = environmentSchema('serving', input.environment)
-    const manifest = await publishServing(connection, store, input.log, { schema })
-    await publishIceberg(
-      connection,
-      input.env,
-      manifest.models.map((model) => model.model.split('.')[1]!),
-      input.log,
-    )
+    const tables = (manifest: ServingManifest) =>
+      manifest.models.map((model) => ({ name: model.model.split('.')[1]!, columns: model.schema }))
+    await publishServing(connection, store, input.log, {
+      schema,
+      beforeManifest: async (manifest) => {
+        await publishIceberg(connection, input.env, tables(manifest), input.log, schema)
+      },
+    })
     if (input.environment === 'prod') await publishSite(connection, { ...input, store })
   } finally {
     connection.closeSync()
@@ -70,15 +76,15 @@ async function publishFrom(databasePath: string, store: LandingStore, input: Loc
   }
 }
 
-async function runProd(input: LocalRunInput): Promise<void> {
-  const bucket = openProdStore(input.env, input.projectRoot)
+// The prod run over a given bucket; exported for tests that inject failures into the bucket.
+export async function runProdWith(bucket: LandingStore, input: LocalRunInput): Promise<void> {
   input.log(`prod bucket: ${bucket.location}`)
   if (input.steps.includes('extract')) await extractStep(bucket, input)
   const transform = input.steps.includes('transform')
   const publish = input.steps.includes('publish')
-  if (!transform && !publish) return
-  const work = async (databasePath: string) => {
-    if (transform) {
+  const publishStep = async (databasePath: string) => publishFrom(databasePath, bucket, input)
+  if (transform) {
+    const work = async (databasePath: string) => {
       const landingDir = await mkdtemp(join(tmpdir(), 'materia-landing-'))
       try {
         await syncLanding(bucket, landingDir, input.log)
@@ -88,10 +94,25 @@ async function runProd(input: LocalRunInput): Promise<void> {
         await rm(landingDir, { recursive: true, force: true })
       }
     }
-    if (publish) await publishFrom(databasePath, bucket, input)
+    await withProdState(bucket, work, input.log, publish ? publishStep : undefined)
+  } else if (publish) {
+    await readProdState(bucket, publishStep, input.log)
   }
-  if (transform) await withProdState(bucket, work, input.log)
-  else await readProdState(bucket, work, input.log)
+}
+
+// A prod run holds the bucket's lease (lease.ts), unless the process that started this worker
+// already holds it for this run.
+async function runProd(input: LocalRunInput): Promise<void> {
+  const bucket = openProdStore(input.env, input.projectRoot)
+  const heldFor = input.env[leaseRunVariable]
+  if (heldFor) {
+    input.log(`prod lease held for run ${heldFor} by the process that started this worker`)
+    return runProdWith(bucket, input)
+  }
+  const runId = `local-${process.pid}-${Date.now().toString(36)}`
+  await withLease(bucket, { runId, pipeline: input.steps.join('+'), log: input.log }, () =>
+    runProdWith(bucket, input),
+  )
 }
 
 async function runLocal(input: LocalRunInput): Promise<void> {

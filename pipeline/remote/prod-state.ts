@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { MateriaError } from '../errors.ts'
-import { isLandingConflict, type LandingStore } from '../landing/store.ts'
+import { isLandingConflict, type LandingObject, type LandingStore } from '../landing/store.ts'
 import { prodStateBytesMax } from '../limits.ts'
 
 export const prodStateKey = 'state/prod.duckdb'
@@ -37,11 +37,13 @@ async function download(store: LandingStore, dir: string): Promise<{ path: strin
 }
 
 // `work` receives the local path and must close every DuckDB handle on it before returning, so the
-// file is checkpointed and whole when it is uploaded.
+// file is checkpointed and whole when it is uploaded. `afterSave` runs on the saved copy only once
+// the upload succeeded: what is published from it then always matches the prod state in the bucket.
 export async function withProdState<T>(
   store: LandingStore,
   work: (databasePath: string) => Promise<T>,
   log: (line: string) => void,
+  afterSave?: (databasePath: string) => Promise<void>,
 ): Promise<ProdStateRun<T>> {
   const dir = await mkdtemp(join(tmpdir(), 'materia-prod-'))
   try {
@@ -58,10 +60,10 @@ export async function withProdState<T>(
     )
     if (!exists) throw new MateriaError('remote', `the run left no database at ${path}; nothing uploaded`)
     const condition = etag === null ? { ifNoneMatch: '*' as const } : { ifMatch: etag }
+    let saved: LandingObject
     try {
-      const saved = await store.put(prodStateKey, { path }, condition)
+      saved = await store.put(prodStateKey, { path }, condition)
       log(`prod state saved as version ${shortEtag(saved.etag)}`)
-      return { result, startedFrom: etag, savedAs: saved.etag }
     } catch (error) {
       if (!isLandingConflict(error)) throw error
       const from = etag === null ? 'no prior version' : `version ${shortEtag(etag)}`
@@ -71,6 +73,8 @@ export async function withProdState<T>(
         { cause: error },
       )
     }
+    await afterSave?.(path)
+    return { result, startedFrom: etag, savedAs: saved.etag }
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

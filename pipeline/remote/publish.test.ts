@@ -1,7 +1,8 @@
 // Goal: publish writes each serving model as Parquet under serving/<model>/<version>/ and a
 // manifest (model, version, rows, schema, sha256) that matches the files byte for byte; an empty
-// database fails with a clear message; Iceberg says in one line that it cannot load here, and its
-// statements are what the R2 Data Catalog needs.
+// database fails with a clear message; Iceberg configured but not loadable fails in one line, and
+// its statements are what DuckDB's iceberg extension supports (DROP + CREATE in one transaction,
+// never CREATE OR REPLACE TABLE) with the types Iceberg lacks cast.
 // Method: a real DuckDB file built from the bundled genuine PSD rows, the local-folder store.
 import { createHash } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -10,7 +11,7 @@ import { join } from 'node:path'
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalLandingStore } from '../landing/local-store.ts'
-import { icebergStatements, publishIceberg } from './iceberg.ts'
+import { icebergCast, icebergStatements, publishIceberg } from './iceberg.ts'
 import { publishServing, type ServingManifest, versionFromViewSql } from './publish.ts'
 import { publishSite } from './site-step.ts'
 
@@ -130,27 +131,34 @@ describe('publish', () => {
     expect(versionFromViewSql(null, 'obt')).toBeNull()
   })
 
-  it('says in one line that iceberg cannot load here, and skips when not configured', async () => {
-    const log: string[] = []
+  it('fails in one line when iceberg is configured but cannot load, and skips when not configured', async () => {
     const env = {
       MATERIA_ICEBERG_CATALOG_URI: 'https://catalog.invalid/acct/bucket',
       MATERIA_ICEBERG_WAREHOUSE: 'acct_bucket',
     }
-    expect(await publishIceberg(connection, env, ['dim_country'], (line) => log.push(line))).toBe(
-      'skipped: extension unavailable',
+    const table = { name: 'dim_country', columns: [{ name: 'country_code', type: 'VARCHAR' }] }
+    await expect(publishIceberg(connection, env, [table], () => {})).rejects.toThrow(
+      /^iceberg: MATERIA_ICEBERG_CATALOG_URI is set but the DuckDB iceberg extension cannot be loaded \(.*\); the manifest was left as it was; unset MATERIA_ICEBERG_CATALOG_URI to publish Parquet only$/,
     )
-    expect(log).toHaveLength(1)
-    expect(log[0]).toMatch(
-      /^iceberg: the DuckDB iceberg extension cannot be loaded here \(.*\); published Parquet only$/,
-    )
-    expect(await publishIceberg(connection, {}, ['dim_country'], () => {})).toBe('skipped: not configured')
+    expect(await publishIceberg(connection, {}, [table], () => {})).toBe('skipped: not configured')
   })
 
-  it('builds the iceberg statements for an R2 Data Catalog', () => {
+  it('builds the iceberg statements: DROP + CREATE in one transaction, unsupported types cast', () => {
     const statements = icebergStatements(
       { uri: 'https://catalog.example/a/b', warehouse: 'a_b', tokenVariable: 'MATERIA_ICEBERG_TOKEN' },
       "to'ken",
-      ['dim_country'],
+      [
+        {
+          name: 'dim_country',
+          columns: [
+            { name: 'country_code', type: 'VARCHAR' },
+            { name: 'total', type: 'HUGEINT' },
+            { name: 'rank', type: 'UTINYINT' },
+            { name: 'count', type: 'UBIGINT' },
+            { name: 'kind', type: "ENUM('a', 'b')" },
+          ],
+        },
+      ],
     )
     expect(statements).toEqual([
       'INSTALL iceberg',
@@ -158,8 +166,20 @@ describe('publish', () => {
       "CREATE OR REPLACE SECRET materia_iceberg (TYPE iceberg, TOKEN 'to''ken')",
       "ATTACH 'a_b' AS materia_catalog (TYPE iceberg, SECRET materia_iceberg, ENDPOINT 'https://catalog.example/a/b')",
       'CREATE SCHEMA IF NOT EXISTS materia_catalog.serving',
-      'CREATE OR REPLACE TABLE materia_catalog.serving."dim_country" AS SELECT * FROM serving."dim_country"',
+      'BEGIN TRANSACTION',
+      'DROP TABLE IF EXISTS materia_catalog.serving."dim_country"',
+      'CREATE TABLE materia_catalog.serving."dim_country" AS SELECT "country_code", CAST("total" AS DECIMAL(38,0)) AS "total", CAST("rank" AS INTEGER) AS "rank", CAST("count" AS DECIMAL(20,0)) AS "count", CAST("kind" AS VARCHAR) AS "kind" FROM "serving"."dim_country"',
+      'COMMIT',
       'DETACH materia_catalog',
     ])
+    expect(statements.some((statement) => statement.includes('CREATE OR REPLACE TABLE'))).toBe(false)
+  })
+
+  it('casts run in DuckDB: a HUGEINT total reads back as DECIMAL(38,0)', async () => {
+    const cast = icebergCast('HUGEINT')!
+    const reader = await connection.runAndReadAll(
+      `SELECT typeof(CAST(170141183460469231731687303715884105727::HUGEINT AS ${cast})) AS t`,
+    )
+    expect(reader.getRowObjectsJson()[0]?.t).toBe('DECIMAL(38,0)')
   })
 })

@@ -1,6 +1,8 @@
 // publish: exports every serving model of the prod environment as Parquet under
 // serving/<model>/<version>/<model>.parquet and writes serving/manifest.json last (model, version,
-// rows, schema, sha256), so a reader never sees a manifest naming a file not yet uploaded.
+// rows, schema, sha256), so a reader never sees a manifest naming a file not yet uploaded. Steps
+// that must succeed before the manifest moves (the Iceberg tables) run in `beforeManifest`: when
+// any step fails, the previous manifest stays the pointer readers follow.
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
@@ -90,7 +92,11 @@ export async function publishServing(
   connection: DuckDBConnection,
   store: LandingStore,
   log: (line: string) => void,
-  options: { readonly schema?: string; readonly now?: () => Date } = {},
+  options: {
+    readonly schema?: string
+    readonly now?: () => Date
+    readonly beforeManifest?: (manifest: ServingManifest) => Promise<void>
+  } = {},
 ): Promise<ServingManifest> {
   const schema = options.schema ?? servingSchema
   const models = await listServingModels(connection, schema)
@@ -110,6 +116,7 @@ export async function publishServing(
     }
     const publishedAt = (options.now ?? (() => new Date()))().toISOString()
     const manifest: ServingManifest = { published_at: publishedAt, models: published }
+    await options.beforeManifest?.(manifest)
     await store.put(manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, {
       contentType: 'application/json',
     })

@@ -1,19 +1,25 @@
-// A remote pipeline run as the CLI, the workbench and the supervisor start it: plan it (code,
-// server type, cost shown before anything is created), then run it on a fresh worker, record it
-// in the run history and report the outcome. Secrets come from the environment only.
+// A remote pipeline run as the CLI, the workbench and the supervisor start it: plan it (the exact
+// commit, the server type and location read against the provider's price list, the cost shown
+// before anything is created), then run it on a fresh worker, record it in the run history and
+// report the outcome. Secrets come from the environment only. A run refuses, before creating
+// anything, when the bucket's settings are missing (the worker would write to its own disk,
+// destroyed with it) or when a git run would not run what the local tree holds.
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { MateriaError } from '../errors.ts'
 import { sshReadyWaitMs } from '../limits.ts'
-import { localCommit, packWorkingTree, remoteCommit, repositoryRoot } from './code-source.ts'
+import { dirtyFiles, localCommit, packWorkingTree, remoteCommit, repositoryRoot } from './code-source.ts'
 import { loadRemoteConfig, type PipelineName, stepsOf } from './config.ts'
 import { hetznerClientFromEnv } from './hetzner/client.ts'
 import { createHetznerProvider } from './hetzner/provider.ts'
+import { leaseRunVariable, withLease } from './lease.ts'
+import { billedCostEur, billedHours, choosePlacements, type Placement } from './placement.ts'
 import type { Provider } from './provider.ts'
 import { allSecretValues, createRedactor, workerSecrets } from './redact.ts'
 import { appendRunRecord, type RunRecord, runHistoryPath } from './run-history.ts'
+import { openProdStore } from './stores.ts'
 import { type RunStatus, runOnWorker } from './worker-run.ts'
 import { gitAuthEnv, type LineSink, shellQuote } from './worker-steps.ts'
 
@@ -32,12 +38,27 @@ export interface RemotePlan {
   readonly runId: string
   readonly pipeline: PipelineName
   readonly steps: readonly string[]
-  readonly commit: string // what the worker will run, as far as it can be known here
-  readonly serverType: string
+  readonly commit: string // the full sha the worker checks out, or "<sha> + working tree" for --upload
+  readonly serverType: string // the first placement's; the run moves on when it has no capacity
   readonly location: string | null
+  readonly placements: readonly Placement[]
+  readonly skipped: readonly string[] // configured types left out, with the reason
   readonly hourlyEur: number
   readonly expectedMinutes: number
-  readonly costEur: number
+  readonly costEur: number // each started hour billed
+}
+
+// The bucket a remote run reads and writes; without it the worker would use its own disk.
+export const bucketSecretNames = ['R2_ENDPOINT', 'R2_BUCKET', 'R2_ACCESS_KEY', 'R2_SECRET_KEY'] as const
+
+export function checkBucketSettings(env: NodeJS.ProcessEnv): void {
+  const missing = bucketSecretNames.filter((name) => !env[name])
+  if (missing.length > 0) {
+    throw new MateriaError(
+      'config',
+      `a remote run needs the bucket, but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set; export them (esc run <env> -- materia ...); nothing was created`,
+    )
+  }
 }
 
 // Non-secret settings a worker's pipeline honours, passed through when set here.
@@ -57,32 +78,58 @@ export function newRunId(now: Date = new Date()): string {
 }
 
 export function formatPlan(plan: RemotePlan): string {
-  return `run ${plan.runId}: ${plan.steps.join(' + ')} at ${plan.commit} on ${plan.serverType}${plan.location ? ` (${plan.location})` : ''}, ~${plan.expectedMinutes} min x EUR ${plan.hourlyEur.toFixed(4)}/h = EUR ${plan.costEur.toFixed(4)}`
+  const hours = billedHours(plan.expectedMinutes)
+  const skipped = plan.skipped.length === 0 ? '' : `\n  skipped: ${plan.skipped.join('; ')}`
+  return `run ${plan.runId}: ${plan.steps.join(' + ')} at ${plan.commit} on ${plan.serverType}${plan.location ? ` (${plan.location})` : ''}, ~${plan.expectedMinutes} min billed as ${hours} h x EUR ${plan.hourlyEur.toFixed(4)}/h = EUR ${plan.costEur.toFixed(4)}${skipped}`
 }
 
 export async function planRemoteRun(request: RemoteRunRequest): Promise<RemotePlan> {
+  checkBucketSettings(request.env)
   const config = await loadRemoteConfig(request.projectRoot)
   const spec = config.workers.pipelines[request.pipeline]
-  const provider = request.provider ?? createHetznerProvider(hetznerClientFromEnv(request.env))
-  const price = await provider.serverTypePrice(spec.serverType, spec.location)
+  const repoRoot = await repositoryRoot(request.projectRoot)
   let commit: string
   if (request.upload) {
-    commit = `${(await localCommit(await repositoryRoot(request.projectRoot))).slice(0, 12)} + working tree`
+    commit = `${(await localCommit(repoRoot)).slice(0, 12)} + working tree`
   } else {
+    const dirty = await dirtyFiles(repoRoot)
+    if (dirty.length > 0) {
+      const shown = dirty.slice(0, 5).join(', ') + (dirty.length > 5 ? `, ... (${dirty.length} files)` : '')
+      throw new MateriaError(
+        'remote',
+        `${repoRoot} has changes git would not send (${shown}); commit and push them, or pass --upload to run the working tree`,
+      )
+    }
     const url = gitUrl(request.env)
     const ref = request.commit ?? 'main'
-    commit = (await remoteCommit(url, ref, request.env.GIT_READ_TOKEN)) ?? ref
+    const resolved = await remoteCommit(url, ref, request.env.GIT_READ_TOKEN)
+    if (resolved === null) {
+      throw new MateriaError(
+        'remote',
+        `cannot resolve ${ref} at ${url} to a commit; check MATERIA_GIT_URL and GIT_READ_TOKEN, or pass --commit <sha>`,
+      )
+    }
+    commit = resolved
   }
+  const provider = request.provider ?? createHetznerProvider(hetznerClientFromEnv(request.env))
+  const { placements, skipped } = choosePlacements(
+    await provider.serverTypes(),
+    spec,
+    `materia.yaml workers.${request.pipeline}`,
+  )
+  const first = placements[0]!
   return {
     runId: newRunId(),
     pipeline: request.pipeline,
     steps: stepsOf(request.pipeline),
     commit,
-    serverType: spec.serverType,
-    location: spec.location,
-    hourlyEur: price.hourlyEur,
+    serverType: first.serverType,
+    location: first.location,
+    placements,
+    skipped,
+    hourlyEur: first.hourlyEur,
     expectedMinutes: spec.expectedMinutes,
-    costEur: (price.hourlyEur * spec.expectedMinutes) / 60,
+    costEur: billedCostEur(first.hourlyEur, spec.expectedMinutes),
   }
 }
 
@@ -120,6 +167,12 @@ function existingKey(name: string | null, env: NodeJS.ProcessEnv) {
   return { name, identityPath }
 }
 
+function combineSignals(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined)
+  if (present.length <= 1) return present[0]
+  return AbortSignal.any(present)
+}
+
 export interface RemoteRunHooks {
   readonly onStatus: (status: RunStatus) => void
   readonly onLine: LineSink
@@ -127,6 +180,7 @@ export interface RemoteRunHooks {
 }
 
 export async function executeRemoteRun(request: RemoteRunRequest, plan: RemotePlan, hooks: RemoteRunHooks) {
+  checkBucketSettings(request.env)
   const config = await loadRemoteConfig(request.projectRoot)
   const spec = config.workers.pipelines[request.pipeline]
   const provider = request.provider ?? createHetznerProvider(hetznerClientFromEnv(request.env))
@@ -142,33 +196,45 @@ export async function executeRemoteRun(request: RemoteRunRequest, plan: RemotePl
   const scratch = await mkdtemp(join(tmpdir(), 'materia-upload-'))
   let outcome: RunRecord['outcome'] = 'failed'
   let message = ''
+  let placement = plan.placements[0]!
   try {
     const code = request.upload
       ? { kind: 'upload' as const, archivePath: await packWorkingTree(repoRoot, scratch) }
-      : { kind: 'git' as const, url: gitUrl(request.env), commit: request.commit ?? 'main' }
-    const result = await runOnWorker({
-      provider,
-      runId: plan.runId,
-      pipeline: request.pipeline,
-      serverType: spec.serverType,
-      image: spec.image,
-      location: spec.location,
-      user: config.workers.user,
-      sshPort: workerSshPort(request.env),
-      existingKey: existingKey(config.workers.sshKeyName, request.env),
-      code,
-      prepare: config.workers.prepare,
-      command: `node bin/materia.js pipeline run ${request.pipeline} --env ${request.environment} --project ${shellQuote(projectPath)}`,
-      prepareEnv,
-      env: { ...passthrough, ...secrets },
-      redact,
-      deadlineMs: config.workers.deadlineMinutes * 60_000,
-      sshReadyWaitMs,
-      sshPollMs: 3000,
-      signal: hooks.signal,
-      onStatus: hooks.onStatus,
-      onLine: hooks.onLine,
-    })
+      : { kind: 'git' as const, url: gitUrl(request.env), commit: plan.commit }
+    const onWorker = (leaseSignal?: AbortSignal) =>
+      runOnWorker({
+        provider,
+        runId: plan.runId,
+        pipeline: request.pipeline,
+        placements: plan.placements,
+        image: spec.image,
+        user: config.workers.user,
+        sshPort: workerSshPort(request.env),
+        existingKey: existingKey(config.workers.sshKeyName, request.env),
+        code,
+        prepare: config.workers.prepare,
+        command: `node bin/materia.js pipeline run ${request.pipeline} --env ${request.environment} --project ${shellQuote(projectPath)}`,
+        prepareEnv,
+        env: { ...passthrough, ...secrets, [leaseRunVariable]: plan.runId },
+        redact,
+        deadlineMs: config.workers.deadlineMinutes * 60_000,
+        sshReadyWaitMs,
+        sshPollMs: 3000,
+        signal: combineSignals(hooks.signal, leaseSignal),
+        onStatus: hooks.onStatus,
+        onLine: hooks.onLine,
+      })
+    // A prod run holds the bucket's lease for its whole length: never two at once, whoever starts
+    // them. The worker is told, so its own `pipeline run --env prod` does not take it again.
+    const result =
+      request.environment === 'prod'
+        ? await withLease(
+            openProdStore(request.env, request.projectRoot),
+            { runId: plan.runId, pipeline: request.pipeline, log: (line) => hooks.onLine(line, 'status') },
+            onWorker,
+          )
+        : await onWorker()
+    placement = result.placement
     if (result.exitCode !== 0) {
       throw new MateriaError(
         'remote',
@@ -194,8 +260,8 @@ export async function executeRemoteRun(request: RemoteRunRequest, plan: RemotePl
       durationMs: finished.getTime() - started.getTime(),
       outcome,
       message,
-      serverType: spec.serverType,
-      costEur: (plan.hourlyEur * (finished.getTime() - started.getTime())) / 3_600_000,
+      serverType: placement.serverType,
+      costEur: billedCostEur(placement.hourlyEur, (finished.getTime() - started.getTime()) / 60_000),
       trigger: request.trigger,
     })
   }

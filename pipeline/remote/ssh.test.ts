@@ -60,10 +60,12 @@ describe('ssh runner', () => {
 
   it('passes secrets as environment over stdin and masks them in every line', async () => {
     const { lines, onLine } = collect()
+    // Count argument lists holding the secret with shell builtins only (grep's own argv would hold
+    // it). Processes come and go while cat runs: one that is gone is skipped (its error goes to
+    // /dev/null), and only stdout is checked, so the result does not depend on timing.
     const command = [
       'echo "token=$CANARY_TOKEN"',
-      // Count argument lists holding the secret with shell builtins only (grep's own argv would hold it).
-      'cat /proc/[0-9]*/cmdline | tr "\\0" "\\n" | { n=0; while IFS= read -r l; do case "$l" in *"$CANARY_TOKEN"*) n=$((n+1));; esac; done; echo $n; }',
+      'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" "\\n" | { n=0; while IFS= read -r l; do case "$l" in *"$CANARY_TOKEN"*) n=$((n+1));; esac; done; echo "processes=$n"; }',
     ].join('; ')
     const code = await runRemote(target, command, {
       env: { CANARY_TOKEN: canary },
@@ -71,11 +73,23 @@ describe('ssh runner', () => {
       redact: createRedactor([canary]),
       timeoutMs: 20_000,
     })
-    expect(code).toBe(0)
-    expect(lines[0]).toBe('stdout: token=***')
+    expect(code, lines.join('\n')).toBe(0)
     // No process on the machine (the worker is this host) carries the secret in its arguments.
-    expect(lines[1]).toBe('stdout: 0')
+    expect(lines.filter((line) => line.startsWith('stdout: '))).toEqual([
+      'stdout: token=***',
+      'stdout: processes=0',
+    ])
     expect(lines.join('\n')).not.toContain(canary)
+  })
+
+  it('says what to install when sshd is missing, instead of an unhandled spawn error', async () => {
+    await expect(
+      startSshd({
+        hostKeyPath: keys.host.privatePath,
+        authorizedKeys: [keys.client.publicKey],
+        program: join(keys.dir, 'no-such-sshd'),
+      }),
+    ).rejects.toThrow(/^cannot start .*no-such-sshd \(spawn .* ENOENT\); install openssh-server$/)
   })
 
   it('refuses a host whose key is not the pinned one', async () => {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { sshConnectTimeoutMs } from '../limits.ts'
-import { createLineSplitter, type Redactor } from './redact.ts'
+import { createRedactedLines, type Redactor } from './redact.ts'
 
 export interface SshTarget {
   readonly host: string
@@ -102,7 +102,7 @@ function runProcess(
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] })
     const splitters = (['stdout', 'stderr'] as const).map((stream) => {
-      const splitter = createLineSplitter((line) => options.onLine(options.redact(line), stream))
+      const splitter = createRedactedLines(options.redact, (line) => options.onLine(line, stream))
       child[stream].setEncoding('utf8')
       child[stream].on('data', (chunk: string) => splitter.push(chunk))
       return splitter
@@ -124,7 +124,7 @@ function runProcess(
     child.on('close', (code) => {
       clearTimeout(timer)
       options.signal?.removeEventListener('abort', onAbort)
-      for (const splitter of splitters) splitter.flush()
+      for (const splitter of splitters) splitter.end()
       if (stopReason !== null)
         reject(new MateriaError('remote', `${program} to ${args.at(-2)}: ${stopReason}`))
       else resolve(code ?? 255)

@@ -1,16 +1,22 @@
 // The supervisor's real dependencies: the wall clock, its git clone (fetch, fast-forward main,
 // npm ci when the lockfile changed), each scheduled run as a child `materia pipeline run` (so it
 // runs the code just fetched, and SIGTERM reaches it to destroy its worker), the slot state and
-// the JSON-lines log under <project>/.materia/.
+// the JSON-lines log under <project>/.materia/, and the alert webhook.
 import { execFile, spawn } from 'node:child_process'
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { MateriaError } from '../errors.ts'
-import { supervisorGitTimeoutMs, supervisorNpmCiTimeoutMs, supervisorRunTimeoutMs } from '../limits.ts'
+import {
+  alertTimeoutMs,
+  supervisorGitTimeoutMs,
+  supervisorNpmCiTimeoutMs,
+  supervisorRunTimeoutMs,
+} from '../limits.ts'
 import type { PipelineName } from './config.ts'
-import type { Redactor } from './redact.ts'
+import { createRedactedLines, type Redactor } from './redact.ts'
 import type { Clock, SupervisorEntry, SupervisorRunOutcome } from './supervisor.ts'
+import { gitAuthEnv } from './worker-steps.ts'
 
 const execFileAsync = promisify(execFile)
 
@@ -31,14 +37,23 @@ export const systemClock: Clock = {
 }
 
 async function gitOut(repoRoot: string, ...args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync('git', args, { cwd: repoRoot, timeout: supervisorGitTimeoutMs })
+  return gitWith(repoRoot, {}, ...args)
+}
+
+async function gitWith(repoRoot: string, env: Record<string, string>, ...args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync('git', args, {
+    cwd: repoRoot,
+    timeout: supervisorGitTimeoutMs,
+    env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0' },
+  })
   return stdout.trim()
 }
 
-// Fetches main and fast-forwards to it; runs npm ci when package-lock.json changed. A clone with
-// local commits (not a fast-forward) is left as it is and reported.
-export async function updateClone(repoRoot: string, branch = 'main'): Promise<string | null> {
-  await gitOut(repoRoot, 'fetch', '--quiet', 'origin', branch)
+// Fetches main (with GIT_READ_TOKEN through GIT_CONFIG_* variables, never a URL or a file) and
+// fast-forwards to it; runs npm ci when package-lock.json changed. A clone with local commits
+// (not a fast-forward) is left as it is and reported.
+export async function updateClone(repoRoot: string, branch = 'main', token?: string): Promise<string | null> {
+  await gitWith(repoRoot, gitAuthEnv(token), 'fetch', '--quiet', 'origin', branch)
   const before = await gitOut(repoRoot, 'rev-parse', 'HEAD')
   const after = await gitOut(repoRoot, 'rev-parse', 'FETCH_HEAD')
   if (before === after) return null
@@ -90,23 +105,24 @@ export function runChild(input: {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let lastLine = ''
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk
-        .toString()
-        .split('\n')
-        .filter((text) => text !== '')) {
-        lastLine = input.redact(line)
-        input.log(`${input.pipeline}: ${lastLine}`)
-      }
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
+    // One redacting stream per pipe: a secret split across two chunks is still masked.
+    const outputs = [child.stdout, child.stderr].map((pipe) => {
+      const lines = createRedactedLines(input.redact, (line) => {
+        if (line === '') return
+        lastLine = line
+        input.log(`${input.pipeline}: ${line}`)
+      })
+      pipe.setEncoding('utf8')
+      pipe.on('data', (chunk: string) => lines.push(chunk))
+      return lines
+    })
     const stop = () => child.kill('SIGTERM')
     const timer = setTimeout(stop, supervisorRunTimeoutMs)
     input.signal.addEventListener('abort', stop, { once: true })
     child.on('close', (code) => {
       clearTimeout(timer)
       input.signal.removeEventListener('abort', stop)
+      for (const lines of outputs) lines.end()
       resolve(
         code === 0
           ? { outcome: 'done', message: 'ok' }
@@ -143,4 +159,34 @@ export async function writeSlots(path: string, slots: Record<string, string>): P
 export async function appendEntry(path: string, entry: SupervisorEntry): Promise<void> {
   await mkdir(dirname(path), { recursive: true })
   await appendFile(path, `${JSON.stringify(entry)}\n`)
+}
+
+// The alert for a run that failed its last attempt: one JSON POST to ALERT_WEBHOOK_URL, shaped for
+// the service the URL names. Slack incoming webhooks read `text`, Discord webhooks `content`; any
+// other URL is taken as an ntfy topic (https://ntfy.sh/<topic>), published as JSON to the server's
+// root with `topic`, `title` and `message` (docs.ntfy.sh/publish, "Publish as JSON").
+export function alertRequest(
+  webhookUrl: string,
+  title: string,
+  message: string,
+): { url: string; body: unknown } {
+  const url = new URL(webhookUrl)
+  if (url.hostname === 'hooks.slack.com') return { url: webhookUrl, body: { text: `${title}\n${message}` } }
+  if (/(^|\.)discord(app)?\.com$/.test(url.hostname)) {
+    return { url: webhookUrl, body: { content: `**${title}**\n${message}` } }
+  }
+  const topic = url.pathname.replace(/^\/+|\/+$/g, '')
+  return { url: `${url.origin}/`, body: { topic, title, message } }
+}
+
+export async function sendAlert(webhookUrl: string, title: string, message: string): Promise<void> {
+  const request = alertRequest(webhookUrl, title, message)
+  const response = await fetch(request.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request.body),
+    signal: AbortSignal.timeout(alertTimeoutMs),
+  })
+  await response.body?.cancel()
+  if (!response.ok) throw new MateriaError('remote', `alert webhook answered HTTP ${response.status}`)
 }

@@ -1,6 +1,10 @@
 // The supervisor's loop: every interval it fast-forwards its clone, starts the scheduled pipelines
 // whose slot has come (each at most once, the latest missed slot only after downtime), never two
 // runs of one pipeline at once, reaps orphan workers, and appends each run to a JSON-lines log.
+// Transform waits until that day's extract has succeeded; publish follows a successful transform,
+// so the Parquet files and the site stay fresh. A failed run is retried with exponential backoff
+// (3 times by default), then alerted. After its clone moved, the supervisor starts nothing more
+// and ends its loop (when `restartOnUpdate`), so systemd restarts it on the new schedule code.
 // The clock, the runner and the git update are injected, so tests drive it with a fake clock.
 import { Cron } from 'croner'
 import { MateriaError } from '../errors.ts'
@@ -36,7 +40,14 @@ export interface SupervisorDeps {
   readonly writeLastSlots: (slots: Record<string, string>) => Promise<void>
   readonly record: (entry: SupervisorEntry) => Promise<void>
   readonly log: (line: string) => void
+  readonly retries?: number // extra attempts after a failed run; default 0 here, 3 from the CLI
+  readonly retryBackoffMs?: number // wait before the first retry; doubles each time
+  readonly alert?: (title: string, message: string) => Promise<void> // after the last attempt failed
+  readonly restartOnUpdate?: boolean
 }
+
+// The key in the slot state holding the slot of the last extract that succeeded.
+export const extractDoneKey = 'done:extract'
 
 // The latest slot of `cron` at or before `now` and after `after` (or the catch-up window).
 export function latestSlot(cron: string, now: Date, after: Date | null): Date | null {
@@ -72,11 +83,18 @@ export class Supervisor {
   }
 
   // One pass: update, start due runs (not awaited), reap. Returns the runs it started.
+  restartRequested = false
+
   async tick(signal: AbortSignal): Promise<PipelineName[]> {
     const { deps } = this
     try {
       const moved = await deps.update()
       if (moved !== null) deps.log(moved)
+      if (moved !== null && deps.restartOnUpdate) {
+        deps.log('restarting to run the updated code; runs in flight finish first')
+        this.restartRequested = true
+        return []
+      }
     } catch (error) {
       deps.log(`update failed, keeping the current checkout: ${(error as Error).message}`)
     }
@@ -87,6 +105,10 @@ export class Supervisor {
       const last = lastSlots[entry.pipeline]
       const slot = latestSlot(entry.cron, now, last === undefined ? null : new Date(last))
       if (slot === null) continue
+      if (entry.pipeline === 'transform' && !this.extractDoneOn(lastSlots, slot)) {
+        deps.log(`transform slot ${slot.toISOString()} waits for that day's extract`)
+        continue
+      }
       lastSlots[entry.pipeline] = slot.toISOString()
       await deps.writeLastSlots(lastSlots)
       if (this.running.has(entry.pipeline)) {
@@ -115,22 +137,69 @@ export class Supervisor {
     return started
   }
 
-  private start(pipeline: PipelineName, slot: Date, signal: AbortSignal) {
+  // Transform reads what extract landed: it runs once that UTC day's extract has succeeded and
+  // none is running. A schedule without extract has nothing to wait for.
+  private extractDoneOn(lastSlots: Record<string, string>, slot: Date): boolean {
+    if (!this.deps.schedule.entries.some((entry) => entry.pipeline === 'extract')) return true
+    if (this.running.has('extract')) return false
+    const done = lastSlots[extractDoneKey]
+    return done !== undefined && done.slice(0, 10) === slot.toISOString().slice(0, 10)
+  }
+
+  // One pipeline with its retries: exponential backoff, then an alert when the last attempt failed.
+  private async attempt(
+    pipeline: PipelineName,
+    slot: Date,
+    signal: AbortSignal,
+  ): Promise<SupervisorRunOutcome> {
+    const { deps } = this
+    const attempts = 1 + (deps.retries ?? 0)
+    for (let attempt = 1; ; attempt++) {
+      const result = await deps
+        .run(pipeline, signal)
+        .catch((error: Error): SupervisorRunOutcome => ({ outcome: 'failed', message: error.message }))
+      if (result.outcome === 'done') return result
+      if (attempt >= attempts || signal.aborted) {
+        const message = attempts > 1 ? `${result.message} (after ${attempt} attempts)` : result.message
+        await deps
+          .alert?.(`materia: ${pipeline} failed`, `${pipeline} slot ${slot.toISOString()} failed: ${message}`)
+          .catch((error: Error) => deps.log(`alert failed: ${error.message}`))
+        return { outcome: 'failed', message }
+      }
+      const delayMs = (deps.retryBackoffMs ?? 0) * 2 ** (attempt - 1)
+      deps.log(
+        `${pipeline} slot ${slot.toISOString()}: attempt ${attempt} failed (${result.message}); retrying in ${Math.round(delayMs / 1000)} s`,
+      )
+      await deps.clock.sleep(delayMs, signal).catch(() => {})
+    }
+  }
+
+  private async runRecorded(pipeline: PipelineName, slot: Date, signal: AbortSignal) {
     const { deps } = this
     const startedAt = deps.clock.now().toISOString()
     deps.log(`${pipeline} slot ${slot.toISOString()}: starting`)
-    const job = deps
-      .run(pipeline, signal)
-      .catch((error: Error): SupervisorRunOutcome => ({ outcome: 'failed', message: error.message }))
+    const result = await this.attempt(pipeline, slot, signal)
+    deps.log(`${pipeline} slot ${slot.toISOString()}: ${result.outcome} ${result.message}`)
+    await deps.record({
+      pipeline,
+      slot: slot.toISOString(),
+      startedAt,
+      finishedAt: deps.clock.now().toISOString(),
+      ...result,
+    })
+    return result
+  }
+
+  private start(pipeline: PipelineName, slot: Date, signal: AbortSignal) {
+    const { deps } = this
+    const job = this.runRecorded(pipeline, slot, signal)
       .then(async (result) => {
-        deps.log(`${pipeline} slot ${slot.toISOString()}: ${result.outcome} ${result.message}`)
-        await deps.record({
-          pipeline,
-          slot: slot.toISOString(),
-          startedAt,
-          finishedAt: deps.clock.now().toISOString(),
-          ...result,
-        })
+        if (result.outcome !== 'done') return
+        if (pipeline === 'extract') {
+          const slots = await deps.readLastSlots()
+          await deps.writeLastSlots({ ...slots, [extractDoneKey]: slot.toISOString() })
+        }
+        if (pipeline === 'transform' && !signal.aborted) await this.runRecorded('publish', slot, signal)
       })
       .finally(() => this.running.delete(pipeline))
     this.running.set(pipeline, job)
@@ -148,8 +217,9 @@ export class Supervisor {
   // Ticks every interval until aborted, then waits for the runs in flight (they destroy workers).
   async loop(signal: AbortSignal): Promise<void> {
     const intervalMs = this.deps.schedule.intervalMinutes * 60_000
-    while (!signal.aborted) {
+    while (!signal.aborted && !this.restartRequested) {
       await this.tick(signal)
+      if (this.restartRequested) break
       await this.deps.clock.sleep(intervalMs, signal).catch(() => {})
     }
     await this.idle()

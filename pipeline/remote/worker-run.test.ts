@@ -1,10 +1,12 @@
 // Goal: a remote run goes create -> action -> SSH -> prepare -> run -> destroy, streams its output
 // live, and whatever fails (create, action, SSH never ready, checkout, pipeline, deadline, abort)
 // leaves zero app=materia servers; a canary secret reaches the worker's environment yet never any
-// log line, the cloud-init user-data or a file.
+// log line, the cloud-init user-data or a file. The worker checks out the exact commit it was given
+// even when main has moved; a placement without capacity moves the run to the next one; the worker
+// and its key carry the run's deadline as a label.
 // Method: the fake Hetzner API "boots" each server as a real sshd on 127.0.0.1; the code comes from
 // a local bare git repository cloned over file://.
-import { readdir, readFile, rm, stat } from 'node:fs/promises'
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,7 +15,7 @@ import { createHetznerProvider } from './hetzner/provider.ts'
 import { generateKeyPair } from './keys.ts'
 import { createRedactor } from './redact.ts'
 import { type FakeCloud, startFakeCloud } from './testing/fake-cloud.ts'
-import { makeBareRepo } from './testing/git-fixture.ts'
+import { git, makeBareRepo } from './testing/git-fixture.ts'
 import { type RunStatus, runOnWorker, type WorkerRunInput } from './worker-run.ts'
 
 const canary = 'canary-4b1f0e9d-secret'
@@ -46,9 +48,11 @@ function setup(overrides: Partial<WorkerRunInput> = {}) {
     provider: createHetznerProvider(client, { pollMs: 20 }),
     runId: `test${process.pid}-${++runCount}`,
     pipeline: 'transform',
-    serverType: 'cx22',
+    placements: [
+      { serverType: 'cx23', location: 'fsn1', hourlyEur: 0.008, cores: 2, memoryGb: 4 },
+      { serverType: 'cx23', location: 'nbg1', hourlyEur: 0.008, cores: 2, memoryGb: 4 },
+    ],
     image: 'debian-12',
-    location: 'fsn1',
     user: userInfo().username,
     sshPort: cloud.sshPort,
     code: { kind: 'git', url: repo.url, commit: repo.commit },
@@ -86,6 +90,66 @@ describe('runOnWorker', () => {
     expect(lines.join('\n')).not.toContain(canary)
     expect(cloud.userData.join('\n')).not.toContain(canary)
     expect(cloud.userData.at(-1)).toContain('ed25519_private')
+  })
+
+  it('checks out the exact commit it was given although main has moved on', async () => {
+    await writeFile(join(repo.work, 'run.sh'), 'echo "the newer main"\n')
+    await git(repo.work, 'commit', '--quiet', '-am', 'newer main')
+    await git(repo.work, 'push', '--quiet', repo.bare, 'main')
+    const { input, lines } = setup()
+    expect((await runOnWorker(input)).exitCode).toBe(0)
+    expect(lines).toContain(`stdout: materia: code at ${repo.commit}`)
+    expect(lines).toContain('stdout: pipeline starts')
+    expect(lines).not.toContain('stdout: the newer main')
+  })
+
+  it('moves to the next placement when one has no capacity', async () => {
+    cloud.api.unavailable.add('cx23@fsn1')
+    try {
+      const { input, lines } = setup()
+      const result = await runOnWorker(input)
+      expect(result.placement).toMatchObject({ serverType: 'cx23', location: 'nbg1' })
+      expect(lines.some((line) => /no capacity for cx23 in fsn1 \(resource_unavailable\)/.test(line))).toBe(
+        true,
+      )
+    } finally {
+      cloud.api.unavailable.clear()
+    }
+    expect(await materiaServers()).toBe(0)
+  })
+
+  it('fails with every placement named when none has capacity, leaving nothing', async () => {
+    cloud.api.unavailable.add('fsn1').add('nbg1')
+    try {
+      const { input } = setup()
+      await expect(runOnWorker(input)).rejects.toThrow(
+        /no capacity in any configured placement \(cx23@fsn1, cx23@nbg1\)/,
+      )
+    } finally {
+      cloud.api.unavailable.clear()
+    }
+    expect(await materiaServers()).toBe(0)
+    expect(cloud.api.sshKeys.size).toBe(0)
+  })
+
+  it('labels the worker and its key with the run deadline in Unix seconds', async () => {
+    const seen: Record<string, string>[] = []
+    const { input } = setup({
+      deadlineMs: 600_000,
+      onLine: (line) => {
+        if (line !== 'pipeline starts') return
+        for (const server of cloud.api.servers.values()) seen.push({ ...server.labels })
+        for (const key of cloud.api.sshKeys.values()) seen.push({ ...key.labels })
+      },
+    })
+    const before = Math.floor(Date.now() / 1000)
+    expect((await runOnWorker(input)).exitCode).toBe(0)
+    expect(seen).toHaveLength(2)
+    for (const labels of seen) {
+      expect(labels.run).toBe(input.runId)
+      expect(Number(labels.deadline)).toBeGreaterThanOrEqual(before + 600)
+      expect(Number(labels.deadline)).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 600)
+    }
   })
 
   it('reports a failing pipeline with its exit code and still destroys the worker', async () => {
@@ -128,7 +192,7 @@ describe('runOnWorker', () => {
   })
 
   it('fails cleanly when the checkout fails', async () => {
-    const { input, lines } = setup({ code: { kind: 'git', url: `${repo.url}-missing`, commit: 'main' } })
+    const { input, lines } = setup({ code: { kind: 'git', url: `${repo.url}-missing`, commit: repo.commit } })
     await expect(runOnWorker(input)).rejects.toThrow(/preparing the worker failed \(exit 128\)/)
     expect(lines.some((line) => line.startsWith('stderr: fatal:'))).toBe(true)
     expect(await materiaServers()).toBe(0)

@@ -2,15 +2,30 @@
 // pipeline with its output streamed live, and destroy the worker in a `finally` that also runs on
 // abort (SIGINT/SIGTERM are turned into an abort by the caller) and on the hard deadline. The
 // worker is found again by its run label, so even a create that timed out after the server was
-// made leaves nothing behind.
+// made leaves nothing behind. Every worker and its SSH key carry a `deadline` label (Unix
+// seconds): if this process dies, `materia worker reap` and the supervisor destroy them once it
+// has passed, so a lost laptop never leaves a server billing.
 import { MateriaError } from '../errors.ts'
 import { actionWaitMs, prepareTimeoutMs } from '../limits.ts'
 import { cloudInitUserData } from './cloud-init.ts'
 import { generateRunKeys, removeRunKeys, writeKnownHosts } from './keys.ts'
-import type { Provider } from './provider.ts'
+import type { Placement } from './placement.ts'
+import {
+  PlacementUnavailableError,
+  type Provider,
+  type ProviderAction,
+  type WorkerServer,
+} from './provider.ts'
 import type { Redactor } from './redact.ts'
 import { runRemote, type SshTarget, uploadFile } from './ssh.ts'
-import { type CodeSource, destroyRun, type LineSink, prepareScript, waitForSsh } from './worker-steps.ts'
+import {
+  type CodeSource,
+  destroyRun,
+  type LineSink,
+  prepareScript,
+  sleep,
+  waitForSsh,
+} from './worker-steps.ts'
 
 export type RunStatus = 'creating' | 'provisioning' | 'running' | 'destroying' | 'done' | 'failed'
 
@@ -18,9 +33,8 @@ export interface WorkerRunInput {
   readonly provider: Provider
   readonly runId: string
   readonly pipeline: string
-  readonly serverType: string
+  readonly placements: readonly Placement[] // tried in order until one has capacity
   readonly image: string
-  readonly location: string | null
   readonly user: string
   readonly sshPort: number // 22; tests point it at their own sshd (MATERIA_WORKER_SSH_PORT)
   // A key already registered with the provider, and its private key here; default: a per-run key.
@@ -42,6 +56,48 @@ export interface WorkerRunInput {
 export interface WorkerRunResult {
   readonly exitCode: number
   readonly serverId: number | null
+  readonly placement: Placement
+}
+
+// The label a worker's deadline travels in: Unix seconds, a valid label value (digits only).
+export function deadlineLabel(deadlineMs: number): string {
+  return String(Math.ceil(deadlineMs / 1000))
+}
+
+// Creates the server in the first placement with capacity; `resource_unavailable` moves on.
+async function createInFirstPlacement(
+  input: WorkerRunInput,
+  request: (placement: Placement) => Parameters<Provider['create']>[0],
+): Promise<{ server: WorkerServer; action: ProviderAction | null; placement: Placement }> {
+  const refused: string[] = []
+  for (const placement of input.placements) {
+    try {
+      const created = await input.provider.create(request(placement))
+      return { ...created, placement }
+    } catch (error) {
+      if (!(error instanceof PlacementUnavailableError)) throw error
+      refused.push(`${placement.serverType}@${placement.location}`)
+      input.onLine(`${error.message}; trying the next placement`, 'status')
+    }
+  }
+  throw new MateriaError(
+    'remote',
+    `no capacity in any configured placement (${refused.join(', ')}); try later or add types or locations in materia.yaml workers:`,
+  )
+}
+
+// After a create whose answer was lost there is no action to follow: wait for the server itself.
+async function waitForRunning(provider: Provider, id: number, timeoutMs: number, pollMs: number) {
+  const deadlineMs = Date.now() + timeoutMs
+  for (;;) {
+    const server = await provider.get(id)
+    if (server === null) throw new MateriaError('remote', `server ${id} disappeared while starting`)
+    if (server.status === 'running') return
+    if (Date.now() >= deadlineMs) {
+      throw new MateriaError('remote', `server ${id} is still ${server.status} after ${timeoutMs} ms`)
+    }
+    await sleep(pollMs)
+  }
 }
 
 export async function runOnWorker(input: WorkerRunInput): Promise<WorkerRunResult> {
@@ -57,32 +113,42 @@ export async function runOnWorker(input: WorkerRunInput): Promise<WorkerRunResul
     input.onStatus(next)
     input.onLine(`status: ${next}`, 'status')
   }
+  const startedMs = Date.now()
   const keys = await generateRunKeys(input.runId)
+  let placement: Placement = input.placements[0]!
   let sshKeyId: number | null = null
   let serverId: number | null = null
   let failed = true
   try {
     status('creating')
-    const labels = { app: 'materia', run: input.runId, pipeline: input.pipeline }
+    const labels = {
+      app: 'materia',
+      run: input.runId,
+      pipeline: input.pipeline,
+      deadline: deadlineLabel(startedMs + input.deadlineMs),
+    }
     const sshKeyName = input.existingKey?.name ?? `materia-${input.runId}`
     if (input.existingKey === undefined) {
       sshKeyId = await input.provider.registerSshKey(sshKeyName, keys.client.publicKey, labels)
     }
-    const created = await input.provider.create({
-      name: `materia-${input.pipeline}-${input.runId}`.slice(0, 63),
-      serverType: input.serverType,
-      image: input.image,
-      location: input.location,
-      sshKeyName,
-      userData: cloudInitUserData({
-        hostPrivateKey: keys.host.privateKey,
-        hostPublicKey: keys.host.publicKey,
-      }),
-      labels,
+    const userData = cloudInitUserData({
+      hostPrivateKey: keys.host.privateKey,
+      hostPublicKey: keys.host.publicKey,
     })
+    const created = await createInFirstPlacement(input, (placement) => ({
+      name: `materia-${input.pipeline}-${input.runId}`.slice(0, 63),
+      serverType: placement.serverType,
+      image: input.image,
+      location: placement.location,
+      sshKeyName,
+      userData,
+      labels,
+    }))
     serverId = created.server.id
-    input.onLine(`server ${serverId} created (${input.serverType})`, 'status')
-    await input.provider.waitForAction(created.action, actionWaitMs)
+    placement = created.placement
+    input.onLine(`server ${serverId} created (${placement.serverType} in ${placement.location})`, 'status')
+    if (created.action === null) await waitForRunning(input.provider, serverId, actionWaitMs, input.sshPollMs)
+    else await input.provider.waitForAction(created.action, actionWaitMs)
     checkAborted(controller.signal)
     status('provisioning')
     const host = created.server.ipv4 ?? (await input.provider.get(serverId))?.ipv4 ?? null
@@ -103,7 +169,7 @@ export async function runOnWorker(input: WorkerRunInput): Promise<WorkerRunResul
     }).catch(rethrowAbort(controller.signal))
     const exitCode = await prepareAndRun(input, target, controller.signal, status)
     failed = exitCode !== 0
-    return { exitCode, serverId }
+    return { exitCode, serverId, placement }
   } finally {
     clearTimeout(deadline)
     input.signal?.removeEventListener('abort', onAbort)

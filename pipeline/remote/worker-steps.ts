@@ -1,5 +1,6 @@
 // The steps of a worker's life that the run (worker-run.ts) strings together: wait for SSH, build
 // the prepare command, destroy everything a run created and verify it is gone.
+import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { actionWaitMs, workersListedMax } from '../limits.ts'
 import type { Provider, WorkerServer } from './provider.ts'
@@ -54,16 +55,33 @@ export type CodeSource =
   | { readonly kind: 'git'; readonly url: string; readonly commit: string }
   | { readonly kind: 'upload'; readonly archivePath: string }
 
+// cloud-init's own exit codes (cloud-init >= 23.4): 0 done, 1 a critical failure, 2 done with
+// recoverable errors (warnings; Ubuntu 24.04 and Debian 13 images report some on every boot). So 2
+// goes on, with the warnings shown, and 1 stops the run with cloud-init's report. A worker without
+// cloud-init (the test workers) skips the wait.
+const waitCloudInit = [
+  'if command -v cloud-init >/dev/null 2>&1; then',
+  'ci_status=0; ci_report=$(cloud-init status --wait --long 2>&1) || ci_status=$?;',
+  'if [ "$ci_status" -eq 2 ]; then echo "materia: cloud-init done with recoverable warnings:"; echo "$ci_report";',
+  'elif [ "$ci_status" -ne 0 ]; then echo "materia: cloud-init failed (exit $ci_status):" >&2; echo "$ci_report" >&2; exit 1; fi;',
+  'fi',
+].join(' ')
+
 // Statements are separated by `;` under `set -e` (a failure inside an `&&` list would not stop it).
-// The worker waits for cloud-init (where it exists: a test worker has none), fetches the code into
-// a fresh folder and runs the prepare command (npm ci by default) there.
+// The worker waits for cloud-init, fetches the code into a fresh folder and runs the prepare
+// command (npm ci by default) there. A git checkout is of the exact commit the plan showed and
+// the run history records, checked after the checkout, never of a branch that may have moved.
 export function prepareScript(input: { dir: string; code: CodeSource; prepare: string }): string {
   const dir = shellQuote(input.dir)
-  const waitCloudInit =
-    'if command -v cloud-init >/dev/null 2>&1; then cloud-init status --wait >/dev/null; fi'
+  if (input.code.kind === 'git') {
+    assert(
+      /^[0-9a-f]{40}$/.test(input.code.commit),
+      `git code source needs a full commit sha: ${input.code.commit}`,
+    )
+  }
   const fetchCode =
     input.code.kind === 'git'
-      ? `git clone --quiet ${shellQuote(input.code.url)} ${dir}; cd ${dir}; git -c advice.detachedHead=false checkout --quiet ${shellQuote(input.code.commit)}`
+      ? `git clone --quiet --no-checkout ${shellQuote(input.code.url)} ${dir}; cd ${dir}; git -c advice.detachedHead=false checkout --quiet ${shellQuote(input.code.commit)}; test "$(git rev-parse HEAD)" = ${shellQuote(input.code.commit)}`
       : `mkdir -p ${dir}; cd ${dir}; tar -xzf ${shellQuote(`${input.dir}.tar.gz`)}; rm -f ${shellQuote(`${input.dir}.tar.gz`)}`
   return `set -e; ${waitCloudInit}; ${fetchCode}; echo "materia: code at $(git rev-parse HEAD 2>/dev/null || echo upload)"; ${input.prepare}`
 }
@@ -104,6 +122,19 @@ export async function destroyServer(provider: Provider, server: WorkerServer, lo
   log(`server ${server.id} is gone`)
 }
 
+// A worker is stale when its deadline label has passed, or, for a worker without one (made by an
+// older version), when it is older than olderThanMs. Per-run SSH keys go the same way: by their
+// deadline label.
+export function isStale(
+  labels: Readonly<Record<string, string>>,
+  createdMs: number,
+  input: { olderThanMs: number; nowMs: number },
+): boolean {
+  const deadline = labels.deadline
+  if (deadline !== undefined && /^\d+$/.test(deadline)) return Number(deadline) * 1000 <= input.nowMs
+  return input.nowMs - createdMs > input.olderThanMs
+}
+
 export async function reapWorkers(
   provider: Provider,
   input: { olderThanMs: number; nowMs: number; log: (line: string) => void },
@@ -115,8 +146,16 @@ export async function reapWorkers(
       `more than workersListedMax=${workersListedMax} app=materia servers; check by hand`,
     )
   }
-  const stale = servers.filter((server) => input.nowMs - server.createdMs > input.olderThanMs)
+  const stale = servers.filter((server) => isStale(server.labels, server.createdMs, input))
   for (const server of stale) await destroyServer(provider, server, input.log)
+  // A key's deadline is its run's: once passed, no live worker needs it. Keys without one are
+  // left alone (the provider does not say when a key was made).
+  const keys = await provider.listSshKeysByLabel('app=materia')
+  for (const key of keys) {
+    if (key.labels.deadline === undefined || !isStale(key.labels, input.nowMs, input)) continue
+    await provider.deleteSshKey(key.id)
+    input.log(`deleted SSH key ${key.id} (${key.name}) of run ${key.labels.run}`)
+  }
   return stale
 }
 

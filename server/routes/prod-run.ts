@@ -5,6 +5,7 @@
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { MateriaError } from '../../pipeline/errors.ts'
+import { billedHours } from '../../pipeline/remote/placement.ts'
 import { formatPlan } from '../../pipeline/remote/remote-run.ts'
 import type { RunRecord } from '../../pipeline/remote/run-history.ts'
 import type { WorkbenchContext } from '../context.ts'
@@ -39,7 +40,7 @@ function confirmation(run: ProdRun): Html {
     <dt>Commit</dt><dd class="font-mono" data-field="commit">${plan.commit}</dd>
     <dt>Steps</dt><dd data-field="steps">${plan.steps.join(' → ')}</dd>
     <dt>Server</dt><dd data-field="server">${plan.serverType}${plan.location ? ` (${plan.location})` : ''}</dd>
-    <dt>Estimate</dt><dd data-field="cost">~${plan.expectedMinutes} min × ${euros(plan.hourlyEur)}/h = ${euros(plan.costEur)}</dd>
+    <dt>Estimate</dt><dd data-field="cost">~${plan.expectedMinutes} min, billed as ${billedHours(plan.expectedMinutes)} h × ${euros(plan.hourlyEur)}/h = ${euros(plan.costEur)}</dd>
   </dl>
   <form hx-post="/prod-run/start" hx-target="#prod-run-live" class="flex gap-2">
     <input type="hidden" name="run" value="${plan.runId}">

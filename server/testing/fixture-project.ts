@@ -17,14 +17,14 @@ export const sampleCsvPath = fileURLToPath(
 )
 
 // Models in dependency order: [relative path, text].
-export function fixtureModels(): [string, string][] {
+export function fixtureModels(csvPath: string = sampleCsvPath): [string, string][] {
   return [
     [
       'models/raw/psd_coffee.sql',
       `MODEL (name raw.psd_coffee, kind FULL);
 SELECT
   *
-FROM read_csv('${sampleCsvPath}', header = true, all_varchar = true)
+FROM read_csv('${csvPath}', header = true, all_varchar = true)
 `,
     ],
     [
@@ -105,7 +105,12 @@ export function createFixtureProject(): FixtureProject {
     join(root, 'materia.yaml'),
     'name: coffee_fixture\ngateways:\n  local:\n    type: duckdb\n    path: .materia/local.duckdb\nmodel_defaults:\n  start: "2020-01-01"\n',
   )
-  for (const [path, text] of fixtureModels()) {
+  // The rows live inside the project: the workbench's DuckDB reads files in the project and landing
+  // folders only.
+  const csvPath = join(root, 'data', 'psd_coffee.csv')
+  mkdirSync(join(root, 'data'), { recursive: true })
+  cpSync(sampleCsvPath, csvPath)
+  for (const [path, text] of fixtureModels(csvPath)) {
     mkdirSync(join(root, path, '..'), { recursive: true })
     writeFileSync(join(root, path), text)
   }

@@ -1,7 +1,11 @@
-// Goal: the Hetzner client and provider handle the API as documented: pagination, 401, 429 with
-// Retry-After, 5xx retries, null ipv6, an action that ends in error, a server already gone.
+// Goal: the Hetzner client and provider handle the API as documented: pagination, 401, retries on
+// 429/502/503/504 and the codes conflict, rate_limit_exceeded and timeout (and on nothing else), a
+// create whose answer is lost found again by name instead of sent twice, resource_unavailable as a
+// placement to skip, the per-location server type list, null ipv6, an action that ends in error,
+// a server already gone.
 // Method: a fake of the API on 127.0.0.1 (testing/fake-hetzner.ts); sleeps are recorded, not slept.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { PlacementUnavailableError } from '../provider.ts'
 import { type FakeHetzner, startFakeHetzner } from '../testing/fake-hetzner.ts'
 import { createHetznerClient, retryDelayMs } from './client.ts'
 import { createHetznerProvider } from './provider.ts'
@@ -31,7 +35,7 @@ async function registerKey(name = 'run-key') {
 
 const request = (name: string, labels: Record<string, string>, sshKeyName: string) => ({
   name,
-  serverType: 'cx22',
+  serverType: 'cx23',
   image: 'debian-12',
   location: 'fsn1',
   sshKeyName,
@@ -45,7 +49,7 @@ describe('hetzner provider', () => {
     const { server, action } = await provider().create(request('w1', { app: 'materia', run: 'r1' }, key))
     expect(server.ipv4).toBe('127.0.0.1')
     expect(server.ipv6).toBeNull()
-    await provider().waitForAction(action, 5000)
+    await provider().waitForAction(action!, 5000)
     expect(sleeps).toEqual([10]) // one poll answered "running"
     expect((await provider().get(server.id))?.status).toBe('running')
   })
@@ -67,7 +71,7 @@ describe('hetzner provider', () => {
     const key = await registerKey()
     fake.createActionOutcome = 'error'
     const { action } = await provider().create(request('w1', { app: 'materia' }, key))
-    await expect(provider().waitForAction(action, 5000)).rejects.toThrow(
+    await expect(provider().waitForAction(action!, 5000)).rejects.toThrow(
       /create_server\) failed: server_error: Server could not be created/,
     )
   })
@@ -76,7 +80,7 @@ describe('hetzner provider', () => {
     const key = await registerKey()
     fake.actionPollsRunning = 1_000_000
     const { action } = await provider().create(request('w1', { app: 'materia' }, key))
-    await expect(provider().waitForAction(action, 50)).rejects.toThrow(/still running after 50 ms/)
+    await expect(provider().waitForAction(action!, 50)).rejects.toThrow(/still running after 50 ms/)
   })
 
   it('answers 401 with a hint to check the token, without retrying', async () => {
@@ -94,10 +98,68 @@ describe('hetzner provider', () => {
     expect(sleeps).toEqual([3000, 200, 400])
   })
 
-  it('gives up after providerAttemptsMax 5xx answers', async () => {
+  it('gives up after providerAttemptsMax gateway errors', async () => {
     for (let index = 0; index < 6; index++)
-      fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 500 })
-    await expect(provider().listByLabel('app=materia')).rejects.toThrow(/500 server_error.*after 5 attempts/)
+      fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 503 })
+    await expect(provider().listByLabel('app=materia')).rejects.toThrow(/503 unavailable.*after 5 attempts/)
+  })
+
+  it('retries the codes conflict, rate_limit_exceeded and timeout, but not a 500 or invalid_input', async () => {
+    fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 409, code: 'conflict' })
+    fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 429, retryAfterS: 1 })
+    fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 408, code: 'timeout' })
+    expect(await provider().listByLabel('app=materia')).toEqual([])
+    expect(sleeps).toEqual([100, 1000, 400])
+    fake.requests.length = 0
+    fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 500 })
+    await expect(provider().listByLabel('app=materia')).rejects.toThrow(/500 server_error: injected 500$/)
+    fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 422, code: 'invalid_input' })
+    await expect(provider().listByLabel('app=materia')).rejects.toThrow(/422 invalid_input/)
+    expect(fake.requests.length).toBe(2)
+  })
+
+  it('finds a server whose create answer was lost instead of creating it twice', async () => {
+    const key = await registerKey()
+    fake.faults.push({ method: 'POST', pathPrefix: '/servers', status: 504, afterEffect: true })
+    const first = await provider().create(request('lost-answer', { app: 'materia', run: 'r1' }, key))
+    expect(first.server.name).toBe('lost-answer')
+    expect(first.action).toBeNull() // no action to follow: the caller waits for the status
+    fake.faults.push({ method: 'POST', pathPrefix: '/servers', status: 0, afterEffect: true })
+    const second = await provider().create(request('dropped', { app: 'materia', run: 'r2' }, key))
+    expect(second.server.name).toBe('dropped')
+    expect([...fake.servers.values()].map((server) => server.name).sort()).toEqual(['dropped', 'lost-answer'])
+    expect(fake.requests.filter((line) => line === 'POST /v1/servers').length).toBe(2)
+  })
+
+  it('sends a create again when the lost answer left no server behind', async () => {
+    const key = await registerKey()
+    fake.faults.push({ method: 'POST', pathPrefix: '/servers', status: 502 })
+    const { server, action } = await provider().create(request('w1', { app: 'materia' }, key))
+    expect(action).not.toBeNull()
+    expect(fake.servers.get(server.id)?.name).toBe('w1')
+    expect(fake.requests.filter((line) => line === 'POST /v1/servers').length).toBe(2)
+  })
+
+  it('registers an SSH key whose answer was lost exactly once', async () => {
+    fake.faults.push({ method: 'POST', pathPrefix: '/ssh_keys', status: 504, afterEffect: true })
+    const id = await provider().registerSshKey('run-key', 'ssh-ed25519 AAAA lost', { app: 'materia' })
+    expect([...fake.sshKeys.keys()]).toEqual([id])
+  })
+
+  it('reports resource_unavailable as a placement to skip', async () => {
+    const key = await registerKey()
+    fake.unavailable.add('fsn1')
+    await expect(provider().create(request('w1', { app: 'materia' }, key))).rejects.toBeInstanceOf(
+      PlacementUnavailableError,
+    )
+    expect(fake.servers.size).toBe(0)
+  })
+
+  it('refuses a label value the API would reject, such as an ISO timestamp', async () => {
+    const key = await registerKey()
+    await expect(
+      provider().create(request('w1', { app: 'materia', deadline: '2026-12-01T20:00:00Z' }, key)),
+    ).rejects.toThrow(/422 invalid_input: label value/)
   })
 
   it('treats deleting or getting a server already gone as null', async () => {
@@ -105,12 +167,20 @@ describe('hetzner provider', () => {
     expect(await provider().delete(424242)).toBeNull()
   })
 
-  it('prices a server type from server_types, failing on an unknown one', async () => {
-    const price = await provider().serverTypePrice('cx32', 'nbg1')
-    expect(price).toMatchObject({ name: 'cx32', hourlyEur: 0.0168, cores: 4 })
-    await expect(provider().serverTypePrice('cx999', null)).rejects.toThrow(
-      /unknown Hetzner server type "cx999"/,
-    )
+  it('lists server types per location: retired types gone, deprecations marked', async () => {
+    fake.perPageMax = 3
+    const offers = await provider().serverTypes()
+    const names = offers.map((offer) => offer.name)
+    expect(names).toContain('cx23')
+    expect(names).not.toContain('cx22') // unavailable_after 2025-12-31: no longer listed
+    expect(offers.find((offer) => offer.name === 'cpx11')?.deprecated).toBe(true)
+    const cx33 = offers.find((offer) => offer.name === 'cx33')!
+    expect(cx33.locations.find((location) => location.name === 'hel1')?.deprecated).toBe(true)
+    expect(cx33.locations.find((location) => location.name === 'fsn1')).toEqual({
+      name: 'fsn1',
+      hourlyEur: 0.0128,
+      deprecated: false,
+    })
   })
 
   it('reads Retry-After seconds, HTTP dates and RateLimit-Reset', () => {

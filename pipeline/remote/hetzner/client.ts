@@ -1,6 +1,13 @@
-// A small typed fetch client for the Hetzner Cloud API v1. Every request has an explicit timeout;
-// 429 waits for Retry-After (or RateLimit-Reset) and 5xx retries with exponential backoff, both
-// bounded by providerAttemptsMax; list calls follow meta.pagination.next_page up to providerPagesMax.
+// A small typed fetch client for the Hetzner Cloud API v1. Every request has an explicit timeout.
+// Retries follow Hetzner's documented semantics (the official clients' policy): a request is
+// retried on a network timeout, on HTTP 429/502/503/504 and on the error codes `conflict`,
+// `rate_limit_exceeded` and `timeout`, never on other errors (a 500 or an `invalid_input` does not
+// get better by asking again). 429 waits for Retry-After (or RateLimit-Reset), the rest back off
+// exponentially, all bounded by providerAttemptsMax. A POST is not idempotent: when its outcome is
+// unknown (no answer, a gateway error, a `timeout` code) it is not resent here but raised as
+// `outcomeUnknown`, so the caller can look the object up by name before creating it again (no
+// double server, no `uniqueness_error`). List calls follow meta.pagination.next_page up to
+// providerPagesMax.
 import { assert } from '../../assert.ts'
 import { MateriaError } from '../../errors.ts'
 import {
@@ -12,6 +19,34 @@ import {
 import type { HetznerErrorBody, Pagination } from './types.ts'
 
 export const hetznerDefaultUrl = 'https://api.hetzner.cloud/v1'
+
+// An error answer of the API (or no answer at all: status null), with its documented error code.
+export class HetznerApiError extends MateriaError {
+  readonly status: number | null
+  readonly apiCode: string | null
+  readonly outcomeUnknown: boolean // a POST that may have taken effect although it failed
+
+  constructor(
+    message: string,
+    facts: { status: number | null; apiCode: string | null; outcomeUnknown: boolean },
+    options?: { cause?: unknown },
+  ) {
+    super('remote', message, options)
+    this.name = 'HetznerApiError'
+    this.status = facts.status
+    this.apiCode = facts.apiCode
+    this.outcomeUnknown = facts.outcomeUnknown
+  }
+}
+
+export function isHetznerApiError(error: unknown, apiCode?: string): error is HetznerApiError {
+  return error instanceof HetznerApiError && (apiCode === undefined || error.apiCode === apiCode)
+}
+
+const retryStatuses = new Set([429, 502, 503, 504])
+const retryCodes = new Set(['conflict', 'rate_limit_exceeded', 'timeout'])
+// Answers after which a request may or may not have been carried out.
+const unknownOutcomeStatuses = new Set([502, 503, 504])
 
 export interface HetznerClientOptions {
   readonly baseUrl: string
@@ -64,7 +99,9 @@ export function createHetznerClient(options: HetznerClientOptions): HetznerClien
 
   async function request<T>(method: string, path: string, body?: unknown, notFoundNull = false): Promise<T> {
     const url = `${baseUrl}${path}`
+    const idempotent = method !== 'POST'
     for (let attempt = 1; ; attempt++) {
+      const backoffMs = backoffBaseMs * 2 ** (attempt - 1)
       let response: Response
       try {
         response = await fetch(url, {
@@ -77,12 +114,15 @@ export function createHetznerClient(options: HetznerClientOptions): HetznerClien
           signal: AbortSignal.timeout(timeoutMs),
         })
       } catch (error) {
-        if (attempt >= providerAttemptsMax) {
-          throw new MateriaError('remote', `${method} ${url} failed: ${(error as Error).message}`, {
-            cause: error,
-          })
+        const reason = (error as Error).message
+        if (!idempotent || attempt >= providerAttemptsMax) {
+          throw new HetznerApiError(
+            `${method} ${url} failed: ${reason}${idempotent ? ` after ${attempt} attempts; try later` : ''}`,
+            { status: null, apiCode: null, outcomeUnknown: !idempotent },
+            { cause: error },
+          )
         }
-        await sleep(backoffBaseMs * 2 ** (attempt - 1))
+        await sleep(backoffMs)
         continue
       }
       if (response.ok) {
@@ -93,23 +133,35 @@ export function createHetznerClient(options: HetznerClientOptions): HetznerClien
         await response.body?.cancel()
         return null as T
       }
-      const retriable = response.status === 429 || response.status >= 500
-      if (retriable && attempt < providerAttemptsMax) {
-        const delayMs =
-          response.status === 429
-            ? retryDelayMs(response.headers, Date.now())
-            : backoffBaseMs * 2 ** (attempt - 1)
+      const error = await errorBody(response)
+      const apiCode = error?.code ?? null
+      const unknown = unknownOutcomeStatuses.has(response.status) || apiCode === 'timeout'
+      const retriable = retryStatuses.has(response.status) || (apiCode !== null && retryCodes.has(apiCode))
+      if (retriable && attempt < providerAttemptsMax && (idempotent || !unknown)) {
+        const limited = response.status === 429 || apiCode === 'rate_limit_exceeded'
+        const delayMs = limited ? retryDelayMs(response.headers, Date.now()) : backoffMs
         if (delayMs > providerRetryAfterMaxMs) {
-          throw new MateriaError(
-            'remote',
+          throw new HetznerApiError(
             `${method} ${url}: rate limited for ${Math.round(delayMs / 1000)} s; try later`,
+            { status: response.status, apiCode, outcomeUnknown: false },
           )
         }
-        await response.body?.cancel()
         await sleep(delayMs)
         continue
       }
-      throw await responseError(method, url, response, attempt)
+      const detail =
+        error === null ? `HTTP ${response.status}` : `${response.status} ${error.code}: ${error.message}`
+      const hint =
+        response.status === 401
+          ? '; check HETZNER_TOKEN'
+          : retriable && (idempotent || !unknown)
+            ? ` after ${attempt} attempts; try later`
+            : ''
+      throw new HetznerApiError(`${method} ${url} failed: ${detail}${hint}`, {
+        status: response.status,
+        apiCode,
+        outcomeUnknown: !idempotent && unknown,
+      })
     }
   }
 
@@ -136,19 +188,11 @@ export function createHetznerClient(options: HetznerClientOptions): HetznerClien
   return { request, find, list }
 }
 
-async function responseError(method: string, url: string, response: Response, attempts: number) {
-  let detail = `HTTP ${response.status}`
+async function errorBody(response: Response): Promise<HetznerErrorBody['error'] | null> {
   try {
     const body = (await response.json()) as HetznerErrorBody
-    if (body.error?.code) detail = `${response.status} ${body.error.code}: ${body.error.message}`
+    return typeof body.error?.code === 'string' ? body.error : null
   } catch {
-    // A body that is not JSON keeps the bare status.
+    return null // a body that is not JSON (a proxy's error page) keeps the bare status
   }
-  const hint =
-    response.status === 401
-      ? '; check HETZNER_TOKEN'
-      : response.status >= 500 || response.status === 429
-        ? ` after ${attempts} attempts; try later`
-        : ''
-  return new MateriaError('remote', `${method} ${url} failed: ${detail}${hint}`)
 }

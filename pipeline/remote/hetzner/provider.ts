@@ -1,9 +1,19 @@
 // The Provider interface over the Hetzner Cloud API. Workers are created with IPv6 disabled (we
-// connect over IPv4), so public_net.ipv6 is null and must stay harmless.
+// connect over IPv4), so public_net.ipv6 is null and must stay harmless. A create whose answer was
+// lost (no answer, a gateway error, a `timeout` code) is looked up by its unique name before it is
+// sent again; `resource_unavailable` (no capacity for the type in the location) becomes a
+// PlacementUnavailableError so the run can try its next type or location.
 import { assert } from '../../assert.ts'
 import { MateriaError } from '../../errors.ts'
-import type { Provider, ProviderAction, ServerTypePrice, WorkerServer } from '../provider.ts'
-import type { HetznerClient } from './client.ts'
+import { providerAttemptsMax } from '../../limits.ts'
+import {
+  PlacementUnavailableError,
+  type Provider,
+  type ProviderAction,
+  type ServerTypeOffer,
+  type WorkerServer,
+} from '../provider.ts'
+import { type HetznerClient, isHetznerApiError } from './client.ts'
 import type {
   CreateServerRequest,
   CreateServerResponse,
@@ -32,14 +42,25 @@ export function toWorkerServer(server: HetznerServer): WorkerServer {
   }
 }
 
-export function hourlyPrice(type: HetznerServerType, location: string | null): ServerTypePrice {
-  const price = type.prices.find((entry) => entry.location === location) ?? type.prices[0]
-  if (price === undefined) throw new MateriaError('remote', `server type ${type.name} has no price listed`)
+// Where a type can be ordered: its `locations` (per-location deprecation), else, from an API that
+// predates them, the locations it has prices for. A type-wide deprecation covers every location.
+export function serverTypeOffer(type: HetznerServerType): ServerTypeOffer {
+  const typeDeprecated = Boolean(type.deprecated) || (type.deprecation ?? null) !== null
+  const listed = type.locations ?? type.prices.map((price) => ({ name: price.location, deprecation: null }))
   return {
     name: type.name,
-    hourlyEur: Number(price.price_hourly.gross),
     cores: type.cores,
     memoryGb: type.memory,
+    architecture: type.architecture ?? 'x86',
+    deprecated: typeDeprecated,
+    locations: listed.map((location) => {
+      const price = type.prices.find((entry) => entry.location === location.name)
+      return {
+        name: location.name,
+        hourlyEur: price === undefined ? null : Number(price.price_hourly.gross),
+        deprecated: typeDeprecated || location.deprecation !== null,
+      }
+    }),
   }
 }
 
@@ -48,25 +69,47 @@ export function createHetznerProvider(client: HetznerClient, options: HetznerPro
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
   const nowMs = options.nowMs ?? Date.now
 
+  async function findByName(name: string): Promise<HetznerServer | null> {
+    const servers = await client.list<HetznerServer>('/servers', 'servers', { name })
+    return servers.find((server) => server.name === name) ?? null
+  }
+
   return {
     async create(request) {
       const body: CreateServerRequest = {
         name: request.name,
         server_type: request.serverType,
         image: request.image,
-        ...(request.location === null ? {} : { location: request.location }),
+        location: request.location,
         ssh_keys: [request.sshKeyName],
         user_data: request.userData,
         labels: request.labels,
         start_after_create: true,
         public_net: { enable_ipv4: true, enable_ipv6: false },
       }
-      const response = await client.request<CreateServerResponse>('POST', '/servers', body)
-      assert(
-        response.server !== undefined && response.action !== undefined,
-        'POST /servers: no server or action',
-      )
-      return { server: toWorkerServer(response.server), action: { id: response.action.id } }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const response = await client.request<CreateServerResponse>('POST', '/servers', body)
+          assert(
+            response.server !== undefined && response.action !== undefined,
+            'POST /servers: no server or action',
+          )
+          return { server: toWorkerServer(response.server), action: { id: response.action.id } }
+        } catch (error) {
+          if (isHetznerApiError(error, 'resource_unavailable')) {
+            throw new PlacementUnavailableError(
+              `no capacity for ${request.serverType} in ${request.location} (resource_unavailable)`,
+              { cause: error },
+            )
+          }
+          if (!isHetznerApiError(error) || !error.outcomeUnknown || attempt >= providerAttemptsMax)
+            throw error
+          // The answer was lost: the server may exist. Its name is unique, so look it up first.
+          const existing = await findByName(request.name)
+          if (existing !== null) return { server: toWorkerServer(existing), action: null }
+          await sleep(pollMs)
+        }
+      }
     },
     async get(id) {
       const response = await client.find<{ server: HetznerServer }>(`/servers/${id}`)
@@ -108,22 +151,38 @@ export function createHetznerProvider(client: HetznerClient, options: HetznerPro
       }
     },
     async registerSshKey(name, publicKey, labels) {
-      const response = await client.request<{ ssh_key: HetznerSshKey }>('POST', '/ssh_keys', {
-        name,
-        public_key: publicKey,
-        labels,
-      })
-      return response.ssh_key.id
+      try {
+        const response = await client.request<{ ssh_key: HetznerSshKey }>('POST', '/ssh_keys', {
+          name,
+          public_key: publicKey,
+          labels,
+        })
+        return response.ssh_key.id
+      } catch (error) {
+        if (!isHetznerApiError(error) || !error.outcomeUnknown) throw error
+        // The key may have been created although the answer was lost; a second POST would
+        // answer uniqueness_error. Its name is unique: find it, else send it once more.
+        const keys = await client.list<HetznerSshKey>('/ssh_keys', 'ssh_keys', { name })
+        const existing = keys.find((key) => key.name === name && key.public_key === publicKey)
+        if (existing !== undefined) return existing.id
+        const response = await client.request<{ ssh_key: HetznerSshKey }>('POST', '/ssh_keys', {
+          name,
+          public_key: publicKey,
+          labels,
+        })
+        return response.ssh_key.id
+      }
     },
     async deleteSshKey(id) {
       await client.request<unknown>('DELETE', `/ssh_keys/${id}`, undefined, true)
     },
-    async serverTypePrice(name, location) {
-      const types = await client.list<HetznerServerType>('/server_types', 'server_types', { name })
-      const type = types.find((entry) => entry.name === name)
-      if (type === undefined)
-        throw new MateriaError('remote', `unknown Hetzner server type "${name}"; see materia.yaml workers:`)
-      return hourlyPrice(type, location)
+    async listSshKeysByLabel(selector) {
+      const keys = await client.list<HetznerSshKey>('/ssh_keys', 'ssh_keys', { label_selector: selector })
+      return keys.map((key) => ({ id: key.id, name: key.name, labels: key.labels }))
+    },
+    async serverTypes() {
+      const types = await client.list<HetznerServerType>('/server_types', 'server_types', {})
+      return types.map(serverTypeOffer)
     },
   }
 }

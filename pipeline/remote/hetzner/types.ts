@@ -21,14 +21,37 @@ export interface HetznerPrice {
   readonly price_monthly: { readonly net: string; readonly gross: string }
 }
 
+// Set when a resource is deprecated: `announced`, and `unavailable_after`, the date after which the
+// list endpoint no longer returns it and it can no longer be used to create servers.
+export interface HetznerDeprecation {
+  readonly announced: string
+  readonly unavailable_after: string
+}
+
+// Since 2025-09 server types depend on locations: `locations` lists where a type can be ordered,
+// each with its own deprecation; the type-wide `deprecation` (and `deprecated`) is itself
+// deprecated and phased out as per-location deprecations are announced. Both are read.
+export interface HetznerServerTypeLocation {
+  readonly id: number
+  readonly name: string
+  readonly deprecation: HetznerDeprecation | null
+}
+
 export interface HetznerServerType {
   readonly id: number
   readonly name: string
   readonly description: string
+  readonly category?: string
   readonly cores: number
   readonly memory: number
   readonly disk: number
+  readonly cpu_type?: 'shared' | 'dedicated'
+  readonly architecture?: 'x86' | 'arm'
+  readonly storage_type?: 'local' | 'network'
+  readonly deprecated?: boolean | null
+  readonly deprecation?: HetznerDeprecation | null
   readonly prices: readonly HetznerPrice[]
+  readonly locations?: readonly HetznerServerTypeLocation[]
 }
 
 export type ServerStatus =
@@ -92,5 +115,5 @@ export interface CreateServerResponse {
 }
 
 export interface HetznerErrorBody {
-  readonly error: { readonly code: string; readonly message: string }
+  readonly error: { readonly code: string; readonly message: string; readonly details?: unknown }
 }

@@ -3,7 +3,7 @@
 // bare repository the worker clones. The worker's prepare step links this tree's node_modules
 // (no network here), through the project's own `workers.prepare` setting.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { appendFile, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
@@ -65,7 +65,10 @@ export async function startE2e(env: Record<string, string>): Promise<E2e> {
   await git(work, 'add', '-A')
   await git(work, 'commit', '--quiet', '-m', 'e2e fixture')
   // The CLI here runs with this tree's packages; linked after the commit so git never records it.
+  // `node_modules/` in .gitignore matches folders only, so the link is excluded by name: a run
+  // refuses a tree with changes git would not send.
   await symlink(join(worktree, 'node_modules'), join(work, 'node_modules'))
+  await appendFile(join(work, '.git', 'info', 'exclude'), '/node_modules\n')
   const bare = join(root, 'origin.git')
   await git(root, 'clone', '--quiet', '--bare', work, bare)
   await git(work, 'remote', 'add', 'origin', bare) // the supervisor fetches main from here

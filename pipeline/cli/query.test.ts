@@ -1,0 +1,83 @@
+// Goal: `materia query` only reads: a statement that would change prod (or any environment) fails
+// with one line, exit 1, and prod's views, tables and rows are exactly as before; files outside the
+// project and landing folders cannot be read. Method: the example project copied to a temp dir and
+// applied to prod with the real `main`, then the bypass forms through `materia query`, comparing a
+// digest of every view and physical table (name and rows) before and after.
+import { cpSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { temporaryDirectory } from '../engine/test-project.ts'
+import { databaseDigest as digest, example, materia } from './testing/cli-run.ts'
+
+describe('materia query is read-only', () => {
+  let root: string
+  beforeAll(async () => {
+    root = temporaryDirectory('query')
+    cpSync(example, root, { recursive: true })
+    const applied = await materia(root, 'plan', 'prod', '--auto-apply')
+    expect(applied.code, applied.stderr).toBe(0)
+    const dev = await materia(root, 'plan', 'dev_x', '--auto-apply')
+    expect(dev.code, dev.stderr).toBe(0)
+  }, 60_000)
+
+  it('refuses DROP VIEW on prod with one line; prod is unchanged and plan has nothing to repair', async () => {
+    const before = await digest(root)
+    const dropped = await materia(root, 'query', 'drop view serving.dim_country')
+    expect(dropped.code).toBe(1)
+    expect(dropped.stdout).toBe('')
+    expect(dropped.stderr.trim().split('\n')).toHaveLength(1)
+    expect(dropped.stderr).toMatch(/^materia query: refused "drop view serving\.dim_country": not one SELECT/)
+    expect(await digest(root)).toBe(before)
+    const count = await materia(root, 'query', 'SELECT count(*) AS n FROM serving.dim_country', '--json')
+    expect(JSON.parse(count.stdout)).toEqual([{ n: 3 }])
+    expect((await materia(root, 'plan', 'prod')).stdout).toMatch(/no changes/i)
+  })
+
+  it('refuses each bypass form, in prod and in a dev environment sharing its tables', async () => {
+    const before = await digest(root)
+    const physical = (
+      await materia(
+        root,
+        'query',
+        "SELECT schema_name || '.' || table_name AS t FROM duckdb_tables() WHERE table_name LIKE 'serving__dim_country__%'",
+        '--json',
+      )
+    ).stdout
+    const [{ t: table }] = JSON.parse(physical) as [{ t: string }]
+    const statements = [
+      `DELETE FROM ${table}`,
+      `SELECT 1; DELETE FROM ${table}`,
+      `WITH x AS (SELECT 1) DELETE FROM ${table}`,
+      `COPY ${table} TO '${root}/out.csv'`,
+      `ATTACH '${root}/other.duckdb' AS other`,
+      'PRAGMA enable_profiling',
+      'CALL checkpoint()',
+      'INSTALL json',
+      'LOAD json',
+      'SET threads = 1',
+      'DROP VIEW serving.dim_country',
+    ]
+    for (const environment of ['prod', 'dev_x']) {
+      for (const sql of statements) {
+        const result = await materia(root, 'query', sql, '--env', environment)
+        expect(result.code, sql).toBe(1)
+        expect(result.stderr.trim().split('\n'), sql).toHaveLength(1)
+        expect(result.stderr, sql).toMatch(/^materia query: refused "/)
+      }
+    }
+    expect(await digest(root)).toBe(before)
+  })
+
+  it('reads files in the project, refuses /etc/passwd and files beside the project', async () => {
+    writeFileSync(join(root, 'inside.csv'), 'x\n7\n')
+    const inside = await materia(root, 'query', `SELECT x FROM read_csv('${root}/inside.csv')`, '--json')
+    expect(JSON.parse(inside.stdout)).toEqual([{ x: 7 }])
+    const passwd = await materia(root, 'query', "SELECT * FROM read_text('/etc/passwd')")
+    expect(passwd.code).toBe(1)
+    expect(passwd.stdout).toBe('')
+    expect(passwd.stderr).toMatch(
+      /^materia query: query on prod failed: Permission Error: Cannot access file "\/etc\/passwd"/,
+    )
+    expect(passwd.stderr.trim().split('\n')).toHaveLength(1)
+  })
+})

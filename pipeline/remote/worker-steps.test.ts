@@ -1,0 +1,163 @@
+// Goal: the worker's prepare script treats cloud-init's exit codes as documented (0 done, 2 done
+// with recoverable errors: go on and show them, 1 critical: stop and show the report), checks out
+// the exact commit, and refuses a branch name; `materia worker reap` destroys workers and deletes
+// SSH keys whose deadline label has passed (and unlabelled workers by age), leaving the rest; the
+// worker set-up keeps the optional dependencies that carry DuckDB's native binding.
+// Method: the prepare script runs in a real bash with a stand-in `cloud-init` first on PATH (the
+// one program not on this machine) and clones a local bare repository; reap runs the CLI command
+// against the fake Hetzner API.
+import { execFile } from 'node:child_process'
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { workerCommand } from '../cli/worker.ts'
+import { cloudInitUserData, workerNodeMajor } from './cloud-init.ts'
+import { defaultPrepare } from './config.ts'
+import { createHetznerClient } from './hetzner/client.ts'
+import { createHetznerProvider } from './hetzner/provider.ts'
+import { type FakeHetzner, startFakeHetzner } from './testing/fake-hetzner.ts'
+import { makeBareRepo } from './testing/git-fixture.ts'
+import { prepareScript } from './worker-steps.ts'
+
+const execFileAsync = promisify(execFile)
+let root: string
+let repo: Awaited<ReturnType<typeof makeBareRepo>>
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'materia-prepare-test-'))
+  repo = await makeBareRepo({ 'README.md': 'fixture\n' })
+})
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true })
+  if (repo) await rm(repo.root, { recursive: true, force: true })
+})
+
+let runs = 0
+async function prepare(cloudInitExit: number) {
+  const bin = join(root, `bin-${++runs}`)
+  await execFileAsync('mkdir', ['-p', bin])
+  const stub = join(bin, 'cloud-init')
+  await writeFile(
+    stub,
+    `#!/bin/sh\necho "status: ${cloudInitExit === 1 ? 'error' : 'done'}"\necho "recoverable_errors: WARNING: deprecated key"\nexit ${cloudInitExit}\n`,
+  )
+  await chmod(stub, 0o755)
+  const script = prepareScript({
+    dir: join(root, `checkout-${runs}`),
+    code: { kind: 'git', url: repo.url, commit: repo.commit },
+    prepare: 'echo prepared',
+  })
+  return execFileAsync('bash', ['-c', script], {
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
+  )
+}
+
+describe('prepare script', () => {
+  it('goes on quietly when cloud-init is done', async () => {
+    const result = await prepare(0)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(`materia: code at ${repo.commit}`)
+    expect(result.stdout).not.toContain('cloud-init')
+  })
+
+  it('goes on when cloud-init ends with recoverable errors (exit 2) and shows them', async () => {
+    const result = await prepare(2)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('materia: cloud-init done with recoverable warnings:')
+    expect(result.stdout).toContain('WARNING: deprecated key')
+    expect(result.stdout).toContain('prepared')
+  })
+
+  it('stops on a critical cloud-init failure (exit 1) and shows its report', async () => {
+    const result = await prepare(1)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('materia: cloud-init failed (exit 1):')
+    expect(result.stderr).toContain('status: error')
+    expect(result.stdout).not.toContain('prepared')
+  })
+
+  it('takes only a full commit sha for a git checkout, never a branch that may move', () => {
+    expect(() =>
+      prepareScript({ dir: '/tmp/x', code: { kind: 'git', url: repo.url, commit: 'main' }, prepare: 'true' }),
+    ).toThrow(/needs a full commit sha: main/)
+  })
+})
+
+describe('worker set-up', () => {
+  it('installs the Node LTS line and keeps the optional dependencies DuckDB needs', async () => {
+    const userData = cloudInitUserData({
+      hostPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n',
+      hostPublicKey: 'ssh-ed25519 AAAA host',
+    })
+    expect(userData).toContain(`node_${workerNodeMajor}.x`)
+    expect(workerNodeMajor).toBeGreaterThanOrEqual(22)
+    expect(defaultPrepare).toContain('--omit=dev')
+    expect(defaultPrepare).not.toContain('--omit=optional')
+    // Why: the lockfile carries DuckDB's linux binding as an optional dependency.
+    const lock = JSON.parse(await readFile(join(import.meta.dirname, '../../package-lock.json'), 'utf8')) as {
+      packages: Record<string, { optional?: boolean }>
+    }
+    expect(lock.packages['node_modules/@duckdb/node-bindings-linux-x64']?.optional).toBe(true)
+  })
+})
+
+describe('materia worker reap', () => {
+  let fake: FakeHetzner
+  beforeAll(async () => {
+    fake = await startFakeHetzner({ token: 'reap-token' })
+  })
+  afterAll(() => fake?.close())
+
+  it('destroys workers and deletes keys whose deadline passed, keeps the others', async () => {
+    const provider = createHetznerProvider(
+      createHetznerClient({ baseUrl: fake.url, token: 'reap-token', backoffBaseMs: 10 }),
+      { pollMs: 10 },
+    )
+    const nowS = Math.floor(Date.now() / 1000)
+    const make = async (name: string, labels: Record<string, string>) => {
+      await provider.registerSshKey(`key-${name}`, `ssh-ed25519 AAAA ${name}`, { app: 'materia', ...labels })
+      await provider.create({
+        name,
+        serverType: 'cx23',
+        image: 'debian-12',
+        location: 'fsn1',
+        sshKeyName: `key-${name}`,
+        userData: '#cloud-config\n',
+        labels: { app: 'materia', ...labels },
+      })
+    }
+    await make('past', { run: 'r1', deadline: String(nowS - 60) })
+    await make('future', { run: 'r2', deadline: String(nowS + 3600) })
+    await make('unlabelled-new', { run: 'r3' })
+    const chunks: string[] = []
+    const stdout = new Writable({
+      write(chunk, _encoding, done) {
+        chunks.push(String(chunk))
+        done()
+      },
+    })
+    const env = { HETZNER_API_URL: fake.url, HETZNER_TOKEN: 'reap-token' }
+    const code = await workerCommand.run(['reap'], { cwd: root, env, stdout, stderr: stdout, isTTY: false })
+    expect(code).toBe(0)
+    expect([...fake.servers.values()].map((server) => server.name).sort()).toEqual([
+      'future',
+      'unlabelled-new',
+    ])
+    expect([...fake.sshKeys.values()].map((key) => key.name).sort()).toEqual([
+      'key-future',
+      'key-unlabelled-new',
+    ])
+    expect(chunks.join('')).toContain('reaped 1 worker')
+    expect(chunks.join('')).toMatch(/deleted SSH key \d+ \(key-past\) of run r1/)
+  })
+})
