@@ -24,7 +24,7 @@ export async function run(): Promise<Record<string, unknown>> {
   try {
     await createServingTables(connection, csvPath)
     const run = connectionRunner(connection, (sql) => sql)
-    const options = { pagesDir, environment: 'prod', runnerFor: () => run, paddle: null }
+    const options = { pagesDir, environment: 'prod', runnerFor: () => run, paddle: null, subscribers: true }
     let started = performance.now()
     const cold = await buildSite({ ...options, outDir: join(folder, 'site-cold') })
     const siteBuildColdMs = performance.now() - started

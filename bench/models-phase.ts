@@ -2,12 +2,14 @@
 // own (DuckDB's memory is native and counted in the process RSS). Prints one JSON line.
 //   apply:  plan + apply the project to prod at a given clock, audits on (what `materia start` does)
 //   direct: the same rendered model SQL executed by DuckDB alone, in order, on one connection
+//   floor:  DuckDB reading every landed file as the raw model does (count(*) over the read_csv):
+//           the physical floor of any pipeline over this landing
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { type ApplyEvent, applyPlan } from '../pipeline/engine/apply.ts'
 import { auditOptionsForApply } from '../pipeline/engine/apply-audits.ts'
-import { openDatabase } from '../pipeline/engine/database.ts'
+import { databaseSettings, openDatabase } from '../pipeline/engine/database.ts'
 import { floorTime, intervalUnit } from '../pipeline/engine/interval.ts'
 import { loadProject } from '../pipeline/engine/load.ts'
 import { buildPlan } from '../pipeline/engine/plan.ts'
@@ -16,7 +18,7 @@ import { renderModelQuery } from '../pipeline/engine/render.ts'
 import { auditWarning } from '../pipeline/main-job.ts'
 
 export interface PhaseRequest {
-  readonly phase: 'apply' | 'direct'
+  readonly phase: 'apply' | 'direct' | 'floor'
   readonly projectRoot: string
   readonly landingDir: string
   readonly databasePath: string
@@ -28,18 +30,23 @@ export interface PhaseResult {
   readonly wallMs: number
   readonly peakRssMb: number
   readonly rowsByModel: Record<string, number>
+  readonly msByModel: Record<string, number> // apply: each model's build, audits included
   readonly auditWarnings: number
 }
 
 async function applyPhase(project: Project, request: PhaseRequest): Promise<Omit<PhaseResult, 'peakRssMb'>> {
   const db = await openDatabase(request.databasePath)
   const rowsByModel: Record<string, number> = {}
+  const msByModel: Record<string, number> = {}
   let auditWarnings = 0
   const started = performance.now()
   try {
     const plan = await buildPlan(db, project, { environment: 'prod', now: new Date(request.now) })
     const onEvent = (event: ApplyEvent) => {
-      if (event.kind === 'model_done') rowsByModel[event.model] = event.rows
+      if (event.kind === 'model_done') {
+        rowsByModel[event.model] = event.rows
+        msByModel[event.model] = Math.round(event.elapsedMs)
+      }
       if (auditWarning(event) !== null) auditWarnings += 1
     }
     await applyPlan(db, project, plan, {
@@ -49,7 +56,7 @@ async function applyPhase(project: Project, request: PhaseRequest): Promise<Omit
   } finally {
     db.close()
   }
-  return { wallMs: Math.round(performance.now() - started), rowsByModel, auditWarnings }
+  return { wallMs: Math.round(performance.now() - started), rowsByModel, msByModel, auditWarnings }
 }
 
 // DuckDB alone: every model's SQL rendered exactly as apply renders it (same macros, same interval:
@@ -74,7 +81,8 @@ async function directPhase(project: Project, request: PhaseRequest): Promise<Omi
     const verb = model.kind.name === 'VIEW' ? 'VIEW' : 'TABLE'
     statements.push({ model: name, sql: `CREATE ${verb} ${target} AS ${query}` })
   }
-  const instance = await DuckDBInstance.create(request.databasePath)
+  // The engine's own instance settings (memory limit, insertion order), so both sides run alike.
+  const instance = await DuckDBInstance.create(request.databasePath, databaseSettings)
   const connection = await instance.connect()
   const started = performance.now()
   try {
@@ -87,7 +95,33 @@ async function directPhase(project: Project, request: PhaseRequest): Promise<Omi
     instance.closeSync()
   }
   // CREATE TABLE AS reports no row count here; the rows match the apply phase's by construction.
-  return { wallMs: Math.round(performance.now() - started), rowsByModel: {}, auditWarnings: 0 }
+  return { wallMs: Math.round(performance.now() - started), rowsByModel: {}, msByModel: {}, auditWarnings: 0 }
+}
+
+// The raw model's read of every landed file, counted: same files, same read_csv options.
+async function floorPhase(project: Project, request: PhaseRequest): Promise<Omit<PhaseResult, 'peakRssMb'>> {
+  const raw = await renderModelQuery(project, 'raw.psd_alldata', {
+    start: new Date(0),
+    end: new Date(request.now),
+    executionTime: new Date(request.now),
+  })
+  const instance = await DuckDBInstance.create(request.databasePath, databaseSettings)
+  const connection = await instance.connect()
+  const started = performance.now()
+  let rows = 0
+  try {
+    const reader = await connection.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM (${raw})`)
+    rows = Number(reader.getRowObjectsJS()[0]?.n)
+  } finally {
+    connection.closeSync()
+    instance.closeSync()
+  }
+  return {
+    wallMs: Math.round(performance.now() - started),
+    rowsByModel: { 'raw.psd_alldata': rows },
+    msByModel: {},
+    auditWarnings: 0,
+  }
 }
 
 export async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
@@ -95,8 +129,8 @@ export async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
   const project = await loadProject(request.projectRoot, {
     env: { ...process.env, MATERIA_LANDING: request.landingDir },
   })
-  const measured =
-    request.phase === 'apply' ? await applyPhase(project, request) : await directPhase(project, request)
+  const phases = { apply: applyPhase, direct: directPhase, floor: floorPhase }
+  const measured = await phases[request.phase](project, request)
   return { ...measured, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }
 }
 

@@ -4,19 +4,23 @@
 // replicas, descriptions marked "(replica k)") in monthly snapshots, written as PSD CSV (same header,
 // quoted descriptions) gzip-compressed at <landing>/psd/coffee/YYYY/MM/<name>.csv.gz.
 //
-// Figures:
-// - full apply of two monthly snapshots (2.03 M rows) to prod through the engine, audits on and off:
-//   wall time and peak RSS, and the ratio against DuckDB executing the same rendered SQL directly;
-// - one more monthly snapshot landed, then the next day's run (plan + apply at the next day's clock,
-//   what `materia run` evaluates): rows each model wrote and wall time, against a full rebuild of
-//   all three months in a fresh database. Each phase's figures also go to stderr as it ends.
+// Figures (each the median, min and max of N runs; the steps of one round run one after the other,
+// so a change of machine load hits every step of the comparison alike):
+// - the floor: DuckDB reading every landed file as the raw model does (count(*) over read_csv);
+// - DuckDB alone running the rendered model SQL on one connection;
+// - full apply of two monthly snapshots (2.03 M rows) to prod through the engine, audits off and
+//   on: wall time, peak RSS, each model's build time; ratios against DuckDB alone and the floor;
+// - one more monthly snapshot landed, then the next day's run (plan + apply at the next day's
+//   clock, what `materia run` evaluates) on a copy of the two-month database, against a full
+//   rebuild of all three months in a fresh database. Each phase's figures go to stderr as it ends.
 import { spawn } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { landBundledSnapshot } from '../pipeline/extract/psd/land.ts'
 import type { PhaseRequest, PhaseResult } from './models-phase.ts'
+import { type BenchOptions, figure, interleaved, ratio } from './stats.ts'
 
 // 13 x 77,957 = 1,013,441 rows per monthly snapshot. MATERIA_BENCH_REPLICAS lowers it for a quick
 // check of the benchmark itself; the figures reported use the default.
@@ -80,7 +84,38 @@ function runPhase(request: PhaseRequest): Promise<PhaseResult> {
 
 const total = (rows: Record<string, number>) => Object.values(rows).reduce((sum, value) => sum + value, 0)
 
-export async function run(): Promise<Record<string, unknown>> {
+function removeDatabase(path: string): void {
+  for (const file of [path, `${path}.wal`]) rmSync(file, { force: true })
+  rmSync(`${path}.tmp`, { recursive: true, force: true })
+}
+
+// Runs `request` in a fresh database file (removed after unless `keep`), collecting its results.
+function phaseRunner(temp: string, results: PhaseResult[], keep?: string) {
+  let counter = 0
+  return async (request: Omit<PhaseRequest, 'databasePath'>): Promise<number> => {
+    counter += 1
+    const databasePath = join(temp, `${request.phase}-${counter}.duckdb`)
+    const result = await runPhase({ ...request, databasePath })
+    results.push(result)
+    if (keep !== undefined) {
+      removeDatabase(keep)
+      copyFileSync(databasePath, keep)
+    }
+    removeDatabase(databasePath)
+    return result.wallMs
+  }
+}
+
+function medianByModel(results: readonly PhaseResult[]): Record<string, number> {
+  const names = [...new Set(results.flatMap((result) => Object.keys(result.msByModel)))]
+  return Object.fromEntries(
+    names.map((name) => [name, figure(results.map((result) => result.msByModel[name] ?? 0)).median]),
+  )
+}
+
+const rss = (results: readonly PhaseResult[]) => figure(results.map((result) => result.peakRssMb))
+
+export async function run(options: BenchOptions): Promise<Record<string, unknown>> {
   const temp = mkdtempSync(join(tmpdir(), 'materia-bench-models-'))
   try {
     const projectRoot = join(temp, 'project')
@@ -97,69 +132,75 @@ export async function run(): Promise<Record<string, unknown>> {
     // in between and lies within the models' 31-day lookback of the next day).
     const firstNow = '2023-01-15T12:00:00Z'
     const nextNow = '2023-01-16T12:00:00Z'
+    const twoMonths = join(temp, 'two-months.duckdb')
 
-    const apply = await runPhase({
-      ...base,
-      phase: 'apply',
-      databasePath: join(temp, 'a.duckdb'),
-      now: firstNow,
+    const floor: PhaseResult[] = []
+    const direct: PhaseResult[] = []
+    const applyNoAudits: PhaseResult[] = []
+    const apply: PhaseResult[] = []
+    const first = await interleaved(options.runs, {
+      floor: phaseRunner(temp, floor).bind(null, { ...base, phase: 'floor', now: firstNow }),
+      direct: phaseRunner(temp, direct).bind(null, { ...base, phase: 'direct', now: firstNow }),
+      applyNoAudits: phaseRunner(temp, applyNoAudits).bind(null, {
+        ...base,
+        phase: 'apply',
+        audits: false,
+        now: firstNow,
+      }),
+      apply: phaseRunner(temp, apply, twoMonths).bind(null, { ...base, phase: 'apply', now: firstNow }),
     })
-    const applyNoAudits = await runPhase({
-      ...base,
-      phase: 'apply',
-      audits: false,
-      databasePath: join(temp, 'b.duckdb'),
-      now: firstNow,
-    })
-    const direct = await runPhase({
-      ...base,
-      phase: 'direct',
-      databasePath: join(temp, 'c.duckdb'),
-      now: firstNow,
-    })
-    rmSync(join(temp, 'b.duckdb'), { force: true })
-    rmSync(join(temp, 'c.duckdb'), { force: true })
 
     const landedRows = await generateSnapshot(source, landingDir, '2023-01')
-    const incremental = await runPhase({
-      ...base,
-      phase: 'apply',
-      databasePath: join(temp, 'a.duckdb'),
-      now: nextNow,
-    })
-    const rebuild = await runPhase({
-      ...base,
-      phase: 'apply',
-      databasePath: join(temp, 'd.duckdb'),
-      now: nextNow,
+    const nextDay: PhaseResult[] = []
+    const rebuild: PhaseResult[] = []
+    const next = await interleaved(options.runs, {
+      nextDayRun: async () => {
+        // Each run starts from the two-month database: a copy, so the next round finds it unchanged.
+        if (!existsSync(twoMonths)) throw new Error('assertion failed: the two-month database was kept')
+        const copy = join(temp, 'next-day.duckdb')
+        removeDatabase(copy)
+        copyFileSync(twoMonths, copy)
+        const result = await runPhase({ ...base, phase: 'apply', databasePath: copy, now: nextNow })
+        nextDay.push(result)
+        removeDatabase(copy)
+        return result.wallMs
+      },
+      fullRebuild: phaseRunner(temp, rebuild).bind(null, { ...base, phase: 'apply', now: nextNow }),
     })
     const stagingModel = 'staging.stg_psdalldata__commodity'
+    const last = apply.at(-1)!
     return {
       landingRows: generated[0]! + generated[1]!,
+      floor: { wallMs: figure(first.floor), rowsRead: floor.at(-1)!.rowsByModel['raw.psd_alldata'] },
+      directDuckdb: { wallMs: figure(first.direct), peakRssMb: rss(direct) },
+      fullApplyWithoutAudits: { wallMs: figure(first.applyNoAudits), peakRssMb: rss(applyNoAudits) },
       fullApply: {
-        wallMs: apply.wallMs,
-        peakRssMb: apply.peakRssMb,
-        rowsWritten: total(apply.rowsByModel),
-        auditWarnings: apply.auditWarnings,
+        wallMs: figure(first.apply),
+        peakRssMb: rss(apply),
+        rowsWritten: total(last.rowsByModel),
+        auditWarnings: last.auditWarnings,
+        msByModel: medianByModel(apply),
       },
-      fullApplyWithoutAudits: { wallMs: applyNoAudits.wallMs, peakRssMb: applyNoAudits.peakRssMb },
-      directDuckdb: { wallMs: direct.wallMs, peakRssMb: direct.peakRssMb },
-      ratioVsDirect: Number((applyNoAudits.wallMs / direct.wallMs).toFixed(3)),
-      ratioVsDirectWithAudits: Number((apply.wallMs / direct.wallMs).toFixed(3)),
+      ratioVsDirect: ratio(first.applyNoAudits, first.direct),
+      ratioVsDirectWithAudits: ratio(first.apply, first.direct),
+      ratioVsFloor: ratio(first.applyNoAudits, first.floor),
+      ratioVsFloorWithAudits: ratio(first.apply, first.floor),
+      directVsFloor: ratio(first.direct, first.floor),
       nextMonth: {
         landedRows,
         run: {
-          wallMs: incremental.wallMs,
-          peakRssMb: incremental.peakRssMb,
-          rowsByModel: incremental.rowsByModel,
+          wallMs: figure(next.nextDayRun),
+          peakRssMb: rss(nextDay),
+          rowsByModel: nextDay.at(-1)!.rowsByModel,
         },
-        stagingRowsProcessed: incremental.rowsByModel[stagingModel] ?? 0,
+        stagingRowsProcessed: nextDay.at(-1)!.rowsByModel[stagingModel] ?? 0,
         fullRebuild: {
-          wallMs: rebuild.wallMs,
-          stagingRowsProcessed: rebuild.rowsByModel[stagingModel] ?? 0,
-          rowsWritten: total(rebuild.rowsByModel),
+          wallMs: figure(next.fullRebuild),
+          peakRssMb: rss(rebuild),
+          stagingRowsProcessed: rebuild.at(-1)!.rowsByModel[stagingModel] ?? 0,
+          rowsWritten: total(rebuild.at(-1)!.rowsByModel),
         },
-        runVsRebuildTime: Number((incremental.wallMs / rebuild.wallMs).toFixed(3)),
+        runVsRebuildTime: ratio(next.nextDayRun, next.fullRebuild),
       },
     }
   } finally {

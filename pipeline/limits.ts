@@ -17,6 +17,11 @@ export const dashboardQueryRowsMax = 20_000
 
 // Pages one dashboards folder may hold; more is a misconfigured pages folder (e.g. the repo root).
 export const dashboardPagesMax = 1_000
+// Results one query reading inputs may embed (one per combination of input values): a page carries
+// them all, so past this it is better to split the page or offer fewer values.
+export const dashboardInputVariantsMax = 500
+// Pages one templated page ([param].md) may produce; more is a values query missing a filter.
+export const templatedPagesMax = 2_000
 // Workbench query results kept in memory for paging; each may hold millions of rows, so only the
 // most recent few stay (older ones are re-run on demand).
 export const queryResultsCachedMax = 8
@@ -159,3 +164,20 @@ export const supervisorRunTimeoutMs = 90 * 60_000
 // git fetch / merge on the supervisor's clone, and npm ci after a lockfile change.
 export const supervisorGitTimeoutMs = 2 * 60_000
 export const supervisorNpmCiTimeoutMs = 15 * 60_000
+
+// The paid site (`materia site serve`).
+// A Paddle webhook body: subscription events run to a few tens of KB; more is not from Paddle.
+export const siteWebhookBytesMax = 256 * 1024
+// A sign-in form holds one email address.
+export const siteFormBytesMax = 4 * 1024
+// A sign-in link works this long: long enough to switch to the mail app, short for a leaked link.
+export const signInLinkTtlMs = 15 * 60 * 1000
+// Sign-in emails per client address and per email address in a window: enough for a typo or two,
+// too few to spam an inbox or probe addresses.
+export const signInPerAddressMax = 10
+export const signInPerEmailMax = 3
+export const signInWindowMs = 15 * 60 * 1000
+// Rate-limit keys kept in memory before old windows are dropped.
+export const siteRateKeysMax = 100_000
+// Site files served from memory; the site's pages are small and few.
+export const siteFileBytesMax = 20 * 1024 * 1024

@@ -38,7 +38,7 @@ export async function startSite(paddle: PaddleConfig | null = null): Promise<Sit
   const outDir = join(await mkdtemp(join(tmpdir(), 'materia-site-')), 'site')
   const run = connectionRunner(connection, (sql) => sql)
   const pagesDir = join(repositoryRoot, 'dashboards', 'pages')
-  await buildSite({ pagesDir, outDir, environment: 'prod', runnerFor: () => run, paddle })
+  await buildSite({ pagesDir, outDir, environment: 'prod', runnerFor: () => run, paddle, subscribers: true })
   connection.closeSync()
   instance.closeSync()
   const { server, url: baseUrl } = await serveFolder(outDir, '/beanflows/')

@@ -20,6 +20,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'build the dashboard pages into a static folder',
     load: async () => (await import('./dashboards.ts')).dashboardsCommand,
   },
+  doctor: {
+    summary: 'report where state and the database disagree (exit 1 when they do)',
+    load: async () => (await import('./doctor.ts')).doctorCommand,
+  },
   environments: {
     summary: 'list environments',
     load: async () => (await import('./environments.ts')).environmentsCommand,

@@ -62,7 +62,7 @@ export async function openSession(
   // A running workbench owns the database file: say who, instead of DuckDB's lock error.
   await refuseWhileWorkbenchRuns(project.root, 'this command')
   const path = databasePath(project)
-  if (options.readOnly === true) {
+  if (options.readOnly === true || (options.readOnly === 'when-present' && existsSync(path))) {
     if (!existsSync(path))
       throw new MateriaError('state', `no database at ${path}; run materia plan prod first to build it`)
     const db = await openDatabase(path, {

@@ -36,7 +36,9 @@ export function formatPlan(plan: Plan): string {
     for (const step of builds) {
       switch (step.kind) {
         case 'create_table':
-          out.push(`  ${step.table}: ${step.replace ? 'rebuild' : 'create'}`)
+          out.push(
+            `  ${step.table}: ${step.replace ? 'rebuild' : 'create'}${step.repair === true ? ' (repair)' : ''}`,
+          )
           break
         case 'backfill': {
           const first = step.batches[0]
@@ -67,6 +69,9 @@ export function formatPlan(plan: Plan): string {
   out.push(
     `views to switch in ${plan.environment}: ${views} (in one transaction, after every build succeeds)`,
   )
-  for (const warning of plan.warnings) out.push(`warning: ${warning}`)
+  for (const repair of plan.repairs) out.push(`repair: ${repair}`)
+  for (const warning of plan.warnings) {
+    if (!warning.startsWith('repair: ')) out.push(`warning: ${warning}`)
+  }
   return `${out.join('\n')}\n`
 }

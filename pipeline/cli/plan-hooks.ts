@@ -6,28 +6,36 @@ import type { ApplyOptions } from '../engine/apply.ts'
 import { auditOptionsForApply } from '../engine/apply-audits.ts'
 import { lintProject } from '../engine/lint.ts'
 import type { Project } from '../engine/project.ts'
+import { testCachePath } from '../engine/test-cache.ts'
 import { runTests } from '../engine/test-runner.ts'
 
 export interface TestsOutcome {
   readonly failed: number
   readonly passed: number
+  readonly cached: number // of the passed: unchanged since they last passed, not run again
   readonly report: string // printed as is: the failures' row diffs
 }
 
 export interface PlanHooks {
-  readonly runTests: ((project: Project) => Promise<TestsOutcome>) | null
+  // rerun: run every test, also those unchanged since they last passed (test-cache.ts).
+  readonly runTests: ((project: Project, options: { rerun: boolean }) => Promise<TestsOutcome>) | null
   readonly auditOptions: ((project: Project) => Pick<ApplyOptions, 'runAudits' | 'formatAuditFailure'>) | null
   // Lint findings printed as warnings before the plan (plan never fails on them; `materia lint` does).
   readonly lintWarnings: ((project: Project) => Promise<string[]>) | null
 }
 
 export const planHooks: PlanHooks = {
-  runTests: async (project) => {
-    const results = await runTests(project)
+  runTests: async (project, options) => {
+    const results = await runTests(project, { cachePath: testCachePath(project), rerun: options.rerun })
     const failed = results.filter((result) => !result.passed)
     // Each message opens with "<test> (<file>:<line>) on <model>" and then the row diff.
     const report = failed.map((result) => `FAIL ${result.message}`)
-    return { failed: failed.length, passed: results.length - failed.length, report: report.join('\n\n') }
+    return {
+      failed: failed.length,
+      passed: results.length - failed.length,
+      cached: results.filter((result) => result.cached).length,
+      report: report.join('\n\n'),
+    }
   },
   auditOptions: (project) => auditOptionsForApply(project),
   lintWarnings: async (project) =>

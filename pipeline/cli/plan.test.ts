@@ -2,7 +2,8 @@
 // edit files, promote to prod, query, list, invalidate, and the bad inputs. Method: a copy of
 // pipeline/engine/testdata/example in a temp dir, the real `main` with captured output, a real
 // DuckDB file, the clock pinned by MATERIA_NOW.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { beforeEach, describe, expect, it } from 'vitest'
@@ -12,6 +13,7 @@ import { readState } from '../engine/state.ts'
 import { temporaryDirectory } from '../engine/test-project.ts'
 
 const example = new URL('../engine/testdata/example', import.meta.url).pathname
+const holdChild = new URL('../engine/test-apply-child.ts', import.meta.url).pathname
 
 async function materia(root: string, ...argv: string[]) {
   return materiaAt('2024-03-01T12:00:00Z', root, ...argv)
@@ -241,5 +243,54 @@ describe('materia plan / query / environments / invalidate', () => {
     expect(swept.stdout).toContain('removed environment dev_x')
     expect(swept.stdout).toContain('janitor: 1 environment(s) removed, 6 table(s) dropped')
     expect((await materia(root, 'environments')).stdout).toContain('no environments yet')
+  })
+
+  it('skips unit tests unchanged since they passed, and a dry run reads beside another reader', async () => {
+    mkdirSync(join(root, 'tests'))
+    writeFileSync(
+      join(root, 'tests', 'test_balance.yaml'),
+      `test_balance:
+  model: cleaned.coffee_balance
+  inputs:
+    staging.stg_psd_coffee:
+      rows:
+        - { country_code: BR, market_year: 2021, attribute_name: Production, unit_description: (1000 60 KG BAGS), value: 69900 }
+  outputs:
+    query: { partial: true, rows: [{ country_code: BR, production: 69900 }] }
+`,
+    )
+    const first = await materia(root, 'plan', 'dev_x', '--auto-apply')
+    expect(first.stdout).toContain('unit tests: 1 passed\n')
+    const again = await materia(root, 'plan', 'dev_x', '--dry-run')
+    expect(again.stdout).toContain(
+      'unit tests: 1 passed (1 unchanged since they passed; --rerun-tests runs them)\n',
+    )
+    const forced = await materia(root, 'plan', 'dev_x', '--dry-run', '--rerun-tests')
+    expect(forced.stdout).toContain('unit tests: 1 passed\n')
+
+    const database = join(root, '.materia', 'local.duckdb')
+    const reader = spawn(
+      process.execPath,
+      ['--import', 'tsx', holdChild, JSON.stringify({ mode: 'hold_read_only', database })],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    try {
+      await new Promise<void>((resolve, reject) => {
+        reader.stdout?.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('ready')) resolve()
+        })
+        reader.on('exit', (code) => reject(new Error(`reader exited ${code}`)))
+      })
+      const dryRun = await materia(root, 'plan', 'dev_x', '--dry-run')
+      expect(dryRun.code, dryRun.stderr).toBe(0)
+      expect(dryRun.stdout).toContain('no changes')
+      const apply = await materia(root, 'plan', 'dev_x', '--auto-apply')
+      expect(apply.code).toBe(1)
+      expect(apply.stderr).toContain(`${database} is in use by process ${reader.pid}`)
+    } finally {
+      reader.kill('SIGKILL')
+    }
   })
 })

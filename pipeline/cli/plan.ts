@@ -12,7 +12,7 @@ import { progressReporter } from './progress.ts'
 import { parseArguments } from './project-option.ts'
 
 const usage =
-  'materia plan [ENV] [--project DIR] [--auto-apply] [--dry-run] [--select MODEL[+]] [--json] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--restate MODEL] [--skip-tests]'
+  'materia plan [ENV] [--project DIR] [--auto-apply] [--dry-run] [--select MODEL[+]] [--json] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--restate MODEL] [--skip-tests] [--rerun-tests]'
 
 async function confirm(question: string): Promise<boolean> {
   const reader = createInterface({ input: process.stdin, output: process.stdout })
@@ -35,19 +35,22 @@ function splitList(text: string | undefined): string[] | undefined {
 export const planCommand: Command = {
   name: 'plan',
   summary: 'show what changed and what would be built for an environment; apply with consent',
-  usage: `${usage}\n\nENV defaults to MATERIA_ENV, materia.yaml default_environment, else dev_<user>. --select and --restate take comma-separated model names.`,
+  usage: `${usage}\n\nENV defaults to MATERIA_ENV, materia.yaml default_environment, else dev_<user>. --select and --restate take comma-separated model names. Unit tests unchanged since they last passed are skipped; --rerun-tests runs them all.`,
   async run(argv, context: CommandContext) {
     const args = parseArguments(
       argv,
       {
         options: ['select', 'start', 'end', 'restate'],
-        flags: ['auto-apply', 'dry-run', 'json', 'skip-tests'],
+        flags: ['auto-apply', 'dry-run', 'json', 'skip-tests', 'rerun-tests'],
       },
       usage,
     )
     if (args.positionals.length > 1)
       throw new MateriaError('usage', `give at most one environment; usage: ${usage}`)
-    const session = await openSession(args.options.project, context)
+    // A dry run only reads: it opens the file read-only, beside a running reader.
+    const session = await openSession(args.options.project, context, {
+      readOnly: args.flags.has('dry-run') ? 'when-present' : false,
+    })
     for (const warning of session.project.warnings ?? []) context.stderr.write(`warning: ${warning}\n`)
     const { project, db } = session
     try {
@@ -55,7 +58,7 @@ export const planCommand: Command = {
       const json = args.flags.has('json')
       const log = json ? context.stderr : context.stdout
       if (!args.flags.has('skip-tests') && planHooks.runTests !== null) {
-        const tests = await planHooks.runTests(project)
+        const tests = await planHooks.runTests(project, { rerun: args.flags.has('rerun-tests') })
         if (tests.failed > 0) {
           context.stderr.write(tests.report.endsWith('\n') ? tests.report : `${tests.report}\n`)
           throw new MateriaError(
@@ -63,7 +66,9 @@ export const planCommand: Command = {
             `${tests.failed} unit test(s) failed; fix them or plan with --skip-tests`,
           )
         }
-        log.write(`unit tests: ${tests.passed} passed\n`)
+        const cached =
+          tests.cached === 0 ? '' : ` (${tests.cached} unchanged since they passed; --rerun-tests runs them)`
+        log.write(`unit tests: ${tests.passed} passed${cached}\n`)
       }
       for (const warning of (await planHooks.lintWarnings?.(project)) ?? []) log.write(`${warning}\n`)
       const plan = await buildPlan(db, project, {

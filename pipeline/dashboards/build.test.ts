@@ -85,10 +85,22 @@ describe('materia dashboards build', () => {
     const first = await cli(['dashboards', 'build', '--out', 'out/a'])
     expect(first.stderr).toBe('')
     expect(first.code).toBe(0)
-    expect(first.stdout).toMatch(/^built 4 pages \(10 files\) into .*out\/a in \d+\.\d\d s\n$/)
+    expect(first.stdout).toMatch(/^built \d+ pages \(\d+ files\) into .*out\/a in \d+\.\d\d s\n$/)
     const a = await snapshot(join(folder, 'out', 'a'))
-    expect([...a.keys()]).toEqual([
-      'assets/echarts.min.js',
+    // The templated country page: one page per producing country, and their index.
+    const countries = [...a.keys()].filter((path) => path.startsWith('country/'))
+    expect(countries.length).toBeGreaterThan(40)
+    expect(countries).toContain('country/brazil.html')
+    expect(countries).toContain('country/cote-d-ivoire.html')
+    expect(countries).toContain('country/index.html')
+    const brazil = a.get('country/brazil.html')!
+    expect(brazil).toContain('<h1>Country profile: Brazil</h1>')
+    expect(brazil).toContain('Brazil exports more coffee than it drinks')
+    expect(brazil).not.toMatch(/\{[#:/]|\{params/)
+    expect(a.get('country/index.html')).toContain('<a href="brazil.html">Brazil</a>')
+    expect(a.get('index.html')).toContain('<a href="country/index.html">Country profile</a>')
+    expect([...a.keys()].filter((path) => !path.startsWith('country/'))).toEqual([
+      'assets/echarts.js',
       'assets/logo.svg',
       'assets/materia.css',
       'assets/materia.js',
@@ -100,7 +112,14 @@ describe('materia dashboards build', () => {
       'world-balance.html',
     ])
     expect(externalReferences(a)).toEqual([])
-    expect(a.get('world-balance.html')).toContain('<script src="assets/echarts.min.js"></script>')
+    expect(a.get('world-balance.html')).toContain('<script src="assets/echarts.js"></script>')
+    // The chart runtime holds the chart types the pages draw (line, area and bar), and no others.
+    const runtime = a.get('assets/echarts.js')!
+    expect(runtime.split('\n')[0]).toBe('/*! Apache ECharts (Apache-2.0), parts: BarChart, LineChart */')
+    expect(runtime).toContain('"series.line"')
+    expect(runtime).not.toContain('"series.scatter"')
+    expect(runtime).not.toContain('"series.pie"')
+    expect(Buffer.byteLength(runtime)).toBeLessThan(700_000)
     expect(await cli(['dashboards', 'build', '--pages', shippedPages, '--out', 'out/b'])).toMatchObject({
       code: 0,
     })

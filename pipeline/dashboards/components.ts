@@ -10,6 +10,12 @@ export type ComponentName =
   | 'DataTable'
   | 'Column'
   | 'Dropdown'
+  | 'ButtonGroup'
+  | 'ButtonGroupItem'
+  | 'TextInput'
+  | 'Slider'
+  | 'DateRange'
+  | 'Value'
   | 'Alert'
 
 export interface ComponentSpec {
@@ -74,6 +80,48 @@ export const componentSpecs: Readonly<Record<ComponentName, ComponentSpec>> = {
     enums: {},
     children: [],
   },
+  ButtonGroup: {
+    props: ['name', 'data', 'value', 'title', 'defaultValue'],
+    required: ['name'],
+    columns: ['value'],
+    enums: {},
+    children: ['ButtonGroupItem'],
+  },
+  ButtonGroupItem: {
+    props: ['value', 'valueLabel'],
+    required: ['value'],
+    columns: [],
+    enums: {},
+    children: [],
+  },
+  TextInput: {
+    props: ['name', 'title', 'placeholder', 'defaultValue'],
+    required: ['name'],
+    columns: [],
+    enums: {},
+    children: [],
+  },
+  Slider: {
+    props: ['name', 'title', 'min', 'max', 'step', 'defaultValue', 'fmt'],
+    required: ['name', 'min', 'max'],
+    columns: [],
+    enums: {},
+    children: [],
+  },
+  DateRange: {
+    props: ['name', 'data', 'dates', 'title'],
+    required: ['name', 'data', 'dates'],
+    columns: ['dates'],
+    enums: {},
+    children: [],
+  },
+  Value: {
+    props: ['data', 'column', 'row', 'fmt'],
+    required: ['data', 'column'],
+    columns: ['column'],
+    enums: {},
+    children: [],
+  },
   Alert: {
     props: ['status'],
     required: [],
@@ -89,4 +137,4 @@ export function isComponentName(name: string): name is ComponentName {
 
 export const topLevelComponents: readonly ComponentName[] = (
   Object.keys(componentSpecs) as ComponentName[]
-).filter((name) => name !== 'Column')
+).filter((name) => name !== 'Column' && name !== 'ButtonGroupItem')

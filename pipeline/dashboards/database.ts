@@ -6,6 +6,7 @@ import { rewriteForEnvironment } from '../engine/environments.ts'
 import { loadProject } from '../engine/load.ts'
 import { validateEnvironmentName } from '../engine/plan.ts'
 import type { Project } from '../engine/project.ts'
+import { queryDirectories } from '../engine/query-guard.ts'
 import { MateriaError } from '../errors.ts'
 import { connectionRunner, type QueryRunner } from './query.ts'
 
@@ -46,7 +47,11 @@ export async function openBuildDatabase(projectRoot: string, env: NodeJS.Process
       `${path}: no database yet; run materia start (or materia plan prod) first`,
     )
   }
-  const database = await openDatabase(path, { landingDir: project.config.landingDir })
+  // Page queries only read (query-guard.ts), and only files in the project and landing folders.
+  const database = await openDatabase(path, {
+    landingDir: project.config.landingDir,
+    allowedDirectories: queryDirectories(project),
+  })
   return {
     project,
     database,

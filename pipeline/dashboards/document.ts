@@ -20,7 +20,11 @@ export interface DocumentInput {
   readonly extraHead?: string
   readonly extraBody?: string
   readonly chrome?: boolean // header and footer; false for the workbench's framed preview
+  readonly subscribersOnly?: boolean // `access: subscribers`: `materia site serve` shows it to subscribers only
 }
+
+// The mark `materia site serve` reads to gate a page; the page carries its own access rule.
+export const subscribersOnlyMeta = '<meta name="materia-access" content="subscribers">'
 
 export function renderDocument(input: DocumentInput): string {
   const { root } = input
@@ -43,7 +47,7 @@ export function renderDocument(input: DocumentInput): string {
   const needsScripts = input.payload !== null && input.payload.components.length > 0
   const scripts = needsScripts
     ? `<script type="application/json" id="materia-data">${embedJson(input.payload)}</script>
-<script src="${root}assets/echarts.min.js"></script>
+<script src="${root}assets/echarts.js"></script>
 <script src="${root}assets/materia.js"></script>`
     : ''
   return `<!doctype html>
@@ -53,7 +57,7 @@ export function renderDocument(input: DocumentInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(input.title)} · BeanFlows</title>
 <meta name="description" content="${escapeHtml(input.description)}">
-<link rel="icon" href="${root}assets/logo.svg" type="image/svg+xml">
+${input.subscribersOnly === true ? `${subscribersOnlyMeta}\n` : ''}<link rel="icon" href="${root}assets/logo.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${root}assets/materia.css">
 ${input.extraHead ?? ''}</head>
 <body class="bg-base-200 min-h-screen">

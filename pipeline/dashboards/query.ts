@@ -50,35 +50,104 @@ export function expandQuery(
   return failure ?? sql
 }
 
+// `${params.country}` (templated pages) and `${inputs.year.value}` (input components). Values are
+// pasted into the SQL as text, so a page writes the quotes: WHERE country = '${params.country}'.
+const paramPattern = /\$\{\s*(?:\$page\.)?params\.([A-Za-z_]\w*)\s*\}/g
+const inputPattern = /\$\{\s*inputs\.([A-Za-z_]\w*)\.(value|start|end)\s*\}/g
+
+/** The text of a value inside a SQL string literal: quotes doubled, as SQL escapes them. */
+export function sqlText(value: string): string {
+  return value.replaceAll("'", "''")
+}
+
+/** The `name.field` keys of the inputs a query's SQL reads, sorted. */
+export function inputKeysOf(sql: string): string[] {
+  return [...new Set([...sql.matchAll(inputPattern)].map((match) => `${match[1]}.${match[2]}`))].sort()
+}
+
+export function substituteInputs(sql: string, values: ReadonlyMap<string, string>): string {
+  return sql.replace(inputPattern, (_whole, name: string, field: string) =>
+    sqlText(values.get(`${name}.${field}`)!),
+  )
+}
+
+function substituteParams(
+  query: Query,
+  sql: string,
+  params: Readonly<Record<string, string>>,
+): string | PageIssue {
+  let missing: string | null = null
+  const replaced = sql.replace(paramPattern, (_whole, name: string) => {
+    const value = params[name]
+    if (value === undefined) {
+      missing ??= name
+      return ''
+    }
+    return sqlText(value)
+  })
+  if (missing !== null) {
+    const known = Object.keys(params)
+    const hint =
+      known.length === 0 ? 'this page is not templated (name it [param].md)' : `params: ${known.join(', ')}`
+    return {
+      line: query.line,
+      message: `query "${query.name}" reads \${params.${missing}}, which this page has not; ${hint}`,
+    }
+  }
+  return replaced
+}
+
+/** A query whose SQL reads inputs: it runs once per combination of their values. */
+export interface InputQuery {
+  readonly query: Query
+  readonly sql: string
+  readonly inputKeys: readonly string[]
+}
+
 export async function runQueries(
   queries: readonly Query[],
   run: QueryRunner,
-): Promise<{ results: Map<string, QueryResult>; issues: PageIssue[] }> {
+  params: Readonly<Record<string, string>> = {},
+  skip: ReadonlySet<string> = new Set(),
+): Promise<{ results: Map<string, QueryResult>; issues: PageIssue[]; inputQueries: InputQuery[] }> {
   const byName = new Map(queries.map((query) => [query.name, query]))
   const results = new Map<string, QueryResult>()
   const issues: PageIssue[] = []
+  const inputQueries: InputQuery[] = []
   for (const query of queries) {
-    const sql = expandQuery(query, byName)
+    if (skip.has(query.name)) continue
+    const expanded = expandQuery(query, byName)
+    const sql = typeof expanded === 'string' ? substituteParams(query, expanded, params) : expanded
     if (typeof sql !== 'string') {
       issues.push(sql)
       continue
     }
-    try {
-      const result = await run(sql)
-      if (result.rowCount > dashboardQueryRowsMax) {
-        issues.push({
-          line: query.line,
-          message: `query "${query.name}" returned ${result.rowCount} rows, over dashboardQueryRowsMax (${dashboardQueryRowsMax}); aggregate or filter it`,
-        })
-        continue
-      }
-      results.set(query.name, result)
-    } catch (error) {
-      const reason = (error as Error).message.split('\n')[0]!.replace(/\.$/, '')
-      issues.push({ line: query.line, message: `query "${query.name}" failed: ${reason}; fix the SQL block` })
+    const inputKeys = inputKeysOf(sql)
+    if (inputKeys.length > 0) {
+      inputQueries.push({ query, sql, inputKeys })
+      continue
     }
+    const outcome = await runOne(query, sql, run)
+    if ('message' in outcome) issues.push(outcome)
+    else results.set(query.name, outcome)
   }
-  return { results, issues }
+  return { results, issues, inputQueries }
+}
+
+export async function runOne(query: Query, sql: string, run: QueryRunner): Promise<QueryResult | PageIssue> {
+  try {
+    const result = await run(sql)
+    if (result.rowCount > dashboardQueryRowsMax) {
+      return {
+        line: query.line,
+        message: `query "${query.name}" returned ${result.rowCount} rows, over dashboardQueryRowsMax (${dashboardQueryRowsMax}); aggregate or filter it`,
+      }
+    }
+    return result
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0]!.replace(/\.$/, '')
+    return { line: query.line, message: `query "${query.name}" failed: ${reason}; fix the SQL block` }
+  }
 }
 
 /** A QueryRunner over one DuckDB connection; `resolve` maps model names to the environment. */

@@ -3,6 +3,7 @@
 import type { ComponentName } from './components.ts'
 import { formatCell } from './format.ts'
 import { escapeHtml } from './html.ts'
+import type { InputDefinition } from './inputs.ts'
 import type { QueryResult } from './query.ts'
 
 const chartHeightPxDefault = 320
@@ -51,6 +52,46 @@ export function renderDropdown(
     .join('')
   const title = escapeHtml(props.title ?? props.name!)
   return `<div class="materia-dropdown" id="${id}" data-component="Dropdown"><label class="materia-dropdown-label" for="${id}-select">${title}</label><select class="select select-bordered" id="${id}-select" name="${escapeHtml(props.name!)}">${optionHtml}</select></div>`
+}
+
+// ButtonGroup, TextInput, Slider and DateRange: plain form controls the browser script listens to.
+// Their starting state is the input's default, so the page reads right before any script runs.
+export function renderInput(
+  id: string,
+  type: ComponentName,
+  props: Readonly<Record<string, string>>,
+  input: InputDefinition,
+): string {
+  const title = escapeHtml(props.title ?? input.name)
+  const open = `<div class="materia-input" id="${id}" data-component="${type}" data-input="${escapeHtml(input.name)}">`
+  if (type === 'ButtonGroup') {
+    const buttons = input.options
+      .map((option) => {
+        const pressed = option.value === input.defaults.value
+        return `<button type="button" class="btn btn-sm join-item${pressed ? ' btn-active btn-primary' : ''}" aria-pressed="${pressed}" data-value="${escapeHtml(option.value)}">${escapeHtml(option.label)}</button>`
+      })
+      .join('')
+    return `${open}<span class="materia-dropdown-label mr-2" id="${id}-label">${title}</span><div class="join" role="group" aria-labelledby="${id}-label">${buttons}</div></div>`
+  }
+  if (type === 'TextInput') {
+    const placeholder =
+      props.placeholder === undefined ? '' : ` placeholder="${escapeHtml(props.placeholder)}"`
+    return `${open}<label class="materia-dropdown-label" for="${id}-field">${title}</label><input class="input input-bordered" type="text" id="${id}-field" value="${escapeHtml(input.defaults.value ?? '')}"${placeholder}></div>`
+  }
+  if (type === 'Slider') {
+    const values = input.domains.value!
+    const value = input.defaults.value!
+    return `${open}<label class="materia-dropdown-label" for="${id}-field">${title}: <output id="${id}-output">${escapeHtml(value)}</output></label><input class="range range-sm" type="range" id="${id}-field" min="${escapeHtml(values[0]!)}" max="${escapeHtml(values.at(-1)!)}" step="${escapeHtml(props.step ?? '1')}" value="${escapeHtml(value)}"></div>`
+  }
+  // DateRange: the dates in the data, as a from/to pair of lists.
+  const options = (selected: string) =>
+    input.options
+      .map(
+        (option) =>
+          `<option value="${escapeHtml(option.value)}"${option.value === selected ? ' selected' : ''}>${escapeHtml(option.label)}</option>`,
+      )
+      .join('')
+  return `${open}<span class="materia-dropdown-label">${title}</span><label class="sr-only" for="${id}-start">${title} from</label><select class="select select-bordered" id="${id}-start">${options(input.defaults.start!)}</select> – <label class="sr-only" for="${id}-end">${title} to</label><select class="select select-bordered" id="${id}-end">${options(input.defaults.end!)}</select></div>`
 }
 
 // Alert classes are built from the status; the stylesheet keeps these: alert-info alert-success

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: page fixtures use Evidence's ${query} syntax
 // Goal: every component renders from real query results, and every authoring error is reported at
 // its page line. Method: a DuckDB file whose serving tables are computed from the genuine bundled
 // USDA snapshot; pages are written inline and rendered with the real renderer.
@@ -51,7 +52,7 @@ describe('renderPage', () => {
       `${world}<LineChart data={world} x=market_year y=production,domestic_consumption />\n`,
     )
     expect(page.issues).toEqual([])
-    const embedded = page.payload.queries.world!
+    const embedded = page.payload.queries.world as { columns: string[]; values: unknown[][] }
     expect(embedded.columns).toEqual(['market_year', 'production', 'domestic_consumption', 'stocks_to_use'])
     expect(embedded.values[0]).toEqual([2018, 2019, 2020, 2021, 2022])
     expect(page.payload.components[0]).toMatchObject({ id: 'c1', type: 'LineChart', data: 'world' })
@@ -161,14 +162,12 @@ const errorCases: ReadonlyArray<readonly [string, string, number, RegExp]> = [
   ],
   [
     'missing reference',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: Evidence's query reference syntax
     '```sql a\nSELECT * FROM ${b}\n```',
     5,
     /references \$\{b\}, which no sql block defines/,
   ],
   [
     'reference cycle',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: Evidence's query reference syntax
     '```sql a\nSELECT * FROM ${b}\n```\n```sql b\nSELECT * FROM ${a}\n```',
     5,
     /cycle: a -> b -> a/,
@@ -178,8 +177,51 @@ const errorCases: ReadonlyArray<readonly [string, string, number, RegExp]> = [
   ['unclosed component', 'text\n\n<Alert status=info>never closed', 7, /<Alert> is never closed/],
   ['bad interpolation column', `${world}\nIt was {world[0].nope}.`, 9, /has no column "nope"/],
   ['bad interpolation row', `${world}\nIt was {world[99].production}.`, 9, /row 99 does not exist/],
-  ['bad interpolation query', 'It was {gone[0].x}.', 5, /no query named "gone"/],
+  ['bad interpolation query', 'It was {gone[0].x}.', 5, /no query, \{#each\} row or params named "gone"/],
   ['Column outside DataTable', '<Column id=x />', 5, /unknown component <Column>/],
+  ['unsupported text expression', 'Total {Math.max(1, 2)}.', 5, /\{Math\.max\(1, 2\)\}: .*not supported/],
+  ['unreadable braces', 'A set {1 +} here.', 5, /cannot read it/],
+  ['unsupported block', 'x\n\n{#await promise}\n', 7, /\{#await\} is not supported; use \{#if\}/],
+  ['inline block tag', 'Shown {#if true}sometimes{/if}.', 5, /must stand on a line of its own/],
+  ['unclosed if', '{#if true}\nhello', 5, /\{#if\} is never closed/],
+  ['stray else', 'a\n{:else}\n', 6, /\{:else\} outside an \{#if\}/],
+  ['each over missing query', '{#each nothing as row}\n{row.x}\n{/each}', 5, /no sql block has this name/],
+  [
+    'condition on a missing query',
+    '{#if gone.length > 0}\nx\n{/if}',
+    5,
+    /no query, \{#each\} row or params named "gone"/,
+  ],
+  [
+    'params on a plain page',
+    "```sql a\nSELECT '${params.country}' AS c\n```",
+    5,
+    /reads \$\{params\.country\}, which this page has not/,
+  ],
+  [
+    'TextInput in SQL',
+    "<TextInput name=search />\n```sql a\nSELECT '${inputs.search.value}' AS c\n```",
+    6,
+    /reads the TextInput "search": free text cannot be queried in a static page/,
+  ],
+  [
+    'input that does not exist',
+    "```sql a\nSELECT '${inputs.nope.value}' AS c\n```",
+    5,
+    /no input is named "nope"/,
+  ],
+  [
+    'condition on an input',
+    '<TextInput name=q />\n{#if inputs.q.value == "x"}\ny\n{/if}',
+    6,
+    /conditions are decided when the page is built, so they cannot read inputs/,
+  ],
+  [
+    'chart over an each row',
+    `${world}{#each world as row}\n<LineChart data={row} x=a y=b />\n{/each}`,
+    9,
+    /only <Value> takes a row/,
+  ],
 ]
 
 describe('renderPage issues', () => {
@@ -198,8 +240,97 @@ describe('renderPage issues', () => {
     expect(page.issues[0]).toMatchObject({ line: 1 })
     const unknown = await renderPage(parsePage('x.md', '---\ntitle: A\nowner: me\npublic: yes\n---\n'), run)
     expect(unknown.issues.map((issue) => issue.message)).toEqual([
-      'unknown front matter key "owner"; use title, description, public, environment, sidebar_position',
+      'unknown front matter key "owner"; use title, description, public, access, params, environment, sidebar_position',
       'front matter "public" must be true or false',
     ])
+  })
+})
+
+// Evidence's page language beyond components: control flow, loops, params and inputs.
+describe('page language', () => {
+  it('decides {#if}/{:else if}/{:else} at build time from query results', async () => {
+    const page = await render(
+      [
+        world,
+        '{#if world.length > 10}',
+        'many rows',
+        '{:else if world[4].production > world[0].production}',
+        'production grew',
+        '{:else}',
+        'production fell',
+        '{/if}',
+      ].join('\n'),
+    )
+    expect(page.issues).toEqual([])
+    expect(page.html).not.toContain('many rows')
+    expect(page.html).not.toContain('{')
+    // The bundled snapshot has 2022 production above 2018's.
+    expect(page.html).toContain('production grew')
+    expect(page.html).not.toContain('production fell')
+  })
+
+  it('repeats {#each} content per row with the row in text and <Value>', async () => {
+    const page = await render(
+      [
+        world,
+        '{#each world as year}',
+        "- {year.market_year}: {fmt(year.production, 'bags')} <Value data={year} column=stocks_to_use fmt=pct1 />",
+        '{/each}',
+      ].join('\n'),
+    )
+    expect(page.issues).toEqual([])
+    const items = page.html.match(/<li>/g) ?? []
+    expect(items).toHaveLength(5)
+    expect(page.html).toMatch(/<li>2018: \d+\.\dM bags/)
+    expect(page.html).toMatch(/<li>2022: \d+\.\dM bags/)
+  })
+
+  it('runs a query reading an input once per option and embeds every result', async () => {
+    const page = await render(
+      [
+        "```sql countries\nSELECT DISTINCT country_name FROM serving.obt_commodity_metrics WHERE country_name IN ('Brazil', 'Colombia', 'Vietnam') ORDER BY 1\n```",
+        "```sql picked\nSELECT market_year, production FROM serving.obt_commodity_metrics WHERE country_name = '${inputs.country.value}' AND market_year BETWEEN 2020 AND 2022 ORDER BY 1\n```",
+        '<ButtonGroup name=country data={countries} value=country_name defaultValue=Colombia />',
+        "Chosen: {inputs.country.value}, production {fmt(picked[2].production, 'bags')}.",
+        '<LineChart data={picked} x=market_year y=production />',
+      ].join('\n'),
+    )
+    expect(page.issues).toEqual([])
+    const picked = page.payload.queries.picked as unknown as {
+      inputs: string[]
+      variants: Record<string, unknown[][]>
+    }
+    expect(picked.inputs).toEqual(['country.value'])
+    expect(Object.keys(picked.variants).sort()).toEqual(['["Brazil"]', '["Colombia"]', '["Vietnam"]'])
+    expect(picked.variants['["Brazil"]']![1]).not.toEqual(picked.variants['["Vietnam"]']![1])
+    expect(page.payload.inputs).toEqual([
+      { name: 'country', type: 'ButtonGroup', id: 'c1', defaults: { value: 'Colombia' } },
+    ])
+    expect(page.payload.texts.map((text) => ('input' in text ? text.input : text.query))).toEqual([
+      'country.value',
+      'picked',
+    ])
+    expect(page.html).toContain('aria-pressed="true" data-value="Colombia"')
+    expect(page.html).toMatch(/production <span class="materia-live" id="t2">\d+\.\dM bags<\/span>/)
+  })
+
+  it('fills ${params.x} in SQL and {params.x} in text on a templated page', async () => {
+    const page = parsePage(
+      'country/[country].md',
+      "---\ntitle: '{params.country}'\nparams:\n  country: countries\n---\n```sql countries\nSELECT 'x' AS country\n```\n```sql one\nSELECT country_name, production FROM serving.obt_commodity_metrics WHERE country_name = '${params.country}' AND market_year = 2022\n```\n# {params.country}\n\nProduced {fmt(one[0].production, 'bags')}.\n",
+    )
+    expect(page.meta.params).toEqual({ country: 'countries' })
+    const rendered = await renderPage(page, run, { country: "Cote d'Ivoire" })
+    expect(rendered.issues).toEqual([])
+    expect(rendered.html).toContain("<h1>Cote d'Ivoire</h1>")
+    expect(rendered.html).toMatch(/Produced \d/)
+  })
+
+  it('requires a templated page to name the query of its values', () => {
+    const page = parsePage('country/[country].md', '---\ntitle: x\n---\nbody')
+    expect(page.nodes[0]).toMatchObject({
+      kind: 'issue',
+      issue: { line: 1, message: expect.stringMatching(/front matter params: \{ country: <sql block> \}/) },
+    })
   })
 })

@@ -1,13 +1,25 @@
 // Renders a parsed page to an HTML fragment plus the compact data the browser script draws from.
-// Queries run first; then every node renders in order. Issues render in place (red alerts naming
-// the line) so a preview shows them where they are; a build refuses any page with issues.
+// Queries run first (those reading inputs once per input value); then every node renders in order,
+// {#if} and {#each} decided here at build time. Issues render in place (red alerts naming the line)
+// so a preview shows them where they are; a build refuses any page with issues.
 import MarkdownIt from 'markdown-it'
+import { parseAttributes } from './component-parse.ts'
 import type { ComponentName } from './components.ts'
+import type { Scope } from './expression.ts'
+import { EvaluationError, evaluate, parseExpression, rootNames } from './expression.ts'
+import { type Cell, formatCell } from './format.ts'
 import { escapeHtml } from './html.ts'
-import { interpolate } from './interpolate.ts'
-import type { ComponentNode, Page, PageIssue, PropValue } from './page.ts'
+import {
+  defineInputs,
+  type InputDefinition,
+  inputComponents,
+  runInputQueries,
+  type VariantResult,
+} from './inputs.ts'
+import type { ComponentNode, Page, PageIssue, PageNode, PropValue } from './page.ts'
 import { type QueryResult, type QueryRunner, runQueries } from './query.ts'
-import { renderAlert, renderComponentShell, renderDropdown } from './render-component.ts'
+import { renderAlert, renderComponentShell, renderDropdown, renderInput } from './render-component.ts'
+import { type LiveText, renderExpressions } from './text.ts'
 import { validateComponent } from './validate.ts'
 
 export interface ComponentData {
@@ -18,9 +30,30 @@ export interface ComponentData {
   readonly columns: ReadonlyArray<Readonly<Record<string, string>>> // DataTable <Column>s
 }
 
+type Columns = QueryResult['values']
+
+export type EmbeddedQuery =
+  | { readonly columns: readonly string[]; readonly values: Columns }
+  | {
+      readonly columns: readonly string[]
+      readonly inputs: readonly string[]
+      readonly variants: Readonly<Record<string, Columns>>
+    }
+
+export interface EmbeddedInput {
+  readonly name: string
+  readonly type: string
+  readonly id: string
+  readonly defaults: Readonly<Record<string, string>>
+}
+
+export type EmbeddedText = LiveText & { readonly id: string }
+
 export interface PagePayload {
-  readonly queries: Readonly<Record<string, { columns: readonly string[]; values: QueryResult['values'] }>>
+  readonly queries: Readonly<Record<string, EmbeddedQuery>>
   readonly components: readonly ComponentData[]
+  readonly inputs: readonly EmbeddedInput[]
+  readonly texts: readonly EmbeddedText[]
 }
 
 export interface RenderedPage {
@@ -31,73 +64,299 @@ export interface RenderedPage {
 
 const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false })
 
-export async function renderPage(page: Page, run: QueryRunner): Promise<RenderedPage> {
-  const { results, issues: queryIssues } = await runQueries(page.queries, run)
-  const defined = new Set(page.queries.map((query) => query.name))
-  const context = { results, defined }
-  const parts: string[] = queryIssues.map((issue) => renderIssue(page.path, issue))
-  const issues: PageIssue[] = [...queryIssues]
-  const components: ComponentData[] = []
-  for (const node of page.nodes) {
-    if (node.kind === 'issue') {
-      issues.push(node.issue)
-      parts.push(renderIssue(page.path, node.issue))
-    } else if (node.kind === 'markdown') {
-      const interpolated = interpolate(node.text, node.line, results, defined)
-      issues.push(...interpolated.issues)
-      parts.push(...interpolated.issues.map((issue) => renderIssue(page.path, issue)))
-      parts.push(markdown.render(interpolated.text))
-    } else {
-      const nodeIssues = validateComponent(node, context)
-      issues.push(...nodeIssues)
-      if (nodeIssues.length > 0) {
-        parts.push(...nodeIssues.map((issue) => renderIssue(page.path, issue)))
-        continue
-      }
-      const data = node.props.get('data')
-      // A component over a failed query shows nothing more: the query's own issue says why.
-      if (data?.kind === 'reference' && !results.has(data.name)) continue
-      const rendered = renderComponent(node, `c${components.length + 1}`, results)
-      parts.push(rendered.html)
-      if (rendered.data !== null) components.push(rendered.data)
-    }
-  }
-  const used = new Set(components.flatMap((component) => (component.data === null ? [] : [component.data])))
-  const queries = Object.fromEntries(
-    page.queries
-      .filter((query) => used.has(query.name) && results.has(query.name))
-      .map((query) => {
-        const result = results.get(query.name)!
-        return [query.name, { columns: result.columns, values: result.values }]
-      }),
-  )
-  issues.sort((left, right) => left.line - right.line)
-  return { html: parts.join('\n'), payload: { queries, components }, issues }
+interface RenderState {
+  readonly page: Page
+  readonly results: ReadonlyMap<string, QueryResult> // input-reading queries: their default result
+  readonly variants: ReadonlyMap<string, VariantResult>
+  readonly inputs: ReadonlyMap<string, InputDefinition>
+  readonly defined: ReadonlySet<string>
+  readonly issues: PageIssue[]
+  readonly components: ComponentData[]
+  readonly embeddedInputs: EmbeddedInput[]
+  readonly texts: EmbeddedText[]
+  readonly used: Set<string> // queries the browser needs
 }
 
-function renderComponent(
-  node: ComponentNode,
-  id: string,
+export async function renderPage(
+  page: Page,
+  run: QueryRunner,
+  params: Readonly<Record<string, string>> = {},
+): Promise<RenderedPage> {
+  const { results, issues: queryIssues, inputQueries } = await runQueries(page.queries, run, params)
+  const { inputs, issues: inputIssues } = defineInputs(inputComponents(page.nodes), results)
+  const { variants, issues: variantIssues } = await runInputQueries(inputQueries, inputs, run)
+  for (const [name, variant] of variants) results.set(name, variant.variants.get(variant.defaultKey)!)
+  const issues = [...queryIssues, ...inputIssues, ...variantIssues]
+  const state: RenderState = {
+    page,
+    results,
+    variants,
+    inputs,
+    defined: new Set(page.queries.map((query) => query.name)),
+    issues: [],
+    components: [],
+    embeddedInputs: [],
+    texts: [],
+    used: new Set(),
+  }
+  const scope = pageScope(results, params)
+  const body = renderNodes(page.nodes, scope, new Map(), state)
+  const html = [...issues.map((issue) => renderIssue(page.path, issue)), body].join('\n')
+  issues.push(...state.issues)
+  issues.sort((left, right) => left.line - right.line)
+  return { html, payload: payloadOf(state), issues }
+}
+
+function payloadOf(state: RenderState): PagePayload {
+  const queries: Record<string, EmbeddedQuery> = {}
+  for (const query of state.page.queries) {
+    if (!state.used.has(query.name)) continue
+    const variant = state.variants.get(query.name)
+    const result = state.results.get(query.name)
+    if (result === undefined) continue
+    queries[query.name] =
+      variant === undefined
+        ? { columns: result.columns, values: result.values }
+        : {
+            columns: result.columns,
+            inputs: variant.inputKeys,
+            variants: Object.fromEntries([...variant.variants].map(([key, entry]) => [key, entry.values])),
+          }
+  }
+  return { queries, components: state.components, inputs: state.embeddedInputs, texts: state.texts }
+}
+
+/** Query names as arrays of row objects (built on first use), plus params and $page.params. */
+function pageScope(
   results: ReadonlyMap<string, QueryResult>,
-): { html: string; data: ComponentData | null } {
-  const props = textProps(node.props)
-  const type = node.name as ComponentName
-  if (type === 'Alert')
-    return { html: renderAlert(props.status ?? 'info', markdown.renderInline(node.body)), data: null }
+  params: Readonly<Record<string, string>>,
+): Scope {
+  const rows = new Map<string, unknown>()
+  const fixed = new Map<string, unknown>([
+    ['params', params],
+    ['$page', { params }],
+  ])
+  return {
+    has: (name) => fixed.has(name) || results.has(name),
+    get: (name) => {
+      if (fixed.has(name)) return fixed.get(name)
+      const result = results.get(name)
+      if (result === undefined) return undefined
+      if (!rows.has(name)) rows.set(name, rowsOf(result))
+      return rows.get(name)
+    },
+    keys: () => [...fixed.keys(), ...results.keys()],
+  }
+}
+
+function rowsOf(result: QueryResult): Array<Record<string, Cell>> {
+  return Array.from({ length: result.rowCount }, (_, row) =>
+    Object.fromEntries(result.columns.map((column, index) => [column, result.values[index]![row]!])),
+  )
+}
+
+function withName(scope: Scope, name: string, value: unknown): Scope {
+  return {
+    has: (candidate) => candidate === name || scope.has(candidate),
+    get: (candidate) => (candidate === name ? value : scope.get(candidate)),
+    keys: () => [name, ...scope.keys()],
+  }
+}
+
+function renderNodes(
+  nodes: readonly PageNode[],
+  scope: Scope,
+  aliases: ReadonlyMap<string, QueryResult>,
+  state: RenderState,
+): string {
+  const parts: string[] = []
+  const problem = (issue: PageIssue) => {
+    state.issues.push(issue)
+    parts.push(renderIssue(state.page.path, issue))
+  }
+  for (const node of nodes) {
+    switch (node.kind) {
+      case 'issue':
+        problem(node.issue)
+        break
+      case 'markdown':
+        parts.push(renderMarkdown(node.text, node.line, scope, aliases, state, problem))
+        break
+      case 'if': {
+        const chosen = chooseBranch(node.branches, scope, state, problem)
+        if (chosen !== null) parts.push(renderNodes(chosen, scope, aliases, state))
+        break
+      }
+      case 'each': {
+        const result = state.results.get(node.query)
+        if (result === undefined || state.variants.has(node.query)) {
+          const reason = state.variants.has(node.query)
+            ? `{#each ${node.query}}: the query reads inputs, so its rows are only known in the browser; loop over a query without inputs`
+            : `{#each ${node.query}}: ${state.defined.has(node.query) ? 'the query failed (see its sql block)' : 'no sql block has this name'}`
+          problem({ line: node.line, message: reason })
+          break
+        }
+        const rows = scope.get(node.query) as unknown[]
+        const inner = new Map(aliases).set(node.alias, result)
+        for (const row of rows)
+          parts.push(renderNodes(node.nodes, withName(scope, node.alias, row), inner, state))
+        break
+      }
+      case 'component':
+        parts.push(renderComponentNode(node, scope, aliases, state, problem))
+        break
+      default: {
+        const never: never = node
+        return never
+      }
+    }
+  }
+  return parts.join('\n')
+}
+
+function chooseBranch(
+  branches: readonly { condition: string | null; line: number; nodes: readonly PageNode[] }[],
+  scope: Scope,
+  state: RenderState,
+  problem: (issue: PageIssue) => void,
+): readonly PageNode[] | null {
+  for (const branch of branches) {
+    if (branch.condition === null) return branch.nodes
+    const expression = parseExpression(branch.condition)
+    if (typeof expression === 'string') {
+      problem({
+        line: branch.line,
+        message: `cannot read the condition "${branch.condition}" (${expression})`,
+      })
+      return null
+    }
+    const live = rootNames(expression).filter((name) => name === 'inputs' || state.variants.has(name))
+    if (live.length > 0) {
+      problem({
+        line: branch.line,
+        message: `conditions are decided when the page is built, so they cannot read ${live[0]} (it changes in the browser); read inputs in a query's SQL instead`,
+      })
+      return null
+    }
+    try {
+      if (evaluate(expression, scope)) return branch.nodes
+    } catch (error) {
+      if (!(error instanceof EvaluationError)) throw error
+      problem({ line: branch.line, message: `condition "${branch.condition}": ${error.message}` })
+      return null
+    }
+  }
+  return null
+}
+
+// <Value .../> may stand inside a sentence, as in Evidence; other components take a line of their own.
+const inlineValuePattern = /<Value\b((?:[^>"'{}]|"[^"]*"|'[^']*'|\{[^}]*\})*)\/>/g
+
+function renderMarkdown(
+  text: string,
+  line: number,
+  scope: Scope,
+  aliases: ReadonlyMap<string, QueryResult>,
+  state: RenderState,
+  problem: (issue: PageIssue) => void,
+): string {
+  const tokens = new Map<string, string>()
+  const live = new Set([...state.variants.keys()])
+  const withValues = text.replace(inlineValuePattern, (_whole, attributes: string, offset: number) => {
+    const at = line + text.slice(0, offset).split('\n').length - 1
+    const props = parseAttributes(attributes)
+    const token = `MATERIAVALUE${tokens.size + 1}X`
+    if (typeof props === 'string') {
+      problem({ line: at, message: props })
+      tokens.set(token, '')
+      return token
+    }
+    const node: ComponentNode = { kind: 'component', name: 'Value', props, children: [], body: '', line: at }
+    tokens.set(token, renderComponentNode(node, scope, aliases, state, problem))
+    return token
+  })
+  const rendered = renderExpressions(withValues, line, {
+    scope,
+    live,
+    placeholder: (liveText, initial) => {
+      const id = `t${state.texts.length + 1}`
+      state.texts.push({ ...liveText, id })
+      if ('query' in liveText) state.used.add(liveText.query)
+      const token = `MATERIALIVE${tokens.size + 1}X`
+      tokens.set(token, `<span class="materia-live" id="${id}">${escapeHtml(initial)}</span>`)
+      return token
+    },
+  })
+  for (const issue of rendered.issues) problem(issue)
+  let html = markdown.render(rendered.text)
+  for (const [token, span] of tokens) html = html.replace(token, span)
+  return html
+}
+
+function renderComponentNode(
+  node: ComponentNode,
+  scope: Scope,
+  aliases: ReadonlyMap<string, QueryResult>,
+  state: RenderState,
+  problem: (issue: PageIssue) => void,
+): string {
+  const nodeIssues = validateComponent(node, { results: state.results, defined: state.defined, aliases })
+  if (nodeIssues.length > 0) {
+    for (const issue of nodeIssues) problem(issue)
+    return ''
+  }
   const data = node.props.get('data')
   const dataName = data?.kind === 'reference' ? data.name : null
-  const componentData: ComponentData = {
+  // A component over a failed query shows nothing more: the query's own issue says why.
+  if (dataName !== null && !aliases.has(dataName) && !state.results.has(dataName)) return ''
+  const props = textProps(node.props)
+  const type = node.name as ComponentName
+  if (type === 'Alert') return renderAlert(props.status ?? 'info', markdown.renderInline(node.body))
+  if (type === 'Value') return renderValue(props, dataName!, scope, aliases, state)
+  const id = `c${state.components.length + 1}`
+  if (dataName !== null) state.used.add(dataName)
+  state.components.push({
     id,
     type,
     data: dataName,
     props,
     columns: node.children.map((child) => textProps(child.props)),
+  })
+  const input = state.inputs.get(props.name ?? '')
+  if (input !== undefined && input.line === node.line) {
+    state.embeddedInputs.push({ name: input.name, type: input.type, id, defaults: input.defaults })
+    if (type === 'Dropdown') return renderDropdown(id, props, state.results.get(dataName!)!)
+    return renderInput(id, type, props, input)
   }
-  if (type === 'Dropdown') {
-    const result = results.get(dataName!)!
-    return { html: renderDropdown(id, props, result), data: componentData }
+  if (type === 'Dropdown' || type === 'ButtonGroup' || type === 'Slider' || type === 'DateRange') {
+    problem({
+      line: node.line,
+      message: `<${type} name=${props.name}>: its values could not be read; check its data and props`,
+    })
+    return ''
   }
-  return { html: renderComponentShell(id, type, props), data: componentData }
+  return renderComponentShell(id, type, props)
+}
+
+// <Value data={query} column=c row=0 fmt=f />: text now, or a live span when the query reads inputs.
+function renderValue(
+  props: Readonly<Record<string, string>>,
+  dataName: string,
+  scope: Scope,
+  aliases: ReadonlyMap<string, QueryResult>,
+  state: RenderState,
+): string {
+  const column = props.column!
+  const row = Number(props.row ?? 0)
+  const format = props.fmt ?? null
+  const source = aliases.has(dataName) ? [scope.get(dataName)] : (scope.get(dataName) as unknown[])
+  const value = ((source[row] as Record<string, Cell> | undefined)?.[column] ?? null) as Cell
+  const text = escapeHtml(formatCell(value, format as never, column))
+  if (!state.variants.has(dataName)) return `<span class="materia-value">${text}</span>`
+  const id = `t${state.texts.length + 1}`
+  state.texts.push({ id, query: dataName, row, column, format })
+  state.used.add(dataName)
+  return `<span class="materia-value materia-live" id="${id}">${text}</span>`
 }
 
 function textProps(props: ReadonlyMap<string, PropValue>): Record<string, string> {

@@ -53,9 +53,12 @@ export async function buildSite(
   options: Omit<RenderOptions, 'publicOnly'> & {
     readonly outDir: string
     readonly paddle: PaddleConfig | null
+    // Include `access: subscribers` pages: only for a folder `materia site serve` gates. A build
+    // meant for a public bucket leaves them out, or anyone could read them there.
+    readonly subscribers: boolean
   },
 ): Promise<BuildResult> {
-  const entries = await renderAllPages({ ...options, publicOnly: true })
+  const entries = await renderAllPages({ ...options, publicOnly: true, subscribers: options.subscribers })
   const files: OutputFiles = await dashboardFiles(entries, 'dashboards/', nav)
   const page = (
     path: string,
@@ -78,11 +81,9 @@ export async function buildSite(
         extraBody: extra?.body,
       }),
     )
-  const links = entries.map(({ page: entry, slug }) => ({
-    href: `dashboards/${slug}.html`,
-    title: entry.meta.title,
-    description: entry.meta.description,
-  }))
+  const links = entries
+    .filter((entry) => entry.template === null && entry.page.meta.access === 'public')
+    .map(({ slug, title, description }) => ({ href: `dashboards/${slug}.html`, title, description }))
   page('index.html', 'Coffee market intelligence', 'USDA coffee balance sheets, charted.', landingBody(links))
   page('methodology.html', 'Methodology', 'Each BeanFlows metric and its USDA PSD source.', methodologyBody())
   const paddle = options.paddle

@@ -25,10 +25,12 @@ async function compileStyles(): Promise<string> {
   return optimize(compiler.build(candidates), { minify: true }).code
 }
 
-// Class names come from the renderer (*.ts here) and the browser scripts (client/*.js).
+// Class names come from the renderer (*.ts here), the browser scripts (client/*.js) and the paid
+// site's own pages (../site/pages.ts).
 async function templateSources(): Promise<{ content: string; extension: string }[]> {
   const files = [
     ...(await readdir(folder)).filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts')),
+    join('..', 'site', 'pages.ts'),
     ...(await readdir(join(folder, 'client')))
       .filter((name) => name.endsWith('.js'))
       .map((name) => join('client', name)),

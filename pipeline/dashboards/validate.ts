@@ -8,6 +8,7 @@ import type { QueryResult } from './query.ts'
 export interface QueryContext {
   readonly results: ReadonlyMap<string, QueryResult>
   readonly defined: ReadonlySet<string> // every sql block name, failed or not
+  readonly aliases?: ReadonlyMap<string, QueryResult> // {#each query as row}: row -> the query's result
 }
 
 const formatProps = new Set(['fmt', 'comparisonFmt', 'yFmt', 'xFmt'])
@@ -19,7 +20,10 @@ export function validateComponent(
   parent?: ComponentName,
 ): PageIssue[] {
   const at = (message: string): PageIssue => ({ line: node.line, message })
-  if (!isComponentName(node.name) || (parent === undefined && node.name === 'Column')) {
+  if (
+    !isComponentName(node.name) ||
+    (parent === undefined && (node.name === 'Column' || node.name === 'ButtonGroupItem'))
+  ) {
     return [at(`unknown component <${node.name}>; use one of ${topLevelComponents.join(', ')}`)]
   }
   const spec = componentSpecs[node.name]
@@ -62,6 +66,8 @@ function checkPropValue(
   if (formatProps.has(prop) && !isFormatName(text)) {
     return [`<${component}> ${prop}="${text}" is not a format; use ${formatNames.join(', ')}`]
   }
+  if (['min', 'max', 'step', 'row'].includes(prop) && !Number.isFinite(Number(text)))
+    return [`<${component}> ${prop} must be a number`]
   if (prop === 'rows' && !/^[1-9][0-9]{0,3}$/.test(text))
     return [`<${component}> rows must be a number from 1 to 9999`]
   return []
@@ -70,6 +76,17 @@ function checkPropValue(
 function checkData(node: ComponentNode, context: QueryContext): PageIssue[] {
   const data = node.props.get('data')
   if (data?.kind !== 'reference') return []
+  const row = context.aliases?.get(data.name)
+  if (row !== undefined) {
+    if (node.name !== 'Value')
+      return [
+        {
+          line: node.line,
+          message: `<${node.name}> data={${data.name}} is one row of {#each}; only <Value> takes a row, charts take a query`,
+        },
+      ]
+    return checkColumns(node, data.name, row)
+  }
   if (!context.defined.has(data.name)) {
     const known = [...context.defined].join(', ') || 'none on this page'
     return [

@@ -25,6 +25,7 @@ import { environmentSchema, type Project } from './project.ts'
 import { renderMacros } from './render.ts'
 import {
   type Column,
+  deleteSnapshot,
   ensureState,
   insertSnapshot,
   physicalTable,
@@ -294,7 +295,8 @@ async function createTable(
   model: Model,
   step: Extract<PlanStep, { kind: 'create_table' }>,
 ): Promise<number> {
-  if (!step.replace && (await isBuilt(connection, step.model, step.version))) return 0 // built meanwhile
+  const repair = step.repair === true
+  if (!step.replace && !repair && (await isBuilt(connection, step.model, step.version))) return 0 // built meanwhile
   const target = quoteQualified(step.table)
   const rendered =
     model.kind.name === 'SEED'
@@ -305,6 +307,8 @@ async function createTable(
   return transaction(connection, model, async () => {
     let rows = 0
     await runStatements(context, connection, model, model.preStatements, step.interval)
+    // The stale rows go in the transaction that builds the table again: a crash keeps both or neither.
+    if (repair) await deleteSnapshot(connection, model.name, step.version)
     if (kind.name === 'VIEW' || kind.name === 'EMBEDDED')
       await connection.run(`CREATE OR REPLACE VIEW ${target} AS ${sql}`)
     else {
@@ -344,12 +348,17 @@ async function backfill(
   assert(model.kind.name === 'INCREMENTAL_BY_TIME_RANGE', 'backfill of a time-range model')
   const timeColumn = model.kind.timeColumn
   const target = quoteQualified(step.table)
-  if (step.create && !(await isBuilt(connection, step.model, step.version))) {
+  const repair = step.repair === true
+  if (step.create && (repair || !(await isBuilt(connection, step.model, step.version)))) {
     const first = step.batches[0] ?? [context.plan.nowMs, context.plan.nowMs]
     const { sql, readsItself } = await renderQuery(context, model, first)
     await transaction(connection, model, async () => {
+      if (repair) await deleteSnapshot(connection, model.name, step.version)
       if (readsItself) await prepareSelfReference(connection, model, step.table)
-      else await connection.run(`CREATE TABLE ${target} AS SELECT * FROM (${sql}) AS q WHERE false`)
+      else {
+        const create = repair ? 'CREATE OR REPLACE TABLE' : 'CREATE TABLE'
+        await connection.run(`${create} ${target} AS SELECT * FROM (${sql}) AS q WHERE false`)
+      }
       crashPoint('after_create')
       await recordSnapshot(context, connection, model, step)
     })

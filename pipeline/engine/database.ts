@@ -77,7 +77,13 @@ export interface OpenOptions {
   // The landing folder models read at run time (landing-runtime.ts); bound before file access is
   // restricted.
   readonly landingDir?: string
+  // DuckDB configuration options by name (memory_limit, threads, ...), passed as given.
+  readonly settings?: Readonly<Record<string, string>>
 }
+
+// DuckDB settings of every instance the engine opens on a database file. Empty for now: the
+// defaults (memory_limit 80 % of RAM, one thread per core) are what DuckDB documents and tests.
+export const databaseSettings: Readonly<Record<string, string>> = {}
 
 async function restrictFileAccess(
   connection: DuckDBConnection,
@@ -96,10 +102,11 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
   assert(path.length > 0, 'database path is not empty')
   let instance: DuckDBInstance
   try {
-    instance = await DuckDBInstance.create(
-      path,
-      options.readOnly === true ? { access_mode: 'READ_ONLY' } : {},
-    )
+    instance = await DuckDBInstance.create(path, {
+      ...databaseSettings,
+      ...options.settings,
+      ...(options.readOnly === true ? { access_mode: 'READ_ONLY' } : {}),
+    })
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     if (message.includes('Could not set lock')) {

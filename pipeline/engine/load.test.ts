@@ -95,6 +95,13 @@ describe('loadProject rejects bad input', () => {
     )
   })
 
+  it('a model reading a workbench scratch table', async () => {
+    const model = 'MODEL (name serving.extra, kind FULL);\nSELECT 1 AS k\nFROM scratch_alice.balance'
+    expect(await loadError({ 'models/serving/extra.sql': model })).toBe(
+      'models/serving/extra.sql:3 reads scratch_alice.balance, a workbench scratch table; models read models or landed files only',
+    )
+  })
+
   it('a cycle, printed', async () => {
     const raw = 'MODEL (name raw.psd_coffee, kind FULL);\nSELECT * FROM serving.coffee_stocks_to_use'
     expect(await loadError({ 'models/raw/psd_coffee.sql': raw })).toBe(

@@ -41,6 +41,9 @@ export type PlanStep =
       readonly table: string
       readonly replace: boolean
       readonly interval: Interval // the @start/@end the query sees; recorded on success
+      // State names this version but its table is missing or differs (state-check.ts): build it again,
+      // replacing the stale state rows in the same transaction.
+      readonly repair?: boolean
     }
   | {
       // INCREMENTAL_BY_TIME_RANGE: create the table if needed, then one transaction per batch.
@@ -50,6 +53,7 @@ export type PlanStep =
       readonly table: string
       readonly create: boolean
       readonly batches: readonly Interval[]
+      readonly repair?: boolean // as for create_table
     }
   | {
       // INCREMENTAL_BY_UNIQUE_KEY after its first build: delete rows whose key is in the new rows, insert.
@@ -99,6 +103,8 @@ export interface Plan {
   readonly landingDir: string
   readonly previousLandingDir: string | null
   readonly landingChanged: boolean
+  // What plan found of state and database apart (state-check.ts), each repaired by this plan.
+  readonly repairs: readonly string[]
   readonly warnings: readonly string[]
   // the environment's rows or views change (apply then switches them in one transaction)
   readonly environmentChanged: boolean

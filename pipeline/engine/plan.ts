@@ -32,6 +32,7 @@ import type {
 } from './plan-types.ts'
 import type { Project } from './project.ts'
 import { type Environment, physicalTable, readState, type State, snapshotKey } from './state.ts'
+import { checkState, withoutBrokenSnapshots } from './state-check.ts'
 
 export interface PlanOptions {
   readonly environment: string
@@ -555,7 +556,15 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
     decisions.set(name, { entry: { ...decision.entry, change, version }, effect: decision.effect })
   }
 
-  const context: StepContext = { project, state, options, nowMs, isProd }
+  // Versions whose tables are missing or differ are built again; missing views are re-created.
+  const drift = await checkState(db, state, new Date(nowMs))
+  const repaired = withoutBrokenSnapshots(state, drift)
+  const missingViews = new Set(
+    drift.flatMap((item) =>
+      item.kind === 'view_missing' && item.environment === options.environment ? [item.model] : [],
+    ),
+  )
+  const context: StepContext = { project, state: repaired.state, options, nowMs, isProd }
   const buildSteps: PlanStep[] = []
   const viewSteps: PlanStep[] = []
   const models: PlanModel[] = []
@@ -574,8 +583,13 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
     const source = sources.get(name) ?? null
     const sourceBuilt =
       source !== null && !state.snapshots.has(snapshotKey(name, entry.version)) ? source : null
-    buildSteps.push(...stepsFor(context, entry, restated.has(name), sourceBuilt))
-    if (current.get(name)?.version !== entry.version) {
+    const repair = repaired.broken.has(snapshotKey(name, entry.version))
+    for (const step of stepsFor(context, entry, restated.has(name), sourceBuilt)) {
+      buildSteps.push(
+        repair && (step.kind === 'create_table' || step.kind === 'backfill') ? { ...step, repair } : step,
+      )
+    }
+    if (current.get(name)?.version !== entry.version || missingViews.has(name)) {
       viewSteps.push({
         kind: 'swap_view',
         model: name,
@@ -595,6 +609,14 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
   const removed = [...current.keys()].filter((name) => !project.models.has(name)).sort()
   for (const name of removed) viewSteps.push({ kind: 'drop_view', model: name })
   const steps = [...buildSteps, ...viewSteps]
+  const used = new Set(environmentModels.map((row) => snapshotKey(row.model, row.version)))
+  const repairs = drift
+    .filter((item) =>
+      item.kind === 'view_missing'
+        ? item.environment === options.environment && project.models.has(item.model)
+        : used.has(snapshotKey(item.model, item.version)),
+    )
+    .map((item) => `${item.message}: ${item.kind === 'view_missing' ? 're-created' : 'built again'}`)
   const sameRows =
     environment !== undefined &&
     environmentModels.length === current.size &&
@@ -620,7 +642,8 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
     landingDir: project.config.landingDir,
     previousLandingDir: environment?.landingDir ?? null,
     landingChanged: landing.changed,
-    warnings,
+    repairs,
+    warnings: [...repairs.map((repair) => `repair: ${repair}`), ...warnings],
     environmentChanged: viewSteps.length > 0 || !sameRows || landing.changed,
     empty: steps.length === 0 && sameRows && !landing.changed,
   }

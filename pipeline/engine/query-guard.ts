@@ -146,7 +146,7 @@ export async function guardWorkbenchStatement(sql: string, scratch: string): Pro
     if (schema !== scratch) {
       throw new MateriaError(
         'query',
-        `refused "${firstWords(text)}": it writes ${schema}.${table}; only tables in your scratch schema ${scratch} can be written (e.g. CREATE TABLE ${scratch}.${table} AS SELECT ...)`,
+        `refused "${firstWords(text)}": it writes ${schema}.${table}, but everything outside your scratch schema is read-only to queries; only tables in your scratch schema ${scratch} can be written (e.g. CREATE TABLE ${scratch}.${table} AS SELECT ...)`,
       )
     }
     await guardReadOnlyQuery(form.query(match))

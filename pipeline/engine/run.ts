@@ -99,6 +99,7 @@ export async function buildRunPlan(db: Database, project: Project, options: RunO
     landingDir: environment.landingDir ?? project.config.landingDir,
     previousLandingDir: environment.landingDir,
     landingChanged: false,
+    repairs: [],
     warnings,
     environmentChanged: false,
     empty: steps.length === 0,

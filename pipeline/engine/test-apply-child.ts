@@ -1,6 +1,7 @@
 // A child process for tests that need a second process: `apply` plans and applies a test project
 // (the crash test kills it at MATERIA_CRASH_AT points or on a timer); `hold` keeps the database
-// open until killed (the lock test). Argument: one JSON object.
+// open until killed (the lock test), `hold_read_only` the same through a read-only open. Argument:
+// one JSON object.
 import { applyPlan } from './apply.ts'
 import { crashPointsReached } from './crash-point.ts'
 import { openDatabase } from './database.ts'
@@ -8,7 +9,7 @@ import { buildPlan } from './plan.ts'
 import { type ModelSpec, makeProject } from './test-project.ts'
 
 interface ChildInput {
-  readonly mode: 'apply' | 'hold'
+  readonly mode: 'apply' | 'hold' | 'hold_read_only'
   readonly root: string
   readonly database: string
   readonly specs: readonly ModelSpec[]
@@ -17,8 +18,8 @@ interface ChildInput {
 }
 
 const input = JSON.parse(process.argv[2] ?? '{}') as ChildInput
-const db = await openDatabase(input.database)
-if (input.mode === 'hold') {
+const db = await openDatabase(input.database, { readOnly: input.mode === 'hold_read_only' })
+if (input.mode === 'hold' || input.mode === 'hold_read_only') {
   process.stdout.write('ready\n')
   setInterval(() => undefined, 60_000)
 } else {

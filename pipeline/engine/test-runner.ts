@@ -5,13 +5,24 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
+import { assert } from '../assert.ts'
 import { isMateriaError, MateriaError } from '../errors.ts'
 import { testFilesMax } from '../limits.ts'
+import { fingerprintProject } from './fingerprint.ts'
 import { type ColumnSchema, deriveSchemas, type ModelSchema } from './model-schema.ts'
 import type { LoadProblem, Project } from './project.ts'
 import { renderMacros } from './render.ts'
 import { type ComparedColumn, compareRows, isNumericType, rowDiffText } from './row-compare.ts'
 import { quoteIdentifier } from './sql-quote.ts'
+import {
+  type CachedFile,
+  type CachedTest,
+  csvFiles,
+  readTestCache,
+  sha256,
+  testKeyer,
+  writeTestCache,
+} from './test-cache.ts'
 import { ctesQuery, testContext, testProject } from './test-context.ts'
 import { type ExpectedOutput, parseTestFile, type Row, type UnitTest } from './test-file.ts'
 import { type Fail, loadFixture } from './test-fixture.ts'
@@ -23,17 +34,20 @@ export interface TestResult {
   passed: boolean
   message: string // empty when passed; the row diff or the query's error when failed
   durationMs: number
+  cached: boolean // passed before and unchanged since (see test-cache.ts): not run this time
 }
 
-// Every test file parsed on its own: a malformed file or test is a problem of that file, and the
-// other files' tests still run.
-export function loadTestFiles(project: Project): {
-  tests: UnitTest[]
-  problems: LoadProblem[]
-  count: number
-} {
+export interface RunTestsOptions {
+  readonly names?: readonly string[]
+  // Skip the test files unchanged since all their tests passed (test-cache.ts); record this run.
+  readonly cachePath?: string
+  readonly rerun?: boolean // with cachePath: run every test anyway, still recording the passes
+}
+
+// The test files, relative to the project root: tests/test_*.yaml, sorted.
+export function testFiles(project: Project): string[] {
   const folder = join(project.root, 'tests')
-  if (!existsSync(folder)) return { tests: [], problems: [], count: 0 }
+  if (!existsSync(folder)) return []
   const files = readdirSync(folder)
     .filter((file) => /^test_.*\.ya?ml$/.test(file))
     .sort()
@@ -42,13 +56,70 @@ export function loadTestFiles(project: Project): {
       'limit',
       `tests/ holds ${files.length} test files, more than testFilesMax ${testFilesMax}`,
     )
+  return files.map((file) => `tests/${file}`)
+}
+
+export function loadTests(project: Project): UnitTest[] {
+  const tests = testFiles(project).flatMap((path) =>
+    parseTestFile(readFileSync(join(project.root, path), 'utf8'), path),
+  )
+  checkTests(project, tests, [])
+  return tests
+}
+
+// Names are unique across all files, the cached ones included; each parsed test fits its model.
+function checkTests(
+  project: Project,
+  tests: readonly UnitTest[],
+  cached: readonly Pick<UnitTest, 'name' | 'path' | 'line'>[],
+): void {
+  const seen = new Map<string, Pick<UnitTest, 'path' | 'line'>>()
+  for (const test of cached) seen.set(test.name, test)
+  for (const test of tests) {
+    const other = seen.get(test.name)
+    if (other !== undefined)
+      throw new MateriaError(
+        'test',
+        `${test.path}:${test.line} test ${test.name} is also defined at ${other.path}:${other.line}; rename one`,
+      )
+    seen.set(test.name, test)
+    checkTest(project, test)
+  }
+}
+
+function failFor(test: UnitTest): Fail {
+  return (message) => {
+    throw new MateriaError('test', `${test.path}:${test.line} test ${test.name}: ${message}`)
+  }
+}
+
+function checkTest(project: Project, test: UnitTest): void {
+  const fail = failFor(test)
+  const unavailable = project.unavailable?.get(test.model)
+  if (unavailable !== undefined) fail(`model ${test.model} cannot load: ${unavailable}`)
+  if (!project.models.has(test.model)) fail(`unknown model ${test.model}; check its name in the MODEL header`)
+  const parents = project.parents.get(test.model) ?? []
+  for (const input of test.inputs.keys()) {
+    if (!parents.includes(input) && project.externals?.has(input) !== true) {
+      const list = parents.length === 0 ? 'none' : parents.join(', ')
+      fail(`input ${input} is not read by ${test.model} (it reads ${list})`)
+    }
+  }
+}
+
+// Every test file parsed on its own: a malformed file or test is a problem of that file, and the
+// other files' tests still run (materia validate lists the problems; runTests fails them alone).
+export function loadTestFiles(project: Project): {
+  tests: UnitTest[]
+  problems: LoadProblem[]
+  count: number
+} {
   const tests: UnitTest[] = []
   const problems: LoadProblem[] = []
   const seen = new Map<string, UnitTest>()
-  for (const file of files) {
-    const path = `tests/${file}`
+  for (const path of testFiles(project)) {
     try {
-      for (const test of parseTestFile(readFileSync(join(folder, file), 'utf8'), path)) {
+      for (const test of parseTestFile(readFileSync(join(project.root, path), 'utf8'), path)) {
         const other = seen.get(test.name)
         if (other !== undefined)
           throw new MateriaError(
@@ -72,60 +143,97 @@ export function loadTestFiles(project: Project): {
   return { tests, problems, count: tests.length + problems.length }
 }
 
-export function loadTests(project: Project): UnitTest[] {
-  const { tests, problems } = loadTestFiles(project)
-  if (problems.length > 0)
-    throw new MateriaError('test', problems.map((problem) => problem.message).join('\n'))
-  return tests
-}
-
-function failFor(test: UnitTest): Fail {
-  return (message) => {
-    throw new MateriaError('test', `${test.path}:${test.line} test ${test.name}: ${message}`)
+export async function runTests(project: Project, options: RunTestsOptions = {}): Promise<TestResult[]> {
+  const names = options.names ?? []
+  if (options.cachePath !== undefined) {
+    assert(names.length === 0, 'a cached run runs every test')
+    return runTestsCached(project, options.cachePath, options.rerun === true)
   }
-}
-
-function checkTest(project: Project, test: UnitTest): void {
-  const fail = failFor(test)
-  const unavailable = project.unavailable?.get(test.model)
-  if (unavailable !== undefined) fail(`model ${test.model} cannot load: ${unavailable}`)
-  if (!project.models.has(test.model)) fail(`unknown model ${test.model}; check its name in the MODEL header`)
-  const parents = project.parents.get(test.model) ?? []
-  for (const input of test.inputs.keys()) {
-    if (!parents.includes(input) && project.externals?.has(input) !== true) {
-      const list = parents.length === 0 ? 'none' : parents.join(', ')
-      fail(`input ${input} is not read by ${test.model} (it reads ${list})`)
-    }
-  }
-}
-
-export async function runTests(
-  project: Project,
-  options: { names?: readonly string[] } = {},
-): Promise<TestResult[]> {
   const { tests: all, problems } = loadTestFiles(project)
+  const unknown = names.filter((name) => !all.some((test) => test.name === name))
+  if (unknown.length > 0)
+    throw new MateriaError('test', `no test named ${unknown.join(', ')}; run materia test to list them`)
+  const selected = names.length === 0 ? all : all.filter((test) => names.includes(test.name))
   // A malformed test fails on its own; the rest run.
-  const broken: TestResult[] = problems.map((problem) => ({
+  const failedToLoad: TestResult[] = (names.length === 0 ? problems : []).map((problem) => ({
     name: problem.path,
     model: problem.model ?? '',
     path: problem.path,
     passed: false,
     message: problem.message,
     durationMs: 0,
+    cached: false,
   }))
-  const names = options.names ?? []
-  const unknown = names.filter((name) => !all.some((test) => test.name === name))
-  if (unknown.length > 0)
-    throw new MateriaError('test', `no test named ${unknown.join(', ')}; run materia test to list them`)
-  const selected = names.length === 0 ? all : all.filter((test) => names.includes(test.name))
-  const failedToLoad = names.length === 0 ? broken : []
-  if (selected.length === 0) return failedToLoad
+  return [...failedToLoad, ...(await runSelected(project, selected))]
+}
+
+async function runTestsCached(project: Project, cachePath: string, rerun: boolean): Promise<TestResult[]> {
+  const keyOf = testKeyer(project, await fingerprintProject(project))
+  const before = rerun ? new Map<string, CachedFile>() : await readTestCache(cachePath)
+  const files: { path: string; sha256: string; cached: CachedFile | null; tests: UnitTest[] }[] = []
+  for (const path of testFiles(project)) {
+    const bytes = readFileSync(join(project.root, path))
+    const fileSha256 = sha256(bytes)
+    const entry = before.get(path)
+    const unchanged =
+      entry !== undefined &&
+      entry.sha256 === fileSha256 &&
+      entry.tests.every((test) => keyOf(fileSha256, test) === test.key)
+    if (unchanged) files.push({ path, sha256: fileSha256, cached: entry, tests: [] })
+    else
+      files.push({
+        path,
+        sha256: fileSha256,
+        cached: null,
+        tests: parseTestFile(bytes.toString('utf8'), path),
+      })
+  }
+  const cachedTests = files.flatMap((file) =>
+    (file.cached?.tests ?? []).map((test) => ({ ...test, path: file.path })),
+  )
+  const parsed = files.flatMap((file) => file.tests)
+  checkTests(project, parsed, cachedTests)
+  const ran = new Map((await runSelected(project, parsed)).map((outcome) => [outcome.name, outcome]))
+  const after = new Map<string, CachedFile>()
+  const results: TestResult[] = []
+  for (const file of files) {
+    if (file.cached !== null) {
+      after.set(file.path, file.cached)
+      for (const test of file.cached.tests) {
+        results.push({
+          name: test.name,
+          model: test.model,
+          path: file.path,
+          passed: true,
+          message: '',
+          durationMs: 0,
+          cached: true,
+        })
+      }
+      continue
+    }
+    const outcomes = file.tests.map((test) => ran.get(test.name)!)
+    results.push(...outcomes)
+    const entries = file.tests.map((test) => {
+      const fields = { name: test.name, model: test.model, line: test.line, csvFiles: csvFiles(test) }
+      return { ...fields, key: keyOf(file.sha256, fields) }
+    })
+    if (outcomes.every((outcome) => outcome.passed) && entries.every((entry) => entry.key !== null)) {
+      after.set(file.path, { sha256: file.sha256, tests: entries as CachedTest[] })
+    }
+  }
+  await writeTestCache(cachePath, after)
+  return results
+}
+
+async function runSelected(project: Project, selected: readonly UnitTest[]): Promise<TestResult[]> {
+  if (selected.length === 0) return []
   const schemas = await deriveSchemas(
     project,
     selected.map((test) => test.model),
     testContext(project, selected[0]!, failFor(selected[0]!)),
   )
-  const results: TestResult[] = [...failedToLoad]
+  const results: TestResult[] = []
   for (const test of selected) results.push(await runTest(project, test, schemas))
   return results
 }
@@ -185,6 +293,7 @@ function result(test: UnitTest, passed: boolean, message: string, started: numbe
     passed,
     message,
     durationMs: performance.now() - started,
+    cached: false,
   }
 }
 

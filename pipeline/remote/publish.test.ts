@@ -5,7 +5,7 @@
 // never CREATE OR REPLACE TABLE) with the types Iceberg lacks cast.
 // Method: a real DuckDB file built from the bundled genuine PSD rows, the local-folder store.
 import { createHash } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalLandingStore } from '../landing/local-store.ts'
 import { icebergCast, icebergStatements, publishIceberg } from './iceberg.ts'
 import { publishServing, type ServingManifest, versionFromViewSql } from './publish.ts'
+import { workerEnvironment } from './remote-run.ts'
 import { publishSite } from './site-step.ts'
 
 const csv = join(import.meta.dirname, '../../assets/data/psd_coffee_BR_VM_CO_2020-2022.csv')
@@ -100,14 +101,32 @@ describe('publish', () => {
       join(pages, 'countries.md'),
       '---\ntitle: Countries\ndescription: The sample countries.\npublic: true\n---\n\n```sql countries\nSELECT country_code, country_name FROM serving.dim_country ORDER BY country_code\n```\n\n<DataTable data={countries} />\n',
     )
+    await writeFile(
+      join(pages, 'paid.md'),
+      '---\ntitle: Paid\naccess: subscribers\n---\n\n```sql countries\nSELECT country_name FROM serving.dim_country\n```\n\n<DataTable data={countries} />\n',
+    )
     const bucket = join(root, 'site-bucket')
     const log: string[] = []
+    // As a worker gets them: workerEnvironment passes the price ids on beside the client token.
+    const env = workerEnvironment({
+      PADDLE_CLIENT_TOKEN: 'test_e2e01',
+      PADDLE_PRICE_IDS: 'Monthly=pri_01e2e',
+      HETZNER_TOKEN: 'x',
+    })
+    expect(env).toEqual({ PADDLE_CLIENT_TOKEN: 'test_e2e01', PADDLE_PRICE_IDS: 'Monthly=pri_01e2e' })
     const files = await publishSite(connection, {
       projectRoot: join(root, 'site-project/sql'),
       store: new LocalLandingStore(bucket),
-      env: {},
+      env,
       log: (line) => log.push(line),
     })
+    // The public bucket gets the site's files only: no subscriber page, no state, no data.
+    const listing = (await readdir(bucket, { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name).slice(bucket.length + 1))
+    expect(listing.every((path) => path.startsWith('site/') && /\.(html|css|js|svg)$/.test(path))).toBe(true)
+    expect(listing.some((path) => path.includes('paid'))).toBe(false)
+    expect(await readFile(join(bucket, 'site/pricing.html'), 'utf8')).toContain('data-price-id="pri_01e2e"')
     expect(files).toBeGreaterThan(1)
     expect(log[0]).toMatch(/^site: 1 dashboards, \d+ files uploaded under .*\/site\/$/)
     const page = await readFile(join(bucket, 'site/dashboards/countries/index.html'), 'utf8').catch(

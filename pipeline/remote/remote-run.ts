@@ -70,7 +70,18 @@ const passthroughNames = [
   'MATERIA_HTTP_BACKOFF_MS',
   'MATERIA_ICEBERG_CATALOG_URI',
   'MATERIA_ICEBERG_WAREHOUSE',
+  // The site built by publish keeps its checkout only with both the client token (a secret above,
+  // though Paddle calls it public) and the price ids.
+  'PADDLE_PRICE_IDS',
 ]
+
+/** What a worker's environment holds: the pass-through settings set here plus the worker secrets. */
+export function workerEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const passthrough = Object.fromEntries(
+    passthroughNames.filter((name) => env[name]).map((name) => [name, env[name]!]),
+  )
+  return { ...passthrough, ...workerSecrets(env) }
+}
 
 export function newRunId(now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 13).toLowerCase()
@@ -186,10 +197,6 @@ export async function executeRemoteRun(request: RemoteRunRequest, plan: RemotePl
   const provider = request.provider ?? createHetznerProvider(hetznerClientFromEnv(request.env))
   const repoRoot = await repositoryRoot(request.projectRoot)
   const projectPath = relative(repoRoot, request.projectRoot) || '.'
-  const secrets = workerSecrets(request.env)
-  const passthrough = Object.fromEntries(
-    passthroughNames.filter((name) => request.env[name]).map((name) => [name, request.env[name]!]),
-  )
   const prepareEnv = gitAuthEnv(request.env.GIT_READ_TOKEN)
   const redact = createRedactor([...allSecretValues(request.env), ...Object.values(prepareEnv)])
   const started = new Date()
@@ -215,7 +222,7 @@ export async function executeRemoteRun(request: RemoteRunRequest, plan: RemotePl
         prepare: config.workers.prepare,
         command: `node bin/materia.js pipeline run ${request.pipeline} --env ${request.environment} --project ${shellQuote(projectPath)}`,
         prepareEnv,
-        env: { ...passthrough, ...secrets, [leaseRunVariable]: plan.runId },
+        env: { ...workerEnvironment(request.env), [leaseRunVariable]: plan.runId },
         redact,
         deadlineMs: config.workers.deadlineMinutes * 60_000,
         sshReadyWaitMs,

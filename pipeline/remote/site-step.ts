@@ -52,6 +52,7 @@ export async function publishSite(
       runnerFor: (environment) =>
         connectionRunner(connection, (sql) => rewriteForEnvironment(project, sql, environment)),
       paddle: paddleConfigFrom(input.env),
+      subscribers: false, // the bucket is public: subscriber pages are served by `materia site serve`
     })
     const files = await filesUnder(outDir)
     for (const file of files) {

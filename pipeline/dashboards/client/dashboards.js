@@ -7,6 +7,8 @@
   if (payloadElement === null) return
   const payload = JSON.parse(payloadElement.textContent)
   const filters = new Map() // column -> selected value (as text), set by dropdowns
+  const inputs = new Map() // input name -> { value } or { start, end }, all as text
+  for (const input of payload.inputs || []) inputs.set(input.name, { ...input.defaults })
   const charts = []
 
   function assert(condition, message) {
@@ -34,9 +36,24 @@
   }
 
   // The query's rows that pass every dropdown filter whose column the query has.
+  // A query that reads inputs was run at build time for every combination of their values; the
+  // key is the same JSON of values, in the query's input order, as pipeline/dashboards/inputs.ts makes.
+  function queryOf(queryName) {
+    const embedded = payload.queries[queryName]
+    assert(embedded !== undefined, `query ${queryName} embedded`)
+    if (embedded.variants === undefined) return embedded
+    const key = JSON.stringify(
+      embedded.inputs.map((inputKey) => {
+        const [name, field] = inputKey.split('.')
+        return inputs.get(name)[field]
+      }),
+    )
+    const values = embedded.variants[key]
+    assert(values !== undefined, `query ${queryName} has a result for ${key}`)
+    return { columns: embedded.columns, values }
+  }
   function rowsOf(queryName, ownDropdown) {
-    const query = payload.queries[queryName]
-    assert(query !== undefined, `query ${queryName} embedded`)
+    const query = queryOf(queryName)
     const active = [...filters].filter(
       ([column, dropdown]) => dropdown.id !== ownDropdown && query.columns.includes(column),
     )
@@ -73,24 +90,98 @@
     }
   }
 
-  window.materiaDashboards = { payload, filters, charts, format, rowsOf, columnOf, listOf, palette, assert }
+  function drawTexts() {
+    for (const text of payload.texts || []) {
+      let value
+      if (text.input !== undefined) {
+        const [name, field] = text.input.split('.')
+        value = inputs.get(name)[field]
+      } else {
+        const view = queryOf(text.query)
+        const values = view.values[view.columns.indexOf(text.column)]
+        value = values === undefined ? null : values[text.row]
+      }
+      document.getElementById(text.id).textContent = format(value ?? null, text.format, text.column)
+    }
+  }
+
+  // Input controls: each change sets the input's value and redraws everything.
+  function listen(component, redraw) {
+    const element = document.getElementById(component.id)
+    const state = inputs.get(component.props.name)
+    if (state === undefined) return
+    const set = (field, value) => {
+      state[field] = value
+      redraw()
+    }
+    if (component.type === 'ButtonGroup') {
+      for (const button of element.querySelectorAll('button[data-value]')) {
+        button.addEventListener('click', () => {
+          for (const other of element.querySelectorAll('button[data-value]')) {
+            other.setAttribute('aria-pressed', String(other === button))
+            other.classList.toggle('btn-active', other === button)
+            other.classList.toggle('btn-primary', other === button)
+          }
+          set('value', button.dataset.value)
+        })
+      }
+    } else if (component.type === 'TextInput') {
+      const field = document.getElementById(`${component.id}-field`)
+      field.addEventListener('input', () => set('value', field.value))
+    } else if (component.type === 'Slider') {
+      const field = document.getElementById(`${component.id}-field`)
+      field.addEventListener('input', () => {
+        document.getElementById(`${component.id}-output`).textContent = field.value
+        set('value', String(Number(field.value)))
+      })
+    } else if (component.type === 'DateRange') {
+      const start = document.getElementById(`${component.id}-start`)
+      const end = document.getElementById(`${component.id}-end`)
+      const change = () => {
+        // The range never runs backwards: moving one end past the other moves both.
+        if (start.selectedIndex > end.selectedIndex) end.selectedIndex = start.selectedIndex
+        state.start = start.value
+        set('end', end.value)
+      }
+      start.addEventListener('change', change)
+      end.addEventListener('change', change)
+    }
+  }
+
+  window.materiaDashboards = {
+    payload,
+    filters,
+    inputs,
+    charts,
+    format,
+    rowsOf,
+    columnOf,
+    listOf,
+    palette,
+    assert,
+  }
   window.addEventListener('DOMContentLoaded', () => {
     const draw = window.materiaDraw
     assert(typeof draw === 'object', 'chart and table script loaded')
+    const controls = ['Dropdown', 'ButtonGroup', 'TextInput', 'Slider', 'DateRange']
     const redraw = () => {
       for (const component of payload.components) {
         const element = document.getElementById(component.id)
         if (component.type === 'BigValue') drawBigValue(element, component)
         else if (component.type === 'DataTable') draw.table(element, component)
-        else if (component.type !== 'Dropdown') draw.chart(element, component)
+        else if (!controls.includes(component.type)) draw.chart(element, component)
       }
+      drawTexts()
     }
+    for (const component of payload.components) listen(component, redraw)
     for (const component of payload.components.filter((candidate) => candidate.type === 'Dropdown')) {
       const select = document.getElementById(`${component.id}-select`)
       const dropdown = { id: component.id, value: select.value }
       filters.set(component.props.value, dropdown)
       select.addEventListener('change', () => {
         dropdown.value = select.value
+        const state = inputs.get(component.props.name)
+        if (state !== undefined) state.value = select.value
         redraw()
       })
     }

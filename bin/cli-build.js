@@ -1,0 +1,220 @@
+// The compiled `materia` command. The sources are TypeScript; esbuild bundles pipeline/cli.ts (the
+// commands become lazily loaded chunks) into node_modules/.cache/materia-cli/<source hash>/, once
+// per source state, so a start pays for neither a compiler nor a module per source file.
+//
+// Never stale: the manifest records every bundled source file with its size, mtime and SHA-256. A
+// start stats each one; a file whose size or mtime moved is read and hashed, and any content change,
+// a missing file or a different esbuild rebuilds the bundle before it runs. A file the bundle does
+// not import cannot change it, unless an imported file changes to import it, which is a change.
+// Packages stay external and resolve from the repository's node_modules like the sources would.
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { dirname, extname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const repository = fileURLToPath(new URL('..', import.meta.url))
+const entry = join(repository, 'pipeline', 'cli.ts')
+const cacheDir = join(repository, 'node_modules', '.cache', 'materia-cli')
+// One manifest per repository path: a tree whose node_modules links to another's (a test fixture, a
+// second clone) shares the cache folder, and must never run a bundle built from the other's sources.
+const manifestPath = join(cacheDir, `manifest-${pathHash(repository)}.json`)
+// Bump when the build options below change, so an older bundle is not taken for a current one.
+const buildFormat = '2'
+
+// FNV-1a over the path's UTF-16 code units: a short stable file name, checked against the path the
+// manifest records (a collision costs a rebuild, never a wrong bundle).
+function pathHash(text) {
+  let hash = 0x811c9dc5
+  for (let index = 0; index < text.length; index += 1) {
+    hash ^= text.charCodeAt(index)
+    hash = Math.imul(hash, 0x01000193) >>> 0
+  }
+  return hash.toString(16).padStart(8, '0')
+}
+
+// node:crypto costs tens of milliseconds to load: only a start that must hash pays for it.
+async function sha256(bytes) {
+  const { createHash } = await import('node:crypto')
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+function readManifest() {
+  try {
+    return JSON.parse(readFileSync(manifestPath, 'utf8'))
+  } catch {
+    return null
+  }
+}
+
+function esbuildVersion() {
+  const path = join(repository, 'node_modules', 'esbuild', 'package.json')
+  return JSON.parse(readFileSync(path, 'utf8')).version
+}
+
+// True when every recorded source still has its recorded bytes. Stats first; hashes only a file
+// whose size or mtime moved (a checkout or an editor save that did not change the text).
+async function isFresh(manifest) {
+  if (manifest?.format !== buildFormat || manifest.repository !== repository) return false
+  if (!Array.isArray(manifest.inputs)) return false
+  if (!existsSync(manifest.entry)) return false
+  let touched = false
+  for (const input of manifest.inputs) {
+    let stat
+    try {
+      stat = statSync(input.path)
+    } catch {
+      return false
+    }
+    if (stat.size === input.size && stat.mtimeMs === input.mtimeMs) continue
+    if (stat.size !== input.size || (await sha256(readFileSync(input.path))) !== input.sha256) return false
+    input.mtimeMs = stat.mtimeMs
+    touched = true
+  }
+  if (manifest.esbuild !== esbuildVersion()) return false
+  if (touched) writeAtomically(manifestPath, JSON.stringify(manifest))
+  return true
+}
+
+function writeAtomically(path, text) {
+  const temporary = `${path}.${process.pid}.tmp`
+  writeFileSync(temporary, text)
+  renameSync(temporary, path)
+}
+
+// Packages compiled into the bundle: CommonJS ones that nearly every command loads. Imported from
+// an ES module, each of their files would be scanned for its exports and resolved on every start
+// (the DuckDB client is some 80 files); bundled, they cost one parse. Every other package stays
+// external and resolves from node_modules as it would from the sources.
+const bundledPackages = new Set(['@duckdb/node-api', 'yaml'])
+
+function packageName(specifier) {
+  const parts = specifier.split('/')
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]
+}
+
+const externalPackages = {
+  name: 'external-packages',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (bundledPackages.has(packageName(args.path)) && args.path !== '@duckdb/node-bindings')
+        return undefined
+      return { path: args.path, external: true }
+    })
+  },
+}
+
+const loaders = { '.ts': 'ts', '.js': 'js', '.cjs': 'js', '.mjs': 'js', '.json': 'json' }
+
+// Records each input's size, mtime and hash: stated before it is read and hashed from the very
+// bytes compiled, so an edit racing the build is seen by the next start. In our own sources,
+// import.meta.url and import.meta.dirname keep naming the source file, not the bundle chunk: the
+// code finds assets, package.json and the renderer relative to itself.
+function recordInputs(hash, inputs) {
+  return {
+    name: 'record-inputs',
+    setup(build) {
+      build.onLoad({ filter: /\.(ts|js|cjs|mjs|json)$/ }, (args) => {
+        const stat = statSync(args.path)
+        const bytes = readFileSync(args.path)
+        inputs.set(args.path, {
+          path: args.path,
+          size: stat.size,
+          mtimeMs: stat.mtimeMs,
+          sha256: hash(bytes),
+        })
+        const loader = loaders[extname(args.path)]
+        if (loader !== 'ts') return { contents: bytes, loader }
+        const contents = bytes
+          .toString('utf8')
+          .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
+          .replaceAll('import.meta.filename', JSON.stringify(args.path))
+          .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
+        return { contents, loader }
+      })
+    },
+  }
+}
+
+async function build() {
+  const esbuild = await import('esbuild')
+  const { createHash } = await import('node:crypto')
+  const hash = (bytes) => createHash('sha256').update(bytes).digest('hex')
+  const loaded = new Map()
+  const staging = join(cacheDir, `build-${process.pid}-${Date.now()}`)
+  let result
+  try {
+    result = await esbuild.build({
+      entryPoints: [entry],
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      absWorkingDir: repository,
+      outdir: staging,
+      entryNames: '[name]',
+      sourcemap: 'linked',
+      metafile: true,
+      logLevel: 'silent',
+      // The bundled CommonJS packages call require() for the externals they use (the DuckDB binding).
+      banner: {
+        js: "import { createRequire as __materiaRequire } from 'node:module'; const require = __materiaRequire(import.meta.url);",
+      },
+      plugins: [externalPackages, recordInputs(hash, loaded)],
+    })
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true })
+    throw error
+  }
+  const inputs = Object.keys(result.metafile.inputs).map((relative) => {
+    const input = loaded.get(join(repository, relative))
+    if (input === undefined) throw new Error(`bundle input ${relative} was not recorded`)
+    return input
+  })
+  const key = hash(JSON.stringify([buildFormat, inputs.map((input) => [input.path, input.sha256])]))
+  const outdir = join(cacheDir, key.slice(0, 16))
+  try {
+    renameSync(staging, outdir)
+  } catch {
+    // Another start built the same sources first: use its bundle.
+    rmSync(staging, { recursive: true, force: true })
+  }
+  const manifest = {
+    format: buildFormat,
+    repository,
+    esbuild: esbuild.version,
+    entry: join(outdir, 'cli.js'),
+    inputs,
+  }
+  writeAtomically(manifestPath, JSON.stringify(manifest))
+  removeOldBundles(outdir)
+  return manifest
+}
+
+// Bundles of earlier sources go after a day: a process started from one (a workbench left open)
+// may still load its lazy chunks until then.
+function removeOldBundles(current) {
+  const dayAgoMs = Date.now() - 86_400_000
+  for (const name of readdirSync(cacheDir)) {
+    const path = join(cacheDir, name)
+    if (path === current || name.startsWith('manifest-')) continue
+    const stat = statSync(path, { throwIfNoEntry: false })
+    if (stat !== undefined && stat.mtimeMs < dayAgoMs) rmSync(path, { recursive: true, force: true })
+  }
+}
+
+// The path of a bundle built from the current sources, building it first when needed.
+export async function compiledCli() {
+  const manifest = readManifest()
+  if (await isFresh(manifest)) return manifest.entry
+  mkdirSync(cacheDir, { recursive: true })
+  return (await build()).entry
+}

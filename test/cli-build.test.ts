@@ -1,0 +1,113 @@
+// Goal: bin/materia.js runs a bundle built from the current sources, never a stale one: an edit to a
+// lazily imported file is seen on the next start, a touch that keeps the bytes reuses the bundle, two
+// trees sharing one node_modules each run their own sources, import.meta names the source file, and
+// a source that does not compile is one line per error with file:line and exit 1. Method: small
+// temp repositories holding copies of bin/materia.js and bin/cli-build.js and a two-file
+// pipeline/cli.ts, their node_modules linking the real esbuild; each start is a real `node` child.
+import { execFile } from 'node:child_process'
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const repository = join(import.meta.dirname, '..')
+const temporary = mkdtempSync(join(tmpdir(), 'materia-cli-build-'))
+
+afterAll(() => rmSync(temporary, { recursive: true, force: true }))
+
+function write(root: string, path: string, text: string): void {
+  mkdirSync(dirname(join(root, path)), { recursive: true })
+  writeFileSync(join(root, path), text)
+}
+
+const cli = `export async function main(argv: readonly string[]): Promise<number> {
+  const { word } = await import('./cli/word.ts')
+  process.stdout.write(\`\${word()} \${import.meta.url}\\n\`)
+  return argv.length
+}
+`
+
+function sourceTree(name: string, modules: string): string {
+  const root = join(temporary, name)
+  for (const file of ['materia.js', 'cli-build.js']) {
+    mkdirSync(join(root, 'bin'), { recursive: true })
+    copyFileSync(join(repository, 'bin', file), join(root, 'bin', file))
+  }
+  write(root, 'pipeline/cli.ts', cli)
+  write(root, 'pipeline/cli/word.ts', "export const word = (): string => 'one'\n")
+  mkdirSync(modules, { recursive: true })
+  symlinkSync(join(root, '..', 'shared_modules'), join(root, 'node_modules'))
+  return root
+}
+
+async function start(root: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [join(root, 'bin', 'materia.js')],
+      {
+        env: { PATH: process.env.PATH },
+      },
+    )
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string }
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
+  }
+}
+
+const bundles = (modules: string) =>
+  readdirSync(join(modules, '.cache', 'materia-cli')).filter((name) => !name.startsWith('manifest-'))
+
+describe('bin/materia.js', () => {
+  const modules = join(temporary, 'shared_modules')
+  mkdirSync(modules, { recursive: true })
+  symlinkSync(join(repository, 'node_modules', 'esbuild'), join(modules, 'esbuild'))
+
+  it('rebuilds on a changed source, reuses the bundle on a touch, and keeps trees apart', async () => {
+    const first = sourceTree('first', modules)
+    const started = await start(first)
+    expect(started.stderr).toBe('')
+    expect(started.stdout).toBe(`one file://${join(first, 'pipeline', 'cli.ts')}\n`)
+    expect(bundles(modules)).toHaveLength(1)
+
+    const later = new Date(Date.now() + 5_000)
+    utimesSync(join(first, 'pipeline/cli/word.ts'), later, later)
+    expect((await start(first)).stdout).toMatch(/^one /)
+    expect(bundles(modules)).toHaveLength(1)
+
+    write(first, 'pipeline/cli/word.ts', "export const word = (): string => 'two'\n")
+    expect((await start(first)).stdout).toMatch(/^two /)
+    expect(bundles(modules)).toHaveLength(2)
+
+    // A second tree whose node_modules is the same folder: same file names, other sources.
+    const second = sourceTree('second', modules)
+    write(second, 'pipeline/cli/word.ts', "export const word = (): string => 'three'\n")
+    expect((await start(second)).stdout).toBe(`three file://${join(second, 'pipeline', 'cli.ts')}\n`)
+    expect((await start(first)).stdout).toMatch(/^two /)
+  })
+
+  it('reports a source that does not compile in one line per error and exits 1', async () => {
+    const broken = sourceTree('broken', modules)
+    write(broken, 'pipeline/cli/word.ts', "export const word = (): string => 'one\n")
+    const started = await start(broken)
+    expect(started.code).toBe(1)
+    expect(started.stdout).toBe('')
+    const lines = started.stderr.trim().split('\n')
+    expect(lines[0]).toMatch(
+      /^materia: cannot compile pipeline\/cli\/word\.ts:1: Unterminated string literal$/,
+    )
+    expect(lines.at(-1)).toBe('fix the source above, or run with MATERIA_TSX=1 to load it through tsx')
+    expect(started.stderr).not.toContain('    at ')
+  })
+})
