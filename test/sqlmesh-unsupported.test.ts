@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { Writable } from 'node:stream'
+import { DuckDBInstance } from '@duckdb/node-api'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../pipeline/cli.ts'
 import { temporaryDirectory } from '../pipeline/engine/test-project.ts'
@@ -74,7 +75,7 @@ async function materia(root: string, ...argv: string[]) {
 
 const expected = [
   'models/custom.sql:3:3 kind CUSTOM is not supported: CUSTOM materializations are Python classes; write the model as FULL or INCREMENTAL_* instead',
-  'models/empty_seed.sql:1 seed file seeds/empty.csv has a header but no rows; add rows, or declare columns (a TYPE, ...) in the MODEL header to allow an empty seed',
+  'models/empty_seed.sql:1 seed file seeds/empty.csv has a header line but no rows; add its rows (a header line, then one line per row), or declare columns (a TYPE, ...) in the MODEL header to allow an empty seed',
   'models/external.sql:3:3 kind EXTERNAL is not supported: EXTERNAL models are declared in external_models.yaml at the project root, not in a model file',
   'models/jinja.sql:3 Jinja blocks (JINJA_QUERY_BEGIN) are not supported; write the statement in SQL with @ macros',
   'models/managed.sql:3:3 kind MANAGED is not supported: MANAGED models need an engine that maintains them (Snowflake dynamic tables); DuckDB has none, use FULL',
@@ -91,6 +92,7 @@ describe('unsupported SQLMesh constructs', () => {
       mkdirSync(dirname(join(root, path)), { recursive: true })
       writeFileSync(join(root, path), text)
     }
+    mkdirSync(join(root, '.materia'))
   })
 
   it('validate names each one precisely, all in one run', async () => {
@@ -123,6 +125,9 @@ describe('unsupported SQLMesh constructs', () => {
     expect(plan.code).toBe(1)
     for (const line of expected) expect(plan.stderr).toContain(line)
     expect(plan.stderr).toContain('problems in the project; fix them and run again')
+    // query opens the database read-only: it must exist (any plan would have made it).
+    const instance = await DuckDBInstance.create(join(root, '.materia', 'local.duckdb'))
+    instance.closeSync()
     const query = await materia(root, 'query', 'SELECT 1 AS one')
     expect(query.code, query.stderr).toBe(0)
     expect(query.stdout).toContain('one')
