@@ -22,7 +22,9 @@ export const testCommand: Command = {
     for (const result of results) {
       const status = result.passed ? 'PASS' : 'FAIL'
       context.stdout.write(
-        `${status} ${result.name} (${result.model}, ${Math.round(result.durationMs)} ms)\n`,
+        result.model === ''
+          ? `${status} ${result.name} (the file does not load)\n`
+          : `${status} ${result.name} (${result.model}, ${Math.round(result.durationMs)} ms)\n`,
       )
       if (!result.passed) context.stdout.write(`${result.message.replace(/^/gm, '  ')}\n`)
     }
