@@ -4,6 +4,7 @@
 
 import type { AuditOutcome } from '../engine/audit.ts'
 import { auditFailureMessage, runModelAudits } from '../engine/audit.ts'
+import { runStandaloneAudits } from '../engine/standalone-audit.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { defaultEnvironment } from './engine-session.ts'
@@ -39,6 +40,14 @@ export const auditCommand: Command = {
           )
         }
         outcomes.push(...(await runModelAudits(db.connection, project, model, relation)))
+      }
+      // Standalone audits read models by name: each name points at the environment's view.
+      if (modelName === undefined) {
+        const resolve = (name: string) => {
+          const model = project.models.get(name)
+          return model === undefined ? null : environmentView(model.schema, model.table, environment)
+        }
+        outcomes.push(...(await runStandaloneAudits(db.connection, project, resolve)))
       }
     } finally {
       db.close()

@@ -12,6 +12,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: "run models' audits against an environment",
     load: async () => (await import('./audit.ts')).auditCommand,
   },
+  'create-test': {
+    summary: "write a unit test from an environment's rows (SQLMesh's create_test)",
+    load: async () => (await import('./create-test.ts')).createTestCommand,
+  },
   dag: {
     summary: 'print the model graph (layers and edges)',
     load: async () => (await import('./dag.ts')).dagCommand,
@@ -51,6 +55,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
   janitor: {
     summary: 'drop expired dev environments and unused physical tables',
     load: async () => (await import('./janitor.ts')).janitorCommand,
+  },
+  lineage: {
+    summary: 'print the columns a column is computed from (or, --downstream, that use it)',
+    load: async () => (await import('./lineage.ts')).lineageCommand,
   },
   lint: {
     summary: 'check models for SELECT *, missing grain or description, ambiguous columns, unused CTEs',

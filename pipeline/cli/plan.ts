@@ -2,13 +2,16 @@
 // consent, apply. Never applies without --auto-apply or a "y" on a terminal.
 import { createInterface } from 'node:readline/promises'
 import { applyPlan } from '../engine/apply.ts'
+import { auditFailureMessage } from '../engine/audit.ts'
 import { buildPlan } from '../engine/plan.ts'
+import { runStandaloneAudits } from '../engine/standalone-audit.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command, CommandContext } from './command.ts'
 import { clock, defaultEnvironment, openSession, parseDayOption } from './engine-session.ts'
 import { formatPlan } from './plan-format.ts'
 import { planHooks } from './plan-hooks.ts'
 import { progressReporter } from './progress.ts'
+import { environmentView } from './project-database.ts'
 import { parseArguments } from './project-option.ts'
 
 const usage =
@@ -99,9 +102,33 @@ export const planCommand: Command = {
       log.write(
         `applied to ${environment}: ${result.modelsBuilt} model(s) built, ${result.rowsWritten} row(s) written, ${result.viewsChanged} view(s) switched\n`,
       )
+      await reportStandaloneAudits(db.connection, project, environment, log)
       return 0
     } finally {
       db.close()
     }
   },
+}
+
+// Standalone audits run after the models they read are applied; they never block (audits.md).
+async function reportStandaloneAudits(
+  connection: Parameters<typeof runStandaloneAudits>[0],
+  project: Parameters<typeof runStandaloneAudits>[1],
+  environment: string,
+  log: { write(text: string): unknown },
+): Promise<void> {
+  const resolve = (name: string) => {
+    const model = project.models.get(name)
+    return model === undefined ? null : environmentView(model.schema, model.table, environment)
+  }
+  try {
+    for (const outcome of await runStandaloneAudits(connection, project, resolve)) {
+      log.write(
+        outcome.passed ? `standalone audit ${outcome.audit}: passed\n` : `${auditFailureMessage(outcome)}\n`,
+      )
+    }
+  } catch (error) {
+    if (!(error instanceof MateriaError)) throw error
+    log.write(`standalone audits not run: ${error.message}\n`)
+  }
 }

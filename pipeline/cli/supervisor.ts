@@ -1,7 +1,8 @@
 // `materia supervisor [--once] [--local]`: the unattended scheduler (infra/materia-supervisor.service
 // runs it under systemd). Every interval it fast-forwards its clone, starts the scheduled pipelines
 // from materia.yaml (each on a fresh cloud worker, or here with --local), reaps orphan workers and
-// appends each run to <project>/.materia/supervisor.jsonl. --once does one pass and waits for it.
+// appends each run to <project>/.materia/supervisor.jsonl. --once runs what is due now, in order
+// (extract, then transform and publish), and waits for it.
 // A failed run is retried 3 times with backoff (10, 20, 40 min), then alerted to ALERT_WEBHOOK_URL
 // when set. When its clone moved, the loop ends and the command exits 0: systemd
 // (Restart=always) starts it again on the new code.
@@ -79,8 +80,13 @@ export const supervisorCommand: Command = {
         `supervisor: ${remote ? 'remote' : 'local'} runs, every ${config.schedule.intervalMinutes} min, ${config.schedule.entries.map((entry) => `${entry.pipeline} "${entry.cron}"`).join(', ')}`,
       )
       if (args.flags.has('once')) {
-        await supervisor.tick(controller.signal)
-        await supervisor.idle()
+        // Passes until one starts nothing: transform waits for extract to finish, so catching up a
+        // day takes two passes (publish follows transform within its pass).
+        for (let pass = 0; pass <= config.schedule.entries.length; pass++) {
+          const started = await supervisor.tick(controller.signal)
+          await supervisor.idle()
+          if (started.length === 0 || controller.signal.aborted) break
+        }
       } else {
         await supervisor.loop(controller.signal)
         if (supervisor.restartRequested)

@@ -21,11 +21,9 @@ export const testCommand: Command = {
     }
     for (const result of results) {
       const status = result.passed ? 'PASS' : 'FAIL'
-      context.stdout.write(
-        result.model === ''
-          ? `${status} ${result.name} (the file does not load)\n`
-          : `${status} ${result.name} (${result.model}, ${Math.round(result.durationMs)} ms)\n`,
-      )
+      // A test that could not be read has no model: its message says where it is.
+      const detail = result.model === '' ? '' : ` (${result.model}, ${Math.round(result.durationMs)} ms)`
+      context.stdout.write(`${status} ${result.name}${detail}\n`)
       if (!result.passed) context.stdout.write(`${result.message.replace(/^/gm, '  ')}\n`)
     }
     const failed = results.filter((r) => !r.passed).length

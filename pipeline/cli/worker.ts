@@ -1,5 +1,7 @@
 // `materia worker list | destroy ID | reap --older-than 2h`: the cloud workers labelled app=materia,
-// for cleaning up orphans (a run killed with SIGKILL, a laptop that lost power mid-run).
+// for cleaning up orphans (a run killed with SIGKILL, a laptop that lost power mid-run). reap
+// destroys workers and deletes SSH keys whose `deadline` label has passed; workers without that
+// label go by age (--older-than).
 import { MateriaError } from '../errors.ts'
 import { hetznerClientFromEnv } from '../remote/hetzner/client.ts'
 import { createHetznerProvider } from '../remote/hetzner/provider.ts'

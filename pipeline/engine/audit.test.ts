@@ -233,7 +233,7 @@ describe('blocking, grain and custom audits', () => {
       ],
       [
         call('no_such_audit'),
-        /audit no_such_audit on staging\.psd: unknown audit; .* add audits\/no_such_audit\.sql$/,
+        /audit no_such_audit on staging\.psd: unknown audit; .* add audits\/no_such_audit\.sql to the project/,
       ],
       [
         call('accepted_values', { column: 'country_code' }),

@@ -53,11 +53,44 @@ export async function runModelAudits(
   const audited = batchRelation(model, relation, range)
   const columns = await relationColumns(connection, model, relation)
   const outcomes: AuditOutcome[] = []
-  for (const call of modelAuditCalls(model, project.config.auditGrain === true)) {
+  for (const written of modelAuditCalls(model, project.config.auditGrain === true)) {
+    const call = effectiveCall(project, model, written)
+    if (call === null) continue
     const sql = renderAudit(project, model, call, audited, columns, range)
     outcomes.push(await runAudit(connection, model, call, sql))
   }
   return outcomes
+}
+
+// The custom audit a call names: the model's own inline audit first, then audits/.
+export function customAudit(project: Project, model: Model, name: string): CustomAudit | undefined {
+  const base = auditBaseName(name)
+  return (
+    project.audits.get(`${model.name}:${base}`) ??
+    project.audits.get(`${model.name}:${name}`) ??
+    project.audits.get(base) ??
+    project.audits.get(name)
+  )
+}
+
+// A call as it runs (audits.md): the audit's defaults under the call's arguments; blocking from the
+// use-site `blocking := false`, else the header's `blocking false`, else the *_non_blocking name;
+// null for an audit whose header says `skip true`.
+export function effectiveCall(project: Project, model: Model, call: AuditCall): AuditCall | null {
+  const { blocking: useSite, ...args } = call.args
+  const custom = customAudit(project, model, call.name)
+  if (custom?.skip === true) return null
+  let blocking = call.blocking && (custom?.blocking ?? true)
+  if (useSite !== undefined) {
+    const flag = useSite.trim().toLowerCase()
+    if (flag !== 'true' && flag !== 'false')
+      throw new MateriaError(
+        'audit',
+        `${model.path}: audit ${call.name} on ${model.name}: blocking := must be true or false`,
+      )
+    blocking = flag === 'true'
+  }
+  return { name: call.name, args: { ...(custom?.defaults ?? {}), ...args }, blocking }
 }
 
 // The audited rows: the whole relation, or for an incremental model the batch's time range.
@@ -109,7 +142,7 @@ function renderAudit(
     }
     return builtin.sql
   }
-  const custom = project.audits.get(auditBaseName(call.name)) ?? project.audits.get(call.name)
+  const custom = customAudit(project, model, call.name)
   if (custom === undefined) {
     const known = [
       'not_null',
@@ -120,7 +153,7 @@ function renderAudit(
     ]
     throw new MateriaError(
       'audit',
-      `${where}: unknown audit; use a built-in (${known.join(', ')}, number_of_rows, forall) or add audits/${auditBaseName(call.name)}.sql`,
+      `${where}: unknown audit; use a built-in (${known.join(', ')}, number_of_rows, forall) or add audits/${auditBaseName(call.name)}.sql to the project`,
     )
   }
   return renderCustomAudit(project, model, custom, call, relation, range)
@@ -144,7 +177,14 @@ export function renderCustomAudit(
     resolveTable: (name: string) => (name === model.name ? relation : null),
   }
   try {
-    return renderMacros(project, model, context, audit.query, call.args).trim().replace(/;\s*$/, '')
+    // Arguments may hold macros of their own (@start_ds, @VAR('x')): render them first.
+    const args = Object.fromEntries(
+      Object.entries(call.args).map(([name, value]) => [
+        name,
+        value.includes('@') ? renderMacros(project, model, context, value) : value,
+      ]),
+    )
+    return renderMacros(project, model, context, audit.query, args).trim().replace(/;\s*$/, '')
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     throw new MateriaError('audit', `${audit.path}: audit ${audit.name} for ${model.name}: ${message}`, {
@@ -153,7 +193,7 @@ export function renderCustomAudit(
   }
 }
 
-async function runAudit(
+export async function runAudit(
   connection: DuckDBConnection,
   model: Model,
   call: AuditCall,

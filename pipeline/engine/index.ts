@@ -17,6 +17,14 @@ export {
   runModelAudits,
 } from './audit.ts'
 export { parseAuditFile } from './audit-parser.ts'
+export {
+  type ColumnLineage,
+  type ColumnRef,
+  columnLineage,
+  type LineageColumn,
+  type LineageEdge,
+  type LineageOptions,
+} from './column-lineage.ts'
 export { loadConfig } from './config.ts'
 export { buildDag, type Dag, type ModelReference } from './dag.ts'
 export { Database, type OpenOptions, openDatabase } from './database.ts'

@@ -9,7 +9,8 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml'
 import { isMateriaError, MateriaError } from '../errors.ts'
 import { modelFileBytesMax, modelsMax } from '../limits.ts'
-import { parseAuditFile } from './audit-parser.ts'
+import { parseAudits, splitInlineAudits } from './audit-parser.ts'
+import { expandBlueprints } from './blueprint.ts'
 import { loadConfig } from './config.ts'
 import { buildDag, type ModelReference } from './dag.ts'
 import type { Model } from './model.ts'
@@ -126,23 +127,32 @@ function collect(collected: Collected, path: string, model: string | null, error
     collected.broken.set(model, error.message.split('\n')[0]!)
 }
 
-function loadAudits(root: string, collected: Collected): Map<string, CustomAudit> {
+// Audits under audits/ by name (a file may hold several), then each model's inline audits under
+// "<model>:<audit>": an inline audit belongs to its model and may share a name with another's.
+// A broken audits/ file is collected and the others go on.
+function loadAudits(
+  root: string,
+  inline: ReadonlyMap<string, readonly CustomAudit[]>,
+  collected: Collected,
+): Map<string, CustomAudit> {
   const audits = new Map<string, CustomAudit>()
   for (const path of sqlFiles(root, join(root, 'audits'))) {
     try {
-      const audit = parseAuditFile(readSource(root, path), path)
-      const earlier = audits.get(audit.name)
-      if (earlier !== undefined) {
-        throw new MateriaError(
-          'model',
-          `duplicate audit name ${audit.name} in ${earlier.path} and ${audit.path}; rename one of them`,
-        )
+      for (const audit of parseAudits(readSource(root, path), path)) {
+        const earlier = audits.get(audit.name)
+        if (earlier !== undefined) {
+          throw new MateriaError(
+            'model',
+            `duplicate audit name ${audit.name} in ${earlier.path} and ${audit.path}; rename one of them`,
+          )
+        }
+        audits.set(audit.name, audit)
       }
-      audits.set(audit.name, audit)
     } catch (error) {
       collect(collected, path, null, error)
     }
   }
+  for (const [model, list] of inline) for (const audit of list) audits.set(`${model}:${audit.name}`, audit)
   return audits
 }
 
@@ -217,6 +227,26 @@ function loadExternals(root: string, collected: Collected): Map<string, External
   return externals
 }
 
+// An audit argument holding a macro must render like a query: an unknown macro is named at its line.
+function checkAuditArguments(config: ProjectConfig, parsed: ParsedModel, source: string): void {
+  const { model } = parsed
+  for (const call of model.audits) {
+    for (const value of Object.values(call.args)) {
+      if (!value.includes('@')) continue
+      const offset = source.indexOf(value, source.indexOf('audits'))
+      renderWithEdits({
+        variables: config.variables,
+        model,
+        context: placeholderContext,
+        definitions: {},
+        text: value,
+        path: model.path,
+        firstLine: offset === -1 ? (parsed.propertyLines.audits ?? 1) : lineAt(source, offset),
+      })
+    }
+  }
+}
+
 // Renders and parses every query (one batched DuckDB round trip) and returns each model's
 // references; a model whose query fails to render or parse is collected as broken.
 async function inferReferences(
@@ -250,7 +280,7 @@ async function inferReferences(
   for (const [index, { model, queryOffset, propertyLines }] of parsedModels.entries()) {
     const result = rendered[index]
     if (result === null || result === undefined) continue
-    const source = sources.get(model.path)!
+    const source = sources.get(model.name)!
     const fileOffset = (offset: number) => queryOffset + sourceOffset(result, offset)
     const parsed = parsedQueries[index]
     const list: ModelReference[] = model.dependsOn.map((name) => ({
@@ -292,8 +322,9 @@ async function inferReferences(
 // Reads models/: every .sql file parsed on its own (a broken one is collected and the rest go on);
 // .py files are Python models, which cannot run here.
 function readModels(root: string, config: ProjectConfig, options: LoadOptions, collected: Collected) {
-  const sources = new Map<string, string>()
+  const sources = new Map<string, string>() // by model: a blueprint's text differs from its file's
   const parsedModels: ParsedModel[] = []
+  const inlineAudits = new Map<string, CustomAudit[]>()
   const python = new Map<string, string>() // model name -> path
   const warnings: string[] = []
   const byName = new Map<string, ParsedModel>()
@@ -303,27 +334,39 @@ function readModels(root: string, config: ProjectConfig, options: LoadOptions, c
       python.set(pythonModelName(source, path), path)
       continue
     }
-    sources.set(path, source)
     try {
-      const parsed = parseModelSource(source, path, { cron: config.modelDefaults.cron, now: options.now })
-      warnings.push(...parsed.warnings)
-      if (!parsed.enabled) continue // SQLMesh: `enabled false` leaves the model out of the project
-      const earlier = byName.get(parsed.model.name)
-      if (earlier !== undefined) {
-        throw new MateriaError(
-          'dag',
-          `duplicate model name ${parsed.model.name} in ${earlier.model.path} and ${path}; rename one of them`,
-        )
+      const { modelText, audits } = splitInlineAudits(source, path)
+      // A file's blueprints load together or not at all: one broken variant leaves the file out.
+      const fileModels: { parsed: ParsedModel; text: string }[] = []
+      for (const text of expandBlueprints(modelText, path)) {
+        const parsed = parseModelSource(text, path, { cron: config.modelDefaults.cron, now: options.now })
+        warnings.push(...parsed.warnings)
+        if (!parsed.enabled) continue // SQLMesh: `enabled false` leaves the model out of the project
+        const earlier =
+          byName.get(parsed.model.name) ??
+          fileModels.find((m) => m.parsed.model.name === parsed.model.name)?.parsed
+        if (earlier !== undefined) {
+          throw new MateriaError(
+            'dag',
+            `duplicate model name ${parsed.model.name} in ${earlier.model.path} and ${path}; rename one of them`,
+          )
+        }
+        const seedProblem = checkSeed(root, parsed)
+        if (seedProblem !== null) throw new MateriaError('model', seedProblem)
+        checkAuditArguments(config, parsed, text)
+        fileModels.push({ parsed, text })
       }
-      const seedProblem = checkSeed(root, parsed)
-      if (seedProblem !== null) throw new MateriaError('model', seedProblem)
-      byName.set(parsed.model.name, parsed)
-      parsedModels.push(parsed)
+      for (const { parsed, text } of fileModels) {
+        byName.set(parsed.model.name, parsed)
+        parsedModels.push(parsed)
+        sources.set(parsed.model.name, text)
+        if (audits.length > 0) inlineAudits.set(parsed.model.name, audits)
+      }
     } catch (error) {
       collect(collected, path, declaredName(source), error)
     }
   }
-  return { sources, parsedModels, python, warnings }
+  return { sources, parsedModels, inlineAudits, python, warnings }
 }
 
 // Leaves out every model that reads a left-out one (transitively), naming the first broken ancestor.
@@ -354,9 +397,14 @@ export async function loadProjectReport(root: string, options: LoadOptions = {})
   const absoluteRoot = resolve(root)
   const config = loadConfig(absoluteRoot, options.env ?? process.env)
   const collected: Collected = { problems: [], broken: new Map() }
-  const { sources, parsedModels, python, warnings } = readModels(absoluteRoot, config, options, collected)
+  const { sources, parsedModels, inlineAudits, python, warnings } = readModels(
+    absoluteRoot,
+    config,
+    options,
+    collected,
+  )
   const externals = loadExternals(absoluteRoot, collected)
-  const audits = loadAudits(absoluteRoot, collected)
+  const audits = loadAudits(absoluteRoot, inlineAudits, collected)
   const references = await inferReferences(config, parsedModels, sources, collected)
   for (const [name, path] of python) {
     collected.broken.set(name, `Python model ${name} (${path}) is not supported`)

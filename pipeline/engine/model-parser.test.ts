@@ -252,17 +252,20 @@ describe('parseAuditFile', () => {
       'AUDIT (name assert_positive);\nSELECT * FROM @this_model WHERE @column <= 0;\n',
       'audits/a.sql',
     )
-    expect(audit).toEqual({
+    expect(audit).toMatchObject({
       name: 'assert_positive',
       query: 'SELECT * FROM @this_model WHERE @column <= 0',
       path: 'audits/a.sql',
       queryLine: 2,
+      blocking: true,
+      skip: false,
+      standalone: false,
     })
   })
 
   it('rejects unknown properties, a missing name and a missing query', () => {
-    expect(() => parseAuditFile('AUDIT (name a,\n blocking false);\nSELECT 1', 'audits/a.sql')).toThrow(
-      'audits/a.sql:2 unknown property "blocking"; use name',
+    expect(() => parseAuditFile('AUDIT (name a,\n blocked false);\nSELECT 1', 'audits/a.sql')).toThrow(
+      'audits/a.sql:2 unknown property "blocked"; use name | description | blocking',
     )
     expect(() => parseAuditFile('AUDIT ();\nSELECT 1', 'audits/a.sql')).toThrow(
       'audits/a.sql:1 the AUDIT header has no name; add name my_audit',

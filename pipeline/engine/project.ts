@@ -26,12 +26,19 @@ export interface ProjectConfig {
   readonly auditGrain?: boolean
 }
 
-// A custom audit from sql/audits/*.sql: `AUDIT (name x); SELECT ... FROM @this_model WHERE <bad>`.
+// A custom audit from audits/*.sql or inline in a model file:
+// `AUDIT (name x); SELECT ... FROM @this_model WHERE <bad>`.
 export interface CustomAudit {
   readonly name: string
   readonly query: string // macros not yet rendered; @this_model and the audit's own @args remain
   readonly path: string
   readonly queryLine: number
+  readonly description?: string | null
+  readonly blocking?: boolean // header `blocking false`; default true
+  readonly skip?: boolean // header `skip true`: never run
+  readonly standalone?: boolean // runs on its own, not attached to a model; always non-blocking
+  readonly dependsOn?: readonly string[] // models a standalone audit reads
+  readonly defaults?: Readonly<Record<string, string>> // argument -> SQL text
 }
 
 // A problem found while loading, one line: "path:line:col what failed; what to do".

@@ -114,6 +114,19 @@ async function serialize(sql: string): Promise<string> {
   return serialized
 }
 
+// The parsed JSON of recent trees: loading reads every tree once, and column lineage walks the same
+// trees again (parsing 1,000 JSON trees costs more than the walk). Read-only; cleared when full.
+const treeCache = new Map<string, SerializeResult>()
+
+async function serializedTree(sql: string): Promise<SerializeResult> {
+  const cached = treeCache.get(sql)
+  if (cached !== undefined) return cached
+  const result = JSON.parse(await serialize(sql)) as SerializeResult
+  if (treeCache.size >= serializedCacheMax) treeCache.clear()
+  treeCache.set(sql, result)
+  return result
+}
+
 interface SerializeResult {
   readonly error: boolean
   readonly error_message?: string
@@ -131,7 +144,7 @@ function characterOffset(text: string, byteOffset: number): number {
 }
 
 export async function parseQuery(sql: string): Promise<ParsedQuery> {
-  const result = JSON.parse(await serialize(sql)) as SerializeResult
+  const result = await serializedTree(sql)
   if (result.error) {
     const position = result.position === undefined ? null : Number(result.position)
     const message = result.error_message ?? 'unknown parser error'
@@ -156,6 +169,15 @@ export async function parseQuery(sql: string): Promise<ParsedQuery> {
     (left, right) => (left.start ?? Number.MAX_SAFE_INTEGER) - (right.start ?? Number.MAX_SAFE_INTEGER),
   )
   return { ok: true, references }
+}
+
+// The parse tree of one SELECT statement (DuckDB's json_serialize_sql, nulls and empties left out),
+// or null when the text is not one statement DuckDB can parse. Column lineage reads it.
+export async function parseTree(sql: string): Promise<Record<string, unknown> | null> {
+  const result = await serializedTree(sql)
+  if (result.error || result.statements?.length !== 1) return null
+  const statement = result.statements[0] as { node?: Record<string, unknown> }
+  return statement.node ?? null
 }
 
 // DuckDB's parse tree of one SELECT-like statement, or why the text is not one (syntax error, another

@@ -65,6 +65,11 @@ function tokenEnd(text: string, start: number): { kind: TokenKind; end: number }
   if (code === 39) return { kind: 'string', end: quotedEnd(text, start, "'") }
   if (code === 34) return { kind: 'quoted', end: quotedEnd(text, start, '"') }
   if (code === 64 && isWordStart(next)) return { kind: 'macro', end: whileCode(text, start + 2, isWordPart) }
+  // @{name}: a macro variable rendered as an identifier (SQLMesh's curly brace syntax).
+  if (code === 64 && next === 123 && isWordStart(text.charCodeAt(start + 2))) {
+    const end = whileCode(text, start + 3, isWordPart)
+    if (text.charCodeAt(end) === 125) return { kind: 'macro', end: end + 1 }
+  }
   if (isWordStart(code)) return { kind: 'word', end: whileCode(text, start + 1, isWordPart) }
   if (isDigit(code) || (code === 46 && isDigit(next))) {
     let end = whileCode(text, start, (c) => isDigit(c) || c === 95)

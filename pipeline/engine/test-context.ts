@@ -5,6 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api'
 import type { Project } from './project.ts'
 import type { RenderContext } from './render.ts'
 import { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
+import { tokenize } from './sql-tokens.ts'
 import type { UnitTest } from './test-file.ts'
 import type { Fail } from './test-fixture.ts'
 
@@ -24,7 +25,11 @@ function parseTime(value: unknown, name: string, fail: Fail): { date: Date; date
 // execution time is the end of the range. Fixed values keep tests independent of the clock.
 export function testContext(project: Project, test: UnitTest, fail: Fail): RenderContext {
   const model = project.models.get(test.model)
-  const startText = test.vars.start ?? model?.start ?? project.config.modelDefaults.start
+  // vars with an end and no start: SQLMesh renders start as the epoch, 1970-01-01 (its renderer's
+  // `start or c.EPOCH`). With neither, the model's own start, one day.
+  const startText =
+    test.vars.start ??
+    (test.vars.end !== undefined ? '1970-01-01' : (model?.start ?? project.config.modelDefaults.start))
   const start = parseTime(startText, 'start', fail).date
   let end = new Date(start.getTime() + dayMs)
   if (test.vars.end !== undefined) {
@@ -89,4 +94,34 @@ async function serialize(connection: DuckDBConnection, sql: string): Promise<Ser
   const tree = JSON.parse(String(reader.getRowObjectsJson()[0]?.tree)) as SerializedTree
   if (tree.error === true) throw new Error(tree.error_message ?? 'the query could not be parsed')
   return tree
+}
+
+// With vars.execution_time set, CURRENT_TIMESTAMP, CURRENT_DATE and now() read that time (tests.md,
+// "Freezing time"); words inside strings and comments stay.
+export function freezeTime(sql: string, test: UnitTest, fail: Fail): string {
+  if (test.vars.execution_time === undefined) return sql
+  const at = parseTime(test.vars.execution_time, 'execution_time', fail).date
+  // A time zone in execution_time is applied: expected values are written without one (tests.md).
+  const text = at.toISOString().replace('T', ' ').replace('Z', '')
+  const timestamp = `CAST(${quoteLiteral(text)} AS TIMESTAMP)`
+  const frozen: Record<string, string> = {
+    current_timestamp: timestamp,
+    current_date: `CAST(${quoteLiteral(text.slice(0, 10))} AS DATE)`,
+    localtimestamp: timestamp,
+  }
+  const tokens = tokenize(sql, test.path)
+  let output = ''
+  for (let index = 0; index < tokens.length; index += 1) {
+    const token = tokens[index]!
+    const word = token.kind === 'word' ? token.text.toLowerCase() : ''
+    const call = tokens[index + 1]?.text === '(' && tokens[index + 2]?.text === ')'
+    if (frozen[word] !== undefined) {
+      output += frozen[word]
+      if (call) index += 2
+    } else if ((word === 'now' || word === 'get_current_timestamp') && call) {
+      output += timestamp
+      index += 2
+    } else output += token.text
+  }
+  return output
 }

@@ -2,8 +2,10 @@
 // output schema. Columns a fixture leaves out stay NULL of the right type; a column the schema does
 // not have is an error naming the test. Values are cast by DuckDB, so '2020-01-01' becomes a DATE
 // where the model outputs one.
+import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
+import { parse } from 'yaml'
 import type { ColumnSchema } from './model-schema.ts'
 import { createEmptyTable } from './model-schema.ts'
 import { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts'
@@ -46,16 +48,25 @@ export async function loadFixture(
   const { root, what, fail } = options
   await createEmptyTable(connection, table, columns)
   const target = quoteQualified(table)
+  const filePath = (path: string) => (isAbsolute(path) ? path : join(root, path))
   try {
-    if (fixture.kind === 'rows') {
-      checkColumns([...new Set(fixture.rows.flatMap((row) => Object.keys(row)))], columns, what, fail)
-      if (fixture.rows.length > 0) await connection.run(insertRowsSql(target, columns, fixture.rows))
+    const rows =
+      fixture.kind === 'rows'
+        ? fixture.rows
+        : fixture.kind === 'yaml'
+          ? yamlRows(filePath(fixture.path), what, fail)
+          : null
+    if (rows !== null) {
+      checkColumns([...new Set(rows.flatMap((row) => Object.keys(row)))], columns, what, fail)
+      if (rows.length > 0) await connection.run(insertRowsSql(target, columns, rows))
       return
     }
     const source =
       fixture.kind === 'csv'
-        ? `read_csv(${quoteLiteral(isAbsolute(fixture.path) ? fixture.path : join(root, fixture.path))}, header = true, all_varchar = true)`
-        : `(${fixture.query.trim().replace(/;$/, '')})`
+        ? `read_csv(${quoteLiteral(filePath(fixture.path))}, header = true, all_varchar = true, delim = ${quoteLiteral(fixture.separator)})`
+        : fixture.kind === 'query'
+          ? `(${fixture.query.trim().replace(/;$/, '')})`
+          : fail(`${what}: unknown fixture`)
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)
     checkColumns(
       described.getRowObjectsJson().map((row) => String(row.column_name)),
@@ -69,6 +80,23 @@ export async function loadFixture(
     const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)
     fail(`${what} could not be loaded: ${message}`)
   }
+}
+
+// A YAML file of rows: a list of mappings, or { rows: [...] }.
+function yamlRows(path: string, what: string, fail: Fail): Row[] {
+  if (!existsSync(path)) return fail(`${what}: file not found: ${path}`)
+  const document = parse(readFileSync(path, 'utf8')) as unknown
+  const list = Array.isArray(document) ? document : (document as { rows?: unknown } | null)?.rows
+  if (
+    !Array.isArray(list) ||
+    list.some((row) => typeof row !== 'object' || row === null || Array.isArray(row))
+  )
+    return fail(`${what}: ${path} must hold a YAML list of rows (column: value)`)
+  return list.map((row) =>
+    Object.fromEntries(
+      Object.entries(row as Record<string, unknown>).map(([key, value]) => [key.toLowerCase(), value]),
+    ),
+  )
 }
 
 function insertRowsSql(target: string, columns: readonly ColumnSchema[], rows: readonly Row[]): string {

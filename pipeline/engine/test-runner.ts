@@ -11,7 +11,7 @@ import { testFilesMax } from '../limits.ts'
 import { fingerprintProject } from './fingerprint.ts'
 import { type ColumnSchema, deriveSchemas, type ModelSchema } from './model-schema.ts'
 import type { LoadProblem, Project } from './project.ts'
-import { renderMacros } from './render.ts'
+import { placeholderContext, type RenderContext, renderMacros } from './render.ts'
 import { type ComparedColumn, compareRows, isNumericType, rowDiffText } from './row-compare.ts'
 import { quoteIdentifier } from './sql-quote.ts'
 import {
@@ -23,8 +23,8 @@ import {
   testKeyer,
   writeTestCache,
 } from './test-cache.ts'
-import { ctesQuery, testContext, testProject } from './test-context.ts'
-import { type ExpectedOutput, parseTestFile, type Row, type UnitTest } from './test-file.ts'
+import { ctesQuery, freezeTime, testContext, testProject } from './test-context.ts'
+import { type ExpectedOutput, type Row, readTestFile, type TestProblem, type UnitTest } from './test-file.ts'
 import { type Fail, loadFixture } from './test-fixture.ts'
 
 export interface TestResult {
@@ -59,31 +59,60 @@ export function testFiles(project: Project): string[] {
   return files.map((file) => `tests/${file}`)
 }
 
+// The project's tests and, apart, those that cannot run as written (a malformed file or test, an
+// unknown model, an input the model does not read, a name used twice): each of those fails alone.
+export function loadTestSuite(project: Project): { tests: UnitTest[]; problems: TestProblem[] } {
+  const tests: UnitTest[] = []
+  const problems: TestProblem[] = []
+  for (const path of testFiles(project)) {
+    const read = readTestFile(readFileSync(join(project.root, path), 'utf8'), path)
+    tests.push(...read.tests)
+    problems.push(...read.problems)
+  }
+  const valid = checkTests(project, tests, [], problems)
+  return { tests: valid, problems }
+}
+
+// The runnable tests; the first problem, if any, is thrown (for callers that need every test).
 export function loadTests(project: Project): UnitTest[] {
-  const tests = testFiles(project).flatMap((path) =>
-    parseTestFile(readFileSync(join(project.root, path), 'utf8'), path),
-  )
-  checkTests(project, tests, [])
+  const { tests, problems } = loadTestSuite(project)
+  if (problems[0] !== undefined) throw new MateriaError('test', problems[0].message)
   return tests
 }
 
 // Names are unique across all files, the cached ones included; each parsed test fits its model.
+// Returns the tests that may run; the others are added to `problems`.
 function checkTests(
   project: Project,
   tests: readonly UnitTest[],
   cached: readonly Pick<UnitTest, 'name' | 'path' | 'line'>[],
-): void {
+  problems: TestProblem[],
+): UnitTest[] {
   const seen = new Map<string, Pick<UnitTest, 'path' | 'line'>>()
   for (const test of cached) seen.set(test.name, test)
+  const valid: UnitTest[] = []
   for (const test of tests) {
     const other = seen.get(test.name)
-    if (other !== undefined)
-      throw new MateriaError(
-        'test',
-        `${test.path}:${test.line} test ${test.name} is also defined at ${other.path}:${other.line}; rename one`,
-      )
+    const problem =
+      other === undefined
+        ? checkTest(project, test)
+        : `${test.path}:${test.line} test ${test.name} is also defined at ${other.path}:${other.line}; rename one`
     seen.set(test.name, test)
-    checkTest(project, test)
+    if (problem === null) valid.push(test)
+    else problems.push({ name: test.name, path: test.path, line: test.line, message: problem })
+  }
+  return valid
+}
+
+function problemResult(problem: TestProblem): TestResult {
+  return {
+    name: problem.name,
+    model: '',
+    path: problem.path,
+    passed: false,
+    message: problem.message,
+    durationMs: 0,
+    cached: false,
   }
 }
 
@@ -93,54 +122,37 @@ function failFor(test: UnitTest): Fail {
   }
 }
 
-function checkTest(project: Project, test: UnitTest): void {
-  const fail = failFor(test)
+function checkTest(project: Project, test: UnitTest): string | null {
+  const where = `${test.path}:${test.line} test ${test.name}:`
   const unavailable = project.unavailable?.get(test.model)
-  if (unavailable !== undefined) fail(`model ${test.model} cannot load: ${unavailable}`)
-  if (!project.models.has(test.model)) fail(`unknown model ${test.model}; check its name in the MODEL header`)
+  if (unavailable !== undefined) return `${where} model ${test.model} cannot load: ${unavailable}`
+  if (!project.models.has(test.model))
+    return `${where} unknown model ${test.model}; check its name in the MODEL header`
   const parents = project.parents.get(test.model) ?? []
   for (const input of test.inputs.keys()) {
-    if (!parents.includes(input) && project.externals?.has(input) !== true) {
+    // The model's own table is an input too: an incremental model reading its previous rows.
+    // A table declared in external_models.yaml is read from outside the project.
+    if (!parents.includes(input) && input !== test.model && project.externals?.has(input) !== true) {
       const list = parents.length === 0 ? 'none' : parents.join(', ')
-      fail(`input ${input} is not read by ${test.model} (it reads ${list})`)
+      return `${where} input ${input} is not read by ${test.model} (it reads ${list})`
     }
   }
+  return null
 }
 
-// Every test file parsed on its own: a malformed file or test is a problem of that file, and the
-// other files' tests still run (materia validate lists the problems; runTests fails them alone).
+// The tests and their problems as the project's load problems (materia validate lists them; runTests
+// fails each alone). count: every test, runnable or not.
 export function loadTestFiles(project: Project): {
   tests: UnitTest[]
   problems: LoadProblem[]
   count: number
 } {
-  const tests: UnitTest[] = []
-  const problems: LoadProblem[] = []
-  const seen = new Map<string, UnitTest>()
-  for (const path of testFiles(project)) {
-    try {
-      for (const test of parseTestFile(readFileSync(join(project.root, path), 'utf8'), path)) {
-        const other = seen.get(test.name)
-        if (other !== undefined)
-          throw new MateriaError(
-            'test',
-            `${test.path}:${test.line} test ${test.name} is also defined at ${other.path}:${other.line}; rename one`,
-          )
-        seen.set(test.name, test)
-        try {
-          checkTest(project, test)
-          tests.push(test)
-        } catch (error) {
-          if (!isMateriaError(error)) throw error
-          problems.push({ path, model: test.model, message: error.message })
-        }
-      }
-    } catch (error) {
-      if (!isMateriaError(error)) throw error
-      problems.push({ path, model: null, message: error.message })
-    }
+  const { tests, problems } = loadTestSuite(project)
+  return {
+    tests,
+    problems: problems.map((problem) => ({ path: problem.path, model: null, message: problem.message })),
+    count: tests.length + problems.length,
   }
-  return { tests, problems, count: tests.length + problems.length }
 }
 
 export async function runTests(project: Project, options: RunTestsOptions = {}): Promise<TestResult[]> {
@@ -149,28 +161,27 @@ export async function runTests(project: Project, options: RunTestsOptions = {}):
     assert(names.length === 0, 'a cached run runs every test')
     return runTestsCached(project, options.cachePath, options.rerun === true)
   }
-  const { tests: all, problems } = loadTestFiles(project)
-  const unknown = names.filter((name) => !all.some((test) => test.name === name))
+  const { tests: all, problems } = loadTestSuite(project)
+  const unknown = names.filter(
+    (name) => !all.some((test) => test.name === name) && !problems.some((problem) => problem.name === name),
+  )
   if (unknown.length > 0)
     throw new MateriaError('test', `no test named ${unknown.join(', ')}; run materia test to list them`)
   const selected = names.length === 0 ? all : all.filter((test) => names.includes(test.name))
-  // A malformed test fails on its own; the rest run.
-  const failedToLoad: TestResult[] = (names.length === 0 ? problems : []).map((problem) => ({
-    name: problem.path,
-    model: problem.model ?? '',
-    path: problem.path,
-    passed: false,
-    message: problem.message,
-    durationMs: 0,
-    cached: false,
-  }))
-  return [...failedToLoad, ...(await runSelected(project, selected))]
+  const broken = names.length === 0 ? problems : problems.filter((problem) => names.includes(problem.name))
+  return [...broken.map(problemResult), ...(await runSelected(project, selected))]
 }
 
 async function runTestsCached(project: Project, cachePath: string, rerun: boolean): Promise<TestResult[]> {
   const keyOf = testKeyer(project, await fingerprintProject(project))
   const before = rerun ? new Map<string, CachedFile>() : await readTestCache(cachePath)
-  const files: { path: string; sha256: string; cached: CachedFile | null; tests: UnitTest[] }[] = []
+  const files: {
+    path: string
+    sha256: string
+    cached: CachedFile | null
+    tests: UnitTest[]
+    problems: TestProblem[]
+  }[] = []
   for (const path of testFiles(project)) {
     const bytes = readFileSync(join(project.root, path))
     const fileSha256 = sha256(bytes)
@@ -179,21 +190,22 @@ async function runTestsCached(project: Project, cachePath: string, rerun: boolea
       entry !== undefined &&
       entry.sha256 === fileSha256 &&
       entry.tests.every((test) => keyOf(fileSha256, test) === test.key)
-    if (unchanged) files.push({ path, sha256: fileSha256, cached: entry, tests: [] })
+    if (unchanged) files.push({ path, sha256: fileSha256, cached: entry, tests: [], problems: [] })
     else
       files.push({
         path,
         sha256: fileSha256,
         cached: null,
-        tests: parseTestFile(bytes.toString('utf8'), path),
+        ...readTestFile(bytes.toString('utf8'), path),
       })
   }
   const cachedTests = files.flatMap((file) =>
     (file.cached?.tests ?? []).map((test) => ({ ...test, path: file.path })),
   )
   const parsed = files.flatMap((file) => file.tests)
-  checkTests(project, parsed, cachedTests)
-  const ran = new Map((await runSelected(project, parsed)).map((outcome) => [outcome.name, outcome]))
+  const checkProblems: TestProblem[] = []
+  const valid = checkTests(project, parsed, cachedTests, checkProblems)
+  const ran = new Map((await runSelected(project, valid)).map((outcome) => [outcome.name, outcome]))
   const after = new Map<string, CachedFile>()
   const results: TestResult[] = []
   for (const file of files) {
@@ -212,7 +224,15 @@ async function runTestsCached(project: Project, cachePath: string, rerun: boolea
       }
       continue
     }
-    const outcomes = file.tests.map((test) => ran.get(test.name)!)
+    // A malformed test fails alone; its file is not recorded as passed.
+    const problems = [...file.problems, ...checkProblems.filter((problem) => problem.path === file.path)]
+    const outcomes = [
+      ...problems.map(problemResult),
+      ...file.tests.flatMap((test) => {
+        const outcome = ran.get(test.name)
+        return outcome === undefined || outcome.path !== file.path ? [] : [outcome]
+      }),
+    ]
     results.push(...outcomes)
     const entries = file.tests.map((test) => {
       const fields = { name: test.name, model: test.model, line: test.line, csvFiles: csvFiles(test) }
@@ -228,11 +248,14 @@ async function runTestsCached(project: Project, cachePath: string, rerun: boolea
 
 async function runSelected(project: Project, selected: readonly UnitTest[]): Promise<TestResult[]> {
   if (selected.length === 0) return []
-  const schemas = await deriveSchemas(
-    project,
-    selected.map((test) => test.model),
-    testContext(project, selected[0]!, failFor(selected[0]!)),
-  )
+  // Schemas need an interval, any interval: a test whose vars are bad fails on its own later.
+  let context: RenderContext = placeholderContext
+  try {
+    context = testContext(project, selected[0]!, failFor(selected[0]!))
+  } catch (error) {
+    if (!(error instanceof MateriaError)) throw error
+  }
+  const schemas = await deriveSchemas(project, [...new Set(selected.map((test) => test.model))], context)
   const results: TestResult[] = []
   for (const test of selected) results.push(await runTest(project, test, schemas))
   return results
@@ -251,7 +274,11 @@ async function runTest(
     await loadInputs(connection, project, test, schemas, fail)
     await loadExternalInputs(connection, project, test, fail)
     const model = project.models.get(test.model)!
-    const sql = renderMacros(testProject(project, test), model, testContext(project, test, fail))
+    const sql = freezeTime(
+      renderMacros(testProject(project, test), model, testContext(project, test, fail)),
+      test,
+      fail,
+    )
     const failures: string[] = []
     if (test.query !== null) {
       const diff = await compareOutput(connection, project, sql, test.query, { what: 'outputs.query', fail })
@@ -271,7 +298,8 @@ async function runTest(
         : `${test.name} (${test.path}:${test.line}) on ${test.model}\n${failures.join('\n')}`
     return result(test, failures.length === 0, message, started)
   } catch (error) {
-    if (error instanceof MateriaError) throw error
+    // A test that cannot run as written fails alone; the others still run.
+    if (error instanceof MateriaError) return result(test, false, error.message, started)
     const text = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)
     return result(
       test,
@@ -306,14 +334,22 @@ async function loadInputs(
   schemas: ReadonlyMap<string, ModelSchema>,
   fail: Fail,
 ): Promise<void> {
-  for (const parent of project.parents.get(test.model) ?? []) {
+  // The model's own table too (empty unless the test gives rows): a model reading its previous
+  // rows finds them there, as in SQLMesh's tests.
+  for (const parent of [...(project.parents.get(test.model) ?? []), test.model]) {
     const model = project.models.get(parent)
     if (model === undefined) continue
+    if (parent === test.model && !test.inputs.has(parent) && !readsItself(project, test.model)) continue
     await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(model.schema)}`)
     const fixture = test.inputs.get(parent) ?? { kind: 'rows', rows: [] }
     const schema = schemas.get(parent)
+    const declared = model.columns ?? []
     const columns =
-      schema?.ok === true ? schema.columns : inferColumns(fixture.kind === 'rows' ? fixture.rows : [])
+      declared.length > 0
+        ? declared
+        : schema?.ok === true
+          ? schema.columns
+          : inferColumns(fixture.kind === 'rows' ? fixture.rows : [])
     if (columns.length === 0) {
       fail(
         `cannot type input ${parent}: ${schema?.ok === false ? schema.problem : 'no schema'}; give it rows in the test`,
@@ -343,6 +379,37 @@ async function loadExternalInputs(
         ? external.columns
         : inferColumns(fixture.kind === 'rows' ? fixture.rows : [])
     await loadFixture(connection, name, columns, fixture, { root: project.root, what: `input ${name}`, fail })
+  }
+}
+
+// Whether a model's query names its own table (@this_model, or its name).
+function readsItself(project: Project, name: string): boolean {
+  const model = project.models.get(name)!
+  return (
+    /@this_model\b/i.test(model.query) ||
+    new RegExp(`\\b${name.replace('.', '\\.')}\\b`, 'i').test(model.query)
+  )
+}
+
+// The model's output over a test's inputs (for create-test: the expected rows of a new test).
+export async function modelOutputRows(project: Project, test: UnitTest): Promise<Record<string, unknown>[]> {
+  const fail = failFor(test)
+  const schemas = await deriveSchemas(project, [test.model], testContext(project, test, fail))
+  const instance = await DuckDBInstance.create(':memory:')
+  const connection = await instance.connect()
+  try {
+    await loadInputs(connection, project, test, schemas, fail)
+    await loadExternalInputs(connection, project, test, fail)
+    const model = project.models.get(test.model)!
+    const sql = freezeTime(
+      renderMacros(testProject(project, test), model, testContext(project, test, fail)),
+      test,
+      fail,
+    )
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[]
+  } finally {
+    connection.closeSync()
+    instance.closeSync()
   }
 }
 

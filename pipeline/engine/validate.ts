@@ -3,7 +3,7 @@
 // and renders with its arguments, and every unit-test file parses and names models and inputs that
 // exist. Problems are collected, one line each, never thrown one at a time.
 import { isMateriaError } from '../errors.ts'
-import { modelAuditCalls, renderCustomAudit } from './audit.ts'
+import { customAudit, effectiveCall, modelAuditCalls, renderCustomAudit } from './audit.ts'
 import { auditBaseName, builtinAuditNames } from './builtin-audits.ts'
 import type { LoadProblem, Project } from './project.ts'
 import { loadTestFiles } from './test-runner.ts'
@@ -15,7 +15,7 @@ function auditProblems(project: Project): LoadProblem[] {
       const base = auditBaseName(call.name)
       if (call.name === 'grain' || builtinAuditNames.includes(base) || builtinAuditNames.includes(call.name))
         continue
-      const custom = project.audits.get(base) ?? project.audits.get(call.name)
+      const custom = customAudit(project, model, call.name)
       if (custom === undefined) {
         problems.push({
           path: model.path,
@@ -25,7 +25,8 @@ function auditProblems(project: Project): LoadProblem[] {
         continue
       }
       try {
-        renderCustomAudit(project, model, custom, call, model.name)
+        const effective = effectiveCall(project, model, call)
+        if (effective !== null) renderCustomAudit(project, model, custom, effective, model.name)
       } catch (error) {
         if (!isMateriaError(error)) throw error
         problems.push({ path: model.path, model: model.name, message: error.message })

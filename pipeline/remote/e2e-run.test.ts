@@ -28,6 +28,9 @@ describe('materia pipeline run --remote', { timeout: 150_000 }, () => {
     expect(stdout).toMatch(
       /^run \S+: extract \+ transform \+ publish at [0-9a-f]{40} on cx43 \(fsn1\), ~45 min billed as 1 h x EUR 0\.0240\/h = EUR 0\.0240/,
     )
+    const planned = /at ([0-9a-f]{40}) on/.exec(stdout)![1]!
+    expect(stdout).toContain(`materia: code at ${planned}`) // the worker ran the planned commit
+    expect(stdout).toContain('prod lease taken until')
     expect(stdout).toContain('[worker] status: running')
     expect(stdout).toMatch(/extract: coffee \d{4}-\d{2} (landed|duplicate)/)
     expect(stdout).toMatch(/transform: serving.dim_country 3 rows/)

@@ -22,7 +22,7 @@ let s3: S3rverHandle
 let bucketEnv: Record<string, string>
 
 beforeAll(async () => {
-  s3 = await startS3rver('prod')
+  s3 = await startS3rver('materia-prod')
   bucketEnv = s3.env
   cloud = await startFakeCloud()
   cloud.api.actionPollsRunning = 0

@@ -1,5 +1,5 @@
 // Goal: `materia supervisor --once --local` wired for real: it fetches its clone, catches up the
-// missed extract and transform slots once (as child `materia pipeline run` processes writing to a
+// missed extract and transform slots once, in order, with publish after the transform (as child `materia pipeline run` processes writing to a
 // local stand-in for the bucket), records both runs in .materia/supervisor.jsonl and the slots in
 // .materia/supervisor-slots.json; a second pass runs nothing.
 // Method: the CLI as a child process in a committed copy of this tree (testing/e2e-fixture.ts).
@@ -29,15 +29,16 @@ describe('materia supervisor --once --local', { timeout: 150_000 }, () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { pipeline: string; outcome: string; slot: string })
-    expect(records.map((record) => [record.pipeline, record.outcome]).sort()).toEqual([
+    expect(records.map((record) => [record.pipeline, record.outcome])).toEqual([
       ['extract', 'done'],
       ['transform', 'done'],
+      ['publish', 'done'],
     ])
     expect(records.every((record) => /T0[23]:00:00.000Z$/.test(record.slot))).toBe(true)
     const slots = JSON.parse(
       await readFile(join(e2e.work, e2eProject, '.materia/supervisor-slots.json'), 'utf8'),
     )
-    expect(Object.keys(slots).sort()).toEqual(['extract', 'transform'])
+    expect(Object.keys(slots).sort()).toEqual(['done:extract', 'extract', 'transform'])
 
     const second = e2e.runCli(['supervisor', '--once', '--local', '--project', e2eProject], env)
     expect(await second.done).toBe(0)

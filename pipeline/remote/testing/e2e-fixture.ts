@@ -50,7 +50,11 @@ async function copyWorktree(target: string) {
 }
 
 export async function startE2e(env: Record<string, string>): Promise<E2e> {
-  const [cloud, s3, psd] = await Promise.all([startFakeCloud(), startS3rver('prod'), startPsdServer()])
+  const [cloud, s3, psd] = await Promise.all([
+    startFakeCloud(),
+    startS3rver('materia-prod'),
+    startPsdServer(),
+  ])
   cloud.api.actionPollsRunning = 0 // actions finish at once: the lifecycle tests cover polling
   const root = await mkdtemp(join(tmpdir(), 'materia-e2e-'))
   const work = join(root, 'work')
