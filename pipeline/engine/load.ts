@@ -255,9 +255,16 @@ async function inferReferences(
   sources: ReadonlyMap<string, string>,
   collected: Collected,
 ) {
+  // @STAR and @UNION read the declared columns (columns (...)) of the models they name.
+  const declared = new Map(parsedModels.map(({ model }) => [model.name, model.columns ?? []]))
+  const columnsOf = (relation: string) => {
+    const columns = declared.get(relation)
+    return columns === undefined || columns.length === 0 ? null : columns
+  }
   const rendered = parsedModels.map(({ model }) => {
     try {
       return renderWithEdits({
+        columnsOf,
         variables: config.variables,
         model,
         context: placeholderContext,
