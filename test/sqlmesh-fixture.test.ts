@@ -71,7 +71,7 @@ describe('a SQLMesh project from the documentation', () => {
     const result = await materia(root, '2024-01-06T12:00:00Z', 'validate')
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain('19 models, 7 tests, 1 external table: valid')
+    expect(result.stdout).toContain('24 models, 8 tests, 1 external table: valid')
     expect(result.stdout).toContain(
       'models/sushi/top_waiters.sql:26:3 storage_format has no effect here (DuckDB stores every table in its own format); accepted and ignored',
     )
@@ -84,10 +84,10 @@ describe('a SQLMesh project from the documentation', () => {
   it('plans into dev, passes its tests, promotes to prod', async () => {
     const dev = await materia(root, '2024-01-06T12:00:00Z', 'plan', 'dev', '--auto-apply')
     expect(dev.code, dev.stderr).toBe(0)
-    expect(dev.stdout).toMatch(/applied to dev: 19 model\(s\) built/)
+    expect(dev.stdout).toMatch(/applied to dev: 24 model\(s\) built/)
     const tests = await materia(root, '2024-01-06T12:00:00Z', 'test')
     expect(tests.code, tests.stdout + tests.stderr).toBe(0)
-    expect(tests.stdout).toContain('7 passed, 0 failed')
+    expect(tests.stdout).toContain('8 passed, 0 failed')
     const prod = await materia(root, '2024-01-06T12:00:00Z', 'plan', 'prod', '--auto-apply')
     expect(prod.code, prod.stderr).toBe(0)
     expect(prod.stdout).toMatch(
