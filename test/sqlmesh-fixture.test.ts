@@ -91,7 +91,7 @@ describe('a SQLMesh project from the documentation', () => {
     const prod = await materia(root, '2024-01-06T12:00:00Z', 'plan', 'prod', '--auto-apply')
     expect(prod.code, prod.stderr).toBe(0)
     expect(prod.stdout).toMatch(
-      /applied to prod: 0 model\(s\) built, 0 row\(s\) written, 19 view\(s\) switched/,
+      /applied to prod: 0 model\(s\) built, 0 row\(s\) written, 24 view\(s\) switched/,
     )
     await withDatabase(root, async (run) => {
       // The seed read with csv_settings (delimiter ';') and its declared types.
