@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { type Database, openDatabase } from '../pipeline/engine/database.ts'
 import { queryDirectories, scratchSchema } from '../pipeline/engine/index.ts'
-import { loadProject } from '../pipeline/engine/load.ts'
+import { loadProjectReport, problemsText } from '../pipeline/engine/load.ts'
 import type { Project } from '../pipeline/engine/project.ts'
 import { isMateriaError } from '../pipeline/errors.ts'
 import { ApplyJobs } from './apply-jobs.ts'
@@ -49,9 +49,12 @@ export async function loadIndex(
   env: NodeJS.ProcessEnv,
 ): Promise<{ project: Project | null; index: ProjectIndex }> {
   try {
-    const project = await loadProject(root, { env })
+    // A broken model leaves the rest usable (queries, the DAG, the editor); its problems show as the
+    // load error, and plan/apply refuse until they are fixed (plan.ts requireProject).
+    const { project, problems } = await loadProjectReport(root, { env })
     const parents = new Map([...project.models.keys()].map((name) => [name, project.parents.get(name) ?? []]))
-    return { project, index: await scanProject(root, parents, null, project) }
+    const loadError = problems.length === 0 ? null : problemsText(problems)
+    return { project, index: await scanProject(root, parents, loadError, project) }
   } catch (error) {
     if (!isMateriaError(error)) throw error
     return { project: null, index: await scanProject(root, new Map(), error.message) }

@@ -44,6 +44,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
     summary: 'print the project, its database file, models and environments',
     load: async () => (await import('./info.ts')).infoCommand,
   },
+  init: {
+    summary: 'create materia.yaml for a new project, or from a SQLMesh config.yaml',
+    load: async () => (await import('./init.ts')).initCommand,
+  },
   invalidate: {
     summary: 'drop a dev environment',
     load: async () => (await import('./invalidate.ts')).invalidateCommand,
@@ -95,6 +99,10 @@ export const commands: Readonly<Record<string, { summary: string; load: CommandL
   test: {
     summary: 'run the unit tests in tests/test_*.yaml',
     load: async () => (await import('./test.ts')).testCommand,
+  },
+  validate: {
+    summary: 'check every model, reference, audit and test; print every problem at once',
+    load: async () => (await import('./validate.ts')).validateCommand,
   },
   version: {
     summary: 'print the version',

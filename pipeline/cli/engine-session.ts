@@ -4,7 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { dirname } from 'node:path'
 import { type Database, openDatabase } from '../engine/database.ts'
-import { loadProject } from '../engine/load.ts'
+import { loadProject, loadProjectReport } from '../engine/load.ts'
 import type { Project } from '../engine/project.ts'
 import { queryDirectories } from '../engine/query-guard.ts'
 import { MateriaError } from '../errors.ts'
@@ -28,6 +28,27 @@ export function databasePath(project: Project): string {
   return gateway.path
 }
 
+// Loads the project for a command. A command that needs every model (plan, run) refuses a project
+// with problems, listing them all; one that works on what loaded (query, test, lint) goes on without
+// the broken models and says so in one line.
+export async function loadForCommand(
+  projectOption: string | undefined,
+  context: CommandContext,
+  options: { readonly partial?: boolean } = {},
+): Promise<Project> {
+  const root = resolveProjectRoot(projectOption, context.cwd)
+  if (options.partial !== true) return loadProject(root, { env: context.env })
+  const { project, problems } = await loadProjectReport(root, { env: context.env })
+  if (problems.length > 0) {
+    const left = [...(project.unavailable?.keys() ?? [])].sort()
+    const models = left.length === 0 ? '' : `; left out: ${left.join(', ')}`
+    context.stderr.write(
+      `${problems.length} problem(s) in the project${models}; run materia validate for the list\n`,
+    )
+  }
+  return project
+}
+
 // `readOnly` sessions (queries) open the file with DuckDB's READ_ONLY access mode and DuckDB's own
 // file sandbox: the project and landing folders only. 'when-present' (a dry-run plan) does so when
 // the file exists and otherwise creates it read-write, as the plan would: a read-only open takes a
@@ -35,9 +56,9 @@ export function databasePath(project: Project): string {
 export async function openSession(
   projectOption: string | undefined,
   context: CommandContext,
-  options: { readonly readOnly?: boolean | 'when-present' } = {},
+  options: { readonly readOnly?: boolean | 'when-present'; readonly partial?: boolean } = {},
 ): Promise<Session> {
-  const project = await loadProject(resolveProjectRoot(projectOption, context.cwd), { env: context.env })
+  const project = await loadForCommand(projectOption, context, options)
   // A running workbench owns the database file: say who, instead of DuckDB's lock error.
   await refuseWhileWorkbenchRuns(project.root, 'this command')
   const path = databasePath(project)

@@ -16,7 +16,7 @@ export const lintCommand: Command = {
     const args = parseArguments(argv, {}, usage)
     if (args.positionals.length > 0)
       throw new MateriaError('usage', `unexpected argument ${args.positionals[0]}; usage: ${usage}`)
-    const project = await loadCommandProject(args.options.project, context)
+    const project = await loadCommandProject(args.options.project, context, { partial: true })
     const findings = await lintProject(project)
     for (const f of findings)
       context.stdout.write(`${f.path}:${f.line} ${f.severity} ${f.rule}: ${f.message}\n`)

@@ -54,6 +54,7 @@ export const planCommand: Command = {
     const session = await openSession(args.options.project, context, {
       readOnly: args.flags.has('dry-run') ? 'when-present' : false,
     })
+    for (const warning of session.project.warnings ?? []) context.stderr.write(`warning: ${warning}\n`)
     const { project, db } = session
     try {
       const environment = args.positionals[0] ?? defaultEnvironment(project, context.env)

@@ -3,19 +3,18 @@
 // The environment default is engine-session's (MATERIA_ENV, default_environment, dev_<user>).
 import { existsSync } from 'node:fs'
 import { type Database, openDatabase } from '../engine/database.ts'
-import { loadProject } from '../engine/load.ts'
 import { environmentSchema, type Project } from '../engine/project.ts'
 import { quoteIdentifier } from '../engine/sql-quote.ts'
 import { MateriaError } from '../errors.ts'
 import type { CommandContext } from './command.ts'
-import { databasePath } from './engine-session.ts'
-import { resolveProjectRoot } from './project-option.ts'
+import { databasePath, loadForCommand } from './engine-session.ts'
 
 export async function loadCommandProject(
   projectOption: string | undefined,
   context: CommandContext,
+  options: { readonly partial?: boolean } = {},
 ): Promise<Project> {
-  return loadProject(resolveProjectRoot(projectOption, context.cwd), { env: context.env })
+  return loadForCommand(projectOption, context, options)
 }
 
 export async function openProjectDatabase(project: Project): Promise<Database> {
@@ -28,6 +27,9 @@ export async function openProjectDatabase(project: Project): Promise<Database> {
 
 export function modelOrFail(project: Project, name: string, usage: string) {
   const model = project.models.get(name.toLowerCase())
+  const reason = project.unavailable?.get(name.toLowerCase())
+  if (model === undefined && reason !== undefined)
+    throw new MateriaError('usage', `model ${name} cannot load: ${reason}`)
   if (model === undefined)
     throw new MateriaError('usage', `unknown model ${name}; run materia dag for the list; usage: ${usage}`)
   return model

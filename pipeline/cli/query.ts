@@ -1,20 +1,22 @@
 // materia query "SQL" [--env ENV]: an ad-hoc query with model names resolved to an environment's
 // views; at most previewRowsMax rows are shown.
-import { queryEnvironment } from '../engine/environments.ts'
+import type { Database } from '../engine/database.ts'
+import { type QueryResult, queryEnvironment, streamEnvironmentQuery } from '../engine/environments.ts'
+import type { Project } from '../engine/project.ts'
 import { guardReadOnlyQuery } from '../engine/query-guard.ts'
 import { MateriaError } from '../errors.ts'
 import { previewRowsMax } from '../limits.ts'
-import type { Command } from './command.ts'
+import type { Command, CommandContext } from './command.ts'
 import { openSession } from './engine-session.ts'
 import { parseArguments } from './project-option.ts'
-import { formatCsv, formatTable, toJson } from './table-format.ts'
+import { displayRows, formatCsv, formatTable, toJson } from './table-format.ts'
 
 const usage = 'materia query "SQL" [--env ENV] [--json | --csv] [--project DIR]'
 
 export const queryCommand: Command = {
   name: 'query',
   summary: 'run a read-only SQL query against an environment (model names resolve to its views)',
-  usage: `${usage}\n\nENV defaults to prod. At most ${previewRowsMax} rows are printed. Queries only read: one\nSELECT statement; files outside the project and landing folders cannot be read.`,
+  usage: `${usage}\n\nENV defaults to prod. At most ${previewRowsMax} rows are printed; --csv and --json write every\nrow. Queries only read: one SELECT statement; files outside the project and landing folders\ncannot be read.`,
   async run(argv, context) {
     const args = parseArguments(argv, { options: ['env'], flags: ['json', 'csv'] }, usage)
     const [sql, extra] = args.positionals
@@ -24,27 +26,24 @@ export const queryCommand: Command = {
       throw new MateriaError('usage', `--json or --csv, not both; usage: ${usage}`)
     // Refused before the database is opened: a query never writes (query-guard.ts).
     await guardReadOnlyQuery(sql)
-    const { project, db } = await openSession(args.options.project, context, { readOnly: true })
+    const { project, db } = await openSession(args.options.project, context, {
+      readOnly: true,
+      partial: true,
+    })
+    const environment = args.options.env ?? 'prod'
     try {
-      const result = await queryEnvironment(db, project, sql, args.options.env ?? 'prod', {
-        limit: previewRowsMax,
-      })
-      const names = result.columns.map((column) => column.name)
-      if (args.flags.has('json')) {
-        const rows = result.rows.map((row) =>
-          Object.fromEntries(names.map((name, index) => [name, row[index]])),
-        )
-        context.stdout.write(`${toJson(rows)}\n`)
-      } else if (args.flags.has('csv')) {
-        context.stdout.write(`${formatCsv(names, result.rows)}\r\n`)
-      } else {
-        context.stdout.write(
-          `${formatTable(names, result.rows)}\n(${result.rows.length} row(s)${result.truncated ? `, first ${previewRowsMax} shown` : ''})\n`,
-        )
+      if (args.flags.has('json') || args.flags.has('csv')) {
+        await exportRows(db, project, sql, environment, args.flags.has('json') ? 'json' : 'csv', context)
+        return 0
       }
-      if (result.truncated && !args.flags.has('json') && !args.flags.has('csv')) {
+      const result = await queryEnvironment(db, project, sql, environment, { limit: previewRowsMax })
+      const names = result.columns.map((column) => column.name)
+      context.stdout.write(
+        `${formatTable(names, displayRows(result.columns, result.rows))}\n(${result.rows.length} row(s)${result.truncated ? `, first ${previewRowsMax} shown` : ''})\n`,
+      )
+      if (result.truncated) {
         context.stderr.write(
-          `more rows exist; add a LIMIT, aggregate, or export the result from the workbench\n`,
+          'more rows exist; add a LIMIT, aggregate, or export them all with --csv or --json\n',
         )
       }
       return 0
@@ -52,4 +51,37 @@ export const queryCommand: Command = {
       db.close()
     }
   },
+}
+
+// --csv and --json write every row, chunk by chunk, never cut at the preview limit.
+async function exportRows(
+  db: Database,
+  project: Project,
+  sql: string,
+  environment: string,
+  format: 'csv' | 'json',
+  context: CommandContext,
+): Promise<void> {
+  let columns: QueryResult['columns'] = []
+  let first = true
+  await streamEnvironmentQuery(db, project, sql, environment, {
+    columns: (described) => {
+      columns = described
+      const names = described.map((column) => column.name)
+      context.stdout.write(format === 'csv' ? `${formatCsv(names, [])}\r\n` : '[')
+    },
+    rows: (rows) => {
+      const shown = displayRows(columns, rows)
+      if (format === 'csv') {
+        context.stdout.write(`${formatCsv([], shown).replace(/^\r\n/, '')}\r\n`)
+        return
+      }
+      for (const row of shown) {
+        const record = Object.fromEntries(columns.map((column, index) => [column.name, row[index]]))
+        context.stdout.write(`${first ? '\n' : ',\n'}${toJson(record).replace(/^/gm, '  ')}`)
+        first = false
+      }
+    },
+  })
+  context.stdout.write(format === 'csv' ? '' : first ? ']\n' : '\n]\n')
 }

@@ -36,3 +36,21 @@ export function formatCsv(columns: readonly string[], rows: readonly (readonly u
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner) => (typeof inner === 'bigint' ? Number(inner) : inner), 2)
 }
+
+// DuckDB hands DATE and TIMESTAMP values to JavaScript as Date objects, which print as UTC instants
+// with a "Z". A DATE prints as 2024-01-02 and a TIMESTAMP (no time zone) as 2024-01-02T03:04:05,
+// as DuckDB itself shows them; only TIMESTAMP WITH TIME ZONE keeps its Z.
+export function displayValue(value: unknown, type: string): unknown {
+  if (!(value instanceof Date)) return value
+  const iso = value.toISOString()
+  if (type === 'DATE') return iso.slice(0, 10)
+  if (type.startsWith('TIMESTAMP') && !type.includes('TIME ZONE')) return iso.replace(/(\.000)?Z$/, '')
+  return iso
+}
+
+export function displayRows(
+  columns: readonly { readonly type: string }[],
+  rows: readonly (readonly unknown[])[],
+): unknown[][] {
+  return rows.map((row) => row.map((value, index) => displayValue(value, columns[index]?.type ?? '')))
+}

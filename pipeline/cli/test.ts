@@ -13,7 +13,7 @@ export const testCommand: Command = {
   usage,
   async run(argv, context) {
     const args = parseArguments(argv, {}, usage)
-    const project = await loadCommandProject(args.options.project, context)
+    const project = await loadCommandProject(args.options.project, context, { partial: true })
     const results = await runTests(project, { names: args.positionals })
     if (results.length === 0) {
       context.stdout.write('no unit tests: add tests/test_<name>.yaml to the project\n')

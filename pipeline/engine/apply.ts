@@ -17,10 +17,12 @@ import type { Database } from './database.ts'
 import { formatInterval, type Interval, mergeIntervals } from './interval.ts'
 import { bindLanding } from './landing-runtime.ts'
 import { renderModelQuery } from './load-api.ts'
+import { isScdKind, mergeStatements, scdFirstSelect } from './merge-sql.ts'
 import type { Model } from './model.ts'
 import { definitionOf } from './plan-compare.ts'
 import type { BuildStep, Plan, PlanStep } from './plan-types.ts'
 import { environmentSchema, type Project } from './project.ts'
+import { renderMacros } from './render.ts'
 import { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts'
 import {
   type Column,
@@ -103,19 +105,64 @@ interface BuildContext {
 // the day before the clock.
 const dayMs = 86_400_000
 
-async function render(context: BuildContext, model: Model, interval: Interval): Promise<string> {
+interface Rendered {
+  readonly sql: string
+  readonly readsItself: boolean // the query reads the model's own table (a self-referencing model)
+}
+
+function renderContext(context: BuildContext, interval: Interval) {
   const [start, end] = interval[0] < interval[1] ? interval : [interval[0] - dayMs, interval[0]]
-  const sql = await renderModelQuery(context.project, model.name, {
+  return {
     start: new Date(start),
     end: new Date(end),
     executionTime: new Date(context.plan.nowMs),
     landingAtRuntime: true,
-    resolveTable: (parent) => {
+    resolveTable: (parent: string) => {
       const version = context.versions.get(parent)
       return version === undefined ? null : physicalTable(parent, version)
     },
-  })
-  return sql.trim().replace(/;\s*$/, '')
+  }
+}
+
+async function renderQuery(context: BuildContext, model: Model, interval: Interval): Promise<Rendered> {
+  const sql = await renderModelQuery(context.project, model.name, renderContext(context, interval))
+  return { sql: sql.trim().replace(/;\s*$/, ''), readsItself: model.readsItself === true }
+}
+
+async function render(context: BuildContext, model: Model, interval: Interval): Promise<string> {
+  return (await renderQuery(context, model, interval)).sql
+}
+
+// Pre- or post-statements, macros rendered (@this_model is the physical table being built).
+async function runStatements(
+  context: BuildContext,
+  connection: DuckDBConnection,
+  model: Model,
+  statements: readonly string[] | undefined,
+  interval: Interval,
+): Promise<void> {
+  for (const statement of statements ?? []) {
+    const sql = renderMacros(context.project, model, renderContext(context, interval), statement)
+    await connection.run(sql)
+  }
+}
+
+// A self-referencing model's first build reads its own table before it exists: create it empty from
+// the declared columns (SQLMesh does the same), or say what to add.
+async function prepareSelfReference(
+  connection: DuckDBConnection,
+  model: Model,
+  table: string,
+): Promise<void> {
+  const columns = model.columns ?? []
+  if (columns.length === 0) {
+    throw new MateriaError(
+      'apply',
+      `${model.path}: model ${model.name} reads its own table, which does not exist before its first build; declare columns (name TYPE, ...) in its MODEL header`,
+    )
+  }
+  const list = columns.map((column) => `${quoteIdentifier(column.name)} ${column.type}`).join(', ')
+  await connection.run(`CREATE TABLE IF NOT EXISTS ${quoteQualified(table)} (${list})`)
 }
 
 async function columnsOf(connection: DuckDBConnection, table: string): Promise<Column[]> {
@@ -192,6 +239,26 @@ async function transaction<T>(
   }
 }
 
+// SQLMesh's csv_settings are pandas read_csv options; these are the ones DuckDB's read_csv has
+// (the parser warns about the rest).
+export const csvSettingOptions: Readonly<Record<string, string>> = {
+  delimiter: 'delim',
+  sep: 'delim',
+  quotechar: 'quote',
+  escapechar: 'escape',
+  encoding: 'encoding',
+  lineterminator: 'new_line',
+}
+
+function csvOptions(settings: Readonly<Record<string, string | boolean>> | undefined): string {
+  let text = ''
+  for (const [name, value] of Object.entries(settings ?? {})) {
+    const option = csvSettingOptions[name]
+    if (option !== undefined && typeof value === 'string') text += `, ${option} = ${quoteLiteral(value)}`
+  }
+  return text
+}
+
 function seedSql(context: BuildContext, model: Model): string {
   assert(model.kind.name === 'SEED', 'seed model')
   const directory = join(context.project.root, model.path, '..')
@@ -207,7 +274,7 @@ function seedSql(context: BuildContext, model: Model): string {
     declared.length === 0
       ? ''
       : `, columns = {${declared.map((column) => `${quoteLiteral(column.name)}: ${quoteLiteral(column.type)}`).join(', ')}}`
-  return `SELECT * FROM read_csv(${quoteLiteral(path)}, header = true, auto_detect = ${declared.length === 0}${columns})`
+  return `SELECT * FROM read_csv(${quoteLiteral(path)}, header = true, auto_detect = ${declared.length === 0}${columns}${csvOptions(model.kind.csvSettings)})`
 }
 
 async function isBuilt(connection: DuckDBConnection, name: string, version: string): Promise<boolean> {
@@ -227,21 +294,32 @@ async function createTable(
   const repair = step.repair === true
   if (!step.replace && !repair && (await isBuilt(connection, step.model, step.version))) return 0 // built meanwhile
   const target = quoteQualified(step.table)
-  const sql =
-    model.kind.name === 'SEED' ? seedSql(context, model) : await render(context, model, step.interval)
+  const rendered =
+    model.kind.name === 'SEED'
+      ? { sql: seedSql(context, model), readsItself: false }
+      : await renderQuery(context, model, step.interval)
+  const kind = model.kind
+  const sql = isScdKind(kind) ? scdFirstSelect(kind, rendered.sql, context.plan.nowMs) : rendered.sql
   return transaction(connection, model, async () => {
     let rows = 0
+    await runStatements(context, connection, model, model.preStatements, step.interval)
     // The stale rows go in the transaction that builds the table again: a crash keeps both or neither.
     if (repair) await deleteSnapshot(connection, model.name, step.version)
-    if (model.kind.name === 'VIEW') await connection.run(`CREATE OR REPLACE VIEW ${target} AS ${sql}`)
-    else rows = await countOf(await connection.run(`CREATE OR REPLACE TABLE ${target} AS ${sql}`))
-    if (model.kind.name === 'SEED' && rows === 0) {
+    if (kind.name === 'VIEW' || kind.name === 'EMBEDDED')
+      await connection.run(`CREATE OR REPLACE VIEW ${target} AS ${sql}`)
+    else {
+      if (rendered.readsItself) await prepareSelfReference(connection, model, step.table)
+      rows = await countOf(await connection.run(`CREATE OR REPLACE TABLE ${target} AS ${sql}`))
+    }
+    // A seed may be empty only when its model declares its columns (load.ts says the same).
+    if (kind.name === 'SEED' && rows === 0 && (model.columns ?? []).length === 0) {
       throw new MateriaError(
         'apply',
-        `${model.path}: seed file ${model.kind.path} of ${model.name} has no rows; add its rows, then plan again (no environment view changed)`,
+        `${model.path}: seed file ${kind.path} of ${model.name} has no rows; add its rows, then plan again (no environment view changed)`,
       )
     }
     crashPoint('after_create')
+    await runStatements(context, connection, model, model.postStatements, step.interval)
     await audit(context, connection, model, step.table, null)
     if (!step.replace) await recordSnapshot(context, connection, model, step)
     if (step.interval[0] < step.interval[1])
@@ -269,11 +347,14 @@ async function backfill(
   const repair = step.repair === true
   if (step.create && (repair || !(await isBuilt(connection, step.model, step.version)))) {
     const first = step.batches[0] ?? [context.plan.nowMs, context.plan.nowMs]
-    const sql = await render(context, model, first)
+    const { sql, readsItself } = await renderQuery(context, model, first)
     await transaction(connection, model, async () => {
       if (repair) await deleteSnapshot(connection, model.name, step.version)
-      const create = repair ? 'CREATE OR REPLACE TABLE' : 'CREATE TABLE'
-      await connection.run(`${create} ${target} AS SELECT * FROM (${sql}) AS q WHERE false`)
+      if (readsItself) await prepareSelfReference(connection, model, step.table)
+      else {
+        const create = repair ? 'CREATE OR REPLACE TABLE' : 'CREATE TABLE'
+        await connection.run(`${create} ${target} AS SELECT * FROM (${sql}) AS q WHERE false`)
+      }
       crashPoint('after_create')
       await recordSnapshot(context, connection, model, step)
     })
@@ -285,6 +366,7 @@ async function backfill(
     const started = performance.now()
     const sql = await render(context, model, batch)
     const written = await transaction(connection, model, async () => {
+      await runStatements(context, connection, model, model.preStatements, batch)
       await connection.run(`DELETE FROM ${target} WHERE ${rangePredicate(timeColumn, batch)}`)
       crashPoint('after_delete')
       // The engine filters the output to the batch too, so a query that ignores @start/@end cannot
@@ -295,6 +377,7 @@ async function backfill(
         ),
       )
       crashPoint('after_insert')
+      await runStatements(context, connection, model, model.postStatements, batch)
       await audit(context, connection, model, step.table, batch)
       const have = await readIntervals(connection, model.name, step.version)
       await writeIntervals(connection, model.name, step.version, mergeIntervals([...have, batch]))
@@ -313,27 +396,40 @@ async function backfill(
   return rows
 }
 
+// Folds one run's output into the table as the model's kind says (merge-sql.ts).
 async function mergeByKey(
   context: BuildContext,
   connection: DuckDBConnection,
   model: Model,
   step: Extract<PlanStep, { kind: 'merge_by_key' }>,
 ): Promise<number> {
-  assert(model.kind.name === 'INCREMENTAL_BY_UNIQUE_KEY', 'merge of a unique-key model')
-  const keys = model.kind.uniqueKey.map(quoteIdentifier)
+  assert(
+    model.kind.name !== 'INCREMENTAL_BY_TIME_RANGE' && model.kind.name !== 'FULL',
+    'merge of a merging kind',
+  )
   const target = quoteQualified(step.table)
   const sql = await render(context, model, step.interval)
   return transaction(connection, model, async () => {
+    await runStatements(context, connection, model, model.preStatements, step.interval)
     await connection.run(`CREATE OR REPLACE TEMP TABLE materia_merge AS ${sql}`)
-    const match = keys
-      .map((key) => `${target}.${key} IS NOT DISTINCT FROM materia_merge.${key}`)
-      .join(' AND ')
-    await connection.run(`DELETE FROM ${target} USING materia_merge WHERE ${match}`)
-    crashPoint('after_delete')
-    const inserted = await countOf(
-      await connection.run(`INSERT INTO ${target} BY NAME SELECT * FROM materia_merge`),
-    )
+    const described = await connection.runAndReadAll('DESCRIBE materia_merge')
+    const sourceColumns = described.getRowObjectsJS().map((row) => String(row.column_name).toLowerCase())
+    const statements = mergeStatements({
+      model,
+      target,
+      source: 'materia_merge',
+      sourceColumns,
+      executionMs: context.plan.nowMs,
+    })
+    let inserted = 0
+    for (const [index, statement] of statements.entries()) {
+      const result = await connection.run(statement)
+      if (index === 0 && statements.length > 1) crashPoint('after_delete')
+      if (index === statements.length - 1) inserted = await countOf(result)
+    }
     await connection.run('DROP TABLE materia_merge')
+    await connection.run('DROP TABLE IF EXISTS materia_scd_versions')
+    await runStatements(context, connection, model, model.postStatements, step.interval)
     await audit(context, connection, model, step.table, step.interval)
     const have = await readIntervals(connection, model.name, step.version)
     await writeIntervals(connection, model.name, step.version, mergeIntervals([...have, step.interval]))
@@ -470,6 +566,33 @@ async function runBuilds(
   return { models: order.length, rows }
 }
 
+// ON_VIRTUAL_UPDATE_BEGIN ... END statements run once the model's view in the environment changed,
+// in the same transaction; @this_model is that view (SQLMesh resolves it in the virtual layer).
+async function runVirtualUpdate(
+  context: BuildContext,
+  connection: DuckDBConnection,
+  modelName: string,
+  view: string,
+): Promise<void> {
+  const model = context.project.models.get(modelName)
+  assert(model !== undefined, `environment model ${modelName} is in the project`)
+  const now = context.plan.nowMs
+  for (const statement of model.onVirtualUpdate ?? []) {
+    const sql = renderMacros(
+      context.project,
+      model,
+      {
+        start: new Date(now - dayMs),
+        end: new Date(now),
+        executionTime: new Date(now),
+        resolveTable: (name) => (name === modelName ? view : null),
+      },
+      statement,
+    )
+    await connection.run(sql)
+  }
+}
+
 async function swapViews(context: BuildContext): Promise<number> {
   const { db, plan, project } = context
   const connection = db.connection
@@ -504,6 +627,7 @@ async function swapViews(context: BuildContext): Promise<number> {
           await connection.run(
             `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${quoteQualified(step.table)}`,
           )
+          await runVirtualUpdate(context, connection, step.model, view)
           changed += 1
           crashPoint('swap_view')
           break

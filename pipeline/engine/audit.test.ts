@@ -10,6 +10,7 @@ import {
   type AuditOutcome,
   assertBlockingAuditsPassed,
   auditFailureMessage,
+  modelAuditCalls,
   runModelAudits,
 } from './audit.ts'
 import type { AuditCall, Model } from './model.ts'
@@ -138,6 +139,12 @@ describe('blocking, grain and custom audits', () => {
     expect(auditFailureMessage(outcomes[0]!)).toMatch(
       /^non-blocking audit accepted_values_non_blocking failed/,
     )
+  })
+
+  it('grain alone audits nothing unless the project sets audit_grain (SQLMesh keeps it as metadata)', () => {
+    const model = makeModel({ name: 'staging.x', query: 'SELECT 1 AS a', grain: ['a'] })
+    expect(modelAuditCalls(model, false)).toEqual([])
+    expect(modelAuditCalls(model, true).map((call) => call.name)).toEqual(['grain'])
   })
 
   it('grain implies a blocking uniqueness audit whose failure prints the first bad rows', async () => {

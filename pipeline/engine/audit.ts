@@ -27,10 +27,11 @@ export interface AuditRange {
   end: Date // exclusive: the range is [start, end), as intervals are
 }
 
-// The audits a model runs: the grain's uniqueness first, then the header's in written order.
-export function modelAuditCalls(model: Model): AuditCall[] {
+// The audits a model runs: the grain's uniqueness first (when the project sets audit_grain), then
+// the header's in written order.
+export function modelAuditCalls(model: Model, auditGrain = true): AuditCall[] {
   const grain: AuditCall[] =
-    model.grain.length === 0
+    model.grain.length === 0 || !auditGrain
       ? []
       : [
           {
@@ -52,7 +53,7 @@ export async function runModelAudits(
   const audited = batchRelation(model, relation, range)
   const columns = await relationColumns(connection, model, relation)
   const outcomes: AuditOutcome[] = []
-  for (const written of modelAuditCalls(model)) {
+  for (const written of modelAuditCalls(model, project.config.auditGrain === true)) {
     const call = effectiveCall(project, model, written)
     if (call === null) continue
     const sql = renderAudit(project, model, call, audited, columns, range)

@@ -38,6 +38,11 @@ describe('loadConfig', () => {
       local: { type: 'duckdb', path: join(root, '.materia', 'local.duckdb') },
     })
     expect(config.modelDefaults).toEqual({ start: '2006-01-01', cron: '@daily' })
+    expect(config.auditGrain).toBe(false)
+    expect(loadConfig(projectWith('name: x\naudit_grain: true\n'), {}).auditGrain).toBe(true)
+    expect(configError('name: x\naudit_grain: yes please\n')).toBe(
+      'materia.yaml:2 audit_grain is "yes please"; use true or false',
+    )
     expect(config.landingDir).toBe(join(root, '.materia', 'landing'))
     expect(config.variables).toEqual({ landing_dir: join(root, '.materia', 'landing') })
     expect(config.lint).toEqual({})
@@ -94,7 +99,7 @@ describe('loadConfig rejects bad input', () => {
     [
       'an unknown top-level key',
       'name: x\n\nmodel_default: {}\n',
-      'materia.yaml:3 unknown key "model_default" in materia.yaml; use name | default_gateway | gateways | model_defaults | landing | default_environment | variables | lint | workers | schedule',
+      'materia.yaml:3 unknown key "model_default" in materia.yaml; use name | default_gateway | gateways | model_defaults | landing | default_environment | variables | lint | audit_grain | workers | schedule',
     ],
     [
       'an unknown gateway key',

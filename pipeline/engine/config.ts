@@ -19,6 +19,7 @@ const topKeys = [
   'default_environment',
   'variables',
   'lint',
+  'audit_grain',
   // Read by pipeline/remote/config.ts (workers per pipeline, the supervisor's schedule), not here.
   'workers',
   'schedule',
@@ -136,6 +137,14 @@ function lint(entry: Entry | undefined, lines: LineCounter): Record<string, Lint
   return result
 }
 
+function auditGrain(entry: Entry | undefined): boolean {
+  const value = scalar(entry, 'audit_grain')
+  if (value === undefined || value === null) return false
+  if (typeof value !== 'boolean')
+    return fail(entry!.line, `audit_grain is "${String(value)}"; use true or false`)
+  return value
+}
+
 function environmentName(value: string, line: number | null, source: string): string {
   if (identifier.test(value)) return value
   const message = `${source} "${value}" is not an environment name (lower case letters, digits, _), e.g. prod or dev_alice`
@@ -202,5 +211,6 @@ export function loadConfig(root: string, env: NodeJS.ProcessEnv = process.env): 
     lint: lint(top.get('lint'), lines),
     landingDir,
     defaultEnvironment,
+    auditGrain: auditGrain(top.get('audit_grain')),
   }
 }

@@ -60,11 +60,20 @@ export function closestName(name: string, candidates: Iterable<string>): string 
   return bestDistance <= name.length / 2 ? best : null
 }
 
+// How buildDag reports a problem when the loader collects them (instead of stopping at the first).
+export type DagReport = (model: string, message: string) => void
+
+export interface DagOptions {
+  readonly report?: DagReport
+  readonly sources?: ReadonlySet<string> // tables made outside the project (external_models.yaml)
+}
+
 function modelParents(
   model: Model,
   references: readonly ModelReference[],
   models: ReadonlyMap<string, Model>,
   schemas: ReadonlySet<string>,
+  options: DagOptions,
 ): string[] {
   const parents = new Set<string>()
   for (const reference of references) {
@@ -73,6 +82,7 @@ function modelParents(
       parents.add(reference.name)
       continue
     }
+    if (options.sources?.has(reference.name)) continue
     const parts = reference.name.split('.')
     // Scratch schemas (query-guard.ts) hold one analyst's tables: a model that read one would build
     // from data no plan tracks.
@@ -93,10 +103,9 @@ function modelParents(
           ? 'no model has a similar name: add the model or fix the name'
           : `did you mean ${closest}?`
       const what = reference.explicit ? 'depends_on names' : 'references'
-      throw new MateriaError(
-        'dag',
-        `${model.path}:${reference.line} ${what} unknown model ${reference.name}; ${suggestion}`,
-      )
+      const message = `${model.path}:${reference.line} ${what} unknown model ${reference.name}; ${suggestion}`
+      if (options.report === undefined) throw new MateriaError('dag', message)
+      options.report(model.name, message)
     }
   }
   return [...parents].sort()
@@ -120,16 +129,14 @@ function cycleText(remaining: ReadonlySet<string>, parents: ReadonlyMap<string, 
 export function buildDag(
   models: ReadonlyMap<string, Model>,
   references: ReadonlyMap<string, readonly ModelReference[]>,
+  options: DagOptions = {},
 ): Dag {
   const schemas = new Set([...models.values()].map((model) => model.schema))
   const parents = new Map<string, string[]>()
   const children = new Map<string, string[]>()
   for (const name of [...models.keys()].sort()) children.set(name, [])
   for (const [name, model] of models) {
-    // A model reading its own table (an incremental model reading its previous rows) is no edge.
-    const modelParentNames = modelParents(model, references.get(name) ?? [], models, schemas).filter(
-      (parent) => parent !== name,
-    )
+    const modelParentNames = modelParents(model, references.get(name) ?? [], models, schemas, options)
     parents.set(name, modelParentNames)
     for (const parent of modelParentNames) children.get(parent)!.push(name)
   }
@@ -155,7 +162,9 @@ export function buildDag(
     const remaining = new Set([...models.keys()].filter((name) => !placed.has(name)))
     const cycle = cycleText(remaining, parents)
     const first = models.get(cycle.split(' -> ')[0]!)!
-    throw new MateriaError('dag', `${first.path}: dependency cycle ${cycle}; remove one of these references`)
+    const message = `${first.path}: dependency cycle ${cycle}; remove one of these references`
+    if (options.report === undefined) throw new MateriaError('dag', message)
+    for (const name of remaining) options.report(name, message)
   }
   return { parents, children, layers, order }
 }

@@ -1,5 +1,6 @@
 // Environments as the CLI and the workbench see them: list, invalidate, and ad-hoc queries with
 // model names rewritten to one environment's views.
+import { JSDuckDBValueConverter } from '@duckdb/node-api'
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { previewRowsMax } from '../limits.ts'
@@ -158,4 +159,45 @@ export async function queryEnvironment(
       cause: error,
     })
   }
+}
+
+// Every row of a query on an environment, chunk by chunk (the CLI's --csv and --json export): the
+// columns first, then each chunk's rows as they arrive, so memory stays one chunk deep.
+export async function streamEnvironmentQuery(
+  db: Database,
+  project: Project,
+  sql: string,
+  environment: string,
+  sink: {
+    readonly columns: (columns: QueryResult['columns']) => void
+    readonly rows: (rows: readonly (readonly unknown[])[]) => Promise<void> | void
+  },
+): Promise<number> {
+  const text = sql.trim().replace(/;\s*$/, '')
+  await guardReadOnlyQuery(text)
+  const state = await readState(db)
+  if (environment !== 'prod' && !state.environments.has(environment)) {
+    throw new MateriaError('query', `no environment ${environment}; run materia plan ${environment} first`)
+  }
+  const rewritten = await rewriteForEnvironment(project, text, environment)
+  let count = 0
+  try {
+    const result = await db.connection.stream(rewritten)
+    const names = result.columnNames()
+    const types = result.columnTypes().map((type) => type.toString())
+    sink.columns(names.map((name, index) => ({ name, type: types[index] ?? 'UNKNOWN' })))
+    for (;;) {
+      const chunk = await result.fetchChunk()
+      if (chunk === null || chunk.rowCount === 0) break
+      const rows = chunk.convertRows(JSDuckDBValueConverter)
+      count += rows.length
+      await sink.rows(rows)
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    throw new MateriaError('query', `query on ${environment} failed: ${message.split('\n')[0]}`, {
+      cause: error,
+    })
+  }
+  return count
 }

@@ -73,6 +73,11 @@ export async function fingerprintProject(project: Project): Promise<ReadonlyMap<
       columns: model.columns ?? [],
       seed: seeds[index],
       parents,
+      // Only when present, so that the versions of models without them stay as they were.
+      ...(model.stamp === undefined ? {} : { stamp: model.stamp }),
+      ...(model.preStatements === undefined ? {} : { pre: model.preStatements }),
+      ...(model.postStatements === undefined ? {} : { post: model.postStatements }),
+      ...(model.kind.name === 'INCREMENTAL_BY_PARTITION' ? { partitionedBy: model.partitionedBy } : {}),
     }
     const dataHash = sha256(JSON.stringify(data))
     fingerprints.set(model.name, {

@@ -16,6 +16,7 @@ export type HeaderNode =
 export interface HeaderProperty {
   readonly name: string // lower case
   readonly line: number
+  readonly start: number // offset of the property's name in the file, for a column in messages
   readonly value: readonly HeaderNode[]
 }
 
@@ -37,8 +38,10 @@ function parseGroup(
   let cursor = index + 1
   while (cursor < tokens.length) {
     const token = tokens[cursor]!
-    if (token.text === ')') return { node: { kind: 'group', items, open, close: token }, next: cursor + 1 }
-    if (token.text === '(') {
+    // SQLMesh writes lists in parentheses or brackets: columns [name, price].
+    if (token.text === ')' || token.text === ']')
+      return { node: { kind: 'group', items, open, close: token }, next: cursor + 1 }
+    if (token.text === '(' || token.text === '[') {
       const inner = parseGroup(tokens, cursor, path)
       items.at(-1)!.push(inner.node)
       cursor = inner.next
@@ -107,7 +110,8 @@ function headerProperty(item: readonly HeaderNode[], path: string, open: Token):
       `${path}:${nameNode.token.line} property "${nameNode.token.text}" has no value`,
     )
   }
-  return { name: nameNode.token.text.toLowerCase(), line: nameNode.token.line, value }
+  const { line, start } = nameNode.token
+  return { name: nameNode.token.text.toLowerCase(), line, start, value }
 }
 
 // The first line a node sequence starts on.

@@ -6,7 +6,7 @@ import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 
 export type Interval = readonly [startMs: number, endMs: number]
-export type IntervalUnit = 'hour' | 'day' | 'week' | 'month'
+export type IntervalUnit = 'hour' | 'day' | 'week' | 'month' | 'year'
 
 const hourMs = 3_600_000
 const dayMs = 86_400_000
@@ -17,13 +17,17 @@ export function intervalUnit(cron: string): IntervalUnit {
   if (alias === '@daily' || alias === '@midnight') return 'day'
   if (alias === '@weekly') return 'week'
   if (alias === '@monthly') return 'month'
+  if (alias === '@yearly' || alias === '@annually') return 'year'
   const fields = alias.split(/\s+/)
   if (fields.length !== 5) {
-    throw new MateriaError('model', `cron "${cron}" is neither @hourly/@daily/@weekly/@monthly nor 5 fields`)
+    throw new MateriaError('model', `cron "${cron}" is neither an @alias (@hourly, @daily, ...) nor 5 fields`)
   }
-  const [, hour, dayOfMonth, , dayOfWeek] = fields
-  if (hour === '*' || hour?.startsWith('*/')) return 'hour'
+  // The unit is how often the cron fires at most (SQLMesh derives interval_unit from it the same way).
+  const [minute, hour, dayOfMonth, month, dayOfWeek] = fields
+  if (minute === '*' || minute?.includes('/') || minute?.includes(',') || minute?.includes('-')) return 'hour'
+  if (hour === '*' || hour?.includes('/') || hour?.includes(',') || hour?.includes('-')) return 'hour'
   if (dayOfWeek !== '*') return 'week'
+  if (dayOfMonth !== '*' && /^\d+$/.test(month ?? '')) return 'year'
   if (dayOfMonth !== '*') return 'month'
   return 'day'
 }
@@ -43,6 +47,8 @@ export function floorTime(ms: number, unit: IntervalUnit): number {
       const date = new Date(ms)
       return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)
     }
+    case 'year':
+      return Date.UTC(new Date(ms).getUTCFullYear(), 0, 1)
     default: {
       const never: never = unit
       throw new Error(`unknown unit ${String(never)}`)
@@ -63,6 +69,15 @@ export function addUnits(ms: number, unit: IntervalUnit, count: number): number 
       return Date.UTC(
         date.getUTCFullYear(),
         date.getUTCMonth() + count,
+        date.getUTCDate(),
+        date.getUTCHours(),
+      )
+    }
+    case 'year': {
+      const date = new Date(ms)
+      return Date.UTC(
+        date.getUTCFullYear() + count,
+        date.getUTCMonth(),
         date.getUTCDate(),
         date.getUTCHours(),
       )

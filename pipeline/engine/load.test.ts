@@ -161,11 +161,11 @@ describe('loadProject rejects bad input', () => {
   it('an unknown property and an unknown kind', async () => {
     const property = 'MODEL (name serving.extra,\n  kind FULL,\n  materialized true);\nSELECT 1'
     expect(await loadError({ 'models/serving/extra.sql': property })).toMatch(
-      /^models\/serving\/extra\.sql:3 unknown property "materialized"; use name \| kind/,
+      /^models\/serving\/extra\.sql:3:3 unknown property "materialized"; use name \| kind/,
     )
     const kind = 'MODEL (name serving.extra,\n  kind TABLE);\nSELECT 1'
     expect(await loadError({ 'models/serving/extra.sql': kind })).toMatch(
-      /^models\/serving\/extra\.sql:2 unknown kind "TABLE"; use FULL \| VIEW/,
+      /^models\/serving\/extra\.sql:2:3 unknown kind "TABLE"; use FULL \| VIEW/,
     )
   })
 

@@ -106,7 +106,7 @@ SELECT a, b FROM raw.y; -- trailing
     expect(model.query).toBe('SELECT 1 AS x')
     expect(model.queryLine).toBe(6)
     expect(() => parseModelFile('MODEL (\r\n  name a.b,\r\n  kinds FULL\r\n);\r\nSELECT 1', path)).toThrow(
-      `${path}:3 unknown property "kinds"`,
+      `${path}:3:3 unknown property "kinds"`,
     )
   })
 
@@ -158,22 +158,22 @@ describe('parseModelFile rejects bad input with file:line', () => {
     [
       'unknown property',
       'MODEL (\n  name a.b,\n  kinds FULL\n);\nSELECT 1',
-      `${path}:3 unknown property "kinds"; use name | kind | cron | start | grain | audits | description | owner | tags | depends_on | columns`,
+      `${path}:3:3 unknown property "kinds"; use name | kind | cron | start | grain | grains | audits | description | owner | tags | depends_on | columns | column_descriptions | dialect | enabled | stamp | references | partitioned_by (or one SQLMesh documents)`,
     ],
     [
       'unknown kind',
       'MODEL (\n  name a.b,\n  kind incremntal\n);\nSELECT 1',
-      `${path}:3 unknown kind "incremntal"; use FULL | VIEW | SEED | INCREMENTAL_BY_TIME_RANGE | INCREMENTAL_BY_UNIQUE_KEY`,
+      `${path}:3:3 unknown kind "incremntal"; use FULL | VIEW | SEED | INCREMENTAL_BY_TIME_RANGE | INCREMENTAL_BY_UNIQUE_KEY | INCREMENTAL_BY_PARTITION | INCREMENTAL_UNMANAGED | SCD_TYPE_2 | SCD_TYPE_2_BY_TIME | SCD_TYPE_2_BY_COLUMN | EMBEDDED`,
     ],
     [
       'unknown kind option',
       "MODEL (name a.b,\n kind SEED (file 'x.csv'));",
-      `${path}:2 unknown option "file" of kind SEED; use path`,
+      `${path}:2:2 unknown option "file" of kind SEED; use path | batch_size | csv_settings`,
     ],
     [
       'missing time column',
       'MODEL (name a.b,\n kind INCREMENTAL_BY_TIME_RANGE (batch_size 1));\nSELECT 1',
-      `${path}:2 kind INCREMENTAL_BY_TIME_RANGE needs (time_column c): the column holding each row's time`,
+      `${path}:2:2 kind INCREMENTAL_BY_TIME_RANGE needs (time_column c): the column holding each row's time`,
     ],
     [
       'missing name',
@@ -183,22 +183,22 @@ describe('parseModelFile rejects bad input with file:line', () => {
     [
       'unqualified name',
       'MODEL (name b);\nSELECT 1',
-      `${path}:1 model name must be schema.table (letters, digits, _), e.g. staging.stg_psd`,
+      `${path}:1:8 model name must be schema.table (letters, digits, _), e.g. staging.stg_psd`,
     ],
     [
       'reserved schema',
       'MODEL (name staging__dev.x);\nSELECT 1',
-      `${path}:1 schema "staging__dev" is reserved (no "__", no "materia" prefix: those name environments and engine tables); rename it`,
+      `${path}:1:8 schema "staging__dev" is reserved (no "__", no "materia" prefix: those name environments and engine tables); rename it`,
     ],
     [
       'engine schema',
       'MODEL (name materia_state.x);\nSELECT 1',
-      `${path}:1 schema "materia_state" is reserved (no "__", no "materia" prefix: those name environments and engine tables); rename it`,
+      `${path}:1:8 schema "materia_state" is reserved (no "__", no "materia" prefix: those name environments and engine tables); rename it`,
     ],
     [
       'property twice',
       'MODEL (name a.b,\n name a.c);\nSELECT 1',
-      `${path}:2 property "name" given twice (first on line 1); keep one`,
+      `${path}:2:2 property "name" given twice (first on line 1); keep one`,
     ],
     [
       'property without value',
@@ -208,17 +208,17 @@ describe('parseModelFile rejects bad input with file:line', () => {
     [
       'bad cron',
       "MODEL (name a.b,\n cron 'daily');\nSELECT 1",
-      `${path}:2 invalid cron 'daily'; use @hourly | @daily | @weekly | @monthly or a 5-field cron expression`,
+      `${path}:2:2 invalid cron 'daily'; use @hourly | @daily | @weekly | @monthly or a 5-field cron expression`,
     ],
     [
       'bad start',
       "MODEL (name a.b,\n start '2020-02-30');\nSELECT 1",
-      `${path}:2 invalid start '2020-02-30'; use an ISO date like '2006-01-01'`,
+      `${path}:2:2 invalid start '2020-02-30'; use an ISO date like '2006-01-01' or a relative time like '1 year ago'`,
     ],
     [
       'malformed audit',
       'MODEL (name a.b,\n audits (not_null(columns (a))));\nSELECT 1',
-      `${path}:2 malformed argument of audit not_null; write name := value`,
+      `${path}:2:2 malformed argument of audit not_null; write name := value`,
     ],
     [
       'no query',
@@ -226,9 +226,14 @@ describe('parseModelFile rejects bad input with file:line', () => {
       `${path}:2 the model has no query after its MODEL header; add one SELECT`,
     ],
     [
-      'two statements',
-      'MODEL (name a.b);\nSELECT 1;\n\nSELECT 2;',
-      `${path}:4 more than one statement after the MODEL header; a model file holds one query`,
+      'statements but no query',
+      'MODEL (name a.b);\nSET threads = 1;\n\nSET threads = 2;',
+      `${path}:2 none of the 2 statements after the MODEL header is a query; add one SELECT`,
+    ],
+    [
+      'unclosed virtual update block',
+      'MODEL (name a.b);\nSELECT 1;\nON_VIRTUAL_UPDATE_BEGIN;\nSELECT 2;',
+      `${path}:3 ON_VIRTUAL_UPDATE_BEGIN; is never closed; add ON_VIRTUAL_UPDATE_END;`,
     ],
     [
       'seed with query',

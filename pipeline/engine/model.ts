@@ -5,7 +5,12 @@
 export type ModelKind =
   | { readonly name: 'FULL' }
   | { readonly name: 'VIEW' }
-  | { readonly name: 'SEED'; readonly path: string } // path relative to the model file
+  | {
+      readonly name: 'SEED'
+      readonly path: string // relative to the model file
+      readonly batchSize?: number // rows per INSERT batch; absent = every row in one statement
+      readonly csvSettings?: Readonly<Record<string, string | boolean>> // SQLMesh csv_settings, as given
+    }
   | {
       readonly name: 'INCREMENTAL_BY_TIME_RANGE'
       readonly timeColumn: string
@@ -13,6 +18,35 @@ export type ModelKind =
       readonly lookback: number // extra intervals re-evaluated before the first missing one
     }
   | { readonly name: 'INCREMENTAL_BY_UNIQUE_KEY'; readonly uniqueKey: readonly string[] }
+  // Each run replaces the partitions (model.partitionedBy values) present in its output.
+  | { readonly name: 'INCREMENTAL_BY_PARTITION' }
+  // Each run appends its output; nothing is deleted.
+  | { readonly name: 'INCREMENTAL_UNMANAGED' }
+  // No table of its own: its query is inlined into the models that read it.
+  | { readonly name: 'EMBEDDED' }
+  // A table made outside the project, described in external_models.yaml; never built.
+  | { readonly name: 'EXTERNAL' }
+  | ScdKind
+
+// SQLMesh's slowly changing dimension type 2: a history table with valid_from / valid_to columns.
+// BY_TIME detects a change by a newer updated_at; BY_COLUMN by a changed value in `columns`.
+export type ScdKind = {
+  readonly uniqueKey: readonly string[]
+  readonly validFromName: string
+  readonly validToName: string
+  readonly invalidateHardDeletes: boolean
+} & (
+  | {
+      readonly name: 'SCD_TYPE_2_BY_TIME'
+      readonly updatedAtName: string
+      readonly updatedAtAsValidFrom: boolean
+    }
+  | {
+      readonly name: 'SCD_TYPE_2_BY_COLUMN'
+      readonly columns: readonly string[] | '*'
+      readonly executionTimeAsValidFrom: boolean
+    }
+)
 
 export type ModelKindName = ModelKind['name']
 
@@ -44,6 +78,19 @@ export interface Model {
   readonly tags: readonly string[]
   readonly dependsOn: readonly string[] // explicit depends_on from the header, added to inferred ones
   readonly columns?: readonly ModelColumn[] // declared output columns; absent or empty = not declared
+  readonly columnDescriptions?: Readonly<Record<string, string>>
+  readonly partitionedBy?: readonly string[] // INCREMENTAL_BY_PARTITION's key; metadata for other kinds
+  readonly references?: readonly string[] // SQLMesh `references`: join columns, metadata only
+  readonly stamp?: string // a new version without another change (SQLMesh `stamp`)
+  readonly dialect?: string // as written; the query must parse as DuckDB SQL
+  // SQL statements (macros not yet rendered) run before and after the query in the same transaction,
+  // and after the environment's views change (SQLMesh ON_VIRTUAL_UPDATE_BEGIN ... END).
+  readonly preStatements?: readonly string[]
+  readonly postStatements?: readonly string[]
+  readonly onVirtualUpdate?: readonly string[]
+  // The query reads the model's own table (by name or @this_model): set by the loader. Its first
+  // build starts from an empty table with the declared columns.
+  readonly readsItself?: boolean
   readonly query: string // the SQL after the header, macros not yet rendered
   readonly path: string // file path relative to the project root, for messages: "models/serving/x.sql"
   readonly queryLine: number // 1-based line in the file where the query starts (for error positions)

@@ -86,6 +86,9 @@ function editDistance(source: string, target: string): number {
 
 function requireModel(project: Project, name: string, option: string): void {
   if (project.models.has(name)) return
+  const reason = project.unavailable?.get(name)
+  if (reason !== undefined)
+    throw new MateriaError('plan', `${option} ${name}: the model cannot load: ${reason}`)
   const close = [...project.models.keys()]
     .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
     .filter((entry) => entry.distance <= 3)
@@ -303,13 +306,14 @@ export function stepsFor(
     sourceVersion !== null &&
     model.kind.name !== 'FULL' &&
     model.kind.name !== 'VIEW' &&
+    model.kind.name !== 'EMBEDDED' &&
     model.kind.name !== 'SEED'
   ) {
     steps.push({ kind: 'clone_table', ...base, sourceVersion })
   }
   const cloned = steps.length > 0
   const kind = model.kind
-  if (kind.name === 'VIEW' || kind.name === 'SEED') {
+  if (kind.name === 'VIEW' || kind.name === 'EMBEDDED' || kind.name === 'SEED') {
     if (!built) steps.push({ kind: 'create_table', ...base, replace: false, interval: [nowMs, nowMs] })
     return steps
   }
@@ -328,7 +332,9 @@ export function stepsFor(
       steps.push({ kind: 'create_table', ...base, replace: built, interval: wanted })
     return steps
   }
-  if (kind.name === 'INCREMENTAL_BY_UNIQUE_KEY') {
+  // Every kind that merges a run's output into what earlier runs wrote: by key, by partition,
+  // appended, or as SCD type 2 history. Its first build (or a restatement) builds from scratch.
+  if (kind.name !== 'INCREMENTAL_BY_TIME_RANGE') {
     if (!built && !cloned) steps.push({ kind: 'create_table', ...base, replace: false, interval: wanted })
     else if (restated) steps.push({ kind: 'create_table', ...base, replace: true, interval: wanted })
     else if (haveEnd < wanted[1]) {

@@ -21,6 +21,9 @@ export interface ProjectConfig {
   readonly lint: Readonly<Record<string, LintSeverity>>
   readonly landingDir: string
   readonly defaultEnvironment: string | null // materia.yaml default_environment; MATERIA_ENV wins
+  // materia.yaml audit_grain: true runs a uniqueness audit on every model's grain. SQLMesh treats
+  // grain as metadata only, so without it grain audits nothing.
+  readonly auditGrain?: boolean
 }
 
 // A custom audit from audits/*.sql or inline in a model file:
@@ -38,6 +41,21 @@ export interface CustomAudit {
   readonly defaults?: Readonly<Record<string, string>> // argument -> SQL text
 }
 
+// A problem found while loading, one line: "path:line:col what failed; what to do".
+export interface LoadProblem {
+  readonly path: string // relative to the project root
+  readonly model: string | null // the model it breaks, when known
+  readonly message: string
+}
+
+// A table made outside the project and described in external_models.yaml: read as a source.
+export interface ExternalModel {
+  readonly name: string // "schema.table", lower case
+  readonly description: string | null
+  readonly columns: readonly { readonly name: string; readonly type: string }[]
+  readonly line: number // in external_models.yaml
+}
+
 export interface Project {
   readonly root: string // absolute path of the folder with materia.yaml
   readonly config: ProjectConfig
@@ -46,6 +64,12 @@ export interface Project {
   readonly children: ReadonlyMap<string, readonly string[]>
   readonly order: readonly string[] // topological order, parents first, ties by name (deterministic)
   readonly audits: ReadonlyMap<string, CustomAudit>
+  readonly externals?: ReadonlyMap<string, ExternalModel>
+  // Loading keeps going past a broken model: the problems, the one-line warnings ("has no effect"),
+  // and the models left out (broken, Python, or reading one of those) with the reason for each.
+  readonly problems?: readonly LoadProblem[]
+  readonly warnings?: readonly string[]
+  readonly unavailable?: ReadonlyMap<string, string>
 }
 
 // Where an environment's views live: prod at <schema>.<name>, others at <schema>__<env>.<name>.

@@ -71,7 +71,9 @@ export async function buildRunPlan(db: Database, project: Project, options: RunO
       const base = { model: name, version: row.version, table }
       if (model.kind.name === 'FULL')
         due.push({ kind: 'create_table', ...base, replace: true, interval: wanted })
-      if (model.kind.name === 'INCREMENTAL_BY_UNIQUE_KEY') {
+      const merges = model.kind.name !== 'INCREMENTAL_BY_TIME_RANGE' && model.kind.name !== 'FULL'
+      const built = !['VIEW', 'EMBEDDED', 'SEED'].includes(model.kind.name)
+      if (merges && built) {
         const unit = intervalUnit(model.cron)
         due.push({
           kind: 'merge_by_key',

@@ -68,6 +68,7 @@ export function makeProject(root: string, specs: readonly ModelSpec[], start = '
       name: 'test',
       defaultGateway: 'local',
       gateways: { local: { type: 'duckdb', path: join(root, '.materia', 'local.duckdb') } },
+      auditGrain: true,
       modelDefaults: { start, cron: '@daily' },
       variables: { landing_dir: join(root, '.materia', 'landing') },
       lint: {},

@@ -272,7 +272,10 @@ describe('malformed tests', () => {
     ).rejects.toThrow(/no test named test_nope/)
     const twice = projectWith({ 'tests/test_p.yaml': production, 'tests/test_q.yaml': production })
     const results = await runTests(twice)
-    expect(results.map((result) => result.passed)).toEqual([false, true])
+    expect(results.map((result) => [result.path, result.passed])).toEqual([
+      ['tests/test_q.yaml', false],
+      ['tests/test_p.yaml', true],
+    ])
     expect(results[0]!.message).toMatch(
       /tests\/test_q\.yaml:1 test test_country_production is also defined at tests\/test_p\.yaml:1/,
     )

@@ -10,7 +10,7 @@ import { MateriaError } from '../errors.ts'
 import { testFilesMax } from '../limits.ts'
 import { fingerprintProject } from './fingerprint.ts'
 import { type ColumnSchema, deriveSchemas, type ModelSchema } from './model-schema.ts'
-import type { Project } from './project.ts'
+import type { LoadProblem, Project } from './project.ts'
 import { placeholderContext, type RenderContext, renderMacros } from './render.ts'
 import { type ComparedColumn, compareRows, isNumericType, rowDiffText } from './row-compare.ts'
 import { quoteIdentifier } from './sql-quote.ts'
@@ -124,17 +124,35 @@ function failFor(test: UnitTest): Fail {
 
 function checkTest(project: Project, test: UnitTest): string | null {
   const where = `${test.path}:${test.line} test ${test.name}:`
+  const unavailable = project.unavailable?.get(test.model)
+  if (unavailable !== undefined) return `${where} model ${test.model} cannot load: ${unavailable}`
   if (!project.models.has(test.model))
     return `${where} unknown model ${test.model}; check its name in the MODEL header`
   const parents = project.parents.get(test.model) ?? []
   for (const input of test.inputs.keys()) {
     // The model's own table is an input too: an incremental model reading its previous rows.
-    if (!parents.includes(input) && input !== test.model) {
+    // A table declared in external_models.yaml is read from outside the project.
+    if (!parents.includes(input) && input !== test.model && project.externals?.has(input) !== true) {
       const list = parents.length === 0 ? 'none' : parents.join(', ')
       return `${where} input ${input} is not read by ${test.model} (it reads ${list})`
     }
   }
   return null
+}
+
+// The tests and their problems as the project's load problems (materia validate lists them; runTests
+// fails each alone). count: every test, runnable or not.
+export function loadTestFiles(project: Project): {
+  tests: UnitTest[]
+  problems: LoadProblem[]
+  count: number
+} {
+  const { tests, problems } = loadTestSuite(project)
+  return {
+    tests,
+    problems: problems.map((problem) => ({ path: problem.path, model: null, message: problem.message })),
+    count: tests.length + problems.length,
+  }
 }
 
 export async function runTests(project: Project, options: RunTestsOptions = {}): Promise<TestResult[]> {
@@ -254,6 +272,7 @@ async function runTest(
   const connection = await instance.connect()
   try {
     await loadInputs(connection, project, test, schemas, fail)
+    await loadExternalInputs(connection, project, test, fail)
     const model = project.models.get(test.model)!
     const sql = freezeTime(
       renderMacros(testProject(project, test), model, testContext(project, test, fail)),
@@ -344,6 +363,25 @@ async function loadInputs(
   }
 }
 
+// Inputs naming an external table (external_models.yaml) get its declared column types.
+async function loadExternalInputs(
+  connection: DuckDBConnection,
+  project: Project,
+  test: UnitTest,
+  fail: Fail,
+): Promise<void> {
+  for (const [name, fixture] of test.inputs) {
+    const external = project.externals?.get(name)
+    if (external === undefined) continue
+    await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(name.split('.')[0]!)}`)
+    const columns =
+      external.columns.length > 0
+        ? external.columns
+        : inferColumns(fixture.kind === 'rows' ? fixture.rows : [])
+    await loadFixture(connection, name, columns, fixture, { root: project.root, what: `input ${name}`, fail })
+  }
+}
+
 // Whether a model's query names its own table (@this_model, or its name).
 function readsItself(project: Project, name: string): boolean {
   const model = project.models.get(name)!
@@ -361,6 +399,7 @@ export async function modelOutputRows(project: Project, test: UnitTest): Promise
   const connection = await instance.connect()
   try {
     await loadInputs(connection, project, test, schemas, fail)
+    await loadExternalInputs(connection, project, test, fail)
     const model = project.models.get(test.model)!
     const sql = freezeTime(
       renderMacros(testProject(project, test), model, testContext(project, test, fail)),

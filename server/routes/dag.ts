@@ -89,7 +89,7 @@ ${legend()}<div data-component="dag" data-states="/dag/states" id="dag">${svg}</
 
   // Node states in the chosen environment, from the plan: { model: 'changed' | 'stale' }.
   app.get('/dag/states', async (c) => {
-    if (context.project === null) return c.json({})
+    if (context.project === null || (context.project.problems?.length ?? 0) > 0) return c.json({})
     const plan = await buildPlan(context.db, context.project, { environment: currentEnvironment(c, context) })
     const states: Record<string, string> = {}
     for (const model of plan.models) {

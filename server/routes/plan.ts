@@ -20,7 +20,7 @@ import { renderPage } from '../shell.ts'
 import { lineDiff, unifiedHunks } from '../text-diff.ts'
 
 function requireProject(context: WorkbenchContext): Project {
-  if (context.project === null) {
+  if (context.project === null || (context.project.problems?.length ?? 0) > 0) {
     throw new MateriaError('plan', `the project does not load: ${context.index.loadError ?? 'unknown error'}`)
   }
   return context.project
@@ -194,7 +194,7 @@ export function planRoutes(context: WorkbenchContext): Hono {
   })
 
   app.get('/plan/stale', async (c) => {
-    if (context.project === null)
+    if (context.project === null || (context.project.problems?.length ?? 0) > 0)
       return c.html('<span class="badge badge-error">project does not load</span>')
     const environment = currentEnvironment(c, context)
     const plan = await buildPlan(context.db, context.project, { environment })

@@ -33,6 +33,7 @@ export function makeConfig(fields: Partial<ProjectConfig> = {}): ProjectConfig {
     lint: {},
     landingDir: '/nonexistent/landing',
     defaultEnvironment: null,
+    auditGrain: true,
     ...fields,
   }
 }

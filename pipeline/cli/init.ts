@@ -1,0 +1,77 @@
+// materia init [DIR] [--from-sqlmesh PATH]: a new project in DIR (default: the current folder), or
+// one read from a SQLMesh project's config.yaml (DIR defaults to that project, whose models/, tests/,
+// audits/ and seeds/ stay as they are). Never overwrites an existing materia.yaml.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { convertSqlmeshConfig, projectName } from '../engine/sqlmesh-config.ts'
+import { MateriaError } from '../errors.ts'
+import type { Command } from './command.ts'
+import { parseArguments } from './project-option.ts'
+
+const usage = 'materia init [DIR] [--from-sqlmesh PATH]'
+
+const exampleModel = `MODEL (
+  name example.full_model,
+  kind FULL,
+  grain item_id,
+  description 'One row per item: a first model to replace'
+);
+
+SELECT
+  1::INT AS item_id,
+  'first'::TEXT AS item_name
+`
+
+function sqlmeshConfig(from: string): { text: string; path: string } {
+  for (const file of ['config.yaml', 'config.yml']) {
+    const path = join(from, file)
+    if (existsSync(path)) return { text: readFileSync(path, 'utf8'), path }
+  }
+  if (existsSync(join(from, 'config.py'))) {
+    throw new MateriaError(
+      'usage',
+      `${join(from, 'config.py')} is a Python configuration; write it as config.yaml (SQLMesh reads both) or run materia init without --from-sqlmesh and edit materia.yaml`,
+    )
+  }
+  throw new MateriaError(
+    'usage',
+    `no config.yaml in ${from}; point --from-sqlmesh at the SQLMesh project folder`,
+  )
+}
+
+export const initCommand: Command = {
+  name: 'init',
+  summary: 'create materia.yaml for a new project, or from a SQLMesh config.yaml',
+  usage,
+  async run(argv, context) {
+    const args = parseArguments(argv, { options: ['from-sqlmesh'] }, usage)
+    if (args.options.project !== undefined || args.positionals.length > 1)
+      throw new MateriaError('usage', `give at most one DIR; usage: ${usage}`)
+    const from = args.options['from-sqlmesh']
+    const fromPath = from === undefined ? null : resolve(context.cwd, from)
+    const target = resolve(context.cwd, args.positionals[0] ?? fromPath ?? '.')
+    const configPath = join(target, 'materia.yaml')
+    if (existsSync(configPath))
+      throw new MateriaError('usage', `${configPath} exists already; edit it, or init another folder`)
+    mkdirSync(target, { recursive: true })
+    if (fromPath !== null) {
+      const source = sqlmeshConfig(fromPath)
+      const converted = convertSqlmeshConfig(source.text, source.path, projectName(fromPath))
+      writeFileSync(configPath, converted.text)
+      for (const note of converted.notes) context.stderr.write(`note: ${note}\n`)
+      context.stdout.write(
+        `wrote ${configPath} from ${source.path}; run materia validate to check the models\n`,
+      )
+      return 0
+    }
+    writeFileSync(
+      configPath,
+      `name: ${projectName(target)}\nmodel_defaults:\n  start: '${new Date().toISOString().slice(0, 10)}'\n  cron: '@daily'\n`,
+    )
+    for (const folder of ['models/example', 'tests', 'audits', 'seeds'])
+      mkdirSync(join(target, folder), { recursive: true })
+    writeFileSync(join(target, 'models/example/full_model.sql'), exampleModel)
+    context.stdout.write(`wrote ${configPath} and models/example/full_model.sql; run materia plan dev\n`)
+    return 0
+  },
+}
