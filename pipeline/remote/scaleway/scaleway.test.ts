@@ -147,6 +147,28 @@ describe('ScalewayProvider', () => {
     expect(await provider.listByLabels({ app: 'materia' })).toEqual([])
   })
 
+  it('stops waiting for a server that does not start, naming it', async () => {
+    const id = '22222222-2222-4222-8222-222222222222'
+    fake.servers.set(id, {
+      id,
+      name: 'stuck',
+      state: 'starting',
+      commercial_type: 'DEV1-S',
+      tags: [],
+      creation_date: new Date(0).toISOString(),
+      project: projectId,
+      zone,
+      public_ip: null,
+      volumes: {},
+    })
+    const provider = createScalewayProvider(client(), { pollMs: 1 })
+    await expect(provider.waitRunning(id, 20)).rejects.toThrow(
+      `Scaleway server ${id} still starting after 20 ms`,
+    )
+    fake.servers.delete(id)
+    await expect(provider.waitRunning(id, 20)).rejects.toThrow('disappeared while starting')
+  })
+
   it('lists types as offers: out of stock not offered, end of service deprecated', async () => {
     const offers = await createScalewayProvider(client()).serverTypes()
     const byName = new Map(offers.map((offer) => [offer.name, offer]))
