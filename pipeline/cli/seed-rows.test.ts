@@ -37,7 +37,7 @@ describe('a seed without rows is refused', () => {
       const result = await materia(root, 'plan', 'prod', '--auto-apply')
       expect(result.code).toBe(1)
       expect(result.stderr.trim().split('\n')).toHaveLength(1)
-      expect(result.stderr).toContain(`seeds/psd_coffee.csv: seed file of raw.psd_coffee ${problem}`)
+      expect(result.stderr).toContain(`models/raw/psd_coffee.sql:3 seed file seeds/psd_coffee.csv ${problem}`)
       expect(await databaseDigest(root)).toBe(before)
     }
     writeFileSync(seed, original)

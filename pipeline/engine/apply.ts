@@ -311,8 +311,8 @@ async function createTable(
       if (rendered.readsItself) await prepareSelfReference(connection, model, step.table)
       rows = await countOf(await connection.run(`CREATE OR REPLACE TABLE ${target} AS ${sql}`))
     }
-    // A seed may be empty only when its model declares its columns (load.ts says the same).
-    if (kind.name === 'SEED' && rows === 0 && (model.columns ?? []).length === 0) {
+    // A seed without rows is refused (load.ts says the same): its readers would rebuild from nothing.
+    if (kind.name === 'SEED' && rows === 0) {
       throw new MateriaError(
         'apply',
         `${model.path}: seed file ${kind.path} of ${model.name} has no rows; add its rows, then plan again (no environment view changed)`,

@@ -81,10 +81,10 @@ function checkSeed(root: string, parsed: ParsedModel): string | null {
   if (!existsSync(seedPath)) {
     return `${model.path}:${line} seed file not found: ${relative(root, seedPath)}; the SEED path '${model.kind.path}' is relative to the model file`
   }
-  // Empty is allowed only when the model declares its columns: it then says what the empty table is.
-  const problem = (model.columns ?? []).length > 0 ? null : seedFileProblem(seedPath)
+  // An empty seed would rebuild every model downstream from nothing, declared columns or not.
+  const problem = seedFileProblem(seedPath)
   if (problem !== null) {
-    return `${model.path}:${line} seed file ${relative(root, seedPath)} ${problem}; add its rows (a header line, then one line per row), or declare columns (a TYPE, ...) in the MODEL header to allow an empty seed`
+    return `${model.path}:${line} seed file ${relative(root, seedPath)} ${problem}; add its rows (a header line, then one line per row)`
   }
   return null
 }

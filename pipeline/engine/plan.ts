@@ -465,7 +465,13 @@ async function describeModified(
   }
 }
 
+// Plans wait for an apply running on the same database in this process (Database.exclusive): the
+// plan reads state and binds the landing macro on the connection the apply's transaction holds.
 export async function buildPlan(db: Database, project: Project, options: PlanOptions): Promise<Plan> {
+  return db.exclusive(() => buildPlanNow(db, project, options))
+}
+
+async function buildPlanNow(db: Database, project: Project, options: PlanOptions): Promise<Plan> {
   validateEnvironmentName(options.environment)
   const isProd = options.environment === 'prod'
   const restateRoots = (options.restate ?? []).map((name) => name.toLowerCase())
