@@ -1,6 +1,7 @@
 // `materia site serve` throughput for a paid page: a signed-in subscriber's requests to a built
 // subscriber page (session check, subscription lookup in SQLite, file read), 8 at a time over
 // keep-alive, after a warm-up. Server and client share this process, so the figure is a floor.
+import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -47,7 +48,8 @@ export async function run(): Promise<Record<string, unknown>> {
     Date.now(),
   )
   store.close()
-  const secret = 'bench-session-secret-0123456789abcdef'
+  // A fresh signing key per run: the bench signs its own session cookies.
+  const secret = randomBytes(32).toString('hex')
   const site = await startSite({
     siteDir,
     databasePath,

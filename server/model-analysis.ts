@@ -4,6 +4,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
 import {
   environmentSchema,
+  maskMacros,
   parseQuery,
   qualifiedNames,
   quoteLiteral,
@@ -34,14 +35,6 @@ const completionItemsMax = 300
 function queryStartOf(text: string): { hasHeader: boolean; queryStart: number } {
   const parts = splitModelFile(text)
   return { hasHeader: parts.header !== null, queryStart: text.length - parts.query.length }
-}
-
-// Macros (@start_ds, @VAR('x', 1), @this_model ...) become string literals of the same length, so
-// DuckDB can parse the query and its error offsets still point into the file.
-export function maskMacros(query: string): string {
-  return query.replace(/@[A-Za-z_]\w*(\((?:[^()]|\([^()]*\))*\))?/g, (macro) =>
-    macro.length >= 2 ? `'${'x'.repeat(macro.length - 2)}'` : macro,
-  )
 }
 
 // The models a query reads, with offsets into the query: DuckDB's parse tree when the query

@@ -18,6 +18,7 @@ import { cloudInitUserData, workerNodeMajor } from './cloud-init.ts'
 import { defaultPrepare } from './config.ts'
 import { createHetznerClient } from './hetzner/client.ts'
 import { createHetznerProvider } from './hetzner/provider.ts'
+import { generateKeyPair } from './keys.ts'
 import { type FakeHetzner, startFakeHetzner } from './testing/fake-hetzner.ts'
 import { makeBareRepo } from './testing/git-fixture.ts'
 import { prepareScript } from './worker-steps.ts'
@@ -95,10 +96,11 @@ describe('prepare script', () => {
 
 describe('worker set-up', () => {
   it('installs the Node LTS line and keeps the optional dependencies DuckDB needs', async () => {
-    const userData = cloudInitUserData({
-      hostPrivateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n',
-      hostPublicKey: 'ssh-ed25519 AAAA host',
-    })
+    // A real throw-away host key, made here: no key text is kept in the repository.
+    const keyDir = await mkdtemp(join(tmpdir(), 'materia-host-key-'))
+    const host = await generateKeyPair(join(keyDir, 'host'), 'host')
+    await rm(keyDir, { recursive: true, force: true })
+    const userData = cloudInitUserData({ hostPrivateKey: host.privateKey, hostPublicKey: host.publicKey })
     expect(userData).toContain(`node_${workerNodeMajor}.x`)
     expect(workerNodeMajor).toBeGreaterThanOrEqual(22)
     expect(defaultPrepare).toContain('--omit=dev')
