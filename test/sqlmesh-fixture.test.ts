@@ -9,33 +9,14 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { materiaWith } from '../pipeline/cli/testing/cli-run.ts'
 import { main } from '../pipeline/cli.ts'
 import { temporaryDirectory } from '../pipeline/engine/test-project.ts'
 
 const fixture = new URL('./fixtures/sqlmesh-project', import.meta.url).pathname
 
-async function materia(root: string, now: string, ...argv: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(chunk.toString())
-        done()
-      },
-    })
-  const code = await main([...argv, '--project', root], {
-    cwd: root,
-    env: { ...process.env, MATERIA_NOW: now, MATERIA_ENV: '' },
-    stdout: sink((text) => {
-      stdout += text
-    }),
-    stderr: sink((text) => {
-      stderr += text
-    }),
-    isTTY: false,
-  })
-  return { code, stdout, stderr }
+function materia(root: string, now: string, ...argv: string[]) {
+  return materiaWith({ MATERIA_NOW: now }, root, ...argv)
 }
 
 async function withDatabase<T>(

@@ -5,10 +5,9 @@
 // `materia query` (answers on the healthy models).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { Writable } from 'node:stream'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../pipeline/cli.ts'
+import { materiaWith } from '../pipeline/cli/testing/cli-run.ts'
 import { temporaryDirectory } from '../pipeline/engine/test-project.ts'
 
 const files: Record<string, string> = {
@@ -49,28 +48,8 @@ const files: Record<string, string> = {
   'tests/test_broken.yaml': 'test_broken:\n  model: shop.item_names\n  inputs: [oops\n',
 }
 
-async function materia(root: string, ...argv: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(chunk.toString())
-        done()
-      },
-    })
-  const code = await main([...argv, '--project', root], {
-    cwd: root,
-    env: { ...process.env, MATERIA_NOW: '2024-01-03T00:00:00Z', MATERIA_ENV: '' },
-    stdout: sink((text) => {
-      stdout += text
-    }),
-    stderr: sink((text) => {
-      stderr += text
-    }),
-    isTTY: false,
-  })
-  return { code, stdout, stderr }
+function materia(root: string, ...argv: string[]) {
+  return materiaWith({ MATERIA_NOW: '2024-01-03T00:00:00Z' }, root, ...argv)
 }
 
 const expected = [
