@@ -5,12 +5,16 @@
 // queries run.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { type ApplyEvent, applyPlan } from './engine/apply.ts'
-import { auditOptionsForApply } from './engine/apply-audits.ts'
-import { type Database, openDatabase } from './engine/database.ts'
-import { loadProject } from './engine/load.ts'
-import { buildPlan } from './engine/plan.ts'
-import type { Project } from './engine/project.ts'
+import {
+  type ApplyEvent,
+  applyPlan,
+  auditOptionsForApply,
+  buildPlan,
+  type Database,
+  loadProject,
+  openDatabase,
+  type Project,
+} from './engine/index.ts'
 import { MateriaError } from './errors.ts'
 import { landBundledSnapshot } from './extract/psd/land.ts'
 import { coffeeCommodityCode, formatHomeReport, readHomeReport } from './report/home-report.ts'

@@ -5,10 +5,15 @@ import { mkdirSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
-import { type Database, openDatabase } from '../pipeline/engine/database.ts'
-import { queryDirectories, scratchSchema } from '../pipeline/engine/index.ts'
-import { loadProjectReport, problemsText } from '../pipeline/engine/load.ts'
-import type { Project } from '../pipeline/engine/project.ts'
+import {
+  type Database,
+  loadProjectReport,
+  openDatabase,
+  type Project,
+  problemsText,
+  queryDirectories,
+  scratchSchema,
+} from '../pipeline/engine/index.ts'
 import { isMateriaError } from '../pipeline/errors.ts'
 import { ApplyJobs } from './apply-jobs.ts'
 import { ensureDevEnvironment } from './environments.ts'

@@ -3,10 +3,14 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { dirname } from 'node:path'
-import { type Database, openDatabase } from '../engine/database.ts'
-import { loadProject, loadProjectReport } from '../engine/load.ts'
-import type { Project } from '../engine/project.ts'
-import { queryDirectories } from '../engine/query-guard.ts'
+import {
+  type Database,
+  loadProject,
+  loadProjectReport,
+  openDatabase,
+  type Project,
+  queryDirectories,
+} from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import { refuseWhileWorkbenchRuns } from '../workbench-lock.ts'
 import type { CommandContext } from './command.ts'

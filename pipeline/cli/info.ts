@@ -1,5 +1,5 @@
 // materia info: the project, its database file, model count and environments.
-import { listEnvironments } from '../engine/environments.ts'
+import { listEnvironments } from '../engine/index.ts'
 import type { Command } from './command.ts'
 import { clock, databasePath, defaultEnvironment, openSession } from './engine-session.ts'
 import { parseArguments } from './project-option.ts'

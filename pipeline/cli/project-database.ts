@@ -2,9 +2,13 @@
 // must already exist: audit and table-diff read environments a plan has built, never create one).
 // The environment default is engine-session's (MATERIA_ENV, default_environment, dev_<user>).
 import { existsSync } from 'node:fs'
-import { type Database, openDatabase } from '../engine/database.ts'
-import { environmentSchema, type Project } from '../engine/project.ts'
-import { quoteIdentifier } from '../engine/sql-quote.ts'
+import {
+  type Database,
+  environmentSchema,
+  openDatabase,
+  type Project,
+  quoteIdentifier,
+} from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { CommandContext } from './command.ts'
 import { databasePath, loadForCommand } from './engine-session.ts'

@@ -1,12 +1,15 @@
 // Opens the transform project's database once for a build and gives each environment a query
 // runner whose model names resolve to that environment's views (the engine's rewrite).
 import { existsSync } from 'node:fs'
-import { type Database, openDatabase } from '../engine/database.ts'
-import { rewriteForEnvironment } from '../engine/environments.ts'
-import { loadProject } from '../engine/load.ts'
-import { validateEnvironmentName } from '../engine/plan.ts'
-import type { Project } from '../engine/project.ts'
-import { queryDirectories } from '../engine/query-guard.ts'
+import {
+  type Database,
+  loadProject,
+  openDatabase,
+  type Project,
+  queryDirectories,
+  rewriteForEnvironment,
+  validateEnvironmentName,
+} from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import { connectionRunner, type QueryRunner } from './query.ts'
 

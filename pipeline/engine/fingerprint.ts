@@ -88,11 +88,3 @@ export async function fingerprintProject(project: Project): Promise<ReadonlyMap<
   }
   return fingerprints
 }
-
-// The physical table holding one version of a model.
-export function physicalTable(
-  model: Pick<Model, 'schema' | 'table'>,
-  version: string,
-): { schema: string; table: string } {
-  return { schema: `materia__${model.schema}`, table: `${model.schema}__${model.table}__${version}` }
-}
