@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import {
   type Database,
+  databasePath,
   loadProjectReport,
   openDatabase,
   type Project,
@@ -66,18 +67,15 @@ export async function loadIndex(
   }
 }
 
-function databasePath(root: string, project: Project | null): string {
-  const gateway = project?.config.gateways[project.config.defaultGateway]
-  return gateway?.path ?? join(root, '.materia', 'local.duckdb')
-}
-
 export async function createContext(options: {
   root: string
   rendererDir: string
   env: NodeJS.ProcessEnv
 }): Promise<WorkbenchContext> {
   const { project, index } = await loadIndex(options.root, options.env)
-  const path = databasePath(options.root, project)
+  // Without a loadable materia.yaml the workbench still opens, on the default local file.
+  const path =
+    project === null ? join(options.root, '.materia', 'local.duckdb') : databasePath(project.config)
   mkdirSync(dirname(path), { recursive: true })
   // DuckDB may touch files in the project and landing folders only (read_text('/etc/passwd') fails).
   const directories = queryDirectories(project ?? options.root, options.env)

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs'
 import {
   type Database,
+  databasePath,
   environmentSchema,
   openDatabase,
   type Project,
@@ -11,7 +12,7 @@ import {
 } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { CommandContext } from './command.ts'
-import { databasePath, loadForCommand } from './engine-session.ts'
+import { loadForCommand } from './engine-session.ts'
 
 export async function loadCommandProject(
   projectOption: string | undefined,
@@ -22,7 +23,7 @@ export async function loadCommandProject(
 }
 
 export async function openProjectDatabase(project: Project): Promise<Database> {
-  const path = databasePath(project)
+  const path = databasePath(project.config)
   if (!existsSync(path)) {
     throw new MateriaError('state', `no database at ${path}; run materia plan first to build an environment`)
   }

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs'
 import {
   type Database,
+  databasePath,
   loadProject,
   openDatabase,
   type Project,
@@ -24,17 +25,6 @@ export function checkEnvironment(environment: string): void {
   validateEnvironmentName(environment)
 }
 
-function databasePath(project: Project): string {
-  const gateway = project.config.gateways[project.config.defaultGateway]
-  if (gateway === undefined) {
-    throw new MateriaError(
-      'config',
-      `${project.root}/materia.yaml: default_gateway ${project.config.defaultGateway} is not among gateways`,
-    )
-  }
-  return gateway.path
-}
-
 /** A runner for one environment over an open database of a loaded project. */
 export function environmentRunner(project: Project, database: Database, environment: string): QueryRunner {
   validateEnvironmentName(environment)
@@ -43,7 +33,7 @@ export function environmentRunner(project: Project, database: Database, environm
 
 export async function openBuildDatabase(projectRoot: string, env: NodeJS.ProcessEnv): Promise<BuildDatabase> {
   const project = await loadProject(projectRoot, { env })
-  const path = databasePath(project)
+  const path = databasePath(project.config)
   if (!existsSync(path)) {
     throw new MateriaError(
       'dashboard',

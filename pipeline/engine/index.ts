@@ -27,7 +27,7 @@ export {
 } from './column-lineage.ts'
 export { loadConfig } from './config.ts'
 export { buildDag, type Dag, type ModelReference } from './dag.ts'
-export { Database, databaseSettings, type OpenOptions, openDatabase } from './database.ts'
+export { Database, databasePath, databaseSettings, type OpenOptions, openDatabase } from './database.ts'
 export { type EnvironmentCopyOptions, planEnvironmentCopy } from './environment-copy.ts'
 export {
   type EnvironmentSummary,

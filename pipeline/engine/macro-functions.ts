@@ -3,6 +3,7 @@
 // @GENERATE_SURROGATE_KEY, @AND, @OR, @STAR, @UNION, @HAVERSINE_DISTANCE. The control operators
 // (@EACH, @IF, @REDUCE, @FILTER, @EVAL, @SQL, @DEF) live in render.ts, which owns the scope.
 import type { ModelColumn } from './model.ts'
+import { quoteIdentifier } from './sql-quote.ts'
 
 export type MacroValue = string | readonly string[]
 
@@ -62,10 +63,6 @@ export function bareText(value: MacroValue): string {
   return text
 }
 
-function quoted(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
-}
-
 // A tuple argument written in parentheses, (a, b), counts as its items.
 function operands(args: readonly MacroArgument[]): string[] {
   return args.flatMap((arg) => listOf(arg.value))
@@ -109,7 +106,7 @@ function star(args: readonly MacroArgument[], tools: MacroTools, line: number): 
   const quoteIdentifiers = bound.has('quote_identifiers')
     ? tools.isTrue(textOf(bound.get('quote_identifiers')!.value), line)
     : true
-  const name = (text: string) => (quoteIdentifiers ? quoted(text) : text)
+  const name = (text: string) => (quoteIdentifiers ? quoteIdentifier(text) : text)
   const columns = tools.columnsOf(table.replaceAll('"', '').toLowerCase())
   const qualifier = alias ?? table
   if (columns === null) {
@@ -119,7 +116,7 @@ function star(args: readonly MacroArgument[], tools: MacroTools, line: number): 
         line,
         `@STAR cannot add a prefix or suffix: the columns of ${table} are unknown here; declare them with columns (...) on that model`,
       )
-    const except = exclude.size === 0 ? '' : ` EXCLUDE (${[...exclude].map(quoted).join(', ')})`
+    const except = exclude.size === 0 ? '' : ` EXCLUDE (${[...exclude].map(quoteIdentifier).join(', ')})`
     return `${qualifier}.*${except}`
   }
   const kept = columns.filter((column) => !exclude.has(column.name.toLowerCase()))

@@ -8,8 +8,8 @@
 //   SCD_TYPE_2_BY_COLUMN       the same, a change being any difference in the checked columns
 // Pure: statements as text, run in order inside the build's transaction by apply.ts.
 import { assert } from '../assert.ts'
-import { quoteIdentifier, quoteLiteral } from './database.ts'
 import type { Model, ScdKind } from './model.ts'
+import { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
 
 // SQLMesh's valid_from for rows loaded on a table's first build (model_kinds "SCD Type 2").
 const epochStart = "TIMESTAMP '1970-01-01 00:00:00'"

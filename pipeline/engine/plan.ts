@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { batchesMax, environmentTtlMs, planStepsMax } from '../limits.ts'
+import { editDistance } from './dag.ts'
 import type { Database } from './database.ts'
 import { metadataHash } from './fingerprint.ts'
 import {
@@ -69,19 +70,6 @@ function closure(project: Project, roots: Iterable<string>, direction: 'children
     for (const next of edges.get(name) ?? []) stack.push(next)
   }
   return seen
-}
-
-function editDistance(source: string, target: string): number {
-  let previous = Array.from({ length: target.length + 1 }, (_, index) => index)
-  for (let i = 1; i <= source.length; i += 1) {
-    const current = [i]
-    for (let j = 1; j <= target.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (source[i - 1] === target[j - 1] ? 0 : 1)
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution))
-    }
-    previous = current
-  }
-  return previous[target.length] ?? 0
 }
 
 function requireModel(project: Project, name: string, option: string): void {

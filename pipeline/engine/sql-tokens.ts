@@ -119,11 +119,6 @@ export function stringValue(token: Token): string {
   return token.text.slice(1, -1).replaceAll("''", "'")
 }
 
-// A SQL string literal for any text.
-export function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`
-}
-
 // 1-based line of an offset in text.
 export function lineAt(text: string, offset: number): number {
   let line = 1
