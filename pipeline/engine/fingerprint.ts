@@ -18,7 +18,7 @@ export interface Fingerprint {
   readonly version: string // the first 12 hex digits of dataHash
 }
 
-export const versionLength = 12
+const versionLength = 12
 
 function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex')

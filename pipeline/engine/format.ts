@@ -36,7 +36,7 @@ const formatterOptions: FormatOptionsWithLanguage = {
   paramTypes: { custom: [{ regex: '@[A-Za-z_][A-Za-z0-9_]*' }] },
 }
 
-export function formatQuery(query: string): string {
+function formatQuery(query: string): string {
   if (query.trim() === '') return ''
   let formatted: string
   try {
@@ -87,7 +87,7 @@ export function formatModelFile(text: string): string {
 
 // DuckDB's parse tree of a query with macros masked (so it parses) and source positions dropped (so
 // layout does not count). @DEF(...) statements are compared as text since DuckDB cannot parse them.
-export async function queryTree(connection: DuckDBConnection, query: string): Promise<string> {
+async function queryTree(connection: DuckDBConnection, query: string): Promise<string> {
   const statements = splitStatements(query)
   const definitions = statements.filter((s) => /^@DEF\s*\(/i.test(s)).map(normalizeSpacing)
   const body = statements

@@ -33,7 +33,7 @@ export interface Rendered {
   readonly edits: readonly RenderEdit[]
 }
 
-export interface MacroScope {
+interface MacroScope {
   readonly path: string // prefixes messages: "models/x.sql" -> "models/x.sql:3 ..."
   readonly values: Record<string, string> // variable -> SQL text; @DEF adds to it
   readonly variables: Readonly<Record<string, string>> // @VAR: global variables as SQL literals

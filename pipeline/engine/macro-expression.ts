@@ -7,7 +7,7 @@ import { MateriaError } from '../errors.ts'
 import { quoteLiteral } from './sql-quote.ts'
 import { isTrivia, stringValue, type Token, tokenize } from './sql-tokens.ts'
 
-export type ConstantValue = number | string | boolean | null
+type ConstantValue = number | string | boolean | null
 
 interface Cursor {
   readonly tokens: readonly Token[]

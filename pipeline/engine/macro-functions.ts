@@ -22,7 +22,7 @@ export interface MacroTools {
 
 // Positional arguments first, then `name := value` ones, bound to `names` in order. Unknown names
 // and too many arguments are errors naming the call.
-export function bindArguments(
+function bindArguments(
   macro: string,
   names: readonly string[],
   args: readonly MacroArgument[],

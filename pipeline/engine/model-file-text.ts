@@ -11,7 +11,7 @@ export interface ModelFileText {
 }
 
 // Index just past the quoted text or comment starting at `i`, or i when none starts there.
-export function skipQuotedOrComment(text: string, i: number): number {
+function skipQuotedOrComment(text: string, i: number): number {
   const char = text[i]
   if (char === "'" || char === '"') {
     let j = i + 1

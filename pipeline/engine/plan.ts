@@ -88,10 +88,7 @@ function requireModel(project: Project, name: string, option: string): void {
 }
 
 // null: every model.
-export function resolveSelection(
-  project: Project,
-  select: readonly string[] | undefined,
-): Set<string> | null {
+function resolveSelection(project: Project, select: readonly string[] | undefined): Set<string> | null {
   if (select === undefined || select.length === 0) return null
   const selected = new Set<string>()
   for (const raw of select) {

@@ -23,7 +23,7 @@ import { quoteLiteral } from './sql-quote.ts'
 export type { RenderEdit, Rendered } from './macro-engine.ts'
 
 // SQLMesh's runtime stages (macro_variables.md, @runtime_stage).
-export type RuntimeStage = 'loading' | 'creating' | 'evaluating' | 'promoting' | 'auditing' | 'testing'
+type RuntimeStage = 'loading' | 'creating' | 'evaluating' | 'promoting' | 'auditing' | 'testing'
 
 export interface RenderContext {
   readonly start: Date
@@ -50,7 +50,7 @@ export const placeholderContext: RenderContext = {
 const timePrefixes = ['start', 'end', 'execution'] as const
 const timeSuffixes = ['ds', 'date', 'ts', 'dt', 'dtntz', 'tstz', 'hour', 'epoch', 'millis'] as const
 
-export const builtinMacros = [
+const builtinMacros = [
   ...timePrefixes.flatMap((prefix) => timeSuffixes.map((suffix) => `${prefix}_${suffix}`)),
   'this_model',
   'runtime_stage',
@@ -68,7 +68,7 @@ function timestampText(micros: number): string {
 // Rendering a whole project uses one context for every model: compute its macros once.
 const timeMacrosCache = new WeakMap<RenderContext, Readonly<Record<string, string>>>()
 
-export function timeMacros(context: RenderContext): Readonly<Record<string, string>> {
+function timeMacros(context: RenderContext): Readonly<Record<string, string>> {
   const cached = timeMacrosCache.get(context)
   if (cached !== undefined) return cached
   const computed = computeTimeMacros(context)
@@ -105,14 +105,14 @@ function computeTimeMacros(context: RenderContext): Record<string, string> {
   }
 }
 
-export function variableLiteral(value: string | number | boolean | null): string {
+function variableLiteral(value: string | number | boolean | null): string {
   if (value === null) return 'NULL'
   if (typeof value === 'string') return quoteLiteral(value)
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE'
   return String(value)
 }
 
-export interface RenderInput {
+interface RenderInput {
   readonly variables: Variables
   readonly model: Model
   readonly context: RenderContext
@@ -190,7 +190,7 @@ export function renderMacros(
 }
 
 // The declared `columns (...)` of a model, for @STAR and @UNION; null when it declares none.
-export function declaredColumns(project: Project, relation: string): readonly ModelColumn[] | null {
+function declaredColumns(project: Project, relation: string): readonly ModelColumn[] | null {
   const columns = project.models.get(relation)?.columns
   return columns === undefined || columns.length === 0 ? null : columns
 }

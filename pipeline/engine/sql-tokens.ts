@@ -3,7 +3,7 @@
 // a comment is never taken for syntax. DuckDB's own parser judges the query itself (sql-ast.ts).
 import { MateriaError } from '../errors.ts'
 
-export type TokenKind = 'word' | 'number' | 'string' | 'quoted' | 'macro' | 'punct' | 'comment' | 'space'
+type TokenKind = 'word' | 'number' | 'string' | 'quoted' | 'macro' | 'punct' | 'comment' | 'space'
 
 export interface Token {
   readonly kind: TokenKind

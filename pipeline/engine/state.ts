@@ -11,14 +11,14 @@ import { type Interval, mergeIntervals } from './interval.ts'
 import { quoteLiteral } from './sql-quote.ts'
 
 export const stateSchema = 'materia_state'
-export const stateFormat = '1'
+const stateFormat = '1'
 
 export interface Column {
   readonly name: string
   readonly type: string
 }
 
-export interface Snapshot {
+interface Snapshot {
   readonly name: string
   readonly version: string
   readonly dataHash: string // fingerprint the table was built from
@@ -31,7 +31,7 @@ export interface Snapshot {
   readonly createdAtMs: number
 }
 
-export interface EnvironmentModel {
+interface EnvironmentModel {
   readonly model: string
   readonly version: string
   readonly dataHash: string // may differ from the table's when a non-breaking upstream change kept it
