@@ -31,7 +31,7 @@ interface Snapshot {
   readonly createdAtMs: number
 }
 
-interface EnvironmentModel {
+export interface EnvironmentModel {
   readonly model: string
   readonly version: string
   readonly dataHash: string // may differ from the table's when a non-breaking upstream change kept it
