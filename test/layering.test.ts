@@ -110,6 +110,19 @@ describe('layering', () => {
     expect(engineBypasses(join(root, 'pipeline', 'cli', 'plan.test.ts'), ['../engine/apply.ts'])).toEqual([])
   })
 
+  it('keeps test support out of production modules: they import no testing/ folder and no vitest', () => {
+    const production = ['pipeline', 'server', 'electron']
+      .flatMap((layer) => sourceFiles(join(root, layer)))
+      .filter((file) => !isTestSupport(file))
+    const offenders = production.flatMap((file) =>
+      importsOf(file)
+        .filter((specifier) => specifier === 'vitest' || specifier.split('/').includes('testing'))
+        .map((specifier) => `${relative(root, file)} imports ${specifier}`),
+    )
+    expect(offenders).toEqual([])
+    expect(production.length).toBeGreaterThan(3)
+  })
+
   it('finds the pipeline sources it checks', () => {
     expect(sourceFiles(join(root, 'pipeline')).length).toBeGreaterThan(3)
   })

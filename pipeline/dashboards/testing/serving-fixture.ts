@@ -5,9 +5,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
-import { readZipEntry } from './zip.ts'
+import { readZipEntry } from '../zip.ts'
 
-const repositoryRoot = join(import.meta.dirname, '..', '..')
+const repositoryRoot = join(import.meta.dirname, '..', '..', '..')
 export const snapshotZipPath = join(repositoryRoot, 'assets', 'data', 'psd_coffee_csv_2022-12.zip')
 // The snapshot month of the bundled file, as the landing manifest would record it.
 const snapshotIngestDate = '2022-12-01'
