@@ -54,7 +54,7 @@ function materia(root: string, ...argv: string[]) {
 
 const expected = [
   'models/custom.sql:3:3 kind CUSTOM is not supported: CUSTOM materializations are Python classes; write the model as FULL or INCREMENTAL_* instead',
-  'models/empty_seed.sql:1 seed file seeds/empty.csv has a header line but no rows; add its rows (a header line, then one line per row)',
+  'models/empty_seed.sql:1 seed file seeds/empty.csv has a header line but no rows; add its rows (a header line, then one line per row), or write allow_empty true in kind SEED (...) if it may be empty',
   'models/external.sql:3:3 kind EXTERNAL is not supported: EXTERNAL models are declared in external_models.yaml at the project root, not in a model file',
   'models/jinja.sql:3 Jinja blocks (JINJA_QUERY_BEGIN) are not supported; write the statement in SQL with @ macros',
   'models/managed.sql:3:3 kind MANAGED is not supported: MANAGED models need an engine that maintains them (Snowflake dynamic tables); DuckDB has none, use FULL',
