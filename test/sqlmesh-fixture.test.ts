@@ -102,6 +102,12 @@ describe('a SQLMesh project from the documentation', () => {
         [1, 10.99 + 2 * 4.99 + 2 * 10.99],
         [2, 8.99 + 2 * 8.99],
       ])
+      // The conditional post-statement ran for the evaluating stage only.
+      expect(
+        await run(
+          "SELECT comment FROM duckdb_tables() WHERE table_name LIKE '%customer_revenue_lifetime%'",
+        ),
+      ).toEqual([['evaluated']])
       // ON_VIRTUAL_UPDATE_BEGIN ... END ran on each environment's view.
       expect(
         await run(
