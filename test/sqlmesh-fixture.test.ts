@@ -52,7 +52,7 @@ describe('a SQLMesh project from the documentation', () => {
     const result = await materia(root, '2024-01-06T12:00:00Z', 'validate')
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain('25 models, 8 tests, 1 external table: valid')
+    expect(result.stdout).toContain('25 models, 10 tests, 1 external table: valid')
     expect(result.stdout).toContain(
       'models/sushi/top_waiters.sql:26:3 storage_format has no effect here (DuckDB stores every table in its own format); accepted and ignored',
     )
@@ -68,7 +68,7 @@ describe('a SQLMesh project from the documentation', () => {
     expect(dev.stdout).toMatch(/applied to dev: 25 model\(s\) built/)
     const tests = await materia(root, '2024-01-06T12:00:00Z', 'test')
     expect(tests.code, tests.stdout + tests.stderr).toBe(0)
-    expect(tests.stdout).toContain('8 passed, 0 failed')
+    expect(tests.stdout).toContain('10 passed, 0 failed')
     const prod = await materia(root, '2024-01-06T12:00:00Z', 'plan', 'prod', '--auto-apply')
     expect(prod.code, prod.stderr).toBe(0)
     expect(prod.stdout).toMatch(
