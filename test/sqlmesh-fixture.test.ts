@@ -104,9 +104,7 @@ describe('a SQLMesh project from the documentation', () => {
       ])
       // The conditional post-statement ran for the evaluating stage only.
       expect(
-        await run(
-          "SELECT comment FROM duckdb_tables() WHERE table_name LIKE '%customer_revenue_lifetime%'",
-        ),
+        await run("SELECT comment FROM duckdb_tables() WHERE table_name LIKE '%customer_revenue_lifetime%'"),
       ).toEqual([['evaluated']])
       // ON_VIRTUAL_UPDATE_BEGIN ... END ran on each environment's view.
       expect(
