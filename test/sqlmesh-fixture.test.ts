@@ -52,7 +52,7 @@ describe('a SQLMesh project from the documentation', () => {
     const result = await materia(root, '2024-01-06T12:00:00Z', 'validate')
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain('25 models, 10 tests, 1 external table: valid')
+    expect(result.stdout).toContain('26 models, 10 tests, 1 external table: valid')
     expect(result.stdout).toContain(
       'models/sushi/top_waiters.sql:26:3 storage_format has no effect here (DuckDB stores every table in its own format); accepted and ignored',
     )
@@ -60,19 +60,22 @@ describe('a SQLMesh project from the documentation', () => {
       'models/sushi/orders.sql:8 option forward_only of kind INCREMENTAL_BY_TIME_RANGE has no effect',
     )
     expect(result.stdout.match(/has no effect/g)).toHaveLength(11)
+    // depends_on orders a model after one its query does not read.
+    const dag = await materia(root, '2024-01-06T12:00:00Z', 'dag')
+    expect(dag.stdout).toContain('sushi.audited_menu -> sushi.menu_price_changes')
   })
 
   it('plans into dev, passes its tests, promotes to prod', async () => {
     const dev = await materia(root, '2024-01-06T12:00:00Z', 'plan', 'dev', '--auto-apply')
     expect(dev.code, dev.stderr).toBe(0)
-    expect(dev.stdout).toMatch(/applied to dev: 25 model\(s\) built/)
+    expect(dev.stdout).toMatch(/applied to dev: 26 model\(s\) built/)
     const tests = await materia(root, '2024-01-06T12:00:00Z', 'test')
     expect(tests.code, tests.stdout + tests.stderr).toBe(0)
     expect(tests.stdout).toContain('10 passed, 0 failed')
     const prod = await materia(root, '2024-01-06T12:00:00Z', 'plan', 'prod', '--auto-apply')
     expect(prod.code, prod.stderr).toBe(0)
     expect(prod.stdout).toMatch(
-      /applied to prod: 0 model\(s\) built, 0 row\(s\) written, 25 view\(s\) switched/,
+      /applied to prod: 0 model\(s\) built, 0 row\(s\) written, 26 view\(s\) switched/,
     )
     await withDatabase(root, async (run) => {
       // The seed read with csv_settings (delimiter ';') and its declared types.
@@ -118,6 +121,17 @@ describe('a SQLMesh project from the documentation', () => {
       // The disabled model is not in the project, so it has no view.
       expect(await run("SELECT count(*) FROM duckdb_views() WHERE view_name = 'retired_report'")).toEqual([
         [0n],
+      ])
+      // SCD_TYPE_2 (the alias) with @EVAL and @SQL; @BLUEPRINT_VAR with and without a blueprint value.
+      expect(
+        await run('SELECT id, price_cents, valid_to IS NULL FROM sushi.menu_price_changes ORDER BY id'),
+      ).toEqual([
+        [1, 1099, true],
+        [2, 899, true],
+        [3, 499, true],
+      ])
+      expect(await run('SELECT DISTINCT region, currency FROM sushi.revenue_south')).toEqual([
+        ['south', 'USD'],
       ])
       // @DATE_SPINE (both ends included), @DEDUPLICATE, @PIVOT and the clause operators built it.
       expect(
