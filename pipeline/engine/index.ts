@@ -60,6 +60,7 @@ export {
   queryDirectories,
   scratchSchema,
 } from './query-guard.ts'
+export { describeQueryError } from './read-error.ts'
 export { placeholderContext, type RenderContext, renderMacros, renderModelQuery } from './render.ts'
 export { buildRunPlan, type RunOptions } from './run.ts'
 export {

@@ -6,6 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api'
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { tableDiffSampleRowsMax } from '../limits.ts'
+import { describeQueryError } from './read-error.ts'
 import { quoteIdentifier } from './sql-quote.ts'
 
 export interface ColumnType {
@@ -66,9 +67,13 @@ export async function describeRelation(
       .getRowObjectsJson()
       .map((row) => ({ column: String(row.column_name), type: String(row.column_type) }))
   } catch (error) {
-    throw new MateriaError('query', `table diff: cannot read ${relation}: ${firstLine(error)}`, {
-      cause: error,
-    })
+    throw new MateriaError(
+      'query',
+      `table diff: cannot read ${relation}: ${await describeQueryError(connection, error)}`,
+      {
+        cause: error,
+      },
+    )
   }
 }
 
@@ -233,8 +238,4 @@ async function sampleDifferences(
       .map(({ column, source, target }) => ({ column, source, target }))
     return { kind: 'changed', key: side('s'), columns }
   })
-}
-
-function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? ''
 }
