@@ -127,7 +127,10 @@ describe('materia worker reap', () => {
     )
     const nowS = Math.floor(Date.now() / 1000)
     const make = async (name: string, labels: Record<string, string>) => {
-      await provider.registerSshKey(`key-${name}`, `ssh-ed25519 AAAA ${name}`, { app: 'materia', ...labels })
+      await provider.sshKeys!.register(`key-${name}`, `ssh-ed25519 AAAA ${name}`, {
+        app: 'materia',
+        ...labels,
+      })
       await provider.create({
         name,
         serverType: 'cx23',
