@@ -57,7 +57,10 @@ describe('materia pipeline run --remote --provider scaleway', { timeout: 150_000
       .map((line) => line.replace(/[0-9a-f-]{36}/g, 'ID'))
     const order = ['POST /servers', 'PATCH /servers/ID/user_data/cloud-init', 'POST /servers/ID/action']
     const positions = order.map((call) => calls.indexOf(call))
-    expect(positions.every((position) => position >= 0), calls.join('\n')).toBe(true)
+    expect(
+      positions.every((position) => position >= 0),
+      calls.join('\n'),
+    ).toBe(true)
     expect(positions).toEqual([...positions].sort((left, right) => left - right))
     expect(calls.filter((call) => call === 'POST /servers/ID/action')).toHaveLength(2) // poweron, terminate
     expect(calls).not.toContain('POST /ssh_keys')
