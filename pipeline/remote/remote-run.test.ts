@@ -12,7 +12,9 @@
 import { rm, writeFile } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { pipelineCommand } from '../cli/pipeline.ts'
 import { type S3rverHandle, startS3rver } from '../landing/test-fixtures/s3rver.ts'
 import { acquireLease, releaseLease } from './lease.ts'
 import { executeRemoteRun, formatPlan, planRemoteRun, type RemoteRunRequest } from './remote-run.ts'
@@ -212,5 +214,27 @@ describe('remote run', () => {
       }),
     ).rejects.toThrow('--remote --env dev_alice')
     expect(cloud.api.requests).toEqual([])
+  })
+
+  it('refuses a bad --provider, or one without --remote, in one line before any call', async () => {
+    const sink = new Writable({ write: (_chunk, _encoding, done) => done() })
+    const context = {
+      cwd: repo.work,
+      env: { ...request(scaleway.env()).env },
+      stdout: sink,
+      stderr: sink,
+      isTTY: false,
+    }
+    await expect(
+      pipelineCommand.run(['run', 'all', '--remote', '--provider', 'gcp'], context),
+    ).rejects.toThrow('--provider gcp: use hetzner | scaleway | cheapest')
+    await expect(pipelineCommand.run(['run', 'all', '--provider', 'scaleway'], context)).rejects.toThrow(
+      '--upload, --commit and --provider only apply with --remote',
+    )
+    await expect(
+      pipelineCommand.run(['run', 'all', '--remote', '--env', 'dev_bob'], { ...context, env: {} }),
+    ).rejects.toThrow('--remote --env dev_bob: a worker keeps a dev environment on its own disk')
+    expect(cloud.api.requests).toEqual([])
+    expect(scaleway.api.requests).toEqual([])
   })
 })
