@@ -8,7 +8,7 @@ import { tmpdir, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { S3LandingStore } from '../../landing/s3-store.ts'
-import { type S3rverHandle, startS3rver } from '../../landing/test-fixtures/s3rver.ts'
+import { type S3rverHandle, startS3rver } from '../../landing/testing/s3rver.ts'
 import {
   type FakeCloud,
   type FakeScalewayCloud,
