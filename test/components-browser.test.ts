@@ -196,7 +196,7 @@ describe('every component in Chromium', () => {
     // it is a dot, never an empty box.
     const trends = await tab.$$eval('[data-component="BigValue"] .materia-chart', (charts) =>
       charts.map((chart) => {
-        const paths = [...chart.querySelectorAll('svg path')].filter((path) =>
+        const paths = [...chart.querySelectorAll<SVGPathElement>('svg path')].filter((path) =>
           /L/.test(path.getAttribute('d') ?? ''),
         )
         const widest = paths
