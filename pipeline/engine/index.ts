@@ -66,6 +66,7 @@ export {
   canonicalQuery,
   normalizeQuery,
   parseQuery,
+  parseTree,
   qualifiedNames,
   rewriteQualifiedNames,
   rewriteTableReferences,
