@@ -64,6 +64,7 @@ export { formatRows, formatValue } from './row-text.ts'
 export { buildRunPlan, type RunOptions } from './run.ts'
 export {
   parseQuery,
+  parseTree,
   qualifiedNames,
   syntaxError,
 } from './sql-ast.ts'
