@@ -1,7 +1,7 @@
 // Charts drawn with ECharts (tree-shaken: line, bar and pie on the canvas renderer). A chart host
 // names its kind (data-chart) and carries its data (data-json) or names its source (data-src); the data is plain JSON from the server.
 import { BarChart, LineChart, PieChart, ScatterChart } from 'echarts/charts'
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
+import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from 'echarts/components'
 import * as echarts from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
 import { getJson } from './http.ts'
@@ -13,52 +13,92 @@ echarts.use([
   ScatterChart,
   GridComponent,
   LegendComponent,
+  MarkLineComponent,
   TooltipComponent,
   CanvasRenderer,
 ])
 
 interface Report {
-  balance: { years: number[]; production: number[]; consumption: number[]; stocksToUse: (number | null)[] }
-  producers: { year: number; names: string[]; shares: number[] }
+  balance: {
+    years: number[]
+    production: number[]
+    consumption: number[]
+    stocksToUse: (number | null)[]
+    notes: { year: number; before: number; after: number }[]
+  }
+  producers: { year: number; names: string[]; production: number[]; colors: string[]; labels: string[] }
 }
 
 type Options = echarts.EChartsCoreOption
+
+const compactNumber = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 })
 
 const builders: Record<string, (data: unknown) => Options> = {
   balance: (data) => {
     const { balance } = data as Report
     return {
       tooltip: { trigger: 'axis' },
-      legend: { top: 0 },
-      grid: { left: 60, right: 60, top: 40, bottom: 30 },
+      legend: { top: 0, left: 'center' },
+      grid: { left: 56, right: 56, top: 56, bottom: 28 },
       xAxis: { type: 'category', data: balance.years.map(String) },
       yAxis: [
-        { type: 'value', name: '1000 60-kg bags' },
+        {
+          type: 'value',
+          name: '1000 60-kg bags',
+          nameTextStyle: { align: 'left' },
+          axisLabel: { formatter: (value: number) => compactNumber.format(value) },
+        },
         {
           type: 'value',
           name: 'stocks-to-use',
+          nameTextStyle: { align: 'right' },
           axisLabel: { formatter: (value: number) => `${Math.round(value * 100)}%` },
         },
       ],
       series: [
-        { name: 'Production', type: 'bar', data: balance.production },
+        {
+          name: 'Production',
+          type: 'bar',
+          data: balance.production,
+          // Where the countries reporting consumption change, world totals change coverage.
+          markLine: {
+            symbol: 'none',
+            silent: true,
+            lineStyle: { type: 'dashed', color: '#b45309' },
+            label: { formatter: '{b}', position: 'insideEndTop', color: '#b45309', fontSize: 10 },
+            data: balance.notes.map((note) => ({
+              xAxis: String(note.year),
+              name: `${note.before}→${note.after} countries`,
+            })),
+          },
+        },
         { name: 'Consumption', type: 'bar', data: balance.consumption },
         { name: 'Stocks-to-use', type: 'line', yAxisIndex: 1, data: balance.stocksToUse },
       ],
     }
   },
+  // No ECharts legend: the page lists the producers beside the chart, where it cannot cover a
+  // slice; each slice's label names the country, its bags and its share.
   producers: (data) => {
     const { producers } = data as Report
     return {
+      color: producers.colors,
       tooltip: { trigger: 'item', formatter: '{b}: {d}%' },
-      legend: { type: 'scroll', orient: 'vertical', right: 0, top: 'middle' },
       series: [
         {
           name: `Share of production ${producers.year}`,
           type: 'pie',
-          radius: ['35%', '70%'],
-          center: ['40%', '50%'],
-          data: producers.names.map((name, index) => ({ name, value: producers.shares[index] })),
+          radius: ['30%', '58%'],
+          center: ['50%', '50%'],
+          avoidLabelOverlap: true,
+          minShowLabelAngle: 4,
+          label: {
+            fontSize: 11,
+            formatter: (item: { name: string; dataIndex: number }) =>
+              `${item.name}\n${producers.labels[item.dataIndex] ?? ''}`,
+          },
+          labelLayout: { hideOverlap: true },
+          data: producers.names.map((name, index) => ({ name, value: producers.production[index] })),
         },
       ],
     }

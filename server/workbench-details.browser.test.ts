@@ -1,0 +1,82 @@
+// Goal: the details an analyst notices on the workbench's pages are right. Method: a temporary
+// project with genuine PSD rows (Vietnam's 2020 consumption removed, so the countries reporting
+// consumption change in 2021) built into prod and dev with the engine, the workbench started
+// in-process, and Debian's Chromium reading the pages as an analyst would at 1024x700 and 1440x900.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
+import { buildEnvironment, createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
+import { startWorkbench, type Workbench } from './workbench.ts'
+
+let project: FixtureProject
+let workbench: Workbench
+let browser: Browser
+let page: Page
+
+type Box = { x: number; y: number; width: number; height: number }
+const overlaps = (a: Box, b: Box) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
+
+beforeAll(async () => {
+  const rendererDir = ensureRendererBuilt()
+  project = createFixtureProject()
+  const csvPath = join(project.root, 'data', 'psd_coffee.csv')
+  const lines = readFileSync(csvPath, 'utf8').split('\n')
+  writeFileSync(
+    csvPath,
+    lines
+      .filter((line) => !(line.includes(',VM,') && line.includes(',2020,') && line.includes(',125,')))
+      .join('\n'),
+  )
+  await buildEnvironment(project.root, 'prod')
+  await buildEnvironment(project.root, 'dev_analyst')
+  workbench = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'analyst' } })
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
+  page = await browser.newPage({ viewport: { width: 1024, height: 700 } })
+  page.on('pageerror', (error) => console.error('page error:', error.message))
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await workbench?.close()
+  project?.remove()
+})
+
+describe('Home', () => {
+  it('labels producers with bags and share in distinct colours, beside the pie at 1024x700', async () => {
+    await page.goto(workbench.url)
+    await page.waitForSelector('[data-chart="producers"][data-rendered="1"]')
+    await page.waitForSelector('[data-chart="balance"][data-rendered="1"]')
+    const legend = page.locator('#producer-legend')
+    const items = legend.locator('[data-producer]')
+    await expect(
+      items.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-producer'))),
+    ).resolves.toEqual(['Brazil', 'Vietnam', 'Colombia'])
+    // Brazil 2022: 58,100 thousand bags of 58,100 + 31,580 + 11,800 (the bundled PSD snapshot).
+    await expect(items.first().locator('[data-bags]').textContent()).resolves.toBe('58.1M bags')
+    await expect(items.first().locator('[data-share]').textContent()).resolves.toBe('57.3%')
+    const colors = await legend
+      .locator('[data-swatch]')
+      .evaluateAll((nodes) => nodes.map((node) => getComputedStyle(node).backgroundColor))
+    expect(new Set(colors).size).toBe(colors.length)
+    const chartBox = await page.locator('[data-chart="producers"]').boundingBox()
+    const legendBox = await legend.boundingBox()
+    expect(chartBox).not.toBeNull()
+    expect(legendBox).not.toBeNull()
+    expect(overlaps(chartBox!, legendBox!)).toBe(false)
+    // The legend is whole inside its card, not cut off by it.
+    const cardBox = await legend.locator('xpath=ancestor::div[contains(@class, "card-body")]').boundingBox()
+    expect(legendBox!.x + legendBox!.width).toBeLessThanOrEqual(cardBox!.x + cardBox!.width)
+    expect(legendBox!.y + legendBox!.height).toBeLessThanOrEqual(cardBox!.y + cardBox!.height)
+  })
+
+  it('notes where the countries reporting consumption change, counted from the data', async () => {
+    const note = page.locator('#coverage-notes [data-coverage-year]')
+    await expect(
+      note.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-coverage-year'))),
+    ).resolves.toEqual(['2021'])
+    await expect(note.first().textContent()).resolves.toContain('2 → 3 countries report consumption')
+  })
+})
