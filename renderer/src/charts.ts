@@ -88,12 +88,18 @@ const builders: Record<string, (data: unknown) => Options> = {
         {
           name: `Share of production ${producers.year}`,
           type: 'pie',
-          radius: ['30%', '58%'],
+          radius: ['28%', '52%'],
           center: ['50%', '50%'],
           avoidLabelOverlap: true,
           minShowLabelAngle: 4,
+          // Labels keep their whole text (ECharts would cut "58.1M bags" at the card's edge) on
+          // two spaced lines.
           label: {
             fontSize: 11,
+            lineHeight: 15,
+            overflow: 'none',
+            alignTo: 'edge',
+            edgeDistance: 8,
             formatter: (item: { name: string; dataIndex: number }) =>
               `${item.name}\n${producers.labels[item.dataIndex] ?? ''}`,
           },
