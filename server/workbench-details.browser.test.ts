@@ -57,6 +57,9 @@ describe('Home', () => {
     // Brazil 2022: 58,100 thousand bags of 58,100 + 31,580 + 11,800 (the bundled PSD snapshot).
     await expect(items.first().locator('[data-bags]').textContent()).resolves.toBe('58.1M bags')
     await expect(items.first().locator('[data-share]').textContent()).resolves.toBe('57.3%')
+    // The slices' own labels (SVG text) name bags and share too.
+    const labels = await page.locator('[data-chart="producers"] svg text').allTextContents()
+    expect(labels).toContain('58.1M bags · 57.3%')
     const colors = await legend
       .locator('[data-swatch]')
       .evaluateAll((nodes) => nodes.map((node) => getComputedStyle(node).backgroundColor))
@@ -78,5 +81,53 @@ describe('Home', () => {
       note.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-coverage-year'))),
     ).resolves.toEqual(['2021'])
     await expect(note.first().textContent()).resolves.toContain('2 → 3 countries report consumption')
+  })
+})
+
+describe('Catalog', () => {
+  it('previews rows in order with formatted numbers, and draws histograms with axes', async () => {
+    await page.goto(`${workbench.baseUrl}/catalog`)
+    await page.click('[data-table="serving__dev_analyst.obt_commodity_metrics"]')
+    await page.waitForSelector('#catalog-preview[data-formatted="1"]')
+    const column = async (name: string) =>
+      page
+        .locator(`#catalog-preview td[data-column="${name}"]`)
+        .evaluateAll((cells) => cells.map((cell) => cell.textContent))
+    // ORDER BY ALL: commodity, then country code, then market year.
+    await expect(column('country_code')).resolves.toEqual([
+      'BR',
+      'BR',
+      'BR',
+      'CO',
+      'CO',
+      'CO',
+      'VM',
+      'VM',
+      'VM',
+    ])
+    await expect(column('market_year')).resolves.toEqual([
+      '2020',
+      '2021',
+      '2022',
+      '2020',
+      '2021',
+      '2022',
+      '2020',
+      '2021',
+      '2022',
+    ])
+    const production = page.locator('#catalog-preview td[data-column="production"]').nth(2)
+    await expect(production.textContent()).resolves.toBe('58,100')
+    await expect(production.evaluate((cell) => getComputedStyle(cell).textAlign)).resolves.toBe('right')
+    const share = page.locator('#catalog-preview td[data-column="world_production_share"]').nth(2)
+    await expect(share.getAttribute('title')).resolves.toMatch(/^0\.57\d{6,}/)
+    await expect(share.textContent()).resolves.toBe('0.573')
+    const histogram = page.locator('#catalog-histograms [data-column="production"]')
+    await histogram.locator('svg').waitFor()
+    const texts = await histogram.locator('svg text').allTextContents()
+    expect(texts).toContain('production')
+    expect(texts).toContain('rows')
+    // Bin edges on the x axis, counts on the y axis, as compact numbers.
+    expect(texts.some((text) => /^\d+(\.\d)?K$/.test(text))).toBe(true)
   })
 })

@@ -11,7 +11,7 @@ import { renderPage } from '../shell.ts'
 
 const previewRows = 20
 const histogramBins = 20
-const numericType =
+export const numericType =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/
 
 // The schemas an environment shows: prod's are the model schemas, a dev env's end in __<env>.
@@ -21,21 +21,32 @@ function environmentSchemaFilter(environment: string): string {
     : `schema_name LIKE '%\\_\\_${environment.replaceAll('_', '\\_')}' ESCAPE '\\'`
 }
 
-function cellText(value: unknown): string {
-  if (value === null) return '∅'
-  return typeof value === 'object' ? JSON.stringify(value) : String(value)
+function rawText(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)
 }
 
-function dataTable(columns: readonly string[], rows: readonly (readonly unknown[])[], id: string): Html {
-  return html`<div class="overflow-auto max-h-80 border border-base-300 rounded-box"><table class="table table-xs table-pin-rows" id="${id}"><thead><tr>${columns.map((column) => html`<th class="font-mono">${column}</th>`)}</tr></thead>
-<tbody>${rows.map((row) => html`<tr>${row.map((value) => html`<td class="grid-cell font-mono">${cellText(value)}</td>`)}</tr>`)}</tbody></table></div>`
+// A table of values; `typeOf(row, column)` names each cell's DuckDB type, and the page's
+// value-table component formats the cells from their raw values (renderer/src/value-format.ts).
+export function valueTable(
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  id: string,
+  typeOf: (row: readonly unknown[], column: number) => string,
+  caption: string,
+): Html {
+  return html`<div class="overflow-auto max-h-80 border border-base-300 rounded-box" tabindex="0" role="region" aria-label="${caption}"><table class="table table-xs table-pin-rows" id="${id}" data-component="value-table"><thead><tr>${columns.map((column, index) => html`<th class="font-mono${numericType.test(typeOf(rows[0] ?? [], index)) ? ' text-right' : ''}">${column}</th>`)}</tr></thead>
+<tbody>${rows.map((row) => html`<tr>${row.map((value, index) => (value === null ? html`<td class="font-mono" data-type="${typeOf(row, index)}" data-column="${columns[index] ?? ''}" data-null="1">NULL</td>` : html`<td class="font-mono" data-type="${typeOf(row, index)}" data-column="${columns[index] ?? ''}" data-value="${rawText(value)}">${rawText(value)}</td>`))}</tr>`)}</tbody></table></div>`
 }
+
+// SUMMARIZE gives min, max, avg, std and the quartiles as text; for a numeric column they are
+// numbers and read as such.
+const summaryNumberColumns = new Set(['min', 'max', 'avg', 'std', 'q25', 'q50', 'q75'])
 
 async function histogram(
   context: WorkbenchContext,
   relation: string,
   column: string,
-): Promise<{ bins: string[]; counts: number[] }> {
+): Promise<{ low: number; high: number; counts: number[] }> {
   const name = quoteIdentifier(column)
   const reader = await context.connection.runAndReadAll(
     `WITH bounds AS (SELECT min(${name})::DOUBLE AS low, max(${name})::DOUBLE AS high FROM ${relation})
@@ -48,8 +59,7 @@ async function histogram(
   const high = Number(rows[0]?.[3] ?? 0)
   const counts = new Array<number>(histogramBins).fill(0)
   for (const row of rows) counts[Math.max(0, Number(row[0] ?? 0))] = Number(row[1])
-  const width = (high - low) / histogramBins
-  return { bins: counts.map((_, index) => (low + index * width).toPrecision(4)), counts }
+  return { low, high, counts }
 }
 
 export function catalogRoutes(context: WorkbenchContext): Hono {
@@ -100,7 +110,12 @@ export function catalogRoutes(context: WorkbenchContext): Hono {
         await context.connection.runAndReadAll(`SELECT count(*)::BIGINT FROM ${relation}`)
       ).getRowsJson()[0]?.[0] ?? 0,
     )
-    const preview = await context.connection.runAndReadAll(`SELECT * FROM ${relation} LIMIT ${previewRows}`)
+    // Ordered, so the preview shows the same first rows every time (by the leading columns, which
+    // for a model are its keys).
+    const preview = await context.connection.runAndReadAll(
+      `SELECT * FROM ${relation} ORDER BY ALL LIMIT ${previewRows}`,
+    )
+    const previewTypes = preview.columnTypes().map((type) => type.toString())
     const summary = await context.connection.runAndReadAll(`SUMMARIZE ${relation}`)
     const summaryColumns = summary.columnNames()
     const summaryRows = summary.getRowsJson()
@@ -108,17 +123,24 @@ export function catalogRoutes(context: WorkbenchContext): Hono {
     const numeric = summaryRows
       .filter((row) => numericType.test(String(row[typeIndex] ?? '')))
       .map((row) => String(row[0]))
+    const profileType = (row: readonly unknown[], index: number): string => {
+      const column = summaryColumns[index] ?? ''
+      if (column === 'count' || column === 'approx_unique') return 'BIGINT'
+      if (column === 'null_percentage') return 'DOUBLE'
+      const numericColumn = numericType.test(String(row[typeIndex] ?? ''))
+      return numericColumn && summaryNumberColumns.has(column) ? 'DOUBLE' : 'VARCHAR'
+    }
     const charts = await Promise.all(
       numeric.map(async (column) => {
         const data = await histogram(context, relation, column)
         return html`<div class="card bg-base-100 border border-base-300"><div class="card-body p-2"><div class="text-xs font-mono">${column}</div>
-<div class="h-24" data-component="chart" data-chart="histogram" data-column="${column}" data-json="${JSON.stringify(data)}"></div></div></div>`
+<div class="h-40" data-component="chart" data-chart="histogram" data-column="${column}" data-json="${JSON.stringify({ ...data, column })}" role="img" aria-label="Histogram of ${column}: rows per value range"></div></div></div>`
       }),
     )
     return c.html(
       html`<h2 class="text-xl font-bold font-mono" id="catalog-title">${name}</h2><div><span class="badge badge-info" id="catalog-rows" data-rows="${count}">${count.toLocaleString('en-US')} rows</span></div>
-<h3 class="font-semibold">Preview</h3>${dataTable(preview.columnNames(), preview.getRowsJson(), 'catalog-preview')}
-<h3 class="font-semibold">Profile (SUMMARIZE)</h3>${dataTable(summaryColumns, summaryRows, 'catalog-profile')}
+<h3 class="font-semibold">Preview</h3>${valueTable(preview.columnNames(), preview.getRowsJson(), 'catalog-preview', (_, index) => previewTypes[index] ?? '', `First ${previewRows} rows of ${name}`)}
+<h3 class="font-semibold">Profile (SUMMARIZE)</h3>${valueTable(summaryColumns, summaryRows, 'catalog-profile', profileType, `Profile of ${name}`)}
 <div class="grid gap-2 grid-cols-2 lg:grid-cols-4" id="catalog-histograms">${charts}</div>`.text,
     )
   })
