@@ -133,7 +133,10 @@ const builders: Record<string, (data: unknown) => Options> = {
       },
       xAxis: {
         type: 'category',
-        data: edges.map((edge) => compactNumber.format(edge)),
+        // One bin per whole value (years, counts) reads as the value itself: 2021, not 2K.
+        data: edges.map((edge) =>
+          width === 1 && Number.isInteger(edge) ? String(edge) : compactNumber.format(edge),
+        ),
         name: column,
         nameLocation: 'middle',
         nameGap: 24,
