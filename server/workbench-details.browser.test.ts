@@ -1,6 +1,6 @@
 // Goal: the details an analyst notices on the workbench's pages are right. Method: a temporary
 // project with genuine PSD rows (Vietnam's 2020 consumption removed, so the countries reporting
-// consumption change in 2021) built into prod and dev with the engine, the workbench started
+// consumption change in 2021) built into prod, and into dev with 2021's world production raised, with the engine, the workbench started
 // in-process, and Debian's Chromium reading the pages as an analyst would at 1024x700 and 1440x900.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -31,6 +31,15 @@ beforeAll(async () => {
       .join('\n'),
   )
   await buildEnvironment(project.root, 'prod')
+  // dev_analyst's world production is 10 % higher in 2021: one changed row for the diff page.
+  const balancePath = join(project.root, 'models', 'serving', 'agg_world_balance.sql')
+  writeFileSync(
+    balancePath,
+    readFileSync(balancePath, 'utf8').replace(
+      'sum(production) AS production',
+      'sum(production) * CASE WHEN market_year = 2021 THEN 1.1 ELSE 1 END AS production',
+    ),
+  )
   await buildEnvironment(project.root, 'dev_analyst')
   workbench = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'analyst' } })
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
@@ -129,5 +138,36 @@ describe('Catalog', () => {
     expect(texts).toContain('rows')
     // Bin edges on the x axis, counts on the y axis, as compact numbers.
     expect(texts.some((text) => /^\d+(\.\d)?K$/.test(text))).toBe(true)
+  })
+})
+
+describe('Dev vs prod', () => {
+  it('shows changed rows as a table per column, and overlaid lines that do not hide each other', async () => {
+    await page.goto(`${workbench.baseUrl}/diff?model=serving.agg_world_balance&x=market_year&y=production`)
+    const table = page.locator('#diff-changed-rows')
+    await table.and(page.locator('[data-formatted="1"]')).waitFor()
+    await expect(table.locator('thead th').allTextContents()).resolves.toEqual([
+      'commodity_code',
+      'market_year',
+      'production',
+      'prod',
+      'dev_analyst',
+    ])
+    const cells = await table.locator('tbody tr').first().locator('td').allTextContents()
+    expect(cells).toEqual(['0711100', '2021', '112,300', '123,530'])
+    await expect(page.locator('#diff-sample').count()).resolves.toBe(0)
+    // prod: a wide pale band; dev: dashed with markers, drawn over it.
+    const chart = page.locator('#diff-chart')
+    await chart.locator('svg').waitFor()
+    const strokes = await chart.locator('svg path').evaluateAll((paths) =>
+      paths.map((path) => ({
+        width: Number(path.getAttribute('stroke-width') ?? 0),
+        dashed: path.getAttribute('stroke-dasharray') !== null,
+        fill: path.getAttribute('fill'),
+      })),
+    )
+    const lines = strokes.filter((stroke) => stroke.fill === 'none' && stroke.width >= 2)
+    expect(lines.some((line) => line.width >= 8 && !line.dashed)).toBe(true)
+    expect(lines.some((line) => line.width === 2 && line.dashed)).toBe(true)
   })
 })

@@ -153,16 +153,26 @@ const builders: Record<string, (data: unknown) => Options> = {
       series: [{ type: 'bar', data: counts, barCategoryGap: '8%' }],
     }
   },
-  // Overlaid series: { x: [...], series: [{ name, values: [...] }] }.
+  // Overlaid series: { x: [...], series: [{ name, values: [...] }] }. Where the environments agree
+  // the lines coincide: the first is a wide pale band, the next dashed with markers on top of it,
+  // so both stay visible.
   overlay: (data) => {
     const { x, series } = data as { x: string[]; series: { name: string; values: (number | null)[] }[] }
     return {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
-      grid: { left: 60, right: 20, top: 40, bottom: 30 },
+      grid: { left: 64, right: 20, top: 40, bottom: 30 },
       xAxis: { type: 'category', data: x },
-      yAxis: { type: 'value' },
-      series: series.map((entry) => ({ name: entry.name, type: 'line', data: entry.values })),
+      yAxis: { type: 'value', axisLabel: { formatter: (value: number) => compactNumber.format(value) } },
+      series: series.map((entry, index) => ({
+        name: entry.name,
+        type: 'line',
+        data: entry.values,
+        z: index + 2,
+        symbol: index === 0 ? 'none' : 'circle',
+        symbolSize: 7,
+        lineStyle: index === 0 ? { width: 8, opacity: 0.35, cap: 'round' } : { width: 2, type: [6, 4] },
+      })),
     }
   },
 }
