@@ -7,9 +7,11 @@ import { runLogLinesMax } from '../pipeline/limits.ts'
 import { type PipelineName, pipelineNames } from '../pipeline/remote/config.ts'
 import {
   executeRemoteRun,
+  missingRemoteSettings,
   planRemoteRun,
   type RemotePlan,
   type RemoteRunRequest,
+  type RemoteSetting,
 } from '../pipeline/remote/remote-run.ts'
 import { type RunRecord, readRunRecords, runHistoryPath } from '../pipeline/remote/run-history.ts'
 import type { RunStatus } from '../pipeline/remote/worker-run.ts'
@@ -62,6 +64,11 @@ export class ProdRuns {
     this.runs.set(plan.runId, run)
     this.planned.set(plan.runId, Date.now())
     return run
+  }
+
+  // The settings a git run from the workbench would miss, from the remote module's own list.
+  missingSettings(): RemoteSetting[] {
+    return missingRemoteSettings(this.env, { upload: false, provider: false })
   }
 
   get(runId: string): ProdRun | undefined {

@@ -171,3 +171,22 @@ describe('Dev vs prod', () => {
     expect(lines.some((line) => line.width === 2 && line.dashed)).toBe(true)
   })
 })
+
+describe('Run in prod without credentials', () => {
+  it('lists every missing setting with its purpose before any click, and keeps Review disabled', async () => {
+    await page.goto(`${workbench.baseUrl}/prod-run`)
+    const items = page.locator('#prod-run-missing [data-missing]')
+    await expect(
+      items.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-missing'))),
+    ).resolves.toEqual([
+      'R2_ENDPOINT',
+      'R2_BUCKET',
+      'R2_ACCESS_KEY',
+      'R2_SECRET_KEY',
+      'HETZNER_TOKEN',
+      'MATERIA_GIT_URL',
+    ])
+    for (const text of await items.allTextContents()) expect(text).toMatch(/^[A-Z0-9_]+: \w.{10,}/)
+    await expect(page.locator('[data-action="review-prod-run"]').isDisabled()).resolves.toBe(true)
+  })
+})

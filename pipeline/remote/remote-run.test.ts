@@ -88,6 +88,15 @@ describe('remote run', () => {
     expect(cloud.api.servers.size).toBe(0)
   })
 
+  it('names every missing setting at once: the bucket, the cloud token and the repository', async () => {
+    await expect(
+      planRemoteRun(request({ R2_ENDPOINT: '', HETZNER_TOKEN: '', MATERIA_GIT_URL: '' })),
+    ).rejects.toThrow(
+      'a remote run needs the bucket, but R2_ENDPOINT is not set; needs the cloud API, but HETZNER_TOKEN is not set; needs the code, but MATERIA_GIT_URL is not set;',
+    )
+    expect(cloud.api.requests).toEqual([])
+  })
+
   it('refuses a dirty tree unless the working tree is uploaded', async () => {
     const path = join(repo.work, 'new-model.sql')
     await writeFile(path, 'SELECT 1\n')

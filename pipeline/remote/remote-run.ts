@@ -48,17 +48,72 @@ export interface RemotePlan {
   readonly costEur: number // each started hour billed
 }
 
-// The bucket a remote run reads and writes; without it the worker would use its own disk.
-export const bucketSecretNames = ['R2_ENDPOINT', 'R2_BUCKET', 'R2_ACCESS_KEY', 'R2_SECRET_KEY'] as const
+// What a run in prod needs from the environment, and what each is for. The CLI refuses with every
+// missing one at once (checkRemoteSettings); the workbench lists them before anything is clicked.
+export interface RemoteSetting {
+  readonly name: string
+  readonly need: 'the bucket' | 'the cloud API' | 'the code'
+  readonly purpose: string
+}
+
+export const remoteRunSettings: readonly RemoteSetting[] = [
+  { name: 'R2_ENDPOINT', need: 'the bucket', purpose: "the bucket's S3 endpoint (Cloudflare R2)" },
+  {
+    name: 'R2_BUCKET',
+    need: 'the bucket',
+    purpose:
+      "the bucket holding the landing files and prod's database; without it the worker writes to its own disk, destroyed with it",
+  },
+  { name: 'R2_ACCESS_KEY', need: 'the bucket', purpose: "the bucket's access key id" },
+  { name: 'R2_SECRET_KEY', need: 'the bucket', purpose: "the bucket's secret access key" },
+  {
+    name: 'HETZNER_TOKEN',
+    need: 'the cloud API',
+    purpose: 'a Hetzner Cloud API token (read & write): creates the worker server and destroys it afterwards',
+  },
+  {
+    name: 'MATERIA_GIT_URL',
+    need: 'the code',
+    purpose: 'the git repository the worker checks out (not needed when the working tree is uploaded)',
+  },
+]
+
+// The settings a run would miss: the cloud token only when no provider is given (tests bring a
+// fake), the repository only when the worker checks out git rather than the uploaded tree.
+export function missingRemoteSettings(
+  env: NodeJS.ProcessEnv,
+  options: { readonly upload: boolean; readonly provider: boolean },
+): RemoteSetting[] {
+  return remoteRunSettings.filter(
+    (setting) =>
+      !env[setting.name] &&
+      !(setting.need === 'the cloud API' && options.provider) &&
+      !(setting.need === 'the code' && options.upload),
+  )
+}
+
+function refuseMissing(missing: readonly RemoteSetting[]): never {
+  const needs = [...new Set(missing.map((setting) => setting.need))].map((need) => {
+    const names = missing.filter((setting) => setting.need === need).map((setting) => setting.name)
+    return `${need}, but ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not set`
+  })
+  throw new MateriaError(
+    'config',
+    `a remote run needs ${needs.join('; needs ')}; export them (esc run <env> -- materia ...); nothing was created`,
+  )
+}
 
 export function checkBucketSettings(env: NodeJS.ProcessEnv): void {
-  const missing = bucketSecretNames.filter((name) => !env[name])
-  if (missing.length > 0) {
-    throw new MateriaError(
-      'config',
-      `a remote run needs the bucket, but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set; export them (esc run <env> -- materia ...); nothing was created`,
-    )
-  }
+  const missing = missingRemoteSettings(env, { upload: true, provider: true })
+  if (missing.length > 0) refuseMissing(missing)
+}
+
+export function checkRemoteSettings(
+  env: NodeJS.ProcessEnv,
+  options: { upload: boolean; provider: boolean },
+): void {
+  const missing = missingRemoteSettings(env, options)
+  if (missing.length > 0) refuseMissing(missing)
 }
 
 // Non-secret settings a worker's pipeline honours, passed through when set here.
@@ -95,7 +150,7 @@ export function formatPlan(plan: RemotePlan): string {
 }
 
 export async function planRemoteRun(request: RemoteRunRequest): Promise<RemotePlan> {
-  checkBucketSettings(request.env)
+  checkRemoteSettings(request.env, { upload: request.upload, provider: request.provider !== undefined })
   const config = await loadRemoteConfig(request.projectRoot)
   const spec = config.workers.pipelines[request.pipeline]
   const repoRoot = await repositoryRoot(request.projectRoot)
