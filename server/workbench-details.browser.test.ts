@@ -8,6 +8,7 @@ import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
 import { buildEnvironment, createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
+import { runQuery } from './testing/query-page.ts'
 import { startWorkbench, type Workbench } from './workbench.ts'
 
 let project: FixtureProject
@@ -45,6 +46,7 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
   page = await browser.newPage({ viewport: { width: 1024, height: 700 } })
   page.on('pageerror', (error) => console.error('page error:', error.message))
+  await page.goto(workbench.url) // the token URL sets the session cookie the other pages need
 }, 120_000)
 
 afterAll(async () => {
@@ -188,5 +190,29 @@ describe('Run in prod without credentials', () => {
     ])
     for (const text of await items.allTextContents()) expect(text).toMatch(/^[A-Z0-9_]+: \w.{10,}/)
     await expect(page.locator('[data-action="review-prod-run"]').isDisabled()).resolves.toBe(true)
+  })
+})
+
+describe('Query page', () => {
+  it('says model objects are read-only in dev too, and shows each column summary whole', async () => {
+    await page.goto(`${workbench.baseUrl}/query`)
+    await expect(page.locator('#query-environment').textContent()).resolves.toContain(
+      'dev_analyst · models read-only',
+    )
+    await page.waitForSelector('#query-editor .view-lines')
+    await runQuery(
+      page,
+      "SELECT range AS n, range * 1.5 AS x, 'code ' || (range % 26)::VARCHAR AS c FROM range(100000)",
+    )
+    await page.waitForSelector('#result-grid[data-summarized="1"] [data-summary="n"]')
+    const clipped = await page
+      .locator('#result-grid [data-summary]')
+      .evaluateAll((nodes) =>
+        nodes.filter((node) => node.scrollWidth > node.clientWidth).map((node) => node.textContent),
+      )
+    expect(clipped).toEqual([])
+    await expect(page.locator('#result-grid [data-summary="n"]').textContent()).resolves.toBe(
+      '0 … 99,999 · 0 null · 100,000 distinct',
+    )
   })
 })

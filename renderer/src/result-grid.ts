@@ -19,6 +19,7 @@ interface Summary {
   min: string | null
   max: string | null
   histogram: number[] | null
+  approximate?: boolean // distinct is an estimate (the result is past summaryExactRowsMax)
 }
 
 interface Filter {
@@ -72,6 +73,22 @@ function histogramSvg(counts: readonly number[]): SVGSVGElement {
   return svg
 }
 
+// A column's summary line: its range, nulls and distinct values.
+function factsText(summary: Summary, column: Column): string {
+  const range =
+    summary.min === null
+      ? 'all NULL'
+      : numericType.test(column.type)
+        ? `${displayText(summary.min, column.type, column.name)} … ${displayText(summary.max, column.type, column.name)}`
+        : `${summary.min.slice(0, 12)} … ${(summary.max ?? '').slice(0, 12)}`
+  const approximate = summary.approximate ? '≈' : ''
+  return `${range} · ${summary.nulls.toLocaleString('en-US')} null · ${approximate}${summary.distinct.toLocaleString('en-US')} distinct`
+}
+
+// A column grows to show its summary line whole (an ellipsis would hide the distinct count), up to
+// this width; a wider line keeps its ellipsis and the full text on hover.
+const factsWidthMaxPx = 420
+
 export async function mountResultGrid(view: HTMLElement): Promise<void> {
   const grid = view.querySelector<HTMLElement>('#result-grid')
   if (grid === null) return
@@ -89,6 +106,7 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
   let loaded = new Map<number, Row[]>()
   let generation = 0
   let summaries = new Map<string, Summary>()
+  const resized = new Set<number>() // columns the analyst sized: summaries leave them alone
   // Selection: rows and columns between anchor and focus (inclusive); column -1 = whole rows.
   let anchor: { row: number; column: number } | null = null
   let focus: { row: number; column: number } | null = null
@@ -164,14 +182,7 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
     if (summary !== undefined) {
       const facts = element('div', 'grid-facts')
       facts.dataset.summary = column.name
-      const range =
-        summary.min === null
-          ? 'all NULL'
-          : numericType.test(column.type)
-            ? `${displayText(summary.min, column.type, column.name)} … ${displayText(summary.max, column.type, column.name)}`
-            : `${summary.min.slice(0, 12)} … ${(summary.max ?? '').slice(0, 12)}`
-      const approximate = rowCountAll > summaryExactRowsMax ? '≈' : ''
-      facts.textContent = `${range} · ${summary.nulls.toLocaleString('en-US')} null · ${approximate}${summary.distinct.toLocaleString('en-US')} distinct`
+      facts.textContent = factsText(summary, column)
       facts.title = `min ${summary.min ?? 'NULL'}\nmax ${summary.max ?? 'NULL'}\nnulls ${summary.nulls}\ndistinct ≈ ${summary.distinct}`
       cell.append(facts)
       if (summary.histogram !== null) cell.append(histogramSvg(summary.histogram))
@@ -387,6 +398,7 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
     const startWidth = widths[index] ?? 100
     const move = (moved: PointerEvent) => {
       widths[index] = Math.max(48, startWidth + moved.clientX - startX)
+      resized.add(index)
       schedule()
     }
     const up = () => {
@@ -444,7 +456,19 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
   void block(0).then(schedule)
   getJson<Summary[]>(`/api/query/${resultId}/summary`)
     .then((list) => {
-      summaries = new Map(list.map((summary) => [summary.name, summary]))
+      const approximate = rowCountAll > summaryExactRowsMax
+      summaries = new Map(list.map((summary) => [summary.name, { ...summary, approximate }]))
+      const measure = document.createElement('canvas').getContext('2d')
+      if (measure !== null) {
+        measure.font = `11px ${getComputedStyle(grid).fontFamily}`
+        for (const [index, column] of columns.entries()) {
+          const summary = summaries.get(column.name)
+          if (summary === undefined || resized.has(index)) continue
+          // The cell's 8 px padding each side and its border.
+          const needed = Math.ceil(measure.measureText(factsText(summary, column)).width) + 18
+          widths[index] = Math.max(widths[index] ?? 0, Math.min(factsWidthMaxPx, needed))
+        }
+      }
       grid.dataset.summarized = '1'
       schedule()
     })
