@@ -4,7 +4,7 @@
 // The report rides in the page (a few hundred numbers) and the charts draw it with ECharts;
 // /api/report serves the same JSON to other readers.
 import { Hono } from 'hono'
-import { environmentSchema } from '../../pipeline/engine/project.ts'
+import { environmentSchema } from '../../pipeline/engine/index.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
 import { type Html, html } from '../html.ts'
