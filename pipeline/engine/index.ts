@@ -18,14 +18,17 @@ export {
 } from './audit.ts'
 export { parseAuditFile } from './audit-parser.ts'
 export {
+  type ColumnGraph,
   type ColumnLineage,
   type ColumnRef,
+  columnGraph,
   columnLineage,
   type LineageColumn,
   type LineageEdge,
   type LineageOptions,
 } from './column-lineage.ts'
 export { loadConfig } from './config.ts'
+export { type CteSpan, cteAt, cteQuery, cteSpans } from './cte-preview.ts'
 export { buildDag, type Dag, type ModelReference } from './dag.ts'
 export { Database, type OpenOptions, openDatabase } from './database.ts'
 export { type EnvironmentCopyOptions, planEnvironmentCopy } from './environment-copy.ts'
