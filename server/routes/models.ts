@@ -46,13 +46,15 @@ export function modelRoutes(context: WorkbenchContext): Hono {
         : html`<div class="flex flex-col gap-2 min-w-0 flex-1">
   <div class="flex items-center gap-2"><span class="font-mono text-sm" id="editor-path">${path}</span>
     <span class="badge badge-warning badge-sm hidden" id="editor-dirty">unsaved</span>
-    <span class="text-xs opacity-80 ml-auto" data-shortcuts>Ctrl+S save · Shift+Alt+F format · Ctrl+Space complete</span>
+    <span class="text-xs opacity-80 ml-auto" data-shortcuts>Ctrl+S save · Shift+Alt+F format · Ctrl+Shift+Enter preview · Ctrl+Space complete · hover a column for lineage</span>
+    <button type="button" class="btn btn-sm" id="editor-preview" title="First rows of the model, or of the CTE under the cursor">Preview</button>
     <button type="button" class="btn btn-sm" id="editor-format">Format</button>
     <button type="button" class="btn btn-sm btn-primary" id="editor-save">Save</button></div>
   <div role="alert" class="alert alert-warning hidden" id="editor-conflict"></div>
   <div class="editor-host rounded-box overflow-hidden border border-base-300" data-component="model-editor"
     data-path="${path}" data-model="${file.model ?? ''}" id="model-editor"></div>
   <ul class="text-sm font-mono" id="editor-problems"></ul>
+  <div id="model-preview" aria-live="polite"></div>
 </div>
 <aside class="w-96 shrink-0" id="model-panel" hx-get="/models/panel?path=${encodeURIComponent(path)}"
   hx-trigger="load, materia:saved from:body" hx-swap="innerHTML"></aside>`
