@@ -189,6 +189,9 @@ export function createEditor(host: HTMLElement, value: string): monaco.editor.IS
     quickSuggestions: { other: true, strings: false, comments: false },
     // Suggestions and hovers may leave the editor's box (a short query editor would clip them).
     fixedOverflowWidgets: true,
+    // Our completion comes from the server; Monaco's word list would start its web worker on the
+    // first keystroke for nothing.
+    wordBasedSuggestions: 'off',
   })
 }
 

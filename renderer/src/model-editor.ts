@@ -34,7 +34,10 @@ function notifySaved(): void {
 export async function mountModelEditor(host: HTMLElement): Promise<void> {
   const path = host.dataset.path ?? ''
   const query = `path=${encodeURIComponent(path)}`
-  let file = await getJson<FileVersion>(`/api/file?${query}`)
+  let file =
+    host.dataset.file === undefined || host.dataset.file === 'null'
+      ? await getJson<FileVersion>(`/api/file?${query}`)
+      : (JSON.parse(host.dataset.file) as FileVersion)
   host.textContent = ''
   const editor = createEditor(host, file.text)
   const model = editor.getModel()

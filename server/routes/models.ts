@@ -3,6 +3,7 @@
 import { Hono } from 'hono'
 import { formatModelFile } from '../../pipeline/engine/format.ts'
 import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
+import { chunkPreloads } from '../asset-preload.ts'
 import { reloadIndex, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
 import { html } from '../html.ts'
@@ -40,6 +41,8 @@ export function modelRoutes(context: WorkbenchContext): Hono {
   app.get('/models', async (c) => {
     const path = c.req.query('path') ?? context.index.files.find((file) => file.model !== null)?.path ?? ''
     const file = context.index.files.find((entry) => entry.path === path)
+    // The text rides in the page, so the editor does not wait for a second request once Monaco runs.
+    const version = file === undefined ? null : await readProjectFile(context.root, path)
     const editor =
       file === undefined
         ? html`<div class="alert">No model files in this project yet.</div>`
@@ -52,7 +55,7 @@ export function modelRoutes(context: WorkbenchContext): Hono {
     <button type="button" class="btn btn-sm btn-primary" id="editor-save">Save</button></div>
   <div role="alert" class="alert alert-warning hidden" id="editor-conflict"></div>
   <div class="editor-host rounded-box overflow-hidden border border-base-300" data-component="model-editor"
-    data-path="${path}" data-model="${file.model ?? ''}" id="model-editor"></div>
+    data-path="${path}" data-model="${file.model ?? ''}" data-file="${JSON.stringify(version)}" id="model-editor"></div>
   <ul class="text-sm font-mono" id="editor-problems"></ul>
   <div id="model-preview" aria-live="polite"></div>
 </div>
@@ -62,7 +65,7 @@ export function modelRoutes(context: WorkbenchContext): Hono {
       c,
       context,
       '/models',
-      html`<section class="flex gap-4 items-start" data-page="models">${fileTree(context, path)}${editor}</section>`,
+      html`<section class="flex gap-4 items-start" data-page="models">${chunkPreloads(context.rendererDir, 'src/model-editor.ts')}${fileTree(context, path)}${editor}</section>`,
     )
   })
 
