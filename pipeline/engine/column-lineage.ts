@@ -148,6 +148,9 @@ export interface ColumnGraph {
 // The column-level graph of some models at once (the DAG's column mode): their output columns and
 // the direct edges into each, one step of what columnLineage walks.
 export async function columnGraph(project: Project, models: readonly string[]): Promise<ColumnGraph> {
+  const unknown = models.filter((name) => !project.models.has(name))
+  if (unknown.length > 0)
+    throw new MateriaError('usage', `unknown model ${unknown.join(', ')}; run materia dag for the list`)
   const index = lineageIndex(project)
   const wanted = new Set(models)
   for (const name of models) for (const parent of project.parents.get(name) ?? []) wanted.add(parent)
@@ -155,8 +158,6 @@ export async function columnGraph(project: Project, models: readonly string[]): 
   const columns = new Map<string, readonly string[] | null>()
   const edges: LineageEdge[] = []
   for (const name of models) {
-    if (!project.models.has(name))
-      throw new MateriaError('usage', `unknown model ${name}; run materia dag for the list`)
     const outputs = index.columnsOf(name)
     columns.set(name, outputs === null ? null : outputs.filter((output) => output !== ''))
     for (const output of outputs ?? []) {
