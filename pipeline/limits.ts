@@ -12,6 +12,13 @@ export const modelFileBytesMax = 1_000_000
 // Rows shown in a preview or a CLI pretty table; the full result is exported, never printed.
 export const previewRowsMax = 1_000
 
+// Rows the model editor's preview of a model or CTE shows (dbt Cloud's preview shows 100 too).
+export const modelPreviewRowsMax = 100
+
+// Models the DAG's column mode draws at once: past this each node's column list makes an SVG too
+// big to pan; the model mode still draws the whole project.
+export const dagColumnModeModelsMax = 400
+
 // Rows one dashboard query may embed in a page; past this a page gets too heavy to load quickly.
 export const dashboardQueryRowsMax = 20_000
 

@@ -16,14 +16,17 @@ export {
   runModelAudits,
 } from './audit.ts'
 export {
+  type ColumnGraph,
   type ColumnLineage,
   type ColumnRef,
+  columnGraph,
   columnLineage,
   type LineageColumn,
   type LineageEdge,
   type LineageOptions,
 } from './column-lineage.ts'
 export { loadConfig } from './config.ts'
+export { type CteSpan, cteAt, cteQuery, cteSpans } from './cte-preview.ts'
 export type { Dag, ModelReference } from './dag.ts'
 export { Database, databasePath, databaseSettings, type OpenOptions, openDatabase } from './database.ts'
 export { type EnvironmentCopyOptions, planEnvironmentCopy } from './environment-copy.ts'
