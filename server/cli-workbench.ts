@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
 import type { Command, CommandContext } from '../pipeline/cli/command.ts'
 import { MateriaError } from '../pipeline/errors.ts'
 import { defaultRendererOutput, ensureRendererBuilt } from './renderer-build.ts'
@@ -16,15 +17,24 @@ interface WorkbenchArguments {
 }
 
 export function parseWorkbenchArguments(argv: readonly string[]): WorkbenchArguments {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: { project: { type: 'string' }, port: { type: 'string' }, 'no-open': { type: 'boolean' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  })
   let project: string | null = null
   let port = 0
   let open = true
-  for (let index = 0; index < argv.length; index += 1) {
-    const argument = argv[index]
-    if (argument === '--no-open') open = false
-    else if (argument === '--project') project = argv[++index] ?? ''
-    else if (argument === '--port') {
-      const text = argv[++index] ?? ''
+  for (const token of tokens) {
+    const argument = argv[token.index] ?? '--'
+    const known = token.kind === 'option' && token.rawName.startsWith('--') && !token.inlineValue
+    if (!known) throw new MateriaError('usage', `unknown option "${argument}"; see materia workbench --help`)
+    if (token.name === 'no-open') open = false
+    else if (token.name === 'project') project = token.value ?? ''
+    else if (token.name === 'port') {
+      const text = token.value ?? ''
       port = Number(text)
       if (!/^\d+$/.test(text) || port > 65_535) {
         throw new MateriaError('usage', `--port "${text}" is not a port number (0-65535; 0 = random)`)
