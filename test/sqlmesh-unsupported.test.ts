@@ -54,7 +54,7 @@ function materia(root: string, ...argv: string[]) {
 
 const expected = [
   'models/custom.sql:3:3 kind CUSTOM is not supported: CUSTOM materializations are Python classes; write the model as FULL or INCREMENTAL_* instead',
-  'models/empty_seed.sql:1 seed file seeds/empty.csv has a header line but no rows; add its rows (a header line, then one line per row)',
+  'models/empty_seed.sql:1 seed file seeds/empty.csv has a header line but no rows; add its rows (a header line, then one line per row), or write allow_empty true in kind SEED (...) if it may be empty',
   'models/external.sql:3:3 kind EXTERNAL is not supported: EXTERNAL models are declared in external_models.yaml at the project root, not in a model file',
   'models/jinja.sql:3 Jinja blocks (JINJA_QUERY_BEGIN) are not supported; write the statement in SQL with @ macros',
   'models/managed.sql:3:3 kind MANAGED is not supported: MANAGED models need an engine that maintains them (Snowflake dynamic tables); DuckDB has none, use FULL',
@@ -112,6 +112,24 @@ describe('unsupported SQLMesh constructs', () => {
     expect(query.stdout).toContain('one')
     expect(query.stderr).toMatch(
       /^11 problem\(s\) in the project; left out: shop.custom, shop.empty_seed, shop.external, shop.jinja, shop.managed, shop.order_items, shop.order_report, shop.orders, shop.tsql, shop.typo, shop.unknown_ref; run materia validate for the list\n$/,
+    )
+  })
+
+  it('query naming a Python model (or a model reading one) says it is not supported, in one line', async () => {
+    const python = await materia(root, 'query', 'SELECT id FROM shop.orders')
+    expect(python.code).toBe(1)
+    expect(python.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'materia query: the query reads shop.orders, left out of the project: Python model shop.orders (models/orders.py) is not supported; rewrite it as a SQL model',
+    )
+    expect(python.stderr).not.toMatch(/does not exist|did you mean|Catalog Error/)
+    const dependent = await materia(root, 'query', 'SELECT count(*) FROM "shop"."order_items"', '--csv')
+    expect(dependent.code).toBe(1)
+    expect(dependent.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'materia query: the query reads shop.order_items, left out of the project: reads shop.orders, which cannot load: Python model shop.orders (models/orders.py) is not supported; rewrite it as a SQL model',
+    )
+    const broken = await materia(root, 'query', 'SELECT x FROM shop.custom', '--env', 'prod')
+    expect(broken.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^materia query: the query reads shop.custom, left out of the project: .*kind CUSTOM is not supported.*; run materia validate for the fix$/,
     )
   })
 })

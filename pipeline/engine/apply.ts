@@ -311,8 +311,9 @@ async function createTable(
       if (rendered.readsItself) await prepareSelfReference(connection, model, step.table)
       rows = await countOf(await connection.run(`CREATE OR REPLACE TABLE ${target} AS ${sql}`))
     }
-    // A seed without rows is refused (load.ts says the same): its readers would rebuild from nothing.
-    if (kind.name === 'SEED' && rows === 0) {
+    // A seed without rows is refused (load.ts says the same): its readers would rebuild from nothing,
+    // unless the model says it may be empty.
+    if (kind.name === 'SEED' && rows === 0 && kind.allowEmpty !== true) {
       throw new MateriaError(
         'apply',
         `${model.path}: seed file ${kind.path} of ${model.name} has no rows; add its rows, then plan again (no environment view changed)`,

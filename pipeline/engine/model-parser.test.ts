@@ -168,7 +168,7 @@ describe('parseModelFile rejects bad input with file:line', () => {
     [
       'unknown kind option',
       "MODEL (name a.b,\n kind SEED (file 'x.csv'));",
-      `${path}:2:2 unknown option "file" of kind SEED; use path | batch_size | csv_settings`,
+      `${path}:2:2 unknown option "file" of kind SEED; use path | batch_size | csv_settings | allow_empty`,
     ],
     [
       'missing time column',

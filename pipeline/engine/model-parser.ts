@@ -389,6 +389,7 @@ const queryStarts = new Set([
   'TABLE',
   '(',
   'PIVOT',
+  '@WITH',
   'UNPIVOT',
   'SUMMARIZE',
 ])

@@ -10,6 +10,9 @@ export type ModelKind =
       readonly path: string // relative to the model file
       readonly batchSize?: number // rows per INSERT batch; absent = every row in one statement
       readonly csvSettings?: Readonly<Record<string, string | boolean>> // SQLMesh csv_settings, as given
+      // allow_empty true: the file may hold no rows (the table is then built empty). Materia's own
+      // opt-in; SQLMesh documents no such SEED property.
+      readonly allowEmpty?: boolean
     }
   | {
       readonly name: 'INCREMENTAL_BY_TIME_RANGE'
