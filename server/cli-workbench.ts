@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Command, CommandContext } from '../pipeline/cli/command.ts'
+import { resolveProjectRoot as projectRootOf } from '../pipeline/cli/project-option.ts'
 import { MateriaError } from '../pipeline/errors.ts'
 import { defaultRendererOutput, ensureRendererBuilt } from './renderer-build.ts'
 import { startWorkbench, type Workbench } from './workbench.ts'
@@ -45,14 +46,9 @@ export function parseWorkbenchArguments(argv: readonly string[]): WorkbenchArgum
   return { project, port, open }
 }
 
-// The project root: --project, else the cwd if it holds materia.yaml, else ./sql.
+// The project root as every command finds it (project-option.ts); it must hold materia.yaml.
 export function resolveProjectRoot(project: string | null, cwd: string): string {
-  const root =
-    project !== null
-      ? resolve(cwd, project)
-      : existsSync(resolve(cwd, 'materia.yaml'))
-        ? cwd
-        : resolve(cwd, 'sql')
+  const root = projectRootOf(project ?? undefined, cwd)
   if (!existsSync(resolve(root, 'materia.yaml'))) {
     throw new MateriaError(
       'config',
