@@ -151,6 +151,10 @@ export const landingListKeysMax = 100_000
 // Waiting for another writer's lock on one landing key; writes take milliseconds.
 export const landingLockWaitMs = 10_000
 
+// Landed files sniffed one by one when DuckDB reports an unreadable file without naming it
+// (read-error.ts): PSD lands a few files a month, so this covers decades of snapshots.
+export const landedFilesSniffedMax = 10_000
+
 // Landed etags sent in one If-None-Match header; HTTP servers cap header size around 8 KB.
 export const ifNoneMatchEtagsMax = 64
 

@@ -5,6 +5,7 @@
 import { MateriaError } from '../pipeline/errors.ts'
 import { runLogLinesMax } from '../pipeline/limits.ts'
 import { type PipelineName, pipelineNames } from '../pipeline/remote/config.ts'
+import { parseProviderChoice } from '../pipeline/remote/providers.ts'
 import {
   executeRemoteRun,
   planRemoteRun,
@@ -50,6 +51,8 @@ export class ProdRuns {
       upload,
       env: this.env,
       trigger: 'workbench',
+      // The workbench has no provider picker: MATERIA_PROVIDER chooses, as for the CLI.
+      providerChoice: parseProviderChoice(this.env.MATERIA_PROVIDER || undefined),
     }
   }
 

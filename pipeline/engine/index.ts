@@ -58,11 +58,13 @@ export {
   queryDirectories,
   scratchSchema,
 } from './query-guard.ts'
+export { describeQueryError } from './read-error.ts'
 export { type RenderContext, renderMacros, renderModelQuery } from './render.ts'
 export { formatRows, formatValue } from './row-text.ts'
 export { buildRunPlan, type RunOptions } from './run.ts'
 export {
   parseQuery,
+  parseTree,
   qualifiedNames,
   syntaxError,
 } from './sql-ast.ts'
