@@ -70,7 +70,7 @@ function mapCode(text: string, map: (code: string) => string): string {
 }
 
 // Where a `--` comment starts in the line's code, or -1.
-function commentStart(text: string): number {
+export function commentStart(text: string): number {
   let i = 0
   while (i < text.length) {
     const skipped = skipQuotedOrComment(text, i)

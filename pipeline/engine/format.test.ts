@@ -187,6 +187,46 @@ ON_VIRTUAL_UPDATE_END;
     expect(await sameQuery(connection, query(once), query(moved))).toBe(false)
   })
 
+  it('lays out an AUDIT block like the header, its query right below; a comment before ; stays a comment', async () => {
+    // An audit inside a model file (concepts/audits "Inline audits").
+    const text = `MODEL (name sushi.menu, kind full);
+select id, price from raw.menu -- the menu
+;
+-- the audit
+AUDIT (name price_in_range,
+  defaults (min_price = 0));
+select * from @this_model where price < @min_price or price > @max_price;
+`
+    const once = formatModelFile(text)
+    expect(once).toBe(`MODEL (
+  name sushi.menu,
+  kind FULL
+);
+
+SELECT
+  id,
+  price
+FROM raw.menu -- the menu
+;
+
+-- the audit
+AUDIT (
+  name price_in_range,
+  defaults (min_price = 0)
+);
+SELECT
+  *
+FROM @this_model
+WHERE price < @min_price
+  OR price > @max_price;
+`)
+    expect(formatModelFile(once)).toBe(once)
+    const query = (file: string) => splitModelFile(file).query
+    expect(await sameQuery(connection, query(text), query(once))).toBe(true)
+    const changed = once.replace('defaults (min_price = 0)', 'defaults (min_price = 1)')
+    expect(await sameQuery(connection, query(once), query(changed))).toBe(false)
+  })
+
   it("leaves the project's own sql/models unchanged (materia format --check passes on it)", () => {
     const folder = join(import.meta.dirname, '..', '..', 'sql', 'models')
     const paths = readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((p) => p.endsWith('.sql'))
