@@ -100,8 +100,6 @@ export const sshReadyWaitMs = 10 * 60_000
 export const sshConnectTimeoutMs = 15_000
 // Checkout or upload plus npm ci on a fresh worker.
 export const prepareTimeoutMs = 20 * 60_000
-// The hard deadline of a whole remote run; the worker is destroyed when it passes.
-export const remoteRunDeadlineMs = 60 * 60_000
 // A working tree archive larger than this holds data or build output that must not be uploaded.
 export const uploadArchiveBytesMax = 200 * 1024 * 1024
 // Lines of a run's log kept in memory for the workbench; the full log streams to the client.

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { describe, expect, it } from 'vitest'
 import { materiaWith } from '../pipeline/cli/testing/cli-run.ts'
-import { temporaryDirectory } from '../pipeline/engine/test-project.ts'
+import { temporaryDirectory } from '../pipeline/engine/testing/test-project.ts'
 
 function project(files: Record<string, string>): string {
   const root = temporaryDirectory('seed-empty')

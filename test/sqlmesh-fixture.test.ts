@@ -11,7 +11,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { materiaWith } from '../pipeline/cli/testing/cli-run.ts'
 import { main } from '../pipeline/cli.ts'
-import { temporaryDirectory } from '../pipeline/engine/test-project.ts'
+import { temporaryDirectory } from '../pipeline/engine/testing/test-project.ts'
 
 const fixture = new URL('./fixtures/sqlmesh-project', import.meta.url).pathname
 

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { materiaWith } from '../pipeline/cli/testing/cli-run.ts'
-import { temporaryDirectory } from '../pipeline/engine/test-project.ts'
+import { temporaryDirectory } from '../pipeline/engine/testing/test-project.ts'
 
 const files: Record<string, string> = {
   'materia.yaml': "name: mixed\nmodel_defaults:\n  start: '2024-01-01'\n",

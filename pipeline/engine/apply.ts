@@ -241,7 +241,7 @@ async function transaction<T>(
 
 // SQLMesh's csv_settings are pandas read_csv options; these are the ones DuckDB's read_csv has
 // (the parser warns about the rest).
-export const csvSettingOptions: Readonly<Record<string, string>> = {
+const csvSettingOptions: Readonly<Record<string, string>> = {
   delimiter: 'delim',
   sep: 'delim',
   quotechar: 'quote',

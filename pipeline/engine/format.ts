@@ -35,7 +35,7 @@ const formatterOptions: FormatOptionsWithLanguage = {
 // The statements after the header, each on its own: pre-statements, the query, post-statements,
 // ON_VIRTUAL_UPDATE_BEGIN; ... ON_VIRTUAL_UPDATE_END; and AUDIT (...) blocks, whose header is laid out
 // like MODEL's with its query right below it (as SQLMesh's audits page writes them).
-export function formatQuery(query: string): string {
+function formatQuery(query: string): string {
   const pieces = splitTopLevel(query, ';')
   const lastStatement = pieces.findLastIndex((piece) => !isCommentOnly(piece))
   const closed = /;\s*$/.test(stripComments(query))
@@ -169,7 +169,7 @@ export function formatModelFile(text: string): string {
 // ON_VIRTUAL_UPDATE markers) count as their tokens, words in upper case, comments and spaces
 // dropped: the formatter only moves whitespace and changes keyword case, so equal tokens mean the
 // same statement.
-export async function queryTree(connection: DuckDBConnection, query: string): Promise<string> {
+async function queryTree(connection: DuckDBConnection, query: string): Promise<string> {
   const trees: unknown[] = []
   for (const statement of splitStatements(query)) {
     const masked = statement.replace(/@([A-Za-z_][A-Za-z0-9_]*)/g, '__macro_$1')

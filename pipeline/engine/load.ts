@@ -98,7 +98,7 @@ function checkSeed(root: string, parsed: ParsedModel): string | null {
 // The first seedProbeBytes are enough to see a header and a first row; apply counts the rows anyway.
 const seedProbeBytes = 1 << 20
 
-export function seedFileProblem(path: string): string | null {
+function seedFileProblem(path: string): string | null {
   const buffer = Buffer.alloc(seedProbeBytes)
   const descriptor = openSync(path, 'r')
   let read: number
@@ -399,7 +399,7 @@ function excludeDependents(
   }
 }
 
-export interface LoadReport {
+interface LoadReport {
   readonly project: Project
   readonly problems: readonly LoadProblem[]
   readonly warnings: readonly string[]

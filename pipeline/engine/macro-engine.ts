@@ -17,6 +17,7 @@ import {
   textOf,
 } from './macro-functions.ts'
 import type { ModelColumn } from './model.ts'
+import { literalAsIdentifier } from './sql-quote.ts'
 import { isTrivia, stringValue, type Token, tokenize } from './sql-tokens.ts'
 
 // One replaced span: where it was in the source text and where its replacement is in the output.
@@ -32,7 +33,7 @@ export interface Rendered {
   readonly edits: readonly RenderEdit[]
 }
 
-export interface MacroScope {
+interface MacroScope {
   readonly path: string // prefixes messages: "models/x.sql" -> "models/x.sql:3 ..."
   readonly values: Record<string, string> // variable -> SQL text; @DEF adds to it
   readonly variables: Readonly<Record<string, string>> // @VAR: global variables as SQL literals
@@ -170,14 +171,6 @@ function splitOnCommas(source: string, tokens: readonly Token[], from: number, t
   }
   push(to)
   return parts
-}
-
-// A value as an identifier: a string literal's text, quoted when it is not a plain name.
-function identifierText(value: string): string {
-  const text = value.trim()
-  if (!(text.startsWith("'") && text.endsWith("'") && text.length >= 2)) return text
-  const inner = text.slice(1, -1).replaceAll("''", "'")
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(inner) ? inner : `"${inner.replaceAll('"', '""')}"`
 }
 
 // A value spliced where an expression stands: parenthesized unless it is one token or one group.
@@ -431,7 +424,7 @@ export function createMacroEngine(scope: MacroScope) {
       } else {
         const value = scope.values[name]
         if (value === undefined) return unknown(token.text, token.line)
-        replacement = curly ? identifierText(value) : value
+        replacement = curly ? literalAsIdentifier(value) : value
       }
       const replacementText = textOf(replacement)
       edits.push({

@@ -4,6 +4,7 @@
 // @DATE_SPINE. The control operators
 // (@EACH, @IF, @REDUCE, @FILTER, @EVAL, @SQL, @DEF) live in render.ts, which owns the scope.
 import type { ModelColumn } from './model.ts'
+import { quoteIdentifier } from './sql-quote.ts'
 
 export type MacroValue = string | readonly string[]
 
@@ -22,7 +23,7 @@ export interface MacroTools {
 
 // Positional arguments first, then `name := value` ones, bound to `names` in order. Unknown names
 // and too many arguments are errors naming the call.
-export function bindArguments(
+function bindArguments(
   macro: string,
   names: readonly string[],
   args: readonly MacroArgument[],
@@ -61,10 +62,6 @@ export function bareText(value: MacroValue): string {
   if (text.length >= 2 && text.startsWith("'") && text.endsWith("'"))
     return text.slice(1, -1).replaceAll("''", "'")
   return text
-}
-
-function quoted(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
 }
 
 // A tuple argument written in parentheses, (a, b), counts as its items.
@@ -110,7 +107,7 @@ function star(args: readonly MacroArgument[], tools: MacroTools, line: number): 
   const quoteIdentifiers = bound.has('quote_identifiers')
     ? tools.isTrue(textOf(bound.get('quote_identifiers')!.value), line)
     : true
-  const name = (text: string) => (quoteIdentifiers ? quoted(text) : text)
+  const name = (text: string) => (quoteIdentifiers ? quoteIdentifier(text) : text)
   const columns = tools.columnsOf(table.replaceAll('"', '').toLowerCase())
   const qualifier = alias ?? table
   if (columns === null) {
@@ -120,7 +117,7 @@ function star(args: readonly MacroArgument[], tools: MacroTools, line: number): 
         line,
         `@STAR cannot add a prefix or suffix: the columns of ${table} are unknown here; declare them with columns (...) on that model`,
       )
-    const except = exclude.size === 0 ? '' : ` EXCLUDE (${[...exclude].map(quoted).join(', ')})`
+    const except = exclude.size === 0 ? '' : ` EXCLUDE (${[...exclude].map(quoteIdentifier).join(', ')})`
     return `${qualifier}.*${except}`
   }
   const kept = columns.filter((column) => !exclude.has(column.name.toLowerCase()))
@@ -231,7 +228,7 @@ function pivot(args: readonly MacroArgument[], tools: MacroTools, line: number):
       const aggregate = `${agg}(${distinct}CASE WHEN ${textOf(column.value).trim()} ${cmp} ${value} THEN ${thenValue} ELSE ${elseValue} END)`
       if (!alias) return aggregate
       const name = `${text('prefix', '')}${value}${text('suffix', '')}`
-      return `${aggregate} AS ${quote ? quoted(name) : name}`
+      return `${aggregate} AS ${quote ? quoteIdentifier(name) : name}`
     })
     .join(', ')
 }
@@ -282,7 +279,7 @@ function dateSpine(args: readonly MacroArgument[], tools: MacroTools, line: numb
       return tools.fail([start, end][index]!.line, `@DATE_SPINE date '${date}' is not a date YYYY-MM-DD`)
   }
   if (dates[0]! > dates[1]!) return tools.fail(line, `@DATE_SPINE start ${dates[0]} is after end ${dates[1]}`)
-  const column = quoted(`date_${datepart}`)
+  const column = quoteIdentifier(`date_${datepart}`)
   return `SELECT "_exploded".${column} AS ${column} FROM UNNEST(CAST(GENERATE_SERIES(CAST('${dates[0]}' AS DATE), CAST('${dates[1]}' AS DATE), ${interval}) AS DATE[])) AS "_exploded"(${column})`
 }
 

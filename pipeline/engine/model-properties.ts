@@ -6,7 +6,7 @@ import { type HeaderNode, nodesLine, nodesName, nodesNameList, nodesText } from 
 import type { AuditCall, ModelColumn, ModelKind } from './model.ts'
 import { stringValue } from './sql-tokens.ts'
 
-export const kindNames = [
+const kindNames = [
   'FULL',
   'VIEW',
   'SEED',

@@ -51,8 +51,6 @@ export type ScdKind = {
     }
 )
 
-export type ModelKindName = ModelKind['name']
-
 // An audit attached to a model, as written in the header: `not_null(columns := (a, b))`.
 // Argument values are kept as SQL text (e.g. "(a, b)", "100", "'x'") for the audit renderer.
 export interface AuditCall {

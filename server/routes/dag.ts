@@ -3,7 +3,7 @@
 // in the environment (changed, stale) from the plan, which takes longer on big projects and so
 // arrives after the drawing. Click opens the model; selection highlights up- and downstream.
 import { Hono } from 'hono'
-import { buildPlan } from '../../pipeline/engine/plan.ts'
+import { buildPlan } from '../../pipeline/engine/index.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { layoutDag } from '../dag-layout.ts'
 import { currentEnvironment } from '../environments.ts'

@@ -2,9 +2,7 @@
 // changed rows, per-column match %) keyed on the model's grain, and a chart overlaying a numeric
 // column of both environments over a chosen x column (e.g. world production by market year).
 import { Hono } from 'hono'
-import { quoteIdentifier } from '../../pipeline/engine/index.ts'
-import { environmentSchema } from '../../pipeline/engine/project.ts'
-import { tableDiff } from '../../pipeline/engine/table-diff.ts'
+import { environmentSchema, quoteIdentifier, tableDiff } from '../../pipeline/engine/index.ts'
 import { MateriaError } from '../../pipeline/errors.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'

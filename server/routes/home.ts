@@ -3,7 +3,7 @@
 // and the top producers' shares of the latest market year (serving.obt_commodity_metrics).
 // The page paints at once; the charts fetch /api/report and draw with ECharts.
 import { Hono } from 'hono'
-import { environmentSchema } from '../../pipeline/engine/project.ts'
+import { environmentSchema } from '../../pipeline/engine/index.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
 import { html } from '../html.ts'

@@ -1,7 +1,7 @@
 // Models: the file tree by layer, the editor's file API (read, save with conflict check, stat for
 // external edits), diagnostics, completion, format, and the side panel.
 import { Hono } from 'hono'
-import { formatModelFile } from '../../pipeline/engine/format.ts'
+import { formatModelFile } from '../../pipeline/engine/index.ts'
 import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
 import { reloadIndex, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
