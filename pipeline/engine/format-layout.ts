@@ -47,7 +47,7 @@ function fixCase(code: string): string {
   return code
     .replace(spacedFunctions, (_, name: string) => `${name}(`)
     .replace(/\) over\b/gi, ') OVER')
-    .replace(/\bfilter\(/gi, 'FILTER (')
+    .replace(/\) filter\(/gi, ') FILTER (')
     .replace(/\bOVER\(/g, 'OVER (')
 }
 
