@@ -295,6 +295,9 @@ describe('@PIVOT, @DEDUPLICATE, @DATE_SPINE', () => {
     expect(render('SELECT @PIVOT(size, [1], alias := FALSE)')).toBe(
       'SELECT SUM(CASE WHEN size = 1 THEN 1 ELSE 0 END)',
     )
+    expect(render("SELECT @PIVOT(size, [1, 'x'], prefix := 'size_', quote := FALSE)")).toBe(
+      `SELECT SUM(CASE WHEN size = 1 THEN 1 ELSE 0 END) AS size_1, SUM(CASE WHEN size = 'x' THEN 1 ELSE 0 END) AS "size_'x'"`,
+    )
   })
 
   it('@DEDUPLICATE keeps the first row of each partition with QUALIFY', () => {
