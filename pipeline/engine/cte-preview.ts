@@ -1,9 +1,9 @@
 // The CTEs of a query's top-level WITH and where each is written, so the editor can preview the
 // CTE under the cursor: `WITH <the CTEs up to it> SELECT * FROM <it>`. DuckDB's parse tree names the
-// CTEs; a short walk over the WITH clause (quotes and comments skipped as model-file-text.ts does)
+// CTEs; a short walk over the WITH clause (quotes and comments skipped by model-file-text.ts's scanSql)
 // finds their text, and must meet the same names in the same order or it reports none.
 import { MateriaError } from '../errors.ts'
-import { skipQuotedOrComment } from './model-file-text.ts'
+import { scanSql, skipBlank } from './model-file-text.ts'
 import { parseTree } from './sql-ast.ts'
 import { quoteIdentifier } from './sql-quote.ts'
 
@@ -13,32 +13,10 @@ export interface CteSpan {
   readonly end: number // just past the ')' that closes its query
 }
 
-function skipBlank(sql: string, start: number): number {
-  let i = start
-  for (;;) {
-    while (i < sql.length && /\s/.test(sql[i] ?? '')) i += 1
-    const after = sql[i] === "'" || sql[i] === '"' ? i : skipQuotedOrComment(sql, i)
-    if (after === i) return i
-    i = after
-  }
-}
-
 // Index just past the ')' matching the '(' at `open`; -1 when it is never closed.
 function closeOf(sql: string, open: number): number {
-  let depth = 0
-  let i = open
-  while (i < sql.length) {
-    const skipped = skipQuotedOrComment(sql, i)
-    if (skipped !== i) {
-      i = skipped
-      continue
-    }
-    if (sql[i] === '(') depth += 1
-    if (sql[i] === ')') {
-      depth -= 1
-      if (depth === 0) return i + 1
-    }
-    i += 1
+  for (const piece of scanSql(sql, open)) {
+    if (piece.kind === 'code' && piece.depth === 0 && sql[piece.start] === ')') return piece.end
   }
   return -1
 }
@@ -46,7 +24,8 @@ function closeOf(sql: string, open: number): number {
 // An identifier at `start`: its name as DuckDB reads it and where it ends.
 function identifierAt(sql: string, start: number): { name: string; end: number } | null {
   if (sql[start] === '"') {
-    const end = skipQuotedOrComment(sql, start)
+    const [quoted] = scanSql(sql, start)
+    const end = quoted?.end ?? sql.length
     return { name: sql.slice(start + 1, end - 1).replaceAll('""', '"'), end }
   }
   const match = /[A-Za-z_\u00C0-\uFFFF][\w$\u00C0-\uFFFF]*/y

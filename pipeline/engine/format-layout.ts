@@ -5,7 +5,7 @@
 // and aggregate filters that fit stay inline: `OVER (PARTITION BY a ORDER BY b)`,
 // `FILTER (WHERE x)`. Every step only moves whitespace; the format command still compares DuckDB's
 // parse trees before it writes a file.
-import { skipQuotedOrComment } from './model-file-text.ts'
+import { scanSql } from './model-file-text.ts'
 
 interface Line {
   readonly indent: number
@@ -55,27 +55,18 @@ function fixCase(code: string): string {
 function mapCode(text: string, map: (code: string) => string): string {
   let out = ''
   let start = 0
-  let i = 0
-  while (i < text.length) {
-    const skipped = skipQuotedOrComment(text, i)
-    if (skipped === i) {
-      i += 1
-      continue
-    }
-    out += map(text.slice(start, i)) + text.slice(i, skipped)
-    start = skipped
-    i = skipped
+  for (const piece of scanSql(text)) {
+    if (piece.kind === 'code') continue
+    out += map(text.slice(start, piece.start)) + text.slice(piece.start, piece.end)
+    start = piece.end
   }
   return out + map(text.slice(start))
 }
 
 // Where a `--` comment starts in the line's code, or -1.
 export function commentStart(text: string): number {
-  let i = 0
-  while (i < text.length) {
-    const skipped = skipQuotedOrComment(text, i)
-    if (skipped !== i && text.startsWith('--', i)) return i
-    i = skipped === i ? i + 1 : skipped
+  for (const piece of scanSql(text)) {
+    if (piece.kind === 'comment' && text.startsWith('--', piece.start)) return piece.start
   }
   return -1
 }
@@ -192,18 +183,10 @@ function topLevelOn(text: string): number {
 }
 
 function topLevelWord(text: string, word: string): number {
-  let depth = 0
-  let i = 0
-  while (i < text.length) {
-    const skipped = skipQuotedOrComment(text, i)
-    if (skipped !== i) {
-      i = skipped
-      continue
-    }
-    if (text[i] === '(') depth += 1
-    else if (text[i] === ')') depth -= 1
-    else if (depth === 0 && text.slice(i, i + word.length).toUpperCase() === word) return i
-    i += 1
+  for (const piece of scanSql(text)) {
+    const end = piece.start + word.length
+    if (piece.kind === 'code' && piece.depth === 0 && text.slice(piece.start, end).toUpperCase() === word)
+      return piece.start
   }
   return -1
 }

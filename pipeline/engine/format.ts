@@ -8,7 +8,7 @@ import { MateriaError } from '../errors.ts'
 import { commentStart, layoutQuery } from './format-layout.ts'
 import {
   normalizeSpacing,
-  skipQuotedOrComment,
+  scanSql,
   splitModelFile,
   splitStatements,
   splitTopLevel,
@@ -79,14 +79,8 @@ function lastLine(text: string): string {
 
 function stripComments(text: string): string {
   let out = ''
-  let i = 0
-  while (i < text.length) {
-    const skipped = skipQuotedOrComment(text, i)
-    if (skipped === i) out += text[i++]
-    else {
-      if (!text.startsWith('--', i) && !text.startsWith('/*', i)) out += text.slice(i, skipped)
-      i = skipped
-    }
+  for (const piece of scanSql(text)) {
+    if (piece.kind !== 'comment') out += text.slice(piece.start, piece.end)
   }
   return out
 }
@@ -132,22 +126,15 @@ function layoutItem(item: string, indent: number): string {
   return `${head}${text[open]}\n${body}\n${' '.repeat(indent)}${text.at(-1)}`
 }
 
-// The index of the bracket whose match is the text's last character, or -1.
+// The index of the bracket whose match is the text's last character, or -1: the last bracket opened
+// at the depth where the text's last character closes one.
 function bodyOpen(text: string): number {
-  const opens: number[] = []
-  let i = 0
-  while (i < text.length) {
-    const skipped = skipQuotedOrComment(text, i)
-    if (skipped !== i) {
-      i = skipped
-      continue
-    }
-    if (text[i] === '(' || text[i] === '[') opens.push(i)
-    else if (text[i] === ')' || text[i] === ']') {
-      const open = opens.pop()
-      if (i === text.length - 1) return open ?? -1
-    }
-    i += 1
+  const openAt = new Map<number, number>()
+  for (const piece of scanSql(text)) {
+    if (piece.kind !== 'code') continue
+    const char = text[piece.start]
+    if (char === '(' || char === '[') openAt.set(piece.depth, piece.start)
+    else if ((char === ')' || char === ']') && piece.end === text.length) return openAt.get(piece.depth) ?? -1
   }
   return -1
 }

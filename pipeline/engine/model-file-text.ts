@@ -11,7 +11,7 @@ export interface ModelFileText {
 }
 
 // Index just past the quoted text or comment starting at `i`, or i when none starts there.
-export function skipQuotedOrComment(text: string, i: number): number {
+function skipQuotedOrComment(text: string, i: number): number {
   const char = text[i]
   if (char === "'" || char === '"') {
     let j = i + 1
@@ -34,42 +34,69 @@ export function skipQuotedOrComment(text: string, i: number): number {
   return i
 }
 
-function isComment(text: string, i: number): boolean {
-  return (text[i] === '-' && text[i + 1] === '-') || (text[i] === '/' && text[i + 1] === '*')
+// One piece of SQL text: a single code character, or a whole quoted text or comment.
+export interface SqlPiece {
+  readonly kind: 'code' | 'quoted' | 'comment'
+  readonly start: number
+  readonly end: number // just past the piece
+  // Brackets ('(' and '[' alike) open around it; a bracket and its match stand at the depth outside them.
+  readonly depth: number
+}
+
+// The one scan over SQL text the engine's text tools share: from `from` on, quoted text ('...',
+// "...", doubled quotes inside) and comments (--, /* */) come whole, every other character alone,
+// each with its bracket depth counted from `from`.
+export function* scanSql(text: string, from = 0): Generator<SqlPiece> {
+  let depth = 0
+  let i = from
+  while (i < text.length) {
+    const skipped = skipQuotedOrComment(text, i)
+    if (skipped !== i) {
+      const kind = text[i] === "'" || text[i] === '"' ? 'quoted' : 'comment'
+      yield { kind, start: i, end: skipped, depth }
+      i = skipped
+      continue
+    }
+    const char = text[i]
+    if (char === ')' || char === ']') depth -= 1
+    yield { kind: 'code', start: i, end: i + 1, depth }
+    if (char === '(' || char === '[') depth += 1
+    i += 1
+  }
+}
+
+// Index of the first character from `from` on that is neither space nor inside a comment (a quote
+// counts), or the text's length.
+export function skipBlank(text: string, from = 0): number {
+  for (const piece of scanSql(text, from)) {
+    if (piece.kind === 'comment' || (piece.kind === 'code' && /\s/.test(text[piece.start] ?? ''))) continue
+    return piece.start
+  }
+  return text.length
 }
 
 export function splitModelFile(text: string): ModelFileText {
-  let i = 0
-  while (i < text.length) {
-    if (/\s/.test(text[i] ?? '')) i += 1
-    else if (isComment(text, i)) i = skipQuotedOrComment(text, i)
-    else break
-  }
+  const i = skipBlank(text)
   const match = /^MODEL\s*\(/i.exec(text.slice(i))
   if (match === null)
     return { leading: '', header: null, headerHasComments: false, query: text, queryLine: 1 }
   const open = i + match[0].length - 1
-  let depth = 0
+  let close = -1
   let hasComments = false
-  let j = open
-  while (j < text.length) {
-    const skipped = skipQuotedOrComment(text, j)
-    if (skipped !== j) {
-      hasComments ||= isComment(text, j)
-      j = skipped
-      continue
+  for (const piece of scanSql(text, open)) {
+    if (piece.kind === 'comment') hasComments = true
+    else if (piece.kind === 'code' && piece.depth === 0 && text[piece.start] === ')') {
+      close = piece.start
+      break
     }
-    if (text[j] === '(') depth += 1
-    if (text[j] === ')') depth -= 1
-    j += 1
-    if (depth === 0) break
   }
-  if (depth !== 0) return { leading: '', header: null, headerHasComments: false, query: text, queryLine: 1 }
+  if (close === -1) return { leading: '', header: null, headerHasComments: false, query: text, queryLine: 1 }
+  const j = close + 1
   const semicolon = /^\s*;/.exec(text.slice(j))
   const queryStart = semicolon === null ? j : j + semicolon[0].length
   return {
     leading: text.slice(0, i),
-    header: text.slice(open + 1, j - 1),
+    header: text.slice(open + 1, close),
     headerHasComments: hasComments,
     query: text.slice(queryStart),
     queryLine: text.slice(0, queryStart).split('\n').length,
@@ -80,23 +107,12 @@ export function splitModelFile(text: string): ModelFileText {
 // "name a.b, grain (x, y)" -> two items; brackets nest like parentheses. With ';' it splits a file's statements.
 export function splitTopLevel(text: string, separator = ','): string[] {
   const items: string[] = []
-  let depth = 0
   let start = 0
-  let i = 0
-  while (i < text.length) {
-    const skipped = skipQuotedOrComment(text, i)
-    if (skipped !== i) {
-      i = skipped
-      continue
+  for (const piece of scanSql(text)) {
+    if (piece.kind === 'code' && piece.depth === 0 && text[piece.start] === separator) {
+      items.push(text.slice(start, piece.start).trim())
+      start = piece.end
     }
-    const char = text[i]
-    if (char === '(' || char === '[') depth += 1
-    else if (char === ')' || char === ']') depth -= 1
-    else if (char === separator && depth === 0) {
-      items.push(text.slice(start, i).trim())
-      start = i + 1
-    }
-    i += 1
   }
   const last = text.slice(start).trim()
   if (last !== '') items.push(last)
@@ -106,22 +122,18 @@ export function splitTopLevel(text: string, separator = ','): string[] {
 // Whitespace outside quotes collapsed: one space after commas, none inside parentheses' edges.
 export function normalizeSpacing(text: string): string {
   let out = ''
-  let i = 0
-  while (i < text.length) {
-    const skipped = skipQuotedOrComment(text, i)
-    if (skipped !== i) {
-      out += text.slice(i, skipped)
-      i = skipped
+  for (const piece of scanSql(text)) {
+    if (piece.kind !== 'code') {
+      out += text.slice(piece.start, piece.end)
       continue
     }
-    const char = text[i] ?? ''
+    const char = text[piece.start] ?? ''
     if (/\s/.test(char)) {
       if (!out.endsWith(' ') && !out.endsWith('(')) out += ' '
     } else if (char === ')' || char === ',') {
       out = out.trimEnd() + char
       if (char === ',') out += ' '
     } else out += char
-    i += 1
   }
   return out.trim().replace(/, (?=\))/g, ',')
 }
@@ -129,14 +141,5 @@ export function normalizeSpacing(text: string): string {
 // The statements of a script (split at top-level ';' outside quotes and comments), trimmed; a piece
 // holding only comments and spaces is no statement.
 export function splitStatements(script: string): string[] {
-  return splitTopLevel(script, ';').filter((statement) => {
-    let i = 0
-    while (i < statement.length) {
-      const skipped = skipQuotedOrComment(statement, i)
-      if (skipped !== i && isComment(statement, i)) i = skipped
-      else if (/\s/.test(statement[i] ?? '')) i += 1
-      else return true
-    }
-    return false
-  })
+  return splitTopLevel(script, ';').filter((statement) => skipBlank(statement) < statement.length)
 }
