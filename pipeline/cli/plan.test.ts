@@ -5,46 +5,20 @@
 import { spawn } from 'node:child_process'
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { main } from '../cli.ts'
 import { openDatabase } from '../engine/database.ts'
 import { readState } from '../engine/state.ts'
 import { temporaryDirectory } from '../engine/testing/test-project.ts'
+import { example, materiaWith, type Run } from './testing/cli-run.ts'
 
-const example = new URL('../engine/testdata/example', import.meta.url).pathname
 const holdChild = new URL('../engine/testing/apply-child.ts', import.meta.url).pathname
 
-async function materia(root: string, ...argv: string[]) {
+function materia(root: string, ...argv: string[]): Promise<Run> {
   return materiaAt('2024-03-01T12:00:00Z', root, ...argv)
 }
 
-async function materiaAt(
-  now: string,
-  root: string,
-  ...argv: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(chunk.toString())
-        done()
-      },
-    })
-  const code = await main([...argv, '--project', root], {
-    cwd: root,
-    env: { ...process.env, MATERIA_NOW: now, MATERIA_ENV: '' },
-    stdout: sink((text) => {
-      stdout += text
-    }),
-    stderr: sink((text) => {
-      stderr += text
-    }),
-    isTTY: false,
-  })
-  return { code, stdout, stderr }
+function materiaAt(now: string, root: string, ...argv: string[]): Promise<Run> {
+  return materiaWith({ MATERIA_NOW: now }, root, ...argv)
 }
 
 function editFile(root: string, path: string, from: string, to: string): void {

@@ -4,34 +4,11 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { main } from '../cli.ts'
+import { example, type Run, runMain } from './testing/cli-run.ts'
 
-const example = join(import.meta.dirname, '..', 'engine', 'testdata', 'example')
-
-async function run(argv: string[], cwd = example): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk))
-        done()
-      },
-    })
-  const code = await main(argv, {
-    cwd,
-    env: {},
-    stdout: sink((text) => {
-      stdout += text
-    }),
-    stderr: sink((text) => {
-      stderr += text
-    }),
-    isTTY: false,
-  })
-  return { code, stdout, stderr }
+function run(argv: string[], cwd = example): Promise<Run> {
+  return runMain(argv, { cwd, env: {} })
 }
 
 describe('materia render', () => {

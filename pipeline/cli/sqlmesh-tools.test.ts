@@ -6,33 +6,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { main } from '../cli.ts'
+import { type Run, runMain } from './testing/cli-run.ts'
 
-async function run(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk))
-        done()
-      },
-    })
-  const code = await main(argv, {
-    cwd,
-    env: {},
-    isTTY: false,
-    stdout: sink((text) => {
-      stdout += text
-    }),
-    stderr: sink((text) => {
-      stderr += text
-    }),
-  })
-  return { code, stdout, stderr }
+function run(argv: string[], cwd: string): Promise<Run> {
+  return runMain(argv, { cwd, env: {} })
 }
 
 const root = mkdtempSync(join(tmpdir(), 'materia-sqlmesh-tools-'))

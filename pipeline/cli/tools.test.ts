@@ -5,16 +5,13 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
-import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../cli.ts'
 import { applyPlan } from '../engine/apply.ts'
 import { openDatabase } from '../engine/database.ts'
 import { loadProject } from '../engine/load.ts'
 import { buildPlan } from '../engine/plan.ts'
+import { example, type Run, runMain } from './testing/cli-run.ts'
 
-const example = fileURLToPath(new URL('../engine/testdata/example', import.meta.url))
 const now = new Date('2023-01-15T00:00:00Z')
 
 function copyExample(): string {
@@ -25,32 +22,8 @@ function copyExample(): string {
   return root
 }
 
-async function run(
-  argv: string[],
-  cwd: string,
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk))
-        done()
-      },
-    })
-  const code = await main(argv, {
-    cwd,
-    env,
-    isTTY: false,
-    stdout: sink((text) => {
-      stdout += text
-    }),
-    stderr: sink((text) => {
-      stderr += text
-    }),
-  })
-  return { code, stdout, stderr }
+function run(argv: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
+  return runMain(argv, { cwd, env })
 }
 
 async function build(root: string, environment: string): Promise<void> {

@@ -3,10 +3,11 @@
 // that a refused command changed nothing.
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
 import { main } from '../../cli.ts'
 import { openDatabase } from '../../engine/database.ts'
 
-export const example = new URL('../../engine/testdata/example', import.meta.url).pathname
+export const example = fileURLToPath(new URL('../../engine/testdata/example', import.meta.url))
 
 export interface Run {
   readonly code: number
@@ -19,23 +20,30 @@ export function materia(root: string, ...argv: string[]): Promise<Run> {
 }
 
 // `env` adds to (or overrides) the process environment, e.g. MATERIA_LANDING.
-export async function materiaWith(
-  env: Record<string, string>,
-  root: string,
-  ...argv: string[]
+export function materiaWith(env: Record<string, string>, root: string, ...argv: string[]): Promise<Run> {
+  return runMain([...argv, '--project', root], {
+    cwd: root,
+    env: { ...process.env, MATERIA_NOW: '2024-03-01T12:00:00Z', MATERIA_ENV: '', ...env },
+  })
+}
+
+// `main` with exactly these arguments, working folder and environment, its output captured.
+export async function runMain(
+  argv: readonly string[],
+  options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv },
 ): Promise<Run> {
   let stdout = ''
   let stderr = ''
   const sink = (append: (text: string) => void) =>
     new Writable({
       write(chunk, _encoding, done) {
-        append(chunk.toString())
+        append(String(chunk))
         done()
       },
     })
-  const code = await main([...argv, '--project', root], {
-    cwd: root,
-    env: { ...process.env, MATERIA_NOW: '2024-03-01T12:00:00Z', MATERIA_ENV: '', ...env },
+  const code = await main(argv, {
+    cwd: options.cwd,
+    env: options.env,
     stdout: sink((text) => {
       stdout += text
     }),
