@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../cli.ts'
+import { type Run, runMain } from '../cli/testing/cli-run.ts'
 import { runMainJob } from '../main-job.ts'
 import { paddleConfigFrom } from './site.ts'
 
@@ -33,24 +33,8 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true })
 })
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = ''
-  let stderr = ''
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk))
-        done()
-      },
-    })
-  const code = await main(argv, {
-    cwd: folder,
-    env,
-    stdout: sink((text) => (stdout += text)),
-    stderr: sink((text) => (stderr += text)),
-    isTTY: false,
-  })
-  return { code, stdout, stderr }
+function cli(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return runMain(argv, { cwd: folder, env })
 }
 
 async function snapshot(dir: string): Promise<Map<string, string>> {

@@ -5,10 +5,9 @@
 // each change of the source table (an external table, so the models' versions stay the same).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { Writable } from 'node:stream'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { describe, expect, it } from 'vitest'
-import { main } from '../cli.ts'
+import { materiaWith } from '../cli/testing/cli-run.ts'
 import { temporaryDirectory } from './testing/test-project.ts'
 
 const files: Record<string, string> = {
@@ -23,25 +22,9 @@ const files: Record<string, string> = {
     "MODEL (name menu.by_partition, kind INCREMENTAL_BY_PARTITION, partitioned_by band);\nSELECT CASE WHEN price > 5 THEN 'high' ELSE 'low' END AS band, id, name FROM src.menu WHERE updated_at >= @start_ts",
 }
 
-async function materia(root: string, now: string, ...argv: string[]) {
-  let stderr = ''
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(chunk.toString())
-        done()
-      },
-    })
-  const code = await main([...argv, '--project', root], {
-    cwd: root,
-    env: { ...process.env, MATERIA_NOW: now, MATERIA_ENV: '' },
-    stdout: sink(() => {}),
-    stderr: sink((text) => {
-      stderr += text
-    }),
-    isTTY: false,
-  })
-  expect(code, stderr).toBe(0)
+async function materia(root: string, now: string, ...argv: string[]): Promise<void> {
+  const run = await materiaWith({ MATERIA_NOW: now }, root, ...argv)
+  expect(run.code, run.stderr).toBe(0)
 }
 
 async function sql(root: string, text: string): Promise<unknown[][]> {
