@@ -7,10 +7,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readText } from '../landing/store.ts'
-import type { ServingManifest } from './publish.ts'
-import { readRunRecords } from './run-history.ts'
-import { type E2e, e2eProject, startE2e } from './testing/e2e-fixture.ts'
+import { type E2e, e2eProject, expectPublishedRun, startE2e } from './testing/e2e-fixture.ts'
 
 const canary = 'canary-e2e-91c4d7a2'
 let e2e: E2e
@@ -36,11 +33,7 @@ describe('materia pipeline run --remote', { timeout: 150_000 }, () => {
     expect(stdout).toMatch(/transform: serving.dim_country 3 rows/)
     expect(stdout).toContain('prod state saved as version')
     expect(`${stdout}${stderr}`).not.toContain(canary)
-    expect(e2e.materiaServers()).toEqual([])
-    const manifest = JSON.parse((await readText(e2e.bucket(), 'serving/manifest.json'))!) as ServingManifest
-    expect(manifest.models.map((model) => [model.model, model.rows])).toEqual([['serving.dim_country', 3]])
-    expect(await e2e.bucket().head('state/prod.duckdb')).toBeDefined()
-    const records = await readRunRecords(join(e2e.work, e2eProject, '.materia/runs.jsonl'))
+    const records = await expectPublishedRun(e2e)
     expect(records.at(-1)).toMatchObject({
       pipeline: 'all',
       outcome: 'done',

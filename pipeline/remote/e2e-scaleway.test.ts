@@ -9,12 +9,8 @@
 // Method: the CLI as a child process against testing/e2e-fixture.ts: the fake Scaleway Instances
 // API (written from Scaleway's API reference) whose servers boot a real sshd on 127.0.0.1, s3rver
 // as the bucket, a local PSD server, a bare git repository.
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readText } from '../landing/store.ts'
-import type { ServingManifest } from './publish.ts'
-import { readRunRecords } from './run-history.ts'
-import { type E2e, e2eProject, startE2e } from './testing/e2e-fixture.ts'
+import { type E2e, e2eProject, expectPublishedRun, startE2e } from './testing/e2e-fixture.ts'
 
 const canary = 'canary-scw-5b0e71c3'
 let e2e: E2e
@@ -73,12 +69,8 @@ describe('materia pipeline run --remote --provider scaleway', { timeout: 150_000
     expect(userData).not.toContain(e2e.s3.env.R2_SECRET_KEY!)
 
     // Nothing left to bill: no server, no volume.
-    expect(e2e.materiaServers()).toEqual([])
     expect(e2e.scaleway.api.volumes.size).toBe(0)
-    const manifest = JSON.parse((await readText(e2e.bucket(), 'serving/manifest.json'))!) as ServingManifest
-    expect(manifest.models.map((model) => [model.model, model.rows])).toEqual([['serving.dim_country', 3]])
-    expect(await e2e.bucket().head('state/prod.duckdb')).toBeDefined()
-    const records = await readRunRecords(join(e2e.work, e2eProject, '.materia/runs.jsonl'))
+    const records = await expectPublishedRun(e2e)
     expect(records.at(-1)).toMatchObject({
       pipeline: 'all',
       outcome: 'done',

@@ -7,8 +7,12 @@ import { appendFile, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from
 import { tmpdir, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
+import { expect } from 'vitest'
 import { S3LandingStore } from '../../landing/s3-store.ts'
+import { readText } from '../../landing/store.ts'
 import { type S3rverHandle, startS3rver } from '../../landing/testing/s3rver.ts'
+import type { ServingManifest } from '../publish.ts'
+import { type RunRecord, readRunRecords } from '../run-history.ts'
 import {
   type FakeCloud,
   type FakeScalewayCloud,
@@ -144,4 +148,14 @@ export async function startE2e(env: Record<string, string>): Promise<E2e> {
       }
     },
   }
+}
+
+// What a finished remote `pipeline run all` leaves: no worker, the serving manifest (the example's
+// one model) and prod state in the bucket. Returns the project's run records for the caller's checks.
+export async function expectPublishedRun(e2e: E2e): Promise<RunRecord[]> {
+  expect(e2e.materiaServers()).toEqual([])
+  const manifest = JSON.parse((await readText(e2e.bucket(), 'serving/manifest.json'))!) as ServingManifest
+  expect(manifest.models.map((model) => [model.model, model.rows])).toEqual([['serving.dim_country', 3]])
+  expect(await e2e.bucket().head('state/prod.duckdb')).toBeDefined()
+  return readRunRecords(join(e2e.work, e2eProject, '.materia/runs.jsonl'))
 }
