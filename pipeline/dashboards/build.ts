@@ -1,8 +1,8 @@
 // `materia dashboards build`: every page (or only public ones) as static HTML plus local assets,
 // and an index listing them. Same pages and data give byte-identical output.
-import { dashboardAssets, type OutputFiles } from './assets.ts'
+import { dashboardAssets, type OutputFiles, worldMapAsset } from './assets.ts'
 import { chartPartsFor, chartRuntime } from './chart-runtime.ts'
-import { type NavLink, renderDocument } from './document.ts'
+import { isMapComponent, type NavLink, renderDocument } from './document.ts'
 import { escapeHtml } from './html.ts'
 import { writeOutput } from './output.ts'
 import { type RenderedEntry, type RenderOptions, renderAllPages, rootOf } from './pages.ts'
@@ -34,6 +34,7 @@ export async function dashboardFiles(
     entry.rendered.payload.components.map((component) => component.type),
   )
   files.set('assets/echarts.js', await chartRuntime(chartPartsFor(used)))
+  if (!used.some(isMapComponent)) files.delete(worldMapAsset)
   const links = nav ?? [{ href: `${prefix}index.html`, label: 'Dashboards' }]
   for (const { page, rendered, slug, title, description } of entries) {
     const path = `${prefix}${slug}.html`
