@@ -11,6 +11,7 @@ export interface BuildResult {
   readonly pages: readonly string[] // output paths of the page documents
   readonly files: number
   readonly bytesLargestPage: number
+  readonly notes: readonly string[] // each once, e.g. the rows a map could not place
 }
 
 export async function buildDashboards(
@@ -152,5 +153,6 @@ export function summarize(
 ): BuildResult {
   const pages = entries.map((entry) => `${prefix}${entry.slug}.html`)
   const bytesLargestPage = Math.max(0, ...pages.map((path) => Buffer.byteLength(files.get(path)!)))
-  return { pages, files: files.size, bytesLargestPage }
+  const notes = [...new Set(entries.flatMap((entry) => entry.notes))]
+  return { pages, files: files.size, bytesLargestPage, notes }
 }
