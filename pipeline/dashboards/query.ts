@@ -1,7 +1,7 @@
 // Runs a page's named queries at build time. `${other}` in a query is replaced by the other query
 // as a subquery (as in Evidence). Results come back as columns, the shape the page embeds.
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
-import { guardReadOnlyQuery } from '../engine/query-guard.ts'
+import { guardReadOnlyQuery } from '../engine/index.ts'
 import { dashboardQueryRowsMax } from '../limits.ts'
 import type { Cell } from './format.ts'
 import type { PageIssue, Query } from './page.ts'

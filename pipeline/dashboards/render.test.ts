@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parsePage } from './page.ts'
 import { connectionRunner, type QueryRunner } from './query.ts'
 import { renderPage } from './render.ts'
-import { createServingTables, extractSnapshotCsv } from './serving-fixture.ts'
+import { createServingTables, extractSnapshotCsv } from './testing/serving-fixture.ts'
 
 let instance: DuckDBInstance
 let connection: DuckDBConnection
