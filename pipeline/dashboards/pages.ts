@@ -131,7 +131,7 @@ function refuseIssues(path: string, issues: readonly PageIssue[], suffix: string
 }
 
 /** Each page's params of a templated page: the values of the sql blocks its front matter names. */
-async function templateValues(
+export async function templateValues(
   page: Page,
   run: QueryRunner,
   path: string,

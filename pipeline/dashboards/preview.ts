@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { renderDocument } from './document.ts'
 import { escapeHtml } from './html.ts'
+import { parsePage } from './page.ts'
 import { readPage } from './pages.ts'
 import type { QueryRunner } from './query.ts'
 import { renderPage } from './render.ts'
@@ -29,10 +30,15 @@ export async function renderPreview(options: {
   readonly run: QueryRunner
   readonly environment: string
   readonly assetsRoot: string // prefix of asset URLs: "/dashboard-" gives /dashboard-assets/materia.css
+  readonly source?: string // the editor's unsaved text; the file otherwise
+  readonly params?: Readonly<Record<string, string>> // a templated page's values, e.g. { country: 'Brazil' }
 }): Promise<PreviewResult> {
   const startedMs = performance.now()
-  const page = await readPage(options.pagesDir, options.path)
-  const rendered = await renderPage(page, options.run)
+  const page =
+    options.source === undefined
+      ? await readPage(options.pagesDir, options.path)
+      : parsePage(options.path, options.source)
+  const rendered = await renderPage(page, options.run, options.params ?? {})
   const summary =
     rendered.issues.length === 0
       ? ''

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { parsePage } from './page.ts'
 import { connectionRunner } from './query.ts'
 import { renderPage } from './render.ts'
-import { createServingTables, extractSnapshotCsv } from './serving-fixture.ts'
+import { createServingTables, extractSnapshotCsv } from './testing/serving-fixture.ts'
 import { unmatchedReason, worldMap, worldMapScript } from './world-map.ts'
 
 describe('the world map', () => {
