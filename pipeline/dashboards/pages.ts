@@ -189,7 +189,7 @@ export function slugOf(value: string): string {
   return slug === '' ? 'page' : slug
 }
 
-function fillParams(text: string, params: Readonly<Record<string, string>>): string {
+export function fillParams(text: string, params: Readonly<Record<string, string>>): string {
   return text.replace(
     /\{\s*(?:\$page\.)?params\.([A-Za-z_]\w*)\s*\}/g,
     (whole, name: string) => params[name] ?? whole,

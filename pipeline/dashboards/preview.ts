@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { renderDocument } from './document.ts'
 import { escapeHtml } from './html.ts'
 import { parsePage } from './page.ts'
-import { readPage } from './pages.ts'
+import { fillParams, readPage } from './pages.ts'
 import type { QueryRunner } from './query.ts'
 import { renderPage } from './render.ts'
 
@@ -39,6 +39,7 @@ export async function renderPreview(options: {
       ? await readPage(options.pagesDir, options.path)
       : parsePage(options.path, options.source)
   const rendered = await renderPage(page, options.run, options.params ?? {})
+  const title = fillParams(page.meta.title, options.params ?? {})
   const summary =
     rendered.issues.length === 0
       ? ''
@@ -47,12 +48,12 @@ export async function renderPreview(options: {
           .join(', ')}</span></div>\n`
   const badge = `<p class="text-sm">Preview of <code>${escapeHtml(options.path)}</code> against <strong>${escapeHtml(options.environment)}</strong></p>`
   const document = renderDocument({
-    title: page.meta.title,
+    title,
     description: page.meta.description,
     root: options.assetsRoot,
     nav: [],
     current: '',
-    body: `${badge}\n${summary}<h1>${escapeHtml(page.meta.title)}</h1>\n${rendered.html}`,
+    body: `${badge}\n${summary}<h1>${escapeHtml(title)}</h1>\n${rendered.html}`,
     payload: rendered.payload,
     chrome: false,
     extraBody: `\n<script src="${options.assetsRoot}assets/live-reload.js"></script>`,
