@@ -104,6 +104,15 @@ describe('remote run', () => {
     expect(cloud.api.servers.size).toBe(0)
   })
 
+  it('names every missing setting at once: the bucket, the cloud token and the repository', async () => {
+    await expect(
+      planRemoteRun(request({ R2_ENDPOINT: '', HETZNER_TOKEN: '', MATERIA_GIT_URL: '' })),
+    ).rejects.toThrow(
+      'a remote run needs the bucket and hetzner credentials and the git remote (or --upload), but R2_ENDPOINT, HETZNER_TOKEN, MATERIA_GIT_URL are not set;',
+    )
+    expect(cloud.api.requests).toEqual([])
+  })
+
   it('refuses a dirty tree unless the working tree is uploaded', async () => {
     const path = join(repo.work, 'new-model.sql')
     await writeFile(path, 'SELECT 1\n')

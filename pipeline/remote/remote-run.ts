@@ -18,7 +18,7 @@ import { loadRemoteConfig, type PipelineName, stepsOf, type WorkerSpec } from '.
 import { leaseRunVariable, withLease } from './lease.ts'
 import { billedCostEur, billedHours, choosePlacements, type Placement } from './placement.ts'
 import type { Provider, ProviderName } from './provider.ts'
-import { missingProviderSettings, type ProviderChoice, providerFromEnv, providersOf } from './providers.ts'
+import { type ProviderChoice, providerFromEnv, providerSecretNames, providersOf } from './providers.ts'
 import { allSecretValues, createRedactor, workerSecrets } from './redact.ts'
 import { appendRunRecord, type RunRecord, runHistoryPath } from './run-history.ts'
 import { openProdStore } from './stores.ts'
@@ -53,30 +53,74 @@ export interface RemotePlan {
   readonly costEur: number // each started hour billed
 }
 
-// The bucket a remote run reads and writes; without it the worker would use its own disk.
-export const bucketSecretNames = ['R2_ENDPOINT', 'R2_BUCKET', 'R2_ACCESS_KEY', 'R2_SECRET_KEY'] as const
+// What a run in prod needs from the environment, and what each is for. A run refuses with every
+// missing one at once (checkRunSettings); the workbench lists them before anything is clicked.
+export interface RemoteSetting {
+  readonly name: string
+  readonly need: string
+  readonly purpose: string
+}
+
+const bucketSettings: readonly RemoteSetting[] = [
+  { name: 'R2_ENDPOINT', need: 'the bucket', purpose: "the bucket's S3 endpoint (Cloudflare R2)" },
+  {
+    name: 'R2_BUCKET',
+    need: 'the bucket',
+    purpose:
+      "the bucket holding the landing files and prod's database; without it the worker writes to its own disk, destroyed with it",
+  },
+  { name: 'R2_ACCESS_KEY', need: 'the bucket', purpose: "the bucket's access key id" },
+  { name: 'R2_SECRET_KEY', need: 'the bucket', purpose: "the bucket's secret access key" },
+]
+
+const providerPurposes: Readonly<Record<string, string>> = {
+  HETZNER_TOKEN:
+    'a Hetzner Cloud API token (read & write): creates the worker server and destroys it afterwards',
+  SCW_SECRET_KEY: 'a Scaleway API secret key: creates the worker instance and deletes it with its volumes',
+  SCW_DEFAULT_PROJECT_ID: 'the Scaleway project the worker instance is created in',
+}
+
+const gitSetting: RemoteSetting = {
+  name: 'MATERIA_GIT_URL',
+  need: 'the git remote (or --upload)',
+  purpose: 'the git repository the worker checks out (not needed when the working tree is uploaded)',
+}
+
+// A setting an uploaded working tree cannot stand in for: without it no run can start.
+export function blocksEveryRun(setting: RemoteSetting): boolean {
+  return setting !== gitSetting
+}
+
+// Every setting a run with this provider choice needs, in the order they are reported.
+export function remoteRunSettings(providerChoice: ProviderChoice): RemoteSetting[] {
+  const need = `${providersOf(providerChoice).join(' and ')} credentials`
+  const credentials = providersOf(providerChoice).flatMap((provider) =>
+    providerSecretNames[provider].map((name) => ({ name, need, purpose: providerPurposes[name] ?? need })),
+  )
+  return [...bucketSettings, ...credentials, gitSetting]
+}
+
+export function missingRemoteSettings(
+  env: NodeJS.ProcessEnv,
+  input: { readonly providerChoice: ProviderChoice; readonly upload: boolean },
+): RemoteSetting[] {
+  return remoteRunSettings(input.providerChoice).filter(
+    (setting) => !env[setting.name] && !(setting === gitSetting && input.upload),
+  )
+}
 
 // Every setting the run needs and lacks, named in one message before anything is created.
 export function checkRunSettings(
   env: NodeJS.ProcessEnv,
   input: { readonly providerChoice: ProviderChoice; readonly upload: boolean },
 ): void {
-  const groups = [
-    { need: 'the bucket', missing: bucketSecretNames.filter((name) => !env[name]) },
-    {
-      need: `${providersOf(input.providerChoice).join(' and ')} credentials`,
-      missing: missingProviderSettings(input.providerChoice, env),
-    },
-    {
-      need: 'the git remote (or --upload)',
-      missing: input.upload || env.MATERIA_GIT_URL ? [] : ['MATERIA_GIT_URL'],
-    },
-  ].filter((group) => group.missing.length > 0)
-  if (groups.length === 0) return
-  const missing = groups.flatMap((group) => group.missing)
+  const missing = missingRemoteSettings(env, input)
+  if (missing.length === 0) return
+  const needs = [...new Set(missing.map((setting) => setting.need))]
+  const names = missing.map((setting) => setting.name)
   throw new MateriaError(
     'config',
-    `a remote run needs ${groups.map((group) => group.need).join(' and ')}, but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set; export them (esc run <env> -- materia ...); nothing was created`,
+    `a remote run needs ${needs.join(' and ')}, but ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not set; export them (esc run <env> -- materia ...); nothing was created`,
   )
 }
 
