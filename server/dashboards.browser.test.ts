@@ -142,10 +142,10 @@ describe('the Dashboards tab', () => {
     await preview().locator('h1', { hasText: 'Draft 5' }).waitFor({ timeout: 10_000 })
     await preview().locator('[data-component="LineChart"] svg path').first().waitFor({ state: 'attached' })
     expect(await readFile(path, 'utf8')).toBe('---\ntitle: Scratch\n---\n# Version 4\n')
+    await page.screenshot({ path: join(screenshots, 'workbench-dashboard-editor.png') })
     await page.click('[data-action="save-dashboard"]')
     await page.locator('#dashboard-status', { hasText: 'Saved' }).waitFor()
     expect(await readFile(path, 'utf8')).toContain('# Draft 5')
-    await page.screenshot({ path: join(screenshots, 'workbench-dashboard-editor.png') })
     expect(problems.join('\n')).toBe('')
   })
 
