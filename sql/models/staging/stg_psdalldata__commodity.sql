@@ -66,33 +66,47 @@ in_range AS (
     unit_description,
     "value",
     source_file,
-    ingest_date,
-    MD5(CONCAT_WS('|', commodity_code, country_code, market_year, attribute_id, unit_id, ingest_date)) AS hkey
+    ingest_date
   FROM landed
   WHERE ingest_date BETWEEN CAST(@start_ds AS DATE) AND CAST(@end_ds AS DATE)
 ),
+-- Grouped on the business key itself, not on its hash: the codes are short strings DuckDB keeps
+-- inline, so the ~1 M groups per snapshot cost a fraction of grouping on a 32-character MD5; hkey is
+-- hashed once per output row below, from the same columns.
 deduplicated AS (
   SELECT
-    hkey,
-    ANY_VALUE(commodity_code) AS commodity_code,
+    commodity_code,
     ANY_VALUE(commodity_name) AS commodity_name,
-    ANY_VALUE(country_code) AS country_code,
+    country_code,
     ANY_VALUE(country_name) AS country_name,
-    ANY_VALUE(market_year) AS market_year,
-    ARG_MAX(calendar_year, source_file) AS calendar_year,
-    ARG_MAX("month", source_file) AS "month",
-    ANY_VALUE(attribute_id) AS attribute_id,
+    market_year,
+    attribute_id,
     ANY_VALUE(attribute_description) AS attribute_description,
-    ANY_VALUE(unit_id) AS unit_id,
+    unit_id,
     ANY_VALUE(unit_description) AS unit_description,
-    ARG_MAX("value", source_file) AS "value",
-    ANY_VALUE(ingest_date) AS ingest_date,
+    ingest_date,
+    -- The last file's figures, taken together: one state per group instead of one per column.
+    ARG_MAX({'calendar_year': calendar_year, 'month': "month", 'value': "value"}, source_file) AS latest,
     CAST(COUNT(*) AS INTEGER) AS source_file_count, -- landed files carrying this row
-    -- 1 unless files of one month disagree. LIST_DISTINCT drops NULLs as COUNT(DISTINCT) does, and
-    -- over ~1 M single-row groups costs a fraction of DuckDB's per-group distinct hash tables.
-    CAST(LEN(LIST_DISTINCT(LIST("value"))) AS INTEGER) AS value_version_count
+    -- Distinct values, NULLs left out: 1 unless files of one month disagree. MIN = MAX settles the
+    -- usual single-file group and two rows settle themselves; only a group of three or more rows
+    -- that disagree builds its list of distinct values (CASE evaluates the ELSE on those rows alone,
+    -- where COUNT(DISTINCT) would hash every one of the ~1 M groups a second time).
+    CAST(
+      CASE
+        WHEN MIN("value") = MAX("value") THEN 1
+        WHEN COUNT("value") <= 2 THEN COUNT("value")
+        ELSE LEN(LIST_DISTINCT(LIST("value")))
+      END AS INTEGER
+    ) AS value_version_count
   FROM in_range
-  GROUP BY hkey
+  GROUP BY
+    commodity_code,
+    country_code,
+    market_year,
+    attribute_id,
+    unit_id,
+    ingest_date
 ),
 attribute_lookup AS (
   SELECT
@@ -108,14 +122,24 @@ unit_lookup AS (
   FROM seeds.psd_unit
 )
 SELECT
-  deduplicated.hkey AS hkey, -- md5 of commodity, country, market year, attribute, unit, ingest_date
+  MD5(
+    CONCAT_WS(
+      '|',
+      deduplicated.commodity_code,
+      deduplicated.country_code,
+      deduplicated.market_year,
+      deduplicated.attribute_id,
+      deduplicated.unit_id,
+      deduplicated.ingest_date
+    )
+  ) AS hkey, -- md5 of commodity, country, market year, attribute, unit, ingest_date
   deduplicated.commodity_code AS commodity_code, -- 7 digits, zero-padded: text, never a number
   deduplicated.commodity_name AS commodity_name,
   deduplicated.country_code AS country_code, -- USDA FAS code, not ISO (see seeds.psd_country)
   deduplicated.country_name AS country_name,
   deduplicated.market_year AS market_year, -- USDA market year, e.g. coffee 2023 = Oct 2022 to Sep 2023 for Brazil
-  deduplicated.calendar_year AS calendar_year,
-  deduplicated."month" AS "month",
+  deduplicated.latest.calendar_year AS calendar_year,
+  deduplicated.latest."month" AS "month",
   deduplicated.attribute_id AS attribute_id, -- 3 digits, zero-padded
   deduplicated.attribute_description AS attribute_description,
   -- Attributes missing from the lookup keep flowing, named after their description.
@@ -127,7 +151,7 @@ SELECT
   deduplicated.unit_id AS unit_id, -- 2 digits, zero-padded
   deduplicated.unit_description AS unit_description,
   COALESCE(unit_lookup.unit_name, deduplicated.unit_description) AS unit_name,
-  deduplicated."value" AS "value", -- in unit_description
+  deduplicated.latest."value" AS "value", -- in unit_description
   deduplicated.ingest_date AS ingest_date, -- snapshot month, first day
   deduplicated.source_file_count AS source_file_count,
   deduplicated.value_version_count AS value_version_count
