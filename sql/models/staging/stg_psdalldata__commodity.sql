@@ -51,7 +51,9 @@ WITH landed AS (
     ) AS ingest_date
   FROM raw.psd_alldata
 ),
-in_range AS (
+-- Read more than once below: NOT MATERIALIZED keeps DuckDB streaming it from the files (a second
+-- read costs less than holding ~1 M rows per snapshot in memory).
+in_range AS NOT MATERIALIZED (
   SELECT
     commodity_code,
     commodity_name,
@@ -70,10 +72,75 @@ in_range AS (
   FROM landed
   WHERE ingest_date BETWEEN CAST(@start_ds AS DATE) AND CAST(@end_ds AS DATE)
 ),
--- Grouped on the business key itself, not on its hash: the codes are short strings DuckDB keeps
--- inline, so the ~1 M groups per snapshot cost a fraction of grouping on a 32-character MD5; hkey is
--- hashed once per output row below, from the same columns.
-deduplicated AS (
+-- The business keys that arrive more than once (several files of one month): usually none. Only
+-- their rows are aggregated; every other row passes through as it is, so no ~1 M-group aggregate
+-- holds a whole snapshot in memory.
+repeated_keys AS (
+  SELECT
+    commodity_code,
+    country_code,
+    market_year,
+    attribute_id,
+    unit_id,
+    ingest_date,
+    TRUE AS is_repeated
+  FROM in_range
+  GROUP BY
+    commodity_code,
+    country_code,
+    market_year,
+    attribute_id,
+    unit_id,
+    ingest_date
+  HAVING COUNT(*) > 1
+),
+keyed AS NOT MATERIALIZED (
+  SELECT
+    in_range.commodity_code AS commodity_code,
+    in_range.commodity_name AS commodity_name,
+    in_range.country_code AS country_code,
+    in_range.country_name AS country_name,
+    in_range.market_year AS market_year,
+    in_range.calendar_year AS calendar_year,
+    in_range."month" AS "month",
+    in_range.attribute_id AS attribute_id,
+    in_range.attribute_description AS attribute_description,
+    in_range.unit_id AS unit_id,
+    in_range.unit_description AS unit_description,
+    in_range."value" AS "value",
+    in_range.source_file AS source_file,
+    in_range.ingest_date AS ingest_date,
+    repeated_keys.is_repeated AS is_repeated
+  FROM in_range
+  LEFT JOIN repeated_keys
+    ON in_range.commodity_code IS NOT DISTINCT FROM repeated_keys.commodity_code
+    AND in_range.country_code IS NOT DISTINCT FROM repeated_keys.country_code
+    AND in_range.market_year IS NOT DISTINCT FROM repeated_keys.market_year
+    AND in_range.attribute_id IS NOT DISTINCT FROM repeated_keys.attribute_id
+    AND in_range.unit_id IS NOT DISTINCT FROM repeated_keys.unit_id
+    AND in_range.ingest_date IS NOT DISTINCT FROM repeated_keys.ingest_date
+),
+single_rows AS (
+  SELECT
+    commodity_code,
+    commodity_name,
+    country_code,
+    country_name,
+    market_year,
+    attribute_id,
+    attribute_description,
+    unit_id,
+    unit_description,
+    ingest_date,
+    calendar_year,
+    "month",
+    "value",
+    1 AS source_file_count,
+    CAST("value" IS NOT NULL AS INTEGER) AS value_version_count
+  FROM keyed
+  WHERE is_repeated IS NULL
+),
+repeated_rows AS (
   SELECT
     commodity_code,
     ANY_VALUE(commodity_name) AS commodity_name,
@@ -88,18 +155,9 @@ deduplicated AS (
     -- The last file's figures, taken together: one state per group instead of one per column.
     ARG_MAX({'calendar_year': calendar_year, 'month': "month", 'value': "value"}, source_file) AS latest,
     CAST(COUNT(*) AS INTEGER) AS source_file_count, -- landed files carrying this row
-    -- Distinct values, NULLs left out: 1 unless files of one month disagree. MIN = MAX settles the
-    -- usual single-file group and two rows settle themselves; only a group of three or more rows
-    -- that disagree builds its list of distinct values (CASE evaluates the ELSE on those rows alone,
-    -- where COUNT(DISTINCT) would hash every one of the ~1 M groups a second time).
-    CAST(
-      CASE
-        WHEN MIN("value") = MAX("value") THEN 1
-        WHEN COUNT("value") <= 2 THEN COUNT("value")
-        ELSE LEN(LIST_DISTINCT(LIST("value")))
-      END AS INTEGER
-    ) AS value_version_count
-  FROM in_range
+    CAST(COUNT(DISTINCT "value") AS INTEGER) AS value_version_count -- 1 unless files of one month disagree
+  FROM keyed
+  WHERE is_repeated
   GROUP BY
     commodity_code,
     country_code,
@@ -107,6 +165,43 @@ deduplicated AS (
     attribute_id,
     unit_id,
     ingest_date
+),
+deduplicated AS (
+  SELECT
+    commodity_code,
+    commodity_name,
+    country_code,
+    country_name,
+    market_year,
+    attribute_id,
+    attribute_description,
+    unit_id,
+    unit_description,
+    ingest_date,
+    calendar_year,
+    "month",
+    "value",
+    source_file_count,
+    value_version_count
+  FROM single_rows
+  UNION ALL
+  SELECT
+    commodity_code,
+    commodity_name,
+    country_code,
+    country_name,
+    market_year,
+    attribute_id,
+    attribute_description,
+    unit_id,
+    unit_description,
+    ingest_date,
+    latest.calendar_year AS calendar_year,
+    latest."month" AS "month",
+    latest."value" AS "value",
+    source_file_count,
+    value_version_count
+  FROM repeated_rows
 ),
 attribute_lookup AS (
   SELECT
@@ -138,8 +233,8 @@ SELECT
   deduplicated.country_code AS country_code, -- USDA FAS code, not ISO (see seeds.psd_country)
   deduplicated.country_name AS country_name,
   deduplicated.market_year AS market_year, -- USDA market year, e.g. coffee 2023 = Oct 2022 to Sep 2023 for Brazil
-  deduplicated.latest.calendar_year AS calendar_year,
-  deduplicated.latest."month" AS "month",
+  deduplicated.calendar_year AS calendar_year,
+  deduplicated."month" AS "month",
   deduplicated.attribute_id AS attribute_id, -- 3 digits, zero-padded
   deduplicated.attribute_description AS attribute_description,
   -- Attributes missing from the lookup keep flowing, named after their description.
@@ -151,7 +246,7 @@ SELECT
   deduplicated.unit_id AS unit_id, -- 2 digits, zero-padded
   deduplicated.unit_description AS unit_description,
   COALESCE(unit_lookup.unit_name, deduplicated.unit_description) AS unit_name,
-  deduplicated.latest."value" AS "value", -- in unit_description
+  deduplicated."value" AS "value", -- in unit_description
   deduplicated.ingest_date AS ingest_date, -- snapshot month, first day
   deduplicated.source_file_count AS source_file_count,
   deduplicated.value_version_count AS value_version_count
