@@ -6,6 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api'
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { tableDiffSampleRowsMax } from '../limits.ts'
+import { describeQueryError } from './read-error.ts'
 import { quoteIdentifier } from './sql-quote.ts'
 
 export interface ColumnType {
@@ -23,7 +24,7 @@ export interface SchemaDiff {
   }[]
 }
 
-export interface ColumnMatch {
+interface ColumnMatch {
   readonly column: string
   readonly matchPct: number // among rows whose key is in both tables; 100 when there are none
 }
@@ -56,23 +57,24 @@ export interface TableDiff {
   readonly sample: readonly RowDifference[]
 }
 
-export async function describeRelation(
-  connection: DuckDBConnection,
-  relation: string,
-): Promise<ColumnType[]> {
+async function describeRelation(connection: DuckDBConnection, relation: string): Promise<ColumnType[]> {
   try {
     const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`)
     return reader
       .getRowObjectsJson()
       .map((row) => ({ column: String(row.column_name), type: String(row.column_type) }))
   } catch (error) {
-    throw new MateriaError('query', `table diff: cannot read ${relation}: ${firstLine(error)}`, {
-      cause: error,
-    })
+    throw new MateriaError(
+      'query',
+      `table diff: cannot read ${relation}: ${await describeQueryError(connection, error)}`,
+      {
+        cause: error,
+      },
+    )
   }
 }
 
-export function diffSchemas(source: readonly ColumnType[], target: readonly ColumnType[]): SchemaDiff {
+function diffSchemas(source: readonly ColumnType[], target: readonly ColumnType[]): SchemaDiff {
   const sourceTypes = new Map(source.map((c) => [c.column, c.type]))
   const targetTypes = new Map(target.map((c) => [c.column, c.type]))
   return {
@@ -233,8 +235,4 @@ async function sampleDifferences(
       .map(({ column, source, target }) => ({ column, source, target }))
     return { kind: 'changed', key: side('s'), columns }
   })
-}
-
-function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? ''
 }
