@@ -71,7 +71,10 @@ export class ProdRuns {
 
   // The settings a git run from the workbench would miss, from the remote module's own list.
   missingSettings(): RemoteSetting[] {
-    return missingRemoteSettings(this.env, { upload: false, providerChoice: 'hetzner' })
+    return missingRemoteSettings(this.env, {
+      upload: false,
+      providerChoice: parseProviderChoice(this.env.MATERIA_PROVIDER || undefined),
+    })
   }
 
   get(runId: string): ProdRun | undefined {

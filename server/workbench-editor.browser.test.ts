@@ -20,12 +20,12 @@ let workbench: Workbench
 let browser: Browser
 let page: Page
 
-// A model whose SQL differs once rendered: @model_kind_name is one of SQLMesh's predefined macro
-// variables (docs: "Macro variables"), rendered as the kind's name in quotes.
+// A model whose SQL differs once rendered: @runtime_stage is one of SQLMesh's macro variables
+// (docs, "Macro variables": a string naming the runtime stage, e.g. 'evaluating' while a query runs).
 const kindNoteModel = `MODEL (name serving.kind_note, kind VIEW);
 SELECT
   market_year,
-  @model_kind_name AS kind_name
+  @runtime_stage AS stage
 FROM serving.agg_world_balance
 `
 
@@ -130,7 +130,10 @@ describe('completion', () => {
     await page.click('#query-editor .view-lines')
     await page.keyboard.press('Control+A')
     await page.keyboard.press('Delete')
-    await page.keyboard.type('SELECT * FROM obt')
+    await page.keyboard.insertText('SELECT * FROM ')
+    await page.keyboard.type('obt')
+    // Asked for explicitly: the list then comes from one request for the whole word.
+    await page.keyboard.press('Control+Space')
     await page.waitForSelector(
       '.suggest-widget.visible .monaco-list-row[aria-label*="serving.obt_commodity_metrics"]',
     )
@@ -224,9 +227,9 @@ describe('preview and rendered SQL', () => {
     const rendered = page.locator('#panel-rendered')
     await rendered.waitFor()
     const text = (await rendered.textContent()) ?? ''
-    expect(text).toContain(`'VIEW' AS kind_name`)
+    expect(text).toContain(`'evaluating' AS stage`)
     expect(text).toContain('"serving__dev_test"."agg_world_balance"')
-    expect(text).not.toContain('@model_kind_name')
+    expect(text).not.toContain('@runtime_stage')
   })
 })
 
@@ -238,7 +241,7 @@ describe('editor buttons, hints and environments', () => {
     await page.keyboard.press('Control+A')
     await page.keyboard.press('Delete')
     await page.keyboard.insertText(
-      'MODEL (name serving.kind_note, kind VIEW);\nselect market_year, @model_kind_name as kind_name from serving.agg_world_balance\n',
+      'MODEL (name serving.kind_note, kind VIEW);\nselect market_year, @runtime_stage as stage from serving.agg_world_balance\n',
     )
     await page.click('#editor-format')
     await expect.poll(() => editorText('#model-editor')).toContain('SELECT')

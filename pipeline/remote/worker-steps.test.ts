@@ -241,6 +241,15 @@ describe('materia worker reap', () => {
         'destroying scaleway server 44444444-4444-4444-8444-444444444444 (scw-never-started)',
       )
       expect(output).toContain('reaped 2 workers')
+      // destroy takes Scaleway's UUIDs with --provider scaleway.
+      const [future] = [...scaleway.servers.values()]
+      chunks.length = 0
+      expect(await workerCommand.run(['destroy', future!.id, '--provider', 'scaleway'], context)).toBe(0)
+      expect(scaleway.servers.size).toBe(0)
+      expect(chunks.join('')).toContain(`server ${future!.id} is gone`)
+      await expect(
+        workerCommand.run(['destroy', '../servers', '--provider', 'scaleway'], context),
+      ).rejects.toThrow('worker destroy ../servers: expected a server id (a number or a UUID)')
       // Without any credentials, reap says what to set instead of doing nothing.
       await expect(workerCommand.run(['reap'], { ...context, env: {} })).rejects.toThrow(
         'no cloud credentials set: export HETZNER_TOKEN, or SCW_SECRET_KEY and SCW_DEFAULT_PROJECT_ID',
