@@ -1,0 +1,47 @@
+// Browser-test support: the setting most workbench browser tests open with. The fixture project,
+// built into the given environments, a workbench serving it as one user, and a Chromium page that
+// reports the page's errors; `close` releases them in reverse order.
+import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core'
+import { chromiumArgs, chromiumPath, ensureRendererBuilt } from '../renderer-build.ts'
+import { startWorkbench, type Workbench } from '../workbench.ts'
+import { buildEnvironment, createFixtureProject, type FixtureProject } from './fixture-project.ts'
+
+export interface BrowserWorkbench {
+  readonly project: FixtureProject
+  readonly workbench: Workbench
+  readonly browser: Browser
+  readonly page: Page
+  close(): Promise<void>
+}
+
+export interface BrowserWorkbenchOptions {
+  readonly user: string // USER as the workbench sees it: names the dev environment, dev_<user>
+  readonly environments: readonly string[] // built before the workbench starts
+  readonly context: BrowserContextOptions // the page's viewport and the like
+  // Edits (and builds) of the project before `environments` are built.
+  readonly prepare?: (root: string) => void | Promise<void>
+}
+
+export async function openBrowserWorkbench(options: BrowserWorkbenchOptions): Promise<BrowserWorkbench> {
+  const rendererDir = ensureRendererBuilt()
+  const project = createFixtureProject()
+  let workbench: Workbench | undefined
+  let browser: Browser | undefined
+  const close = async () => {
+    await browser?.close()
+    await workbench?.close()
+    project.remove()
+  }
+  try {
+    await options.prepare?.(project.root)
+    for (const environment of options.environments) await buildEnvironment(project.root, environment)
+    workbench = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: options.user } })
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
+    const page = await (await browser.newContext(options.context)).newPage()
+    page.on('pageerror', (error) => console.error('page error:', error.message))
+    return { project, workbench, browser, page, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
