@@ -92,7 +92,10 @@ export async function mountQueryEditor(host: HTMLElement): Promise<void> {
       state.tabs.push({ title: `Query ${number}`, sql: '' })
       select(state.tabs.length - 1)
     })
-    bar.replaceChildren(...buttons, add)
+    // The tab list holds tabs only (ARIA's tablist); the button that adds one sits after it.
+    bar.replaceChildren(...buttons)
+    document.getElementById('query-tab-add')?.remove()
+    bar.after(add)
   }
   drawTabs()
   const htmx = (window as unknown as { htmx: Htmx }).htmx

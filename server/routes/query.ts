@@ -133,7 +133,7 @@ export function queryRoutes(context: WorkbenchContext): Hono {
       c,
       context,
       '/query',
-      html`<section class="flex flex-col gap-3" data-page="query">
+      html`<section class="flex flex-col gap-3" data-page="query"><h1 class="sr-only">Query ${environment}</h1>
   <div class="flex items-center gap-2">
     <button type="button" class="btn btn-primary btn-sm" data-action="run-query" id="run-query" data-shortcuts>Run (Ctrl+Enter)</button>
     <button type="button" class="btn btn-sm btn-warning hidden" data-action="cancel-query" id="cancel-query">Cancel</button>
@@ -141,7 +141,7 @@ export function queryRoutes(context: WorkbenchContext): Hono {
       title="The guard refuses writes to model objects in every environment; CREATE TABLE and friends go to your scratch schema ${scratchSchema(context.env)}. Only plan and apply change an environment.">${environment} · models read-only</span>
     <span class="loading loading-spinner loading-sm hidden" id="query-running"></span>
   </div>
-  <div role="tablist" class="tabs tabs-box tabs-sm w-fit" id="query-tabs" aria-label="Query tabs"></div>
+  <div class="flex items-center gap-1"><div role="tablist" class="tabs tabs-box tabs-sm w-fit" id="query-tabs" aria-label="Query tabs"></div></div>
   <div class="query-host rounded-box overflow-hidden border border-base-300" data-component="query-editor" id="query-editor"
     data-tabs="${JSON.stringify(await readQueryTabs(tabsPath))}"></div>
   <div id="query-result"></div>
