@@ -84,6 +84,11 @@ const pages: { name: string; open: (target: Page) => Promise<void> }[] = [
       await target.waitForSelector('#query-editor .view-lines')
       await runQuery(target, 'SELECT * FROM serving.obt_commodity_metrics')
       await target.waitForSelector('#result-grid[data-summarized="1"]')
+      // The completion list may still be open from typing: Monaco's own rows (aria-label "label,
+      // detail") are not ours to name; the page is checked as it reads with the result.
+      await target.keyboard.press('Escape')
+      await target.waitForSelector('.suggest-widget.visible', { state: 'detached' }).catch(() => {})
+      await target.locator('#result-grid').click({ position: { x: 5, y: 5 } })
     },
   },
   { name: 'plan', open: async (target) => void (await target.goto(`${workbench.baseUrl}/plan`)) },
