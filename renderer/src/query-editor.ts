@@ -27,6 +27,8 @@ export async function mountQueryEditor(host: HTMLElement): Promise<void> {
   ) as QueryTabs
   host.textContent = ''
   const editor = createEditor(host, state.tabs[state.active]?.sql ?? '')
+  // Fetch the grid's code while the analyst types, not after the first result arrives.
+  void import('./result-grid.ts')
   const bar = document.getElementById('query-tabs')
   let saveTimer: ReturnType<typeof setTimeout> | undefined
   const save = () => {

@@ -458,6 +458,12 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
       })
   })
 
+  // The run's reply carries the first block: the first screen draws without waiting for /rows.
+  const firstRows = JSON.parse(view.dataset.firstRows ?? '[]') as Row[]
+  if (firstRows.length === Math.min(blockRows, rowCount)) {
+    loaded.set(0, firstRows)
+    blocks.set(0, Promise.resolve(firstRows))
+  }
   schedule()
   void block(0).then(schedule)
   getJson<Summary[]>(`/api/query/${resultId}/summary`)

@@ -28,6 +28,8 @@ const filtersMax = 32
 
 // The view (sort and filters) a request asks for: sort=<column>, desc=1, filters=<JSON list of
 // {column, operator, value}>. Columns are checked against the result by the runner.
+const unsortedView: ResultView = { sortColumn: null, descending: false, filters: [] }
+
 function viewOf(c: Context): ResultView {
   const sort = c.req.query('sort') ?? ''
   const text = c.req.query('filters') ?? ''
@@ -63,9 +65,13 @@ function chartSelect(id: string, label: string, options: readonly string[], sele
     <select id="${id}" class="select select-sm w-40">${options.map((option) => html`<option value="${option}" ${option === selected ? html`selected` : ''}>${option === '' ? '(none)' : option}</option>`)}</select></label>`
 }
 
-export function resultFrame(result: QueryResult): Html {
+// The rows the frame carries with it: the grid's first screen and more, drawn without a second
+// request once the query has finished.
+const resultFirstRows = 200
+
+export function resultFrame(result: QueryResult, firstRows: readonly (readonly unknown[])[] = []): Html {
   return html`<div class="flex flex-col gap-2" id="result-view" data-component="result-grid" data-result-id="${result.id}"
-    data-row-count="${result.rowCount}" data-columns="${JSON.stringify(result.columns)}">
+    data-row-count="${result.rowCount}" data-columns="${JSON.stringify(result.columns)}" data-first-rows="${JSON.stringify(firstRows)}">
   <div class="flex flex-wrap items-center gap-3">
     <span id="result-summary" class="text-sm" aria-live="polite"><b data-view-count="${result.rowCount}">${result.rowCount.toLocaleString('en-US')}</b> rows · ${result.elapsedMs} ms · ${result.environment}</span>
     <form class="flex flex-wrap items-center gap-1" id="result-filter" aria-label="Filter the result">
@@ -185,7 +191,8 @@ export function queryRoutes(context: WorkbenchContext): Hono {
           html`<div role="status" class="alert alert-success" id="result-message">${result.message}</div>`
             .text,
         )
-      return c.html(resultFrame(result).text)
+      const first = await context.queries.rows(result.id, unsortedView, 0, resultFirstRows)
+      return c.html(resultFrame(result, first.rows).text)
     } catch (error) {
       if (!isMateriaError(error)) throw error
       const elapsedMs = Math.round(performance.now() - startedMs)
