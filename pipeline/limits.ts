@@ -12,6 +12,13 @@ export const modelFileBytesMax = 1_000_000
 // Rows shown in a preview or a CLI pretty table; the full result is exported, never printed.
 export const previewRowsMax = 1_000
 
+// Rows the model editor's preview of a model or CTE shows (dbt Cloud's preview shows 100 too).
+export const modelPreviewRowsMax = 100
+
+// Models the DAG's column mode draws at once: past this each node's column list makes an SVG too
+// big to pan; the model mode still draws the whole project.
+export const dagColumnModeModelsMax = 400
+
 // Rows one dashboard query may embed in a page; past this a page gets too heavy to load quickly.
 export const dashboardQueryRowsMax = 20_000
 
@@ -150,6 +157,10 @@ export const landingListKeysMax = 100_000
 
 // Waiting for another writer's lock on one landing key; writes take milliseconds.
 export const landingLockWaitMs = 10_000
+
+// Landed files sniffed one by one when DuckDB reports an unreadable file without naming it
+// (read-error.ts): PSD lands a few files a month, so this covers decades of snapshots.
+export const landedFilesSniffedMax = 10_000
 
 // Landed etags sent in one If-None-Match header; HTTP servers cap header size around 8 KB.
 export const ifNoneMatchEtagsMax = 64

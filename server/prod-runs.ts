@@ -5,6 +5,7 @@
 import { MateriaError } from '../pipeline/errors.ts'
 import { runLogLinesMax } from '../pipeline/limits.ts'
 import { type PipelineName, pipelineNames } from '../pipeline/remote/config.ts'
+import { parseProviderChoice } from '../pipeline/remote/providers.ts'
 import {
   executeRemoteRun,
   missingRemoteSettings,
@@ -52,6 +53,8 @@ export class ProdRuns {
       upload,
       env: this.env,
       trigger: 'workbench',
+      // The workbench has no provider picker: MATERIA_PROVIDER chooses, as for the CLI.
+      providerChoice: parseProviderChoice(this.env.MATERIA_PROVIDER || undefined),
     }
   }
 
@@ -68,7 +71,10 @@ export class ProdRuns {
 
   // The settings a git run from the workbench would miss, from the remote module's own list.
   missingSettings(): RemoteSetting[] {
-    return missingRemoteSettings(this.env, { upload: false, provider: false })
+    return missingRemoteSettings(this.env, {
+      upload: false,
+      providerChoice: parseProviderChoice(this.env.MATERIA_PROVIDER || undefined),
+    })
   }
 
   get(runId: string): ProdRun | undefined {

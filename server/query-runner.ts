@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { assert } from '../pipeline/assert.ts'
 import {
+  describeQueryError,
   guardWorkbenchStatement,
   quoteIdentifier,
   quoteLiteral,
@@ -225,7 +226,9 @@ export class QueryRunner {
       if (error instanceof MateriaError) throw error
       const text = error instanceof Error ? error.message : String(error)
       if (/interrupt/i.test(text)) throw new MateriaError('query', 'query cancelled')
-      throw new MateriaError('query', text, { cause: error })
+      // The whole message (DuckDB's caret under the failing SQL) unless a file it failed on needs naming.
+      const described = await describeQueryError(connection, error)
+      throw new MateriaError('query', text.startsWith(described) ? text : described, { cause: error })
     } finally {
       this.#running.delete(options.runId)
       connection.disconnectSync()

@@ -43,6 +43,8 @@ const files: Record<string, string> = {
   'models/typo.sql': "MODEL (\n  name shop.typo,\n  kinds FULL,\n  cron 'every day'\n);\nSELECT 1 AS x",
   'models/empty_seed.sql': "MODEL (name shop.empty_seed, kind SEED (path '../seeds/empty.csv'));",
   'models/unknown_ref.sql': 'MODEL (name shop.unknown_ref);\nSELECT * FROM shop.itemz',
+  'models/template.sql':
+    "MODEL (name shop.template, kind FULL);\nSELECT *\nFROM @resolve_template('@{catalog_name}.@{schema_name}.@{table_name}$properties', mode := 'table')",
   'models/bad_audit.sql': 'MODEL (name shop.bad_audit, audits (no_such_audit));\nSELECT id FROM shop.items',
   'external_models.yaml': '- name: finance.rates\n  columns:\n    currency: text\n- columns:\n    x: int\n',
   'tests/test_broken.yaml': 'test_broken:\n  model: shop.item_names\n  inputs: [oops\n',
@@ -58,6 +60,7 @@ const expected = [
   'models/external.sql:3:3 kind EXTERNAL is not supported: EXTERNAL models are declared in external_models.yaml at the project root, not in a model file',
   'models/jinja.sql:3 Jinja blocks (JINJA_QUERY_BEGIN) are not supported; write the statement in SQL with @ macros',
   'models/managed.sql:3:3 kind MANAGED is not supported: MANAGED models need an engine that maintains them (Snowflake dynamic tables); DuckDB has none, use FULL',
+  'models/template.sql:3 @RESOLVE_TEMPLATE is not supported; its placeholders name physical tables, which the environments here hide; name the table directly',
   'models/typo.sql:3:3 unknown property "kinds"; use name | kind | cron | start | grain | grains | audits | description | owner | tags | depends_on | columns | column_descriptions | dialect | enabled | stamp | references | partitioned_by (or one SQLMesh documents)',
   "models/typo.sql:4:3 invalid cron 'every day'; use @hourly | @daily | @weekly | @monthly or a 5-field cron expression",
   'external_models.yaml:4 each entry needs name: schema.table',
@@ -94,8 +97,8 @@ describe('unsupported SQLMesh constructs', () => {
     )
     expect(lines.find((line) => line.startsWith('tests/test_broken.yaml:'))).toMatch(/invalid YAML/)
     // One line per construct, then the count: nothing repeated, nothing about the healthy models.
-    expect(lines.at(-1)).toBe('14 models, 1 test, 1 external table: 13 problems')
-    expect(lines).toHaveLength(14)
+    expect(lines.at(-1)).toBe('15 models, 1 test, 1 external table: 14 problems')
+    expect(lines).toHaveLength(15)
     expect(result.stderr).not.toContain('shop.item_names')
   })
 
@@ -111,7 +114,7 @@ describe('unsupported SQLMesh constructs', () => {
     expect(query.code, query.stderr).toBe(0)
     expect(query.stdout).toContain('one')
     expect(query.stderr).toMatch(
-      /^11 problem\(s\) in the project; left out: shop.custom, shop.empty_seed, shop.external, shop.jinja, shop.managed, shop.order_items, shop.order_report, shop.orders, shop.tsql, shop.typo, shop.unknown_ref; run materia validate for the list\n$/,
+      /^12 problem\(s\) in the project; left out: shop.custom, shop.empty_seed, shop.external, shop.jinja, shop.managed, shop.order_items, shop.order_report, shop.orders, shop.template, shop.tsql, shop.typo, shop.unknown_ref; run materia validate for the list\n$/,
     )
   })
 

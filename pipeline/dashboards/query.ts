@@ -65,10 +65,12 @@ export function inputKeysOf(sql: string): string[] {
   return [...new Set([...sql.matchAll(inputPattern)].map((match) => `${match[1]}.${match[2]}`))].sort()
 }
 
+/** Pastes the given inputs' values; markers of inputs not given (TextInputs) stay as written. */
 export function substituteInputs(sql: string, values: ReadonlyMap<string, string>): string {
-  return sql.replace(inputPattern, (_whole, name: string, field: string) =>
-    sqlText(values.get(`${name}.${field}`)!),
-  )
+  return sql.replace(inputPattern, (whole, name: string, field: string) => {
+    const value = values.get(`${name}.${field}`)
+    return value === undefined ? whole : sqlText(value)
+  })
 }
 
 function substituteParams(

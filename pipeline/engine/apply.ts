@@ -22,6 +22,7 @@ import type { Model } from './model.ts'
 import { definitionOf } from './plan-compare.ts'
 import type { BuildStep, Plan, PlanStep } from './plan-types.ts'
 import { environmentSchema, type Project } from './project.ts'
+import { describeQueryError } from './read-error.ts'
 import { renderMacros } from './render.ts'
 import { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts'
 import {
@@ -232,8 +233,8 @@ async function transaction<T>(
   } catch (error) {
     await connection.run('ROLLBACK').catch(() => undefined)
     if (error instanceof MateriaError) throw error
-    const message = error instanceof Error ? error.message : String(error)
-    throw new MateriaError('apply', `${model.path}: model ${model.name} failed: ${message.split('\n')[0]}`, {
+    const message = await describeQueryError(connection, error)
+    throw new MateriaError('apply', `${model.path}: model ${model.name} failed: ${message}`, {
       cause: error,
     })
   }

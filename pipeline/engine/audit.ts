@@ -8,6 +8,7 @@ import { auditSampleRowsMax } from '../limits.ts'
 import { auditBaseName, builtinAuditSql } from './builtin-audits.ts'
 import type { AuditCall, Model } from './model.ts'
 import type { CustomAudit, Project } from './project.ts'
+import { describeQueryError } from './read-error.ts'
 import { placeholderContext, renderMacros } from './render.ts'
 import { formatRows } from './row-text.ts'
 import { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
@@ -110,9 +111,13 @@ async function relationColumns(
     const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`)
     return new Set(reader.getRowObjectsJson().map((row) => String(row.column_name).toLowerCase()))
   } catch (error) {
-    throw new MateriaError('audit', `${model.path}: cannot audit ${model.name}: ${firstLine(error)}`, {
-      cause: error,
-    })
+    throw new MateriaError(
+      'audit',
+      `${model.path}: cannot audit ${model.name}: ${await describeQueryError(connection, error)}`,
+      {
+        cause: error,
+      },
+    )
   }
 }
 
@@ -206,7 +211,7 @@ export async function runAudit(
   } catch (error) {
     throw new MateriaError(
       'audit',
-      `${model.path}: audit ${call.name} on ${model.name} failed to run: ${firstLine(error)}`,
+      `${model.path}: audit ${call.name} on ${model.name} failed to run: ${await describeQueryError(connection, error)}`,
       {
         cause: error,
       },
@@ -242,8 +247,4 @@ export function auditFailureMessage(outcome: AuditOutcome): string {
 export function assertBlockingAuditsPassed(outcomes: readonly AuditOutcome[]): void {
   const failed = outcomes.find((o) => o.blocking && !o.passed)
   if (failed !== undefined) throw new MateriaError('audit', auditFailureMessage(failed))
-}
-
-function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? ''
 }

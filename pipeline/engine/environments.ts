@@ -9,6 +9,7 @@ import { rewriteTableReferences } from './load-api.ts'
 import { validateEnvironmentName } from './plan.ts'
 import { environmentSchema, type Project } from './project.ts'
 import { guardReadOnlyQuery } from './query-guard.ts'
+import { describeQueryError } from './read-error.ts'
 import { parseQuery, qualifiedNames, rewriteQualifiedNames } from './sql-ast.ts'
 import { quoteIdentifier } from './sql-quote.ts'
 import { readState, stateSchema } from './state.ts'
@@ -175,8 +176,8 @@ export async function queryEnvironment(
       truncated: rows.length > limit,
     }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    throw new MateriaError('query', `query on ${environment} failed: ${message.split('\n')[0]}`, {
+    const message = await describeQueryError(db.connection, error)
+    throw new MateriaError('query', `query on ${environment} failed: ${message}`, {
       cause: error,
     })
   }
@@ -215,8 +216,8 @@ export async function streamEnvironmentQuery(
       await sink.rows(rows)
     }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    throw new MateriaError('query', `query on ${environment} failed: ${message.split('\n')[0]}`, {
+    const message = await describeQueryError(db.connection, error)
+    throw new MateriaError('query', `query on ${environment} failed: ${message}`, {
       cause: error,
     })
   }

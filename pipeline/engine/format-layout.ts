@@ -47,7 +47,7 @@ function fixCase(code: string): string {
   return code
     .replace(spacedFunctions, (_, name: string) => `${name}(`)
     .replace(/\) over\b/gi, ') OVER')
-    .replace(/\bfilter\(/gi, 'FILTER (')
+    .replace(/\) filter\(/gi, ') FILTER (')
     .replace(/\bOVER\(/g, 'OVER (')
 }
 
@@ -70,7 +70,7 @@ function mapCode(text: string, map: (code: string) => string): string {
 }
 
 // Where a `--` comment starts in the line's code, or -1.
-function commentStart(text: string): number {
+export function commentStart(text: string): number {
   let i = 0
   while (i < text.length) {
     const skipped = skipQuotedOrComment(text, i)

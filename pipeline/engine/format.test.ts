@@ -125,10 +125,11 @@ ORDER BY
   2
 `)
     const joined = formatModelFile(`MODEL (name a.b);
-select LAG(o.v) over w as previous, SUM(o.v) filter (where o.k = 'x') as x_total -- in bags
+select LAG(o.v) over w as previous, filter(o.list, x -> x > 1) as kept, SUM(o.v) filter (where o.k = 'x') as x_total -- in bags
 from o left join c on o.id = c.id and o.day = c.day cross join d where o.v > 0 window w as (partition by o.id order by o.day)`)
     expect(joined).toContain(`SELECT
   LAG(o.v) OVER w AS previous,
+  filter(o.list, x -> x > 1) AS kept,
   SUM(o.v) FILTER (WHERE o.k = 'x') AS x_total -- in bags
 FROM o
 LEFT JOIN c
@@ -185,6 +186,46 @@ ON_VIRTUAL_UPDATE_END;
     expect(await sameQuery(connection, query(once), query(changed))).toBe(false)
     const moved = once.replace('SET VARIABLE floor = 0', 'SET VARIABLE floor = 1')
     expect(await sameQuery(connection, query(once), query(moved))).toBe(false)
+  })
+
+  it('lays out an AUDIT block like the header, its query right below; a comment before ; stays a comment', async () => {
+    // An audit inside a model file (concepts/audits "Inline audits").
+    const text = `MODEL (name sushi.menu, kind full);
+select id, price from raw.menu -- the menu
+;
+-- the audit
+AUDIT (name price_in_range,
+  defaults (min_price = 0));
+select * from @this_model where price < @min_price or price > @max_price;
+`
+    const once = formatModelFile(text)
+    expect(once).toBe(`MODEL (
+  name sushi.menu,
+  kind FULL
+);
+
+SELECT
+  id,
+  price
+FROM raw.menu -- the menu
+;
+
+-- the audit
+AUDIT (
+  name price_in_range,
+  defaults (min_price = 0)
+);
+SELECT
+  *
+FROM @this_model
+WHERE price < @min_price
+  OR price > @max_price;
+`)
+    expect(formatModelFile(once)).toBe(once)
+    const query = (file: string) => splitModelFile(file).query
+    expect(await sameQuery(connection, query(text), query(once))).toBe(true)
+    const changed = once.replace('defaults (min_price = 0)', 'defaults (min_price = 1)')
+    expect(await sameQuery(connection, query(once), query(changed))).toBe(false)
   })
 
   it("leaves the project's own sql/models unchanged (materia format --check passes on it)", () => {

@@ -5,7 +5,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { type FormatOptionsWithLanguage, format } from 'sql-formatter'
 import { MateriaError } from '../errors.ts'
-import { layoutQuery } from './format-layout.ts'
+import { commentStart, layoutQuery } from './format-layout.ts'
 import {
   normalizeSpacing,
   skipQuotedOrComment,
@@ -32,11 +32,40 @@ const formatterOptions: FormatOptionsWithLanguage = {
   paramTypes: { custom: [{ regex: '@[A-Za-z_][A-Za-z0-9_]*' }] },
 }
 
+// The statements after the header, each on its own: pre-statements, the query, post-statements,
+// ON_VIRTUAL_UPDATE_BEGIN; ... ON_VIRTUAL_UPDATE_END; and AUDIT (...) blocks, whose header is laid out
+// like MODEL's with its query right below it (as SQLMesh's audits page writes them).
 function formatQuery(query: string): string {
-  if (query.trim() === '') return ''
+  const pieces = splitTopLevel(query, ';')
+  const lastStatement = pieces.findLastIndex((piece) => !isCommentOnly(piece))
+  const closed = /;\s*$/.test(stripComments(query))
+  let out = ''
+  let previous = ''
+  for (const [index, piece] of pieces.entries()) {
+    if (isCommentOnly(piece)) {
+      out += `${out === '' ? '' : '\n\n'}${piece.trim()}`
+      continue
+    }
+    const head = piece.replace(/^(?:\s*(?:--[^\n]*|\/\*[\s\S]*?\*\/))*\s*/, '')
+    const audit = /^AUDIT\s*\(/i.test(head)
+    const marker = /^ON_VIRTUAL_UPDATE_(?:BEGIN|END)$/i.test(head)
+    const text = audit
+      ? `${piece.slice(0, piece.length - head.length).trim()}\n${formatBlock('AUDIT', head.slice(head.indexOf('(') + 1, head.lastIndexOf(')')))}`.trim()
+      : marker
+        ? `${piece.slice(0, piece.length - head.length).trim()}\n${head.toUpperCase()}`.trim()
+        : formatStatement(piece)
+    const tight = /^AUDIT|^ON_VIRTUAL_UPDATE_BEGIN/i.test(previous) || /^ON_VIRTUAL_UPDATE_END$/i.test(head)
+    out += `${out === '' ? '' : tight ? '\n' : '\n\n'}${text}`
+    if (index < lastStatement || closed) out += commentStart(lastLine(text)) === -1 ? ';' : '\n;'
+    previous = audit ? 'AUDIT' : marker ? head.toUpperCase() : ''
+  }
+  return out
+}
+
+function formatStatement(statement: string): string {
   let formatted: string
   try {
-    formatted = format(query, formatterOptions)
+    formatted = format(statement, formatterOptions)
   } catch (error) {
     const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)
     throw new MateriaError('model', `cannot format the query: ${message}; fix the SQL or format it by hand`)
@@ -44,11 +73,38 @@ function formatQuery(query: string): string {
   return layoutQuery(formatted.replace(/(@[A-Za-z_][A-Za-z0-9_]*) \(/g, '$1(').trim())
 }
 
+function lastLine(text: string): string {
+  return text.slice(text.lastIndexOf('\n') + 1)
+}
+
+function stripComments(text: string): string {
+  let out = ''
+  let i = 0
+  while (i < text.length) {
+    const skipped = skipQuotedOrComment(text, i)
+    if (skipped === i) out += text[i++]
+    else {
+      if (!text.startsWith('--', i) && !text.startsWith('/*', i)) out += text.slice(i, skipped)
+      i = skipped
+    }
+  }
+  return out
+}
+
+function isCommentOnly(piece: string): boolean {
+  return stripComments(piece).trim() === ''
+}
+
 // The header as the project writes it: one property per line in the order written, `key value`.
 // A parenthesized value written over several lines keeps one item per line (recursively, so
 // `kind SEED (\n path ...,\n csv_settings (\n ...\n )\n)` stays as laid out); one written on one
 // line stays on one line. The kind's name is upper case.
 export function formatHeader(header: string): string {
+  return `${formatBlock('MODEL', header)};`
+}
+
+// `MODEL (...)` or `AUDIT (...)`: the properties one per line, without the closing semicolon.
+function formatBlock(keyword: string, header: string): string {
   const lines = splitTopLevel(header).map((item) => {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)\s*([\s\S]*)$/.exec(item)
     if (match === null) return `  ${layoutItem(item, 2)}`
@@ -58,7 +114,7 @@ export function formatHeader(header: string): string {
       value = value.replace(/^([A-Za-z_0-9]+)\s*/, (_, kind: string) => `${kind.toUpperCase()} `)
     return `  ${`${key} ${layoutItem(value, 2)}`.trimEnd()}`
   })
-  return `MODEL (\n${lines.join(',\n')}\n);`
+  return `${keyword} (\n${lines.join(',\n')}\n)`
 }
 
 // One header item: spacing normalized, or, when its closing bracket ends it and its body spans

@@ -16,14 +16,17 @@ export {
   runModelAudits,
 } from './audit.ts'
 export {
+  type ColumnGraph,
   type ColumnLineage,
   type ColumnRef,
+  columnGraph,
   columnLineage,
   type LineageColumn,
   type LineageEdge,
   type LineageOptions,
 } from './column-lineage.ts'
 export { loadConfig } from './config.ts'
+export { type CteSpan, cteAt, cteQuery, cteSpans } from './cte-preview.ts'
 export type { Dag, ModelReference } from './dag.ts'
 export { Database, databasePath, databaseSettings, type OpenOptions, openDatabase } from './database.ts'
 export { type EnvironmentCopyOptions, planEnvironmentCopy } from './environment-copy.ts'
@@ -58,11 +61,13 @@ export {
   queryDirectories,
   scratchSchema,
 } from './query-guard.ts'
+export { describeQueryError } from './read-error.ts'
 export { type RenderContext, renderMacros, renderModelQuery } from './render.ts'
 export { formatRows, formatValue } from './row-text.ts'
 export { buildRunPlan, type RunOptions } from './run.ts'
 export {
   parseQuery,
+  parseTree,
   qualifiedNames,
   syntaxError,
 } from './sql-ast.ts'

@@ -295,6 +295,9 @@ describe('@PIVOT, @DEDUPLICATE, @DATE_SPINE', () => {
     expect(render('SELECT @PIVOT(size, [1], alias := FALSE)')).toBe(
       'SELECT SUM(CASE WHEN size = 1 THEN 1 ELSE 0 END)',
     )
+    expect(render("SELECT @PIVOT(size, [1, 'x'], prefix := 'size_', quote := FALSE)")).toBe(
+      `SELECT SUM(CASE WHEN size = 1 THEN 1 ELSE 0 END) AS size_1, SUM(CASE WHEN size = 'x' THEN 1 ELSE 0 END) AS "size_'x'"`,
+    )
   })
 
   it('@DEDUPLICATE keeps the first row of each partition with QUALIFY', () => {
@@ -390,6 +393,10 @@ describe('bad macros', () => {
       ),
     ).toThrow(
       'models/staging/x.sql:2 @RESOLVE_TEMPLATE is not supported; its placeholders name physical tables, which the environments here hide; name the table directly',
+    )
+    // The page's Python macro function example: defined in macros/*.py, which cannot run here.
+    expect(() => render('SELECT\n  @print_text() as my_text\nFROM table')).toThrow(
+      /^models\/staging\/x\.sql:3 unknown macro @print_text; use .* \| @PIVOT \| @DEDUPLICATE \| @DATE_SPINE \| @WITH .* or a name defined with @DEF \(Python macro functions in macros\/\*\.py are not supported\)$/,
     )
     expect(() => render("SELECT 1\nFROM {{ ref('orders') }}")).toThrow(
       'models/staging/x.sql:3 Jinja templates are not supported;',

@@ -360,7 +360,10 @@ export function createMacroEngine(scope: MacroScope) {
   }
 
   function unknown(text: string, line: number): never {
-    return fail(line, `unknown macro ${text}; use ${scope.knownNames} or a name defined with @DEF`)
+    return fail(
+      line,
+      `unknown macro ${text}; use ${scope.knownNames} or a name defined with @DEF (Python macro functions in macros/*.py are not supported)`,
+    )
   }
 
   function render(text: string, firstLine: number): Rendered {

@@ -228,7 +228,8 @@ function pivot(args: readonly MacroArgument[], tools: MacroTools, line: number):
       const aggregate = `${agg}(${distinct}CASE WHEN ${textOf(column.value).trim()} ${cmp} ${value} THEN ${thenValue} ELSE ${elseValue} END)`
       if (!alias) return aggregate
       const name = `${text('prefix', '')}${value}${text('suffix', '')}`
-      return `${aggregate} AS ${quote ? quoteIdentifier(name) : name}`
+      // quote := false writes a plain name bare; a name that is not one (a quoted value) stays quoted.
+      return `${aggregate} AS ${quote || !/^[A-Za-z_]\w*$/.test(name) ? quoteIdentifier(name) : name}`
     })
     .join(', ')
 }

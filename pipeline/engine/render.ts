@@ -124,7 +124,7 @@ interface RenderInput {
   readonly columnsOf?: (relation: string) => readonly ModelColumn[] | null
 }
 
-const knownNames = `@${builtinMacros.join(' | @')} | @VAR('name') | @EACH | @IF | @REDUCE | @FILTER | @EVAL | @SQL | @STAR | @UNION | @GENERATE_SURROGATE_KEY | @SAFE_ADD | @SAFE_SUB | @SAFE_DIV | @AND | @OR | @HAVERSINE_DISTANCE`
+const knownNames = `@${builtinMacros.join(' | @')} | @VAR('name') | @EACH | @IF | @REDUCE | @FILTER | @EVAL | @SQL | @STAR | @UNION | @GENERATE_SURROGATE_KEY | @SAFE_ADD | @SAFE_SUB | @SAFE_DIV | @AND | @OR | @HAVERSINE_DISTANCE | @PIVOT | @DEDUPLICATE | @DATE_SPINE | @WITH | @JOIN | @WHERE | @GROUP_BY | @HAVING | @ORDER_BY | @LIMIT`
 
 export function renderWithEdits(input: RenderInput): Rendered {
   // Most queries hold no macro at all; an '@' anywhere (even in a string) takes the full path.

@@ -6,6 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api'
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { tableDiffSampleRowsMax } from '../limits.ts'
+import { describeQueryError } from './read-error.ts'
 import { quoteIdentifier } from './sql-quote.ts'
 
 export interface ColumnType {
@@ -63,9 +64,13 @@ async function describeRelation(connection: DuckDBConnection, relation: string):
       .getRowObjectsJson()
       .map((row) => ({ column: String(row.column_name), type: String(row.column_type) }))
   } catch (error) {
-    throw new MateriaError('query', `table diff: cannot read ${relation}: ${firstLine(error)}`, {
-      cause: error,
-    })
+    throw new MateriaError(
+      'query',
+      `table diff: cannot read ${relation}: ${await describeQueryError(connection, error)}`,
+      {
+        cause: error,
+      },
+    )
   }
 }
 
@@ -230,8 +235,4 @@ async function sampleDifferences(
       .map(({ column, source, target }) => ({ column, source, target }))
     return { kind: 'changed', key: side('s'), columns }
   })
-}
-
-function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? ''
 }

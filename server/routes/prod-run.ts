@@ -6,7 +6,7 @@ import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { MateriaError } from '../../pipeline/errors.ts'
 import { billedHours } from '../../pipeline/remote/placement.ts'
-import { formatPlan, type RemoteSetting } from '../../pipeline/remote/remote-run.ts'
+import { blocksEveryRun, formatPlan, type RemoteSetting } from '../../pipeline/remote/remote-run.ts'
 import type { RunRecord } from '../../pipeline/remote/run-history.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { type Html, html, raw } from '../html.ts'
@@ -70,7 +70,7 @@ export function prodRunRoutes(context: WorkbenchContext, runs: ProdRuns): Hono {
   app.get('/prod-run', async (c) => {
     const active = runs.active()
     const missing = runs.missingSettings()
-    const blocked = missing.some((setting) => setting.need !== 'the code')
+    const blocked = missing.some(blocksEveryRun)
     const content = html`<section class="flex flex-col gap-4 max-w-5xl" data-page="prod-run">
   <h1 class="text-2xl font-bold">Run in prod</h1>
   <p class="text-sm opacity-80">Runs ${context.index.name} on a fresh cloud worker that is destroyed afterwards.</p>

@@ -7,6 +7,7 @@ import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { scratchSchema } from '../../pipeline/engine/index.ts'
 import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
+import { chunkPreloads } from '../asset-preload.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { currentEnvironment, environmentRewrite } from '../environments.ts'
 import { type Html, html } from '../html.ts'
@@ -139,7 +140,7 @@ export function queryRoutes(context: WorkbenchContext): Hono {
       c,
       context,
       '/query',
-      html`<section class="flex flex-col gap-3" data-page="query"><h1 class="sr-only">Query ${environment}</h1>
+      html`<section class="flex flex-col gap-3" data-page="query"><h1 class="sr-only">Query ${environment}</h1>${chunkPreloads(context.rendererDir, 'src/query-editor.ts')}
   <div class="flex items-center gap-2">
     <button type="button" class="btn btn-primary btn-sm" data-action="run-query" id="run-query" data-shortcuts>Run (Ctrl+Enter)</button>
     <button type="button" class="btn btn-sm btn-warning hidden" data-action="cancel-query" id="cancel-query">Cancel</button>

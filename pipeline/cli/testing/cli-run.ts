@@ -47,17 +47,27 @@ export async function materiaWith(
   return { code, stdout, stderr }
 }
 
-// Every view and base table of the file with its row count and a hash of its rows.
-export async function databaseDigest(root: string): Promise<string> {
+// Every view and base table of the file with its row count and a hash of its rows. With
+// `views: 'definitions'`, views are digested by their SQL instead (for views that can no longer be
+// read, e.g. over an unreadable landed file).
+export async function databaseDigest(
+  root: string,
+  options: { readonly views?: 'rows' | 'definitions' } = {},
+): Promise<string> {
   const db = await openDatabase(join(root, '.materia', 'local.duckdb'), { readOnly: true })
   try {
+    const byDefinition = options.views === 'definitions'
     const relations = await db.rows(
-      `SELECT schema_name, view_name AS name FROM duckdb_views() WHERE NOT internal
-       UNION ALL SELECT schema_name, table_name FROM duckdb_tables() ORDER BY 1, 2`,
+      `SELECT schema_name, view_name AS name, sql FROM duckdb_views() WHERE NOT internal
+       UNION ALL SELECT schema_name, table_name, NULL FROM duckdb_tables() ORDER BY 1, 2`,
     )
     const lines: string[] = []
     for (const relation of relations) {
       const name = `"${String(relation.schema_name)}"."${String(relation.name)}"`
+      if (byDefinition && relation.sql !== null) {
+        lines.push(`${name} ${String(relation.sql)}`)
+        continue
+      }
       const [row] = await db.rows(
         `SELECT count(*)::INTEGER AS n, coalesce(sum(hash(t::VARCHAR)), 0)::VARCHAR AS h FROM ${name} AS t`,
       )

@@ -5,6 +5,7 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
+import { quoteLiteral } from '../../engine/index.ts'
 import { unzipToGzip } from '../../extract/psd/unzip.ts'
 
 const repositoryRoot = join(import.meta.dirname, '..', '..', '..')
@@ -56,7 +57,7 @@ export async function createServingTables(connection: DuckDBConnection, csvPath:
       Country_Code AS country_code, Country_Name AS country_name, Market_Year::INTEGER AS market_year,
       Attribute_ID AS attribute_id, Attribute_Description AS attribute_name,
       Unit_Description AS unit_description, Value::DOUBLE AS value, DATE '${snapshotIngestDate}' AS ingest_date
-    FROM read_csv('${csvPath.replaceAll("'", "''")}', header = true, all_varchar = true)`,
+    FROM read_csv(${quoteLiteral(csvPath)}, header = true, all_varchar = true)`,
     `CREATE TABLE serving.dim_country AS SELECT DISTINCT country_code, country_name,
       NULL::VARCHAR AS iso3, NULL::VARCHAR AS region FROM psd ORDER BY country_code`,
     `CREATE TABLE serving.dim_commodity AS SELECT DISTINCT commodity_code, commodity_name,
