@@ -98,16 +98,6 @@ export async function mountDag(host: HTMLElement): Promise<void> {
     const node = (event.target as Element).closest<SVGGElement>('.dag-node')
     if (node?.dataset.path) window.location.assign(`/models?path=${encodeURIComponent(node.dataset.path)}`)
   })
-  // The keyboard does what the mouse does: Tab reaches each node, Enter or Space selects it, and
-  // Enter on the selected node opens it.
-  svg.addEventListener('keydown', (event) => {
-    const node = (event.target as Element).closest<SVGGElement>('.dag-node')
-    if (node === null || (event.key !== 'Enter' && event.key !== ' ')) return
-    event.preventDefault()
-    if (event.key === 'Enter' && node.dataset.selected === '1' && node.dataset.path)
-      window.location.assign(`/models?path=${encodeURIComponent(node.dataset.path)}`)
-    else select(node.dataset.model ?? null)
-  })
   host.dataset.interactive = '1'
 
   const states = await getJson<Record<string, string>>(host.dataset.states ?? '/dag/states').catch(() => ({}))
