@@ -87,7 +87,7 @@ function legend(): Html {
       html`<span class="flex items-center gap-1"><span class="inline-block w-3 h-3 rounded" style="background:${colour}"></span>${kind}</span>`,
   )}<span class="flex items-center gap-1"><span class="inline-block w-3 h-3 rounded border-2 border-warning"></span>changed</span>
   <span class="flex items-center gap-1"><span class="inline-block w-3 h-3 rounded border-2 border-dashed border-info"></span>stale (upstream changed)</span>
-  <span class="opacity-60">scroll to zoom · drag to pan · click or Enter selects · double-click or Enter again opens · Tab moves between models</span></div>`
+  <span class="opacity-60">scroll to zoom · drag to pan · click or Enter selects · double-click opens · Tab moves between models</span></div>`
 }
 
 export function dagRoutes(context: WorkbenchContext): Hono {
