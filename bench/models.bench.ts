@@ -28,7 +28,15 @@ const replicas = Number(process.env.MATERIA_BENCH_REPLICAS ?? 13)
 const sqlRoot = join(import.meta.dirname, '..', 'sql')
 const phaseScript = join(import.meta.dirname, 'models-phase.ts')
 
-async function generateSnapshot(source: string, landingDir: string, month: string): Promise<number> {
+// One monthly snapshot: the genuine rows replicated under `count` commodity codes (see above).
+export async function generateSnapshot(
+  source: string,
+  landingDir: string,
+  month: string,
+  count = replicas,
+): Promise<number> {
+  if (!(Number.isInteger(count) && count >= 1 && count <= 100))
+    throw new Error(`assertion failed: 1 to 100 replicas (codes 0711100..0711199), not ${count}`)
   const [year, monthNumber] = month.split('-') as [string, string]
   const directory = join(landingDir, 'psd', 'coffee', year, monthNumber)
   mkdirSync(directory, { recursive: true })
@@ -45,7 +53,7 @@ async function generateSnapshot(source: string, landingDir: string, month: strin
           Country_Code, Country_Name, Market_Year, Calendar_Year, "Month", Attribute_ID,
           Attribute_Description, Unit_ID, Unit_Description, "Value"
         FROM read_csv('${source}', all_varchar = true, header = true)
-        CROSS JOIN range(${replicas}) AS replica(k)
+        CROSS JOIN range(${count}) AS replica(k)
       ) TO '${target}' (
         HEADER true,
         FORCE_QUOTE (Commodity_Description, Country_Name, Attribute_Description, Unit_Description)
@@ -57,7 +65,7 @@ async function generateSnapshot(source: string, landingDir: string, month: strin
   }
 }
 
-function runPhase(request: PhaseRequest): Promise<PhaseResult> {
+export function runPhase(request: PhaseRequest): Promise<PhaseResult> {
   const label = `${request.phase}${request.audits ? '' : ' (no audits)'} at ${request.now}`
   return new Promise<PhaseResult>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', phaseScript, JSON.stringify(request)], {

@@ -1,5 +1,5 @@
 // `npm run bench [-- AREA...] [--quick | --runs N] [--compare FILE]`: runs every bench/*.bench.ts
-// (or the areas named) one after the other and prints one JSON document on stdout:
+// but the opt-in areas (or the areas named) one after the other and prints one JSON document on stdout:
 // { "machine": { cores, loadavg at start and end }, "runs": N, "<area>": { ...figures } }.
 // Figures only, no pass/fail. N (default 3) is how often each timed step runs; --quick runs once,
 // to check the benchmarks themselves. --compare FILE prints to stderr each figure's change against
@@ -73,11 +73,18 @@ function comparison(before: unknown, after: unknown): string {
   return lines.join('\n')
 }
 
+// Areas that run only when named: each takes tens of minutes on a 2-core machine.
+const optInAreas = new Set(['models-scale'])
+
 const { areas, runs, compare } = parseCommandLine(process.argv.slice(2))
 const benchDir = import.meta.dirname
 const files = readdirSync(benchDir)
   .filter((file) => file.endsWith('.bench.ts'))
-  .filter((file) => areas.length === 0 || areas.includes(basename(file, '.bench.ts')))
+  .filter((file) =>
+    areas.length === 0
+      ? !optInAreas.has(basename(file, '.bench.ts'))
+      : areas.includes(basename(file, '.bench.ts')),
+  )
   .sort()
 
 const atStart = machine()

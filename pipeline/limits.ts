@@ -27,6 +27,10 @@ export const dashboardPagesMax = 1_000
 // Results one query reading inputs may embed (one per combination of input values): a page carries
 // them all, so past this it is better to split the page or offer fewer values.
 export const dashboardInputVariantsMax = 500
+
+// A dashboard page's text as the workbench editor posts it: Markdown a person writes is far below
+// this; it bounds a draft the server holds in memory.
+export const dashboardSourceBytesMax = 1_000_000
 // Pages one templated page ([param].md) may produce; more is a values query missing a filter.
 export const templatedPagesMax = 2_000
 // Workbench query results kept in memory for paging; each may hold millions of rows, so only the

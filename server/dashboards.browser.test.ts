@@ -3,7 +3,7 @@
 // Method: a copy of the transform project and the shipped pages in a temp folder; its database holds
 // serving tables computed from the genuine USDA snapshot in prod and, for dev_test, the same rows up
 // to market year 2021; the workbench runs in-process on port 0 and Debian Chromium drives it.
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
@@ -81,6 +81,7 @@ describe('the Dashboards tab', () => {
       .locator('[data-dashboard]')
       .evaluateAll((links) => links.map((link) => link.getAttribute('data-dashboard')))
     expect(listed).toEqual([
+      'coffee-map.md',
       'country-profile.md',
       'country/[country].md',
       'revisions.md',
@@ -118,6 +119,50 @@ describe('the Dashboards tab', () => {
     expect(await issue.textContent()).toMatch(/^scratch\.md:6 <LineChart> data=\{nothing\} names no query/)
     expect(await preview().locator('#preview-issues').textContent()).toBe('1 issue(s): line 6')
     await page.screenshot({ path: join(screenshots, 'workbench-dashboard-error.png') })
+    expect(problems.join('\n')).toBe('')
+  })
+
+  it('edits a page beside its preview: the preview follows the unsaved text, Save writes the file', async () => {
+    const path = join(folder, 'dashboards', 'pages', 'scratch.md')
+    await writeFile(path, '---\ntitle: Scratch\n---\n# Version 4\n')
+    await page.goto(`${workbench.baseUrl}/dashboards?page=scratch.md`)
+    await preview().locator('h1', { hasText: 'Version 4' }).waitFor()
+    const editor = page.locator('#dashboard-source')
+    expect(await editor.inputValue()).toBe('---\ntitle: Scratch\n---\n# Version 4\n')
+    // Editor and preview stand side by side.
+    const [left, right] = await Promise.all([
+      editor.boundingBox(),
+      page.locator('#dashboard-preview').boundingBox(),
+    ])
+    expect(right!.x).toBeGreaterThan(left!.x + left!.width - 1)
+    expect(Math.abs(right!.y - left!.y)).toBeLessThan(2)
+    await editor.fill(
+      '---\ntitle: Scratch\n---\n# Draft 5\n\n```sql world\nSELECT market_year, production FROM serving.agg_world_balance ORDER BY 1\n```\n\n<LineChart data={world} x=market_year y=production />\n',
+    )
+    await preview().locator('h1', { hasText: 'Draft 5' }).waitFor({ timeout: 10_000 })
+    await preview().locator('[data-component="LineChart"] svg path').first().waitFor({ state: 'attached' })
+    expect(await readFile(path, 'utf8')).toBe('---\ntitle: Scratch\n---\n# Version 4\n')
+    await page.screenshot({ path: join(screenshots, 'workbench-dashboard-editor.png') })
+    await page.click('[data-action="save-dashboard"]')
+    await page.locator('#dashboard-status', { hasText: 'Saved' }).waitFor()
+    expect(await readFile(path, 'utf8')).toContain('# Draft 5')
+    expect(problems.join('\n')).toBe('')
+  })
+
+  it('previews a templated page for the value picked, and filters by a TextInput in the preview', async () => {
+    await page.goto(`${workbench.baseUrl}/dashboards?page=${encodeURIComponent('country/[country].md')}`)
+    const picker = page.locator('#dashboard-param')
+    const values = await picker.locator('option').allTextContents()
+    expect(values.length).toBeGreaterThan(40)
+    expect(values).toContain('Colombia')
+    await preview().locator('h1', { hasText: values[0]! }).waitFor()
+    await picker.selectOption('Colombia')
+    await preview().locator('h1', { hasText: 'Colombia' }).waitFor({ timeout: 10_000 })
+    await page.goto(`${workbench.baseUrl}/dashboards?page=top-producers.md`)
+    const table = preview().locator('[data-component="DataTable"]').nth(1)
+    await table.locator('.materia-page-status').waitFor()
+    await preview().getByLabel('Country name contains').fill('colom')
+    await expect.poll(() => table.locator('tbody tr td:first-child').allTextContents()).toEqual(['Colombia'])
     expect(problems.join('\n')).toBe('')
   })
 })

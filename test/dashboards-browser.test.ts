@@ -85,6 +85,42 @@ describe('the coffee dashboards in Chromium', () => {
     await page.close()
   })
 
+  it('coffee map: each producer coloured on the world map or listed under it; points at regions', async () => {
+    const { page, problems } = await site.visit('dashboards/coffee-map.html')
+    // ECharts lists every shape of the map in its series, so count the page's own rows.
+    const areaRows = await page.evaluate(() => {
+      type Embedded = { payload: { queries: Record<string, { values: unknown[][] }> } }
+      return (window as unknown as { materiaDashboards: Embedded }).materiaDashboards.payload.queries
+        .production!.values[0]!.length
+    })
+    expect(areaRows).toBeGreaterThan(40)
+    expect((await seriesLengths(page))[1]).toEqual([12])
+    // Producers the map cannot place are named under it, each with its reason (none in this data).
+    const caption = page.locator('[data-component="AreaMap"] figcaption')
+    const note = (await caption.count()) === 0 ? '' : ((await caption.textContent()) ?? '')
+    const unplaced = note === '' ? 0 : note.split('; ').length
+    if (note !== '') expect(note).toMatch(/^Not on the map: .+ \(.+\)\.$/)
+    // Drawn shapes: the countries coloured by their class (the legend's five swatches too).
+    const fills = (selector: string) =>
+      page.$$eval(`${selector} .materia-chart svg path`, (paths) =>
+        paths.map((path) => path.getAttribute('fill') ?? ''),
+      )
+    const classes = ['#f2dcbc', '#d9a66b', '#b87333', '#8a4b23', '#5a2e14']
+    const toRgb = (hex: string) =>
+      `rgb(${[1, 3, 5].map((at) => Number.parseInt(hex.slice(at, at + 2), 16)).join(',')})`
+    const areaFills = await fills('[data-component="AreaMap"]')
+    const coloured = areaFills.filter((fill) => classes.some((hex) => fill === hex || fill === toRgb(hex)))
+    expect(coloured.length).toBe(areaRows - unplaced + classes.length)
+    for (const hex of classes)
+      expect(areaFills.filter((fill) => fill === hex || fill === toRgb(hex)).length).toBeGreaterThan(1)
+    const circles = (await fills('[data-component="PointMap"]')).filter((fill) => fill === '#6b3f24')
+    expect(circles).toHaveLength(12)
+    await page.screenshot({ path: screenshotPath('coffee-map'), fullPage: true })
+    expect(await seriousViolations(page)).toEqual([])
+    expect(problems).toEqual([])
+    await page.close()
+  })
+
   it('country profile: the dropdown filters the big values, charts and table', async () => {
     const { page, problems } = await site.visit('dashboards/country-profile.html')
     expect(await seriousViolations(page)).toEqual([])

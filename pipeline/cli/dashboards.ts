@@ -34,6 +34,7 @@ export const dashboardsCommand: Command = {
         publicOnly: parsed.flags.has('public-only'),
         runnerFor: database.runnerFor,
       })
+      for (const note of result.notes) context.stderr.write(`note: ${note}\n`)
       const seconds = ((performance.now() - startedMs) / 1000).toFixed(2)
       context.stdout.write(
         `built ${result.pages.length} pages (${result.files} files) into ${outDir} in ${seconds} s\n`,

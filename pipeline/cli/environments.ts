@@ -13,7 +13,7 @@ export const environmentsCommand: Command = {
   usage,
   async run(argv, context) {
     const args = parseArguments(argv, { flags: ['json'] }, usage)
-    const { db } = await openSession(args.options.project, context)
+    const { db } = await openSession(args.options.project, context, { readOnly: 'when-present' })
     try {
       const list = await listEnvironments(db, clock(context.env))
       if (args.flags.has('json')) context.stdout.write(`${toJson(list)}\n`)

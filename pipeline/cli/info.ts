@@ -13,7 +13,7 @@ export const infoCommand: Command = {
   usage,
   async run(argv, context) {
     const args = parseArguments(argv, { flags: ['json'] }, usage)
-    const { project, db } = await openSession(args.options.project, context)
+    const { project, db } = await openSession(args.options.project, context, { readOnly: 'when-present' })
     try {
       const environments = await listEnvironments(db, clock(context.env))
       const kinds: Record<string, number> = {}

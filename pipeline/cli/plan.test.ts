@@ -286,6 +286,11 @@ describe('materia plan / query / environments / invalidate', () => {
       const dryRun = await materia(root, 'plan', 'dev_x', '--dry-run')
       expect(dryRun.code, dryRun.stderr).toBe(0)
       expect(dryRun.stdout).toContain('no changes')
+      // The read-only commands open the file read-only too: beside another reader, not locked out.
+      for (const argv of [['info'], ['environments'], ['audit', 'dev_x']]) {
+        const readOnly = await materia(root, ...argv)
+        expect(readOnly.code, `${argv.join(' ')}: ${readOnly.stderr}`).toBe(0)
+      }
       const apply = await materia(root, 'plan', 'dev_x', '--auto-apply')
       expect(apply.code).toBe(1)
       expect(apply.stderr).toContain(`${database} is in use by process ${reader.pid}`)

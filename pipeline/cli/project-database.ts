@@ -22,12 +22,15 @@ export async function loadCommandProject(
   return loadForCommand(projectOption, context, options)
 }
 
+// Read-only (DuckDB's READ_ONLY access mode): audit and table-diff only read, so they take a shared
+// lock beside other readers, and closing writes nothing back (no checkpoint). Their scratch tables
+// are TEMP tables, which DuckDB keeps in memory and allows on a read-only file.
 export async function openProjectDatabase(project: Project): Promise<Database> {
   const path = databasePath(project.config)
   if (!existsSync(path)) {
     throw new MateriaError('state', `no database at ${path}; run materia plan first to build an environment`)
   }
-  return openDatabase(path, { landingDir: project.config.landingDir })
+  return openDatabase(path, { readOnly: true, landingDir: project.config.landingDir })
 }
 
 export function modelOrFail(project: Project, name: string, usage: string) {

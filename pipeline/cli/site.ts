@@ -37,6 +37,7 @@ export const siteCommand: Command = {
         paddle,
         subscribers: true,
       })
+      for (const note of result.notes) context.stderr.write(`note: ${note}\n`)
       const seconds = ((performance.now() - startedMs) / 1000).toFixed(2)
       const checkout =
         paddle === null

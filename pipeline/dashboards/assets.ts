@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { chartPartsFor, chartRuntime } from './chart-runtime.ts'
 import { type ComponentName, componentSpecs } from './components.ts'
 import { dashboardStyles } from './styles.ts'
+import { worldMapScript } from './world-map.ts'
 
 const folder = import.meta.dirname
 const repositoryRoot = join(folder, '..', '..')
@@ -14,6 +15,9 @@ const repositoryRoot = join(folder, '..', '..')
 const clientScripts = ['dashboards.js', 'draw.js', 'table.js']
 
 export type OutputFiles = Map<string, string | Buffer>
+
+// The world map's shapes: loaded only by pages that draw a map.
+export const worldMapAsset = 'assets/world-map.js'
 
 let cachedAssets: Promise<OutputFiles> | null = null
 
@@ -38,5 +42,6 @@ async function loadAssets(): Promise<OutputFiles> {
     ['assets/materia.css', await dashboardStyles()],
     ['assets/materia.js', scripts.join('\n')],
     ['assets/wordmark.svg', await readFile(join(repositoryRoot, 'assets', 'wordmark.svg'))],
+    [worldMapAsset, await worldMapScript()],
   ])
 }

@@ -105,6 +105,8 @@ describe('materia dashboards build', () => {
       'assets/materia.css',
       'assets/materia.js',
       'assets/wordmark.svg',
+      'assets/world-map.js',
+      'coffee-map.html',
       'country-profile.html',
       'index.html',
       'revisions.html',
@@ -113,11 +115,16 @@ describe('materia dashboards build', () => {
     ])
     expect(externalReferences(a)).toEqual([])
     expect(a.get('world-balance.html')).toContain('<script src="assets/echarts.js"></script>')
-    // The chart runtime holds the chart types the pages draw (line, area and bar), and no others.
+    // The chart runtime holds the chart types the pages draw (line, area, bar and the maps), and
+    // no others; only the map page loads the world map.
     const runtime = a.get('assets/echarts.js')!
-    expect(runtime.split('\n')[0]).toBe('/*! Apache ECharts (Apache-2.0), parts: BarChart, LineChart */')
+    expect(runtime.split('\n')[0]).toBe(
+      '/*! Apache ECharts (Apache-2.0), parts: BarChart, GeoComponent, LineChart, MapChart, ScatterChart, VisualMapComponent */',
+    )
     expect(runtime).toContain('"series.line"')
-    expect(runtime).not.toContain('"series.scatter"')
+    expect(runtime).not.toContain('"series.boxplot"')
+    expect(a.get('coffee-map.html')).toContain('<script src="assets/world-map.js"></script>')
+    expect(a.get('world-balance.html')).not.toContain('world-map.js')
     expect(runtime).not.toContain('"series.pie"')
     expect(Buffer.byteLength(runtime)).toBeLessThan(700_000)
     expect(await cli(['dashboards', 'build', '--pages', shippedPages, '--out', 'out/b'])).toMatchObject({
@@ -172,7 +179,7 @@ describe('materia dashboards build', () => {
     ])
     expect(dev.code).toBe(1)
     expect(dev.stderr).toMatch(
-      /^materia dashboards: \/.*\/dashboards\/pages\/country-profile\.md:9 query "countries" failed: .*serving__dev_alice\.obt_commodity_metrics.* does not exist; fix the SQL block/,
+      /^materia dashboards: \/.*\/dashboards\/pages\/coffee-map\.md:9 query "latest_year" failed: .*serving__dev_alice\.agg_world_balance.* does not exist; fix the SQL block/,
     )
   })
 

@@ -1,8 +1,8 @@
 // `materia dashboards build`: every page (or only public ones) as static HTML plus local assets,
 // and an index listing them. Same pages and data give byte-identical output.
-import { dashboardAssets, type OutputFiles } from './assets.ts'
+import { dashboardAssets, type OutputFiles, worldMapAsset } from './assets.ts'
 import { chartPartsFor, chartRuntime } from './chart-runtime.ts'
-import { type NavLink, renderDocument } from './document.ts'
+import { isMapComponent, type NavLink, renderDocument } from './document.ts'
 import { escapeHtml } from './html.ts'
 import { writeOutput } from './output.ts'
 import { type RenderedEntry, type RenderOptions, renderAllPages, rootOf } from './pages.ts'
@@ -11,6 +11,7 @@ export interface BuildResult {
   readonly pages: readonly string[] // output paths of the page documents
   readonly files: number
   readonly bytesLargestPage: number
+  readonly notes: readonly string[] // each once, e.g. the rows a map could not place
 }
 
 export async function buildDashboards(
@@ -34,6 +35,7 @@ export async function dashboardFiles(
     entry.rendered.payload.components.map((component) => component.type),
   )
   files.set('assets/echarts.js', await chartRuntime(chartPartsFor(used)))
+  if (!used.some(isMapComponent)) files.delete(worldMapAsset)
   const links = nav ?? [{ href: `${prefix}index.html`, label: 'Dashboards' }]
   for (const { page, rendered, slug, title, description } of entries) {
     const path = `${prefix}${slug}.html`
@@ -151,5 +153,6 @@ export function summarize(
 ): BuildResult {
   const pages = entries.map((entry) => `${prefix}${entry.slug}.html`)
   const bytesLargestPage = Math.max(0, ...pages.map((path) => Buffer.byteLength(files.get(path)!)))
-  return { pages, files: files.size, bytesLargestPage }
+  const notes = [...new Set(entries.flatMap((entry) => entry.notes))]
+  return { pages, files: files.size, bytesLargestPage, notes }
 }

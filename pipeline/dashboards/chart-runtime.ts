@@ -20,6 +20,8 @@ const chartsOf: Partial<Record<ComponentName, readonly string[]>> = {
   BoxPlot: ['BoxplotChart'],
   FunnelChart: ['FunnelChart'],
   SankeyDiagram: ['SankeyChart'],
+  AreaMap: ['MapChart', 'GeoComponent', 'VisualMapComponent'],
+  PointMap: ['ScatterChart', 'GeoComponent'],
 }
 
 // Every chart uses these: axes on a grid, tooltip, legend (scrolling when long), the empty-state title,

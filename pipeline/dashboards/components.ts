@@ -24,6 +24,8 @@ export type ComponentName =
   | 'BoxPlot'
   | 'FunnelChart'
   | 'SankeyDiagram'
+  | 'AreaMap'
+  | 'PointMap'
   | 'ReferenceLine'
   | 'ReferenceArea'
   | 'Alert'
@@ -196,6 +198,21 @@ export const componentSpecs: Readonly<Record<ComponentName, ComponentSpec>> = {
     props: ['data', 'sourceCol', 'targetCol', 'valueCol', 'title', 'valueFmt', 'height'],
     required: ['data', 'sourceCol', 'targetCol', 'valueCol'],
     columns: ['sourceCol', 'targetCol', 'valueCol'],
+    enums: {},
+    children: [],
+  },
+  // Evidence's maps, on the bundled world map (world-map.ts): no geoJsonUrl, no basemap tiles.
+  AreaMap: {
+    props: ['data', 'areaCol', 'value', 'valueFmt', 'title', 'height'],
+    required: ['data', 'areaCol', 'value'],
+    columns: ['areaCol', 'value'],
+    enums: {},
+    children: [],
+  },
+  PointMap: {
+    props: ['data', 'lat', 'long', 'value', 'pointName', 'valueFmt', 'title', 'height'],
+    required: ['data', 'lat', 'long'],
+    columns: ['lat', 'long', 'value', 'pointName'],
     enums: {},
     children: [],
   },

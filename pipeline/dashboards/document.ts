@@ -23,6 +23,10 @@ export interface DocumentInput {
   readonly subscribersOnly?: boolean // `access: subscribers`: `materia site serve` shows it to subscribers only
 }
 
+export function isMapComponent(type: string): boolean {
+  return type === 'AreaMap' || type === 'PointMap'
+}
+
 // The mark `materia site serve` reads to gate a page; the page carries its own access rule.
 export const subscribersOnlyMeta = '<meta name="materia-access" content="subscribers">'
 
@@ -45,10 +49,16 @@ export function renderDocument(input: DocumentInput): string {
 </footer>
 `
   const needsScripts = input.payload !== null && input.payload.components.length > 0
+  const drawsMap = input.payload?.components.some((component) => isMapComponent(component.type)) === true
   const scripts = needsScripts
     ? `<script type="application/json" id="materia-data">${embedJson(input.payload)}</script>
 <script src="${root}assets/echarts.js"></script>
-<script src="${root}assets/materia.js"></script>`
+${
+  drawsMap
+    ? `<script src="${root}assets/world-map.js"></script>
+`
+    : ''
+}<script src="${root}assets/materia.js"></script>`
     : ''
   return `<!doctype html>
 <html lang="en" data-theme="beanflows">

@@ -15,6 +15,7 @@ export interface RenderedEntry {
   readonly title: string // the front matter title, with {params.x} filled in
   readonly description: string
   readonly template: { readonly folder: string; readonly value: string } | null // one page of a [param].md
+  readonly notes: readonly string[] // "pages/x.md:LINE message": told by the build, not failing it
 }
 
 /** Relative paths of every *.md under the folder, sorted (the build's order). */
@@ -69,7 +70,15 @@ export async function renderAllPages(options: RenderOptions): Promise<RenderedEn
       const rendered = await renderPage(page, run)
       refuseIssues(label(path), rendered.issues, '')
       const { title, description } = page.meta
-      entries.push({ page, rendered, slug: path.replace(/\.md$/, ''), title, description, template: null })
+      entries.push({
+        page,
+        rendered,
+        slug: path.replace(/\.md$/, ''),
+        title,
+        description,
+        template: null,
+        notes: notesOf(label(path), rendered.notes),
+      })
       continue
     }
     for (const params of await templateValues(page, run, label(path))) {
@@ -91,6 +100,7 @@ export async function renderAllPages(options: RenderOptions): Promise<RenderedEn
           folder: slug.split('/').slice(0, -1).join('/'),
           value: Object.values(params).join(' / '),
         },
+        notes: notesOf(label(path), rendered.notes),
       })
     }
   }
@@ -109,6 +119,10 @@ export async function renderAllPages(options: RenderOptions): Promise<RenderedEn
   return entries.sort((left, right) => position(left) - position(right) || (left.slug < right.slug ? -1 : 1))
 }
 
+function notesOf(path: string, notes: readonly PageIssue[]): string[] {
+  return notes.map((note) => `${path}:${note.line} ${note.message}`)
+}
+
 function refuseIssues(path: string, issues: readonly PageIssue[], suffix: string): void {
   const first = issues[0]
   if (first === undefined) return
@@ -117,7 +131,7 @@ function refuseIssues(path: string, issues: readonly PageIssue[], suffix: string
 }
 
 /** Each page's params of a templated page: the values of the sql blocks its front matter names. */
-async function templateValues(
+export async function templateValues(
   page: Page,
   run: QueryRunner,
   path: string,
@@ -175,7 +189,7 @@ export function slugOf(value: string): string {
   return slug === '' ? 'page' : slug
 }
 
-function fillParams(text: string, params: Readonly<Record<string, string>>): string {
+export function fillParams(text: string, params: Readonly<Record<string, string>>): string {
   return text.replace(
     /\{\s*(?:\$page\.)?params\.([A-Za-z_]\w*)\s*\}/g,
     (whole, name: string) => params[name] ?? whole,

@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { renderDocument } from './document.ts'
 import { escapeHtml } from './html.ts'
-import { readPage } from './pages.ts'
+import { parsePage } from './page.ts'
+import { fillParams, readPage } from './pages.ts'
 import type { QueryRunner } from './query.ts'
 import { renderPage } from './render.ts'
 
@@ -29,10 +30,16 @@ export async function renderPreview(options: {
   readonly run: QueryRunner
   readonly environment: string
   readonly assetsRoot: string // prefix of asset URLs: "/dashboard-" gives /dashboard-assets/materia.css
+  readonly source?: string // the editor's unsaved text; the file otherwise
+  readonly params?: Readonly<Record<string, string>> // a templated page's values, e.g. { country: 'Brazil' }
 }): Promise<PreviewResult> {
   const startedMs = performance.now()
-  const page = await readPage(options.pagesDir, options.path)
-  const rendered = await renderPage(page, options.run)
+  const page =
+    options.source === undefined
+      ? await readPage(options.pagesDir, options.path)
+      : parsePage(options.path, options.source)
+  const rendered = await renderPage(page, options.run, options.params ?? {})
+  const title = fillParams(page.meta.title, options.params ?? {})
   const summary =
     rendered.issues.length === 0
       ? ''
@@ -41,12 +48,12 @@ export async function renderPreview(options: {
           .join(', ')}</span></div>\n`
   const badge = `<p class="text-sm">Preview of <code>${escapeHtml(options.path)}</code> against <strong>${escapeHtml(options.environment)}</strong></p>`
   const document = renderDocument({
-    title: page.meta.title,
+    title,
     description: page.meta.description,
     root: options.assetsRoot,
     nav: [],
     current: '',
-    body: `${badge}\n${summary}<h1>${escapeHtml(page.meta.title)}</h1>\n${rendered.html}`,
+    body: `${badge}\n${summary}<h1>${escapeHtml(title)}</h1>\n${rendered.html}`,
     payload: rendered.payload,
     chrome: false,
     extraBody: `\n<script src="${options.assetsRoot}assets/live-reload.js"></script>`,

@@ -19,21 +19,31 @@ const chartLabels: Partial<Record<ComponentName, string>> = {
   BoxPlot: 'Box plot',
   FunnelChart: 'Funnel chart',
   SankeyDiagram: 'Sankey diagram',
+  AreaMap: 'Map',
+  PointMap: 'Map',
 }
+const mapHeightPxDefault = 440
 
 export function renderComponentShell(
   id: string,
   type: ComponentName,
   props: Readonly<Record<string, string>>,
+  note = '', // plain text under a chart, e.g. the areas a map could not place
 ): string {
   const title = props.title === undefined ? '' : `<h3 class="materia-title">${escapeHtml(props.title)}</h3>`
   const label = chartLabels[type]
   if (label !== undefined) {
-    const height = Number(props.height ?? chartHeightPxDefault)
-    const name = escapeHtml(
-      `${label}: ${props.title ?? (props.y === undefined ? (props.x ?? props.valueCol ?? props.name ?? '') : `${props.y} by ${props.x}`)}`,
-    )
-    return `<figure class="materia-card" id="${id}" data-component="${type}">${title}<div class="materia-chart" role="img" aria-label="${name}" style="height:${height}px"></div></figure>`
+    const isMap = type === 'AreaMap' || type === 'PointMap'
+    const height = Number(props.height ?? (isMap ? mapHeightPxDefault : chartHeightPxDefault))
+    const subject = isMap
+      ? (props.value ?? props.pointName ?? '')
+      : props.y === undefined
+        ? (props.x ?? props.valueCol ?? props.name ?? '')
+        : `${props.y} by ${props.x}`
+    const name = escapeHtml(`${label}: ${props.title ?? subject}`)
+    const caption =
+      note === '' ? '' : `<figcaption class="materia-note text-sm">${escapeHtml(note)}</figcaption>`
+    return `<figure class="materia-card" id="${id}" data-component="${type}">${title}<div class="materia-chart" role="img" aria-label="${name}" style="height:${height}px"></div>${caption}</figure>`
   }
   if (type === 'Sparkline') {
     const height = Number(props.height ?? 40)

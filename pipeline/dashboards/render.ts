@@ -30,6 +30,7 @@ import { renderAlert, renderComponentShell, renderDropdown, renderInput } from '
 import { type LiveText, renderExpressions } from './text.ts'
 import { applyTextFilters, type TextFilter } from './text-filter.ts'
 import { validateComponent } from './validate.ts'
+import { unmatchedReason, worldMap } from './world-map.ts'
 
 export interface ComponentData {
   readonly id: string
@@ -70,6 +71,7 @@ export interface RenderedPage {
   readonly html: string
   readonly payload: PagePayload
   readonly issues: readonly PageIssue[] // sorted by line
+  readonly notes: readonly PageIssue[] // worth telling, not failing: rows a map cannot place
 }
 
 const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false })
@@ -85,6 +87,8 @@ interface RenderState {
   readonly embeddedInputs: EmbeddedInput[]
   readonly texts: EmbeddedText[]
   readonly used: Set<string> // queries the browser needs
+  readonly areaNames: ReadonlyMap<string, string> | null // AreaMap's names -> shapes, when the page has one
+  readonly notes: PageIssue[]
 }
 
 export async function renderPage(
@@ -116,13 +120,41 @@ export async function renderPage(
     embeddedInputs: [],
     texts: [],
     used: new Set(),
+    areaNames: hasComponent(page.nodes, 'AreaMap') ? (await worldMap()).areaNames : null,
+    notes: [],
   }
   const scope = pageScope(results, params)
   const body = renderNodes(page.nodes, scope, new Map(), state)
   const html = [...issues.map((issue) => renderIssue(page.path, issue)), body].join('\n')
   issues.push(...state.issues)
   issues.sort((left, right) => left.line - right.line)
-  return { html, payload: payloadOf(state), issues }
+  return { html, payload: payloadOf(state), issues, notes: state.notes }
+}
+
+function hasComponent(nodes: readonly PageNode[], name: ComponentName): boolean {
+  return nodes.some((node) => {
+    if (node.kind === 'component') return node.name === name
+    if (node.kind === 'if') return node.branches.some((branch) => hasComponent(branch.nodes, name))
+    if (node.kind === 'each' || node.kind === 'container') return hasComponent(node.nodes, name)
+    return false
+  })
+}
+
+// An AreaMap's rows whose area the map has no shape for: told under the map and by the build.
+function unplacedAreas(node: ComponentNode, dataName: string, column: string, state: RenderState): string {
+  const variant = state.variants.get(dataName)
+  const results = variant === undefined ? [state.results.get(dataName)!] : [...variant.variants.values()]
+  const unplaced = new Set<string>()
+  for (const result of results) {
+    for (const value of result.values[result.columns.indexOf(column)] ?? []) {
+      if (value !== null && !state.areaNames!.has(String(value))) unplaced.add(String(value))
+    }
+  }
+  if (unplaced.size === 0) return ''
+  const listed = [...unplaced].sort().map((value) => `${value} (${unmatchedReason(value)})`)
+  const message = `Not on the map: ${listed.join('; ')}.`
+  state.notes.push({ line: node.line, message: `<AreaMap> ${message}` })
+  return message
 }
 
 function payloadOf(state: RenderState): PagePayload {
@@ -372,7 +404,8 @@ function renderComponentNode(
     })
     return ''
   }
-  return renderComponentShell(id, type, props)
+  const note = type === 'AreaMap' ? unplacedAreas(node, dataName!, props.areaCol!, state) : ''
+  return renderComponentShell(id, type, props, note)
 }
 
 // Layout containers: their props, and where each may stand.

@@ -52,3 +52,22 @@ describe('database lock', () => {
     expect(lockHolder('other')).toEqual({ pid: null, program: null })
   })
 })
+
+// The engine's memory limit reaches every database it opens, and a caller's setting overrides it.
+describe('database settings', () => {
+  it('opens with the engine memory limit unless the caller names another', async () => {
+    const root = temporaryDirectory('settings')
+    const limit = async (settings?: Record<string, string>) => {
+      const db = await openDatabase(join(root, 'local.duckdb'), settings === undefined ? {} : { settings })
+      try {
+        const rows = await db.rows("SELECT current_setting('memory_limit') AS value")
+        return String(rows[0]?.value)
+      } finally {
+        db.close()
+      }
+    }
+    // DuckDB reports the limit in its own units (600MB is 572.2 MiB).
+    expect(await limit()).toBe('572.2 MiB')
+    expect(await limit({ memory_limit: '1GB' })).toBe('953.6 MiB')
+  })
+})

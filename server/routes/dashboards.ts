@@ -1,15 +1,20 @@
-// Dashboards tab: lists the pages under <project>/../dashboards/pages, shows one in a framed live
-// preview rendered against the selected environment (issues in place, at their line), and tells
-// the frame to reload when its file changes on disk. Rendering lives in pipeline/dashboards.
+// Dashboards tab: lists the pages under <project>/../dashboards/pages and edits one beside its
+// live preview, rendered against the selected environment (issues in place, at their line): the
+// preview follows the editor's unsaved text as it is typed, a templated page is shown for the value
+// picked, and the frame reloads when the file changes on disk. Rendering lives in
+// pipeline/dashboards (the same renderer a build uses).
 import { type FSWatcher, watch } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { dashboardAssets } from '../../pipeline/dashboards/assets.ts'
-import { listPages, readPage } from '../../pipeline/dashboards/pages.ts'
+import { templateParams } from '../../pipeline/dashboards/page.ts'
+import { listPages, readPage, templateValues } from '../../pipeline/dashboards/pages.ts'
 import { previewReloadScript, renderPreview } from '../../pipeline/dashboards/preview.ts'
 import { connectionRunner } from '../../pipeline/dashboards/query.ts'
 import { MateriaError } from '../../pipeline/errors.ts'
+import { dashboardSourceBytesMax } from '../../pipeline/limits.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { currentEnvironment, environmentRewrite } from '../environments.ts'
 import { type Html, html } from '../html.ts'
@@ -67,18 +72,60 @@ function watchPage(pagesDir: string, path: string, onChange: () => void): FSWatc
   })
 }
 
+// A templated page's parameter and its values, to pick which page the preview shows.
+async function templateChoice(
+  context: WorkbenchContext,
+  environment: string,
+  path: string,
+): Promise<{ name: string; values: string[]; problem: string } | null> {
+  const names = templateParams(path)
+  if (names.length !== 1) return null
+  const connection = await context.db.connect()
+  try {
+    const run = connectionRunner(connection, environmentRewrite(context, environment))
+    const page = await readPage(pagesDirOf(context), path)
+    const rows = await templateValues(page, run, path)
+    return { name: names[0]!, values: rows.map((row) => row[names[0]!]!), problem: '' }
+  } catch (error) {
+    if (!(error instanceof MateriaError)) throw error
+    return { name: names[0]!, values: [], problem: error.message }
+  } finally {
+    connection.disconnectSync()
+  }
+}
+
 export function dashboardRoutes(context: WorkbenchContext): Hono {
   const app = new Hono()
   // Workbench pages stay at the top level: the shell's asset URLs are relative to it.
+  // The editor's unsaved text per page: the preview renders it until the file is saved.
+  const drafts = new Map<string, string>()
   app.get('/dashboards', async (c) => {
     const requested = c.req.query('page')
     if (requested === undefined) return renderPage(c, context, '/dashboards', await pageList(context))
     const path = await checkedPage(context, requested)
-    const frame = `/dashboard-preview?page=${encodeURIComponent(path)}`
+    const source = await readFile(join(pagesDirOf(context), path), 'utf8')
+    drafts.delete(path)
+    const environment = currentEnvironment(c, context)
+    const choice = await templateChoice(context, environment, path)
+    const param = choice?.values[0]
+    const frame = `/dashboard-preview?page=${encodeURIComponent(path)}${param === undefined ? '' : `&param=${encodeURIComponent(param)}`}`
+    const picker =
+      choice === null
+        ? ''
+        : choice.values.length === 0
+          ? html`<div role="alert" class="alert alert-warning">${choice.problem}</div>`
+          : html`<label class="flex items-center gap-2">${choice.name}
+      <select class="select select-sm select-bordered" id="dashboard-param" data-param="${choice.name}">${choice.values.map((value) => html`<option>${value}</option>`)}</select></label>`
     const content = html`<div class="flex items-center gap-3 mb-3"><a class="link" href="/dashboards" hx-get="/dashboards"
       hx-target="#main" hx-select="#main > *" hx-push-url="true">Dashboards</a><span>/</span><code>${path}</code>
-      <span class="badge badge-outline">${currentEnvironment(c, context)}</span></div>
-<iframe id="dashboard-preview" title="Preview of ${path}" src="${frame}" class="w-full bg-base-100 rounded-box" style="height: 80vh"></iframe>`
+      <span class="badge badge-outline">${environment}</span>${picker}
+      <button type="button" class="btn btn-sm btn-primary ml-auto" data-action="save-dashboard">Save</button>
+      <span id="dashboard-status" class="text-sm" role="status"></span></div>
+<div class="grid grid-cols-2 gap-3" data-component="dashboard-editor" data-page="${path}" data-guard-unsaved>
+<label class="sr-only" for="dashboard-source">Source of ${path}</label>
+<textarea id="dashboard-source" class="textarea textarea-bordered font-mono text-sm w-full" style="height: 80vh" spellcheck="false">${source}</textarea>
+<iframe id="dashboard-preview" title="Preview of ${path}" src="${frame}" class="w-full bg-base-100 rounded-box" style="height: 80vh"></iframe>
+</div>`
     return renderPage(c, context, '/dashboards', content)
   })
   app.get('/dashboard-preview', async (c) => {
@@ -87,12 +134,16 @@ export function dashboardRoutes(context: WorkbenchContext): Hono {
     const connection = await context.db.connect()
     try {
       const run = connectionRunner(connection, environmentRewrite(context, environment))
+      const names = templateParams(path)
+      const param = c.req.query('param')
       const preview = await renderPreview({
         pagesDir: pagesDirOf(context),
         path,
         run,
         environment,
         assetsRoot: '/dashboard-',
+        source: c.req.query('draft') === undefined ? undefined : drafts.get(path),
+        params: names.length === 1 && param !== undefined ? { [names[0]!]: param } : {},
       })
       c.header('Cache-Control', 'no-store')
       c.header('Server-Timing', `render;dur=${preview.renderMs.toFixed(1)}`)
@@ -100,6 +151,32 @@ export function dashboardRoutes(context: WorkbenchContext): Hono {
     } finally {
       connection.disconnectSync()
     }
+  })
+  // The editor posts its text as the reader types (debounced); the preview then renders the draft.
+  app.post('/dashboard-draft', async (c) => {
+    const path = await checkedPage(context, c.req.query('page') ?? '')
+    const { source } = await c.req.json<{ source: string }>()
+    if (typeof source !== 'string' || source.length > dashboardSourceBytesMax) {
+      throw new MateriaError(
+        'dashboard',
+        `the text of ${path} must be a string under ${dashboardSourceBytesMax} characters`,
+      )
+    }
+    drafts.set(path, source)
+    return c.json({ ok: true })
+  })
+  app.post('/dashboard-source', async (c) => {
+    const path = await checkedPage(context, c.req.query('page') ?? '')
+    const { source } = await c.req.json<{ source: string }>()
+    if (typeof source !== 'string' || source.length > dashboardSourceBytesMax) {
+      throw new MateriaError(
+        'dashboard',
+        `the text of ${path} must be a string under ${dashboardSourceBytesMax} characters`,
+      )
+    }
+    await writeFile(join(pagesDirOf(context), path), source)
+    drafts.delete(path)
+    return c.json({ ok: true })
   })
   app.get('/dashboard-assets/:name', async (c) => {
     const name = c.req.param('name')

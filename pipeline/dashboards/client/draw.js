@@ -285,6 +285,7 @@
         ],
       }
     }
+    if (type === 'AreaMap' || type === 'PointMap') return mapOption(component, view)
     // Sparkline, and a BigValue's trend: a bare line over every row, in the order of the x column
     // (a BigValue's data often runs newest first, so that its first row is the value shown).
     const x = type === 'Sparkline' ? props.dateCol : props.sparkline
@@ -317,6 +318,103 @@
     if (left === null) return 1
     if (right === null) return -1
     return left < right ? -1 : 1
+  }
+
+  // Countries without data are grey, so that the lightest class still reads as data.
+  const landColor = '#e4e1dc'
+  const mapColors = ['#f2dcbc', '#d9a66b', '#b87333', '#8a4b23', '#5a2e14']
+
+  // Up to `count` classes [min, max] holding about as many values each; ties never split.
+  function quantileClasses(numbers, count) {
+    const sorted = [...numbers].sort((left, right) => left - right)
+    const classes = []
+    let start = 0
+    for (let index = 1; index <= count && start < sorted.length; index++) {
+      let end = Math.max(start, Math.round((sorted.length * index) / count) - 1)
+      while (end + 1 < sorted.length && sorted[end + 1] === sorted[end]) end++
+      classes.push({ min: sorted[start], max: sorted[end] })
+      start = end + 1
+    }
+    return classes
+  }
+
+  // AreaMap colours each country by its value; PointMap puts a circle sized by value at lat/long.
+  // Both draw on the bundled world map (assets/world-map.js), registered once.
+  function mapOption(component, view) {
+    const { type, props } = component
+    const world = window.materiaWorldMap
+    assert(world !== undefined, 'world map script loaded')
+    if (window.echarts.getMap('world') == null) window.echarts.registerMap('world', world.geojson)
+    const column = (name) => columnOf(view, name)
+    const land = { areaColor: landColor, borderColor: '#ffffff', borderWidth: 0.5 }
+    const base = { animation: false, color: palette }
+    const valueText = (value) => format(typeof value === 'number' ? value : null, props.valueFmt, props.value)
+    if (type === 'AreaMap') {
+      const values = column(props.value)
+      const numbers = values.filter((value) => typeof value === 'number')
+      const data = column(props.areaCol).map((area, index) => ({
+        name: world.names[String(area)] || String(area),
+        value: values[index],
+      }))
+      return {
+        ...base,
+        tooltip: { trigger: 'item', formatter: (point) => `${point.name}: ${valueText(point.value)}` },
+        // Five classes of equal count (quantiles): production is so skewed that a linear scale
+        // leaves every country but the largest near white.
+        visualMap: {
+          type: 'piecewise',
+          pieces: quantileClasses(numbers, mapColors.length).map((piece, index) => ({
+            ...piece,
+            color: mapColors[index],
+            label: `${valueText(piece.min)} – ${valueText(piece.max)}`,
+          })),
+          left: 8,
+          bottom: 8,
+          itemWidth: 14,
+          itemHeight: 10,
+          textStyle: { color: '#5b4a3d' },
+        },
+        series: [
+          {
+            type: 'map',
+            map: 'world',
+            roam: false,
+            top: 8,
+            bottom: 8,
+            itemStyle: land,
+            emphasis: { label: { show: false }, itemStyle: { areaColor: '#3fa36b' } },
+            select: { disabled: true },
+            data,
+          },
+        ],
+      }
+    }
+    const sizes = props.value === undefined ? [] : column(props.value)
+    const largest = Math.max(1, ...sizes.filter((value) => typeof value === 'number'))
+    const names = props.pointName === undefined ? [] : column(props.pointName)
+    const longs = column(props.long)
+    return {
+      ...base,
+      tooltip: {
+        trigger: 'item',
+        formatter: (point) =>
+          `${point.name}${props.value === undefined ? '' : `: ${valueText(point.value[2])}`}`,
+      },
+      geo: { map: 'world', roam: false, top: 8, bottom: 8, silent: true, itemStyle: land },
+      series: [
+        {
+          type: 'scatter',
+          coordinateSystem: 'geo',
+          data: column(props.lat).map((lat, index) => ({
+            name: names[index] === undefined ? '' : String(names[index]),
+            value: [longs[index], lat, sizes[index] ?? null],
+          })),
+          symbolSize: (value) =>
+            props.value === undefined ? 8 : 5 + 25 * Math.sqrt(Math.max(0, value[2] || 0) / largest),
+          itemStyle: { color: '#6b3f24', opacity: 0.75, borderColor: '#ffffff', borderWidth: 1 },
+        },
+      ],
+    }
   }
 
   function emptyOption() {

@@ -51,7 +51,9 @@ WITH landed AS (
     ) AS ingest_date
   FROM raw.psd_alldata
 ),
-in_range AS (
+-- Read more than once below: NOT MATERIALIZED keeps DuckDB streaming it from the files (a second
+-- read costs less than holding ~1 M rows per snapshot in memory).
+in_range AS NOT MATERIALIZED (
   SELECT
     commodity_code,
     commodity_name,
@@ -66,33 +68,140 @@ in_range AS (
     unit_description,
     "value",
     source_file,
-    ingest_date,
-    MD5(CONCAT_WS('|', commodity_code, country_code, market_year, attribute_id, unit_id, ingest_date)) AS hkey
+    ingest_date
   FROM landed
   WHERE ingest_date BETWEEN CAST(@start_ds AS DATE) AND CAST(@end_ds AS DATE)
 ),
+-- The business keys that arrive more than once (several files of one month): usually none. Only
+-- their rows are aggregated; every other row passes through as it is, so no ~1 M-group aggregate
+-- holds a whole snapshot in memory.
+repeated_keys AS (
+  SELECT
+    commodity_code,
+    country_code,
+    market_year,
+    attribute_id,
+    unit_id,
+    ingest_date,
+    TRUE AS is_repeated
+  FROM in_range
+  GROUP BY
+    commodity_code,
+    country_code,
+    market_year,
+    attribute_id,
+    unit_id,
+    ingest_date
+  HAVING COUNT(*) > 1
+),
+keyed AS NOT MATERIALIZED (
+  SELECT
+    in_range.commodity_code AS commodity_code,
+    in_range.commodity_name AS commodity_name,
+    in_range.country_code AS country_code,
+    in_range.country_name AS country_name,
+    in_range.market_year AS market_year,
+    in_range.calendar_year AS calendar_year,
+    in_range."month" AS "month",
+    in_range.attribute_id AS attribute_id,
+    in_range.attribute_description AS attribute_description,
+    in_range.unit_id AS unit_id,
+    in_range.unit_description AS unit_description,
+    in_range."value" AS "value",
+    in_range.source_file AS source_file,
+    in_range.ingest_date AS ingest_date,
+    repeated_keys.is_repeated AS is_repeated
+  FROM in_range
+  LEFT JOIN repeated_keys
+    ON in_range.commodity_code IS NOT DISTINCT FROM repeated_keys.commodity_code
+    AND in_range.country_code IS NOT DISTINCT FROM repeated_keys.country_code
+    AND in_range.market_year IS NOT DISTINCT FROM repeated_keys.market_year
+    AND in_range.attribute_id IS NOT DISTINCT FROM repeated_keys.attribute_id
+    AND in_range.unit_id IS NOT DISTINCT FROM repeated_keys.unit_id
+    AND in_range.ingest_date IS NOT DISTINCT FROM repeated_keys.ingest_date
+),
+single_rows AS (
+  SELECT
+    commodity_code,
+    commodity_name,
+    country_code,
+    country_name,
+    market_year,
+    attribute_id,
+    attribute_description,
+    unit_id,
+    unit_description,
+    ingest_date,
+    calendar_year,
+    "month",
+    "value",
+    1 AS source_file_count,
+    CAST("value" IS NOT NULL AS INTEGER) AS value_version_count
+  FROM keyed
+  WHERE is_repeated IS NULL
+),
+repeated_rows AS (
+  SELECT
+    commodity_code,
+    ANY_VALUE(commodity_name) AS commodity_name,
+    country_code,
+    ANY_VALUE(country_name) AS country_name,
+    market_year,
+    attribute_id,
+    ANY_VALUE(attribute_description) AS attribute_description,
+    unit_id,
+    ANY_VALUE(unit_description) AS unit_description,
+    ingest_date,
+    -- The last file's figures, taken together: one state per group instead of one per column.
+    ARG_MAX({'calendar_year': calendar_year, 'month': "month", 'value': "value"}, source_file) AS latest,
+    CAST(COUNT(*) AS INTEGER) AS source_file_count, -- landed files carrying this row
+    CAST(COUNT(DISTINCT "value") AS INTEGER) AS value_version_count -- 1 unless files of one month disagree
+  FROM keyed
+  WHERE is_repeated
+  GROUP BY
+    commodity_code,
+    country_code,
+    market_year,
+    attribute_id,
+    unit_id,
+    ingest_date
+),
 deduplicated AS (
   SELECT
-    hkey,
-    ANY_VALUE(commodity_code) AS commodity_code,
-    ANY_VALUE(commodity_name) AS commodity_name,
-    ANY_VALUE(country_code) AS country_code,
-    ANY_VALUE(country_name) AS country_name,
-    ANY_VALUE(market_year) AS market_year,
-    ARG_MAX(calendar_year, source_file) AS calendar_year,
-    ARG_MAX("month", source_file) AS "month",
-    ANY_VALUE(attribute_id) AS attribute_id,
-    ANY_VALUE(attribute_description) AS attribute_description,
-    ANY_VALUE(unit_id) AS unit_id,
-    ANY_VALUE(unit_description) AS unit_description,
-    ARG_MAX("value", source_file) AS "value",
-    ANY_VALUE(ingest_date) AS ingest_date,
-    CAST(COUNT(*) AS INTEGER) AS source_file_count, -- landed files carrying this row
-    -- 1 unless files of one month disagree. LIST_DISTINCT drops NULLs as COUNT(DISTINCT) does, and
-    -- over ~1 M single-row groups costs a fraction of DuckDB's per-group distinct hash tables.
-    CAST(LEN(LIST_DISTINCT(LIST("value"))) AS INTEGER) AS value_version_count
-  FROM in_range
-  GROUP BY hkey
+    commodity_code,
+    commodity_name,
+    country_code,
+    country_name,
+    market_year,
+    attribute_id,
+    attribute_description,
+    unit_id,
+    unit_description,
+    ingest_date,
+    calendar_year,
+    "month",
+    "value",
+    source_file_count,
+    value_version_count
+  FROM single_rows
+  UNION ALL
+  SELECT
+    commodity_code,
+    commodity_name,
+    country_code,
+    country_name,
+    market_year,
+    attribute_id,
+    attribute_description,
+    unit_id,
+    unit_description,
+    ingest_date,
+    latest.calendar_year AS calendar_year,
+    latest."month" AS "month",
+    latest."value" AS "value",
+    source_file_count,
+    value_version_count
+  FROM repeated_rows
 ),
 attribute_lookup AS (
   SELECT
@@ -108,7 +217,17 @@ unit_lookup AS (
   FROM seeds.psd_unit
 )
 SELECT
-  deduplicated.hkey AS hkey, -- md5 of commodity, country, market year, attribute, unit, ingest_date
+  MD5(
+    CONCAT_WS(
+      '|',
+      deduplicated.commodity_code,
+      deduplicated.country_code,
+      deduplicated.market_year,
+      deduplicated.attribute_id,
+      deduplicated.unit_id,
+      deduplicated.ingest_date
+    )
+  ) AS hkey, -- md5 of commodity, country, market year, attribute, unit, ingest_date
   deduplicated.commodity_code AS commodity_code, -- 7 digits, zero-padded: text, never a number
   deduplicated.commodity_name AS commodity_name,
   deduplicated.country_code AS country_code, -- USDA FAS code, not ISO (see seeds.psd_country)
