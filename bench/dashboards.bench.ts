@@ -11,8 +11,8 @@ import { buildDashboards } from '../pipeline/dashboards/build.ts'
 import { listPages } from '../pipeline/dashboards/pages.ts'
 import { renderPreview } from '../pipeline/dashboards/preview.ts'
 import { connectionRunner } from '../pipeline/dashboards/query.ts'
-import { createServingTables, extractSnapshotCsv } from '../pipeline/dashboards/serving-fixture.ts'
 import { buildSite } from '../pipeline/dashboards/site.ts'
+import { createServingTables, extractSnapshotCsv } from '../pipeline/dashboards/testing/serving-fixture.ts'
 
 const pagesDir = join(import.meta.dirname, '..', 'dashboards', 'pages')
 const warmRuns = 3

@@ -10,13 +10,16 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { applyPlan } from '../pipeline/engine/apply.ts'
-import { openDatabase } from '../pipeline/engine/database.ts'
-import { loadProject } from '../pipeline/engine/load.ts'
-import { buildPlan } from '../pipeline/engine/plan.ts'
-import { renderModelQuery } from '../pipeline/engine/render.ts'
-import { buildRunPlan } from '../pipeline/engine/run.ts'
-import { physicalTable, stateSchema } from '../pipeline/engine/state.ts'
+import {
+  applyPlan,
+  buildPlan,
+  buildRunPlan,
+  loadProject,
+  openDatabase,
+  physicalTable,
+  renderModelQuery,
+  stateSchema,
+} from '../pipeline/engine/index.ts'
 import { generateProject } from './generate-project.ts'
 
 const now = new Date('2024-06-01T12:00:00Z')

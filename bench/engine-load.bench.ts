@@ -6,9 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { fingerprintProject } from '../pipeline/engine/fingerprint.ts'
-import { loadProject, loadProjectReport } from '../pipeline/engine/load.ts'
-import { validateProject } from '../pipeline/engine/validate.ts'
+import {
+  fingerprintProject,
+  loadProject,
+  loadProjectReport,
+  validateProject,
+} from '../pipeline/engine/index.ts'
 import { generateProject } from './generate-project.ts'
 
 export async function run(): Promise<Record<string, unknown>> {

@@ -14,7 +14,7 @@ import { promisify } from 'node:util'
 import yauzl from 'yauzl'
 import { ZipFile } from 'yazl'
 import { extractPsd } from '../pipeline/extract/psd/extract.ts'
-import { startPsdServer } from '../pipeline/extract/psd/test-fixtures/psd-server.ts'
+import { startPsdServer } from '../pipeline/extract/psd/testing/psd-server.ts'
 import { LocalLandingStore } from '../pipeline/landing/local-store.ts'
 
 const runFile = promisify(execFile)

@@ -7,14 +7,19 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { type ApplyEvent, applyPlan } from '../pipeline/engine/apply.ts'
-import { auditOptionsForApply } from '../pipeline/engine/apply-audits.ts'
-import { databaseSettings, openDatabase } from '../pipeline/engine/database.ts'
-import { floorTime, intervalUnit } from '../pipeline/engine/interval.ts'
-import { loadProject } from '../pipeline/engine/load.ts'
-import { buildPlan } from '../pipeline/engine/plan.ts'
-import type { Project } from '../pipeline/engine/project.ts'
-import { renderModelQuery } from '../pipeline/engine/render.ts'
+import {
+  type ApplyEvent,
+  applyPlan,
+  auditOptionsForApply,
+  buildPlan,
+  databaseSettings,
+  floorTime,
+  intervalUnit,
+  loadProject,
+  openDatabase,
+  type Project,
+  renderModelQuery,
+} from '../pipeline/engine/index.ts'
 import { auditWarning } from '../pipeline/main-job.ts'
 
 export interface PhaseRequest {

@@ -6,12 +6,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { runModelAudits } from '../pipeline/engine/audit.ts'
-import { formatModelFile } from '../pipeline/engine/format.ts'
-import { lintProject } from '../pipeline/engine/lint.ts'
-import { loadProject } from '../pipeline/engine/load.ts'
-import { tableDiff } from '../pipeline/engine/table-diff.ts'
-import { runTests } from '../pipeline/engine/test-runner.ts'
+import {
+  formatModelFile,
+  lintProject,
+  loadProject,
+  runModelAudits,
+  runTests,
+  tableDiff,
+} from '../pipeline/engine/index.ts'
 import { makeModel, makeProject } from '../pipeline/engine/testing/project-fixture.ts'
 import { psdSampleSelect } from '../pipeline/engine/testing/psd-sample.ts'
 

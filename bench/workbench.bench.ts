@@ -2,7 +2,7 @@
 // 1 M-row query (run, first page, a later page, a sorted page), completion latency, 100 concurrent
 // paged-query requests on loopback (errors and p99), plan page server time, and the DAG page of a
 // generated 1,000-model project to interactive in Chromium.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
@@ -16,6 +16,16 @@ function percentile(values: readonly number[], fraction: number): number {
   return (
     Math.round((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0) * 10) / 10
   )
+}
+
+// The bytes a cold editor page loads from the renderer build: the entry script and the lazily
+// imported editor chunks, with their CSS.
+function editorAssetsKb(rendererDir: string): number {
+  const assets = join(rendererDir, 'assets')
+  const bytes = readdirSync(assets)
+    .filter((name) => /^(index|editor|monaco|model-editor|query-editor|http)[-.].*\.(js|css)$/.test(name))
+    .reduce((sum, name) => sum + statSync(join(assets, name)).size, 0)
+  return Math.round(bytes / 1024)
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
@@ -66,6 +76,38 @@ export async function run(): Promise<Record<string, unknown>> {
     )
 
     note('paint measured')
+    // Editors ready cold: a fresh browser context (no cache, no storage) per run, from navigation
+    // to Monaco showing the model's text, or the query editor's lines and tabs.
+    const coldEditor = async (path: string, ready: string): Promise<number> => {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } })
+      try {
+        const coldPage = await context.newPage()
+        const separator = path.includes('?') ? '&' : '?'
+        const [, ms] = await timed(async () => {
+          await coldPage.goto(`${workbench.baseUrl}${path}${separator}token=${workbench.token}`)
+          await coldPage.waitForSelector(ready)
+        })
+        return ms
+      } finally {
+        await context.close()
+      }
+    }
+    const modelEditorMs: number[] = []
+    const queryEditorMs: number[] = []
+    for (let index = 0; index < 3; index += 1) {
+      modelEditorMs.push(
+        await coldEditor(
+          `/models?path=${encodeURIComponent('models/serving/agg_world_balance.sql')}`,
+          '#model-editor .view-line:has-text("stocks_to_use")',
+        ),
+      )
+      queryEditorMs.push(await coldEditor('/query', '#query-editor .view-lines >> nth=0'))
+    }
+    figures.modelEditorReadyColdMedianMs = percentile(modelEditorMs, 0.5)
+    figures.queryEditorReadyColdMedianMs = percentile(queryEditorMs, 0.5)
+    figures.editorRendererAssetsKb = editorAssetsKb(rendererDir)
+
+    note('editors measured')
     const api = client(workbench)
     // A 1 M-row query: run (materialized once), first page, a later page, sorted pages.
     const sql = 'SELECT range AS n, range % 97 AS k, md5(range::VARCHAR) AS h FROM range(1000000)'

@@ -12,6 +12,13 @@ export const modelFileBytesMax = 1_000_000
 // Rows shown in a preview or a CLI pretty table; the full result is exported, never printed.
 export const previewRowsMax = 1_000
 
+// Rows the model editor's preview of a model or CTE shows (dbt Cloud's preview shows 100 too).
+export const modelPreviewRowsMax = 100
+
+// Models the DAG's column mode draws at once: past this each node's column list makes an SVG too
+// big to pan; the model mode still draws the whole project.
+export const dagColumnModeModelsMax = 400
+
 // Rows one dashboard query may embed in a page; past this a page gets too heavy to load quickly.
 export const dashboardQueryRowsMax = 20_000
 
@@ -100,8 +107,6 @@ export const sshReadyWaitMs = 10 * 60_000
 export const sshConnectTimeoutMs = 15_000
 // Checkout or upload plus npm ci on a fresh worker.
 export const prepareTimeoutMs = 20 * 60_000
-// The hard deadline of a whole remote run; the worker is destroyed when it passes.
-export const remoteRunDeadlineMs = 60 * 60_000
 // A working tree archive larger than this holds data or build output that must not be uploaded.
 export const uploadArchiveBytesMax = 200 * 1024 * 1024
 // Lines of a run's log kept in memory for the workbench; the full log streams to the client.

@@ -5,13 +5,17 @@
 // queries run.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { type ApplyEvent, applyPlan } from './engine/apply.ts'
-import { auditOptionsForApply } from './engine/apply-audits.ts'
-import { type Database, openDatabase } from './engine/database.ts'
-import { loadProject } from './engine/load.ts'
-import { buildPlan } from './engine/plan.ts'
-import type { Project } from './engine/project.ts'
-import { MateriaError } from './errors.ts'
+import {
+  type ApplyEvent,
+  applyPlan,
+  auditOptionsForApply,
+  buildPlan,
+  type Database,
+  databasePath,
+  loadProject,
+  openDatabase,
+  type Project,
+} from './engine/index.ts'
 import { landBundledSnapshot } from './extract/psd/land.ts'
 import { coffeeCommodityCode, formatHomeReport, readHomeReport } from './report/home-report.ts'
 
@@ -59,17 +63,11 @@ export function auditWarning(event: ApplyEvent): string | null {
   return `non-blocking audit ${event.outcome.audit} found rows in ${event.model}${rows}`
 }
 
-function databasePath(project: Project): string {
-  const gateway = project.config.gateways[project.config.defaultGateway]
-  if (gateway === undefined) {
-    throw new MateriaError(
-      'config',
-      `${project.root}/materia.yaml: default_gateway ${project.config.defaultGateway} is not under gateways`,
-    )
-  }
-  // The local state folder (.materia/) does not exist on a fresh clone; DuckDB creates no folders.
-  if (gateway.path !== ':memory:') mkdirSync(dirname(gateway.path), { recursive: true })
-  return gateway.path
+// The local state folder (.materia/) does not exist on a fresh clone; DuckDB creates no folders.
+function preparedDatabasePath(project: Project): string {
+  const path = databasePath(project.config)
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  return path
 }
 
 async function applyProd(
@@ -106,7 +104,7 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
     landed = result.status === 'landed'
     options.stdout.write(`Landed the bundled USDA PSD coffee snapshot (2022-12): ${result.rows} rows\n`)
   }
-  const db = await openDatabase(databasePath(project))
+  const db = await openDatabase(preparedDatabasePath(project))
   try {
     const applied = await applyProd(db, project, options)
     if (applied.modelsBuilt > 0) {

@@ -79,22 +79,3 @@ export async function refuseWhileWorkbenchRuns(projectRoot: string, command: str
       `run ${command} from the workbench, or stop it (kill ${lock.pid}) and retry`,
   )
 }
-
-// Sends a JSON request to the running workbench's API, authenticated by the lock's token.
-export async function forwardToWorkbench(
-  lock: WorkbenchLock,
-  path: string,
-  body: unknown,
-  timeoutMs: number,
-): Promise<Response> {
-  return fetch(`${lock.url}${path}`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${lock.token}`,
-      origin: lock.url,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  })
-}

@@ -16,6 +16,8 @@ export const rendererConfig: UserConfig = {
   build: {
     outDir: fileURLToPath(new URL('../out/renderer', import.meta.url)),
     emptyOutDir: true,
+    // .vite/manifest.json: the server names an editor page's chunks in it (server/asset-preload.ts).
+    manifest: true,
     chunkSizeWarningLimit: 5_000,
     rollupOptions: { input: fileURLToPath(new URL('./index.html', import.meta.url)) },
   },

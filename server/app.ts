@@ -15,6 +15,7 @@ import { dashboardRoutes } from './routes/dashboards.ts'
 import { diffRoutes } from './routes/diff.ts'
 import { environmentRoutes } from './routes/environment.ts'
 import { homeRoutes } from './routes/home.ts'
+import { modelToolRoutes } from './routes/model-tools.ts'
 import { modelRoutes } from './routes/models.ts'
 import { planRoutes } from './routes/plan.ts'
 import { prodRunRoutes } from './routes/prod-run.ts'
@@ -35,6 +36,7 @@ export function createApp(
   app.route('/', homeRoutes(context))
   app.route('/', environmentRoutes(context))
   app.route('/', modelRoutes(context))
+  app.route('/', modelToolRoutes(context))
   app.route('/', queryRoutes(context))
   app.route('/', dashboardRoutes(context))
   if (prodRuns !== undefined) app.route('/', prodRunRoutes(context, prodRuns))

@@ -2,7 +2,7 @@
 // SSE stream can replay what happened before it connected, then follow live. One apply at a time
 // per workbench (the engine's Database also serializes them); Cancel aborts after the running
 // statement, leaving the environment as it was.
-import type { ApplyEvent } from '../pipeline/engine/apply.ts'
+import type { ApplyEvent } from '../pipeline/engine/index.ts'
 
 export type JobEvent =
   | { readonly kind: 'event'; readonly event: ApplyEvent; readonly atMs: number }

@@ -4,7 +4,9 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
 import type { Command, CommandContext } from '../pipeline/cli/command.ts'
+import { resolveProjectRoot as projectRootOf } from '../pipeline/cli/project-option.ts'
 import { MateriaError } from '../pipeline/errors.ts'
 import { defaultRendererOutput, ensureRendererBuilt } from './renderer-build.ts'
 import { startWorkbench, type Workbench } from './workbench.ts'
@@ -16,15 +18,24 @@ interface WorkbenchArguments {
 }
 
 export function parseWorkbenchArguments(argv: readonly string[]): WorkbenchArguments {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: { project: { type: 'string' }, port: { type: 'string' }, 'no-open': { type: 'boolean' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  })
   let project: string | null = null
   let port = 0
   let open = true
-  for (let index = 0; index < argv.length; index += 1) {
-    const argument = argv[index]
-    if (argument === '--no-open') open = false
-    else if (argument === '--project') project = argv[++index] ?? ''
-    else if (argument === '--port') {
-      const text = argv[++index] ?? ''
+  for (const token of tokens) {
+    const argument = argv[token.index] ?? '--'
+    const known = token.kind === 'option' && token.rawName.startsWith('--') && !token.inlineValue
+    if (!known) throw new MateriaError('usage', `unknown option "${argument}"; see materia workbench --help`)
+    if (token.name === 'no-open') open = false
+    else if (token.name === 'project') project = token.value ?? ''
+    else if (token.name === 'port') {
+      const text = token.value ?? ''
       port = Number(text)
       if (!/^\d+$/.test(text) || port > 65_535) {
         throw new MateriaError('usage', `--port "${text}" is not a port number (0-65535; 0 = random)`)
@@ -35,14 +46,9 @@ export function parseWorkbenchArguments(argv: readonly string[]): WorkbenchArgum
   return { project, port, open }
 }
 
-// The project root: --project, else the cwd if it holds materia.yaml, else ./sql.
+// The project root as every command finds it (project-option.ts); it must hold materia.yaml.
 export function resolveProjectRoot(project: string | null, cwd: string): string {
-  const root =
-    project !== null
-      ? resolve(cwd, project)
-      : existsSync(resolve(cwd, 'materia.yaml'))
-        ? cwd
-        : resolve(cwd, 'sql')
+  const root = projectRootOf(project ?? undefined, cwd)
   if (!existsSync(resolve(root, 'materia.yaml'))) {
     throw new MateriaError(
       'config',

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { temporaryDirectory } from '../pipeline/engine/test-project.ts'
+import { temporaryDirectory } from '../pipeline/engine/testing/test-project.ts'
 import { loadIndex } from './context.ts'
 
 describe('loadIndex with a broken model', () => {

@@ -5,10 +5,16 @@ import { mkdirSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
-import { type Database, openDatabase } from '../pipeline/engine/database.ts'
-import { queryDirectories, scratchSchema } from '../pipeline/engine/index.ts'
-import { loadProjectReport, problemsText } from '../pipeline/engine/load.ts'
-import type { Project } from '../pipeline/engine/project.ts'
+import {
+  type Database,
+  databasePath,
+  loadProjectReport,
+  openDatabase,
+  type Project,
+  problemsText,
+  queryDirectories,
+  scratchSchema,
+} from '../pipeline/engine/index.ts'
 import { isMateriaError } from '../pipeline/errors.ts'
 import { ApplyJobs } from './apply-jobs.ts'
 import { ensureDevEnvironment } from './environments.ts'
@@ -61,18 +67,15 @@ export async function loadIndex(
   }
 }
 
-function databasePath(root: string, project: Project | null): string {
-  const gateway = project?.config.gateways[project.config.defaultGateway]
-  return gateway?.path ?? join(root, '.materia', 'local.duckdb')
-}
-
 export async function createContext(options: {
   root: string
   rendererDir: string
   env: NodeJS.ProcessEnv
 }): Promise<WorkbenchContext> {
   const { project, index } = await loadIndex(options.root, options.env)
-  const path = databasePath(options.root, project)
+  // Without a loadable materia.yaml the workbench still opens, on the default local file.
+  const path =
+    project === null ? join(options.root, '.materia', 'local.duckdb') : databasePath(project.config)
   mkdirSync(dirname(path), { recursive: true })
   // DuckDB may touch files in the project and landing folders only (read_text('/etc/passwd') fails).
   const directories = queryDirectories(project ?? options.root, options.env)

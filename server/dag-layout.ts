@@ -20,7 +20,13 @@ const sweeps = 4
 export function layoutDag(
   names: readonly string[],
   parentsOf: (name: string) => readonly string[],
-  size: { nodeWidth: number; nodeHeight: number; rankGap: number; rowGap: number },
+  size: {
+    nodeWidth: number
+    nodeHeight: number // the height of every node, unless heightOf gives a node's own
+    rankGap: number
+    rowGap: number
+    heightOf?: (name: string) => number
+  },
 ): Layout {
   const known = new Set(names)
   const parents = new Map(names.map((name) => [name, parentsOf(name).filter((parent) => known.has(parent))]))
@@ -72,24 +78,23 @@ export function layoutDag(
     }
   }
 
-  const tallest = Math.max(1, ...ranks.map((row) => row?.length ?? 0))
-  const rowStep = size.nodeHeight + size.rowGap
+  // Each rank stacks its nodes; ranks shorter than the tallest are centred against it.
+  const heightOf = size.heightOf ?? (() => size.nodeHeight)
+  const rankHeight = (row: readonly string[]) =>
+    row.reduce((sum, name) => sum + heightOf(name) + size.rowGap, 0) - (row.length > 0 ? size.rowGap : 0)
+  const tallest = Math.max(size.nodeHeight, ...ranks.map((row) => rankHeight(row ?? [])))
   const nodes = new Map<string, LayoutNode>()
   for (const [rankIndex, row] of ranks.entries()) {
     if (row === undefined) continue
-    // Centre short ranks against the tallest one.
-    const offset = ((tallest - row.length) * rowStep) / 2
-    for (const [index, name] of row.entries()) {
-      nodes.set(name, {
-        name,
-        x: 10 + rankIndex * (size.nodeWidth + size.rankGap),
-        y: 10 + offset + index * rowStep,
-      })
+    let y = 10 + (tallest - rankHeight(row)) / 2
+    for (const name of row) {
+      nodes.set(name, { name, x: 10 + rankIndex * (size.nodeWidth + size.rankGap), y })
+      y += heightOf(name) + size.rowGap
     }
   }
   return {
     nodes,
     width: 20 + ranks.length * (size.nodeWidth + size.rankGap) - size.rankGap,
-    height: 20 + tallest * rowStep - size.rowGap,
+    height: 20 + tallest,
   }
 }

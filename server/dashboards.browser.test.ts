@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createServingTables, extractSnapshotCsv } from '../pipeline/dashboards/serving-fixture.ts'
+import { createServingTables, extractSnapshotCsv } from '../pipeline/dashboards/testing/serving-fixture.ts'
 import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
 import { startWorkbench, type Workbench } from './workbench.ts'
 

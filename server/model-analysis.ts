@@ -26,6 +26,9 @@ export interface CompletionItem {
   readonly label: string
   readonly kind: 'model' | 'column' | 'function' | 'keyword' | 'schema'
   readonly detail: string
+  // What the editor matches the typed word against, when not the label: a model's table name
+  // first, so `obt` finds serving.obt_commodity_metrics.
+  readonly filterText?: string
 }
 
 // Items returned per request: enough to scroll through, small enough to send at every keystroke.
@@ -218,7 +221,12 @@ export async function complete(options: {
     items = [
       ...(await columnsOf(options.connection, referenced, options.environment)),
       ...models.map(
-        (model): CompletionItem => ({ label: model.name, kind: 'model', detail: `${model.kind} model` }),
+        (model): CompletionItem => ({
+          label: model.name,
+          kind: 'model',
+          detail: `${model.kind} model`,
+          filterText: `${model.table} ${model.name}`,
+        }),
       ),
       ...options.keywords.map(
         (word): CompletionItem => ({ label: word.toUpperCase(), kind: 'keyword', detail: 'keyword' }),
@@ -228,6 +236,10 @@ export async function complete(options: {
       ),
     ]
   }
-  const matching = items.filter((item) => item.label.toLowerCase().startsWith(prefix))
+  // A model matches on its full name or on its table name alone (no schema typed).
+  const matches = (item: CompletionItem) =>
+    item.label.toLowerCase().startsWith(prefix) ||
+    (item.kind === 'model' && (item.label.split('.')[1] ?? '').toLowerCase().startsWith(prefix))
+  const matching = items.filter(matches)
   return matching.slice(0, completionItemsMax)
 }

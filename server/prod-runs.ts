@@ -5,11 +5,14 @@
 import { MateriaError } from '../pipeline/errors.ts'
 import { runLogLinesMax } from '../pipeline/limits.ts'
 import { type PipelineName, pipelineNames } from '../pipeline/remote/config.ts'
+import { parseProviderChoice } from '../pipeline/remote/providers.ts'
 import {
   executeRemoteRun,
+  missingRemoteSettings,
   planRemoteRun,
   type RemotePlan,
   type RemoteRunRequest,
+  type RemoteSetting,
 } from '../pipeline/remote/remote-run.ts'
 import { type RunRecord, readRunRecords, runHistoryPath } from '../pipeline/remote/run-history.ts'
 import type { RunStatus } from '../pipeline/remote/worker-run.ts'
@@ -50,6 +53,8 @@ export class ProdRuns {
       upload,
       env: this.env,
       trigger: 'workbench',
+      // The workbench has no provider picker: MATERIA_PROVIDER chooses, as for the CLI.
+      providerChoice: parseProviderChoice(this.env.MATERIA_PROVIDER || undefined),
     }
   }
 
@@ -62,6 +67,14 @@ export class ProdRuns {
     this.runs.set(plan.runId, run)
     this.planned.set(plan.runId, Date.now())
     return run
+  }
+
+  // The settings a git run from the workbench would miss, from the remote module's own list.
+  missingSettings(): RemoteSetting[] {
+    return missingRemoteSettings(this.env, {
+      upload: false,
+      providerChoice: parseProviderChoice(this.env.MATERIA_PROVIDER || undefined),
+    })
   }
 
   get(runId: string): ProdRun | undefined {

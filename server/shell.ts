@@ -46,8 +46,7 @@ async function navbar(c: Context, context: WorkbenchContext, activePath: string)
       class="${page.path === activePath ? 'menu-active' : ''}">${page.label}</a></li>`,
   )
   const options = environments.map(
-    (name) =>
-      html`<option value="${name}" ${name === environment ? raw('selected') : ''}>${name}${name === 'prod' ? ' (read-only)' : ''}</option>`,
+    (name) => html`<option value="${name}" ${name === environment ? raw('selected') : ''}>${name}</option>`,
   )
   return html`<div class="navbar bg-base-100 shadow-sm gap-2 px-4" id="navbar">
   <div class="flex items-center gap-2">${logo}<span class="font-bold">BeanFlows</span>

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
+import { requiredTools } from './prerequisites.ts'
 
 const execFileAsync = promisify(execFile)
 const root = join(import.meta.dirname, '..')
@@ -72,6 +73,20 @@ describe('CI/CD workflow', () => {
     expect(bootstrap).toBeGreaterThan(up)
     expect(deploy[bootstrap]).toContain('infra/bootstrap-supervisor.sh')
     expect(deploy[bootstrap]).toContain('systemctl is-active --quiet materia-supervisor.service')
+  })
+
+  it('tests with the Chromium the runner image ships, at the path the tests and prerequisites use', async () => {
+    const { parsed } = await workflow()
+    const test = parsed.jobs.test!.steps.map((step) => step.run ?? '').join('\n')
+    const chromium = requiredTools({}).find((tool) => tool.name === 'chromium')!
+    // ubuntu-24.04 links its Chromium at /usr/bin/chromium; Ubuntu's chromium-browser package
+    // only installs the snap, which the image does not run.
+    expect(parsed.jobs.test!['runs-on']).toBe('ubuntu-24.04')
+    expect(test).toContain(`test -x ${chromium.path}`)
+    expect(test).not.toMatch(/apt-get install[^\n]*chromium/)
+    for (const tool of requiredTools({}).filter((entry) => entry.debianPackage.startsWith('openssh'))) {
+      expect(test, tool.name).toContain(tool.debianPackage)
+    }
   })
 
   it('takes secrets only from the secrets context and keeps no key on disk', async () => {

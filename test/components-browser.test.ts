@@ -13,7 +13,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildDashboards } from '../pipeline/dashboards/build.ts'
 import { connectionRunner } from '../pipeline/dashboards/query.ts'
-import { createServingTables, extractSnapshotCsv } from '../pipeline/dashboards/serving-fixture.ts'
+import { createServingTables, extractSnapshotCsv } from '../pipeline/dashboards/testing/serving-fixture.ts'
 import { launchChromium } from './chromium.ts'
 import { screenshotPath, screenshotsDir } from './site-fixture.ts'
 import { serveFolder } from './static-server.ts'
@@ -30,6 +30,10 @@ FROM serving.agg_world_balance WHERE market_year BETWEEN 2000 AND 2022 ORDER BY 
 
 \`\`\`sql latest
 SELECT * FROM \${world} ORDER BY market_year DESC LIMIT 1
+\`\`\`
+
+\`\`\`sql world_newest_first
+SELECT market_year, production FROM \${world} ORDER BY market_year DESC
 \`\`\`
 
 \`\`\`sql countries
@@ -54,7 +58,9 @@ UNION ALL SELECT 'Vietnam', 'Domestic use', domestic_consumption FROM serving.ob
 
 World production in {latest[0].market_year}: <Value data={latest} column=production fmt=bags />, <Delta data={latest} column=production_yoy fmt=pct1 /> on the year. Trend: <Sparkline data={world} dateCol=market_year valueCol=production />
 
-<BigValue data={latest} value=production fmt=bags sparkline=market_year title="World production" />
+<BigValue data={world_newest_first} value=production fmt=bags sparkline=market_year title="World production" />
+
+<BigValue data={latest} value=production fmt=bags sparkline=market_year title="Latest year" />
 
 <Grid cols=2>
 
@@ -185,6 +191,42 @@ describe('every component in Chromium', () => {
       return { lines: first.markLine?.data.length ?? 0, areas: first.markArea?.data.length ?? 0 }
     })
     expect(line).toEqual({ lines: 1, areas: 1 })
+    // The BigValue's sparkline is drawn across its card, oldest year on the left: world production
+    // grew from 2000 to 2022, so the line ends higher (a smaller SVG y) than it starts. Over one row
+    // it is a dot, never an empty box.
+    const trends = await tab.$$eval('[data-component="BigValue"] .materia-chart', (charts) =>
+      charts.map((chart) => {
+        const paths = [...chart.querySelectorAll<SVGPathElement>('svg path')].filter((path) =>
+          /L/.test(path.getAttribute('d') ?? ''),
+        )
+        const widest = paths
+          .map((path) => ({ path, box: path.getBBox() }))
+          .sort((a, b) => b.box.width - a.box.width)[0]
+        const numbers = (widest?.path.getAttribute('d') ?? '').match(/-?\d+(\.\d+)?/g)?.map(Number) ?? []
+        return {
+          chartWidth: chart.getBoundingClientRect().width,
+          lineWidth: widest?.box.width ?? 0,
+          lineHeight: widest?.box.height ?? 0,
+          startY: numbers[1] ?? 0,
+          endY: numbers.at(-1) ?? 0,
+          // Shapes a reader can see: not clip paths, and larger than a hair.
+          visible: [...chart.querySelectorAll('svg path')].filter((path) => {
+            const box = path.getBoundingClientRect()
+            return path.closest('defs, clipPath') === null && box.width > 3 && box.height > 3
+          }).length,
+        }
+      }),
+    )
+    expect(trends).toHaveLength(2)
+    const [series, single] = trends as [(typeof trends)[0], (typeof trends)[0]]
+    expect(series.chartWidth).toBeGreaterThan(120)
+    expect(series.lineWidth).toBeGreaterThan(series.chartWidth * 0.8)
+    expect(series.lineHeight).toBeGreaterThan(10)
+    expect(series.endY).toBeLessThan(series.startY)
+    expect(single.visible).toBeGreaterThan(0)
+    expect(await tab.locator('[data-component="BigValue"] .stat-value').first().textContent()).toBe(
+      await tab.locator('[data-component="BigValue"] .stat-value').nth(1).textContent(),
+    )
     expect(await tab.locator('.materia-value').first().textContent()).toMatch(/^\d+\.\dM bags$/)
     expect(await tab.locator('.materia-delta').first().textContent()).toMatch(/^[▲▼] [+-]?\d+\.\d%$/)
     expect(await tab.locator('main').textContent()).not.toMatch(/\{|<[A-Z]/)

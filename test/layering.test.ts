@@ -1,7 +1,7 @@
 // Goal: keep imports pointing one way (electron -> server -> pipeline; renderer only over HTTP).
 // Method: scan every source file's import lines and fail on an import against the layering.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..')
@@ -15,7 +15,7 @@ function sourceFiles(dir: string): string[] {
   }
   return entries.flatMap((entry) => {
     const path = join(dir, entry)
-    if (entry === 'node_modules') return []
+    if (entry === 'node_modules' || entry === 'out' || entry === 'dist' || entry.startsWith('.')) return []
     if (statSync(path).isDirectory()) return sourceFiles(path)
     return /\.(ts|tsx|js|mjs)$/.test(entry) ? [path] : []
   })
@@ -38,6 +38,26 @@ const forbidden: Record<string, RegExp> = {
   pipeline: /^electron$|\/(server|renderer|electron)\//,
   server: /^electron$|\/(renderer|electron)\//,
   renderer: /\/(pipeline|server|electron)\//,
+}
+
+// The engine's one public seam is pipeline/engine/index.ts. Outside the engine, only tests and test
+// support (`*.test.ts`, files under a `testing/` folder) may reach its internal modules; benches and
+// tests alike may use the engine's own test support in pipeline/engine/testing/.
+const engineDir = join(root, 'pipeline', 'engine')
+
+function isTestSupport(file: string): boolean {
+  return file.endsWith('.test.ts') || file.split(sep).includes('testing')
+}
+
+function engineBypasses(file: string, specifiers: readonly string[]): string[] {
+  if (file.startsWith(engineDir + sep) || isTestSupport(file)) return []
+  return specifiers.filter((specifier) => {
+    if (!specifier.startsWith('.')) return false
+    const target = resolve(dirname(file), specifier)
+    if (!target.startsWith(engineDir + sep) || target.startsWith(join(engineDir, 'testing') + sep))
+      return false
+    return target !== join(engineDir, 'index.ts')
+  })
 }
 
 describe('layering', () => {
@@ -64,6 +84,43 @@ describe('layering', () => {
         expect(text).not.toMatch(new RegExp(`from\\s+['"]${specifier.replaceAll('.', '\\.')}['"]`))
       }
     }
+  })
+
+  it('imports the engine only through pipeline/engine/index.ts outside the engine and its tests', () => {
+    const offenders = sourceFiles(root).flatMap((file) =>
+      engineBypasses(file, importsOf(file)).map(
+        (specifier) => `${relative(root, file)} imports ${specifier}`,
+      ),
+    )
+    expect(offenders).toEqual([])
+  })
+
+  it('names an import of an engine module from outside the engine', () => {
+    const cli = join(root, 'pipeline', 'cli', 'plan.ts')
+    expect(engineBypasses(cli, ['../engine/plan.ts', '../engine/index.ts', 'node:fs'])).toEqual([
+      '../engine/plan.ts',
+    ])
+    expect(
+      engineBypasses(join(root, 'server', 'routes', 'plan.ts'), ['../../pipeline/engine/apply.ts']),
+    ).toEqual(['../../pipeline/engine/apply.ts'])
+    expect(engineBypasses(join(engineDir, 'plan.ts'), ['./apply.ts'])).toEqual([])
+    expect(
+      engineBypasses(join(root, 'bench', 'run.ts'), ['../pipeline/engine/testing/psd-sample.ts']),
+    ).toEqual([])
+    expect(engineBypasses(join(root, 'pipeline', 'cli', 'plan.test.ts'), ['../engine/apply.ts'])).toEqual([])
+  })
+
+  it('keeps test support out of production modules: they import no testing/ folder and no vitest', () => {
+    const production = ['pipeline', 'server', 'electron']
+      .flatMap((layer) => sourceFiles(join(root, layer)))
+      .filter((file) => !isTestSupport(file))
+    const offenders = production.flatMap((file) =>
+      importsOf(file)
+        .filter((specifier) => specifier === 'vitest' || specifier.split('/').includes('testing'))
+        .map((specifier) => `${relative(root, file)} imports ${specifier}`),
+    )
+    expect(offenders).toEqual([])
+    expect(production.length).toBeGreaterThan(3)
   })
 
   it('finds the pipeline sources it checks', () => {

@@ -11,7 +11,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { materiaWith } from '../pipeline/cli/testing/cli-run.ts'
 import { main } from '../pipeline/cli.ts'
-import { temporaryDirectory } from '../pipeline/engine/test-project.ts'
+import { temporaryDirectory } from '../pipeline/engine/testing/test-project.ts'
 
 const fixture = new URL('./fixtures/sqlmesh-project', import.meta.url).pathname
 
@@ -52,7 +52,7 @@ describe('a SQLMesh project from the documentation', () => {
     const result = await materia(root, '2024-01-06T12:00:00Z', 'validate')
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain('24 models, 8 tests, 1 external table: valid')
+    expect(result.stdout).toContain('26 models, 10 tests, 1 external table: valid')
     expect(result.stdout).toContain(
       'models/sushi/top_waiters.sql:26:3 storage_format has no effect here (DuckDB stores every table in its own format); accepted and ignored',
     )
@@ -60,19 +60,22 @@ describe('a SQLMesh project from the documentation', () => {
       'models/sushi/orders.sql:8 option forward_only of kind INCREMENTAL_BY_TIME_RANGE has no effect',
     )
     expect(result.stdout.match(/has no effect/g)).toHaveLength(11)
+    // depends_on orders a model after one its query does not read.
+    const dag = await materia(root, '2024-01-06T12:00:00Z', 'dag')
+    expect(dag.stdout).toContain('sushi.audited_menu -> sushi.menu_price_changes')
   })
 
   it('plans into dev, passes its tests, promotes to prod', async () => {
     const dev = await materia(root, '2024-01-06T12:00:00Z', 'plan', 'dev', '--auto-apply')
     expect(dev.code, dev.stderr).toBe(0)
-    expect(dev.stdout).toMatch(/applied to dev: 24 model\(s\) built/)
+    expect(dev.stdout).toMatch(/applied to dev: 26 model\(s\) built/)
     const tests = await materia(root, '2024-01-06T12:00:00Z', 'test')
     expect(tests.code, tests.stdout + tests.stderr).toBe(0)
-    expect(tests.stdout).toContain('8 passed, 0 failed')
+    expect(tests.stdout).toContain('10 passed, 0 failed')
     const prod = await materia(root, '2024-01-06T12:00:00Z', 'plan', 'prod', '--auto-apply')
     expect(prod.code, prod.stderr).toBe(0)
     expect(prod.stdout).toMatch(
-      /applied to prod: 0 model\(s\) built, 0 row\(s\) written, 24 view\(s\) switched/,
+      /applied to prod: 0 model\(s\) built, 0 row\(s\) written, 26 view\(s\) switched/,
     )
     await withDatabase(root, async (run) => {
       // The seed read with csv_settings (delimiter ';') and its declared types.
@@ -102,6 +105,10 @@ describe('a SQLMesh project from the documentation', () => {
         [1, 10.99 + 2 * 4.99 + 2 * 10.99],
         [2, 8.99 + 2 * 8.99],
       ])
+      // The conditional post-statement ran for the evaluating stage only.
+      expect(
+        await run("SELECT comment FROM duckdb_tables() WHERE table_name LIKE '%customer_revenue_lifetime%'"),
+      ).toEqual([['evaluated']])
       // ON_VIRTUAL_UPDATE_BEGIN ... END ran on each environment's view.
       expect(
         await run(
@@ -114,6 +121,29 @@ describe('a SQLMesh project from the documentation', () => {
       // The disabled model is not in the project, so it has no view.
       expect(await run("SELECT count(*) FROM duckdb_views() WHERE view_name = 'retired_report'")).toEqual([
         [0n],
+      ])
+      // SCD_TYPE_2 (the alias) with @EVAL and @SQL; @BLUEPRINT_VAR with and without a blueprint value.
+      expect(
+        await run('SELECT id, price_cents, valid_to IS NULL FROM sushi.menu_price_changes ORDER BY id'),
+      ).toEqual([
+        [1, 1099, true],
+        [2, 899, true],
+        [3, 499, true],
+      ])
+      expect(await run('SELECT DISTINCT region, currency FROM sushi.revenue_south')).toEqual([
+        ['south', 'USD'],
+      ])
+      // @DATE_SPINE (both ends included), @DEDUPLICATE, @PIVOT and the clause operators built it.
+      expect(
+        await run('SELECT date_day::VARCHAR, waiter_10, waiter_11 FROM sushi.order_calendar ORDER BY 1'),
+      ).toEqual([
+        ['2024-01-01', 1n, 1n],
+        ['2024-01-02', 0n, 1n],
+        ['2024-01-03', 1n, 0n],
+        ['2024-01-04', 1n, 0n],
+        ['2024-01-05', 0n, 0n],
+        ['2024-01-06', 0n, 0n],
+        ['2024-01-07', 0n, 0n],
       ])
       expect(await run('SELECT revenue_eur FROM sushi.revenue_in_euro WHERE order_id = 101')).toEqual([
         [8.99 / 1.1],

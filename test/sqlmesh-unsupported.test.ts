@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { materiaWith } from '../pipeline/cli/testing/cli-run.ts'
-import { temporaryDirectory } from '../pipeline/engine/test-project.ts'
+import { temporaryDirectory } from '../pipeline/engine/testing/test-project.ts'
 
 const files: Record<string, string> = {
   'materia.yaml': "name: mixed\nmodel_defaults:\n  start: '2024-01-01'\n",
@@ -43,6 +43,8 @@ const files: Record<string, string> = {
   'models/typo.sql': "MODEL (\n  name shop.typo,\n  kinds FULL,\n  cron 'every day'\n);\nSELECT 1 AS x",
   'models/empty_seed.sql': "MODEL (name shop.empty_seed, kind SEED (path '../seeds/empty.csv'));",
   'models/unknown_ref.sql': 'MODEL (name shop.unknown_ref);\nSELECT * FROM shop.itemz',
+  'models/template.sql':
+    "MODEL (name shop.template, kind FULL);\nSELECT *\nFROM @resolve_template('@{catalog_name}.@{schema_name}.@{table_name}$properties', mode := 'table')",
   'models/bad_audit.sql': 'MODEL (name shop.bad_audit, audits (no_such_audit));\nSELECT id FROM shop.items',
   'external_models.yaml': '- name: finance.rates\n  columns:\n    currency: text\n- columns:\n    x: int\n',
   'tests/test_broken.yaml': 'test_broken:\n  model: shop.item_names\n  inputs: [oops\n',
@@ -54,10 +56,11 @@ function materia(root: string, ...argv: string[]) {
 
 const expected = [
   'models/custom.sql:3:3 kind CUSTOM is not supported: CUSTOM materializations are Python classes; write the model as FULL or INCREMENTAL_* instead',
-  'models/empty_seed.sql:1 seed file seeds/empty.csv has a header line but no rows; add its rows (a header line, then one line per row)',
+  'models/empty_seed.sql:1 seed file seeds/empty.csv has a header line but no rows; add its rows (a header line, then one line per row), or write allow_empty true in kind SEED (...) if it may be empty',
   'models/external.sql:3:3 kind EXTERNAL is not supported: EXTERNAL models are declared in external_models.yaml at the project root, not in a model file',
   'models/jinja.sql:3 Jinja blocks (JINJA_QUERY_BEGIN) are not supported; write the statement in SQL with @ macros',
   'models/managed.sql:3:3 kind MANAGED is not supported: MANAGED models need an engine that maintains them (Snowflake dynamic tables); DuckDB has none, use FULL',
+  'models/template.sql:3 @RESOLVE_TEMPLATE is not supported; its placeholders name physical tables, which the environments here hide; name the table directly',
   'models/typo.sql:3:3 unknown property "kinds"; use name | kind | cron | start | grain | grains | audits | description | owner | tags | depends_on | columns | column_descriptions | dialect | enabled | stamp | references | partitioned_by (or one SQLMesh documents)',
   "models/typo.sql:4:3 invalid cron 'every day'; use @hourly | @daily | @weekly | @monthly or a 5-field cron expression",
   'external_models.yaml:4 each entry needs name: schema.table',
@@ -94,8 +97,8 @@ describe('unsupported SQLMesh constructs', () => {
     )
     expect(lines.find((line) => line.startsWith('tests/test_broken.yaml:'))).toMatch(/invalid YAML/)
     // One line per construct, then the count: nothing repeated, nothing about the healthy models.
-    expect(lines.at(-1)).toBe('14 models, 1 test, 1 external table: 13 problems')
-    expect(lines).toHaveLength(14)
+    expect(lines.at(-1)).toBe('15 models, 1 test, 1 external table: 14 problems')
+    expect(lines).toHaveLength(15)
     expect(result.stderr).not.toContain('shop.item_names')
   })
 
@@ -111,7 +114,25 @@ describe('unsupported SQLMesh constructs', () => {
     expect(query.code, query.stderr).toBe(0)
     expect(query.stdout).toContain('one')
     expect(query.stderr).toMatch(
-      /^11 problem\(s\) in the project; left out: shop.custom, shop.empty_seed, shop.external, shop.jinja, shop.managed, shop.order_items, shop.order_report, shop.orders, shop.tsql, shop.typo, shop.unknown_ref; run materia validate for the list\n$/,
+      /^12 problem\(s\) in the project; left out: shop.custom, shop.empty_seed, shop.external, shop.jinja, shop.managed, shop.order_items, shop.order_report, shop.orders, shop.template, shop.tsql, shop.typo, shop.unknown_ref; run materia validate for the list\n$/,
+    )
+  })
+
+  it('query naming a Python model (or a model reading one) says it is not supported, in one line', async () => {
+    const python = await materia(root, 'query', 'SELECT id FROM shop.orders')
+    expect(python.code).toBe(1)
+    expect(python.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'materia query: the query reads shop.orders, left out of the project: Python model shop.orders (models/orders.py) is not supported; rewrite it as a SQL model',
+    )
+    expect(python.stderr).not.toMatch(/does not exist|did you mean|Catalog Error/)
+    const dependent = await materia(root, 'query', 'SELECT count(*) FROM "shop"."order_items"', '--csv')
+    expect(dependent.code).toBe(1)
+    expect(dependent.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'materia query: the query reads shop.order_items, left out of the project: reads shop.orders, which cannot load: Python model shop.orders (models/orders.py) is not supported; rewrite it as a SQL model',
+    )
+    const broken = await materia(root, 'query', 'SELECT x FROM shop.custom', '--env', 'prod')
+    expect(broken.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^materia query: the query reads shop.custom, left out of the project: .*kind CUSTOM is not supported.*; run materia validate for the fix$/,
     )
   })
 })

@@ -2,9 +2,12 @@
 // at <schema>.<table>, others at <schema>__<env>.<table>). A lone argument with a dot is a model.
 // Exits 1 when a blocking audit fails; non-blocking failures are printed and do not fail.
 
-import type { AuditOutcome } from '../engine/audit.ts'
-import { auditFailureMessage, runModelAudits } from '../engine/audit.ts'
-import { runStandaloneAudits } from '../engine/standalone-audit.ts'
+import {
+  auditFailureMessage,
+  type ModelAuditOutcome,
+  runModelAudits,
+  runStandaloneAudits,
+} from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { defaultEnvironment } from './engine-session.ts'
@@ -27,7 +30,7 @@ export const auditCommand: Command = {
     const modelName = firstIsModel ? first : second
     const names = modelName === undefined ? project.order : [modelOrFail(project, modelName, usage).name]
     const db = await openProjectDatabase(project)
-    const outcomes: AuditOutcome[] = []
+    const outcomes: ModelAuditOutcome[] = []
     try {
       for (const name of names) {
         const model = project.models.get(name)!

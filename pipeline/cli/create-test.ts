@@ -4,10 +4,9 @@
 // environment; the expected output is the model's query run over exactly those rows.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import { parseArgs } from 'node:util'
 import { stringify } from 'yaml'
-import { rewriteForEnvironment } from '../engine/index.ts'
-import type { Fixture, UnitTest } from '../engine/test-file.ts'
-import { modelOutputRows } from '../engine/test-runner.ts'
+import { type Fixture, modelOutputRows, rewriteForEnvironment, type UnitTest } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { defaultEnvironment } from './engine-session.ts'
@@ -23,28 +22,56 @@ interface CreateTestArguments {
   readonly options: Record<string, string>
 }
 
+// --query and --var take two values each (a name, then SQL or a value), which parseArgs cannot
+// declare: they are flags to it, and the two arguments after one are taken here as they are (SQL
+// may start with a -- comment). Every other argument goes through parseArgs' tokens.
 function parseCreateTestArguments(argv: readonly string[]): CreateTestArguments {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: {
+      query: { type: 'boolean' },
+      var: { type: 'boolean' },
+      env: { type: 'string' },
+      name: { type: 'string' },
+      project: { type: 'string' },
+    },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  })
   const positionals: string[] = []
   const queries: [string, string][] = []
   const vars: Record<string, string> = {}
   const options: Record<string, string> = {}
-  for (let index = 0; index < argv.length; index += 1) {
-    const argument = argv[index]!
-    if (argument === '--query' || argument === '--var') {
-      const [name, value] = [argv[index + 1], argv[index + 2]]
+  let takenThrough = -1 // the last argv index already taken as a value or a positional
+  for (const token of tokens) {
+    if (token.index <= takenThrough) continue
+    const argument = argv[token.index]!
+    if (token.kind === 'positional' || (token.kind === 'option' && !token.rawName.startsWith('--'))) {
+      positionals.push(argument)
+      takenThrough = token.index
+    } else if (
+      token.kind === 'option' &&
+      !token.inlineValue &&
+      (token.name === 'query' || token.name === 'var')
+    ) {
+      const [name, value] = [argv[token.index + 1], argv[token.index + 2]]
       if (name === undefined || value === undefined)
         throw new MateriaError('usage', `${argument} takes a name and a value; usage: ${usage}`)
-      if (argument === '--query') queries.push([name.toLowerCase(), value])
+      if (token.name === 'query') queries.push([name.toLowerCase(), value])
       else vars[name] = value
-      index += 2
-    } else if (['--env', '--name', '--project'].includes(argument)) {
-      const value = argv[index + 1]
-      if (value === undefined) throw new MateriaError('usage', `${argument} needs a value; usage: ${usage}`)
-      options[argument.slice(2)] = value
-      index += 1
-    } else if (argument.startsWith('--')) {
+      takenThrough = token.index + 2
+    } else if (
+      token.kind === 'option' &&
+      !token.inlineValue &&
+      ['env', 'name', 'project'].includes(token.name)
+    ) {
+      if (token.value === undefined)
+        throw new MateriaError('usage', `${argument} needs a value; usage: ${usage}`)
+      options[token.name] = token.value
+    } else {
       throw new MateriaError('usage', `unknown option ${argument}; usage: ${usage}`)
-    } else positionals.push(argument)
+    }
   }
   if (positionals.length !== 1) throw new MateriaError('usage', `give one model; usage: ${usage}`)
   if (queries.length === 0) throw new MateriaError('usage', `give at least one --query; usage: ${usage}`)

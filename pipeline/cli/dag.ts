@@ -1,7 +1,6 @@
 // materia dag: the model graph, as layers and edges (text) or nodes and edges (--json).
 
-import { loadProject } from '../engine/load.ts'
-import type { Project } from '../engine/project.ts'
+import { loadProject, type Project } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'

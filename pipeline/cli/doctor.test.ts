@@ -7,7 +7,7 @@ import { cpSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../engine/database.ts'
-import { temporaryDirectory } from '../engine/test-project.ts'
+import { temporaryDirectory } from '../engine/testing/test-project.ts'
 import { example, materia } from './testing/cli-run.ts'
 
 async function damage(root: string): Promise<{ dropped: string; altered: string }> {

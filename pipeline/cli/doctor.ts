@@ -1,8 +1,7 @@
 // materia doctor: compares state with the database (every table a snapshot names, with its recorded
 // columns; every view of each live environment) and lists what is apart. Exit 1 when anything is;
 // `materia plan ENV` repairs it.
-import { readState } from '../engine/state.ts'
-import { checkState } from '../engine/state-check.ts'
+import { checkState, readState } from '../engine/index.ts'
 import type { Command } from './command.ts'
 import { clock, openSession } from './engine-session.ts'
 import { parseArguments } from './project-option.ts'

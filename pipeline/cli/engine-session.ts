@@ -3,10 +3,15 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { dirname } from 'node:path'
-import { type Database, openDatabase } from '../engine/database.ts'
-import { loadProject, loadProjectReport } from '../engine/load.ts'
-import type { Project } from '../engine/project.ts'
-import { queryDirectories } from '../engine/query-guard.ts'
+import {
+  type Database,
+  databasePath,
+  loadProject,
+  loadProjectReport,
+  openDatabase,
+  type Project,
+  queryDirectories,
+} from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import { refuseWhileWorkbenchRuns } from '../workbench-lock.ts'
 import type { CommandContext } from './command.ts'
@@ -15,17 +20,6 @@ import { resolveProjectRoot } from './project-option.ts'
 export interface Session {
   readonly project: Project
   readonly db: Database
-}
-
-export function databasePath(project: Project): string {
-  const gateway = project.config.gateways[project.config.defaultGateway]
-  if (gateway === undefined) {
-    throw new MateriaError(
-      'config',
-      `${project.root}/materia.yaml: default_gateway ${project.config.defaultGateway} is not among gateways`,
-    )
-  }
-  return gateway.path
 }
 
 // Loads the project for a command. A command that needs every model (plan, run) refuses a project
@@ -61,7 +55,7 @@ export async function openSession(
   const project = await loadForCommand(projectOption, context, options)
   // A running workbench owns the database file: say who, instead of DuckDB's lock error.
   await refuseWhileWorkbenchRuns(project.root, 'this command')
-  const path = databasePath(project)
+  const path = databasePath(project.config)
   if (options.readOnly === true || (options.readOnly === 'when-present' && existsSync(path))) {
     if (!existsSync(path))
       throw new MateriaError('state', `no database at ${path}; run materia plan prod first to build it`)

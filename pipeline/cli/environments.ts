@@ -1,5 +1,5 @@
 // materia environments: every environment with its model count, last plan and expiry.
-import { listEnvironments } from '../engine/environments.ts'
+import { listEnvironments } from '../engine/index.ts'
 import type { Command } from './command.ts'
 import { clock, openSession } from './engine-session.ts'
 import { parseArguments } from './project-option.ts'

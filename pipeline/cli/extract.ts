@@ -1,7 +1,7 @@
 // `materia extract psd`: lands USDA PSD snapshots into the landing store (local folder or S3/R2).
 import { existsSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { loadConfig } from '../engine/config.ts'
+import { loadConfig } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import { type DownloadPolicy, defaultDownloadPolicy } from '../extract/psd/download.ts'
 import { extractPsd } from '../extract/psd/extract.ts'

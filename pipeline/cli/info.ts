@@ -1,7 +1,7 @@
 // materia info: the project, its database file, model count and environments.
-import { listEnvironments } from '../engine/environments.ts'
+import { databasePath, listEnvironments } from '../engine/index.ts'
 import type { Command } from './command.ts'
-import { clock, databasePath, defaultEnvironment, openSession } from './engine-session.ts'
+import { clock, defaultEnvironment, openSession } from './engine-session.ts'
 import { parseArguments } from './project-option.ts'
 import { toJson } from './table-format.ts'
 
@@ -22,7 +22,7 @@ export const infoCommand: Command = {
         project: project.config.name,
         root: project.root,
         gateway: project.config.defaultGateway,
-        database: databasePath(project),
+        database: databasePath(project.config),
         models: project.models.size,
         kinds,
         defaultEnvironment: defaultEnvironment(project, context.env),

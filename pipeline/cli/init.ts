@@ -3,7 +3,7 @@
 // audits/ and seeds/ stay as they are). Never overwrites an existing materia.yaml.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { convertSqlmeshConfig, projectName } from '../engine/sqlmesh-config.ts'
+import { convertSqlmeshConfig, projectName } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { parseArguments } from './project-option.ts'

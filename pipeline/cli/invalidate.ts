@@ -1,5 +1,5 @@
 // materia invalidate ENV: drop a dev environment's views now; the janitor removes the rest.
-import { invalidateEnvironment } from '../engine/environments.ts'
+import { invalidateEnvironment } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { clock, openSession } from './engine-session.ts'

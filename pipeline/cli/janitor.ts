@@ -1,5 +1,5 @@
 // materia janitor: remove expired dev environments and physical tables nothing shows anymore.
-import { runJanitor } from '../engine/janitor.ts'
+import { runJanitor } from '../engine/index.ts'
 import { tableTtlMs } from '../limits.ts'
 import type { Command } from './command.ts'
 import { clock, openSession } from './engine-session.ts'

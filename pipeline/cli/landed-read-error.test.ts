@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { temporaryDirectory } from '../engine/test-project.ts'
+import { temporaryDirectory } from '../engine/testing/test-project.ts'
 import { databaseDigest, materia } from './testing/cli-run.ts'
 
 const genuineLines = readFileSync(

@@ -6,7 +6,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { temporaryDirectory } from '../engine/test-project.ts'
+import { temporaryDirectory } from '../engine/testing/test-project.ts'
 import { materia, materiaWith } from './testing/cli-run.ts'
 
 function writeProject(root: string): void {

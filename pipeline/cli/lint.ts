@@ -1,6 +1,6 @@
 // materia lint: the lint rules over every model, one line per finding; exits 1 when a finding has
 // severity error (materia.yaml `lint:` sets severities).
-import { lintProject } from '../engine/lint.ts'
+import { lintProject } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { loadCommandProject } from './project-database.ts'

@@ -1,14 +1,17 @@
 // `materia pipeline run [extract|transform|publish|all] [--remote] [--env prod] [--upload]`: runs the
 // pipeline here, or with --remote on a fresh cloud worker that is destroyed afterwards whatever
 // happens (Ctrl-C and SIGTERM included). The cost estimate prints before a worker is created.
+// --provider (default MATERIA_PROVIDER, else hetzner) picks the cloud: hetzner, scaleway, or
+// cheapest, the cheapest type across both price lists that fits the pipeline.
 import { MateriaError } from '../errors.ts'
 import { type PipelineName, pipelineNames, stepsOf } from '../remote/config.ts'
-import { executeRemoteRun, formatPlan, planRemoteRun } from '../remote/remote-run.ts'
+import { type ProviderChoice, parseProviderChoice } from '../remote/providers.ts'
+import { checkRemoteEnvironment, executeRemoteRun, formatPlan, planRemoteRun } from '../remote/remote-run.ts'
 import type { Command, CommandContext } from './command.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
 const usage =
-  'materia pipeline run [extract|transform|publish|all] [--remote] [--env prod|dev_NAME] [--upload] [--commit REF] [--project DIR]'
+  'materia pipeline run [extract|transform|publish|all] [--remote [--provider hetzner|scaleway|cheapest] [--upload] [--commit REF]] [--env prod|dev_NAME] [--project DIR]'
 
 // Turns SIGINT/SIGTERM into an abort for the duration of `job`, so a worker is always destroyed.
 export async function withSignals<T>(job: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -32,6 +35,7 @@ async function runRemote(
     environment: string
     upload: boolean
     commit?: string
+    providerChoice: ProviderChoice
   },
 ) {
   const request = { ...input, env: context.env, trigger: 'cli' as const }
@@ -55,7 +59,11 @@ export const pipelineCommand: Command = {
   summary: 'run extract, transform and publish here or on a cloud worker',
   usage,
   async run(argv, context) {
-    const args = parseArguments(argv, { options: ['env', 'commit'], flags: ['remote', 'upload'] }, usage)
+    const args = parseArguments(
+      argv,
+      { options: ['env', 'commit', 'provider'], flags: ['remote', 'upload'] },
+      usage,
+    )
     const [verb, name = 'all', ...extra] = args.positionals
     if (verb !== 'run' || extra.length > 0) throw new MateriaError('usage', `usage: ${usage}`)
     if (!(pipelineNames as readonly string[]).includes(name)) {
@@ -73,8 +81,11 @@ export const pipelineCommand: Command = {
     }
     const projectRoot = resolveProjectRoot(args.options.project, context.cwd)
     const remote = args.flags.has('remote')
-    if (!remote && (args.flags.has('upload') || args.options.commit !== undefined)) {
-      throw new MateriaError('usage', '--upload and --commit only apply with --remote')
+    if (
+      !remote &&
+      (args.flags.has('upload') || args.options.commit !== undefined || args.options.provider !== undefined)
+    ) {
+      throw new MateriaError('usage', '--upload, --commit and --provider only apply with --remote')
     }
     if (args.flags.has('upload') && args.options.commit !== undefined) {
       throw new MateriaError(
@@ -83,7 +94,11 @@ export const pipelineCommand: Command = {
       )
     }
     if (remote) {
+      checkRemoteEnvironment(environment)
       await runRemote(context, {
+        providerChoice: parseProviderChoice(
+          args.options.provider ?? (context.env.MATERIA_PROVIDER || undefined),
+        ),
         projectRoot,
         pipeline,
         environment,

@@ -1,6 +1,5 @@
 // The plan as a person reads it, before anything runs.
-import { formatInterval } from '../engine/interval.ts'
-import type { Plan, PlanModel } from '../engine/plan-types.ts'
+import { formatInterval, type Plan, type PlanModel } from '../engine/index.ts'
 
 function line(model: PlanModel): string {
   const category = model.category === null ? '' : ` [${model.category}]`

@@ -2,12 +2,14 @@
 // runs the project's unit tests before anything is built and prints lint findings as warnings, and
 // apply audits each model's new rows inside its build transaction (a failing blocking audit rolls
 // the build back before any view moves).
-import type { ApplyOptions } from '../engine/apply.ts'
-import { auditOptionsForApply } from '../engine/apply-audits.ts'
-import { lintProject } from '../engine/lint.ts'
-import type { Project } from '../engine/project.ts'
-import { testCachePath } from '../engine/test-cache.ts'
-import { runTests } from '../engine/test-runner.ts'
+import {
+  type ApplyOptions,
+  auditOptionsForApply,
+  lintProject,
+  type Project,
+  runTests,
+  testCachePath,
+} from '../engine/index.ts'
 
 export interface TestsOutcome {
   readonly failed: number

@@ -10,10 +10,10 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../cli.ts'
 import { openDatabase } from '../engine/database.ts'
 import { readState } from '../engine/state.ts'
-import { temporaryDirectory } from '../engine/test-project.ts'
+import { temporaryDirectory } from '../engine/testing/test-project.ts'
 
 const example = new URL('../engine/testdata/example', import.meta.url).pathname
-const holdChild = new URL('../engine/test-apply-child.ts', import.meta.url).pathname
+const holdChild = new URL('../engine/testing/apply-child.ts', import.meta.url).pathname
 
 async function materia(root: string, ...argv: string[]) {
   return materiaAt('2024-03-01T12:00:00Z', root, ...argv)

@@ -1,10 +1,7 @@
 // materia plan [ENV]: what changed, what it means downstream, what will be built; then, with
 // consent, apply. Never applies without --auto-apply or a "y" on a terminal.
 import { createInterface } from 'node:readline/promises'
-import { applyPlan } from '../engine/apply.ts'
-import { auditFailureMessage } from '../engine/audit.ts'
-import { buildPlan } from '../engine/plan.ts'
-import { runStandaloneAudits } from '../engine/standalone-audit.ts'
+import { applyPlan, auditFailureMessage, buildPlan, runStandaloneAudits } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command, CommandContext } from './command.ts'
 import { clock, defaultEnvironment, openSession, parseDayOption } from './engine-session.ts'

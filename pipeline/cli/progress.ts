@@ -1,6 +1,6 @@
 // Apply progress: one rewritten status line on a terminal (model, batch i/n, rows, elapsed), plain
 // log lines otherwise (CI, cron, the workbench's log pane).
-import type { ApplyEvent } from '../engine/apply.ts'
+import type { ApplyEvent } from '../engine/index.ts'
 
 export function progressReporter(stream: NodeJS.WritableStream, isTTY: boolean): (event: ApplyEvent) => void {
   const started = performance.now()

@@ -2,12 +2,17 @@
 // must already exist: audit and table-diff read environments a plan has built, never create one).
 // The environment default is engine-session's (MATERIA_ENV, default_environment, dev_<user>).
 import { existsSync } from 'node:fs'
-import { type Database, openDatabase } from '../engine/database.ts'
-import { environmentSchema, type Project } from '../engine/project.ts'
-import { quoteIdentifier } from '../engine/sql-quote.ts'
+import {
+  type Database,
+  databasePath,
+  environmentSchema,
+  openDatabase,
+  type Project,
+  quoteIdentifier,
+} from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { CommandContext } from './command.ts'
-import { databasePath, loadForCommand } from './engine-session.ts'
+import { loadForCommand } from './engine-session.ts'
 
 export async function loadCommandProject(
   projectOption: string | undefined,
@@ -18,7 +23,7 @@ export async function loadCommandProject(
 }
 
 export async function openProjectDatabase(project: Project): Promise<Database> {
-  const path = databasePath(project)
+  const path = databasePath(project.config)
   if (!existsSync(path)) {
     throw new MateriaError('state', `no database at ${path}; run materia plan first to build an environment`)
   }

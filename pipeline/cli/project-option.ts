@@ -3,6 +3,8 @@
 // ./sql (this repository's layout).
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 
 export interface ParsedArguments {
@@ -11,33 +13,57 @@ export interface ParsedArguments {
   readonly flags: ReadonlySet<string> // --name
 }
 
-// Splits argv into positionals, options taking a value and flags; anything else is a usage error.
+// Splits argv into positionals, options taking a value and flags with node:util parseArgs; anything
+// else is a usage error naming the argument. parseArgs runs non-strict and its tokens are checked
+// here, so the errors keep one line with the command's usage, and an argument with a single dash
+// (a negative number, `-`) stays a positional as before.
 export function parseArguments(
   argv: readonly string[],
   spec: { readonly options?: readonly string[]; readonly flags?: readonly string[] },
   usage: string,
 ): ParsedArguments {
-  const allowedOptions = new Set(['project', ...(spec.options ?? [])])
-  const allowedFlags = new Set(spec.flags ?? [])
+  const optionNames = ['project', ...(spec.options ?? [])]
+  const flagNames = spec.flags ?? []
+  const config: Record<string, { type: 'string' | 'boolean' }> = {}
+  for (const name of flagNames) config[name] = { type: 'boolean' }
+  for (const name of optionNames) {
+    assert(config[name] === undefined, `--${name} is an option or a flag, not both`)
+    config[name] = { type: 'string' }
+  }
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: config,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  })
   const positionals: string[] = []
   const options: Record<string, string> = {}
   const flags = new Set<string>()
-  for (let index = 0; index < argv.length; index += 1) {
-    const argument = argv[index]!
-    if (!argument.startsWith('--')) {
-      positionals.push(argument)
+  let shortIndex = -1
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positionals.push(token.value)
       continue
     }
-    const [name, inline] = argument.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]
-    if (allowedFlags.has(name) && inline === undefined) {
-      flags.add(name)
-    } else if (allowedOptions.has(name)) {
-      const value = inline ?? argv[index + 1]
-      if (value === undefined || (inline === undefined && value.startsWith('--'))) {
-        throw new MateriaError('usage', `--${name} needs a value; usage: ${usage}`)
+    const argument = argv[token.index] ?? ''
+    if (token.kind === 'option-terminator')
+      throw new MateriaError('usage', `unknown option --; usage: ${usage}`)
+    if (!token.rawName.startsWith('--')) {
+      // -abc comes back as three tokens of one argument: keep the argument once, as a positional.
+      if (token.index !== shortIndex) positionals.push(argument)
+      shortIndex = token.index
+      continue
+    }
+    const type = config[token.name]?.type
+    if (type === 'boolean' && !token.inlineValue) {
+      flags.add(token.name)
+    } else if (type === 'string') {
+      const value = token.value
+      if (value === undefined || (!token.inlineValue && value.startsWith('--'))) {
+        throw new MateriaError('usage', `--${token.name} needs a value; usage: ${usage}`)
       }
-      if (inline === undefined) index += 1
-      options[name] = value
+      options[token.name] = value
     } else {
       throw new MateriaError('usage', `unknown option ${argument}; usage: ${usage}`)
     }

@@ -6,7 +6,7 @@
 import { cpSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { temporaryDirectory } from '../engine/test-project.ts'
+import { temporaryDirectory } from '../engine/testing/test-project.ts'
 import { databaseDigest as digest, example, materia } from './testing/cli-run.ts'
 
 describe('materia query is read-only', () => {

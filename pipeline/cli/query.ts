@@ -1,9 +1,13 @@
 // materia query "SQL" [--env ENV]: an ad-hoc query with model names resolved to an environment's
 // views; at most previewRowsMax rows are shown.
-import type { Database } from '../engine/database.ts'
-import { type QueryResult, queryEnvironment, streamEnvironmentQuery } from '../engine/environments.ts'
-import type { Project } from '../engine/project.ts'
-import { guardReadOnlyQuery } from '../engine/query-guard.ts'
+import {
+  type Database,
+  guardReadOnlyQuery,
+  type Project,
+  type QueryResult,
+  queryEnvironment,
+  streamEnvironmentQuery,
+} from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import { previewRowsMax } from '../limits.ts'
 import type { Command, CommandContext } from './command.ts'

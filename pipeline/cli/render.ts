@@ -2,10 +2,13 @@
 // rewritten to an environment's views (prod by default).
 
 import { relative } from 'node:path'
-import { loadProject, seedFilePath } from '../engine/load.ts'
-import { environmentSchema } from '../engine/project.ts'
-import { renderModelQuery } from '../engine/render.ts'
-import { quoteIdentifier } from '../engine/sql-quote.ts'
+import {
+  environmentSchema,
+  loadProject,
+  quoteIdentifier,
+  renderModelQuery,
+  seedFilePath,
+} from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'

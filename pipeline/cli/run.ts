@@ -1,6 +1,5 @@
 // materia run [ENV]: evaluate the intervals that are due now, then exit (for cron / schedulers).
-import { applyPlan } from '../engine/apply.ts'
-import { buildRunPlan } from '../engine/run.ts'
+import { applyPlan, buildRunPlan } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { clock, defaultEnvironment, openSession } from './engine-session.ts'

@@ -9,7 +9,7 @@ import { applyPlan } from '../engine/apply.ts'
 import { openDatabase } from '../engine/database.ts'
 import { loadProject } from '../engine/load.ts'
 import { buildPlan } from '../engine/plan.ts'
-import { temporaryDirectory } from '../engine/test-project.ts'
+import { temporaryDirectory } from '../engine/testing/test-project.ts'
 import { databaseDigest, example, materia } from './testing/cli-run.ts'
 
 describe('a seed without rows is refused', () => {

@@ -7,10 +7,10 @@
 // when set. When its clone moved, the loop ends and the command exits 0: systemd
 // (Restart=always) starts it again on the new code.
 
+import { MateriaError } from '../errors.ts'
 import { repositoryRoot } from '../remote/code-source.ts'
 import { loadRemoteConfig } from '../remote/config.ts'
-import { hetznerClientFromEnv } from '../remote/hetzner/client.ts'
-import { createHetznerProvider } from '../remote/hetzner/provider.ts'
+import { configuredProviders, missingProviderSettings, parseProviderChoice } from '../remote/providers.ts'
 import { allSecretValues, createRedactor } from '../remote/redact.ts'
 import { Supervisor } from '../remote/supervisor.ts'
 import {
@@ -44,7 +44,20 @@ export const supervisorCommand: Command = {
     const repoRoot = await repositoryRoot(projectRoot)
     const config = await loadRemoteConfig(projectRoot)
     const remote = !args.flags.has('local')
-    const provider = remote ? createHetznerProvider(hetznerClientFromEnv(context.env)) : null
+    // Every cloud whose credentials are set is reaped: a worker a laptop started on Scaleway
+    // bills as surely as one on Hetzner.
+    const providers = remote ? configuredProviders(context.env) : []
+    if (remote) {
+      // The runs go to MATERIA_PROVIDER (hetzner by default): refuse now rather than at 02:00.
+      const choice = parseProviderChoice(context.env.MATERIA_PROVIDER)
+      const missing = missingProviderSettings(choice, context.env)
+      if (missing.length > 0) {
+        throw new MateriaError(
+          'config',
+          `remote runs on ${choice} need ${missing.join(', ')}; export them, or pass --local`,
+        )
+      }
+    }
     const redact = createRedactor(allSecretValues(context.env))
     const files = supervisorFiles(projectRoot)
     const log = (line: string) => context.stdout.write(`${new Date().toISOString()} ${redact(line)}\n`)
@@ -62,10 +75,14 @@ export const supervisorCommand: Command = {
       restartOnUpdate: !args.flags.has('once'),
       run: (pipeline, signal) =>
         runChild({ repoRoot, projectRoot, pipeline, remote, env: context.env, redact, log, signal }),
-      reap: async () =>
-        provider === null
-          ? 0
-          : (await reapWorkers(provider, { olderThanMs: reapOlderThanMs, nowMs: Date.now(), log })).length,
+      reap: async () => {
+        let reaped = 0
+        for (const provider of providers) {
+          reaped += (await reapWorkers(provider, { olderThanMs: reapOlderThanMs, nowMs: Date.now(), log }))
+            .length
+        }
+        return reaped
+      },
       readLastSlots: () => readSlots(files.slots),
       writeLastSlots: (slots) => writeSlots(files.slots, slots),
       record: (entry) => appendEntry(files.log, entry),

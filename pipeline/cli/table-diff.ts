@@ -2,8 +2,7 @@
 // environments (e.g. prod:dev_alice): schema changes, rows only in one side, changed rows on the
 // key (default: the model's grain), per-column match and a sample of differences.
 
-import { formatRows, formatValue } from '../engine/row-text.ts'
-import { type TableDiff, tableDiff } from '../engine/table-diff.ts'
+import { formatRows, formatValue, type TableDiff, tableDiff } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { environmentView, loadCommandProject, modelOrFail, openProjectDatabase } from './project-database.ts'

@@ -1,6 +1,6 @@
 // materia test [NAME...]: runs the project's unit tests (tests/test_*.yaml), prints each result and
 // a row diff for failures, and exits 1 when one fails.
-import { runTests } from '../engine/test-runner.ts'
+import { runTests } from '../engine/index.ts'
 import type { Command } from './command.ts'
 import { loadCommandProject } from './project-database.ts'
 import { parseArguments } from './project-option.ts'

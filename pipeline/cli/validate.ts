@@ -1,8 +1,7 @@
 // materia validate: loads everything, renders and parses every model, checks every reference, audit
 // and unit-test file, and prints every problem at once (SQLMesh's `sqlmesh validate`). Warnings
 // (documented properties that have no effect here) go to stdout; problems to stderr, then exit 1.
-import { loadProjectReport } from '../engine/load.ts'
-import { validateProject } from '../engine/validate.ts'
+import { loadProjectReport, validateProject } from '../engine/index.ts'
 import type { Command } from './command.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
 

@@ -1,12 +1,16 @@
 // Opens the transform project's database once for a build and gives each environment a query
 // runner whose model names resolve to that environment's views (the engine's rewrite).
 import { existsSync } from 'node:fs'
-import { type Database, openDatabase } from '../engine/database.ts'
-import { rewriteForEnvironment } from '../engine/environments.ts'
-import { loadProject } from '../engine/load.ts'
-import { validateEnvironmentName } from '../engine/plan.ts'
-import type { Project } from '../engine/project.ts'
-import { queryDirectories } from '../engine/query-guard.ts'
+import {
+  type Database,
+  databasePath,
+  loadProject,
+  openDatabase,
+  type Project,
+  queryDirectories,
+  rewriteForEnvironment,
+  validateEnvironmentName,
+} from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import { connectionRunner, type QueryRunner } from './query.ts'
 
@@ -21,17 +25,6 @@ export function checkEnvironment(environment: string): void {
   validateEnvironmentName(environment)
 }
 
-function databasePath(project: Project): string {
-  const gateway = project.config.gateways[project.config.defaultGateway]
-  if (gateway === undefined) {
-    throw new MateriaError(
-      'config',
-      `${project.root}/materia.yaml: default_gateway ${project.config.defaultGateway} is not among gateways`,
-    )
-  }
-  return gateway.path
-}
-
 /** A runner for one environment over an open database of a loaded project. */
 export function environmentRunner(project: Project, database: Database, environment: string): QueryRunner {
   validateEnvironmentName(environment)
@@ -40,7 +33,7 @@ export function environmentRunner(project: Project, database: Database, environm
 
 export async function openBuildDatabase(projectRoot: string, env: NodeJS.ProcessEnv): Promise<BuildDatabase> {
   const project = await loadProject(projectRoot, { env })
-  const path = databasePath(project)
+  const path = databasePath(project.config)
   if (!existsSync(path)) {
     throw new MateriaError(
       'dashboard',

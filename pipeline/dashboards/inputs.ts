@@ -2,11 +2,13 @@
 // them. A static page has no server at view time, so a query reading `${inputs.x.value}` runs at
 // build time once per value the input can take, and the browser picks the result of the current
 // choice. That needs a finite set of values: a Dropdown's or ButtonGroup's options, a Slider's
-// steps, a DateRange's dates. A TextInput is free text, so only the page text can show it.
+// steps, a DateRange's dates. A TextInput is free text: its WHERE conditions are applied in the
+// browser to the rows of the query run without them (text-filter.ts).
 import { dashboardInputVariantsMax } from '../limits.ts'
 import type { Cell } from './format.ts'
 import type { ComponentNode, PageIssue, PageNode, PropValue } from './page.ts'
 import { type InputQuery, type QueryResult, type QueryRunner, runOne, substituteInputs } from './query.ts'
+import { relaxTextFilters, type TextFilter } from './text-filter.ts'
 
 export type InputType = 'Dropdown' | 'ButtonGroup' | 'Slider' | 'DateRange' | 'TextInput'
 export const inputTypes: readonly string[] = ['Dropdown', 'ButtonGroup', 'Slider', 'DateRange', 'TextInput']
@@ -25,11 +27,15 @@ export interface InputDefinition {
   readonly domains: Readonly<Record<string, readonly string[]>> // field -> every value; none for TextInput
 }
 
-/** The result of a query that reads inputs: one result per combination of input values. */
+/**
+ * The result of a query that reads inputs: one result per combination of the finite inputs' values,
+ * each to be filtered in the browser by the TextInputs' conditions.
+ */
 export interface VariantResult {
-  readonly inputKeys: readonly string[] // "name.field", sorted
+  readonly inputKeys: readonly string[] // "name.field" of the finite inputs, sorted
   readonly variants: ReadonlyMap<string, QueryResult> // variantKey(values) -> result
   readonly defaultKey: string
+  readonly filters: readonly TextFilter[] // TextInput conditions, applied to every variant
 }
 
 /** The key the browser computes too: JSON of the values in inputKeys order. */
@@ -178,46 +184,74 @@ export async function runInputQueries(
 ): Promise<{ variants: Map<string, VariantResult>; issues: PageIssue[] }> {
   const variants = new Map<string, VariantResult>()
   const issues: PageIssue[] = []
-  for (const { query, sql, inputKeys } of inputQueries) {
+  for (const inputQuery of inputQueries) {
+    const { query, inputKeys } = inputQuery
     const problem = inputProblem(query.name, inputKeys, inputs)
     if (problem !== null) {
       issues.push({ line: query.line, message: problem })
       continue
     }
-    const rows = combinations(inputKeys, inputs)
+    const isText = (key: string) => inputs.get(key.split('.')[0]!)!.type === 'TextInput'
+    const finiteKeys = inputKeys.filter((key) => !isText(key))
+    const textInputs = new Set(inputKeys.filter(isText).map((key) => key.split('.')[0]!))
+    const rows = combinations(finiteKeys, inputs)
     if (rows.length > dashboardInputVariantsMax) {
       issues.push({
         line: query.line,
-        message: `query "${query.name}" would run for over dashboardInputVariantsMax (${dashboardInputVariantsMax}) combinations of ${inputKeys.join(', ')}; offer fewer values`,
+        message: `query "${query.name}" would run for over dashboardInputVariantsMax (${dashboardInputVariantsMax}) combinations of ${finiteKeys.join(', ')}; offer fewer values`,
       })
       continue
     }
-    const results = new Map<string, QueryResult>()
-    let failed = false
-    for (const row of rows) {
-      const outcome = await runOne(
-        query,
-        substituteInputs(sql, new Map(inputKeys.map((key, at) => [key, row[at]!]))),
-        run,
-      )
-      if ('message' in outcome) {
-        issues.push({
-          line: outcome.line,
-          message: `${outcome.message} (with ${inputKeys.map((key, at) => `${key}=${row[at]}`).join(', ')})`,
-        })
-        failed = true
-        break
-      }
-      results.set(variantKey(row), outcome)
+    const outcome = await runVariants(inputQuery, finiteKeys, textInputs, rows, run)
+    if ('message' in outcome) {
+      issues.push(outcome)
+      continue
     }
-    if (failed) continue
-    const defaults = inputKeys.map((key) => {
+    const defaults = finiteKeys.map((key) => {
       const [name, field] = key.split('.') as [string, string]
       return inputs.get(name)!.defaults[field]!
     })
-    variants.set(query.name, { inputKeys, variants: results, defaultKey: variantKey(defaults) })
+    variants.set(query.name, { ...outcome, inputKeys: finiteKeys, defaultKey: variantKey(defaults) })
   }
   return { variants, issues }
+}
+
+async function runVariants(
+  { query, sql }: InputQuery,
+  finiteKeys: readonly string[],
+  textInputs: ReadonlySet<string>,
+  rows: readonly string[][],
+  run: QueryRunner,
+): Promise<{ variants: Map<string, QueryResult>; filters: TextFilter[] } | PageIssue> {
+  const results = new Map<string, QueryResult>()
+  let filters: TextFilter[] = []
+  for (const row of rows) {
+    let variantSql = substituteInputs(sql, new Map(finiteKeys.map((key, at) => [key, row[at]!])))
+    if (textInputs.size > 0) {
+      const relaxed = await relaxTextFilters(variantSql, textInputs)
+      if (typeof relaxed === 'string')
+        return { line: query.line, message: `query "${query.name}": ${relaxed}` }
+      variantSql = relaxed.sql
+      filters = relaxed.filters
+    }
+    const outcome = await runOne(query, variantSql, run)
+    const given = finiteKeys.map((key, at) => `${key}=${row[at]}`).join(', ')
+    if ('message' in outcome) {
+      return {
+        line: outcome.line,
+        message: given === '' ? outcome.message : `${outcome.message} (with ${given})`,
+      }
+    }
+    const missing = filters.find((filter) => !outcome.columns.includes(filter.column))
+    if (missing !== undefined) {
+      return {
+        line: query.line,
+        message: `query "${query.name}" filters ${missing.column} by a TextInput in the browser, so it must select ${missing.column} too (it selects ${outcome.columns.join(', ')})`,
+      }
+    }
+    results.set(variantKey(row), outcome)
+  }
+  return { variants: results, filters }
 }
 
 function inputProblem(
@@ -233,7 +267,8 @@ function inputProblem(
       return `query "${queryName}" reads \${inputs.${key}}, but no input is named "${name}" (inputs: ${known}), or its values could not be read`
     }
     if (input.type === 'TextInput') {
-      return `query "${queryName}" reads the TextInput "${name}": free text cannot be queried in a static page; use a Dropdown or ButtonGroup, or show the text with {inputs.${name}.value}`
+      if (field === 'value') continue
+      return `query "${queryName}" reads \${inputs.${key}}; a TextInput has value`
     }
     if (input.domains[field] === undefined) {
       const fields = Object.keys(input.domains).join(', ')

@@ -1,7 +1,7 @@
 // Runs a page's named queries at build time. `${other}` in a query is replaced by the other query
 // as a subquery (as in Evidence). Results come back as columns, the shape the page embeds.
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
-import { guardReadOnlyQuery } from '../engine/query-guard.ts'
+import { guardReadOnlyQuery } from '../engine/index.ts'
 import { dashboardQueryRowsMax } from '../limits.ts'
 import type { Cell } from './format.ts'
 import type { PageIssue, Query } from './page.ts'
@@ -65,10 +65,12 @@ export function inputKeysOf(sql: string): string[] {
   return [...new Set([...sql.matchAll(inputPattern)].map((match) => `${match[1]}.${match[2]}`))].sort()
 }
 
+/** Pastes the given inputs' values; markers of inputs not given (TextInputs) stay as written. */
 export function substituteInputs(sql: string, values: ReadonlyMap<string, string>): string {
-  return sql.replace(inputPattern, (_whole, name: string, field: string) =>
-    sqlText(values.get(`${name}.${field}`)!),
-  )
+  return sql.replace(inputPattern, (whole, name: string, field: string) => {
+    const value = values.get(`${name}.${field}`)
+    return value === undefined ? whole : sqlText(value)
+  })
 }
 
 function substituteParams(

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parsePage } from './page.ts'
 import { connectionRunner, type QueryRunner } from './query.ts'
 import { renderPage } from './render.ts'
-import { createServingTables, extractSnapshotCsv } from './serving-fixture.ts'
+import { createServingTables, extractSnapshotCsv } from './testing/serving-fixture.ts'
 
 let instance: DuckDBInstance
 let connection: DuckDBConnection
@@ -194,10 +194,34 @@ const errorCases: ReadonlyArray<readonly [string, string, number, RegExp]> = [
     /reads \$\{params\.country\}, which this page has not/,
   ],
   [
-    'TextInput in SQL',
+    'TextInput outside a WHERE condition',
     "<TextInput name=search />\n```sql a\nSELECT '${inputs.search.value}' AS c\n```",
     6,
-    /reads the TextInput "search": free text cannot be queried in a static page/,
+    /query "a": a TextInput is read in a top-level WHERE condition such as column ILIKE/,
+  ],
+  [
+    'TextInput under OR',
+    "<TextInput name=search />\n```sql a\nSELECT country_name FROM serving.dim_country WHERE country_name ILIKE '%${inputs.search.value}%' OR country_name = 'Brazil'\n```",
+    6,
+    /a TextInput is read in a top-level WHERE condition/,
+  ],
+  [
+    'TextInput filtering a grouped query',
+    "<TextInput name=search />\n```sql a\nSELECT country_name, SUM(production) AS production FROM serving.obt_commodity_metrics WHERE country_name ILIKE '%${inputs.search.value}%' GROUP BY country_name\n```",
+    6,
+    /must keep one row per source row, but it has GROUP BY; filter in a query of its own/,
+  ],
+  [
+    'TextInput filtering an aggregate',
+    "<TextInput name=search />\n```sql a\nSELECT count(*) AS n FROM serving.dim_country WHERE country_name ILIKE '%${inputs.search.value}%'\n```",
+    6,
+    /but its select list aggregates or uses a window/,
+  ],
+  [
+    'TextInput filtering a column not selected',
+    "<TextInput name=search />\n```sql a\nSELECT market_year FROM serving.obt_commodity_metrics WHERE country_name = '${inputs.search.value}'\n```",
+    6,
+    /filters country_name by a TextInput in the browser, so it must select country_name too/,
   ],
   [
     'input that does not exist',
@@ -307,6 +331,55 @@ describe('page language', () => {
     ])
     expect(page.html).toContain('aria-pressed="true" data-value="Colombia"')
     expect(page.html).toMatch(/production <span class="materia-live" id="t2">\d+\.\dM bags<\/span>/)
+  })
+
+  it('filters a query by a TextInput in the browser: the build runs it without the condition', async () => {
+    const page = await render(
+      [
+        "```sql producers\nSELECT country_name, production FROM serving.obt_commodity_metrics WHERE market_year = 2022 AND production > 0 AND country_name ILIKE '%${inputs.search.value}%' ORDER BY production DESC\n```",
+        '<TextInput name=search defaultValue=ia />',
+        'First: {producers[0].country_name}.',
+        '<DataTable data={producers} />',
+      ].join('\n'),
+    )
+    expect(page.issues).toEqual([])
+    const producers = page.payload.queries.producers as unknown as {
+      inputs: string[]
+      variants: Record<string, unknown[][]>
+      filters: unknown[]
+    }
+    expect(producers.inputs).toEqual([])
+    expect(producers.filters).toEqual([
+      { column: 'country_name', operator: 'ilike', template: '%${inputs.search.value}%' },
+    ])
+    // Every producer is embedded (the condition became TRUE); Brazil leads, and has no "ia".
+    const names = producers.variants['[]']![0] as string[]
+    expect(names[0]).toBe('Brazil')
+    expect(names.length).toBeGreaterThan(40)
+    // The page opens filtered by the default text: the first producer whose name holds "ia".
+    const first = names.find((name) => name.toLowerCase().includes('ia'))
+    expect(page.html).toContain(`First: <span class="materia-live" id="t1">${first}</span>`)
+  })
+
+  it('mixes a TextInput with a Dropdown: one result per option, each filtered in the browser', async () => {
+    const page = await render(
+      [
+        '```sql years\nSELECT 2021 AS market_year UNION ALL SELECT 2022\n```',
+        "```sql producers\nSELECT country_name, production FROM serving.obt_commodity_metrics WHERE market_year = ${inputs.year.value} AND country_name NOT LIKE '${inputs.skip.value}%'\n```",
+        '<Dropdown name=year data={years} value=market_year />',
+        '<TextInput name=skip />',
+        '<DataTable data={producers} />',
+      ].join('\n'),
+    )
+    expect(page.issues).toEqual([])
+    const producers = page.payload.queries.producers as unknown as {
+      inputs: string[]
+      variants: Record<string, unknown[][]>
+      filters: Array<{ operator: string }>
+    }
+    expect(producers.inputs).toEqual(['year.value'])
+    expect(Object.keys(producers.variants).sort()).toEqual(['["2021"]', '["2022"]'])
+    expect(producers.filters.map((filter) => filter.operator)).toEqual(['not like'])
   })
 
   it('fills ${params.x} in SQL and {params.x} in text on a templated page', async () => {

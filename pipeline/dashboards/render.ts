@@ -28,6 +28,7 @@ import type {
 import { type QueryResult, type QueryRunner, runQueries } from './query.ts'
 import { renderAlert, renderComponentShell, renderDropdown, renderInput } from './render-component.ts'
 import { type LiveText, renderExpressions } from './text.ts'
+import { applyTextFilters, type TextFilter } from './text-filter.ts'
 import { validateComponent } from './validate.ts'
 
 export interface ComponentData {
@@ -46,6 +47,7 @@ export type EmbeddedQuery =
       readonly columns: readonly string[]
       readonly inputs: readonly string[]
       readonly variants: Readonly<Record<string, Columns>>
+      readonly filters: readonly TextFilter[] // TextInput conditions the browser applies
     }
 
 export interface EmbeddedInput {
@@ -93,7 +95,15 @@ export async function renderPage(
   const { results, issues: queryIssues, inputQueries } = await runQueries(page.queries, run, params)
   const { inputs, issues: inputIssues } = defineInputs(inputComponents(page.nodes), results)
   const { variants, issues: variantIssues } = await runInputQueries(inputQueries, inputs, run)
-  for (const [name, variant] of variants) results.set(name, variant.variants.get(variant.defaultKey)!)
+  // The rows the page opens with: the default variant, filtered by the TextInputs' default text.
+  const texts = new Map(
+    [...inputs.values()]
+      .filter((input) => input.type === 'TextInput')
+      .map((input) => [input.name, input.defaults.value ?? '']),
+  )
+  for (const [name, variant] of variants) {
+    results.set(name, applyTextFilters(variant.variants.get(variant.defaultKey)!, variant.filters, texts))
+  }
   const issues = [...queryIssues, ...inputIssues, ...variantIssues]
   const state: RenderState = {
     page,
@@ -129,6 +139,7 @@ function payloadOf(state: RenderState): PagePayload {
             columns: result.columns,
             inputs: variant.inputKeys,
             variants: Object.fromEntries([...variant.variants].map(([key, entry]) => [key, entry.values])),
+            filters: variant.filters,
           }
   }
   return { queries, components: state.components, inputs: state.embeddedInputs, texts: state.texts }

@@ -10,7 +10,7 @@ import { auditOptionsForApply } from './apply-audits.ts'
 import { type Database, openDatabase } from './database.ts'
 import { buildPlan } from './plan.ts'
 import type { Project } from './project.ts'
-import { exampleSpecs, makeProject, setupRoot } from './test-project.ts'
+import { exampleSpecs, makeProject, setupRoot } from './testing/test-project.ts'
 
 const now = new Date('2024-03-01T12:00:00Z')
 

@@ -10,7 +10,7 @@ import { type Database, openDatabase } from './database.ts'
 import { queryEnvironment } from './environments.ts'
 import { buildPlan } from './plan.ts'
 import { readState } from './state.ts'
-import { exampleSpecs, type ModelSpec, makeProject, setupRoot } from './test-project.ts'
+import { exampleSpecs, type ModelSpec, makeProject, setupRoot } from './testing/test-project.ts'
 
 const now = new Date('2024-03-01T12:00:00Z')
 

@@ -242,7 +242,7 @@ async function transaction<T>(
 
 // SQLMesh's csv_settings are pandas read_csv options; these are the ones DuckDB's read_csv has
 // (the parser warns about the rest).
-export const csvSettingOptions: Readonly<Record<string, string>> = {
+const csvSettingOptions: Readonly<Record<string, string>> = {
   delimiter: 'delim',
   sep: 'delim',
   quotechar: 'quote',
@@ -312,8 +312,9 @@ async function createTable(
       if (rendered.readsItself) await prepareSelfReference(connection, model, step.table)
       rows = await countOf(await connection.run(`CREATE OR REPLACE TABLE ${target} AS ${sql}`))
     }
-    // A seed without rows is refused (load.ts says the same): its readers would rebuild from nothing.
-    if (kind.name === 'SEED' && rows === 0) {
+    // A seed without rows is refused (load.ts says the same): its readers would rebuild from nothing,
+    // unless the model says it may be empty.
+    if (kind.name === 'SEED' && rows === 0 && kind.allowEmpty !== true) {
       throw new MateriaError(
         'apply',
         `${model.path}: seed file ${kind.path} of ${model.name} has no rows; add its rows, then plan again (no environment view changed)`,

@@ -12,7 +12,7 @@ import { nameListProperty, stringProperty } from './model-properties.ts'
 import type { CustomAudit } from './project.ts'
 import { isTrivia, type Token, tokenize } from './sql-tokens.ts'
 
-export const auditProperties = [
+const auditProperties = [
   'name',
   'description',
   'blocking',

@@ -6,6 +6,7 @@
 // property itself is blanked, so line numbers stay those of the file.
 import { MateriaError } from '../errors.ts'
 import { type HeaderNode, nodesText, parseHeader } from './header.ts'
+import { literalAsIdentifier } from './sql-quote.ts'
 import { isTrivia, stringValue, type Token, tokenize } from './sql-tokens.ts'
 
 // One model per blueprint: more than this is a generator gone wrong, not a hand-written file.
@@ -13,13 +14,6 @@ const blueprintsMax = 1_000
 
 function fail(path: string, line: number, message: string): never {
   throw new MateriaError('model', `${path}:${line} ${message}`)
-}
-
-function identifier(value: string): string {
-  const text = value.trim()
-  if (!(text.startsWith("'") && text.endsWith("'") && text.length >= 2)) return text
-  const inner = text.slice(1, -1).replaceAll("''", "'")
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(inner) ? inner : `"${inner.replaceAll('"', '""')}"`
 }
 
 function blueprintVariables(
@@ -72,7 +66,7 @@ function substitute(tokens: readonly Token[], variables: ReadonlyMap<string, str
     const name = (curly ? token.text.slice(2, -1) : token.text.slice(1)).toLowerCase()
     const value = defined.has(name) ? undefined : variables.get(name)
     if (value === undefined) output += token.text
-    else output += curly ? identifier(value) : value
+    else output += curly ? literalAsIdentifier(value) : value
   }
   return output
 }

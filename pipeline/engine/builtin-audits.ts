@@ -5,7 +5,7 @@
 import { columnName, splitSqlList } from './sql-list.ts'
 import { quoteIdentifier } from './sql-quote.ts'
 
-export type BuiltinAuditSql =
+type BuiltinAuditSql =
   | { readonly ok: true; readonly sql: string; readonly columns: readonly string[] }
   | { readonly ok: false; readonly problem: string }
 

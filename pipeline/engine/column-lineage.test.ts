@@ -3,7 +3,7 @@
 // downstream to every column that uses it; a bad column is named with the model's columns.
 // Method: plain model records (DuckDB's real parser reads their queries), edges compared as text.
 import { describe, expect, it } from 'vitest'
-import { type ColumnLineage, columnLineage } from './column-lineage.ts'
+import { type ColumnLineage, columnGraph, columnLineage } from './column-lineage.ts'
 import { makeModel, makeProject } from './testing/project-fixture.ts'
 
 const project = makeProject(
@@ -110,5 +110,35 @@ describe('columnLineage errors', () => {
     await expect(columnLineage(project, 'staging.orders', 'amount')).rejects.toThrow(
       'model staging.orders has no column amount; its columns: id, amount2, customer_id',
     )
+  })
+})
+
+describe('columnGraph', () => {
+  it('gives each model its columns and the direct edges into them, the first step of every lineage', async () => {
+    const graph = await columnGraph(project, ['staging.orders', 'serving.passthrough'])
+    expect(graph.columns.get('staging.orders')).toEqual(['id', 'amount2', 'customer_id'])
+    // `* EXCLUDE` resolves through the parent's columns.
+    expect(graph.columns.get('serving.passthrough')).toEqual([
+      'id',
+      'amount2',
+      'customer_name',
+      'top_segment',
+    ])
+    const text = graph.edges.map(
+      (edge) => `${edge.source.model}.${edge.source.column} -> ${edge.target.model}.${edge.target.column}`,
+    )
+    expect(text).toContain('raw.orders.amount -> staging.orders.amount2')
+    expect(text).toContain('cleaned.enriched.customer_name -> serving.passthrough.customer_name')
+    // One step only: nothing upstream of the parents.
+    expect(text.some((edge) => edge.startsWith('raw.customers.'))).toBe(false)
+    const upstream = await columnLineage(project, 'staging.orders', 'amount2')
+    const direct = upstream.edges.filter((edge) => edge.target.model === 'staging.orders')
+    expect(text.filter((edge) => edge.endsWith('-> staging.orders.amount2'))).toEqual(
+      direct.map((edge) => `${edge.source.model}.${edge.source.column} -> staging.orders.amount2`),
+    )
+  })
+
+  it('refuses an unknown model by name', async () => {
+    await expect(columnGraph(project, ['serving.nope'])).rejects.toThrow(/unknown model serving.nope/)
   })
 })

@@ -121,6 +121,59 @@ async function addTrees(project: Project, index: LineageIndex, names: Iterable<s
   index.queries = queryColumns(index.columnsOf)
 }
 
+// Direct inputs of a model's column, with model references named as models.
+function directInputs(project: Project, index: LineageIndex, name: string, output: string): LineageColumn[] {
+  const cacheKey = `${name}.${output}`
+  const cached = index.inputs.get(cacheKey)
+  if (cached !== undefined) return cached
+  const tree = index.trees.get(name)
+  const found =
+    tree === undefined
+      ? []
+      : index.queries.sources(tree, output).map((source) => {
+          const parent = modelName(project, source.table)
+          return { model: parent ?? source.table, column: source.column, isModel: parent !== null }
+        })
+  index.inputs.set(cacheKey, found)
+  return found
+}
+
+export interface ColumnGraph {
+  // Each model's output columns in query order; null when a `*` over an unknown table hides them.
+  readonly columns: ReadonlyMap<string, readonly string[] | null>
+  // Every direct edge into a column of the models asked for (sources may be outside them).
+  readonly edges: readonly LineageEdge[]
+}
+
+// The column-level graph of some models at once (the DAG's column mode): their output columns and
+// the direct edges into each, one step of what columnLineage walks.
+export async function columnGraph(project: Project, models: readonly string[]): Promise<ColumnGraph> {
+  const unknown = models.filter((name) => !project.models.has(name))
+  if (unknown.length > 0)
+    throw new MateriaError('usage', `unknown model ${unknown.join(', ')}; run materia dag for the list`)
+  const index = lineageIndex(project)
+  const wanted = new Set(models)
+  for (const name of models) for (const parent of project.parents.get(name) ?? []) wanted.add(parent)
+  await addTrees(project, index, wanted)
+  const columns = new Map<string, readonly string[] | null>()
+  const edges: LineageEdge[] = []
+  for (const name of models) {
+    const outputs = index.columnsOf(name)
+    columns.set(name, outputs === null ? null : outputs.filter((output) => output !== ''))
+    for (const output of outputs ?? []) {
+      if (output === '') continue
+      if (edges.length >= lineageColumnsMax)
+        throw new MateriaError('limit', `column graph passed ${lineageColumnsMax} edges (lineageColumnsMax)`)
+      for (const source of directInputs(project, index, name, output))
+        edges.push({
+          source: { model: source.model, column: source.column },
+          target: { model: name, column: output },
+        })
+    }
+  }
+  return { columns, edges }
+}
+
 export async function columnLineage(
   project: Project,
   model: string,
@@ -142,22 +195,7 @@ export async function columnLineage(
       `model ${rootModel} has no column ${column}; its columns: ${known.filter((name) => name !== '').join(', ')}`,
     )
   }
-  // Direct inputs of a model's column, with model references named as models.
-  const inputs = (name: string, output: string): LineageColumn[] => {
-    const cacheKey = `${name}.${output}`
-    const cached = index.inputs.get(cacheKey)
-    if (cached !== undefined) return cached
-    const tree = index.trees.get(name)
-    const found =
-      tree === undefined
-        ? []
-        : index.queries.sources(tree, output).map((source) => {
-            const parent = modelName(project, source.table)
-            return { model: parent ?? source.table, column: source.column, isModel: parent !== null }
-          })
-    index.inputs.set(cacheKey, found)
-    return found
-  }
+  const inputs = (name: string, output: string) => directInputs(project, index, name, output)
   const columns: LineageColumn[] = [{ model: rootModel, column: rootColumn, isModel: true }]
   const edges: LineageEdge[] = []
   const seen = new Set([`${rootModel}.${rootColumn}`])

@@ -12,9 +12,9 @@ import { applyPlan } from './apply.ts'
 import { type Database, openDatabase } from './database.ts'
 import { buildPlan } from './plan.ts'
 import { readState } from './state.ts'
-import { exampleSpecs, type ModelSpec, makeProject, setupRoot } from './test-project.ts'
+import { exampleSpecs, type ModelSpec, makeProject, setupRoot } from './testing/test-project.ts'
 
-const child = new URL('./test-apply-child.ts', import.meta.url).pathname
+const child = new URL('./testing/apply-child.ts', import.meta.url).pathname
 const now = '2024-03-01T12:00:00.000Z'
 
 function specsV1(): ModelSpec[] {

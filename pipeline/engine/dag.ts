@@ -18,21 +18,6 @@ export interface Dag {
   readonly order: readonly string[] // the layers concatenated
 }
 
-export function indexModels(models: readonly Model[]): Map<string, Model> {
-  const byName = new Map<string, Model>()
-  for (const model of models) {
-    const earlier = byName.get(model.name)
-    if (earlier !== undefined) {
-      throw new MateriaError(
-        'dag',
-        `duplicate model name ${model.name} in ${earlier.path} and ${model.path}; rename one of them`,
-      )
-    }
-    byName.set(model.name, model)
-  }
-  return byName
-}
-
 export function editDistance(source: string, target: string): number {
   let previous = Array.from({ length: target.length + 1 }, (_, index) => index)
   for (let i = 1; i <= source.length; i += 1) {
@@ -46,7 +31,7 @@ export function editDistance(source: string, target: string): number {
   return previous[target.length]!
 }
 
-export function closestName(name: string, candidates: Iterable<string>): string | null {
+function closestName(name: string, candidates: Iterable<string>): string | null {
   let best: string | null = null
   let bestDistance = Number.POSITIVE_INFINITY
   for (const candidate of [...candidates].sort()) {
@@ -61,9 +46,9 @@ export function closestName(name: string, candidates: Iterable<string>): string 
 }
 
 // How buildDag reports a problem when the loader collects them (instead of stopping at the first).
-export type DagReport = (model: string, message: string) => void
+type DagReport = (model: string, message: string) => void
 
-export interface DagOptions {
+interface DagOptions {
   readonly report?: DagReport
   readonly sources?: ReadonlySet<string> // tables made outside the project (external_models.yaml)
 }

@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isMateriaError } from '../errors.ts'
 import { lockHolder, openDatabase } from './database.ts'
-import { temporaryDirectory } from './test-project.ts'
+import { temporaryDirectory } from './testing/test-project.ts'
 
-const child = new URL('./test-apply-child.ts', import.meta.url).pathname
+const child = new URL('./testing/apply-child.ts', import.meta.url).pathname
 
 describe('database lock', () => {
   let holder: ChildProcess | null = null

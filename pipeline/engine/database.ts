@@ -5,7 +5,8 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { bindLanding } from './landing-runtime.ts'
-import { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
+import type { ProjectConfig } from './project.ts'
+import { quoteLiteral } from './sql-quote.ts'
 
 export type Row = Record<string, unknown>
 
@@ -99,6 +100,14 @@ async function restrictFileAccess(
   await connection.run('SET enable_external_access = false')
 }
 
+// The DuckDB file of the project's default gateway: the one place that reads it. loadConfig has
+// refused a default_gateway that is not among the gateways.
+export function databasePath(config: Pick<ProjectConfig, 'defaultGateway' | 'gateways'>): string {
+  const gateway = config.gateways[config.defaultGateway]
+  assert(gateway !== undefined, `default gateway ${config.defaultGateway} is among the gateways`)
+  return gateway.path
+}
+
 export async function openDatabase(path: string, options: OpenOptions = {}): Promise<Database> {
   assert(path.length > 0, 'database path is not empty')
   let instance: DuckDBInstance
@@ -134,14 +143,4 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
     }
   }
   return new Database(path, instance, connection)
-}
-
-// SQL literal and identifier quoting live in sql-quote.ts; re-exported for the engine's modules.
-export { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
-
-// "schema.table" -> "schema"."table"
-export function quoteTable(qualified: string): string {
-  const dot = qualified.indexOf('.')
-  assert(dot > 0, `qualified name ${qualified}`)
-  return `${quoteIdentifier(qualified.slice(0, dot))}.${quoteIdentifier(qualified.slice(dot + 1))}`
 }

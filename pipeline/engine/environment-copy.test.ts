@@ -11,7 +11,7 @@ import { planEnvironmentCopy } from './environment-copy.ts'
 import { invalidateEnvironment } from './environments.ts'
 import { buildPlan } from './plan.ts'
 import { readState } from './state.ts'
-import { exampleSpecs, makeProject, setupRoot } from './test-project.ts'
+import { exampleSpecs, makeProject, setupRoot } from './testing/test-project.ts'
 
 const now = new Date('2024-03-01T12:00:00Z')
 

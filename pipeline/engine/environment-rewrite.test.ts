@@ -11,7 +11,7 @@ import { planEnvironmentCopy } from './environment-copy.ts'
 import { rewriteForEnvironment } from './environments.ts'
 import { buildPlan } from './plan.ts'
 import type { Project } from './project.ts'
-import { exampleSpecs, makeProject, setupRoot } from './test-project.ts'
+import { exampleSpecs, makeProject, setupRoot } from './testing/test-project.ts'
 
 let project: Project
 let db: Database

@@ -4,13 +4,14 @@ import { JSDuckDBValueConverter } from '@duckdb/node-api'
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { previewRowsMax } from '../limits.ts'
-import { type Database, quoteIdentifier } from './database.ts'
+import type { Database } from './database.ts'
 import { rewriteTableReferences } from './load-api.ts'
 import { validateEnvironmentName } from './plan.ts'
 import { environmentSchema, type Project } from './project.ts'
 import { guardReadOnlyQuery } from './query-guard.ts'
 import { describeQueryError } from './read-error.ts'
-import { parseQuery, rewriteQualifiedNames } from './sql-ast.ts'
+import { parseQuery, qualifiedNames, rewriteQualifiedNames } from './sql-ast.ts'
+import { quoteIdentifier } from './sql-quote.ts'
 import { readState, stateSchema } from './state.ts'
 
 export interface EnvironmentSummary {
@@ -102,12 +103,15 @@ export async function dropEnvironmentViews(
 // Model references (schema.table, quoted or not) become the environment's views
 // ("schema__env"."table"); other names are left as written. A SELECT is read with DuckDB's parser
 // (CTE names shadow models); any other statement with the tokenizer (rewriteQualifiedNames).
+// A query naming a model the project left out (a Python model, or one reading it, or one that does
+// not load) is refused with the reason, instead of DuckDB's "table does not exist".
 export async function rewriteForEnvironment(
   project: Project,
   sql: string,
   environment: string,
 ): Promise<string> {
   validateEnvironmentName(environment)
+  await refuseUnavailableModels(project, sql)
   if (environment === 'prod') return sql
   const map = new Map<string, string>()
   for (const model of project.models.values()) {
@@ -120,6 +124,23 @@ export async function rewriteForEnvironment(
   const parsed = await parseQuery(sql)
   if (!parsed.ok && parsed.kind === 'not_select') return rewriteQualifiedNames(sql, lookup)
   return rewriteTableReferences(sql, lookup)
+}
+
+async function refuseUnavailableModels(project: Project, sql: string): Promise<void> {
+  const unavailable = project.unavailable
+  if (unavailable === undefined || unavailable.size === 0) return
+  const parsed = await parseQuery(sql)
+  const names = parsed.ok
+    ? parsed.references.map((reference) => reference.name)
+    : qualifiedNames(sql).map((reference) => reference.name)
+  const left = [...new Set(names)].filter((name) => unavailable.has(name))
+  if (left.length === 0) return
+  const reasons = left.map((name) => unavailable.get(name)!)
+  const python = reasons.some((reason) => reason.includes('Python model '))
+  throw new MateriaError(
+    'query',
+    `the query reads ${left.join(', ')}, left out of the project: ${reasons.join('; ')}; ${python ? 'rewrite it as a SQL model' : 'run materia validate for the fix'}`,
+  )
 }
 
 export interface QueryResult {

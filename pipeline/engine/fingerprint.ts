@@ -18,7 +18,7 @@ export interface Fingerprint {
   readonly version: string // the first 12 hex digits of dataHash
 }
 
-export const versionLength = 12
+const versionLength = 12
 
 function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex')
@@ -87,12 +87,4 @@ export async function fingerprintProject(project: Project): Promise<ReadonlyMap<
     })
   }
   return fingerprints
-}
-
-// The physical table holding one version of a model.
-export function physicalTable(
-  model: Pick<Model, 'schema' | 'table'>,
-  version: string,
-): { schema: string; table: string } {
-  return { schema: `materia__${model.schema}`, table: `${model.schema}__${model.table}__${version}` }
 }

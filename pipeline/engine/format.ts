@@ -5,22 +5,16 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { type FormatOptionsWithLanguage, format } from 'sql-formatter'
 import { MateriaError } from '../errors.ts'
-import { normalizeSpacing, splitModelFile, splitTopLevel } from './model-file-text.ts'
+import { commentStart, layoutQuery } from './format-layout.ts'
+import {
+  normalizeSpacing,
+  skipQuotedOrComment,
+  splitModelFile,
+  splitStatements,
+  splitTopLevel,
+} from './model-file-text.ts'
 import { quoteLiteral } from './sql-quote.ts'
-
-// The order properties are written in; others follow in the order the file had them.
-const propertyOrder = [
-  'name',
-  'kind',
-  'cron',
-  'start',
-  'grain',
-  'owner',
-  'tags',
-  'depends_on',
-  'audits',
-  'description',
-]
+import { isTrivia, tokenize } from './sql-tokens.ts'
 
 // Macro references (@start_ds, @VAR(...), @DEF(...)) are parameters to the formatter, so it keeps
 // them whole; it then separates a macro from its '(' and that space is removed again.
@@ -33,45 +27,129 @@ const formatterOptions: FormatOptionsWithLanguage = {
   tabWidth: 2,
   useTabs: false,
   linesBetweenQueries: 1,
+  // Parenthesized expressions up to this width stay on one line, as the project's models have them.
+  expressionWidth: 100,
   paramTypes: { custom: [{ regex: '@[A-Za-z_][A-Za-z0-9_]*' }] },
 }
 
-export function formatQuery(query: string): string {
-  if (query.trim() === '') return ''
+// The statements after the header, each on its own: pre-statements, the query, post-statements,
+// ON_VIRTUAL_UPDATE_BEGIN; ... ON_VIRTUAL_UPDATE_END; and AUDIT (...) blocks, whose header is laid out
+// like MODEL's with its query right below it (as SQLMesh's audits page writes them).
+function formatQuery(query: string): string {
+  const pieces = splitTopLevel(query, ';')
+  const lastStatement = pieces.findLastIndex((piece) => !isCommentOnly(piece))
+  const closed = /;\s*$/.test(stripComments(query))
+  let out = ''
+  let previous = ''
+  for (const [index, piece] of pieces.entries()) {
+    if (isCommentOnly(piece)) {
+      out += `${out === '' ? '' : '\n\n'}${piece.trim()}`
+      continue
+    }
+    const head = piece.replace(/^(?:\s*(?:--[^\n]*|\/\*[\s\S]*?\*\/))*\s*/, '')
+    const audit = /^AUDIT\s*\(/i.test(head)
+    const marker = /^ON_VIRTUAL_UPDATE_(?:BEGIN|END)$/i.test(head)
+    const text = audit
+      ? `${piece.slice(0, piece.length - head.length).trim()}\n${formatBlock('AUDIT', head.slice(head.indexOf('(') + 1, head.lastIndexOf(')')))}`.trim()
+      : marker
+        ? `${piece.slice(0, piece.length - head.length).trim()}\n${head.toUpperCase()}`.trim()
+        : formatStatement(piece)
+    const tight = /^AUDIT|^ON_VIRTUAL_UPDATE_BEGIN/i.test(previous) || /^ON_VIRTUAL_UPDATE_END$/i.test(head)
+    out += `${out === '' ? '' : tight ? '\n' : '\n\n'}${text}`
+    if (index < lastStatement || closed) out += commentStart(lastLine(text)) === -1 ? ';' : '\n;'
+    previous = audit ? 'AUDIT' : marker ? head.toUpperCase() : ''
+  }
+  return out
+}
+
+function formatStatement(statement: string): string {
   let formatted: string
   try {
-    formatted = format(query, formatterOptions)
+    formatted = format(statement, formatterOptions)
   } catch (error) {
     const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)
     throw new MateriaError('model', `cannot format the query: ${message}; fix the SQL or format it by hand`)
   }
-  return formatted.replace(/(@[A-Za-z_][A-Za-z0-9_]*) \(/g, '$1(').trim()
+  return layoutQuery(formatted.replace(/(@[A-Za-z_][A-Za-z0-9_]*) \(/g, '$1(').trim())
 }
 
-export function formatHeader(header: string): string {
-  const properties = splitTopLevel(header).map((item) => {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)\s*([\s\S]*)$/.exec(item)
-    if (match === null) return { key: item, value: '' }
-    const key = (match[1] ?? '').toLowerCase()
-    let value = normalizeSpacing(match[2] ?? '')
-    if (key === 'kind')
-      value = value
-        .replace(/^([A-Za-z_]+)\s*(?=\(|$)/, (_, kind: string) => `${kind.toUpperCase()} `)
-        .trimEnd()
-    return { key, value }
-  })
-  const rank = (key: string) => {
-    const index = propertyOrder.indexOf(key)
-    return index === -1 ? propertyOrder.length : index
+function lastLine(text: string): string {
+  return text.slice(text.lastIndexOf('\n') + 1)
+}
+
+function stripComments(text: string): string {
+  let out = ''
+  let i = 0
+  while (i < text.length) {
+    const skipped = skipQuotedOrComment(text, i)
+    if (skipped === i) out += text[i++]
+    else {
+      if (!text.startsWith('--', i) && !text.startsWith('/*', i)) out += text.slice(i, skipped)
+      i = skipped
+    }
   }
-  const sorted = properties
-    .map((property, index) => ({ ...property, index }))
-    .sort((a, b) => rank(a.key) - rank(b.key) || a.index - b.index)
-  const width = Math.max(...sorted.map((p) => p.key.length))
-  const lines = sorted.map(
-    (p, i) => `  ${p.key.padEnd(width)} ${p.value}`.trimEnd() + (i < sorted.length - 1 ? ',' : ''),
-  )
-  return `MODEL (\n${lines.join('\n')}\n);`
+  return out
+}
+
+function isCommentOnly(piece: string): boolean {
+  return stripComments(piece).trim() === ''
+}
+
+// The header as the project writes it: one property per line in the order written, `key value`.
+// A parenthesized value written over several lines keeps one item per line (recursively, so
+// `kind SEED (\n path ...,\n csv_settings (\n ...\n )\n)` stays as laid out); one written on one
+// line stays on one line. The kind's name is upper case.
+export function formatHeader(header: string): string {
+  return `${formatBlock('MODEL', header)};`
+}
+
+// `MODEL (...)` or `AUDIT (...)`: the properties one per line, without the closing semicolon.
+function formatBlock(keyword: string, header: string): string {
+  const lines = splitTopLevel(header).map((item) => {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)\s*([\s\S]*)$/.exec(item)
+    if (match === null) return `  ${layoutItem(item, 2)}`
+    const key = (match[1] ?? '').toLowerCase()
+    let value = match[2] ?? ''
+    if (key === 'kind')
+      value = value.replace(/^([A-Za-z_0-9]+)\s*/, (_, kind: string) => `${kind.toUpperCase()} `)
+    return `  ${`${key} ${layoutItem(value, 2)}`.trimEnd()}`
+  })
+  return `${keyword} (\n${lines.join(',\n')}\n)`
+}
+
+// One header item: spacing normalized, or, when its closing bracket ends it and its body spans
+// lines, its top-level items one per line at `indent` + 2.
+function layoutItem(item: string, indent: number): string {
+  const text = item.trim()
+  const open = bodyOpen(text)
+  if (open === -1 || !text.slice(open + 1, -1).includes('\n')) return normalizeSpacing(text)
+  const inner = splitTopLevel(text.slice(open + 1, -1))
+  if (inner.length === 0) return normalizeSpacing(text)
+  const pad = ' '.repeat(indent + 2)
+  const prefix = normalizeSpacing(text.slice(0, open))
+  const head = prefix === '' ? '' : /\s$/.test(text.slice(0, open)) ? `${prefix} ` : prefix
+  const body = inner.map((part) => `${pad}${layoutItem(part, indent + 2)}`).join(',\n')
+  return `${head}${text[open]}\n${body}\n${' '.repeat(indent)}${text.at(-1)}`
+}
+
+// The index of the bracket whose match is the text's last character, or -1.
+function bodyOpen(text: string): number {
+  const opens: number[] = []
+  let i = 0
+  while (i < text.length) {
+    const skipped = skipQuotedOrComment(text, i)
+    if (skipped !== i) {
+      i = skipped
+      continue
+    }
+    if (text[i] === '(' || text[i] === '[') opens.push(i)
+    else if (text[i] === ')' || text[i] === ']') {
+      const open = opens.pop()
+      if (i === text.length - 1) return open ?? -1
+    }
+    i += 1
+  }
+  return -1
 }
 
 // The whole file: leading comments kept, header canonical, query formatted, one final newline.
@@ -85,21 +163,36 @@ export function formatModelFile(text: string): string {
   return `${leading}${header}\n\n${query}\n`.replace(/\n{3,}$/, '\n')
 }
 
-// DuckDB's parse tree of a query with macros masked (so it parses) and source positions dropped (so
-// layout does not count). @DEF(...) statements are compared as text since DuckDB cannot parse them.
-export async function queryTree(connection: DuckDBConnection, query: string): Promise<string> {
-  const statements = splitStatements(query)
-  const definitions = statements.filter((s) => /^@DEF\s*\(/i.test(s)).map(normalizeSpacing)
-  const body = statements
-    .filter((s) => !/^@DEF\s*\(/i.test(s))
-    .join(';\n')
-    .replace(/@([A-Za-z_][A-Za-z0-9_]*)/g, '__macro_$1')
-  const reader = await connection.runAndReadAll(`SELECT json_serialize_sql(${quoteLiteral(body)}) AS tree`)
-  const tree = JSON.parse(String(reader.getRowObjectsJson()[0]?.tree)) as unknown
-  const stripped = JSON.stringify(tree, (key, value: unknown) =>
-    key === 'query_location' ? undefined : value,
-  )
-  return JSON.stringify({ definitions, tree: JSON.parse(stripped) as unknown })
+// What a model file's statements mean, layout aside: for each statement DuckDB's parse tree with
+// macros masked (so it parses) and source positions dropped. Statements DuckDB cannot serialize
+// (SET, CREATE, COMMENT ON and the other pre- and post-statements, @DEF(...) definitions,
+// ON_VIRTUAL_UPDATE markers) count as their tokens, words in upper case, comments and spaces
+// dropped: the formatter only moves whitespace and changes keyword case, so equal tokens mean the
+// same statement.
+async function queryTree(connection: DuckDBConnection, query: string): Promise<string> {
+  const trees: unknown[] = []
+  for (const statement of splitStatements(query)) {
+    const masked = statement.replace(/@([A-Za-z_][A-Za-z0-9_]*)/g, '__macro_$1')
+    const reader = await connection.runAndReadAll(
+      `SELECT json_serialize_sql(${quoteLiteral(masked)}) AS tree`,
+    )
+    const tree = JSON.parse(String(reader.getRowObjectsJson()[0]?.tree)) as { error?: boolean }
+    if (tree.error === true || /^@DEF\s*\(/i.test(statement))
+      trees.push({ tokens: statementTokens(statement) })
+    else
+      trees.push(
+        JSON.parse(
+          JSON.stringify(tree, (key, value: unknown) => (key === 'query_location' ? undefined : value)),
+        ),
+      )
+  }
+  return JSON.stringify(trees)
+}
+
+function statementTokens(statement: string): string[] {
+  return tokenize(statement, 'statement')
+    .filter((token) => !isTrivia(token))
+    .map((token) => (token.kind === 'word' ? token.text.toUpperCase() : token.text))
 }
 
 export async function sameQuery(
@@ -108,8 +201,4 @@ export async function sameQuery(
   after: string,
 ): Promise<boolean> {
   return (await queryTree(connection, before)) === (await queryTree(connection, after))
-}
-
-function splitStatements(query: string): string[] {
-  return splitTopLevel(query, ';').filter((s) => s !== '')
 }

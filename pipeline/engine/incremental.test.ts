@@ -12,7 +12,7 @@ import { buildPlan, type PlanOptions } from './plan.ts'
 import type { Project } from './project.ts'
 import { buildRunPlan } from './run.ts'
 import { readState, stateSchema } from './state.ts'
-import { type ModelSpec, makeProject, temporaryDirectory } from './test-project.ts'
+import { type ModelSpec, makeProject, temporaryDirectory } from './testing/test-project.ts'
 
 const day = 86_400_000
 const clockAt = (iso: string) => new Date(iso)

@@ -13,21 +13,22 @@ export {
   type AuditOutcome as ModelAuditOutcome,
   type AuditRange,
   auditFailureMessage,
-  modelAuditCalls,
   runModelAudits,
 } from './audit.ts'
-export { parseAuditFile } from './audit-parser.ts'
 export {
+  type ColumnGraph,
   type ColumnLineage,
   type ColumnRef,
+  columnGraph,
   columnLineage,
   type LineageColumn,
   type LineageEdge,
   type LineageOptions,
 } from './column-lineage.ts'
 export { loadConfig } from './config.ts'
-export { buildDag, type Dag, type ModelReference } from './dag.ts'
-export { Database, type OpenOptions, openDatabase } from './database.ts'
+export { type CteSpan, cteAt, cteQuery, cteSpans } from './cte-preview.ts'
+export type { Dag, ModelReference } from './dag.ts'
+export { Database, databasePath, databaseSettings, type OpenOptions, openDatabase } from './database.ts'
 export { type EnvironmentCopyOptions, planEnvironmentCopy } from './environment-copy.ts'
 export {
   type EnvironmentSummary,
@@ -36,19 +37,19 @@ export {
   type QueryResult,
   queryEnvironment,
   rewriteForEnvironment,
+  streamEnvironmentQuery,
 } from './environments.ts'
-export { type ErrorLocation, errorLocation } from './error-location.ts'
-export { type Fingerprint, fingerprintProject, metadataHash, physicalTable } from './fingerprint.ts'
+export { type Fingerprint, fingerprintProject } from './fingerprint.ts'
 export { formatModelFile, sameQuery } from './format.ts'
-export type { Interval } from './interval.ts'
+export { floorTime, formatInterval, type Interval, intervalUnit } from './interval.ts'
 export { type JanitorOptions, type JanitorResult, runJanitor } from './janitor.ts'
-export { type LintFinding, type LintRule, lintProject, lintRules } from './lint.ts'
-export { type LoadOptions, loadProject, seedFilePath } from './load.ts'
+export { type LintFinding, lintProject } from './lint.ts'
+export { type LoadOptions, loadProject, loadProjectReport, problemsText, seedFilePath } from './load.ts'
 export { maskMacros } from './macro-mask.ts'
-export type { AuditCall, Model, ModelColumn, ModelKind, ModelKindName } from './model.ts'
+export type { AuditCall, Model, ModelColumn, ModelKind } from './model.ts'
 export { type ModelFileText, splitModelFile, splitStatements } from './model-file-text.ts'
-export { modelProperties, parseModelFile } from './model-parser.ts'
-export { buildPlan, type PlanOptions } from './plan.ts'
+export { parseModelFile } from './model-parser.ts'
+export { buildPlan, type PlanOptions, validateEnvironmentName } from './plan.ts'
 export { definitionOf } from './plan-compare.ts'
 export type { ChangeCategory, ModelChange, Plan, PlanModel, PlanStep } from './plan-types.ts'
 export type { CustomAudit, GatewayConfig, LintSeverity, Project, ProjectConfig } from './project.ts'
@@ -61,20 +62,20 @@ export {
   scratchSchema,
 } from './query-guard.ts'
 export { describeQueryError } from './read-error.ts'
-export { placeholderContext, type RenderContext, renderMacros, renderModelQuery } from './render.ts'
+export { type RenderContext, renderMacros, renderModelQuery } from './render.ts'
+export { formatRows, formatValue } from './row-text.ts'
 export { buildRunPlan, type RunOptions } from './run.ts'
 export {
-  canonicalQuery,
-  normalizeQuery,
   parseQuery,
+  parseTree,
   qualifiedNames,
-  rewriteQualifiedNames,
-  rewriteTableReferences,
   syntaxError,
-  tableReferences,
 } from './sql-ast.ts'
-export { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts'
-export { readState, type State } from './state.ts'
+export { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
+export { convertSqlmeshConfig, projectName } from './sqlmesh-config.ts'
+export { runStandaloneAudits } from './standalone-audit.ts'
+export { physicalTable, readState, type State, snapshotKey, stateSchema } from './state.ts'
+export { checkState } from './state-check.ts'
 export {
   type ColumnType,
   type RowDifference,
@@ -82,4 +83,7 @@ export {
   type TableDiff,
   tableDiff,
 } from './table-diff.ts'
-export { loadTests, runTests, type TestResult } from './test-runner.ts'
+export { testCachePath } from './test-cache.ts'
+export type { Fixture, UnitTest } from './test-file.ts'
+export { loadTests, modelOutputRows, runTests, type TestResult } from './test-runner.ts'
+export { validateProject } from './validate.ts'

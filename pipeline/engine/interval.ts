@@ -6,7 +6,7 @@ import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 
 export type Interval = readonly [startMs: number, endMs: number]
-export type IntervalUnit = 'hour' | 'day' | 'week' | 'month' | 'year'
+type IntervalUnit = 'hour' | 'day' | 'week' | 'month' | 'year'
 
 const hourMs = 3_600_000
 const dayMs = 86_400_000

@@ -12,7 +12,7 @@ import { assert } from '../assert.ts'
 import type { Model } from './model.ts'
 import { quoteLiteral } from './sql-quote.ts'
 
-export const runtimeCatalog = 'materia_runtime'
+const runtimeCatalog = 'materia_runtime'
 
 // What @VAR('landing_dir') renders to in the SQL that apply stores (views) or runs (builds).
 export const landingExpression = `${runtimeCatalog}.main.landing_dir()`

@@ -11,14 +11,14 @@ import type { Project } from './project.ts'
 import { parsedTree, type QueryTree } from './query-tree.ts'
 import { placeholderContext, renderMacros } from './render.ts'
 
-export const lintRules = [
+const lintRules = [
   'select_star',
   'missing_grain',
   'missing_description',
   'ambiguous_column',
   'unused_cte',
 ] as const
-export type LintRule = (typeof lintRules)[number]
+type LintRule = (typeof lintRules)[number]
 
 export interface LintFinding {
   readonly rule: LintRule

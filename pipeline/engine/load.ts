@@ -71,8 +71,9 @@ export function seedFilePath(root: string, model: Model): string | null {
   return resolve(dirname(join(root, model.path)), model.kind.path)
 }
 
-// A seed file must exist and hold rows: an empty one is an error unless the model declares its
-// columns (then the table is created empty with them, which is what the model says it expects).
+// A seed file must exist and hold rows: an empty one would rebuild every model downstream from
+// nothing. A model that says its seed may be empty (kind SEED (..., allow_empty true)) gets an empty
+// table; a file without even a header line then needs declared columns to give the table its shape.
 function checkSeed(root: string, parsed: ParsedModel): string | null {
   const { model } = parsed
   const seedPath = seedFilePath(root, model)
@@ -81,10 +82,14 @@ function checkSeed(root: string, parsed: ParsedModel): string | null {
   if (!existsSync(seedPath)) {
     return `${model.path}:${line} seed file not found: ${relative(root, seedPath)}; the SEED path '${model.kind.path}' is relative to the model file`
   }
-  // An empty seed would rebuild every model downstream from nothing, declared columns or not.
   const problem = seedFileProblem(seedPath)
-  if (problem !== null) {
-    return `${model.path}:${line} seed file ${relative(root, seedPath)} ${problem}; add its rows (a header line, then one line per row)`
+  if (problem === null) return null
+  const shown = relative(root, seedPath)
+  if (model.kind.allowEmpty !== true) {
+    return `${model.path}:${line} seed file ${shown} ${problem}; add its rows (a header line, then one line per row), or write allow_empty true in kind SEED (...) if it may be empty`
+  }
+  if (problem === 'is empty' && (model.columns ?? []).length === 0) {
+    return `${model.path}:${line} seed file ${shown} is empty and the model declares no columns; add a header line or columns (name TYPE, ...) so the empty table has a shape`
   }
   return null
 }
@@ -93,7 +98,7 @@ function checkSeed(root: string, parsed: ParsedModel): string | null {
 // The first seedProbeBytes are enough to see a header and a first row; apply counts the rows anyway.
 const seedProbeBytes = 1 << 20
 
-export function seedFileProblem(path: string): string | null {
+function seedFileProblem(path: string): string | null {
   const buffer = Buffer.alloc(seedProbeBytes)
   const descriptor = openSync(path, 'r')
   let read: number
@@ -394,7 +399,7 @@ function excludeDependents(
   }
 }
 
-export interface LoadReport {
+interface LoadReport {
   readonly project: Project
   readonly problems: readonly LoadProblem[]
   readonly warnings: readonly string[]

@@ -3,6 +3,7 @@
 // "renders to" blocks); where SQLMesh rewrites a parse tree and we splice text, the difference is
 // parentheses only, noted at the test. Bad macros fail with file:line. Method: pure rendering of
 // parsed model files against a small in-memory project.
+import { DuckDBInstance } from '@duckdb/node-api'
 import { describe, expect, it } from 'vitest'
 import { evaluateConstant } from './macro-expression.ts'
 import type { Model } from './model.ts'
@@ -210,6 +211,167 @@ describe('generating operators', () => {
   })
 })
 
+describe('SQL clause operators', () => {
+  // Each example and its "renders to" block from the page's "SQL clause operator examples".
+  it('writes the clause when the condition holds', () => {
+    expect(render("SELECT *\nFROM all_cities\n@WHERE(True) city_name = 'Toronto'")).toBe(
+      "SELECT *\nFROM all_cities\nWHERE city_name = 'Toronto'",
+    )
+    expect(render('@WITH(True) all_cities as (select * from city)\nselect *\nFROM all_cities')).toBe(
+      'WITH all_cities as (select * from city)\nselect *\nFROM all_cities',
+    )
+    expect(
+      render('select *\nFROM all_cities\nLEFT OUTER @JOIN(True) country\n  ON city.country = country.name'),
+    ).toBe('select *\nFROM all_cities\nLEFT OUTER JOIN country\n  ON city.country = country.name')
+    expect(render('SELECT *\nFROM all_cities\n@GROUP_BY(True) city_id')).toBe(
+      'SELECT *\nFROM all_cities\nGROUP BY city_id',
+    )
+    expect(
+      render(
+        'SELECT\ncount(city_pop) as population\nFROM all_cities\nGROUP BY city_id\n@HAVING(True) population > 1000',
+      ),
+    ).toBe(
+      'SELECT\ncount(city_pop) as population\nFROM all_cities\nGROUP BY city_id\nHAVING population > 1000',
+    )
+    expect(render('SELECT *\nFROM all_cities\n@ORDER_BY(True) city_pop')).toBe(
+      'SELECT *\nFROM all_cities\nORDER BY city_pop',
+    )
+    expect(render('SELECT *\nFROM all_cities\n@LIMIT(True) 10')).toBe('SELECT *\nFROM all_cities\nLIMIT 10')
+  })
+
+  it('evaluates the condition with macro variables, and drops the clause when it is false', () => {
+    // The page's full_model example: @WHERE(@left_number < @right_number) item_id > @size.
+    const model = (condition: string) =>
+      render(
+        `@DEF(left_number, 1);\n@DEF(right_number, 2);\n@DEF(size, 1);\n\nSELECT\n  item_id,\n  count(distinct id) AS num_orders,\nFROM\n  sqlmesh_example.incremental_model\n@WHERE(${condition}) item_id > @size\nGROUP BY item_id`,
+      )
+    expect(model('@left_number < @right_number')).toBe(
+      'SELECT\n  item_id,\n  count(distinct id) AS num_orders,\nFROM\n  sqlmesh_example.incremental_model\nWHERE item_id > 1\nGROUP BY item_id',
+    )
+    expect(model('1 < 2')).toContain('\nWHERE item_id > 1\nGROUP BY item_id')
+    expect(model('@left_number > @right_number')).toBe(
+      'SELECT\n  item_id,\n  count(distinct id) AS num_orders,\nFROM\n  sqlmesh_example.incremental_model\n\nGROUP BY item_id',
+    )
+    // "@JOIN recognizes that LEFT OUTER is a component of the JOIN specification and will omit it".
+    expect(
+      render(
+        'select *\nFROM all_cities\nLEFT OUTER @JOIN(False) country\n  ON city.country = country.name\nWHERE x IN (SELECT 1)',
+      ),
+    ).toBe('select *\nFROM all_cities\n\nWHERE x IN (SELECT 1)')
+    expect(render('@WITH(False) all_cities as (select * from city)\nselect *\nFROM city')).toBe(
+      'select *\nFROM city',
+    )
+    expect(
+      render(
+        'SELECT * FROM (SELECT * FROM t @WHERE(FALSE) a IN (1, 2) AND b = 3) AS s @ORDER_BY(1 > 2) a @LIMIT(FALSE) 10',
+      ),
+    ).toBe('SELECT * FROM (SELECT * FROM t ) AS s')
+  })
+
+  it('names the line of a clause operator without exactly one condition', () => {
+    expect(() => render('SELECT *\nFROM t\n@WHERE(TRUE, FALSE) a = 1')).toThrow(
+      'models/staging/x.sql:4 @WHERE takes one condition, then the clause: @WHERE(TRUE) ...',
+    )
+  })
+})
+
+describe('@PIVOT, @DEDUPLICATE, @DATE_SPINE', () => {
+  it('@PIVOT makes one aggregate per value, aliased by the value', () => {
+    expect(
+      render("SELECT\n  date_day,\n  @PIVOT(status, ['cancelled', 'completed'])\nFROM rides\nGROUP BY 1"),
+    ).toBe(
+      `SELECT\n  date_day,\n  SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END) AS "'cancelled'", SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS "'completed'"\nFROM rides\nGROUP BY 1`,
+    )
+    expect(render("SELECT @PIVOT(status, ['cancelled', 'completed'], cmp := '<')")).toBe(
+      `SELECT SUM(CASE WHEN status < 'cancelled' THEN 1 ELSE 0 END) AS "'cancelled'", SUM(CASE WHEN status < 'completed' THEN 1 ELSE 0 END) AS "'completed'"`,
+    )
+    expect(
+      render(
+        "SELECT @PIVOT(size, [1, 2], agg := 'MAX', prefix := 'size_', then_value := price, else_value := NULL, distinct := TRUE)",
+      ),
+    ).toBe(
+      'SELECT MAX(DISTINCT CASE WHEN size = 1 THEN price ELSE NULL END) AS "size_1", MAX(DISTINCT CASE WHEN size = 2 THEN price ELSE NULL END) AS "size_2"',
+    )
+    expect(render('SELECT @PIVOT(size, [1], alias := FALSE)')).toBe(
+      'SELECT SUM(CASE WHEN size = 1 THEN 1 ELSE 0 END)',
+    )
+    expect(render("SELECT @PIVOT(size, [1, 'x'], prefix := 'size_', quote := FALSE)")).toBe(
+      `SELECT SUM(CASE WHEN size = 1 THEN 1 ELSE 0 END) AS size_1, SUM(CASE WHEN size = 'x' THEN 1 ELSE 0 END) AS "size_'x'"`,
+    )
+  })
+
+  it('@DEDUPLICATE keeps the first row of each partition with QUALIFY', () => {
+    expect(
+      render(
+        "with raw_data as (\n@deduplicate(my_table, [id, cast(event_date as date)], ['event_date DESC', 'status ASC'])\n)\n\nselect * from raw_data",
+      ),
+    ).toBe(
+      'with raw_data as (\nSELECT * FROM my_table QUALIFY ROW_NUMBER() OVER (PARTITION BY id, cast(event_date as date) ORDER BY event_date DESC, status ASC) = 1\n)\n\nselect * from raw_data',
+    )
+  })
+
+  it('run in DuckDB: the spine holds start and end, the pivot counts, the deduplication keeps the latest', async () => {
+    const connection = await (await DuckDBInstance.create(':memory:')).connect()
+    const rows = async (sql: string) => (await connection.runAndReadAll(sql)).getRowsJson()
+    const spine = await rows(render("SELECT * FROM (@date_spine('day', '2024-01-01', '2024-01-16'))"))
+    expect([spine.length, spine[0], spine.at(-1)]).toEqual([16, ['2024-01-01'], ['2024-01-16']])
+    const months = await rows(render("SELECT * FROM (@date_spine('month', '2024-01-01', '2024-04-01'))"))
+    expect(months).toEqual([['2024-01-01'], ['2024-02-01'], ['2024-03-01'], ['2024-04-01']])
+    await connection.run(
+      "CREATE TABLE rides AS SELECT * FROM (VALUES (1, 'cancelled'), (1, 'completed'), (1, 'completed'), (2, 'completed')) AS t(date_day, status)",
+    )
+    const pivoted = await rows(
+      render("SELECT date_day, @PIVOT(status, ['cancelled', 'completed']) FROM rides GROUP BY 1 ORDER BY 1"),
+    )
+    expect(pivoted).toEqual([
+      [1, '1', '2'],
+      [2, '0', '1'],
+    ])
+    await connection.run(
+      "CREATE TABLE my_table AS SELECT * FROM (VALUES (1, DATE '2024-01-01', 'a'), (1, DATE '2024-01-02', 'b'), (2, DATE '2024-01-01', 'c')) AS t(id, event_date, status)",
+    )
+    const latest = await rows(
+      render(
+        "WITH raw_data AS (@deduplicate(my_table, [id, cast(event_date as date)], ['event_date DESC'])) SELECT id, status FROM raw_data ORDER BY ALL",
+      ),
+    )
+    expect(latest).toEqual([
+      [1, 'a'],
+      [1, 'b'],
+      [2, 'c'],
+    ])
+    const perId = await rows(
+      render(
+        "WITH raw_data AS (@deduplicate(my_table, [id], ['event_date DESC NULLS LAST'])) SELECT id, status FROM raw_data ORDER BY ALL",
+      ),
+    )
+    expect(perId).toEqual([
+      [1, 'b'],
+      [2, 'c'],
+    ])
+    connection.closeSync()
+  })
+
+  it('@DATE_SPINE generates the dates from start to end, both included', () => {
+    expect(
+      render(
+        "WITH discount_promotion_dates AS (\n  @date_spine('day', '2024-01-01', '2024-01-16')\n)\n\nSELECT * FROM discount_promotion_dates",
+      ),
+    ).toBe(
+      `WITH discount_promotion_dates AS (\n  SELECT "_exploded"."date_day" AS "date_day" FROM UNNEST(CAST(GENERATE_SERIES(CAST('2024-01-01' AS DATE), CAST('2024-01-16' AS DATE), INTERVAL '1' DAY) AS DATE[])) AS "_exploded"("date_day")\n)\n\nSELECT * FROM discount_promotion_dates`,
+    )
+    expect(() => render("SELECT * FROM (@DATE_SPINE('fortnight', '2024-01-01', '2024-01-16'))")).toThrow(
+      "models/staging/x.sql:2 @DATE_SPINE datepart 'fortnight' is not one of day, week, month, quarter, year",
+    )
+    expect(() => render("SELECT * FROM (@DATE_SPINE('day', '2024-01-16', '2024-01-01'))")).toThrow(
+      'models/staging/x.sql:2 @DATE_SPINE start 2024-01-16 is after end 2024-01-01',
+    )
+    expect(() => render("SELECT * FROM (@DATE_SPINE('day', '2024-13-01', '2024-01-01'))")).toThrow(
+      "models/staging/x.sql:2 @DATE_SPINE date '2024-13-01' is not a date YYYY-MM-DD",
+    )
+  })
+})
+
 describe('predefined variables', () => {
   it('renders every documented temporal form for start, end and execution', () => {
     expect(
@@ -225,8 +387,16 @@ describe('predefined variables', () => {
 
 describe('bad macros', () => {
   it('names the line of an unsupported operator, a Jinja block, a column in a condition, a bad lambda', () => {
-    expect(() => render('SELECT *\nFROM all_cities\n@WHERE(True) city_name = 1')).toThrow(
-      'models/staging/x.sql:4 @WHERE is not supported; write WHERE @IF(condition, predicate, TRUE)',
+    expect(() =>
+      render(
+        "SELECT * FROM @resolve_template('@{catalog_name}.@{schema_name}.@{table_name}', mode := 'table')",
+      ),
+    ).toThrow(
+      'models/staging/x.sql:2 @RESOLVE_TEMPLATE is not supported; its placeholders name physical tables, which the environments here hide; name the table directly',
+    )
+    // The page's Python macro function example: defined in macros/*.py, which cannot run here.
+    expect(() => render('SELECT\n  @print_text() as my_text\nFROM table')).toThrow(
+      /^models\/staging\/x\.sql:3 unknown macro @print_text; use .* \| @PIVOT \| @DEDUPLICATE \| @DATE_SPINE \| @WITH .* or a name defined with @DEF \(Python macro functions in macros\/\*\.py are not supported\)$/,
     )
     expect(() => render("SELECT 1\nFROM {{ ref('orders') }}")).toThrow(
       'models/staging/x.sql:3 Jinja templates are not supported;',

@@ -17,6 +17,7 @@ import {
   textOf,
 } from './macro-functions.ts'
 import type { ModelColumn } from './model.ts'
+import { literalAsIdentifier } from './sql-quote.ts'
 import { isTrivia, stringValue, type Token, tokenize } from './sql-tokens.ts'
 
 // One replaced span: where it was in the source text and where its replacement is in the output.
@@ -32,7 +33,7 @@ export interface Rendered {
   readonly edits: readonly RenderEdit[]
 }
 
-export interface MacroScope {
+interface MacroScope {
   readonly path: string // prefixes messages: "models/x.sql" -> "models/x.sql:3 ..."
   readonly values: Record<string, string> // variable -> SQL text; @DEF adds to it
   readonly variables: Readonly<Record<string, string>> // @VAR: global variables as SQL literals
@@ -54,17 +55,80 @@ interface RawArgument {
 
 // Macros SQLMesh documents that have no meaning on a single DuckDB query here.
 const unsupportedMacros: Readonly<Record<string, string>> = {
-  with: 'write the CTE in plain SQL (or wrap it in @IF)',
-  join: 'write the JOIN in plain SQL',
-  where: 'write WHERE @IF(condition, predicate, TRUE)',
-  group_by: 'write the GROUP BY in plain SQL',
-  having: 'write HAVING @IF(condition, predicate, TRUE)',
-  order_by: 'write the ORDER BY in plain SQL',
-  limit: 'write the LIMIT in plain SQL',
-  pivot: "use DuckDB's PIVOT statement",
-  deduplicate: 'use QUALIFY ROW_NUMBER() OVER (...) = 1',
-  date_spine: 'use generate_series(...) in DuckDB',
-  resolve_template: 'name the table directly',
+  resolve_template:
+    'its placeholders name physical tables, which the environments here hide; name the table directly',
+}
+
+// SQLMesh's SQL clause operators (sqlmesh_macros.md, "SQL clause operators"): @WHERE(condition) ...
+// writes the clause when its condition holds; otherwise the clause is dropped up to where the next
+// clause starts (a word of `endsAt` outside parentheses, a closing parenthesis, `;` or the end).
+const setOperations = ['union', 'except', 'intersect']
+const joinWords = [
+  'join',
+  'left',
+  'right',
+  'full',
+  'inner',
+  'cross',
+  'natural',
+  'semi',
+  'anti',
+  'asof',
+  'positional',
+]
+const clauseOperators: Readonly<
+  Record<string, { readonly keyword: string; readonly endsAt: readonly string[] }>
+> = {
+  with: { keyword: 'WITH', endsAt: ['select', 'from', 'values'] },
+  join: {
+    keyword: 'JOIN',
+    endsAt: [
+      ...joinWords,
+      'where',
+      'group',
+      'having',
+      'qualify',
+      'window',
+      'order',
+      'limit',
+      'offset',
+      ...setOperations,
+    ],
+  },
+  where: {
+    keyword: 'WHERE',
+    endsAt: ['group', 'having', 'qualify', 'window', 'order', 'limit', 'offset', ...setOperations],
+  },
+  group_by: {
+    keyword: 'GROUP BY',
+    endsAt: ['having', 'qualify', 'window', 'order', 'limit', 'offset', ...setOperations],
+  },
+  having: { keyword: 'HAVING', endsAt: ['qualify', 'window', 'order', 'limit', 'offset', ...setOperations] },
+  order_by: { keyword: 'ORDER BY', endsAt: ['limit', 'offset', ...setOperations] },
+  limit: { keyword: 'LIMIT', endsAt: ['offset', ...setOperations] },
+}
+// The join type before a dropped @JOIN goes with it: `LEFT OUTER @JOIN(FALSE) t ON ...`.
+const joinTypeBefore = /(?:\b(?:natural|asof|positional|left|right|full|inner|outer|cross|semi|anti)\s+)+$/i
+
+// The index of the last significant token of a dropped clause whose body starts at tokens[from].
+function clauseEnd(tokens: readonly Token[], from: number, operator: string): number {
+  const endsAt = clauseOperators[operator]!.endsAt
+  let depth = 0
+  let last = from - 1
+  for (let index = from; index < tokens.length; index += 1) {
+    const token = tokens[index]!
+    if (isTrivia(token)) continue
+    const word = token.kind === 'word' ? token.text.toLowerCase() : ''
+    if (depth === 0) {
+      if (token.text === ')' || token.text === ']' || token.text === ';') break
+      if (endsAt.includes(word)) break
+      if (token.kind === 'macro' && clauseOperators[token.text.slice(1).toLowerCase()] !== undefined) break
+    }
+    if (token.text === '(' || token.text === '[') depth += 1
+    if (token.text === ')' || token.text === ']') depth -= 1
+    last = index
+  }
+  return last
 }
 
 function significant(tokens: readonly Token[]): Token[] {
@@ -107,14 +171,6 @@ function splitOnCommas(source: string, tokens: readonly Token[], from: number, t
   }
   push(to)
   return parts
-}
-
-// A value as an identifier: a string literal's text, quoted when it is not a plain name.
-function identifierText(value: string): string {
-  const text = value.trim()
-  if (!(text.startsWith("'") && text.endsWith("'") && text.length >= 2)) return text
-  const inner = text.slice(1, -1).replaceAll("''", "'")
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(inner) ? inner : `"${inner.replaceAll('"', '""')}"`
 }
 
 // A value spliced where an expression stands: parenthesized unless it is one token or one group.
@@ -304,7 +360,10 @@ export function createMacroEngine(scope: MacroScope) {
   }
 
   function unknown(text: string, line: number): never {
-    return fail(line, `unknown macro ${text}; use ${scope.knownNames} or a name defined with @DEF`)
+    return fail(
+      line,
+      `unknown macro ${text}; use ${scope.knownNames} or a name defined with @DEF (Python macro functions in macros/*.py are not supported)`,
+    )
   }
 
   function render(text: string, firstLine: number): Rendered {
@@ -336,6 +395,7 @@ export function createMacroEngine(scope: MacroScope) {
         name !== 'this_model'
       let replacement: MacroValue
       let last = index
+      let sourceStart = token.start
       if (isCall) {
         const close = closingIndex(tokens, open)
         if (close === -1) fail(token.line, 'macro call never closes its parenthesis; add the matching )')
@@ -348,15 +408,27 @@ export function createMacroEngine(scope: MacroScope) {
           while (after < tokens.length && isTrivia(tokens[after]!)) after += 1
           if (tokens[after]?.text === ';') last = after
           replacement = ''
+        } else if (clauseOperators[name] !== undefined) {
+          const upper = name.toUpperCase()
+          if (raw.length !== 1)
+            fail(token.line, `@${upper} takes one condition, then the clause: @${upper}(TRUE) ...`)
+          if (condition(raw[0]!.text, raw[0]!.line)) replacement = clauseOperators[name]!.keyword
+          else {
+            replacement = ''
+            last = Math.max(close, clauseEnd(tokens, close + 1, name))
+            const joinType = name === 'join' ? (joinTypeBefore.exec(output)?.[0] ?? '') : ''
+            output = output.slice(0, output.length - joinType.length)
+            sourceStart -= joinType.length
+          }
         } else replacement = call(name, raw, token.line)
       } else {
         const value = scope.values[name]
         if (value === undefined) return unknown(token.text, token.line)
-        replacement = curly ? identifierText(value) : value
+        replacement = curly ? literalAsIdentifier(value) : value
       }
       const replacementText = textOf(replacement)
       edits.push({
-        sourceStart: token.start,
+        sourceStart,
         sourceEnd: tokens[last]!.end,
         renderedStart: output.length,
         renderedEnd: output.length + replacementText.length,

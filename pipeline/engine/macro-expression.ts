@@ -4,9 +4,10 @@
 // and || over numbers, strings, booleans and NULL (sqlmesh_macros.md, @IF). A column name cannot
 // be known at render time: it is an error naming the line.
 import { MateriaError } from '../errors.ts'
+import { quoteLiteral } from './sql-quote.ts'
 import { isTrivia, stringValue, type Token, tokenize } from './sql-tokens.ts'
 
-export type ConstantValue = number | string | boolean | null
+type ConstantValue = number | string | boolean | null
 
 interface Cursor {
   readonly tokens: readonly Token[]
@@ -212,5 +213,5 @@ export function constantSql(value: ConstantValue): string {
   if (value === null) return 'NULL'
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE'
   if (typeof value === 'number') return String(value)
-  return `'${value.replaceAll("'", "''")}'`
+  return quoteLiteral(value)
 }

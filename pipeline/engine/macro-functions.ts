@@ -1,8 +1,10 @@
 // SQLMesh's built-in macro operators that generate SQL from their arguments, rendered as the
 // documentation shows (docs/concepts/macros/sqlmesh_macros.md): @SAFE_ADD, @SAFE_SUB, @SAFE_DIV,
-// @GENERATE_SURROGATE_KEY, @AND, @OR, @STAR, @UNION, @HAVERSINE_DISTANCE. The control operators
+// @GENERATE_SURROGATE_KEY, @AND, @OR, @STAR, @UNION, @HAVERSINE_DISTANCE, @PIVOT, @DEDUPLICATE,
+// @DATE_SPINE. The control operators
 // (@EACH, @IF, @REDUCE, @FILTER, @EVAL, @SQL, @DEF) live in render.ts, which owns the scope.
 import type { ModelColumn } from './model.ts'
+import { quoteIdentifier } from './sql-quote.ts'
 
 export type MacroValue = string | readonly string[]
 
@@ -21,7 +23,7 @@ export interface MacroTools {
 
 // Positional arguments first, then `name := value` ones, bound to `names` in order. Unknown names
 // and too many arguments are errors naming the call.
-export function bindArguments(
+function bindArguments(
   macro: string,
   names: readonly string[],
   args: readonly MacroArgument[],
@@ -60,10 +62,6 @@ export function bareText(value: MacroValue): string {
   if (text.length >= 2 && text.startsWith("'") && text.endsWith("'"))
     return text.slice(1, -1).replaceAll("''", "'")
   return text
-}
-
-function quoted(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
 }
 
 // A tuple argument written in parentheses, (a, b), counts as its items.
@@ -109,7 +107,7 @@ function star(args: readonly MacroArgument[], tools: MacroTools, line: number): 
   const quoteIdentifiers = bound.has('quote_identifiers')
     ? tools.isTrue(textOf(bound.get('quote_identifiers')!.value), line)
     : true
-  const name = (text: string) => (quoteIdentifiers ? quoted(text) : text)
+  const name = (text: string) => (quoteIdentifiers ? quoteIdentifier(text) : text)
   const columns = tools.columnsOf(table.replaceAll('"', '').toLowerCase())
   const qualifier = alias ?? table
   if (columns === null) {
@@ -119,7 +117,7 @@ function star(args: readonly MacroArgument[], tools: MacroTools, line: number): 
         line,
         `@STAR cannot add a prefix or suffix: the columns of ${table} are unknown here; declare them with columns (...) on that model`,
       )
-    const except = exclude.size === 0 ? '' : ` EXCLUDE (${[...exclude].map(quoted).join(', ')})`
+    const except = exclude.size === 0 ? '' : ` EXCLUDE (${[...exclude].map(quoteIdentifier).join(', ')})`
     return `${qualifier}.*${except}`
   }
   const kept = columns.filter((column) => !exclude.has(column.name.toLowerCase()))
@@ -183,6 +181,109 @@ function haversine(args: readonly MacroArgument[], tools: MacroTools, line: numb
   return `7922 * ASIN(SQRT((POWER(SIN(RADIANS((${lat2} - ${lat1}) / 2)), 2)) + (COS(RADIANS(${lat1})) * COS(RADIANS(${lat2})) * POWER(SIN(RADIANS((${lon2} - ${lon1}) / 2)), 2)))) * ${rate}`
 }
 
+// @PIVOT(column, values, alias, agg, cmp, prefix, suffix, then_value, else_value, quote, distinct):
+// one aggregate per value, `SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END) AS "'cancelled'"`
+// (the alias is the value as written, between the prefix and the suffix, as the page shows).
+function pivot(args: readonly MacroArgument[], tools: MacroTools, line: number): string {
+  const names = [
+    'column',
+    'values',
+    'alias',
+    'agg',
+    'cmp',
+    'prefix',
+    'suffix',
+    'then_value',
+    'else_value',
+    'quote',
+    'distinct',
+  ]
+  const bound = bindArguments('PIVOT', names, args, tools, line)
+  const column = bound.get('column')
+  const values = bound.get('values')
+  if (column === undefined || values === undefined)
+    return tools.fail(
+      line,
+      "@PIVOT needs a column and a list of values: @PIVOT(status, ['cancelled', 'completed'])",
+    )
+  const text = (key: string, fallback: string) => {
+    const arg = bound.get(key)
+    return arg === undefined ? fallback : bareText(arg.value)
+  }
+  const flag = (key: string, fallback: boolean) => {
+    const arg = bound.get(key)
+    return arg === undefined ? fallback : tools.isTrue(textOf(arg.value), arg.line)
+  }
+  const agg = text('agg', 'SUM')
+  const cmp = text('cmp', '=')
+  const thenValue = textOf(bound.get('then_value')?.value ?? '1').trim()
+  const elseValue = textOf(bound.get('else_value')?.value ?? '0').trim()
+  const distinct = flag('distinct', false) ? 'DISTINCT ' : ''
+  const alias = flag('alias', true)
+  const quote = flag('quote', true)
+  const items = listOf(values.value)
+  if (items.length === 0) return tools.fail(line, '@PIVOT needs at least one value to pivot on')
+  return items
+    .map((value) => {
+      const aggregate = `${agg}(${distinct}CASE WHEN ${textOf(column.value).trim()} ${cmp} ${value} THEN ${thenValue} ELSE ${elseValue} END)`
+      if (!alias) return aggregate
+      const name = `${text('prefix', '')}${value}${text('suffix', '')}`
+      // quote := false writes a plain name bare; a name that is not one (a quoted value) stays quoted.
+      return `${aggregate} AS ${quote || !/^[A-Za-z_]\w*$/.test(name) ? quoteIdentifier(name) : name}`
+    })
+    .join(', ')
+}
+
+// @DEDUPLICATE(relation, partition_by, order_by): one row per window, the first by order_by
+// (strings such as 'event_date DESC NULLS LAST'), with QUALIFY as the page renders it.
+function deduplicate(args: readonly MacroArgument[], tools: MacroTools, line: number): string {
+  const bound = bindArguments('DEDUPLICATE', ['relation', 'partition_by', 'order_by'], args, tools, line)
+  const relation = bound.get('relation')
+  const partition = listOf(bound.get('partition_by')?.value ?? [])
+  if (relation === undefined || partition.length === 0)
+    return tools.fail(
+      line,
+      "@DEDUPLICATE needs a relation and the columns to partition by: @DEDUPLICATE(t, [id], ['updated_at DESC'])",
+    )
+  const order = listOf(bound.get('order_by')?.value ?? []).map((item) => bareText(item))
+  const orderBy = order.length === 0 ? '' : ` ORDER BY ${order.join(', ')}`
+  return `SELECT * FROM ${textOf(relation.value).trim()} QUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition.join(', ')}${orderBy}) = 1`
+}
+
+const spineParts: Readonly<Record<string, string>> = {
+  day: "INTERVAL '1' DAY",
+  week: "INTERVAL '1' WEEK",
+  month: "INTERVAL '1' MONTH",
+  quarter: "INTERVAL '1' QUARTER",
+  year: "INTERVAL '1' YEAR",
+}
+
+// @DATE_SPINE(datepart, start_date, end_date): every date from start to end, both included, in a
+// column date_<datepart>; DuckDB's GENERATE_SERIES, as the page renders it for DuckDB.
+function dateSpine(args: readonly MacroArgument[], tools: MacroTools, line: number): string {
+  const bound = bindArguments('DATE_SPINE', ['datepart', 'start_date', 'end_date'], args, tools, line)
+  const usage = "@DATE_SPINE takes a datepart and two dates: @DATE_SPINE('day', '2024-01-01', '2024-01-16')"
+  const part = bound.get('datepart')
+  const start = bound.get('start_date')
+  const end = bound.get('end_date')
+  if (part === undefined || start === undefined || end === undefined) return tools.fail(line, usage)
+  const datepart = bareText(part.value).toLowerCase()
+  const interval = spineParts[datepart]
+  if (interval === undefined)
+    return tools.fail(
+      part.line,
+      `@DATE_SPINE datepart '${datepart}' is not one of day, week, month, quarter, year`,
+    )
+  const dates = [start, end].map((arg) => bareText(arg.value))
+  for (const [index, date] of dates.entries()) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)))
+      return tools.fail([start, end][index]!.line, `@DATE_SPINE date '${date}' is not a date YYYY-MM-DD`)
+  }
+  if (dates[0]! > dates[1]!) return tools.fail(line, `@DATE_SPINE start ${dates[0]} is after end ${dates[1]}`)
+  const column = quoteIdentifier(`date_${datepart}`)
+  return `SELECT "_exploded".${column} AS ${column} FROM UNNEST(CAST(GENERATE_SERIES(CAST('${dates[0]}' AS DATE), CAST('${dates[1]}' AS DATE), ${interval}) AS DATE[])) AS "_exploded"(${column})`
+}
+
 export const generatingMacros = [
   'safe_add',
   'safe_sub',
@@ -193,6 +294,9 @@ export const generatingMacros = [
   'star',
   'union',
   'haversine_distance',
+  'pivot',
+  'deduplicate',
+  'date_spine',
 ] as const
 
 // The SQL of a generating macro, or null when `name` is not one.
@@ -225,6 +329,12 @@ export function generateMacro(
       return union(args, tools, line)
     case 'haversine_distance':
       return haversine(args, tools, line)
+    case 'pivot':
+      return pivot(args, tools, line)
+    case 'deduplicate':
+      return deduplicate(args, tools, line)
+    case 'date_spine':
+      return dateSpine(args, tools, line)
     default:
       return null
   }

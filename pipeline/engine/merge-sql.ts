@@ -8,13 +8,13 @@
 //   SCD_TYPE_2_BY_COLUMN       the same, a change being any difference in the checked columns
 // Pure: statements as text, run in order inside the build's transaction by apply.ts.
 import { assert } from '../assert.ts'
-import { quoteIdentifier, quoteLiteral } from './database.ts'
 import type { Model, ScdKind } from './model.ts'
+import { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
 
 // SQLMesh's valid_from for rows loaded on a table's first build (model_kinds "SCD Type 2").
 const epochStart = "TIMESTAMP '1970-01-01 00:00:00'"
 
-export function timestampLiteral(ms: number): string {
+function timestampLiteral(ms: number): string {
   return `TIMESTAMP ${quoteLiteral(new Date(ms).toISOString().replace('T', ' ').replace('Z', ''))}`
 }
 
@@ -43,7 +43,7 @@ export function scdFirstSelect(kind: ScdKind, query: string, executionMs: number
   return `SELECT q.*, ${validFrom} AS ${quoteIdentifier(kind.validFromName)}, CAST(NULL AS TIMESTAMP) AS ${quoteIdentifier(kind.validToName)} FROM (${query}) AS q`
 }
 
-export interface MergeInput {
+interface MergeInput {
   readonly model: Model
   readonly target: string // quoted qualified table
   readonly source: string // quoted temporary table holding the run's output

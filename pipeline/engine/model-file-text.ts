@@ -77,7 +77,7 @@ export function splitModelFile(text: string): ModelFileText {
 }
 
 // Top-level items of header text split at `separator` outside quotes, comments and parentheses:
-// "name a.b, grain (x, y)" -> two items. With ';' it splits a file's statements.
+// "name a.b, grain (x, y)" -> two items; brackets nest like parentheses. With ';' it splits a file's statements.
 export function splitTopLevel(text: string, separator = ','): string[] {
   const items: string[] = []
   let depth = 0
@@ -90,8 +90,8 @@ export function splitTopLevel(text: string, separator = ','): string[] {
       continue
     }
     const char = text[i]
-    if (char === '(') depth += 1
-    else if (char === ')') depth -= 1
+    if (char === '(' || char === '[') depth += 1
+    else if (char === ')' || char === ']') depth -= 1
     else if (char === separator && depth === 0) {
       items.push(text.slice(start, i).trim())
       start = i + 1

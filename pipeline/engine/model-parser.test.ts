@@ -110,6 +110,17 @@ SELECT a, b FROM raw.y; -- trailing
     )
   })
 
+  it('takes a query opening with @WITH(condition) for the query, after its pre-statements', () => {
+    // sqlmesh_macros "@WITH operator": @WITH(True) all_cities as (...) select * FROM all_cities.
+    const model = parseModelFile(
+      'MODEL (name a.b);\nSET VARIABLE x = 1;\n@WITH(True) all_cities AS (SELECT * FROM city)\nSELECT * FROM all_cities;\nSET VARIABLE y = 2;',
+      path,
+    )
+    expect(model.preStatements).toEqual(['SET VARIABLE x = 1'])
+    expect(model.query).toBe('@WITH(True) all_cities AS (SELECT * FROM city)\nSELECT * FROM all_cities')
+    expect(model.postStatements).toEqual(['SET VARIABLE y = 2'])
+  })
+
   it('keeps @DEF definitions in the query and allows them before it', () => {
     const model = parseModelFile('MODEL (name a.b);\n@DEF(x, 1);\nSELECT @x; ', path)
     expect(model.query).toBe('@DEF(x, 1);\nSELECT @x')
@@ -168,7 +179,7 @@ describe('parseModelFile rejects bad input with file:line', () => {
     [
       'unknown kind option',
       "MODEL (name a.b,\n kind SEED (file 'x.csv'));",
-      `${path}:2:2 unknown option "file" of kind SEED; use path | batch_size | csv_settings`,
+      `${path}:2:2 unknown option "file" of kind SEED; use path | batch_size | csv_settings | allow_empty`,
     ],
     [
       'missing time column',

@@ -18,7 +18,7 @@ import { columnAt, isTrivia, type Token, tokenize } from './sql-tokens.ts'
 // Every property SQLMesh documents for SQL models (concepts/models/overview, reference/model_configuration).
 // `modelProperties` change what is built or shown here; `ignoredProperties` are accepted with a
 // one-line warning that they have no effect on DuckDB, never refused.
-export const modelProperties = [
+const modelProperties = [
   'name',
   'kind',
   'cron',
@@ -39,7 +39,7 @@ export const modelProperties = [
   'partitioned_by',
 ] as const
 
-export const ignoredProperties: Readonly<Record<string, string>> = {
+const ignoredProperties: Readonly<Record<string, string>> = {
   allow_partials: 'every interval is complete here',
   physical_properties: 'DuckDB tables take no engine properties',
   virtual_properties: 'DuckDB views take no engine properties',
@@ -67,7 +67,7 @@ export const ignoredProperties: Readonly<Record<string, string>> = {
   physical_version: 'versions come from fingerprints',
 }
 
-export interface ModelDefaults {
+interface ModelDefaults {
   readonly cron: string
   readonly now?: Date // resolves a relative start ('1 year ago'); the clock when absent
 }
@@ -389,6 +389,7 @@ const queryStarts = new Set([
   'TABLE',
   '(',
   'PIVOT',
+  '@WITH',
   'UNPIVOT',
   'SUMMARIZE',
 ])

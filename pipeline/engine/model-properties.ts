@@ -6,7 +6,7 @@ import { type HeaderNode, nodesLine, nodesName, nodesNameList, nodesText } from 
 import type { AuditCall, ModelColumn, ModelKind } from './model.ts'
 import { stringValue } from './sql-tokens.ts'
 
-export const kindNames = [
+const kindNames = [
   'FULL',
   'VIEW',
   'SEED',
@@ -46,7 +46,7 @@ const kindOptions: Readonly<
   FULL: { effect: [], ignored: [] },
   VIEW: { effect: [], ignored: ['materialized'] },
   EMBEDDED: { effect: [], ignored: [] },
-  SEED: { effect: ['path', 'batch_size', 'csv_settings'], ignored: [] },
+  SEED: { effect: ['path', 'batch_size', 'csv_settings', 'allow_empty'], ignored: [] },
   INCREMENTAL_BY_TIME_RANGE: {
     effect: ['time_column', 'batch_size', 'lookback', 'format'],
     ignored: [...incrementalIgnored, 'partition_by_time_column', 'time_data_type'],
@@ -303,9 +303,13 @@ export function kindProperty(
       const batchSize = integerOption(options.get('batch_size'), path, line, 'batch_size')
       if (batchSize === 0) fail(path, line, 'batch_size must be at least 1')
       const settings = options.get('csv_settings')
+      const allowEmpty = options.get('allow_empty')
       return {
         name,
         path: stringProperty(pathNodes, path, line, 'SEED path'),
+        ...(allowEmpty === undefined
+          ? {}
+          : { allowEmpty: booleanProperty(allowEmpty, path, line, 'allow_empty') }),
         ...(batchSize === null ? {} : { batchSize }),
         ...(settings === undefined ? {} : { csvSettings: csvSettingsOption(settings, path, line, warn) }),
       }

@@ -31,7 +31,7 @@ export function ancestorsInOrder(project: Project, names: readonly string[]): st
   return project.order.filter((name) => wanted.has(name))
 }
 
-export function modelSelectSql(project: Project, model: Model, context: RenderContext): string {
+function modelSelectSql(project: Project, model: Model, context: RenderContext): string {
   if (model.kind.name === 'SEED') {
     const path = join(project.root, dirname(model.path), model.kind.path)
     return `SELECT * FROM read_csv(${quoteLiteral(path)}, header = true)`

@@ -10,6 +10,9 @@ export type ModelKind =
       readonly path: string // relative to the model file
       readonly batchSize?: number // rows per INSERT batch; absent = every row in one statement
       readonly csvSettings?: Readonly<Record<string, string | boolean>> // SQLMesh csv_settings, as given
+      // allow_empty true: the file may hold no rows (the table is then built empty). Materia's own
+      // opt-in; SQLMesh documents no such SEED property.
+      readonly allowEmpty?: boolean
     }
   | {
       readonly name: 'INCREMENTAL_BY_TIME_RANGE'
@@ -47,8 +50,6 @@ export type ScdKind = {
       readonly executionTimeAsValidFrom: boolean
     }
 )
-
-export type ModelKindName = ModelKind['name']
 
 // An audit attached to a model, as written in the header: `not_null(columns := (a, b))`.
 // Argument values are kept as SQL text (e.g. "(a, b)", "100", "'x'") for the audit renderer.

@@ -8,7 +8,7 @@ import { assert } from '../assert.ts'
 import { renderModelQuery } from './load-api.ts'
 import type { Project } from './project.ts'
 
-export interface Definition {
+interface Definition {
   readonly ownHash: string // over the raw query text and kind: equal means surely not modified
   readonly query: string // canonical rendering, stored with the table
   readonly kind: string // ModelKind as JSON
@@ -68,7 +68,7 @@ async function parseTree(connection: DuckDBConnection, sql: string): Promise<Jso
   return stripLocations(tree.statements[0] ?? null)
 }
 
-export type QueryComparison = 'same' | 'added_columns' | 'different'
+type QueryComparison = 'same' | 'added_columns' | 'different'
 
 // `before` projections must appear in `after` in the same order, with only new ones added.
 function isSubsequence(before: readonly Json[], after: readonly Json[]): boolean {

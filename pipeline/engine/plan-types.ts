@@ -78,8 +78,6 @@ export type BuildStep = Extract<
   PlanStep,
   { kind: 'create_table' | 'backfill' | 'merge_by_key' | 'clone_table' }
 >
-export type ViewStep = Extract<PlanStep, { kind: 'swap_view' | 'drop_view' }>
-
 export interface PlanEnvironmentModel {
   readonly model: string
   readonly version: string
@@ -110,8 +108,4 @@ export interface Plan {
   readonly environmentChanged: boolean
   // true when applying changes nothing: no step and the same environment rows
   readonly empty: boolean
-}
-
-export function isBuildStep(step: PlanStep): step is BuildStep {
-  return step.kind !== 'swap_view' && step.kind !== 'drop_view'
 }

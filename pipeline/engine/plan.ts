@@ -7,21 +7,15 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
-import { batchesMax, environmentTtlMs, planStepsMax } from '../limits.ts'
+import { environmentTtlMs, planStepsMax } from '../limits.ts'
+import { editDistance } from './dag.ts'
 import type { Database } from './database.ts'
 import { metadataHash } from './fingerprint.ts'
-import {
-  addUnits,
-  batchIntervals,
-  floorTime,
-  type Interval,
-  intervalUnit,
-  subtractIntervals,
-} from './interval.ts'
 import { bindLanding, readsLanding } from './landing-runtime.ts'
 import { type Fingerprint, fingerprintProject, renderModelQuery } from './load-api.ts'
 import type { Model } from './model.ts'
 import { compareQueries, definitionOf, ownHash } from './plan-compare.ts'
+import { type StepContext, stepsFor } from './plan-step.ts'
 import type {
   ChangeCategory,
   ModelChange,
@@ -31,7 +25,14 @@ import type {
   PlanStep,
 } from './plan-types.ts'
 import type { Project } from './project.ts'
-import { type Environment, physicalTable, readState, type State, snapshotKey } from './state.ts'
+import {
+  type Environment,
+  type EnvironmentModel,
+  physicalTable,
+  readState,
+  type State,
+  snapshotKey,
+} from './state.ts'
 import { checkState, withoutBrokenSnapshots } from './state-check.ts'
 
 export interface PlanOptions {
@@ -71,19 +72,6 @@ function closure(project: Project, roots: Iterable<string>, direction: 'children
   return seen
 }
 
-function editDistance(source: string, target: string): number {
-  let previous = Array.from({ length: target.length + 1 }, (_, index) => index)
-  for (let i = 1; i <= source.length; i += 1) {
-    const current = [i]
-    for (let j = 1; j <= target.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (source[i - 1] === target[j - 1] ? 0 : 1)
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution))
-    }
-    previous = current
-  }
-  return previous[target.length] ?? 0
-}
-
 function requireModel(project: Project, name: string, option: string): void {
   if (project.models.has(name)) return
   const reason = project.unavailable?.get(name)
@@ -100,10 +88,7 @@ function requireModel(project: Project, name: string, option: string): void {
 }
 
 // null: every model.
-export function resolveSelection(
-  project: Project,
-  select: readonly string[] | undefined,
-): Set<string> | null {
+function resolveSelection(project: Project, select: readonly string[] | undefined): Set<string> | null {
   if (select === undefined || select.length === 0) return null
   const selected = new Set<string>()
   for (const raw of select) {
@@ -116,24 +101,6 @@ export function resolveSelection(
     if (upstream) for (const parent of closure(project, [name], 'parents')) selected.add(parent)
   }
   return selected
-}
-
-// The interval range a model should hold now: from its start to the end of the last complete interval.
-export function wantedRange(project: Project, model: Model, nowMs: number): Interval | null {
-  const unit = intervalUnit(model.cron)
-  const startText = model.start ?? project.config.modelDefaults.start
-  const startMs = Date.parse(`${startText.slice(0, 10)}T00:00:00Z`)
-  if (Number.isNaN(startMs))
-    throw new MateriaError('model', `${model.path}: start "${startText}" is not a date`)
-  if (nowMs < startMs) {
-    throw new MateriaError(
-      'plan',
-      `${model.path}: model ${model.name} starts ${startText}, after the clock (${new Date(nowMs).toISOString()}); fix its start or the system clock`,
-    )
-  }
-  const endMs = floorTime(nowMs, unit)
-  const first = floorTime(startMs, unit)
-  return endMs > first ? [first, endMs] : null
 }
 
 interface Decision {
@@ -159,16 +126,18 @@ function knownVersions(state: State): Map<string, Known> {
   return known
 }
 
-async function decide(
-  db: Database,
-  project: Project,
-  state: State,
-  name: string,
-  fingerprint: Fingerprint,
-  current: Environment['models'] extends ReadonlyMap<string, infer T> ? T | undefined : never,
-  parentEffects: readonly ('none' | ChangeCategory)[],
-  known: Map<string, Known>,
-): Promise<Decision> {
+// One model as the categorize phase sees it: its new fingerprint, the environment's current row
+// for it, and what its parents' decisions mean for it.
+interface Candidate {
+  readonly name: string
+  readonly fingerprint: Fingerprint
+  readonly current: EnvironmentModel | undefined
+  readonly parentEffects: readonly ('none' | ChangeCategory)[]
+}
+
+async function decide(build: PlanBuild, candidate: Candidate): Promise<Decision> {
+  const { db, project, state, known } = build
+  const { name, fingerprint, current, parentEffects } = candidate
   const base = { name, dataHash: fingerprint.dataHash, metadataHash: fingerprint.metadataHash }
   if (current !== undefined && current.dataHash === fingerprint.dataHash) {
     const change: ModelChange = current.metadataHash === fingerprint.metadataHash ? 'unchanged' : 'metadata'
@@ -243,7 +212,7 @@ async function decide(
     }
   }
   const category: ChangeCategory = comparison === 'added_columns' ? 'NON_BREAKING' : 'BREAKING'
-  const downstream = closure(project, [name], 'children').size - 1
+  const downstream = downstreamCount(build, name)
   const note =
     category === 'NON_BREAKING'
       ? `non-breaking (only added columns): ${downstream} downstream model(s) keep their tables`
@@ -271,96 +240,6 @@ function sharedElsewhere(state: State, environment: string, name: string, versio
     if (other.name !== environment && other.models.get(name)?.version === version) return true
   }
   return false
-}
-
-function clampRange(range: Interval, start: Date | undefined, end: Date | undefined): Interval | null {
-  const startMs = Math.max(range[0], start?.getTime() ?? range[0])
-  const endMs = Math.min(range[1], end?.getTime() ?? range[1])
-  return startMs < endMs ? [startMs, endMs] : null
-}
-
-export interface StepContext {
-  readonly project: Project
-  readonly state: State
-  readonly options: PlanOptions
-  readonly nowMs: number
-  readonly isProd: boolean
-}
-
-// The build steps one model needs in the target environment.
-export function stepsFor(
-  context: StepContext,
-  entry: PlanModel,
-  restated: boolean,
-  sourceVersion: string | null,
-): PlanStep[] {
-  const { project, state, options, nowMs } = context
-  const model = modelOf(project, entry.name)
-  const key = snapshotKey(entry.name, entry.version)
-  const built = state.snapshots.has(key)
-  const table = physicalTable(entry.name, entry.version)
-  const base = { model: entry.name, version: entry.version, table }
-  const steps: PlanStep[] = []
-  if (
-    !built &&
-    sourceVersion !== null &&
-    model.kind.name !== 'FULL' &&
-    model.kind.name !== 'VIEW' &&
-    model.kind.name !== 'EMBEDDED' &&
-    model.kind.name !== 'SEED'
-  ) {
-    steps.push({ kind: 'clone_table', ...base, sourceVersion })
-  }
-  const cloned = steps.length > 0
-  const kind = model.kind
-  if (kind.name === 'VIEW' || kind.name === 'EMBEDDED' || kind.name === 'SEED') {
-    if (!built) steps.push({ kind: 'create_table', ...base, replace: false, interval: [nowMs, nowMs] })
-    return steps
-  }
-  const wanted = wantedRange(project, model, nowMs)
-  if (wanted === null) {
-    if (!built && !cloned)
-      steps.push({ kind: 'create_table', ...base, replace: false, interval: [nowMs, nowMs] })
-    return steps
-  }
-  const have =
-    state.intervals.get(key) ??
-    (cloned ? (state.intervals.get(snapshotKey(entry.name, sourceVersion ?? '')) ?? []) : [])
-  const haveEnd = have.at(-1)?.[1] ?? Number.NEGATIVE_INFINITY
-  if (kind.name === 'FULL') {
-    if (!built || restated || haveEnd < wanted[1])
-      steps.push({ kind: 'create_table', ...base, replace: built, interval: wanted })
-    return steps
-  }
-  // Every kind that merges a run's output into what earlier runs wrote: by key, by partition,
-  // appended, or as SCD type 2 history. Its first build (or a restatement) builds from scratch.
-  if (kind.name !== 'INCREMENTAL_BY_TIME_RANGE') {
-    if (!built && !cloned) steps.push({ kind: 'create_table', ...base, replace: false, interval: wanted })
-    else if (restated) steps.push({ kind: 'create_table', ...base, replace: true, interval: wanted })
-    else if (haveEnd < wanted[1]) {
-      steps.push({ kind: 'merge_by_key', ...base, interval: [Math.max(haveEnd, wanted[0]), wanted[1]] })
-    }
-    return steps
-  }
-  assert(kind.name === 'INCREMENTAL_BY_TIME_RANGE', `kind ${kind.name} handled`)
-  const unit = intervalUnit(model.cron)
-  const limited = context.isProd ? wanted : clampRange(wanted, options.start, options.end)
-  let ranges: Interval[] = []
-  if (limited !== null) {
-    const missing = subtractIntervals([limited], have)
-    // lookback: re-evaluate the intervals before each missing range, late data lands there.
-    ranges = missing.map(
-      ([start, end]) => [Math.max(wanted[0], addUnits(start, unit, -kind.lookback)), end] as const,
-    )
-  }
-  if (restated) {
-    const restateRange = clampRange(wanted, options.start, options.end)
-    if (restateRange !== null) ranges.push(restateRange)
-  }
-  const batches = batchIntervals(ranges, unit, kind.batchSize, batchesMax)
-  if (!built && !cloned) steps.push({ kind: 'backfill', ...base, create: true, batches })
-  else if (batches.length > 0) steps.push({ kind: 'backfill', ...base, create: false, batches })
-  return steps
 }
 
 // Fingerprints of the models that may have changed. A model whose own definition hashes as its
@@ -465,13 +344,54 @@ async function describeModified(
   }
 }
 
+// Everything the phases of one plan share, read once: the environment's state, the project's new
+// fingerprints, the selection and the restated models. SQLMesh's PlanBuilder.build runs the same
+// phases in this order: ensure valid options, build directly and indirectly modified (categorize),
+// build restatements, build models to backfill (missing intervals), then the plan itself.
+interface PlanBuild {
+  readonly db: Database
+  readonly project: Project
+  readonly options: PlanOptions
+  readonly isProd: boolean
+  readonly nowMs: number
+  readonly state: State
+  readonly environment: Environment | undefined
+  readonly current: ReadonlyMap<string, EnvironmentModel>
+  readonly fingerprints: ReadonlyMap<string, Fingerprint>
+  readonly selected: ReadonlySet<string> | null // null: every model
+  // The selected models and their ancestors: an ancestor missing from the environment is built too.
+  readonly neededBySelected: ReadonlySet<string>
+  readonly restated: ReadonlySet<string>
+  readonly known: ReadonlyMap<string, Known>
+  readonly downstreamCounts: Map<string, number> // memo of downstreamCount
+  readonly warnings: string[]
+}
+
+// Models downstream of one model, itself excluded; each model's count is computed once per plan.
+function downstreamCount(build: PlanBuild, name: string): number {
+  let count = build.downstreamCounts.get(name)
+  if (count === undefined) {
+    count = closure(build.project, [name], 'children').size - 1
+    build.downstreamCounts.set(name, count)
+  }
+  return count
+}
+
 // Plans wait for an apply running on the same database in this process (Database.exclusive): the
 // plan reads state and binds the landing macro on the connection the apply's transaction holds.
 export async function buildPlan(db: Database, project: Project, options: PlanOptions): Promise<Plan> {
-  return db.exclusive(() => buildPlanNow(db, project, options))
+  return db.exclusive(async () => {
+    const restateRoots = ensureValidOptions(project, options)
+    const build = await readPlanInputs(db, project, options, restateRoots)
+    const decisions = await categorizeModels(build)
+    await describeModified(db, project, build.state, decisions, build.warnings)
+    const sources = buildRestatements(build, decisions)
+    return buildModelsToBackfill(build, decisions, sources)
+  })
 }
 
-async function buildPlanNow(db: Database, project: Project, options: PlanOptions): Promise<Plan> {
+// Phase 1: the options make sense before anything is read. Returns the restated models named.
+function ensureValidOptions(project: Project, options: PlanOptions): string[] {
   validateEnvironmentName(options.environment)
   const isProd = options.environment === 'prod'
   const restateRoots = (options.restate ?? []).map((name) => name.toLowerCase())
@@ -488,28 +408,54 @@ async function buildPlanNow(db: Database, project: Project, options: PlanOptions
       `--start ${options.start.toISOString()} is not before --end ${options.end.toISOString()}`,
     )
   }
+  return restateRoots
+}
+
+// Phase 2: state, fingerprints and selection, read once for every later phase.
+async function readPlanInputs(
+  db: Database,
+  project: Project,
+  options: PlanOptions,
+  restateRoots: readonly string[],
+): Promise<PlanBuild> {
   const nowMs = (options.now ?? new Date()).getTime()
-  // DESCRIBE of modified models below reads landed files through the run-time landing macro.
+  // DESCRIBE of modified models reads landed files through the run-time landing macro.
   await bindLanding(db.connection, project.config.landingDir)
   const state = await readState(db)
   const environment = state.environments.get(options.environment)
-  const current = environment?.models ?? new Map()
+  const current: ReadonlyMap<string, EnvironmentModel> = environment?.models ?? new Map()
   const fingerprints = await fingerprintsFor(project, state, current)
   const selected = resolveSelection(project, options.select)
-  const restated = closure(project, restateRoots, 'children')
-  const known = knownVersions(state)
-  const warnings: string[] = []
+  return {
+    db,
+    project,
+    options,
+    isProd: options.environment === 'prod',
+    nowMs,
+    state,
+    environment,
+    current,
+    fingerprints,
+    selected,
+    neededBySelected: selected === null ? new Set() : closure(project, selected, 'parents'),
+    restated: closure(project, restateRoots, 'children'),
+    known: knownVersions(state),
+    downstreamCounts: new Map(),
+    warnings: [],
+  }
+}
 
+// Phase 3 (SQLMesh: build directly and indirectly modified, categorize): a decision for each model
+// the environment will show, in topological order so each sees its parents' effects.
+async function categorizeModels(build: PlanBuild): Promise<Map<string, Decision>> {
+  const { project, current, selected } = build
   const decisions = new Map<string, Decision>()
   for (const name of project.order) {
-    const fingerprint = fingerprints.get(name)
+    const fingerprint = build.fingerprints.get(name)
     assert(fingerprint !== undefined, `fingerprint of ${name}`)
     const existing = current.get(name)
     const isSelected = selected === null || selected.has(name)
-    const neededBySelected =
-      selected !== null &&
-      existing === undefined &&
-      [...closure(project, [name], 'children')].some((child) => selected.has(child))
+    const neededBySelected = selected !== null && existing === undefined && build.neededBySelected.has(name)
     // A VIEW names its parents' physical tables: when a parent moves to another version, the view
     // moves too, or it would read a table the janitor may later drop.
     const viewOverMovedParent =
@@ -523,45 +469,59 @@ async function buildPlanNow(db: Database, project: Project, options: PlanOptions
     if (!isSelected && !neededBySelected && !viewOverMovedParent) {
       if (existing === undefined) continue
       if (existing.dataHash !== fingerprint.dataHash)
-        warnings.push(`${name} changed but is not selected: the environment keeps its current table`)
-      const entry: PlanModel = {
-        name,
-        change: 'unchanged',
-        category: null,
-        note: null,
-        previousVersion: existing.version,
-        version: existing.version,
-        dataHash: existing.dataHash,
-        metadataHash: existing.metadataHash,
-        reusedFrom: null,
-      }
-      decisions.set(name, { entry, effect: 'none' })
+        build.warnings.push(`${name} changed but is not selected: the environment keeps its current table`)
+      decisions.set(name, { entry: unchangedEntry(name, existing), effect: 'none' })
       continue
     }
     const parentEffects = (project.parents.get(name) ?? []).map(
       (parent) => decisions.get(parent)?.effect ?? 'none',
     )
-    const decision = await decide(db, project, state, name, fingerprint, existing, parentEffects, known)
-    decisions.set(name, decision)
+    decisions.set(name, await decide(build, { name, fingerprint, current: existing, parentEffects }))
   }
+  return decisions
+}
 
-  await describeModified(db, project, state, decisions, warnings)
+function unchangedEntry(name: string, existing: EnvironmentModel): PlanModel {
+  return {
+    name,
+    change: 'unchanged',
+    category: null,
+    note: null,
+    previousVersion: existing.version,
+    version: existing.version,
+    dataHash: existing.dataHash,
+    metadataHash: existing.metadataHash,
+    reusedFrom: null,
+  }
+}
 
-  // Restatement: the model and its downstream recompute the range; in a dev environment a table
-  // another environment shows is copied first under an environment-specific version.
+// Phase 4 (SQLMesh: build restatements): the model and its downstream recompute the range; in a
+// dev environment a table another environment shows is copied first under an environment-specific
+// version. Returns, by model, the version a copied table comes from.
+function buildRestatements(build: PlanBuild, decisions: Map<string, Decision>): Map<string, string> {
   const sources = new Map<string, string>()
-  for (const name of restated) {
+  for (const name of build.restated) {
     const decision = decisions.get(name)
     if (decision === undefined) continue
     let version = decision.entry.version
-    if (!isProd && sharedElsewhere(state, options.environment, name, version)) {
+    if (!build.isProd && sharedElsewhere(build.state, build.options.environment, name, version)) {
       sources.set(name, version)
-      version = derivedVersion(version, options.environment)
+      version = derivedVersion(version, build.options.environment)
     }
     const change: ModelChange = decision.entry.change === 'unchanged' ? 'restated' : decision.entry.change
     decisions.set(name, { entry: { ...decision.entry, change, version }, effect: decision.effect })
   }
+  return sources
+}
 
+// Phase 5 (SQLMesh: build models to backfill, missing intervals): the steps that build each
+// version and switch the environment's views, and the plan around them.
+async function buildModelsToBackfill(
+  build: PlanBuild,
+  decisions: ReadonlyMap<string, Decision>,
+  sources: ReadonlyMap<string, string>,
+): Promise<Plan> {
+  const { db, project, options, state, current, environment, nowMs, isProd, warnings } = build
   // Versions whose tables are missing or differ are built again; missing views are re-created.
   const drift = await checkState(db, state, new Date(nowMs))
   const repaired = withoutBrokenSnapshots(state, drift)
@@ -590,7 +550,7 @@ async function buildPlanNow(db: Database, project: Project, options: PlanOptions
     const sourceBuilt =
       source !== null && !state.snapshots.has(snapshotKey(name, entry.version)) ? source : null
     const repair = repaired.broken.has(snapshotKey(name, entry.version))
-    for (const step of stepsFor(context, entry, restated.has(name), sourceBuilt)) {
+    for (const step of stepsFor(context, entry, build.restated.has(name), sourceBuilt)) {
       buildSteps.push(
         repair && (step.kind === 'create_table' || step.kind === 'backfill') ? { ...step, repair } : step,
       )

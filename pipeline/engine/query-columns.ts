@@ -6,13 +6,13 @@
 // reported with that table's name as the query writes it, lower case.
 type Node = Record<string, unknown>
 
-export interface SourceColumn {
+interface SourceColumn {
   readonly table: string // "schema.table", or a table function's name such as read_csv
   readonly column: string // lower case
 }
 
 // What the caller knows of a table's columns; null when it does not know them.
-export type TableColumns = (table: string) => readonly string[] | null
+type TableColumns = (table: string) => readonly string[] | null
 
 interface CteDefinition {
   readonly node: Node

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { isMateriaError } from '../errors.ts'
 import { openDatabase } from './database.ts'
 import { guardReadOnlyQuery, guardWorkbenchStatement } from './query-guard.ts'
-import { temporaryDirectory } from './test-project.ts'
+import { temporaryDirectory } from './testing/test-project.ts'
 
 async function refusal(run: () => Promise<unknown>): Promise<string> {
   try {

@@ -18,12 +18,12 @@ import { createMacroEngine, type Rendered } from './macro-engine.ts'
 import type { Model, ModelColumn } from './model.ts'
 import type { Project } from './project.ts'
 import { rewriteTableReferences } from './sql-ast.ts'
-import { sqlString } from './sql-tokens.ts'
+import { quoteLiteral } from './sql-quote.ts'
 
 export type { RenderEdit, Rendered } from './macro-engine.ts'
 
 // SQLMesh's runtime stages (macro_variables.md, @runtime_stage).
-export type RuntimeStage = 'loading' | 'creating' | 'evaluating' | 'promoting' | 'auditing' | 'testing'
+type RuntimeStage = 'loading' | 'creating' | 'evaluating' | 'promoting' | 'auditing' | 'testing'
 
 export interface RenderContext {
   readonly start: Date
@@ -50,7 +50,7 @@ export const placeholderContext: RenderContext = {
 const timePrefixes = ['start', 'end', 'execution'] as const
 const timeSuffixes = ['ds', 'date', 'ts', 'dt', 'dtntz', 'tstz', 'hour', 'epoch', 'millis'] as const
 
-export const builtinMacros = [
+const builtinMacros = [
   ...timePrefixes.flatMap((prefix) => timeSuffixes.map((suffix) => `${prefix}_${suffix}`)),
   'this_model',
   'runtime_stage',
@@ -68,7 +68,7 @@ function timestampText(micros: number): string {
 // Rendering a whole project uses one context for every model: compute its macros once.
 const timeMacrosCache = new WeakMap<RenderContext, Readonly<Record<string, string>>>()
 
-export function timeMacros(context: RenderContext): Readonly<Record<string, string>> {
+function timeMacros(context: RenderContext): Readonly<Record<string, string>> {
   const cached = timeMacrosCache.get(context)
   if (cached !== undefined) return cached
   const computed = computeTimeMacros(context)
@@ -78,14 +78,14 @@ export function timeMacros(context: RenderContext): Readonly<Record<string, stri
 
 function instantMacros(prefix: string, micros: number, epochText: string): Record<string, string> {
   const text = timestampText(micros)
-  const timestamp = `CAST(${sqlString(text)} AS TIMESTAMP)`
+  const timestamp = `CAST(${quoteLiteral(text)} AS TIMESTAMP)`
   return {
-    [`${prefix}_ds`]: sqlString(text.slice(0, 10)),
-    [`${prefix}_date`]: `CAST(${sqlString(text.slice(0, 10))} AS DATE)`,
-    [`${prefix}_ts`]: sqlString(text),
+    [`${prefix}_ds`]: quoteLiteral(text.slice(0, 10)),
+    [`${prefix}_date`]: `CAST(${quoteLiteral(text.slice(0, 10))} AS DATE)`,
+    [`${prefix}_ts`]: quoteLiteral(text),
     [`${prefix}_dt`]: timestamp,
     [`${prefix}_dtntz`]: timestamp,
-    [`${prefix}_tstz`]: sqlString(`${text}+00:00`),
+    [`${prefix}_tstz`]: quoteLiteral(`${text}+00:00`),
     [`${prefix}_hour`]: String(Number(text.slice(11, 13))),
     [`${prefix}_epoch`]: epochText,
     [`${prefix}_millis`]: String(Math.floor(micros / 1000)),
@@ -105,14 +105,14 @@ function computeTimeMacros(context: RenderContext): Record<string, string> {
   }
 }
 
-export function variableLiteral(value: string | number | boolean | null): string {
+function variableLiteral(value: string | number | boolean | null): string {
   if (value === null) return 'NULL'
-  if (typeof value === 'string') return sqlString(value)
+  if (typeof value === 'string') return quoteLiteral(value)
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE'
   return String(value)
 }
 
-export interface RenderInput {
+interface RenderInput {
   readonly variables: Variables
   readonly model: Model
   readonly context: RenderContext
@@ -124,7 +124,7 @@ export interface RenderInput {
   readonly columnsOf?: (relation: string) => readonly ModelColumn[] | null
 }
 
-const knownNames = `@${builtinMacros.join(' | @')} | @VAR('name') | @EACH | @IF | @REDUCE | @FILTER | @EVAL | @SQL | @STAR | @UNION | @GENERATE_SURROGATE_KEY | @SAFE_ADD | @SAFE_SUB | @SAFE_DIV | @AND | @OR | @HAVERSINE_DISTANCE`
+const knownNames = `@${builtinMacros.join(' | @')} | @VAR('name') | @EACH | @IF | @REDUCE | @FILTER | @EVAL | @SQL | @STAR | @UNION | @GENERATE_SURROGATE_KEY | @SAFE_ADD | @SAFE_SUB | @SAFE_DIV | @AND | @OR | @HAVERSINE_DISTANCE | @PIVOT | @DEDUPLICATE | @DATE_SPINE | @WITH | @JOIN | @WHERE | @GROUP_BY | @HAVING | @ORDER_BY | @LIMIT`
 
 export function renderWithEdits(input: RenderInput): Rendered {
   // Most queries hold no macro at all; an '@' anywhere (even in a string) takes the full path.
@@ -135,9 +135,9 @@ export function renderWithEdits(input: RenderInput): Rendered {
   // Precedence, lowest first (sqlmesh_macros.md): global variables, predefined ones, then local @DEFs.
   const values: Record<string, string> = { ...variables, ...timeMacros(input.context) }
   values.this_model = input.context.resolveTable?.(input.model.name) ?? input.model.name
-  values.runtime_stage = sqlString(input.context.runtimeStage ?? 'evaluating')
-  values.gateway = sqlString(input.gateway ?? 'local')
-  values.model_kind_name = sqlString(input.model.kind.name)
+  values.runtime_stage = quoteLiteral(input.context.runtimeStage ?? 'evaluating')
+  values.gateway = quoteLiteral(input.gateway ?? 'local')
+  values.model_kind_name = quoteLiteral(input.model.kind.name)
   Object.assign(values, input.definitions)
   const declared = (relation: string) => {
     if (relation === input.model.name && input.model.columns !== undefined && input.model.columns.length > 0)
@@ -190,7 +190,7 @@ export function renderMacros(
 }
 
 // The declared `columns (...)` of a model, for @STAR and @UNION; null when it declares none.
-export function declaredColumns(project: Project, relation: string): readonly ModelColumn[] | null {
+function declaredColumns(project: Project, relation: string): readonly ModelColumn[] | null {
   const columns = project.models.get(relation)?.columns
   return columns === undefined || columns.length === 0 ? null : columns
 }

@@ -10,7 +10,7 @@ export interface ComparedColumn {
   readonly numeric: boolean
 }
 
-export interface RowComparison {
+interface RowComparison {
   readonly missing: readonly Record<string, unknown>[] // expected, not produced
   readonly unexpected: readonly Record<string, unknown>[] // produced, not expected
 }

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { describe, expect, it } from 'vitest'
 import { main } from '../cli.ts'
-import { temporaryDirectory } from './test-project.ts'
+import { temporaryDirectory } from './testing/test-project.ts'
 
 const files: Record<string, string> = {
   'materia.yaml': "name: menu\nmodel_defaults:\n  start: '2020-01-01'\n",

@@ -13,12 +13,12 @@ import { MateriaError } from '../errors.ts'
 import { isTrivia, type Token, tokenize } from './sql-tokens.ts'
 import { collectTableNodes, type TableNode } from './sql-tree.ts'
 
-export interface TableReference {
+interface TableReference {
   readonly name: string // lower case "schema.table", "table", or "catalog.schema.table"
   readonly start: number | null // character offset of the reference in the query, null if unknown
 }
 
-export type ParsedQuery =
+type ParsedQuery =
   | { readonly ok: true; readonly references: readonly TableReference[] }
   | {
       readonly ok: false

@@ -3,7 +3,7 @@
 // a comment is never taken for syntax. DuckDB's own parser judges the query itself (sql-ast.ts).
 import { MateriaError } from '../errors.ts'
 
-export type TokenKind = 'word' | 'number' | 'string' | 'quoted' | 'macro' | 'punct' | 'comment' | 'space'
+type TokenKind = 'word' | 'number' | 'string' | 'quoted' | 'macro' | 'punct' | 'comment' | 'space'
 
 export interface Token {
   readonly kind: TokenKind
@@ -117,11 +117,6 @@ export function isTrivia(token: Token): boolean {
 // The value of a string literal token: 'it''s' -> it's.
 export function stringValue(token: Token): string {
   return token.text.slice(1, -1).replaceAll("''", "'")
-}
-
-// A SQL string literal for any text.
-export function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`
 }
 
 // 1-based line of an offset in text.

@@ -5,7 +5,7 @@ import { basename } from 'node:path'
 import { isMap, parseDocument, stringify } from 'yaml'
 import { MateriaError } from '../errors.ts'
 
-export interface ConvertedConfig {
+interface ConvertedConfig {
   readonly text: string // the materia.yaml
   readonly notes: readonly string[] // what was not carried over, and why
 }

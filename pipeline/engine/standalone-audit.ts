@@ -8,7 +8,7 @@ import type { CustomAudit, Project } from './project.ts'
 import { placeholderContext, type RenderContext, renderWithEdits } from './render.ts'
 import { rewriteTableReferences } from './sql-ast.ts'
 
-export function standaloneAudits(project: Project): CustomAudit[] {
+function standaloneAudits(project: Project): CustomAudit[] {
   return [...project.audits.values()].filter((audit) => audit.standalone === true && audit.skip !== true)
 }
 
@@ -34,7 +34,7 @@ function auditModel(audit: CustomAudit): Model {
 }
 
 // The audit's query with macros rendered and model names pointed at `resolveTable`'s tables.
-export async function renderStandaloneAudit(
+async function renderStandaloneAudit(
   project: Project,
   audit: CustomAudit,
   resolveTable: (model: string) => string | null,

@@ -6,7 +6,7 @@ import type { Database } from './database.ts'
 import { environmentSchema } from './project.ts'
 import { type State, snapshotKey } from './state.ts'
 
-export type Drift =
+type Drift =
   | {
       readonly kind: 'table_missing' | 'table_columns'
       readonly model: string

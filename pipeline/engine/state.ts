@@ -7,18 +7,18 @@ import type { DuckDBConnection } from '@duckdb/node-api'
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import type { Database } from './database.ts'
-import { quoteLiteral } from './database.ts'
 import { type Interval, mergeIntervals } from './interval.ts'
+import { quoteLiteral } from './sql-quote.ts'
 
 export const stateSchema = 'materia_state'
-export const stateFormat = '1'
+const stateFormat = '1'
 
 export interface Column {
   readonly name: string
   readonly type: string
 }
 
-export interface Snapshot {
+interface Snapshot {
   readonly name: string
   readonly version: string
   readonly dataHash: string // fingerprint the table was built from

@@ -24,7 +24,7 @@ export interface SchemaDiff {
   }[]
 }
 
-export interface ColumnMatch {
+interface ColumnMatch {
   readonly column: string
   readonly matchPct: number // among rows whose key is in both tables; 100 when there are none
 }
@@ -57,10 +57,7 @@ export interface TableDiff {
   readonly sample: readonly RowDifference[]
 }
 
-export async function describeRelation(
-  connection: DuckDBConnection,
-  relation: string,
-): Promise<ColumnType[]> {
+async function describeRelation(connection: DuckDBConnection, relation: string): Promise<ColumnType[]> {
   try {
     const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`)
     return reader
@@ -77,7 +74,7 @@ export async function describeRelation(
   }
 }
 
-export function diffSchemas(source: readonly ColumnType[], target: readonly ColumnType[]): SchemaDiff {
+function diffSchemas(source: readonly ColumnType[], target: readonly ColumnType[]): SchemaDiff {
   const sourceTypes = new Map(source.map((c) => [c.column, c.type]))
   const targetTypes = new Map(target.map((c) => [c.column, c.type]))
   return {

@@ -36,7 +36,7 @@ export interface CachedFile {
   readonly tests: readonly CachedTest[]
 }
 
-export type TestCache = ReadonlyMap<string, CachedFile> // by test file path, e.g. tests/test_x.yaml
+type TestCache = ReadonlyMap<string, CachedFile> // by test file path, e.g. tests/test_x.yaml
 
 export function testCachePath(project: Project): string {
   return join(project.root, '.materia', 'unit-tests-passed.json')

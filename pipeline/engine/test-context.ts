@@ -89,9 +89,13 @@ interface SerializedTree {
   error_message?: string
 }
 
+// Source positions are dropped: an unknown one is 2^64-1, which a JavaScript number cannot hold, and
+// json_deserialize_sql then refuses the rounded value (a CTE holding UNNEST(...) AS t(c) has one).
 async function serialize(connection: DuckDBConnection, sql: string): Promise<SerializedTree> {
   const reader = await connection.runAndReadAll(`SELECT json_serialize_sql(${quoteLiteral(sql)}) AS tree`)
-  const tree = JSON.parse(String(reader.getRowObjectsJson()[0]?.tree)) as SerializedTree
+  const tree = JSON.parse(String(reader.getRowObjectsJson()[0]?.tree), (key, value: unknown) =>
+    key === 'query_location' ? undefined : value,
+  ) as SerializedTree
   if (tree.error === true) throw new Error(tree.error_message ?? 'the query could not be parsed')
   return tree
 }

@@ -46,12 +46,6 @@ export interface UnitTest {
 
 type Fail = (message: string) => never
 
-export function parseTestFile(text: string, path: string): UnitTest[] {
-  const { tests, problems } = readTestFile(text, path)
-  if (problems[0] !== undefined) throw new MateriaError('test', problems[0].message)
-  return tests
-}
-
 // The file's tests, and a problem for each test (or for the whole file) that is malformed.
 export function readTestFile(text: string, path: string): { tests: UnitTest[]; problems: TestProblem[] } {
   const lineCounter = new LineCounter()
@@ -191,7 +185,7 @@ function csvSeparator(settings: unknown, where: string, fail: Fail): string {
 
 // Inline CSV rows: a header line, then one line per row; "quoted" fields may hold the separator.
 // An empty field is NULL, as pandas reads it.
-export function csvRows(text: string, separator: string): Record<string, unknown>[] {
+function csvRows(text: string, separator: string): Record<string, unknown>[] {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '')
   const split = (line: string): (string | null)[] => {
     const fields: (string | null)[] = []

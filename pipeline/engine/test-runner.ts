@@ -37,7 +37,7 @@ export interface TestResult {
   cached: boolean // passed before and unchanged since (see test-cache.ts): not run this time
 }
 
-export interface RunTestsOptions {
+interface RunTestsOptions {
   readonly names?: readonly string[]
   // Skip the test files unchanged since all their tests passed (test-cache.ts); record this run.
   readonly cachePath?: string
@@ -45,7 +45,7 @@ export interface RunTestsOptions {
 }
 
 // The test files, relative to the project root: tests/test_*.yaml, sorted.
-export function testFiles(project: Project): string[] {
+function testFiles(project: Project): string[] {
   const folder = join(project.root, 'tests')
   if (!existsSync(folder)) return []
   const files = readdirSync(folder)
@@ -61,7 +61,7 @@ export function testFiles(project: Project): string[] {
 
 // The project's tests and, apart, those that cannot run as written (a malformed file or test, an
 // unknown model, an input the model does not read, a name used twice): each of those fails alone.
-export function loadTestSuite(project: Project): { tests: UnitTest[]; problems: TestProblem[] } {
+function loadTestSuite(project: Project): { tests: UnitTest[]; problems: TestProblem[] } {
   const tests: UnitTest[] = []
   const problems: TestProblem[] = []
   for (const path of testFiles(project)) {

@@ -13,7 +13,7 @@ import { LocalLandingStore } from './local-store.ts'
 import { openLandingStore } from './open.ts'
 import { S3LandingStore } from './s3-store.ts'
 import { isLandingConflict, type LandingStore, readText } from './store.ts'
-import { type S3rverHandle, startS3rver } from './test-fixtures/s3rver.ts'
+import { type S3rverHandle, startS3rver } from './testing/s3rver.ts'
 
 async function bytesOf(store: LandingStore, key: string): Promise<Buffer> {
   const object = await store.get(key)

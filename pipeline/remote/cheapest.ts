@@ -2,9 +2,7 @@
 // at least the pipeline's cores and memory and can be ordered now (not deprecated, priced, in
 // stock somewhere). Ties keep the order the lists were given in, so the choice is stable.
 import { MateriaError } from '../errors.ts'
-import type { ServerTypeOffer } from './provider.ts'
-
-export type ProviderName = 'hetzner' | 'scaleway'
+import type { ProviderName, ServerTypeOffer } from './provider.ts'
 
 export interface CheapestChoice {
   readonly provider: ProviderName
@@ -15,34 +13,48 @@ export interface CheapestChoice {
   readonly memoryGb: number
 }
 
-export function chooseCheapest(
+export interface Need {
+  readonly cores: number
+  readonly memoryGb: number
+  readonly architecture?: string
+}
+
+// Every orderable offer that fits, cheapest first (a stable sort: ties keep the lists' order).
+export function rankOffers(
   lists: readonly { readonly provider: ProviderName; readonly offers: readonly ServerTypeOffer[] }[],
-  need: { readonly cores: number; readonly memoryGb: number; readonly architecture?: string },
-): CheapestChoice {
-  let best: CheapestChoice | null = null
+  need: Need,
+): CheapestChoice[] {
+  const fitting: CheapestChoice[] = []
   for (const { provider, offers } of lists) {
     for (const offer of offers) {
       if (offer.deprecated || offer.cores < need.cores || offer.memoryGb < need.memoryGb) continue
       if (need.architecture !== undefined && offer.architecture !== need.architecture) continue
       for (const location of offer.locations) {
         if (location.deprecated || location.hourlyEur === null) continue
-        if (best !== null && location.hourlyEur >= best.hourlyEur) continue
-        best = {
+        fitting.push({
           provider,
           serverType: offer.name,
           location: location.name,
           hourlyEur: location.hourlyEur,
           cores: offer.cores,
           memoryGb: offer.memoryGb,
-        }
+        })
       }
     }
   }
-  if (best === null) {
+  return fitting.sort((left, right) => left.hourlyEur - right.hourlyEur)
+}
+
+export function chooseCheapest(
+  lists: readonly { readonly provider: ProviderName; readonly offers: readonly ServerTypeOffer[] }[],
+  need: Need,
+): CheapestChoice {
+  const best = rankOffers(lists, need)[0]
+  if (best === undefined) {
     const names = lists.map((list) => list.provider).join(', ')
     throw new MateriaError(
       'config',
-      `no server type on ${names} has ${need.cores} cores and ${need.memoryGb} GB memory and can be ordered now; lower the pipeline's cores or memory`,
+      `no server type on ${names} has ${need.cores} cores and ${need.memoryGb} GB memory and can be ordered now; lower the pipeline's cores or memory_gb in materia.yaml workers:`,
     )
   }
   return best

@@ -7,6 +7,10 @@ import { assert } from '../assert.ts'
 export interface CloudInitInput {
   readonly hostPrivateKey: string
   readonly hostPublicKey: string
+  // Client keys for the user (root): where the provider keeps no key records (Scaleway), the run's
+  // own key goes here; cloud-init's ssh module writes them to authorized_keys, and
+  // disable_root: false keeps root's usable.
+  readonly authorizedKeys?: readonly string[]
 }
 
 // Node's release schedule (github.com/nodejs/Release): 20.x reached end of life on 2026-04-30;
@@ -27,6 +31,12 @@ const nodeSetup = [
 export function cloudInitUserData(input: CloudInitInput): string {
   assert(input.hostPrivateKey.includes('OPENSSH PRIVATE KEY'), 'host key must be in OpenSSH format')
   assert(input.hostPublicKey.startsWith('ssh-ed25519 '), 'host key must be ed25519')
+  for (const key of input.authorizedKeys ?? []) {
+    assert(
+      /^ssh-ed25519 \S+/.test(key) && !key.includes('PRIVATE'),
+      'authorized keys are public ed25519 keys',
+    )
+  }
   const config = {
     package_update: true,
     packages: ['git', 'curl', 'ca-certificates', 'gnupg'],
@@ -34,6 +44,9 @@ export function cloudInitUserData(input: CloudInitInput): string {
     ssh_deletekeys: true,
     ssh_genkeytypes: [],
     ssh_keys: { ed25519_private: input.hostPrivateKey, ed25519_public: input.hostPublicKey },
+    ...(input.authorizedKeys === undefined || input.authorizedKeys.length === 0
+      ? {}
+      : { ssh_authorized_keys: [...input.authorizedKeys] }),
     disable_root: false,
     ssh_pwauth: false,
     runcmd: [['bash', '-c', nodeSetup]],

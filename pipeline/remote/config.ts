@@ -18,10 +18,15 @@ export function stepsOf(pipeline: PipelineName): Step[] {
 }
 
 export interface WorkerSpec {
-  readonly serverTypes: readonly string[] // in order of preference
-  readonly image: string
-  readonly locations: readonly string[] // in order of preference
+  readonly serverTypes: readonly string[] // Hetzner types, in order of preference
+  readonly image: string // Hetzner image name
+  readonly locations: readonly string[] // Hetzner locations, in order of preference
   readonly expectedMinutes: number // for the cost shown before a run
+  // What the pipeline needs: --provider scaleway and cheapest take the cheapest type with at least
+  // this much from the price lists.
+  readonly cores: number
+  readonly memoryGb: number
+  readonly scalewayImage: string // a Scaleway image label or UUID
 }
 
 export interface WorkersConfig {
@@ -43,20 +48,19 @@ export interface RemoteConfig {
 }
 
 // 2 vCPU / 4 GB for extract and publish, 8 vCPU / 16 GB for transform; Intel, AMD, then Arm
-// (DuckDB ships linux-arm64 bindings too).
+// (DuckDB ships linux-arm64 bindings too). On Scaleway the image is Ubuntu 24.04 by its label
+// (`ubuntu_noble`, the label Scaleway's API reference uses).
 const smallTypes = ['cx23', 'cpx22', 'cax11']
 const largeTypes = ['cx43', 'cpx42', 'cax31']
 const defaultLocations = ['fsn1', 'nbg1', 'hel1']
+const small = { serverTypes: smallTypes, cores: 2, memoryGb: 4 }
+const large = { serverTypes: largeTypes, cores: 8, memoryGb: 16 }
+const common = { image: 'debian-12', scalewayImage: 'ubuntu_noble', locations: defaultLocations }
 const defaultSpecs: Record<PipelineName, WorkerSpec> = {
-  extract: { serverTypes: smallTypes, image: 'debian-12', locations: defaultLocations, expectedMinutes: 10 },
-  transform: {
-    serverTypes: largeTypes,
-    image: 'debian-12',
-    locations: defaultLocations,
-    expectedMinutes: 30,
-  },
-  publish: { serverTypes: smallTypes, image: 'debian-12', locations: defaultLocations, expectedMinutes: 10 },
-  all: { serverTypes: largeTypes, image: 'debian-12', locations: defaultLocations, expectedMinutes: 45 },
+  extract: { ...common, ...small, expectedMinutes: 10 },
+  transform: { ...common, ...large, expectedMinutes: 30 },
+  publish: { ...common, ...small, expectedMinutes: 10 },
+  all: { ...common, ...large, expectedMinutes: 45 },
 }
 
 // The prepare command's default. Dev dependencies are not needed on a worker; optional ones are:
@@ -114,6 +118,9 @@ export function parseRemoteConfig(document: unknown, path: string): RemoteConfig
         image: text(raw, 'image', fallback.image, where),
         locations: names(raw, 'location', fallback.locations, where),
         expectedMinutes: count(raw, 'expected_minutes', fallback.expectedMinutes, where),
+        cores: count(raw, 'cores', fallback.cores, where),
+        memoryGb: count(raw, 'memory_gb', fallback.memoryGb, where),
+        scalewayImage: text(raw, 'scaleway_image', fallback.scalewayImage, where),
       }
       return [name, spec]
     }),

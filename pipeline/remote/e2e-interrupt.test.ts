@@ -37,7 +37,13 @@ describe('interrupted and failing remote runs', { timeout: 150_000 }, () => {
     try {
       const args = ['pipeline', 'run', 'extract', '--remote', '--project', e2eProject]
       const run = e2e.runCli(args, { MATERIA_PSD_BASE_URL: slow.url })
-      await waitFor(run, 'prod bucket:', 45_000)
+      // On a loaded machine the worker's CLI can take a minute to start. A run left going after a
+      // failed wait would keep the prod lease and fail the next test too, so it is stopped.
+      await waitFor(run, 'prod bucket:', 100_000).catch(async (error: unknown) => {
+        run.child.kill('SIGINT')
+        await run.done
+        throw error
+      })
       expect(e2e.materiaServers()).toHaveLength(1)
       run.child.kill('SIGINT')
       const code = await run.done

@@ -26,7 +26,7 @@ describe('materia pipeline run --remote', { timeout: 150_000 }, () => {
     const { stdout, stderr } = run.output()
     expect(code, `${stdout}\n${stderr}`).toBe(0)
     expect(stdout).toMatch(
-      /^run \S+: extract \+ transform \+ publish at [0-9a-f]{40} on cx43 \(fsn1\), ~45 min billed as 1 h x EUR 0\.0240\/h = EUR 0\.0240/,
+      /^run \S+: extract \+ transform \+ publish at [0-9a-f]{40} on hetzner cx43 \(fsn1\), ~45 min billed as 1 h x EUR 0\.0240\/h = EUR 0\.0240/,
     )
     const planned = /at ([0-9a-f]{40}) on/.exec(stdout)![1]!
     expect(stdout).toContain(`materia: code at ${planned}`) // the worker ran the planned commit
@@ -55,7 +55,7 @@ describe('materia pipeline run --remote', { timeout: 150_000 }, () => {
     const code = await run.done
     const { stdout, stderr } = run.output()
     expect(code, `${stdout}\n${stderr}`).toBe(0)
-    expect(stdout).toMatch(/at [0-9a-f]{12} \+ working tree on cx23/)
+    expect(stdout).toMatch(/at [0-9a-f]{12} \+ working tree on hetzner cx23/)
     expect(stdout).toContain('materia: code at upload')
     expect(stdout).toContain('downloaded (read only)')
     expect(e2e.materiaServers()).toEqual([])

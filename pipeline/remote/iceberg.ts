@@ -7,6 +7,7 @@
 // to the nearest Iceberg type (HUGEINT -> DECIMAL(38,0), UBIGINT -> DECIMAL(20,0), ...).
 // Configured but impossible (the extension cannot be loaded) is a failure, never a silent skip.
 import type { DuckDBConnection } from '@duckdb/node-api'
+import { quoteIdentifier, quoteLiteral } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 
 export interface IcebergCatalog {
@@ -25,14 +26,6 @@ export function icebergCatalogFromEnv(env: NodeJS.ProcessEnv): IcebergCatalog | 
   const warehouse = env.MATERIA_ICEBERG_WAREHOUSE
   if (!uri || !warehouse) return null
   return { uri, warehouse, tokenVariable: 'MATERIA_ICEBERG_TOKEN' }
-}
-
-function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`
-}
-
-function identifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
 }
 
 // The Iceberg-compatible type a DuckDB column is cast to, or null when it maps as it is.
@@ -64,7 +57,7 @@ function selectList(table: IcebergTable): string {
   return table.columns
     .map((column) => {
       const cast = icebergCast(column.type)
-      const name = identifier(column.name)
+      const name = quoteIdentifier(column.name)
       return cast === null ? name : `CAST(${name} AS ${cast}) AS ${name}`
     })
     .join(', ')
@@ -80,13 +73,13 @@ export function icebergStatements(
   return [
     'INSTALL iceberg',
     'LOAD iceberg',
-    `CREATE OR REPLACE SECRET materia_iceberg (TYPE iceberg, TOKEN ${literal(token)})`,
-    `ATTACH ${literal(catalog.warehouse)} AS materia_catalog (TYPE iceberg, SECRET materia_iceberg, ENDPOINT ${literal(catalog.uri)})`,
+    `CREATE OR REPLACE SECRET materia_iceberg (TYPE iceberg, TOKEN ${quoteLiteral(token)})`,
+    `ATTACH ${quoteLiteral(catalog.warehouse)} AS materia_catalog (TYPE iceberg, SECRET materia_iceberg, ENDPOINT ${quoteLiteral(catalog.uri)})`,
     'CREATE SCHEMA IF NOT EXISTS materia_catalog.serving',
     'BEGIN TRANSACTION',
     ...tables.flatMap((table) => [
-      `DROP TABLE IF EXISTS materia_catalog.serving.${identifier(table.name)}`,
-      `CREATE TABLE materia_catalog.serving.${identifier(table.name)} AS SELECT ${selectList(table)} FROM ${identifier(sourceSchema)}.${identifier(table.name)}`,
+      `DROP TABLE IF EXISTS materia_catalog.serving.${quoteIdentifier(table.name)}`,
+      `CREATE TABLE materia_catalog.serving.${quoteIdentifier(table.name)} AS SELECT ${selectList(table)} FROM ${quoteIdentifier(sourceSchema)}.${quoteIdentifier(table.name)}`,
     ]),
     'COMMIT',
     'DETACH materia_catalog',

@@ -11,9 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { loadConfig } from '../engine/config.ts'
-import { environmentSchema } from '../engine/project.ts'
-import { MateriaError } from '../errors.ts'
+import { databasePath, environmentSchema, loadConfig } from '../engine/index.ts'
 import { extractPsd } from '../extract/psd/extract.ts'
 import { bundledSnapshotPath, landFromFile } from '../extract/psd/land.ts'
 import { baseUrlOf, checkDataset } from '../extract/psd/locate.ts'
@@ -117,16 +115,13 @@ async function runProd(input: LocalRunInput): Promise<void> {
 
 async function runLocal(input: LocalRunInput): Promise<void> {
   const config = loadConfig(input.projectRoot, input.env)
-  const gateway = config.gateways[config.defaultGateway]
-  if (gateway === undefined)
-    throw new MateriaError('config', `no gateway ${config.defaultGateway} in materia.yaml`)
   if (input.steps.includes('extract')) await extractStep(new LocalLandingStore(config.landingDir), input)
   if (input.steps.includes('transform')) {
-    await transformProject({ ...input, databasePath: gateway.path, environment: input.environment })
+    await transformProject({ ...input, databasePath: databasePath(config), environment: input.environment })
   }
   if (input.steps.includes('publish')) {
     const target = new LocalLandingStore(join(input.projectRoot, '.materia', 'publish', input.environment))
-    await publishFrom(gateway.path, target, input)
+    await publishFrom(databasePath(config), target, input)
   }
 }
 

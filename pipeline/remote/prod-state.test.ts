@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalLandingStore } from '../landing/local-store.ts'
 import { S3LandingStore } from '../landing/s3-store.ts'
 import type { LandingStore } from '../landing/store.ts'
-import { type S3rverHandle, startS3rver } from '../landing/test-fixtures/s3rver.ts'
+import { type S3rverHandle, startS3rver } from '../landing/testing/s3rver.ts'
 import { prodStateKey, withProdState } from './prod-state.ts'
 
 let root: string

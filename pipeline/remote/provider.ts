@@ -1,11 +1,16 @@
-// A cloud provider as the worker lifecycle sees it: a few calls, plain records. Hetzner implements
-// it (hetzner/provider.ts); tests run it against a fake of the Hetzner API, never a hand-made stub.
+// A cloud provider as the worker lifecycle sees it: a few calls, plain records. Hetzner
+// (hetzner/provider.ts) and Scaleway (scaleway/provider.ts) implement it; tests run each against a
+// fake of its API built from the provider's documentation, never a hand-made stub. Ids are strings:
+// Hetzner numbers servers, Scaleway names them with UUIDs.
 import { MateriaError } from '../errors.ts'
 
+export const providerNames = ['hetzner', 'scaleway'] as const
+export type ProviderName = (typeof providerNames)[number]
+
 export interface WorkerServer {
-  readonly id: number
+  readonly id: string
   readonly name: string
-  readonly status: string
+  readonly status: string // both APIs say `running` once the server is up
   readonly createdMs: number
   readonly labels: Readonly<Record<string, string>>
   readonly ipv4: string | null
@@ -18,13 +23,23 @@ export interface CreateWorkerRequest {
   readonly serverType: string
   readonly image: string
   readonly location: string
-  readonly sshKeyName: string // registered beforehand with registerSshKey
+  // A key registered beforehand (sshKeys.register, or the team's own). Scaleway ignores it: a
+  // per-run key travels in the user data and a team key is one of the project's SSH keys, which
+  // Scaleway installs on every new Instance at boot.
+  readonly sshKeyName: string
   readonly userData: string // cloud-init; never holds secrets
   readonly labels: Readonly<Record<string, string>>
 }
 
+// What the create started: Hetzner's action, or null when there is nothing to follow (a create
+// whose answer was lost and whose server was found again, or a Scaleway server powered on).
 export interface ProviderAction {
-  readonly id: number
+  readonly id: string
+}
+
+export interface CreatedWorker {
+  readonly server: WorkerServer
+  readonly action: ProviderAction | null
 }
 
 // A server type as the price list shows it: where it can be ordered now, at what hourly price.
@@ -42,13 +57,21 @@ export interface ServerTypeOffer {
 }
 
 export interface SshKeyRecord {
-  readonly id: number
+  readonly id: string
   readonly name: string
   readonly labels: Readonly<Record<string, string>>
 }
 
+// SSH keys registered through the provider's API (Hetzner). They outlive the server and must be
+// deleted after the run, or by the reaper once their deadline label has passed.
+export interface SshKeyRegistry {
+  register(name: string, publicKey: string, labels: Readonly<Record<string, string>>): Promise<string>
+  delete(id: string): Promise<void>
+  listByLabels(labels: Readonly<Record<string, string>>): Promise<SshKeyRecord[]>
+}
+
 // The provider has no capacity for this type in this location right now (Hetzner's
-// `resource_unavailable`); the next type or location in the configured list may have some.
+// `resource_unavailable`, a Scaleway type out of stock); the next type or location may have some.
 export class PlacementUnavailableError extends MateriaError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('remote', message, options)
@@ -57,16 +80,18 @@ export class PlacementUnavailableError extends MateriaError {
 }
 
 export interface Provider {
-  // action is null when the server was found again after a create whose answer was lost: wait for
-  // its status instead. Throws PlacementUnavailableError when the location has no capacity.
-  create(request: CreateWorkerRequest): Promise<{ server: WorkerServer; action: ProviderAction | null }>
-  get(id: number): Promise<WorkerServer | null>
-  listByLabel(selector: string): Promise<WorkerServer[]>
-  delete(id: number): Promise<ProviderAction | null> // null when already gone
-  waitForAction(action: ProviderAction, timeoutMs: number): Promise<void>
-  registerSshKey(name: string, publicKey: string, labels: Readonly<Record<string, string>>): Promise<number>
-  deleteSshKey(id: number): Promise<void>
-  listSshKeysByLabel(selector: string): Promise<SshKeyRecord[]>
+  readonly name: ProviderName
+  // null: the provider has no per-run key records; the run's client key goes into the cloud-init
+  // user data (`ssh_authorized_keys`) instead, and dies with the server.
+  readonly sshKeys: SshKeyRegistry | null
+  // Throws PlacementUnavailableError when the location has no capacity.
+  create(request: CreateWorkerRequest): Promise<CreatedWorker>
+  // Waits until the new server runs and has its IPv4 address, and answers it as it is then.
+  waitRunning(created: CreatedWorker, timeoutMs: number): Promise<WorkerServer>
+  get(id: string): Promise<WorkerServer | null>
+  listByLabels(labels: Readonly<Record<string, string>>): Promise<WorkerServer[]>
+  // Deletes the server with its disks and waits until it is gone; false when it already was.
+  delete(id: string, timeoutMs: number): Promise<boolean>
   serverTypes(): Promise<ServerTypeOffer[]>
 }
 

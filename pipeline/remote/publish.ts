@@ -9,7 +9,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
-import { quoteIdentifier, quoteLiteral } from '../engine/sql-quote.ts'
+import { quoteIdentifier, quoteLiteral } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { LandingStore } from '../landing/store.ts'
 

@@ -2,21 +2,33 @@
 // it refuses without the bucket's settings (naming every missing one) and with a dirty tree, before
 // any API call; it resolves the exact commit and the worker runs that commit even after main
 // moves; it reads the server type list, skipping retired types, and prices each started hour; it
-// honours the prod lease another run holds, creating nothing.
+// honours the prod lease another run holds, creating nothing. `--provider cheapest` reads both
+// price lists and takes the cheapest type with the pipeline's cores and memory; every missing
+// setting (bucket, each provider's credentials, the git remote) is named in one message before any
+// call; a dev environment is refused, since a worker's disk is destroyed with it.
 // Method: a git repository with a project whose prepare step stops the run right after checkout;
-// the fake Hetzner API whose servers are real sshd workers on 127.0.0.1; s3rver as the bucket.
+// the fake Hetzner API whose servers are real sshd workers on 127.0.0.1, the fake Scaleway API;
+// s3rver as the bucket.
 import { rm, writeFile } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type S3rverHandle, startS3rver } from '../landing/test-fixtures/s3rver.ts'
+import { pipelineCommand } from '../cli/pipeline.ts'
+import { type S3rverHandle, startS3rver } from '../landing/testing/s3rver.ts'
 import { acquireLease, releaseLease } from './lease.ts'
 import { executeRemoteRun, formatPlan, planRemoteRun, type RemoteRunRequest } from './remote-run.ts'
 import { openProdStore } from './stores.ts'
-import { type FakeCloud, startFakeCloud } from './testing/fake-cloud.ts'
+import {
+  type FakeCloud,
+  type FakeScalewayCloud,
+  startFakeCloud,
+  startFakeScalewayCloud,
+} from './testing/fake-cloud.ts'
 import { git, makeBareRepo } from './testing/git-fixture.ts'
 
 let cloud: FakeCloud
+let scaleway: FakeScalewayCloud
 let repo: Awaited<ReturnType<typeof makeBareRepo>>
 let s3: S3rverHandle
 let bucketEnv: Record<string, string>
@@ -26,6 +38,7 @@ beforeAll(async () => {
   bucketEnv = s3.env
   cloud = await startFakeCloud()
   cloud.api.actionPollsRunning = 0
+  scaleway = await startFakeScalewayCloud()
   repo = await makeBareRepo({
     '.gitignore': '.materia/\n',
     'materia.yaml': [
@@ -33,17 +46,20 @@ beforeAll(async () => {
       `  user: ${userInfo().username}`,
       '  prepare: echo "prepare stops here"; exit 3',
       '  all: { server_type: [cx22, cx43], location: [fsn1, nbg1], expected_minutes: 45 }',
+      '  publish: { cores: 1, memory_gb: 1 }',
       '',
     ].join('\n'),
   })
 })
 afterAll(async () => {
   await cloud?.close()
+  await scaleway?.close()
   await s3?.stop()
   if (repo) await rm(repo.root, { recursive: true, force: true })
 })
 beforeEach(() => {
   cloud.api.requests.length = 0
+  scaleway.api.requests.length = 0
 })
 
 function request(env: Record<string, string> = {}): RemoteRunRequest {
@@ -86,6 +102,15 @@ describe('remote run', () => {
     )
     expect(cloud.api.requests).toEqual([])
     expect(cloud.api.servers.size).toBe(0)
+  })
+
+  it('names every missing setting at once: the bucket, the cloud token and the repository', async () => {
+    await expect(
+      planRemoteRun(request({ R2_ENDPOINT: '', HETZNER_TOKEN: '', MATERIA_GIT_URL: '' })),
+    ).rejects.toThrow(
+      'a remote run needs the bucket and hetzner credentials and the git remote (or --upload), but R2_ENDPOINT, HETZNER_TOKEN, MATERIA_GIT_URL are not set;',
+    )
+    expect(cloud.api.requests).toEqual([])
   })
 
   it('refuses a dirty tree unless the working tree is uploaded', async () => {
@@ -138,4 +163,87 @@ describe('remote run', () => {
     expect(lines.some((line) => line.startsWith('prod lease taken until'))).toBe(true)
     expect(cloud.api.servers.size).toBe(0)
   }, 120_000)
+
+  it('--provider cheapest takes the cheapest type that fits from both price lists', async () => {
+    const both = { ...request(scaleway.env()), providerChoice: 'cheapest' as const }
+    // extract needs 2 cores and 4 GB: Hetzner's cax11 is below every Scaleway type that fits.
+    const extract = await planRemoteRun({ ...both, pipeline: 'extract' })
+    expect(extract).toMatchObject({ provider: 'hetzner', serverType: 'cax11', hourlyEur: 0.0072 })
+    // publish is set to 1 core and 1 GB here: Scaleway's STARDUST1-S is the cheapest of all.
+    const publish = await planRemoteRun({ ...both, pipeline: 'publish' })
+    expect(publish).toMatchObject({ provider: 'scaleway', serverType: 'STARDUST1-S', location: 'fr-par-1' })
+    // The run stays with that provider and moves down its list, cheapest first, on no capacity.
+    const prices = publish.placements.map((placement) => placement.hourlyEur)
+    expect(prices).toEqual([...prices].sort((left, right) => left - right))
+    expect(publish.placements.map((placement) => placement.serverType).slice(0, 3)).toEqual([
+      'STARDUST1-S',
+      'DEV1-S',
+      'DEV1-M',
+    ])
+    expect(formatPlan(publish)).toContain('on scaleway STARDUST1-S (fr-par-1), ~10 min billed as 1 h')
+    const scalewayOnly = await planRemoteRun({ ...both, pipeline: 'all', providerChoice: 'scaleway' })
+    expect(scalewayOnly).toMatchObject({ provider: 'scaleway', serverType: 'PRO2-S' }) // 8 cores, 16 GB
+    expect(cloud.api.requests.every((line) => line.startsWith('GET '))).toBe(true)
+    expect(scaleway.api.requests.every((call) => call.method === 'GET')).toBe(true)
+  })
+
+  it('names every missing setting at once, for the chosen providers, before any call', async () => {
+    const missing = { R2_BUCKET: '', HETZNER_TOKEN: '', SCW_SECRET_KEY: '', MATERIA_GIT_URL: '' }
+    await expect(
+      planRemoteRun({ ...request({ ...scaleway.env(), ...missing }), providerChoice: 'cheapest' }),
+    ).rejects.toThrow(
+      'a remote run needs the bucket and hetzner and scaleway credentials and the git remote (or --upload), but R2_BUCKET, HETZNER_TOKEN, SCW_SECRET_KEY, MATERIA_GIT_URL are not set',
+    )
+    // Scaleway alone does not need the Hetzner token; --upload does not need the git remote.
+    await expect(
+      planRemoteRun({
+        ...request({ SCW_SECRET_KEY: '', SCW_DEFAULT_PROJECT_ID: '', HETZNER_TOKEN: '' }),
+        providerChoice: 'scaleway',
+        upload: true,
+      }),
+    ).rejects.toThrow(
+      /^a remote run needs scaleway credentials, but SCW_SECRET_KEY, SCW_DEFAULT_PROJECT_ID are not set/,
+    )
+    expect(cloud.api.requests).toEqual([])
+    expect(scaleway.api.requests).toEqual([])
+  })
+
+  it('refuses a dev environment, whose state would die with the worker, before any call', async () => {
+    for (const environment of ['dev_alice', 'staging']) {
+      await expect(planRemoteRun({ ...request(), environment })).rejects.toThrow(
+        `--remote --env ${environment}: a worker keeps a dev environment on its own disk, destroyed with it`,
+      )
+    }
+    const plan = await planRemoteRun(request())
+    cloud.api.requests.length = 0
+    await expect(
+      executeRemoteRun({ ...request(), environment: 'dev_alice' }, plan, {
+        onStatus: () => {},
+        onLine: () => {},
+      }),
+    ).rejects.toThrow('--remote --env dev_alice')
+    expect(cloud.api.requests).toEqual([])
+  })
+
+  it('refuses a bad --provider, or one without --remote, in one line before any call', async () => {
+    const sink = new Writable({ write: (_chunk, _encoding, done) => done() })
+    const context = {
+      cwd: repo.work,
+      env: { ...request(scaleway.env()).env },
+      stdout: sink,
+      stderr: sink,
+      isTTY: false,
+    }
+    await expect(
+      pipelineCommand.run(['run', 'all', '--remote', '--provider', 'gcp'], context),
+    ).rejects.toThrow('--provider gcp: use hetzner | scaleway | cheapest')
+    await expect(pipelineCommand.run(['run', 'all', '--provider', 'scaleway'], context)).rejects.toThrow(
+      '--upload, --commit and --provider only apply with --remote',
+    )
+    await expect(
+      pipelineCommand.run(['run', 'all', '--remote', '--env', 'dev_bob'], { ...context, env: {} }),
+    ).rejects.toThrow('--remote --env dev_bob: a worker keeps a dev environment on its own disk')
+    expect(cloud.api.requests).toEqual([])
+    expect(scaleway.api.requests).toEqual([])
+  })
 })

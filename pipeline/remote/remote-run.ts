@@ -2,21 +2,23 @@
 // commit, the server type and location read against the provider's price list, the cost shown
 // before anything is created), then run it on a fresh worker, record it in the run history and
 // report the outcome. Secrets come from the environment only. A run refuses, before creating
-// anything, when the bucket's settings are missing (the worker would write to its own disk,
-// destroyed with it) or when a git run would not run what the local tree holds.
+// anything, when a setting is missing (all of them named at once: the bucket's, without which the
+// worker would write to its own disk, destroyed with it; the chosen provider's credentials; the git
+// remote), when a git run would not run what the local tree holds, and when it targets an
+// environment other than prod: a worker's dev environment would live and die on its disk.
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { MateriaError } from '../errors.ts'
 import { sshReadyWaitMs } from '../limits.ts'
+import { rankOffers } from './cheapest.ts'
 import { dirtyFiles, localCommit, packWorkingTree, remoteCommit, repositoryRoot } from './code-source.ts'
-import { loadRemoteConfig, type PipelineName, stepsOf } from './config.ts'
-import { hetznerClientFromEnv } from './hetzner/client.ts'
-import { createHetznerProvider } from './hetzner/provider.ts'
+import { loadRemoteConfig, type PipelineName, stepsOf, type WorkerSpec } from './config.ts'
 import { leaseRunVariable, withLease } from './lease.ts'
 import { billedCostEur, billedHours, choosePlacements, type Placement } from './placement.ts'
-import type { Provider } from './provider.ts'
+import type { Provider, ProviderName } from './provider.ts'
+import { type ProviderChoice, providerFromEnv, providerSecretNames, providersOf } from './providers.ts'
 import { allSecretValues, createRedactor, workerSecrets } from './redact.ts'
 import { appendRunRecord, type RunRecord, runHistoryPath } from './run-history.ts'
 import { openProdStore } from './stores.ts'
@@ -31,7 +33,9 @@ export interface RemoteRunRequest {
   readonly commit?: string // a ref or sha of MATERIA_GIT_URL; default main
   readonly env: NodeJS.ProcessEnv
   readonly trigger: RunRecord['trigger']
-  readonly provider?: Provider // default: Hetzner from HETZNER_TOKEN / HETZNER_API_URL
+  readonly providerChoice?: ProviderChoice // default hetzner
+  // Providers already made (the bench's, with short polls); the others come from the environment.
+  readonly providers?: Partial<Record<ProviderName, Provider>>
 }
 
 export interface RemotePlan {
@@ -39,6 +43,7 @@ export interface RemotePlan {
   readonly pipeline: PipelineName
   readonly steps: readonly string[]
   readonly commit: string // the full sha the worker checks out, or "<sha> + working tree" for --upload
+  readonly provider: ProviderName
   readonly serverType: string // the first placement's; the run moves on when it has no capacity
   readonly location: string | null
   readonly placements: readonly Placement[]
@@ -48,17 +53,85 @@ export interface RemotePlan {
   readonly costEur: number // each started hour billed
 }
 
-// The bucket a remote run reads and writes; without it the worker would use its own disk.
-export const bucketSecretNames = ['R2_ENDPOINT', 'R2_BUCKET', 'R2_ACCESS_KEY', 'R2_SECRET_KEY'] as const
+// What a run in prod needs from the environment, and what each is for. A run refuses with every
+// missing one at once (checkRunSettings); the workbench lists them before anything is clicked.
+export interface RemoteSetting {
+  readonly name: string
+  readonly need: string
+  readonly purpose: string
+}
 
-export function checkBucketSettings(env: NodeJS.ProcessEnv): void {
-  const missing = bucketSecretNames.filter((name) => !env[name])
-  if (missing.length > 0) {
-    throw new MateriaError(
-      'config',
-      `a remote run needs the bucket, but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set; export them (esc run <env> -- materia ...); nothing was created`,
-    )
-  }
+const bucketSettings: readonly RemoteSetting[] = [
+  { name: 'R2_ENDPOINT', need: 'the bucket', purpose: "the bucket's S3 endpoint (Cloudflare R2)" },
+  {
+    name: 'R2_BUCKET',
+    need: 'the bucket',
+    purpose:
+      "the bucket holding the landing files and prod's database; without it the worker writes to its own disk, destroyed with it",
+  },
+  { name: 'R2_ACCESS_KEY', need: 'the bucket', purpose: "the bucket's access key id" },
+  { name: 'R2_SECRET_KEY', need: 'the bucket', purpose: "the bucket's secret access key" },
+]
+
+const providerPurposes: Readonly<Record<string, string>> = {
+  HETZNER_TOKEN:
+    'a Hetzner Cloud API token (read & write): creates the worker server and destroys it afterwards',
+  SCW_SECRET_KEY: 'a Scaleway API secret key: creates the worker instance and deletes it with its volumes',
+  SCW_DEFAULT_PROJECT_ID: 'the Scaleway project the worker instance is created in',
+}
+
+const gitSetting: RemoteSetting = {
+  name: 'MATERIA_GIT_URL',
+  need: 'the git remote (or --upload)',
+  purpose: 'the git repository the worker checks out (not needed when the working tree is uploaded)',
+}
+
+// A setting an uploaded working tree cannot stand in for: without it no run can start.
+export function blocksEveryRun(setting: RemoteSetting): boolean {
+  return setting !== gitSetting
+}
+
+// Every setting a run with this provider choice needs, in the order they are reported.
+export function remoteRunSettings(providerChoice: ProviderChoice): RemoteSetting[] {
+  const need = `${providersOf(providerChoice).join(' and ')} credentials`
+  const credentials = providersOf(providerChoice).flatMap((provider) =>
+    providerSecretNames[provider].map((name) => ({ name, need, purpose: providerPurposes[name] ?? need })),
+  )
+  return [...bucketSettings, ...credentials, gitSetting]
+}
+
+export function missingRemoteSettings(
+  env: NodeJS.ProcessEnv,
+  input: { readonly providerChoice: ProviderChoice; readonly upload: boolean },
+): RemoteSetting[] {
+  return remoteRunSettings(input.providerChoice).filter(
+    (setting) => !env[setting.name] && !(setting === gitSetting && input.upload),
+  )
+}
+
+// Every setting the run needs and lacks, named in one message before anything is created.
+export function checkRunSettings(
+  env: NodeJS.ProcessEnv,
+  input: { readonly providerChoice: ProviderChoice; readonly upload: boolean },
+): void {
+  const missing = missingRemoteSettings(env, input)
+  if (missing.length === 0) return
+  const needs = [...new Set(missing.map((setting) => setting.need))]
+  const names = missing.map((setting) => setting.name)
+  throw new MateriaError(
+    'config',
+    `a remote run needs ${needs.join(' and ')}, but ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} not set; export them (esc run <env> -- materia ...); nothing was created`,
+  )
+}
+
+// A remote run writes only through the bucket, and the bucket holds prod's state alone: a dev
+// environment built on a worker would stay on its disk and be destroyed with it.
+export function checkRemoteEnvironment(environment: string): void {
+  if (environment === 'prod') return
+  throw new MateriaError(
+    'usage',
+    `--remote --env ${environment}: a worker keeps a dev environment on its own disk, destroyed with it; run it here (materia pipeline run --env ${environment}) or run prod remotely (--env prod)`,
+  )
 }
 
 // Non-secret settings a worker's pipeline honours, passed through when set here.
@@ -91,11 +164,48 @@ export function newRunId(now: Date = new Date()): string {
 export function formatPlan(plan: RemotePlan): string {
   const hours = billedHours(plan.expectedMinutes)
   const skipped = plan.skipped.length === 0 ? '' : `\n  skipped: ${plan.skipped.join('; ')}`
-  return `run ${plan.runId}: ${plan.steps.join(' + ')} at ${plan.commit} on ${plan.serverType}${plan.location ? ` (${plan.location})` : ''}, ~${plan.expectedMinutes} min billed as ${hours} h x EUR ${plan.hourlyEur.toFixed(4)}/h = EUR ${plan.costEur.toFixed(4)}${skipped}`
+  return `run ${plan.runId}: ${plan.steps.join(' + ')} at ${plan.commit} on ${plan.provider} ${plan.serverType}${plan.location ? ` (${plan.location})` : ''}, ~${plan.expectedMinutes} min billed as ${hours} h x EUR ${plan.hourlyEur.toFixed(4)}/h = EUR ${plan.costEur.toFixed(4)}${skipped}`
+}
+
+function providerOf(request: RemoteRunRequest, name: ProviderName): Provider {
+  return request.providers?.[name] ?? providerFromEnv(name, request.env)
+}
+
+// Where the worker goes. Hetzner alone: the configured types and locations, in order. Scaleway,
+// or the cheapest of both: every type that fits the pipeline's cores and memory, cheapest first;
+// the run stays with the provider of the cheapest and moves down its list when one has no capacity.
+async function choosePlace(
+  request: RemoteRunRequest,
+  spec: WorkerSpec,
+): Promise<{ provider: ProviderName; placements: readonly Placement[]; skipped: readonly string[] }> {
+  const choice = request.providerChoice ?? 'hetzner'
+  const where = `materia.yaml workers.${request.pipeline}`
+  if (choice === 'hetzner') {
+    const offers = await providerOf(request, 'hetzner').serverTypes()
+    return { provider: 'hetzner', ...choosePlacements(offers, spec, where) }
+  }
+  const names = providersOf(choice)
+  const lists = await Promise.all(
+    names.map(async (name) => ({ provider: name, offers: await providerOf(request, name).serverTypes() })),
+  )
+  const ranked = rankOffers(lists, { cores: spec.cores, memoryGb: spec.memoryGb })
+  const first = ranked[0]
+  if (first === undefined) {
+    throw new MateriaError(
+      'config',
+      `${where}: no server type on ${names.join(', ')} has ${spec.cores} cores and ${spec.memoryGb} GB memory and can be ordered now; lower cores or memory_gb there`,
+    )
+  }
+  const placements = ranked.filter((entry) => entry.provider === first.provider)
+  return { provider: first.provider, placements, skipped: [] }
 }
 
 export async function planRemoteRun(request: RemoteRunRequest): Promise<RemotePlan> {
-  checkBucketSettings(request.env)
+  checkRemoteEnvironment(request.environment)
+  checkRunSettings(request.env, {
+    providerChoice: request.providerChoice ?? 'hetzner',
+    upload: request.upload,
+  })
   const config = await loadRemoteConfig(request.projectRoot)
   const spec = config.workers.pipelines[request.pipeline]
   const repoRoot = await repositoryRoot(request.projectRoot)
@@ -122,18 +232,14 @@ export async function planRemoteRun(request: RemoteRunRequest): Promise<RemotePl
     }
     commit = resolved
   }
-  const provider = request.provider ?? createHetznerProvider(hetznerClientFromEnv(request.env))
-  const { placements, skipped } = choosePlacements(
-    await provider.serverTypes(),
-    spec,
-    `materia.yaml workers.${request.pipeline}`,
-  )
+  const { provider, placements, skipped } = await choosePlace(request, spec)
   const first = placements[0]!
   return {
     runId: newRunId(),
     pipeline: request.pipeline,
     steps: stepsOf(request.pipeline),
     commit,
+    provider,
     serverType: first.serverType,
     location: first.location,
     placements,
@@ -191,10 +297,11 @@ export interface RemoteRunHooks {
 }
 
 export async function executeRemoteRun(request: RemoteRunRequest, plan: RemotePlan, hooks: RemoteRunHooks) {
-  checkBucketSettings(request.env)
+  checkRemoteEnvironment(request.environment)
+  checkRunSettings(request.env, { providerChoice: plan.provider, upload: request.upload })
   const config = await loadRemoteConfig(request.projectRoot)
   const spec = config.workers.pipelines[request.pipeline]
-  const provider = request.provider ?? createHetznerProvider(hetznerClientFromEnv(request.env))
+  const provider = providerOf(request, plan.provider)
   const repoRoot = await repositoryRoot(request.projectRoot)
   const projectPath = relative(repoRoot, request.projectRoot) || '.'
   const prepareEnv = gitAuthEnv(request.env.GIT_READ_TOKEN)
@@ -214,7 +321,7 @@ export async function executeRemoteRun(request: RemoteRunRequest, plan: RemotePl
         runId: plan.runId,
         pipeline: request.pipeline,
         placements: plan.placements,
-        image: spec.image,
+        image: plan.provider === 'scaleway' ? spec.scalewayImage : spec.image,
         user: config.workers.user,
         sshPort: workerSshPort(request.env),
         existingKey: existingKey(config.workers.sshKeyName, request.env),
@@ -267,6 +374,7 @@ export async function executeRemoteRun(request: RemoteRunRequest, plan: RemotePl
       durationMs: finished.getTime() - started.getTime(),
       outcome,
       message,
+      provider: plan.provider,
       serverType: placement.serverType,
       costEur: billedCostEur(placement.hourlyEur, (finished.getTime() - started.getTime()) / 60_000),
       trigger: request.trigger,

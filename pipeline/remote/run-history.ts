@@ -16,6 +16,7 @@ export interface RunRecord {
   readonly durationMs: number
   readonly outcome: 'done' | 'failed' | 'skipped'
   readonly message: string
+  readonly provider?: string // the cloud of a remote run (hetzner | scaleway)
   readonly serverType: string | null
   readonly costEur: number | null
   readonly trigger: 'cli' | 'workbench' | 'schedule'

@@ -7,8 +7,7 @@ import { extname, join, relative } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { connectionRunner } from '../dashboards/query.ts'
 import { buildSite, paddleConfigFrom } from '../dashboards/site.ts'
-import { rewriteForEnvironment } from '../engine/environments.ts'
-import { loadProject } from '../engine/load.ts'
+import { loadProject, rewriteForEnvironment } from '../engine/index.ts'
 import type { LandingStore } from '../landing/store.ts'
 
 const contentTypes: Readonly<Record<string, string>> = {

@@ -1,9 +1,6 @@
 // transform: plan and apply the project to an environment of one DuckDB file, with the engine's
 // own planner and applier (the same path `materia plan/apply` takes), logging each model built.
-import { applyPlan } from '../engine/apply.ts'
-import { openDatabase } from '../engine/database.ts'
-import { loadProject } from '../engine/load.ts'
-import { buildPlan } from '../engine/plan.ts'
+import { applyPlan, buildPlan, loadProject, openDatabase } from '../engine/index.ts'
 
 export interface TransformInput {
   readonly projectRoot: string

@@ -220,14 +220,14 @@ describe('runOnWorker', () => {
   it('uses an SSH key already registered by name instead of a per-run key', async () => {
     const own = await generateKeyPair(join(tmpdir(), `materia-run-test-own-${Date.now()}`), 'own')
     const client = createHetznerClient({ baseUrl: cloud.api.url, token: cloud.token })
-    const keyId = await createHetznerProvider(client).registerSshKey('team-key', own.publicKey, {})
+    const keyId = await createHetznerProvider(client).sshKeys!.register('team-key', own.publicKey, {})
     try {
       const { input, lines } = setup({ existingKey: { name: 'team-key', identityPath: own.privatePath } })
       expect((await runOnWorker(input)).exitCode).toBe(0)
       expect(lines).toContain('stdout: pipeline starts')
       expect([...cloud.api.sshKeys.values()].map((key) => key.name)).toEqual(['team-key'])
     } finally {
-      await createHetznerProvider(client).deleteSshKey(keyId)
+      await createHetznerProvider(client).sshKeys!.delete(keyId)
       await rm(own.privatePath, { force: true })
       await rm(`${own.privatePath}.pub`, { force: true })
     }

@@ -10,22 +10,10 @@ import { actionWaitMs, prepareTimeoutMs } from '../limits.ts'
 import { cloudInitUserData } from './cloud-init.ts'
 import { generateRunKeys, removeRunKeys, writeKnownHosts } from './keys.ts'
 import type { Placement } from './placement.ts'
-import {
-  PlacementUnavailableError,
-  type Provider,
-  type ProviderAction,
-  type WorkerServer,
-} from './provider.ts'
+import { type CreatedWorker, PlacementUnavailableError, type Provider } from './provider.ts'
 import type { Redactor } from './redact.ts'
 import { runRemote, type SshTarget, uploadFile } from './ssh.ts'
-import {
-  type CodeSource,
-  destroyRun,
-  type LineSink,
-  prepareScript,
-  sleep,
-  waitForSsh,
-} from './worker-steps.ts'
+import { type CodeSource, destroyRun, type LineSink, prepareScript, waitForSsh } from './worker-steps.ts'
 
 export type RunStatus = 'creating' | 'provisioning' | 'running' | 'destroying' | 'done' | 'failed'
 
@@ -55,7 +43,7 @@ export interface WorkerRunInput {
 
 export interface WorkerRunResult {
   readonly exitCode: number
-  readonly serverId: number | null
+  readonly serverId: string | null
   readonly placement: Placement
 }
 
@@ -68,7 +56,7 @@ export function deadlineLabel(deadlineMs: number): string {
 async function createInFirstPlacement(
   input: WorkerRunInput,
   request: (placement: Placement) => Parameters<Provider['create']>[0],
-): Promise<{ server: WorkerServer; action: ProviderAction | null; placement: Placement }> {
+): Promise<CreatedWorker & { placement: Placement }> {
   const refused: string[] = []
   for (const placement of input.placements) {
     try {
@@ -84,20 +72,6 @@ async function createInFirstPlacement(
     'remote',
     `no capacity in any configured placement (${refused.join(', ')}); try later or add types or locations in materia.yaml workers:`,
   )
-}
-
-// After a create whose answer was lost there is no action to follow: wait for the server itself.
-async function waitForRunning(provider: Provider, id: number, timeoutMs: number, pollMs: number) {
-  const deadlineMs = Date.now() + timeoutMs
-  for (;;) {
-    const server = await provider.get(id)
-    if (server === null) throw new MateriaError('remote', `server ${id} disappeared while starting`)
-    if (server.status === 'running') return
-    if (Date.now() >= deadlineMs) {
-      throw new MateriaError('remote', `server ${id} is still ${server.status} after ${timeoutMs} ms`)
-    }
-    await sleep(pollMs)
-  }
 }
 
 export async function runOnWorker(input: WorkerRunInput): Promise<WorkerRunResult> {
@@ -116,8 +90,8 @@ export async function runOnWorker(input: WorkerRunInput): Promise<WorkerRunResul
   const startedMs = Date.now()
   const keys = await generateRunKeys(input.runId)
   let placement: Placement = input.placements[0]!
-  let sshKeyId: number | null = null
-  let serverId: number | null = null
+  let sshKeyId: string | null = null
+  let serverId: string | null = null
   let failed = true
   try {
     status('creating')
@@ -128,12 +102,14 @@ export async function runOnWorker(input: WorkerRunInput): Promise<WorkerRunResul
       deadline: deadlineLabel(startedMs + input.deadlineMs),
     }
     const sshKeyName = input.existingKey?.name ?? `materia-${input.runId}`
-    if (input.existingKey === undefined) {
-      sshKeyId = await input.provider.registerSshKey(sshKeyName, keys.client.publicKey, labels)
+    const registry = input.provider.sshKeys
+    if (input.existingKey === undefined && registry !== null) {
+      sshKeyId = await registry.register(sshKeyName, keys.client.publicKey, labels)
     }
     const userData = cloudInitUserData({
       hostPrivateKey: keys.host.privateKey,
       hostPublicKey: keys.host.publicKey,
+      authorizedKeys: input.existingKey === undefined && registry === null ? [keys.client.publicKey] : [],
     })
     const created = await createInFirstPlacement(input, (placement) => ({
       name: `materia-${input.pipeline}-${input.runId}`.slice(0, 63),
@@ -146,12 +122,14 @@ export async function runOnWorker(input: WorkerRunInput): Promise<WorkerRunResul
     }))
     serverId = created.server.id
     placement = created.placement
-    input.onLine(`server ${serverId} created (${placement.serverType} in ${placement.location})`, 'status')
-    if (created.action === null) await waitForRunning(input.provider, serverId, actionWaitMs, input.sshPollMs)
-    else await input.provider.waitForAction(created.action, actionWaitMs)
+    input.onLine(
+      `${input.provider.name} server ${serverId} created (${placement.serverType} in ${placement.location})`,
+      'status',
+    )
+    const running = await input.provider.waitRunning(created, actionWaitMs)
     checkAborted(controller.signal)
     status('provisioning')
-    const host = created.server.ipv4 ?? (await input.provider.get(serverId))?.ipv4 ?? null
+    const host = running.ipv4
     if (host === null) throw new MateriaError('remote', `server ${serverId} has no IPv4 address`)
     await writeKnownHosts(keys, host, input.sshPort)
     const target: SshTarget = {
@@ -177,7 +155,7 @@ export async function runOnWorker(input: WorkerRunInput): Promise<WorkerRunResul
     try {
       const destroyed = await destroyRun(input.provider, input.runId, (line) => input.onLine(line, 'status'))
       if (destroyed === 0 && serverId !== null) input.onLine(`server ${serverId} was already gone`, 'status')
-      if (sshKeyId !== null) await input.provider.deleteSshKey(sshKeyId)
+      if (sshKeyId !== null) await input.provider.sshKeys?.delete(sshKeyId)
     } finally {
       await removeRunKeys(keys)
       status(failed ? 'failed' : 'done')

@@ -3,9 +3,11 @@
 // the exact commit, and refuses a branch name; `materia worker reap` destroys workers and deletes
 // SSH keys whose deadline label has passed (and unlabelled workers by age), leaving the rest; the
 // worker set-up keeps the optional dependencies that carry DuckDB's native binding.
+// Scaleway workers past their deadline are reaped too, the running ones terminated and one that
+// never started deleted with its volume, in the same `materia worker reap` and in one of its own.
 // Method: the prepare script runs in a real bash with a stand-in `cloud-init` first on PATH (the
 // one program not on this machine) and clones a local bare repository; reap runs the CLI command
-// against the fake Hetzner API.
+// against the fake Hetzner and Scaleway APIs.
 import { execFile } from 'node:child_process'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -19,7 +21,11 @@ import { defaultPrepare } from './config.ts'
 import { createHetznerClient } from './hetzner/client.ts'
 import { createHetznerProvider } from './hetzner/provider.ts'
 import { generateKeyPair } from './keys.ts'
+import { createScalewayClient } from './scaleway/client.ts'
+import { createScalewayProvider } from './scaleway/provider.ts'
+import { fakeScalewayTypes } from './testing/fake-cloud.ts'
 import { type FakeHetzner, startFakeHetzner } from './testing/fake-hetzner.ts'
+import { FakeScaleway } from './testing/fake-scaleway.ts'
 import { makeBareRepo } from './testing/git-fixture.ts'
 import { prepareScript } from './worker-steps.ts'
 
@@ -127,7 +133,10 @@ describe('materia worker reap', () => {
     )
     const nowS = Math.floor(Date.now() / 1000)
     const make = async (name: string, labels: Record<string, string>) => {
-      await provider.registerSshKey(`key-${name}`, `ssh-ed25519 AAAA ${name}`, { app: 'materia', ...labels })
+      await provider.sshKeys!.register(`key-${name}`, `ssh-ed25519 AAAA ${name}`, {
+        app: 'materia',
+        ...labels,
+      })
       await provider.create({
         name,
         serverType: 'cx23',
@@ -161,5 +170,92 @@ describe('materia worker reap', () => {
     ])
     expect(chunks.join('')).toContain('reaped 1 worker')
     expect(chunks.join('')).toMatch(/deleted SSH key \d+ \(key-past\) of run r1/)
+  })
+
+  it('reaps Scaleway workers past their deadline: terminated when running, deleted with volumes when never started', async () => {
+    const scaleway = await FakeScaleway.start({
+      secretKey: 'scw-reap',
+      zone: 'fr-par-1',
+      types: fakeScalewayTypes,
+      availability: { 'DEV1-S': { availability: 'available' } },
+    })
+    try {
+      const projectId = '00000000-0000-4000-8000-0000000000aa'
+      const provider = createScalewayProvider(
+        createScalewayClient({ baseUrl: scaleway.url, zone: 'fr-par-1', secretKey: 'scw-reap', projectId }),
+        { pollMs: 10 },
+      )
+      const nowS = Math.floor(Date.now() / 1000)
+      const make = (name: string, labels: Record<string, string>) =>
+        provider.create({
+          name,
+          serverType: 'DEV1-S',
+          image: 'ubuntu_noble',
+          location: 'fr-par-1',
+          sshKeyName: 'unused',
+          userData: '#cloud-config\n',
+          labels: { app: 'materia', ...labels },
+        })
+      await make('scw-past', { run: 's1', deadline: String(nowS - 60) })
+      await make('scw-future', { run: 's2', deadline: String(nowS + 3600) })
+      // A process that died between create and poweron leaves a stopped server and its volume.
+      const stoppedVolume = '33333333-3333-4333-8333-333333333333'
+      scaleway.volumes.set(stoppedVolume, { id: stoppedVolume, server: 'stopped-id' })
+      scaleway.servers.set('44444444-4444-4444-8444-444444444444', {
+        id: '44444444-4444-4444-8444-444444444444',
+        name: 'scw-never-started',
+        state: 'stopped',
+        commercial_type: 'DEV1-S',
+        tags: ['app=materia', 'run=s3', `deadline=${nowS - 5}`],
+        creation_date: new Date().toISOString(),
+        project: projectId,
+        zone: 'fr-par-1',
+        public_ip: null,
+        volumes: { '0': { id: stoppedVolume } },
+      })
+      const volumesBefore = scaleway.volumes.size
+      const chunks: string[] = []
+      const stdout = new Writable({
+        write(chunk, _encoding, done) {
+          chunks.push(String(chunk))
+          done()
+        },
+      })
+      const env = {
+        SCW_API_URL: scaleway.url,
+        SCW_SECRET_KEY: 'scw-reap',
+        SCW_DEFAULT_PROJECT_ID: projectId,
+        SCW_DEFAULT_ZONE: 'fr-par-1',
+      }
+      const context = { cwd: root, env, stdout, stderr: stdout, isTTY: false }
+      expect(await workerCommand.run(['list', '--provider', 'scaleway'], context)).toBe(0)
+      expect(chunks.join('')).toContain('3 workers')
+      chunks.length = 0
+      expect(await workerCommand.run(['reap'], context)).toBe(0)
+      expect([...scaleway.servers.values()].map((server) => server.name)).toEqual(['scw-future'])
+      expect(scaleway.volumes.size).toBe(volumesBefore - 2) // the terminated one's and the stopped one's
+      expect(scaleway.volumes.has(stoppedVolume)).toBe(false)
+      const output = chunks.join('')
+      expect(output).toMatch(/destroying scaleway server [0-9a-f-]{36} \(scw-past\)/)
+      expect(output).toContain(
+        'destroying scaleway server 44444444-4444-4444-8444-444444444444 (scw-never-started)',
+      )
+      expect(output).toContain('reaped 2 workers')
+      // destroy takes Scaleway's UUIDs with --provider scaleway.
+      const [future] = [...scaleway.servers.values()]
+      chunks.length = 0
+      expect(await workerCommand.run(['destroy', future!.id, '--provider', 'scaleway'], context)).toBe(0)
+      expect(scaleway.servers.size).toBe(0)
+      expect(chunks.join('')).toContain(`server ${future!.id} is gone`)
+      await expect(
+        workerCommand.run(['destroy', '../servers', '--provider', 'scaleway'], context),
+      ).rejects.toThrow('worker destroy ../servers: expected a server id (a number or a UUID)')
+      // Without any credentials, reap says what to set instead of doing nothing.
+      await expect(workerCommand.run(['reap'], { ...context, env: {} })).rejects.toThrow(
+        'no cloud credentials set: export HETZNER_TOKEN, or SCW_SECRET_KEY and SCW_DEFAULT_PROJECT_ID',
+      )
+    } finally {
+      await scaleway.stop()
+    }
   })
 })

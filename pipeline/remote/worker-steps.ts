@@ -104,19 +104,18 @@ export async function destroyRun(
   runId: string,
   log: (line: string) => void,
 ): Promise<number> {
-  const servers = await provider.listByLabel(`app=materia,run=${runId}`)
+  const servers = await provider.listByLabels({ app: 'materia', run: runId })
   for (const server of servers) await destroyServer(provider, server, log)
   return servers.length
 }
 
 export async function destroyServer(provider: Provider, server: WorkerServer, log: (line: string) => void) {
-  log(`destroying server ${server.id} (${server.name})`)
-  const action = await provider.delete(server.id)
-  if (action !== null) await provider.waitForAction(action, actionWaitMs)
+  log(`destroying ${provider.name} server ${server.id} (${server.name})`)
+  await provider.delete(server.id, actionWaitMs)
   if ((await provider.get(server.id)) !== null) {
     throw new MateriaError(
       'remote',
-      `server ${server.id} still exists after delete; run materia worker destroy ${server.id}`,
+      `${provider.name} server ${server.id} still exists after delete; run materia worker destroy ${server.id} --provider ${provider.name}`,
     )
   }
   log(`server ${server.id} is gone`)
@@ -139,21 +138,23 @@ export async function reapWorkers(
   provider: Provider,
   input: { olderThanMs: number; nowMs: number; log: (line: string) => void },
 ): Promise<WorkerServer[]> {
-  const servers = await provider.listByLabel('app=materia')
+  const servers = await provider.listByLabels({ app: 'materia' })
   if (servers.length > workersListedMax) {
     throw new MateriaError(
       'limit',
-      `more than workersListedMax=${workersListedMax} app=materia servers; check by hand`,
+      `more than workersListedMax=${workersListedMax} app=materia servers on ${provider.name}; check by hand`,
     )
   }
   const stale = servers.filter((server) => isStale(server.labels, server.createdMs, input))
   for (const server of stale) await destroyServer(provider, server, input.log)
   // A key's deadline is its run's: once passed, no live worker needs it. Keys without one are
-  // left alone (the provider does not say when a key was made).
-  const keys = await provider.listSshKeysByLabel('app=materia')
-  for (const key of keys) {
+  // left alone (the provider does not say when a key was made). A provider without key records
+  // (Scaleway) kept the run's key in the server's user data, gone with the server.
+  const registry = provider.sshKeys
+  if (registry === null) return stale
+  for (const key of await registry.listByLabels({ app: 'materia' })) {
     if (key.labels.deadline === undefined || !isStale(key.labels, input.nowMs, input)) continue
-    await provider.deleteSshKey(key.id)
+    await registry.delete(key.id)
     input.log(`deleted SSH key ${key.id} (${key.name}) of run ${key.labels.run}`)
   }
   return stale

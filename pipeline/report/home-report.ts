@@ -4,7 +4,7 @@
 // market years. Reading is async (DuckDB); formatting is pure.
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { assert } from '../assert.ts'
-import { environmentSchema } from '../engine/project.ts'
+import { environmentSchema } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 
 // USDA PSD commodity code of green coffee, zero-padded as published.

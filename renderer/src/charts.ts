@@ -1,9 +1,9 @@
 // Charts drawn with ECharts (tree-shaken: line, bar and pie on the canvas renderer). A chart host
 // names its kind (data-chart) and carries its data (data-json) or names its source (data-src); the data is plain JSON from the server.
 import { BarChart, LineChart, PieChart, ScatterChart } from 'echarts/charts'
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
+import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from 'echarts/components'
 import * as echarts from 'echarts/core'
-import { CanvasRenderer } from 'echarts/renderers'
+import { CanvasRenderer, SVGRenderer } from 'echarts/renderers'
 import { getJson } from './http.ts'
 
 echarts.use([
@@ -13,77 +13,166 @@ echarts.use([
   ScatterChart,
   GridComponent,
   LegendComponent,
+  MarkLineComponent,
   TooltipComponent,
   CanvasRenderer,
+  SVGRenderer,
 ])
 
 interface Report {
-  balance: { years: number[]; production: number[]; consumption: number[]; stocksToUse: (number | null)[] }
-  producers: { year: number; names: string[]; shares: number[] }
+  balance: {
+    years: number[]
+    production: number[]
+    consumption: number[]
+    stocksToUse: (number | null)[]
+    notes: { year: number; before: number; after: number }[]
+  }
+  producers: { year: number; names: string[]; production: number[]; colors: string[]; labels: string[] }
 }
 
 type Options = echarts.EChartsCoreOption
+
+const compactNumber = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 })
 
 const builders: Record<string, (data: unknown) => Options> = {
   balance: (data) => {
     const { balance } = data as Report
     return {
       tooltip: { trigger: 'axis' },
-      legend: { top: 0 },
-      grid: { left: 60, right: 60, top: 40, bottom: 30 },
+      legend: { top: 0, left: 'center' },
+      grid: { left: 56, right: 56, top: 56, bottom: 28 },
       xAxis: { type: 'category', data: balance.years.map(String) },
       yAxis: [
-        { type: 'value', name: '1000 60-kg bags' },
+        {
+          type: 'value',
+          name: '1000 60-kg bags',
+          nameTextStyle: { align: 'left' },
+          axisLabel: { formatter: (value: number) => compactNumber.format(value) },
+        },
         {
           type: 'value',
           name: 'stocks-to-use',
+          nameTextStyle: { align: 'right' },
           axisLabel: { formatter: (value: number) => `${Math.round(value * 100)}%` },
         },
       ],
       series: [
-        { name: 'Production', type: 'bar', data: balance.production },
+        {
+          name: 'Production',
+          type: 'bar',
+          data: balance.production,
+          // Where the countries reporting consumption change, world totals change coverage.
+          markLine: {
+            symbol: 'none',
+            silent: true,
+            lineStyle: { type: 'dashed', color: '#b45309' },
+            label: { formatter: '{b}', position: 'insideEndTop', color: '#b45309', fontSize: 10 },
+            data: balance.notes.map((note) => ({
+              xAxis: String(note.year),
+              name: `${note.before}→${note.after} countries`,
+            })),
+          },
+        },
         { name: 'Consumption', type: 'bar', data: balance.consumption },
         { name: 'Stocks-to-use', type: 'line', yAxisIndex: 1, data: balance.stocksToUse },
       ],
     }
   },
+  // No ECharts legend: the page lists the producers beside the chart, where it cannot cover a
+  // slice; each slice's label names the country, its bags and its share.
   producers: (data) => {
     const { producers } = data as Report
     return {
+      color: producers.colors,
       tooltip: { trigger: 'item', formatter: '{b}: {d}%' },
-      legend: { type: 'scroll', orient: 'vertical', right: 0, top: 'middle' },
       series: [
         {
           name: `Share of production ${producers.year}`,
           type: 'pie',
-          radius: ['35%', '70%'],
-          center: ['40%', '50%'],
-          data: producers.names.map((name, index) => ({ name, value: producers.shares[index] })),
+          radius: ['28%', '52%'],
+          center: ['50%', '50%'],
+          avoidLabelOverlap: true,
+          minShowLabelAngle: 4,
+          // Labels keep their whole text (ECharts would cut "58.1M bags" at the card's edge) on
+          // two spaced lines.
+          label: {
+            fontSize: 11,
+            lineHeight: 15,
+            overflow: 'none',
+            alignTo: 'edge',
+            edgeDistance: 8,
+            formatter: (item: { name: string; dataIndex: number }) =>
+              `${item.name}\n${producers.labels[item.dataIndex] ?? ''}`,
+          },
+          labelLayout: { hideOverlap: true },
+          data: producers.names.map((name, index) => ({ name, value: producers.production[index] })),
         },
       ],
     }
   },
-  // A histogram: { bins: [label...], counts: [n...] }.
+  // A histogram of one column: equal-width bins from low to high, each bar's count of rows.
   histogram: (data) => {
-    const { bins, counts } = data as { bins: string[]; counts: number[] }
+    const { low, high, counts, column } = data as {
+      low: number
+      high: number
+      counts: number[]
+      column: string
+    }
+    const width = (high - low) / Math.max(1, counts.length)
+    const edges = counts.map((_, index) => low + index * width)
     return {
-      grid: { left: 30, right: 5, top: 5, bottom: 20 },
-      tooltip: { trigger: 'axis' },
-      xAxis: { type: 'category', data: bins, axisLabel: { show: false } },
-      yAxis: { type: 'value', axisLabel: { fontSize: 9 } },
-      series: [{ type: 'bar', data: counts }],
+      grid: { left: 44, right: 12, top: 22, bottom: 40 },
+      tooltip: {
+        trigger: 'axis',
+        formatter: (items: { dataIndex: number; value: number }[]) => {
+          const item = items[0]
+          if (item === undefined) return ''
+          const from = edges[item.dataIndex] ?? low
+          return `${compactNumber.format(from)} – ${compactNumber.format(from + width)}: ${item.value.toLocaleString('en-US')} rows`
+        },
+      },
+      xAxis: {
+        type: 'category',
+        // One bin per whole value (years, counts) reads as the value itself: 2021, not 2K.
+        data: edges.map((edge) =>
+          width === 1 && Number.isInteger(edge) ? String(edge) : compactNumber.format(edge),
+        ),
+        name: column,
+        nameLocation: 'middle',
+        nameGap: 24,
+        axisLabel: { fontSize: 10, hideOverlap: true },
+        axisTick: { alignWithLabel: false },
+      },
+      yAxis: {
+        type: 'value',
+        name: 'rows',
+        nameTextStyle: { align: 'right' },
+        minInterval: 1,
+        axisLabel: { fontSize: 10, formatter: (value: number) => compactNumber.format(value) },
+      },
+      series: [{ type: 'bar', data: counts, barCategoryGap: '8%' }],
     }
   },
-  // Overlaid series: { x: [...], series: [{ name, values: [...] }] }.
+  // Overlaid series: { x: [...], series: [{ name, values: [...] }] }. Where the environments agree
+  // the lines coincide: the first is a wide pale band, the next dashed with markers on top of it,
+  // so both stay visible.
   overlay: (data) => {
     const { x, series } = data as { x: string[]; series: { name: string; values: (number | null)[] }[] }
     return {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
-      grid: { left: 60, right: 20, top: 40, bottom: 30 },
+      grid: { left: 64, right: 20, top: 40, bottom: 30 },
       xAxis: { type: 'category', data: x },
-      yAxis: { type: 'value' },
-      series: series.map((entry) => ({ name: entry.name, type: 'line', data: entry.values })),
+      yAxis: { type: 'value', axisLabel: { formatter: (value: number) => compactNumber.format(value) } },
+      series: series.map((entry, index) => ({
+        name: entry.name,
+        type: 'line',
+        data: entry.values,
+        z: index + 2,
+        symbol: index === 0 ? 'none' : 'circle',
+        symbolSize: 7,
+        lineStyle: index === 0 ? { width: 8, opacity: 0.35, cap: 'round' } : { width: 2, type: [6, 4] },
+      })),
     }
   },
 }
@@ -110,7 +199,10 @@ export async function mountChart(host: HTMLElement): Promise<void> {
   // and the resize observer always resizes the current one (never a disposed one).
   const draw = () => {
     const theme = document.documentElement.dataset.theme === 'dark' ? 'dark' : 'light'
-    const next = echarts.init(host, theme === 'dark' ? 'dark' : undefined)
+    // SVG for these small charts (ECharts' handbook: less memory, sharp when zoomed; canvas pays
+    // off past about a thousand elements, so the quick chart of a result keeps it). Their text
+    // is in the page, where tests and assistive tools can read it.
+    const next = echarts.init(host, theme === 'dark' ? 'dark' : undefined, { renderer: 'svg' })
     // The page's own background shows through, so the chart matches the card it sits on.
     next.setOption({ backgroundColor: 'transparent', ...build(data) })
     host.dataset.chartTheme = theme

@@ -59,25 +59,40 @@ export async function mountDag(host: HTMLElement): Promise<void> {
     apply()
   })
 
+  // Model mode selects models; column mode (svg data-mode="columns") selects columns, keyed
+  // model.column, and a model stays lit while any of its columns is.
+  const columnMode = svg.dataset.mode === 'columns'
+  const itemSelector = columnMode ? '.dag-column' : '.dag-node'
+  const keyOf = (item: SVGGElement) => (columnMode ? item.dataset.key : item.dataset.model) ?? ''
   const select = (name: string | null) => {
     const related =
       name === null ? null : new Set([name, ...closure(name, children), ...closure(name, parents)])
-    for (const node of svg.querySelectorAll<SVGGElement>('.dag-node')) {
-      const model = node.dataset.model ?? ''
-      node.style.opacity = related === null || related.has(model) ? '1' : '0.2'
-      node.dataset.selected = model === name ? '1' : '0'
-      node.querySelector('rect')?.setAttribute('stroke-width', model === name ? '3' : '1.5')
+    for (const item of svg.querySelectorAll<SVGGElement>(itemSelector)) {
+      const key = keyOf(item)
+      const on = related === null || related.has(key)
+      item.style.opacity = on ? '1' : '0.2'
+      item.dataset.related = related !== null && on ? '1' : '0'
+      item.dataset.selected = key === name ? '1' : '0'
+      if (!columnMode) item.querySelector('rect')?.setAttribute('stroke-width', key === name ? '3' : '1.5')
     }
     for (const edge of svg.querySelectorAll<SVGPathElement>('.dag-edge')) {
       const on =
         related === null || (related.has(edge.dataset.from ?? '') && related.has(edge.dataset.to ?? ''))
       edge.style.opacity = on ? '1' : '0.1'
+      edge.style.strokeWidth = related !== null && on ? '2' : ''
     }
     host.dataset.selected = name ?? ''
   }
   svg.addEventListener('click', (event) => {
-    const node = (event.target as Element).closest<SVGGElement>('.dag-node')
-    select(node?.dataset.model ?? null)
+    const item = (event.target as Element).closest<SVGGElement>(itemSelector)
+    select(item === null ? null : keyOf(item))
+  })
+  svg.addEventListener('keydown', (event) => {
+    const item = (event.target as Element).closest<SVGGElement>(itemSelector)
+    if (item !== null && (event.key === 'Enter' || event.key === ' ')) {
+      event.preventDefault()
+      select(keyOf(item))
+    }
   })
   svg.addEventListener('dblclick', (event) => {
     const node = (event.target as Element).closest<SVGGElement>('.dag-node')

@@ -2,7 +2,7 @@
 // requires), the `materia-sql` language (DuckDB SQL, MODEL header properties, @macros), and the
 // providers that ask the server for completion items and formatting.
 import EditorWorker from 'monaco-esm/editor/editor.worker.js?worker'
-import { postJson } from './http.ts'
+import { getJson, postJson } from './http.ts'
 import * as monaco from './monaco.ts'
 
 export { monaco }
@@ -93,6 +93,7 @@ interface CompletionItem {
   label: string
   kind: 'model' | 'column' | 'function' | 'keyword' | 'schema'
   detail: string
+  filterText?: string
 }
 
 const completionKinds = {
@@ -118,6 +119,7 @@ monaco.languages.registerCompletionItemProvider(languageId, {
         kind: completionKinds[item.kind],
         detail: item.detail,
         insertText: item.label,
+        filterText: item.filterText ?? item.label,
         range,
         sortText: String(index).padStart(4, '0'),
       })),
@@ -129,6 +131,42 @@ monaco.languages.registerDocumentFormattingEditProvider(languageId, {
   async provideDocumentFormattingEdits(model) {
     const { text } = await postJson<{ text: string }>('/api/format', { text: model.getValue() })
     return [{ range: model.getFullModelRange(), text }]
+  },
+})
+
+// Column lineage on hover, for editors that show a model: the word under the mouse, if it is a
+// column of the model (or of a model it reads), with what it is computed from and what uses it.
+const lineageModels = new WeakMap<monaco.editor.ITextModel, string>()
+
+export function showLineageFor(model: monaco.editor.ITextModel, modelName: string): void {
+  lineageModels.set(model, modelName)
+}
+
+interface Lineage {
+  model?: string
+  column: string | null
+  upstream?: string
+  downstream?: string
+}
+
+monaco.languages.registerHoverProvider(languageId, {
+  async provideHover(model, position) {
+    const modelName = lineageModels.get(model)
+    const word = model.getWordAtPosition(position)
+    if (modelName === undefined || word === null) return null
+    const lineage = await getJson<Lineage>(
+      `/api/lineage?model=${encodeURIComponent(modelName)}&word=${encodeURIComponent(word.word)}`,
+    )
+    if (lineage.column === null) return null
+    const fence = (text: string | undefined) => `\`\`\`text\n${text ?? ''}\`\`\``
+    return {
+      range: new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn),
+      contents: [
+        { value: `**Column lineage** of \`${lineage.model}.${lineage.column}\`` },
+        { value: `Computed from\n\n${fence(lineage.upstream)}` },
+        { value: `Used by\n\n${fence(lineage.downstream)}` },
+      ],
+    }
   },
 })
 
@@ -149,6 +187,11 @@ export function createEditor(host: HTMLElement, value: string): monaco.editor.IS
     scrollBeyondLastLine: false,
     tabSize: 2,
     quickSuggestions: { other: true, strings: false, comments: false },
+    // Suggestions and hovers may leave the editor's box (a short query editor would clip them).
+    fixedOverflowWidgets: true,
+    // Our completion comes from the server; Monaco's word list would start its web worker on the
+    // first keystroke for nothing.
+    wordBasedSuggestions: 'off',
   })
 }
 

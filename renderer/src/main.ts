@@ -28,6 +28,7 @@ const components: Record<string, () => Promise<Mount>> = {
   'apply-progress': async () => (await import('./apply-progress.ts')).mountApplyProgress,
   dag: async () => (await import('./dag.ts')).mountDag,
   'result-grid': async () => (await import('./result-grid.ts')).mountResultGrid,
+  'value-table': async () => (await import('./value-table.ts')).mountValueTable,
 }
 
 function mountAll(root: ParentNode): void {

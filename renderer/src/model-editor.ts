@@ -1,7 +1,7 @@
 // The model editor: the file on disk is the source of truth. Ctrl+S saves (refused by the server
 // if the file changed on disk meanwhile); external edits reload when there are no unsaved edits and
 // raise a conflict notice when there are; diagnostics follow typing (debounced).
-import { createEditor, monaco } from './editor-setup.ts'
+import { createEditor, monaco, showLineageFor } from './editor-setup.ts'
 import { getJson, postJson } from './http.ts'
 
 interface FileVersion {
@@ -17,6 +17,12 @@ interface Diagnostic {
   source: string
 }
 
+type Ajax = (
+  verb: string,
+  path: string,
+  context: { target: string; values: Record<string, string> },
+) => Promise<void>
+
 const diagnosticsDelayMs = 200
 const externalEditPollMs = 1_500
 
@@ -28,11 +34,15 @@ function notifySaved(): void {
 export async function mountModelEditor(host: HTMLElement): Promise<void> {
   const path = host.dataset.path ?? ''
   const query = `path=${encodeURIComponent(path)}`
-  let file = await getJson<FileVersion>(`/api/file?${query}`)
+  let file =
+    host.dataset.file === undefined || host.dataset.file === 'null'
+      ? await getJson<FileVersion>(`/api/file?${query}`)
+      : (JSON.parse(host.dataset.file) as FileVersion)
   host.textContent = ''
   const editor = createEditor(host, file.text)
   const model = editor.getModel()
   if (model === null) throw new Error('Monaco created no model')
+  if ((host.dataset.model ?? '') !== '') showLineageFor(model, host.dataset.model ?? '')
   let savedVersion = model.getAlternativeVersionId()
   const dirtyBadge = document.getElementById('editor-dirty')
   const conflict = document.getElementById('editor-conflict')
@@ -141,6 +151,28 @@ export async function mountModelEditor(host: HTMLElement): Promise<void> {
     run: () => void save(file.mtimeMs),
   })
   document.getElementById('editor-save')?.addEventListener('click', () => void save(file.mtimeMs))
+  // Preview: the first rows of the model as edited, or of the CTE under the cursor.
+  const preview = () => {
+    const htmx = (window as unknown as { htmx: { ajax: Ajax } }).htmx
+    const position = editor.getPosition()
+    const offset = position === null ? -1 : model.getOffsetAt(position)
+    host.dataset.previewing = '1'
+    void htmx
+      .ajax('POST', '/models/preview', {
+        target: '#model-preview',
+        values: { path, text: model.getValue(), offset: String(offset) },
+      })
+      .finally(() => {
+        host.dataset.previewing = '0'
+      })
+  }
+  editor.addAction({
+    id: 'materia.preview',
+    label: 'Preview model or CTE under the cursor',
+    keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyMod.Shift | monaco.KeyCode.Enter],
+    run: preview,
+  })
+  document.getElementById('editor-preview')?.addEventListener('click', preview)
   document.getElementById('editor-format')?.addEventListener('click', () => {
     void editor.getAction('editor.action.formatDocument')?.run()
   })

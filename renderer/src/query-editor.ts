@@ -115,6 +115,9 @@ export async function mountQueryEditor(host: HTMLElement): Promise<void> {
     const selected = selection !== null && model !== null ? model.getValueInRange(selection) : ''
     const sql = selected.trim() !== '' ? selected : editor.getValue()
     runningId = crypto.randomUUID()
+    // The suggestion list belongs to the text as typed; a run closes it (it stayed open over the
+    // result before).
+    editor.trigger('run', 'hideSuggestWidget', {})
     host.dataset.running = '1'
     cancelButton?.classList.remove('hidden')
     spinner?.classList.remove('hidden')

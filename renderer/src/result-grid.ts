@@ -5,6 +5,7 @@
 // and a per-column summary in the header (nulls, distinct, min, max, a mini histogram).
 import type { QuickChartData } from './charts.ts'
 import { getJson } from './http.ts'
+import { displayText, numericType, rawText } from './value-format.ts'
 
 interface Column {
   name: string
@@ -18,6 +19,7 @@ interface Summary {
   min: string | null
   max: string | null
   histogram: number[] | null
+  approximate?: boolean // distinct is an estimate (the result is past summaryExactRowsMax)
 }
 
 interface Filter {
@@ -37,34 +39,6 @@ const blockRows = 200
 const spacerHeightMaxPx = 15_000_000
 // Rows one copy may fetch; a larger selection is cut here and the status line says so.
 const copyRowsMax = 50_000
-const numericType =
-  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/
-const integerType = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/
-
-const labelColumn = /(year|_id|_code|^id|^code)$/i
-
-const integerFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
-const largeFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 })
-const smallFormat = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 3 })
-
-// The text a cell shows: 58,100 · 1,234.57 · 0.0697 · 2022-12-01. Full precision stays in rawText.
-// Years, codes and ids are integers read as labels: no thousands separator.
-export function displayText(value: unknown, type: string, name = ''): string {
-  if (value === null || value === undefined) return 'NULL'
-  if (numericType.test(type)) {
-    const number = Number(value)
-    if (!Number.isFinite(number)) return String(value)
-    if (integerType.test(type)) return labelColumn.test(name) ? String(value) : integerFormat.format(number)
-    return Math.abs(number) >= 1 || number === 0 ? largeFormat.format(number) : smallFormat.format(number)
-  }
-  return rawText(value)
-}
-
-function rawText(value: unknown): string {
-  if (value === null || value === undefined) return ''
-  return typeof value === 'object' ? JSON.stringify(value) : String(value)
-}
-
 function tsvField(value: unknown): string {
   return rawText(value).replace(/[\t\n\r]/g, ' ')
 }
@@ -99,6 +73,22 @@ function histogramSvg(counts: readonly number[]): SVGSVGElement {
   return svg
 }
 
+// A column's summary line: its range, nulls and distinct values.
+function factsText(summary: Summary, column: Column): string {
+  const range =
+    summary.min === null
+      ? 'all NULL'
+      : numericType.test(column.type)
+        ? `${displayText(summary.min, column.type, column.name)} … ${displayText(summary.max, column.type, column.name)}`
+        : `${summary.min.slice(0, 12)} … ${(summary.max ?? '').slice(0, 12)}`
+  const approximate = summary.approximate ? '≈' : ''
+  return `${range} · ${summary.nulls.toLocaleString('en-US')} null · ${approximate}${summary.distinct.toLocaleString('en-US')} distinct`
+}
+
+// A column grows to show its summary line whole (an ellipsis would hide the distinct count), up to
+// this width; a wider line keeps its ellipsis and the full text on hover.
+const factsWidthMaxPx = 420
+
 export async function mountResultGrid(view: HTMLElement): Promise<void> {
   const grid = view.querySelector<HTMLElement>('#result-grid')
   if (grid === null) return
@@ -116,6 +106,7 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
   let loaded = new Map<number, Row[]>()
   let generation = 0
   let summaries = new Map<string, Summary>()
+  const resized = new Set<number>() // columns the analyst sized: summaries leave them alone
   // Selection: rows and columns between anchor and focus (inclusive); column -1 = whole rows.
   let anchor: { row: number; column: number } | null = null
   let focus: { row: number; column: number } | null = null
@@ -191,14 +182,7 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
     if (summary !== undefined) {
       const facts = element('div', 'grid-facts')
       facts.dataset.summary = column.name
-      const range =
-        summary.min === null
-          ? 'all NULL'
-          : numericType.test(column.type)
-            ? `${displayText(summary.min, column.type, column.name)} … ${displayText(summary.max, column.type, column.name)}`
-            : `${summary.min.slice(0, 12)} … ${(summary.max ?? '').slice(0, 12)}`
-      const approximate = rowCountAll > summaryExactRowsMax ? '≈' : ''
-      facts.textContent = `${range} · ${summary.nulls.toLocaleString('en-US')} null · ${approximate}${summary.distinct.toLocaleString('en-US')} distinct`
+      facts.textContent = factsText(summary, column)
       facts.title = `min ${summary.min ?? 'NULL'}\nmax ${summary.max ?? 'NULL'}\nnulls ${summary.nulls}\ndistinct ≈ ${summary.distinct}`
       cell.append(facts)
       if (summary.histogram !== null) cell.append(histogramSvg(summary.histogram))
@@ -414,6 +398,7 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
     const startWidth = widths[index] ?? 100
     const move = (moved: PointerEvent) => {
       widths[index] = Math.max(48, startWidth + moved.clientX - startX)
+      resized.add(index)
       schedule()
     }
     const up = () => {
@@ -471,7 +456,19 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
   void block(0).then(schedule)
   getJson<Summary[]>(`/api/query/${resultId}/summary`)
     .then((list) => {
-      summaries = new Map(list.map((summary) => [summary.name, summary]))
+      const approximate = rowCountAll > summaryExactRowsMax
+      summaries = new Map(list.map((summary) => [summary.name, { ...summary, approximate }]))
+      const measure = document.createElement('canvas').getContext('2d')
+      if (measure !== null) {
+        measure.font = `11px ${getComputedStyle(grid).fontFamily}`
+        for (const [index, column] of columns.entries()) {
+          const summary = summaries.get(column.name)
+          if (summary === undefined || resized.has(index)) continue
+          // The cell's 8 px padding each side and its border.
+          const needed = Math.ceil(measure.measureText(factsText(summary, column)).width) + 18
+          widths[index] = Math.max(widths[index] ?? 0, Math.min(factsWidthMaxPx, needed))
+        }
+      }
       grid.dataset.summarized = '1'
       schedule()
     })

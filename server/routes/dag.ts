@@ -3,13 +3,15 @@
 // in the environment (changed, stale) from the plan, which takes longer on big projects and so
 // arrives after the drawing. Click opens the model; selection highlights up- and downstream.
 import { Hono } from 'hono'
-import { buildPlan } from '../../pipeline/engine/plan.ts'
+import { buildPlan, columnGraph } from '../../pipeline/engine/index.ts'
+import { dagColumnModeModelsMax } from '../../pipeline/limits.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { layoutDag } from '../dag-layout.ts'
 import { currentEnvironment } from '../environments.ts'
 import { type Html, html } from '../html.ts'
 import type { ModelEntry } from '../project-index.ts'
 import { renderPage } from '../shell.ts'
+import { dagColumnsSvg } from './dag-columns.ts'
 
 const nodeWidth = 210
 const nodeHeight = 30
@@ -61,6 +63,23 @@ export function dagSvg(models: readonly ModelEntry[]): Html {
 <g id="dag-edges">${edges}</g><g id="dag-nodes">${nodes}</g></svg>`
 }
 
+// Column mode needs the engine's reading of every query, so it needs a project that loads.
+async function columnDrawing(context: WorkbenchContext, models: readonly ModelEntry[]): Promise<Html> {
+  const project = context.project
+  if (project === null) {
+    return html`<div role="alert" class="alert alert-warning">Column mode needs a project that loads: ${context.index.loadError ?? 'unknown error'}</div>`
+  }
+  if (models.length > dagColumnModeModelsMax) {
+    return html`<div role="alert" class="alert">Column mode draws at most ${dagColumnModeModelsMax} models (dagColumnModeModelsMax); this project has ${models.length}. Use materia lineage MODEL.COLUMN, or hover a column in the model editor.</div>`
+  }
+  const loaded = models.filter((model) => project.models.has(model.name))
+  const graph = await columnGraph(
+    project,
+    loaded.map((model) => model.name),
+  )
+  return dagColumnsSvg(loaded, graph)
+}
+
 function legend(): Html {
   return html`<div class="flex flex-wrap gap-3 text-xs items-center">${Object.entries(kindColours).map(
     ([kind, colour]) =>
@@ -76,14 +95,22 @@ export function dagRoutes(context: WorkbenchContext): Hono {
   app.get('/dag', async (c) => {
     const startedMs = performance.now()
     const models = [...context.index.models.values()]
-    const svg = dagSvg(models)
+    const columnMode = c.req.query('mode') === 'columns'
+    const drawing = columnMode ? await columnDrawing(context, models) : dagSvg(models)
     c.header('Server-Timing', `dag;dur=${(performance.now() - startedMs).toFixed(1)}`)
+    const modeLink = (mode: 'models' | 'columns', text: string) => {
+      const href = mode === 'columns' ? '/dag?mode=columns' : '/dag'
+      const active = (mode === 'columns') === columnMode
+      return html`<a href="${href}" hx-get="${href}" hx-target="#main" hx-select="#main > *" hx-push-url="true" role="tab"
+        aria-selected="${active ? 'true' : 'false'}" class="tab${active ? ' tab-active' : ''}" data-dag-mode="${mode}">${text}</a>`
+    }
     return renderPage(
       c,
       context,
       '/dag',
-      html`<section class="flex flex-col gap-2" data-page="dag"><div class="flex items-center gap-3"><h1 class="text-2xl font-bold">Model DAG</h1><span class="badge badge-ghost">${models.length} models</span></div>
-${legend()}<div data-component="dag" data-states="/dag/states" id="dag">${svg}</div></section>`,
+      html`<section class="flex flex-col gap-2" data-page="dag"><div class="flex items-center gap-3"><h1 class="text-2xl font-bold">Model DAG</h1><span class="badge badge-ghost">${models.length} models</span>
+<div role="tablist" class="tabs tabs-box tabs-sm ml-auto" aria-label="DAG mode">${modeLink('models', 'Models')}${modeLink('columns', 'Columns')}</div></div>
+${columnMode ? html`<p class="text-xs opacity-70">Each model lists its columns; a line joins a column to each column it is computed from. Click a column to highlight its lineage.</p>` : legend()}<div data-component="dag" data-states="/dag/states" id="dag">${drawing}</div></section>`,
     )
   })
 

@@ -2,19 +2,12 @@
 // changed rows, per-column match %) keyed on the model's grain, and a chart overlaying a numeric
 // column of both environments over a chosen x column (e.g. world production by market year).
 import { Hono } from 'hono'
-import { quoteIdentifier } from '../../pipeline/engine/index.ts'
-import { environmentSchema } from '../../pipeline/engine/project.ts'
-import { tableDiff } from '../../pipeline/engine/table-diff.ts'
+import { environmentSchema, quoteIdentifier, type TableDiff, tableDiff } from '../../pipeline/engine/index.ts'
 import { MateriaError } from '../../pipeline/errors.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
 import { type Html, html, raw } from '../html.ts'
 import { renderPage } from '../shell.ts'
-
-function cellText(value: unknown): string {
-  if (value === null || value === undefined) return '∅'
-  return typeof value === 'object' ? JSON.stringify(value) : String(value)
-}
 
 async function relationColumns(
   context: WorkbenchContext,
@@ -55,7 +48,59 @@ async function overlay(
       values: xs.map((key) => entry.points.get(key) ?? null),
     })),
   }
-  return html`<div class="h-72" data-component="chart" data-chart="overlay" id="diff-chart" data-json="${JSON.stringify(data)}"></div>`
+  return html`<div class="h-72" data-component="chart" data-chart="overlay" id="diff-chart" data-json="${JSON.stringify(data)}"
+    role="img" aria-label="${y} by ${x}: ${relations.map((relation) => relation.name).join(' and ')}"></div>`
+}
+
+// A cell of a value table (formatted in the page by the value-table component).
+function valueCell(value: unknown, type: string, column: string, changed: boolean): Html {
+  const mark = changed ? ' bg-warning/25' : ''
+  if (value === null || value === undefined)
+    return html`<td class="font-mono${mark}" data-type="${type}" data-column="${column}" data-null="1">NULL</td>`
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value)
+  return html`<td class="font-mono${mark}" data-type="${type}" data-column="${column}" data-value="${text}">${text}</td>`
+}
+
+// Changed rows as a table: the key columns, then prod's and the environment's value of each column
+// that changed in any sampled row; an unchanged value shows as "=".
+function changedRowsTable(diff: TableDiff, environment: string, types: ReadonlyMap<string, string>): Html {
+  const changed = diff.sample.filter((entry) => entry.kind === 'changed')
+  if (changed.length === 0) return html``
+  const names = new Set(changed.flatMap((entry) => entry.columns.map((column) => column.column)))
+  const columns = diff.columns.map((column) => column.column).filter((column) => names.has(column))
+  const type = (column: string) => types.get(column) ?? 'VARCHAR'
+  return html`<h2 class="font-semibold">Changed rows <span class="opacity-70 text-sm font-normal">(${changed.length} of ${diff.changed.toLocaleString('en-US')})</span></h2>
+<div class="overflow-auto max-h-96 border border-base-300 rounded-box" tabindex="0" role="region" aria-label="Changed rows, prod against ${environment}">
+<table class="table table-xs table-pin-rows" id="diff-changed-rows" data-component="value-table"><thead>
+<tr>${diff.on.map((key) => html`<th rowspan="2" class="font-mono align-bottom">${key}</th>`)}${columns.map((column) => html`<th colspan="2" class="font-mono text-center border-l border-base-300">${column}</th>`)}</tr>
+<tr>${columns.map(() => html`<th class="text-right border-l border-base-300">prod</th><th class="text-right">${environment}</th>`)}</tr></thead>
+<tbody>${changed.map((entry) => {
+    const byColumn = new Map(entry.columns.map((column) => [column.column, column]))
+    return html`<tr>${diff.on.map((key) => valueCell(entry.key[key], type(key), key, false))}${columns.map(
+      (column) => {
+        const change = byColumn.get(column)
+        return change === undefined
+          ? html`<td class="text-center opacity-60 border-l border-base-300" colspan="2" data-unchanged="${column}">=</td>`
+          : html`${valueCell(change.source, type(column), column, true)}${valueCell(change.target, type(column), column, true)}`
+      },
+    )}</tr>`
+  })}</tbody></table></div>`
+}
+
+// Rows on one side only, as a table of all their columns.
+function oneSideTable(
+  diff: TableDiff,
+  kind: 'only_in_source' | 'only_in_target',
+  title: string,
+  types: ReadonlyMap<string, string>,
+): Html {
+  const rows = diff.sample.flatMap((entry) => (entry.kind === kind ? [entry.row] : []))
+  if (rows.length === 0) return html``
+  const columns = Object.keys(rows[0] ?? {})
+  return html`<h2 class="font-semibold">${title}</h2>
+<div class="overflow-auto max-h-80 border border-base-300 rounded-box" tabindex="0" role="region" aria-label="${title}">
+<table class="table table-xs table-pin-rows" data-side="${kind}" data-component="value-table"><thead><tr>${columns.map((column) => html`<th class="font-mono">${column}</th>`)}</tr></thead>
+<tbody>${rows.map((row) => html`<tr>${columns.map((column) => valueCell(row[column], types.get(column) ?? 'VARCHAR', column, false))}</tr>`)}</tbody></table></div>`
 }
 
 export function diffRoutes(context: WorkbenchContext): Hono {
@@ -66,9 +111,9 @@ export function diffRoutes(context: WorkbenchContext): Hono {
     const name = c.req.query('model') ?? ''
     const model = context.index.models.get(name)
     const picker = html`<form class="flex flex-wrap gap-2 items-center" hx-get="/diff" hx-target="#main" hx-select="#main > *" hx-push-url="true" id="diff-form">
-<select name="model" class="select select-sm w-80">${models.map((entry) => html`<option ${entry.name === name ? raw('selected') : ''}>${entry.name}</option>`)}</select>
-<input name="x" class="input input-sm w-40" placeholder="x column (e.g. market_year)" value="${c.req.query('x') ?? ''}">
-<input name="y" class="input input-sm w-40" placeholder="numeric column" value="${c.req.query('y') ?? ''}">
+<label class="sr-only" for="diff-model">Model</label><select name="model" id="diff-model" class="select select-sm w-80">${models.map((entry) => html`<option ${entry.name === name ? raw('selected') : ''}>${entry.name}</option>`)}</select>
+<label class="sr-only" for="diff-x">x column</label><input name="x" id="diff-x" class="input input-sm w-40" placeholder="x column (e.g. market_year)" value="${c.req.query('x') ?? ''}">
+<label class="sr-only" for="diff-y">numeric column</label><input name="y" id="diff-y" class="input input-sm w-40" placeholder="numeric column" value="${c.req.query('y') ?? ''}">
 <button class="btn btn-sm btn-primary">Compare ${environment} with prod</button></form>`
     let body: Html = html`<p class="opacity-60">Choose a model.</p>`
     if (model !== undefined) {
@@ -87,6 +132,7 @@ export function diffRoutes(context: WorkbenchContext): Hono {
           ?.name ||
         ''
       const known = new Set(columns.map((column) => column.name))
+      const types = new Map(columns.map((column) => [column.name, column.type]))
       const chart =
         known.has(x) && known.has(y)
           ? await overlay(
@@ -108,12 +154,9 @@ export function diffRoutes(context: WorkbenchContext): Hono {
 <div class="text-sm">Schema: ${diff.schema.added.map((column) => html`<span class="badge badge-success badge-sm mr-1">+ ${column.column} ${column.type}</span>`)}${diff.schema.removed.map((column) => html`<span class="badge badge-error badge-sm mr-1">− ${column.column}</span>`)}${diff.schema.changed.map((column) => html`<span class="badge badge-warning badge-sm mr-1">${column.column}: ${column.sourceType} → ${column.targetType}</span>`)}${diff.schema.added.length + diff.schema.removed.length + diff.schema.changed.length === 0 ? 'unchanged' : ''}</div>
 <div class="text-sm">Column match: ${diff.columns.map((column) => html`<span class="badge badge-ghost badge-sm mr-1">${column.column} ${column.matchPct.toFixed(1)}%</span>`)}</div>
 ${chart}
-<div class="overflow-auto max-h-80"><table class="table table-xs" id="diff-sample"><thead><tr><th>difference</th><th>row</th></tr></thead><tbody>${diff.sample.map(
-        (entry) =>
-          entry.kind === 'changed'
-            ? html`<tr><td>changed</td><td class="font-mono">${cellText(entry.key)} ${entry.columns.map((column) => html`<span class="mr-2">${column.column}: ${cellText(column.source)} → ${cellText(column.target)}</span>`)}</td></tr>`
-            : html`<tr><td>${entry.kind === 'only_in_source' ? 'only in prod' : `only in ${environment}`}</td><td class="font-mono">${cellText(entry.row)}</td></tr>`,
-      )}</tbody></table></div>`
+${changedRowsTable(diff, environment, types)}
+${oneSideTable(diff, 'only_in_source', 'Only in prod', types)}
+${oneSideTable(diff, 'only_in_target', `Only in ${environment}`, types)}`
     }
     return renderPage(
       c,

@@ -1,13 +1,14 @@
 // The model editor's side panel: kind, grain, upstream and downstream models, output columns with
 // types (from the environment's view in the DuckDB catalog) and the SQL as it runs there.
 
-import { environmentSchema, splitModelFile } from '../../pipeline/engine/index.ts'
+import { environmentSchema, renderMacros, splitModelFile } from '../../pipeline/engine/index.ts'
 import { isMateriaError } from '../../pipeline/errors.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { environmentRewrite } from '../environments.ts'
 import { type Html, html } from '../html.ts'
 import { readProjectFile } from '../project-files.ts'
 import type { ModelEntry } from '../project-index.ts'
+import { previewContext } from './model-tools.ts'
 
 function modelLinks(context: WorkbenchContext, names: readonly string[]): Html {
   if (names.length === 0) return html`<span class="opacity-60">none</span>`
@@ -35,11 +36,18 @@ export async function modelPanel(
   const columns = rows.filter((row) => String(row[2]) === schema)
   const text = (await readProjectFile(context.root, model.path)).text
   const query = splitModelFile(text).query.trim()
-  // A query the parser cannot read yet (mid-edit) is shown as written; the editor marks the error.
-  const rendered = await environmentRewrite(
-    context,
-    environment,
-  )(query).catch((error: unknown) => {
+  // The engine's render (macros over all of time, as the preview runs it), then its rewrite to the
+  // environment's views. A query it cannot read yet (mid-edit) is shown as written; the editor
+  // marks the error.
+  const project = context.project
+  const loaded = project?.models.get(model.name)
+  const rendered = await (async () => {
+    const macrosDone =
+      project === null || loaded === undefined
+        ? query
+        : renderMacros(project, loaded, previewContext(), query).trim()
+    return environmentRewrite(context, environment)(macrosDone)
+  })().catch((error: unknown) => {
     if (isMateriaError(error)) return query
     throw error
   })

@@ -1,8 +1,9 @@
 // Models: the file tree by layer, the editor's file API (read, save with conflict check, stat for
 // external edits), diagnostics, completion, format, and the side panel.
 import { Hono } from 'hono'
-import { formatModelFile } from '../../pipeline/engine/format.ts'
+import { formatModelFile } from '../../pipeline/engine/index.ts'
 import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
+import { chunkPreloads } from '../asset-preload.ts'
 import { reloadIndex, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
 import { html } from '../html.ts'
@@ -40,19 +41,23 @@ export function modelRoutes(context: WorkbenchContext): Hono {
   app.get('/models', async (c) => {
     const path = c.req.query('path') ?? context.index.files.find((file) => file.model !== null)?.path ?? ''
     const file = context.index.files.find((entry) => entry.path === path)
+    // The text rides in the page, so the editor does not wait for a second request once Monaco runs.
+    const version = file === undefined ? null : await readProjectFile(context.root, path)
     const editor =
       file === undefined
         ? html`<div class="alert">No model files in this project yet.</div>`
         : html`<div class="flex flex-col gap-2 min-w-0 flex-1">
   <div class="flex items-center gap-2"><span class="font-mono text-sm" id="editor-path">${path}</span>
     <span class="badge badge-warning badge-sm hidden" id="editor-dirty">unsaved</span>
-    <span class="text-xs opacity-80 ml-auto" data-shortcuts>Ctrl+S save · Shift+Alt+F format · Ctrl+Space complete</span>
+    <span class="text-xs opacity-80 ml-auto" data-shortcuts>Ctrl+S save · Shift+Alt+F format · Ctrl+Shift+Enter preview · Ctrl+Space complete · hover a column for lineage</span>
+    <button type="button" class="btn btn-sm" id="editor-preview" title="First rows of the model, or of the CTE under the cursor">Preview</button>
     <button type="button" class="btn btn-sm" id="editor-format">Format</button>
     <button type="button" class="btn btn-sm btn-primary" id="editor-save">Save</button></div>
   <div role="alert" class="alert alert-warning hidden" id="editor-conflict"></div>
   <div class="editor-host rounded-box overflow-hidden border border-base-300" data-component="model-editor"
-    data-path="${path}" data-model="${file.model ?? ''}" id="model-editor"></div>
+    data-path="${path}" data-model="${file.model ?? ''}" data-file="${JSON.stringify(version)}" id="model-editor"></div>
   <ul class="text-sm font-mono" id="editor-problems"></ul>
+  <div id="model-preview" aria-live="polite"></div>
 </div>
 <aside class="w-96 shrink-0" id="model-panel" hx-get="/models/panel?path=${encodeURIComponent(path)}"
   hx-trigger="load, materia:saved from:body" hx-swap="innerHTML"></aside>`
@@ -60,7 +65,7 @@ export function modelRoutes(context: WorkbenchContext): Hono {
       c,
       context,
       '/models',
-      html`<section class="flex gap-4 items-start" data-page="models">${fileTree(context, path)}${editor}</section>`,
+      html`<section class="flex gap-4 items-start" data-page="models">${chunkPreloads(context.rendererDir, 'src/model-editor.ts')}${fileTree(context, path)}${editor}</section>`,
     )
   })
 

@@ -4,14 +4,21 @@
 // The navbar's stale badge counts the models changed since the environment's last apply.
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
-import { applyPlan } from '../../pipeline/engine/apply.ts'
-import { auditOptionsForApply } from '../../pipeline/engine/apply-audits.ts'
-import { definitionOf, loadTests, runTests, type TestResult } from '../../pipeline/engine/index.ts'
-import { formatInterval } from '../../pipeline/engine/interval.ts'
-import { buildPlan } from '../../pipeline/engine/plan.ts'
-import type { Plan, PlanModel } from '../../pipeline/engine/plan-types.ts'
-import type { Project } from '../../pipeline/engine/project.ts'
-import { readState, snapshotKey } from '../../pipeline/engine/state.ts'
+import {
+  applyPlan,
+  auditOptionsForApply,
+  buildPlan,
+  definitionOf,
+  formatInterval,
+  loadTests,
+  type Plan,
+  type PlanModel,
+  type Project,
+  readState,
+  runTests,
+  snapshotKey,
+  type TestResult,
+} from '../../pipeline/engine/index.ts'
 import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
 import { reloadIndex, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'

@@ -6,10 +6,10 @@ import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { MateriaError } from '../../pipeline/errors.ts'
 import { billedHours } from '../../pipeline/remote/placement.ts'
-import { formatPlan } from '../../pipeline/remote/remote-run.ts'
+import { blocksEveryRun, formatPlan, type RemoteSetting } from '../../pipeline/remote/remote-run.ts'
 import type { RunRecord } from '../../pipeline/remote/run-history.ts'
 import type { WorkbenchContext } from '../context.ts'
-import { type Html, html } from '../html.ts'
+import { type Html, html, raw } from '../html.ts'
 import type { ProdRun, ProdRunEvent, ProdRuns } from '../prod-runs.ts'
 import { renderPage } from '../shell.ts'
 
@@ -55,21 +55,35 @@ function live(run: ProdRun): Html {
   <pre class="bg-base-200 p-2 text-xs h-80 overflow-auto" data-field="log">${run.lines.join('\n')}</pre></div>`
 }
 
+// Every missing setting at once, with what it is for, before anything is clicked. Only the code's
+// repository can be done without (by uploading the working tree); the rest keep Review disabled.
+function missingSettings(missing: readonly RemoteSetting[]): Html {
+  if (missing.length === 0) return html``
+  return html`<div role="alert" class="alert alert-warning flex-col items-start" id="prod-run-missing">
+  <p class="font-semibold">A run in prod needs these environment variables, which are not set here:</p>
+  <ul class="list-disc pl-5 text-sm">${missing.map((setting) => html`<li data-missing="${setting.name}"><code class="font-mono font-semibold">${setting.name}</code>: ${setting.purpose}</li>`)}</ul>
+  <p class="text-sm">Export them before starting the workbench (for example esc run &lt;env&gt; -- npm start); secrets are read from the environment only.</p></div>`
+}
+
 export function prodRunRoutes(context: WorkbenchContext, runs: ProdRuns): Hono {
   const app = new Hono()
   app.get('/prod-run', async (c) => {
     const active = runs.active()
-    const content = html`<section class="p-4 flex flex-col gap-4 max-w-5xl">
-  <h2 class="text-xl font-bold">Run in prod</h2>
-  <p class="text-sm opacity-70">Runs on a fresh cloud worker that is destroyed afterwards. ${context.index.name}</p>
+    const missing = runs.missingSettings()
+    const blocked = missing.some(blocksEveryRun)
+    const content = html`<section class="flex flex-col gap-4 max-w-5xl" data-page="prod-run">
+  <h1 class="text-2xl font-bold">Run in prod</h1>
+  <p class="text-sm opacity-80">Runs ${context.index.name} on a fresh cloud worker that is destroyed afterwards.</p>
+  ${missingSettings(missing)}
   <form hx-post="/prod-run/plan" hx-target="#prod-run-plan" class="flex items-center gap-2">
-    <select name="pipeline" class="select select-sm">${['all', 'extract', 'transform', 'publish'].map((name) => html`<option value="${name}">${name}</option>`)}</select>
+    <label class="text-sm" for="prod-run-pipeline">Pipeline</label>
+    <select name="pipeline" id="prod-run-pipeline" class="select select-sm">${['all', 'extract', 'transform', 'publish'].map((name) => html`<option value="${name}">${name}</option>`)}</select>
     <label class="label text-sm"><input type="checkbox" name="upload" value="1" class="checkbox checkbox-sm"> my working tree (--upload)</label>
-    <button class="btn btn-sm" data-action="review-prod-run">Review…</button>
+    <button class="btn btn-sm" data-action="review-prod-run" ${blocked ? raw('disabled') : ''}>Review…</button>
   </form>
   <div id="prod-run-plan"></div>
   <div id="prod-run-live">${active.map(live)}</div>
-  <h3 class="font-bold">History</h3>
+  <h2 class="font-bold">History</h2>
   <div hx-get="/prod-run/history" hx-trigger="materia:prod-run-ended from:body" hx-swap="innerHTML">${historyTable(await runs.history())}</div>
 </section>`
     return renderPage(c, context, '/prod-run', content)

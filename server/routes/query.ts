@@ -5,7 +5,9 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
+import { scratchSchema } from '../../pipeline/engine/index.ts'
 import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
+import { chunkPreloads } from '../asset-preload.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { currentEnvironment, environmentRewrite } from '../environments.ts'
 import { type Html, html } from '../html.ts'
@@ -132,11 +134,12 @@ export function queryRoutes(context: WorkbenchContext): Hono {
       c,
       context,
       '/query',
-      html`<section class="flex flex-col gap-3" data-page="query">
+      html`<section class="flex flex-col gap-3" data-page="query">${chunkPreloads(context.rendererDir, 'src/query-editor.ts')}
   <div class="flex items-center gap-2">
     <button type="button" class="btn btn-primary btn-sm" data-action="run-query" id="run-query" data-shortcuts>Run (Ctrl+Enter)</button>
     <button type="button" class="btn btn-sm btn-warning hidden" data-action="cancel-query" id="cancel-query">Cancel</button>
-    <span class="badge ${environment === 'prod' ? 'badge-error' : 'badge-success'}" id="query-environment">${environment}${environment === 'prod' ? ' · read-only' : ''}</span>
+    <span class="badge ${environment === 'prod' ? 'badge-error' : 'badge-success'}" id="query-environment"
+      title="The guard refuses writes to model objects in every environment; CREATE TABLE and friends go to your scratch schema ${scratchSchema(context.env)}. Only plan and apply change an environment.">${environment} · models read-only</span>
     <span class="loading loading-spinner loading-sm hidden" id="query-running"></span>
   </div>
   <div role="tablist" class="tabs tabs-box tabs-sm w-fit" id="query-tabs" aria-label="Query tabs"></div>

@@ -50,7 +50,46 @@
     )
     const values = embedded.variants[key]
     assert(values !== undefined, `query ${queryName} has a result for ${key}`)
-    return { columns: embedded.columns, values }
+    return { columns: embedded.columns, values: filtered(embedded, values) }
+  }
+
+  // A TextInput's WHERE conditions, applied here to the rows the build ran without them, with the
+  // same meaning as in SQL (and as pipeline/dashboards/text-filter.ts): LIKE's % is any run of
+  // characters and _ any one, ILIKE ignores case, NULL never matches.
+  function likeExpression(pattern, ignoreCase) {
+    const source = [...pattern]
+      .map((character) =>
+        character === '%'
+          ? '.*'
+          : character === '_'
+            ? '.'
+            : character.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'),
+      )
+      .join('')
+    return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's')
+  }
+  function matches(cell, filter) {
+    if (cell === null || cell === undefined) return false
+    const pattern = filter.template.replace(
+      /\$\{\s*inputs\.([A-Za-z_]\w*)\.(value|start|end)\s*\}/g,
+      (_whole, name) => inputs.get(name)?.value ?? '',
+    )
+    const text = String(cell)
+    if (filter.operator === '=') return text === pattern
+    if (filter.operator === '<>') return text !== pattern
+    const found = likeExpression(pattern, filter.operator.endsWith('ilike')).test(text)
+    return filter.operator.startsWith('not ') ? !found : found
+  }
+  function filtered(embedded, values) {
+    const filters = embedded.filters || []
+    if (filters.length === 0) return values
+    const count = values.length === 0 ? 0 : values[0].length
+    const columns = filters.map((filter) => values[embedded.columns.indexOf(filter.column)])
+    const kept = []
+    for (let row = 0; row < count; row++) {
+      if (filters.every((filter, at) => matches(columns[at][row], filter))) kept.push(row)
+    }
+    return values.map((column) => kept.map((row) => column[row]))
   }
   function rowsOf(queryName, ownDropdown) {
     const query = queryOf(queryName)

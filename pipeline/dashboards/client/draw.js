@@ -285,17 +285,38 @@
         ],
       }
     }
-    // Sparkline, and a BigValue's trend: a bare line.
+    // Sparkline, and a BigValue's trend: a bare line over every row, in the order of the x column
+    // (a BigValue's data often runs newest first, so that its first row is the value shown).
     const x = type === 'Sparkline' ? props.dateCol : props.sparkline
     const y = type === 'Sparkline' ? props.valueCol : props.value
+    const xs = column(x)
+    const ys = column(y)
+    const order = xs.map((_, index) => index).sort((left, right) => compare(xs[left], xs[right]))
     return {
       animation: false,
       color: palette,
       grid: { left: 2, right: 2, top: 4, bottom: 4 },
-      xAxis: { type: 'category', show: false, data: column(x).map(String) },
+      xAxis: { type: 'category', show: false, data: order.map((index) => String(xs[index])) },
       yAxis: { type: 'value', show: false, scale: true },
-      series: [{ type: 'line', data: column(y), showSymbol: false, lineStyle: { width: 1.5 } }],
+      series: [
+        {
+          type: 'line',
+          data: order.map((index) => ys[index]),
+          // One row makes no line: show its point so that the trend is never an empty box.
+          showSymbol: order.length === 1,
+          symbol: 'circle',
+          symbolSize: 6,
+          lineStyle: { width: 1.5 },
+        },
+      ],
     }
+  }
+
+  function compare(left, right) {
+    if (left === right) return 0
+    if (left === null) return 1
+    if (right === null) return -1
+    return left < right ? -1 : 1
   }
 
   function emptyOption() {

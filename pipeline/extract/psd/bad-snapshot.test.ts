@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { fingerprint, runCli, sha256 } from './test-fixtures/harness.ts'
-import { zipOf } from './test-fixtures/zips.ts'
+import { fingerprint, runCli, sha256 } from './testing/harness.ts'
+import { zipOf } from './testing/zips.ts'
 
 const genuineLines = readFileSync(
   new URL('../../../assets/data/psd_coffee_BR_VM_CO_2020-2022.csv', import.meta.url),

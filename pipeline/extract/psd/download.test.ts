@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type DownloadPolicy, download } from './download.ts'
-import { genuineZip, type PsdServer, startPsdServer } from './test-fixtures/psd-server.ts'
+import { genuineZip, type PsdServer, startPsdServer } from './testing/psd-server.ts'
 
 let server: PsdServer
 let targetPath: string

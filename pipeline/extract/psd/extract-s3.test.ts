@@ -10,12 +10,12 @@ import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openLandingStore } from '../../landing/open.ts'
 import { type LandingStore, readText } from '../../landing/store.ts'
-import { type S3rverHandle, startS3rver } from '../../landing/test-fixtures/s3rver.ts'
+import { type S3rverHandle, startS3rver } from '../../landing/testing/s3rver.ts'
 import { addMonths, monthOf } from './locate.ts'
 import type { Manifest } from './manifest.ts'
-import { fingerprint, genuineCsvSha256, runCli, sha256 } from './test-fixtures/harness.ts'
-import { genuineZip, type PsdServer, startPsdServer } from './test-fixtures/psd-server.ts'
-import { zipWithWrongCrc } from './test-fixtures/zips.ts'
+import { fingerprint, genuineCsvSha256, runCli, sha256 } from './testing/harness.ts'
+import { genuineZip, type PsdServer, startPsdServer } from './testing/psd-server.ts'
+import { zipWithWrongCrc } from './testing/zips.ts'
 
 const published = addMonths(monthOf(new Date()), -1)
 const monthPath = published.replace('-', '/')

@@ -10,9 +10,9 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { landBundledSnapshot } from './land.ts'
 import { addMonths, monthOf } from './locate.ts'
 import { landingId, type Manifest } from './manifest.ts'
-import { fingerprint, genuineCsvSha256, gunzipFile, runCli, sha256 } from './test-fixtures/harness.ts'
-import { genuineZip, type PsdServer, startPsdServer } from './test-fixtures/psd-server.ts'
-import { zipWithChangedHeader, zipWithWrongCrc } from './test-fixtures/zips.ts'
+import { fingerprint, genuineCsvSha256, gunzipFile, runCli, sha256 } from './testing/harness.ts'
+import { genuineZip, type PsdServer, startPsdServer } from './testing/psd-server.ts'
+import { zipWithChangedHeader, zipWithWrongCrc } from './testing/zips.ts'
 
 const thisMonth = monthOf(new Date())
 const published = addMonths(thisMonth, -2)

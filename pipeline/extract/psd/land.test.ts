@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { bundledSnapshotPath, landBundledSnapshot, monthOfFile } from './land.ts'
 import type { Manifest } from './manifest.ts'
-import { fingerprint, genuineCsvSha256, gunzipFile, runCli, sha256 } from './test-fixtures/harness.ts'
-import { zipWithWrongCrc } from './test-fixtures/zips.ts'
+import { fingerprint, genuineCsvSha256, gunzipFile, runCli, sha256 } from './testing/harness.ts'
+import { zipWithWrongCrc } from './testing/zips.ts'
 
 const zipSha256 = sha256(readFileSync(bundledSnapshotPath))
 const id = `sha256-${zipSha256}`

@@ -29,7 +29,7 @@ function provider(clientToken = token) {
 }
 
 async function registerKey(name = 'run-key') {
-  await provider().registerSshKey(name, 'ssh-ed25519 AAAA test', { app: 'materia' })
+  await provider().sshKeys!.register(name, 'ssh-ed25519 AAAA test', { app: 'materia' })
   return name
 }
 
@@ -61,10 +61,10 @@ describe('hetzner provider', () => {
     }
     await provider().create(request('other', { app: 'else' }, key))
     fake.perPageMax = 2
-    const all = await provider().listByLabel('app=materia')
+    const all = await provider().listByLabels({ app: 'materia' })
     expect(all.map((server) => server.name).sort()).toEqual(['w0', 'w1', 'w2', 'w3', 'w4'])
     expect(fake.requests.filter((line) => line.startsWith('GET /v1/servers?')).length).toBe(3)
-    expect((await provider().listByLabel('app=materia,run=r1')).length).toBe(2)
+    expect((await provider().listByLabels({ app: 'materia', run: 'r1' })).length).toBe(2)
   })
 
   it('reports an action that ends in error with its code', async () => {
@@ -84,7 +84,7 @@ describe('hetzner provider', () => {
   })
 
   it('answers 401 with a hint to check the token, without retrying', async () => {
-    await expect(provider('wrong').listByLabel('app=materia')).rejects.toThrow(
+    await expect(provider('wrong').listByLabels({ app: 'materia' })).rejects.toThrow(
       /401 unauthorized: unable to authenticate; check HETZNER_TOKEN/,
     )
     expect(fake.requests.length).toBe(1)
@@ -94,27 +94,31 @@ describe('hetzner provider', () => {
     fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 429, retryAfterS: 3 })
     fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 503 })
     fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 502 })
-    expect(await provider().listByLabel('app=materia')).toEqual([])
+    expect(await provider().listByLabels({ app: 'materia' })).toEqual([])
     expect(sleeps).toEqual([3000, 200, 400])
   })
 
   it('gives up after providerAttemptsMax gateway errors', async () => {
     for (let index = 0; index < 6; index++)
       fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 503 })
-    await expect(provider().listByLabel('app=materia')).rejects.toThrow(/503 unavailable.*after 5 attempts/)
+    await expect(provider().listByLabels({ app: 'materia' })).rejects.toThrow(
+      /503 unavailable.*after 5 attempts/,
+    )
   })
 
   it('retries the codes conflict, rate_limit_exceeded and timeout, but not a 500 or invalid_input', async () => {
     fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 409, code: 'conflict' })
     fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 429, retryAfterS: 1 })
     fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 408, code: 'timeout' })
-    expect(await provider().listByLabel('app=materia')).toEqual([])
+    expect(await provider().listByLabels({ app: 'materia' })).toEqual([])
     expect(sleeps).toEqual([100, 1000, 400])
     fake.requests.length = 0
     fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 500 })
-    await expect(provider().listByLabel('app=materia')).rejects.toThrow(/500 server_error: injected 500$/)
+    await expect(provider().listByLabels({ app: 'materia' })).rejects.toThrow(
+      /500 server_error: injected 500$/,
+    )
     fake.faults.push({ method: 'GET', pathPrefix: '/servers', status: 422, code: 'invalid_input' })
-    await expect(provider().listByLabel('app=materia')).rejects.toThrow(/422 invalid_input/)
+    await expect(provider().listByLabels({ app: 'materia' })).rejects.toThrow(/422 invalid_input/)
     expect(fake.requests.length).toBe(2)
   })
 
@@ -136,14 +140,14 @@ describe('hetzner provider', () => {
     fake.faults.push({ method: 'POST', pathPrefix: '/servers', status: 502 })
     const { server, action } = await provider().create(request('w1', { app: 'materia' }, key))
     expect(action).not.toBeNull()
-    expect(fake.servers.get(server.id)?.name).toBe('w1')
+    expect(fake.servers.get(Number(server.id))?.name).toBe('w1')
     expect(fake.requests.filter((line) => line === 'POST /v1/servers').length).toBe(2)
   })
 
   it('registers an SSH key whose answer was lost exactly once', async () => {
     fake.faults.push({ method: 'POST', pathPrefix: '/ssh_keys', status: 504, afterEffect: true })
-    const id = await provider().registerSshKey('run-key', 'ssh-ed25519 AAAA lost', { app: 'materia' })
-    expect([...fake.sshKeys.keys()]).toEqual([id])
+    const id = await provider().sshKeys!.register('run-key', 'ssh-ed25519 AAAA lost', { app: 'materia' })
+    expect([...fake.sshKeys.keys()].map(String)).toEqual([id])
   })
 
   it('reports resource_unavailable as a placement to skip', async () => {
@@ -162,9 +166,23 @@ describe('hetzner provider', () => {
     ).rejects.toThrow(/422 invalid_input: label value/)
   })
 
-  it('treats deleting or getting a server already gone as null', async () => {
-    expect(await provider().get(424242)).toBeNull()
-    expect(await provider().delete(424242)).toBeNull()
+  it('treats getting a server already gone as null and deleting it as false', async () => {
+    expect(await provider().get('424242')).toBeNull()
+    expect(await provider().delete('424242', 5000)).toBe(false)
+  })
+
+  it('deletes a server and waits for the delete action; waits for a found-again server to run', async () => {
+    const key = await registerKey()
+    const created = await provider().create(request('w1', { app: 'materia' }, key))
+    const running = await provider().waitRunning(created, 5000)
+    expect(running).toMatchObject({ id: created.server.id, status: 'running', ipv4: '127.0.0.1' })
+    // No action to follow (a create whose answer was lost): the status is polled instead.
+    expect((await provider().waitRunning({ server: created.server, action: null }, 5000)).status).toBe(
+      'running',
+    )
+    expect(await provider().delete(created.server.id, 5000)).toBe(true)
+    expect(await provider().get(created.server.id)).toBeNull()
+    expect(fake.requests).toContain(`DELETE /v1/servers/${created.server.id}`)
   })
 
   it('lists server types per location: retired types gone, deprecations marked', async () => {

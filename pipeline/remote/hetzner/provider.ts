@@ -7,6 +7,7 @@ import { assert } from '../../assert.ts'
 import { MateriaError } from '../../errors.ts'
 import { providerAttemptsMax } from '../../limits.ts'
 import {
+  labelSelector,
   PlacementUnavailableError,
   type Provider,
   type ProviderAction,
@@ -31,7 +32,7 @@ export interface HetznerProviderOptions {
 
 export function toWorkerServer(server: HetznerServer): WorkerServer {
   return {
-    id: server.id,
+    id: String(server.id),
     name: server.name,
     status: server.status,
     createdMs: Date.parse(server.created),
@@ -64,7 +65,15 @@ export function serverTypeOffer(type: HetznerServerType): ServerTypeOffer {
   }
 }
 
-export function createHetznerProvider(client: HetznerClient, options: HetznerProviderOptions = {}): Provider {
+// The Provider, plus Hetzner's actions, which its tests follow directly.
+export interface HetznerProvider extends Provider {
+  waitForAction(action: ProviderAction, timeoutMs: number): Promise<void>
+}
+
+export function createHetznerProvider(
+  client: HetznerClient,
+  options: HetznerProviderOptions = {},
+): HetznerProvider {
   const pollMs = options.pollMs ?? 2000
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
   const nowMs = options.nowMs ?? Date.now
@@ -74,7 +83,65 @@ export function createHetznerProvider(client: HetznerClient, options: HetznerPro
     return servers.find((server) => server.name === name) ?? null
   }
 
+  async function get(id: string): Promise<WorkerServer | null> {
+    const response = await client.find<{ server: HetznerServer }>(`/servers/${id}`)
+    return response === null ? null : toWorkerServer(response.server)
+  }
+
+  async function waitForAction(action: ProviderAction, timeoutMs: number) {
+    const deadlineMs = nowMs() + timeoutMs
+    for (;;) {
+      const { action: current } = await client.request<{ action: HetznerAction }>(
+        'GET',
+        `/actions/${action.id}`,
+      )
+      if (current.status === 'success') return
+      if (current.status === 'error') {
+        const reason =
+          current.error === null ? 'unknown error' : `${current.error.code}: ${current.error.message}`
+        throw new MateriaError('remote', `action ${current.id} (${current.command}) failed: ${reason}`)
+      }
+      if (nowMs() >= deadlineMs) {
+        throw new MateriaError(
+          'remote',
+          `action ${current.id} (${current.command}) still running after ${timeoutMs} ms`,
+        )
+      }
+      await sleep(pollMs)
+    }
+  }
+
+  async function register(name: string, publicKey: string, labels: Readonly<Record<string, string>>) {
+    const body = { name, public_key: publicKey, labels }
+    try {
+      const response = await client.request<{ ssh_key: HetznerSshKey }>('POST', '/ssh_keys', body)
+      return String(response.ssh_key.id)
+    } catch (error) {
+      if (!isHetznerApiError(error) || !error.outcomeUnknown) throw error
+      // The key may have been created although the answer was lost; a second POST would
+      // answer uniqueness_error. Its name is unique: find it, else send it once more.
+      const keys = await client.list<HetznerSshKey>('/ssh_keys', 'ssh_keys', { name })
+      const existing = keys.find((key) => key.name === name && key.public_key === publicKey)
+      if (existing !== undefined) return String(existing.id)
+      const response = await client.request<{ ssh_key: HetznerSshKey }>('POST', '/ssh_keys', body)
+      return String(response.ssh_key.id)
+    }
+  }
+
   return {
+    name: 'hetzner',
+    sshKeys: {
+      register,
+      async delete(id) {
+        await client.request<unknown>('DELETE', `/ssh_keys/${id}`, undefined, true)
+      },
+      async listByLabels(labels) {
+        const keys = await client.list<HetznerSshKey>('/ssh_keys', 'ssh_keys', {
+          label_selector: labelSelector(labels),
+        })
+        return keys.map((key) => ({ id: String(key.id), name: key.name, labels: key.labels }))
+      },
+    },
     async create(request) {
       const body: CreateServerRequest = {
         name: request.name,
@@ -94,7 +161,10 @@ export function createHetznerProvider(client: HetznerClient, options: HetznerPro
             response.server !== undefined && response.action !== undefined,
             'POST /servers: no server or action',
           )
-          return { server: toWorkerServer(response.server), action: { id: response.action.id } }
+          return {
+            server: toWorkerServer(response.server),
+            action: { id: String(response.action.id) },
+          }
         } catch (error) {
           if (isHetznerApiError(error, 'resource_unavailable')) {
             throw new PlacementUnavailableError(
@@ -111,75 +181,44 @@ export function createHetznerProvider(client: HetznerClient, options: HetznerPro
         }
       }
     },
-    async get(id) {
-      const response = await client.find<{ server: HetznerServer }>(`/servers/${id}`)
-      return response === null ? null : toWorkerServer(response.server)
+    // The create's action says when the server is up; after a create whose answer was lost there
+    // is no action to follow, so the server's own status is polled.
+    async waitRunning(created, timeoutMs) {
+      const deadlineMs = nowMs() + timeoutMs
+      if (created.action !== null) await waitForAction(created.action, timeoutMs)
+      for (;;) {
+        const server = await get(created.server.id)
+        if (server === null)
+          throw new MateriaError('remote', `server ${created.server.id} disappeared while starting`)
+        if (server.status === 'running' && server.ipv4 !== null) return server
+        if (nowMs() >= deadlineMs) {
+          throw new MateriaError(
+            'remote',
+            `server ${server.id} is still ${server.status} after ${timeoutMs} ms; materia worker reap removes it`,
+          )
+        }
+        await sleep(pollMs)
+      }
     },
-    async listByLabel(selector) {
-      const servers = await client.list<HetznerServer>('/servers', 'servers', { label_selector: selector })
+    get,
+    async listByLabels(labels) {
+      const servers = await client.list<HetznerServer>('/servers', 'servers', {
+        label_selector: labelSelector(labels),
+      })
       return servers.map(toWorkerServer)
     },
-    async delete(id) {
+    async delete(id, timeoutMs) {
       const response = await client.request<{ action: HetznerAction } | null>(
         'DELETE',
         `/servers/${id}`,
         undefined,
         true,
       )
-      return response === null ? null : { id: response.action.id }
+      if (response === null) return false
+      await waitForAction({ id: String(response.action.id) }, timeoutMs)
+      return true
     },
-    async waitForAction(action: ProviderAction, timeoutMs: number) {
-      const deadlineMs = nowMs() + timeoutMs
-      for (;;) {
-        const { action: current } = await client.request<{ action: HetznerAction }>(
-          'GET',
-          `/actions/${action.id}`,
-        )
-        if (current.status === 'success') return
-        if (current.status === 'error') {
-          const reason =
-            current.error === null ? 'unknown error' : `${current.error.code}: ${current.error.message}`
-          throw new MateriaError('remote', `action ${current.id} (${current.command}) failed: ${reason}`)
-        }
-        if (nowMs() >= deadlineMs) {
-          throw new MateriaError(
-            'remote',
-            `action ${current.id} (${current.command}) still running after ${timeoutMs} ms`,
-          )
-        }
-        await sleep(pollMs)
-      }
-    },
-    async registerSshKey(name, publicKey, labels) {
-      try {
-        const response = await client.request<{ ssh_key: HetznerSshKey }>('POST', '/ssh_keys', {
-          name,
-          public_key: publicKey,
-          labels,
-        })
-        return response.ssh_key.id
-      } catch (error) {
-        if (!isHetznerApiError(error) || !error.outcomeUnknown) throw error
-        // The key may have been created although the answer was lost; a second POST would
-        // answer uniqueness_error. Its name is unique: find it, else send it once more.
-        const keys = await client.list<HetznerSshKey>('/ssh_keys', 'ssh_keys', { name })
-        const existing = keys.find((key) => key.name === name && key.public_key === publicKey)
-        if (existing !== undefined) return existing.id
-        const response = await client.request<{ ssh_key: HetznerSshKey }>('POST', '/ssh_keys', {
-          name,
-          public_key: publicKey,
-          labels,
-        })
-        return response.ssh_key.id
-      }
-    },
-    async deleteSshKey(id) {
-      await client.request<unknown>('DELETE', `/ssh_keys/${id}`, undefined, true)
-    },
-    async listSshKeysByLabel(selector) {
-      const keys = await client.list<HetznerSshKey>('/ssh_keys', 'ssh_keys', { label_selector: selector })
-      return keys.map((key) => ({ id: key.id, name: key.name, labels: key.labels }))
-    },
+    waitForAction,
     async serverTypes() {
       const types = await client.list<HetznerServerType>('/server_types', 'server_types', {})
       return types.map(serverTypeOffer)

@@ -5,10 +5,14 @@
 // powered on, so the first boot sees it. `terminate` stops the server and deletes it together with
 // its attached volumes (local and block), which is what a worker wants: nothing is left to bill.
 // The worker's IPv4 comes from `dynamic_ip_required`; waitRunning polls until the server runs and
-// has that address, after which the run waits for SSH as it does on Hetzner.
+// has that address, after which the run waits for SSH as it does on Hetzner. Scaleway keeps no
+// per-run SSH key records here: the run's key goes into cloud-init's `ssh_authorized_keys`, and a
+// team key is one of the project's SSH keys, which Scaleway installs on every Instance at boot.
+// A server that never started (left `stopped`) cannot be terminated: it is deleted, then its
+// volumes one by one, so nothing is left to bill.
 import { assert } from '../../assert.ts'
 import { MateriaError } from '../../errors.ts'
-import type { ServerTypeOffer } from '../provider.ts'
+import type { Provider, ServerTypeOffer, WorkerServer } from '../provider.ts'
 import type { ScalewayClient } from './client.ts'
 import type {
   CreateServerRequest,
@@ -17,24 +21,6 @@ import type {
   ScalewayServerType,
   ScalewayTask,
 } from './types.ts'
-
-export interface ScalewayWorker {
-  readonly id: string
-  readonly name: string
-  readonly state: string
-  readonly serverType: string
-  readonly labels: Readonly<Record<string, string>>
-  readonly ipv4: string | null
-  readonly createdMs: number
-}
-
-export interface CreateScalewayWorkerRequest {
-  readonly name: string
-  readonly serverType: string
-  readonly image: string // an image label such as ubuntu_noble, or an image UUID
-  readonly userData: string // cloud-init; never holds secrets
-  readonly labels: Readonly<Record<string, string>>
-}
 
 export function labelsToTags(labels: Readonly<Record<string, string>>): string[] {
   return Object.entries(labels).map(([key, value]) => {
@@ -53,15 +39,16 @@ function tagsToLabels(tags: readonly string[]): Record<string, string> {
   return labels
 }
 
-export function toScalewayWorker(server: ScalewayServer): ScalewayWorker {
+export function toWorkerServer(server: ScalewayServer): WorkerServer {
   return {
     id: server.id,
     name: server.name,
-    state: server.state,
-    serverType: server.commercial_type,
+    status: server.state,
+    createdMs: Date.parse(server.creation_date),
     labels: tagsToLabels(server.tags),
     ipv4: server.public_ip?.address ?? null,
-    createdMs: Date.parse(server.creation_date),
+    ipv6: null,
+    serverType: server.commercial_type,
   }
 }
 
@@ -86,29 +73,39 @@ export function scalewayOffers(
   })
 }
 
-export interface ScalewayProvider {
-  create(request: CreateScalewayWorkerRequest): Promise<ScalewayWorker>
-  get(id: string): Promise<ScalewayWorker | null>
-  listByLabels(labels: Readonly<Record<string, string>>): Promise<ScalewayWorker[]>
-  delete(id: string): Promise<boolean> // false when already gone
-  waitRunning(id: string, timeoutMs: number): Promise<ScalewayWorker>
-  serverTypes(): Promise<ServerTypeOffer[]>
-}
-
 export function createScalewayProvider(
   client: ScalewayClient,
   options: { readonly pollMs?: number; readonly nowMs?: () => number } = {},
-): ScalewayProvider {
+): Provider {
   const pollMs = options.pollMs ?? 2000
   const nowMs = options.nowMs ?? Date.now
+  const pause = () => new Promise<void>((resolve) => setTimeout(resolve, pollMs))
 
-  async function get(id: string): Promise<ScalewayWorker | null> {
+  async function find(id: string): Promise<ScalewayServer | null> {
     const response = await client.find<{ server: ScalewayServer }>(`/servers/${id}`)
-    return response === null ? null : toScalewayWorker(response.server)
+    return response === null ? null : response.server
+  }
+
+  // Deletes a server that is not running, then its volumes (DELETE leaves them behind).
+  async function deleteStopped(server: ScalewayServer): Promise<void> {
+    await client.request<unknown>('DELETE', `/servers/${server.id}`)
+    const left: string[] = []
+    for (const volume of Object.values(server.volumes)) {
+      await client.request<unknown>('DELETE', `/volumes/${volume.id}`).catch(() => left.push(volume.id))
+    }
+    if (left.length > 0) {
+      throw new MateriaError(
+        'remote',
+        `Scaleway server ${server.id} deleted, but not its volumes ${left.join(', ')}; delete them in the console`,
+      )
+    }
   }
 
   return {
+    name: 'scaleway',
+    sshKeys: null,
     async create(request) {
+      assert(request.location === client.zone, `Scaleway location ${request.location} is not ${client.zone}`)
       const body: CreateServerRequest = {
         name: request.name,
         commercial_type: request.serverType,
@@ -128,45 +125,65 @@ export function createScalewayProvider(
           action: 'poweron',
         })
       } catch (error) {
-        // The server never started: remove it before reporting the failure. DELETE (unlike
-        // terminate, which needs a running server) leaves its root volume, named in the error.
-        await client.request<unknown>('DELETE', `/servers/${server.id}`).catch(() => undefined)
-        const volumes = Object.values(server.volumes).map((volume) => volume.id)
+        // The server never started: remove it and its volumes before reporting the failure.
+        await deleteStopped(server).catch(() => undefined)
         throw new MateriaError(
           'remote',
-          `Scaleway server ${server.id} could not be started (${String(error)}); check volumes ${volumes.join(', ')} in the console`,
+          `Scaleway server ${server.id} could not be started (${String(error)}); it was deleted`,
         )
       }
-      return toScalewayWorker(server)
+      return { server: toWorkerServer(server), action: null }
     },
-    get,
+    async waitRunning(created, timeoutMs) {
+      const id = created.server.id
+      const deadlineMs = nowMs() + timeoutMs
+      for (;;) {
+        const server = await find(id)
+        if (server === null)
+          throw new MateriaError('remote', `Scaleway server ${id} disappeared while starting`)
+        if (server.state === 'running' && server.public_ip !== null) return toWorkerServer(server)
+        if (nowMs() >= deadlineMs) {
+          throw new MateriaError(
+            'remote',
+            `Scaleway server ${id} still ${server.state} after ${timeoutMs} ms; delete it with materia worker reap --provider scaleway`,
+          )
+        }
+        await pause()
+      }
+    },
+    async get(id) {
+      const server = await find(id)
+      return server === null ? null : toWorkerServer(server)
+    },
     async listByLabels(labels) {
       const servers = await client.list<ScalewayServer>('/servers', 'servers', {
         tags: labelsToTags(labels).join(','),
         project: client.projectId,
       })
-      return servers.map(toScalewayWorker)
+      return servers.map(toWorkerServer)
     },
-    async delete(id) {
-      const current = await get(id)
-      if (current === null) return false
-      await client.request<{ task: ScalewayTask }>('POST', `/servers/${id}/action`, { action: 'terminate' })
-      return true
-    },
-    async waitRunning(id, timeoutMs) {
+    // `terminate` stops a running server and deletes it with all its volumes; the server stays
+    // listed (stopping) until that is done, so this waits until GET answers 404.
+    async delete(id, timeoutMs) {
+      const server = await find(id)
+      if (server === null) return false
+      if (server.state === 'stopped') await deleteStopped(server)
+      else {
+        await client.request<{ task: ScalewayTask }>('POST', `/servers/${id}/action`, {
+          action: 'terminate',
+        })
+      }
       const deadlineMs = nowMs() + timeoutMs
       for (;;) {
-        const worker = await get(id)
-        if (worker === null)
-          throw new MateriaError('remote', `Scaleway server ${id} disappeared while starting`)
-        if (worker.state === 'running' && worker.ipv4 !== null) return worker
+        const current = await find(id)
+        if (current === null) return true
         if (nowMs() >= deadlineMs) {
           throw new MateriaError(
             'remote',
-            `Scaleway server ${id} still ${worker.state} after ${timeoutMs} ms; delete it with materia worker reap`,
+            `Scaleway server ${id} still ${current.state} ${timeoutMs} ms after terminate; check it in the console`,
           )
         }
-        await new Promise<void>((resolve) => setTimeout(resolve, pollMs))
+        await pause()
       }
     },
     async serverTypes() {

@@ -7,7 +7,7 @@ import { serverTypeOffer } from '../hetzner/provider.ts'
 import type { HetznerServerType } from '../hetzner/types.ts'
 import { FakeScaleway } from '../testing/fake-scaleway.ts'
 import { createScalewayClient, ScalewayApiError, scalewayClientFromEnv } from './client.ts'
-import { createScalewayProvider } from './provider.ts'
+import { createScalewayProvider, toWorkerServer } from './provider.ts'
 
 const secretKey = 'scw-secret-test'
 const projectId = '00000000-0000-4000-8000-000000000001'
@@ -37,6 +37,10 @@ beforeEach(async () => {
 afterEach(async () => {
   await fake.stop()
 })
+
+function createRequest(fields: { name: string; serverType: string; labels: Record<string, string> }) {
+  return { image: 'ubuntu_noble', location: zone, sshKeyName: 'unused', userData: '', ...fields }
+}
 
 function client(key = secretKey) {
   return createScalewayClient({ baseUrl: fake.url, zone, secretKey: key, projectId, sleep: async () => {} })
@@ -98,7 +102,7 @@ describe('ScalewayClient', () => {
   it('refuses an unknown commercial type with invalid_arguments', async () => {
     const provider = createScalewayProvider(client())
     const error = await provider
-      .create({ name: 'w', serverType: 'NOPE', image: 'ubuntu_noble', userData: '', labels: {} })
+      .create(createRequest({ name: 'w', serverType: 'NOPE', labels: {} }))
       .catch((caught: unknown) => caught)
     expect((error as ScalewayApiError).apiType).toBe('invalid_arguments')
     expect(fake.servers.size).toBe(0)
@@ -108,48 +112,72 @@ describe('ScalewayClient', () => {
 describe('ScalewayProvider', () => {
   it('creates with cloud-init, lists by tag, deletes with its volumes', async () => {
     const provider = createScalewayProvider(client(), { pollMs: 1 })
+    expect(provider.sshKeys).toBeNull() // the run's key travels in the user data
     const cloudInit = '#cloud-config\nruncmd:\n  - echo ready\n'
     const created = await provider.create({
-      name: 'materia-worker-1',
-      serverType: 'DEV1-S',
-      image: 'ubuntu_noble',
+      ...createRequest({
+        name: 'materia-worker-1',
+        serverType: 'DEV1-S',
+        labels: { app: 'materia', run: 'r1' },
+      }),
       userData: cloudInit,
-      labels: { app: 'materia', run: 'r1' },
     })
-    expect(fake.userData.get(created.id)?.get('cloud-init')).toBe(cloudInit)
+    const id = created.server.id
+    expect(id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(created.action).toBeNull()
+    expect(fake.userData.get(id)?.get('cloud-init')).toBe(cloudInit)
     // The user data was stored before the server was powered on, so the first boot reads it.
     const order = fake.requests.map(
       (request) => `${request.method} ${request.path.split('/').slice(7).join('/')}`,
     )
     expect(order.indexOf('PATCH user_data/cloud-init')).toBeGreaterThanOrEqual(0)
     expect(order.indexOf('PATCH user_data/cloud-init')).toBeLessThan(order.indexOf('POST action'))
-    const running = await provider.waitRunning(created.id, 5_000)
-    expect(running.state).toBe('running')
+    const running = await provider.waitRunning(created, 5_000)
+    expect(running.status).toBe('running')
     expect(running.ipv4).toMatch(/^192\.0\.2\.\d+$/)
     expect(running.labels).toEqual({ app: 'materia', run: 'r1' })
 
-    await provider.create({
-      name: 'other',
-      serverType: 'DEV1-S',
-      image: 'ubuntu_noble',
-      userData: '',
-      labels: { app: 'other' },
-    })
+    await provider.create(createRequest({ name: 'other', serverType: 'DEV1-S', labels: { app: 'other' } }))
     const listed = await provider.listByLabels({ app: 'materia', run: 'r1' })
     expect(listed.map((worker) => worker.name)).toEqual(['materia-worker-1'])
 
-    const volumeIds = Object.values(fake.servers.get(created.id)?.volumes ?? {}).map((volume) => volume.id)
+    const volumeIds = Object.values(fake.servers.get(id)?.volumes ?? {}).map((volume) => volume.id)
     expect(volumeIds).toHaveLength(1)
-    expect(await provider.delete(created.id)).toBe(true)
-    expect(await provider.get(created.id)).toBeNull()
-    for (const id of volumeIds) expect(fake.volumes.has(id)).toBe(false)
-    expect(await provider.delete(created.id)).toBe(false)
+    expect(await provider.delete(id, 5_000)).toBe(true)
+    expect(await provider.get(id)).toBeNull()
+    for (const volumeId of volumeIds) expect(fake.volumes.has(volumeId)).toBe(false)
+    expect(await provider.delete(id, 5_000)).toBe(false)
     expect(await provider.listByLabels({ app: 'materia' })).toEqual([])
+  })
+
+  it('waits for a terminated server to leave the list, and deletes a stopped one with its volumes', async () => {
+    const provider = createScalewayProvider(client(), { pollMs: 1 })
+    fake.terminatePolls = 3 // terminate leaves the server `stopping` for three reads, as a real one stays
+    const created = await provider.create(createRequest({ name: 'w', serverType: 'DEV1-S', labels: {} }))
+    expect(await provider.delete(created.server.id, 5_000)).toBe(true)
+    expect(fake.servers.size).toBe(0)
+    // A server that never started cannot be terminated: DELETE, then each volume.
+    fake.failPowerOn = true
+    await expect(
+      provider.create(createRequest({ name: 'never', serverType: 'DEV1-S', labels: {} })),
+    ).rejects.toThrow(/could not be started .*; it was deleted/)
+    expect(fake.servers.size).toBe(0)
+    expect(fake.volumes.size).toBe(0)
+  })
+
+  it('refuses a location other than its zone', async () => {
+    const provider = createScalewayProvider(client())
+    await expect(
+      provider.create({
+        ...createRequest({ name: 'w', serverType: 'DEV1-S', labels: {} }),
+        location: 'nl-ams-1',
+      }),
+    ).rejects.toThrow('Scaleway location nl-ams-1 is not fr-par-1')
   })
 
   it('stops waiting for a server that does not start, naming it', async () => {
     const id = '22222222-2222-4222-8222-222222222222'
-    fake.servers.set(id, {
+    const server = {
       id,
       name: 'stuck',
       state: 'starting',
@@ -160,13 +188,15 @@ describe('ScalewayProvider', () => {
       zone,
       public_ip: null,
       volumes: {},
-    })
+    }
+    fake.servers.set(id, server)
     const provider = createScalewayProvider(client(), { pollMs: 1 })
-    await expect(provider.waitRunning(id, 20)).rejects.toThrow(
+    const created = { server: toWorkerServer(server), action: null }
+    await expect(provider.waitRunning(created, 20)).rejects.toThrow(
       `Scaleway server ${id} still starting after 20 ms`,
     )
     fake.servers.delete(id)
-    await expect(provider.waitRunning(id, 20)).rejects.toThrow('disappeared while starting')
+    await expect(provider.waitRunning(created, 20)).rejects.toThrow('disappeared while starting')
   })
 
   it('lists types as offers: out of stock not offered, end of service deprecated', async () => {

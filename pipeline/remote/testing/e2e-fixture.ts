@@ -1,5 +1,5 @@
-// The end-to-end setting shared by the e2e tests: the fake Hetzner API whose servers are real
-// sshd workers, s3rver as the bucket, a PSD server, and a copy of this working tree committed to a
+// The end-to-end setting shared by the e2e tests: the fake Hetzner and Scaleway APIs whose servers
+// are real sshd workers (one at a time, on one port), s3rver as the bucket, a PSD server, and a copy of this working tree committed to a
 // bare repository the worker clones. The worker's prepare step links this tree's node_modules
 // (no network here), through the project's own `workers.prepare` setting.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
@@ -8,8 +8,13 @@ import { tmpdir, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { S3LandingStore } from '../../landing/s3-store.ts'
-import { type S3rverHandle, startS3rver } from '../../landing/test-fixtures/s3rver.ts'
-import { type FakeCloud, startFakeCloud } from './fake-cloud.ts'
+import { type S3rverHandle, startS3rver } from '../../landing/testing/s3rver.ts'
+import {
+  type FakeCloud,
+  type FakeScalewayCloud,
+  startFakeCloud,
+  startFakeScalewayCloud,
+} from './fake-cloud.ts'
 import { git } from './git-fixture.ts'
 import { startPsdServer } from './psd-server.ts'
 
@@ -19,6 +24,7 @@ export const e2eProject = 'pipeline/remote/testdata/e2e-project'
 
 export interface E2e {
   readonly cloud: FakeCloud
+  readonly scaleway: FakeScalewayCloud
   readonly s3: S3rverHandle
   readonly psd: Awaited<ReturnType<typeof startPsdServer>>
   readonly work: string
@@ -55,6 +61,7 @@ export async function startE2e(env: Record<string, string>): Promise<E2e> {
     startS3rver('materia-prod'),
     startPsdServer(),
   ])
+  const scaleway = await startFakeScalewayCloud({ sshPort: cloud.sshPort })
   cloud.api.actionPollsRunning = 0 // actions finish at once: the lifecycle tests cover polling
   const root = await mkdtemp(join(tmpdir(), 'materia-e2e-'))
   const work = join(root, 'work')
@@ -80,6 +87,7 @@ export async function startE2e(env: Record<string, string>): Promise<E2e> {
   const cliEnv = (): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    ...scaleway.env(),
     ...cloud.env(),
     ...s3.env,
     MATERIA_GIT_URL: `file://${bare}`,
@@ -106,6 +114,7 @@ export async function startE2e(env: Record<string, string>): Promise<E2e> {
   }
   return {
     cloud,
+    scaleway,
     s3,
     psd,
     work,
@@ -120,9 +129,12 @@ export async function startE2e(env: Record<string, string>): Promise<E2e> {
         accessKeyId: s3.env.R2_ACCESS_KEY!,
         secretAccessKey: s3.env.R2_SECRET_KEY!,
       }),
-    materiaServers: () => [...cloud.api.servers.values()].filter((server) => server.labels.app === 'materia'),
+    materiaServers: () => [
+      ...[...cloud.api.servers.values()].filter((server) => server.labels.app === 'materia'),
+      ...[...scaleway.api.servers.values()].filter((server) => server.tags.includes('app=materia')),
+    ],
     async close() {
-      await Promise.all([cloud.close(), s3.stop(), psd.close()])
+      await Promise.all([cloud.close(), scaleway.close(), s3.stop(), psd.close()])
       await rm(root, { recursive: true, force: true })
       // The worker (this host) keeps each run's checkout in /tmp/materia-run-<id>: remove ours only.
       for (const output of outputs) {

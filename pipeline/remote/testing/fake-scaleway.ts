@@ -6,8 +6,10 @@
 //   server `stopped`; an unknown commercial_type is 400 `invalid_arguments`;
 // - PATCH /servers/{id}/user_data/{key} stores a text/plain value (other content types are 400)
 //   and answers 204;
-// - POST /servers/{id}/action with `poweron` (stopped -> running, a public IPv4 appears) or
-//   `terminate` (the server and its volumes are deleted), answering `{ task }`; other actions 400;
+// - POST /servers/{id}/action with `poweron` (stopped -> running, a public IPv4 appears; the
+//   server boots with the user data stored under `cloud-init`) or `terminate` (the server goes
+//   `stopping`, then is deleted with its volumes), answering `{ task }`; other actions 400;
+// - DELETE /servers/{id} removes a server but leaves its volumes, DELETE /volumes/{id} removes one;
 // - GET /servers filtered by `tags` (every listed tag must be on the server) and `project`, paged
 //   with page/per_page and the X-Total-Count header;
 // - GET /products/servers (`servers` maps a commercial type to hourly_price, ncpus, ram in bytes,
@@ -23,6 +25,11 @@ export interface FakeScalewayOptions {
   readonly zone: string
   readonly types: Readonly<Record<string, ScalewayServerType>>
   readonly availability: Readonly<Record<string, ScalewayAvailability>>
+  readonly publicIp?: string // every server's address; default 192.0.2.x (documentation range)
+  // Called when a server powers on, with its cloud-init user data, and when it is removed: the
+  // end-to-end tests start and stop a real sshd here.
+  readonly onBoot?: (server: ScalewayServer, cloudInit: string) => Promise<void>
+  readonly onDestroy?: (server: ScalewayServer) => Promise<void>
 }
 
 export interface FakeVolume {
@@ -35,6 +42,9 @@ export class FakeScaleway {
   readonly volumes = new Map<string, FakeVolume>()
   readonly userData = new Map<string, Map<string, string>>()
   readonly requests: { method: string; path: string }[] = []
+  terminatePolls = 0 // reads of a terminated server that still show it `stopping`
+  failPowerOn = false // poweron answers 500
+  private readonly stopping = new Map<string, number>()
   private readonly http: Server
   private readonly options: FakeScalewayOptions
   private nextIp = 10
@@ -86,12 +96,25 @@ export class FakeScaleway {
     }
     if (method === 'POST' && path === '/servers') return this.createServer(response, JSON.parse(body))
     if (method === 'GET' && path === '/servers') return this.listServers(response, url.searchParams)
+    if (method === 'DELETE' && parts[0] === 'volumes' && parts.length === 2) {
+      const volume = this.volumes.get(parts[1]!)
+      if (volume === undefined)
+        return send(response, 404, { type: 'not_found', message: `volume ${parts[1]} not found` })
+      if (volume.server !== null)
+        return send(response, 400, { type: 'invalid_request_error', message: 'volume is attached' })
+      this.volumes.delete(volume.id)
+      response.writeHead(204).end()
+      return
+    }
+    if (method === 'GET' && parts[0] === 'servers' && parts.length === 2) await this.settleStopping(parts[1]!)
     const server = parts[0] === 'servers' && parts[1] !== undefined ? this.servers.get(parts[1]) : undefined
     if (server === undefined)
       return send(response, 404, { type: 'not_found', message: `server ${parts[1]} not found` })
     if (method === 'GET' && parts.length === 2) return send(response, 200, { server })
     if (method === 'DELETE' && parts.length === 2) {
-      this.removeServer(server, false)
+      if (server.state !== 'stopped')
+        return send(response, 400, { type: 'invalid_request_error', message: 'server is not stopped' })
+      await this.removeServer(server, false)
       response.writeHead(204).end()
       return
     }
@@ -105,7 +128,8 @@ export class FakeScaleway {
       response.writeHead(204).end()
       return
     }
-    if (method === 'POST' && parts[2] === 'action') return this.action(response, server, JSON.parse(body))
+    if (method === 'POST' && parts[2] === 'action')
+      return await this.action(response, server, JSON.parse(body))
     send(response, 404, { type: 'not_found', message: `no route ${method} ${path}` })
   }
 
@@ -152,37 +176,68 @@ export class FakeScaleway {
     send(response, 200, { servers: slice })
   }
 
-  private action(response: ServerResponse, server: ScalewayServer, body: Record<string, unknown>): void {
+  private async action(
+    response: ServerResponse,
+    server: ScalewayServer,
+    body: Record<string, unknown>,
+  ): Promise<void> {
     const task = { id: randomUUID(), description: `server_${body.action}`, status: 'pending' }
     if (body.action === 'poweron') {
       if (server.state !== 'stopped') {
         send(response, 400, { type: 'invalid_request_error', message: 'not stopped' })
         return
       }
-      this.servers.set(server.id, {
+      if (this.failPowerOn) {
+        send(response, 500, { type: 'internal_error', message: 'injected poweron failure' })
+        return
+      }
+      const running: ScalewayServer = {
         ...server,
         state: 'running',
-        public_ip: { address: `192.0.2.${this.nextIp++}` },
-      })
+        public_ip: { address: this.options.publicIp ?? `192.0.2.${this.nextIp++}` },
+      }
+      this.servers.set(server.id, running)
+      await this.options.onBoot?.(running, this.userData.get(server.id)?.get('cloud-init') ?? '')
       send(response, 202, { task })
       return
     }
     if (body.action === 'terminate') {
-      this.removeServer(server, true)
+      if (server.state !== 'running') {
+        send(response, 400, { type: 'invalid_request_error', message: 'terminate needs a running server' })
+        return
+      }
+      if (this.terminatePolls > 0) {
+        this.servers.set(server.id, { ...server, state: 'stopping' })
+        this.stopping.set(server.id, this.terminatePolls)
+      } else await this.removeServer(server, true)
       send(response, 202, { task })
       return
     }
     send(response, 400, { type: 'invalid_arguments', message: `unsupported action ${String(body.action)}` })
   }
 
+  // A terminated server stays listed, `stopping`, for terminatePolls reads, then is gone.
+  private async settleStopping(id: string): Promise<void> {
+    const left = this.stopping.get(id)
+    const server = this.servers.get(id)
+    if (left === undefined || server === undefined) return
+    if (left > 1) {
+      this.stopping.set(id, left - 1)
+      return
+    }
+    this.stopping.delete(id)
+    await this.removeServer(server, true)
+  }
+
   // DELETE /servers/{id} detaches the volumes (they stay and bill); terminate deletes them.
-  private removeServer(server: ScalewayServer, withVolumes: boolean): void {
+  private async removeServer(server: ScalewayServer, withVolumes: boolean): Promise<void> {
     this.servers.delete(server.id)
     this.userData.delete(server.id)
     for (const { id } of Object.values(server.volumes)) {
       if (withVolumes) this.volumes.delete(id)
       else this.volumes.set(id, { id, server: null })
     }
+    await this.options.onDestroy?.(server)
   }
 }
 

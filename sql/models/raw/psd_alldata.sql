@@ -36,8 +36,8 @@ SELECT
   *
 FROM read_csv(
   @VAR('landing_dir') || '/' || @VAR('psd_files', 'psd/*/*/*/*.csv.gz'),
-  all_varchar = true,
-  filename = true,
-  union_by_name = true,
-  header = true
+  all_varchar = TRUE,
+  filename = TRUE,
+  union_by_name = TRUE,
+  header = TRUE
 )

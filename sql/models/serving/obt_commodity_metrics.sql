@@ -47,10 +47,7 @@ WITH latest AS (
     ending_stocks,
     total_distribution
   FROM cleaned.cln_psdalldata__commodity_pivoted
-  QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY commodity_code, country_code, market_year
-    ORDER BY ingest_date DESC
-  ) = 1
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY commodity_code, country_code, market_year ORDER BY ingest_date DESC) = 1
 )
 SELECT
   latest.commodity_code AS commodity_code, -- 7 digits, zero-padded
@@ -81,8 +78,7 @@ SELECT
   latest.ending_stocks AS ending_stocks,
   latest.total_distribution AS total_distribution,
   -- Ending stocks over a year of use (domestic consumption + exports): 0.25 = three months of use.
-  latest.ending_stocks
-    / NULLIF(latest.domestic_consumption + latest.exports, 0) AS stocks_to_use,
+  latest.ending_stocks / NULLIF(latest.domestic_consumption + latest.exports, 0) AS stocks_to_use,
   -- 0 when USDA's balance closes; +-1 is rounding (see audits/balance_identity.sql).
   latest.total_supply - latest.total_distribution AS supply_distribution_gap,
   -- Year-over-year changes only against the market year right before (a gap gives NULL).
@@ -95,11 +91,15 @@ SELECT
       THEN latest.domestic_consumption / NULLIF(LAG(latest.domestic_consumption) OVER country_years, 0) - 1
   END AS consumption_yoy,
   -- Share of the sum over all countries: the files carry no World rows.
-  latest.production
-    / NULLIF(SUM(latest.production) OVER (PARTITION BY latest.commodity_code, latest.market_year), 0)
-    AS world_production_share,
+  latest.production / NULLIF(
+    SUM(latest.production) OVER (PARTITION BY latest.commodity_code, latest.market_year),
+    0
+  ) AS world_production_share,
   latest.arabica_production / NULLIF(latest.production, 0) AS arabica_share
 FROM latest
 LEFT JOIN serving.dim_country AS dim_country
   ON latest.country_code = dim_country.country_code
-WINDOW country_years AS (PARTITION BY latest.commodity_code, latest.country_code ORDER BY latest.market_year)
+WINDOW country_years AS (
+  PARTITION BY latest.commodity_code, latest.country_code
+  ORDER BY latest.market_year
+)

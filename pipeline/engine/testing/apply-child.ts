@@ -2,10 +2,10 @@
 // (the crash test kills it at MATERIA_CRASH_AT points or on a timer); `hold` keeps the database
 // open until killed (the lock test), `hold_read_only` the same through a read-only open. Argument:
 // one JSON object.
-import { applyPlan } from './apply.ts'
-import { crashPointsReached } from './crash-point.ts'
-import { openDatabase } from './database.ts'
-import { buildPlan } from './plan.ts'
+import { applyPlan } from '../apply.ts'
+import { crashPointsReached } from '../crash-point.ts'
+import { openDatabase } from '../database.ts'
+import { buildPlan } from '../plan.ts'
 import { type ModelSpec, makeProject } from './test-project.ts'
 
 interface ChildInput {

@@ -3,9 +3,9 @@
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { assert } from '../assert.ts'
-import type { Model, ModelKind } from './model.ts'
-import type { Project } from './project.ts'
+import { assert } from '../../assert.ts'
+import type { Model, ModelKind } from '../model.ts'
+import type { Project } from '../project.ts'
 
 export interface ModelSpec {
   readonly name: string
@@ -84,7 +84,7 @@ export function makeProject(root: string, specs: readonly ModelSpec[], start = '
 }
 
 // The example project: the bundled genuine PSD rows as a seed, then staging, cleaned, a serving view.
-const sample = new URL('../../assets/data/psd_coffee_BR_VM_CO_2020-2022.csv', import.meta.url).pathname
+const sample = new URL('../../../assets/data/psd_coffee_BR_VM_CO_2020-2022.csv', import.meta.url).pathname
 
 export function exampleSpecs(): ModelSpec[] {
   return [

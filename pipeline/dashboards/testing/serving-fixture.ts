@@ -1,13 +1,14 @@
 // A DuckDB file whose serving tables follow sql/CONTRACT.md, computed with plain SQL from the genuine
 // USDA PSD coffee snapshot bundled in assets/data. Tests and the bench use it to exercise dashboards
 // against real figures without depending on the transform project.
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
-import { readZipEntry } from './zip.ts'
+import { quoteLiteral } from '../../engine/index.ts'
+import { unzipToGzip } from '../../extract/psd/unzip.ts'
 
-const repositoryRoot = join(import.meta.dirname, '..', '..')
+const repositoryRoot = join(import.meta.dirname, '..', '..', '..')
 export const snapshotZipPath = join(repositoryRoot, 'assets', 'data', 'psd_coffee_csv_2022-12.zip')
 // The snapshot month of the bundled file, as the landing manifest would record it.
 const snapshotIngestDate = '2022-12-01'
@@ -35,11 +36,12 @@ const attributeColumns: ReadonlyArray<readonly [id: string, column: string]> = [
   ['178', 'total_distribution'],
 ]
 
-/** Unzips the bundled snapshot into a temp folder and returns the CSV path. */
+/** Unzips the bundled snapshot into a temp folder, through the extractor's checked unzip (entry
+ * count, size and CRC-32 limits), and returns the path of the gzipped CSV DuckDB reads. */
 export async function extractSnapshotCsv(): Promise<string> {
   const folder = await mkdtemp(join(tmpdir(), 'materia-psd-'))
-  const csvPath = join(folder, 'psd_coffee.csv')
-  await writeFile(csvPath, await readZipEntry(snapshotZipPath, 'psd_coffee.csv'))
+  const csvPath = join(folder, 'psd_coffee.csv.gz')
+  await unzipToGzip(snapshotZipPath, 'psd_coffee.csv', csvPath, snapshotZipPath)
   return csvPath
 }
 
@@ -55,7 +57,7 @@ export async function createServingTables(connection: DuckDBConnection, csvPath:
       Country_Code AS country_code, Country_Name AS country_name, Market_Year::INTEGER AS market_year,
       Attribute_ID AS attribute_id, Attribute_Description AS attribute_name,
       Unit_Description AS unit_description, Value::DOUBLE AS value, DATE '${snapshotIngestDate}' AS ingest_date
-    FROM read_csv('${csvPath.replaceAll("'", "''")}', header = true, all_varchar = true)`,
+    FROM read_csv(${quoteLiteral(csvPath)}, header = true, all_varchar = true)`,
     `CREATE TABLE serving.dim_country AS SELECT DISTINCT country_code, country_name,
       NULL::VARCHAR AS iso3, NULL::VARCHAR AS region FROM psd ORDER BY country_code`,
     `CREATE TABLE serving.dim_commodity AS SELECT DISTINCT commodity_code, commodity_name,

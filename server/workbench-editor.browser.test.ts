@@ -1,0 +1,284 @@
+// Goal: the model and query editors help an analyst as dbt Cloud's IDE does: column lineage on
+// hover and a column mode in the DAG (from the engine's column lineage), completion of models
+// without their schema that is never clipped and closes when a query runs, a preview of the model
+// or of the CTE under the cursor, the rendered SQL for the environment, Save and Format buttons,
+// shortcut hints for the platform, and prod that cannot be dropped. Method: a temporary project
+// with genuine PSD rows (plus one VIEW model using a macro) built into prod and dev_test; the
+// workbench in-process on port 0; Debian's Chromium through playwright-core; screenshots under
+// test-results/.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
+import { buildEnvironment, createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
+import { startWorkbench, type Workbench } from './workbench.ts'
+
+const screenshots = join(import.meta.dirname, '..', 'test-results')
+let project: FixtureProject
+let workbench: Workbench
+let browser: Browser
+let page: Page
+
+// A model whose SQL differs once rendered: @model_kind_name is one of SQLMesh's predefined macro
+// variables (docs: "Macro variables"), rendered as the kind's name in quotes.
+const kindNoteModel = `MODEL (name serving.kind_note, kind VIEW);
+SELECT
+  market_year,
+  @model_kind_name AS kind_name
+FROM serving.agg_world_balance
+`
+
+async function openModel(path: string): Promise<void> {
+  await page.goto(`${workbench.baseUrl}/models?path=${encodeURIComponent(path)}`)
+  await page.waitForSelector('#model-editor .view-lines')
+}
+
+// The editor's text as Monaco shows it (its lines hold non-breaking spaces).
+async function editorText(selector: string): Promise<string> {
+  const text = (await page.locator(`${selector} .view-lines`).textContent()) ?? ''
+  return text.replaceAll('\u00a0', ' ')
+}
+
+// Puts the cursor on the first occurrence of `text` in the model editor.
+async function clickOnText(text: string): Promise<void> {
+  await page.locator('#model-editor .view-line span', { hasText: text }).first().click()
+}
+
+beforeAll(async () => {
+  const rendererDir = ensureRendererBuilt()
+  project = createFixtureProject()
+  writeFileSync(join(project.root, 'models/serving/kind_note.sql'), kindNoteModel)
+  await buildEnvironment(project.root, 'prod')
+  await buildEnvironment(project.root, 'dev_test')
+  workbench = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'test' } })
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  page.on('pageerror', (error) => console.error('page error:', error.message))
+  await page.goto(workbench.url)
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await workbench?.close()
+  project?.remove()
+})
+
+describe('model editor and DAG: column lineage', () => {
+  it('shows a column lineage on hover over a column in the model editor', async () => {
+    await openModel('models/serving/agg_world_balance.sql')
+    // Monaco merges the word with the space before it into one span: hover the span's end.
+    const token = page.locator('#model-editor .view-line span span', { hasText: /stocks_to_use$/ }).first()
+    const box = await token.boundingBox()
+    await token.hover({ position: { x: (box?.width ?? 20) - 8, y: (box?.height ?? 10) / 2 } })
+    const hover = page.locator('.monaco-hover:has-text("Column lineage")')
+    await hover.waitFor()
+    const text = ((await hover.textContent()) ?? '').replaceAll('\u00a0', ' ')
+    expect(text).toContain('serving.agg_world_balance.stocks_to_use')
+    expect(text).toContain('<- serving.obt_commodity_metrics.ending_stocks')
+    expect(text).toContain('staging.stg_psd_coffee.value')
+    // Downstream: the VIEW model reads market_year, not stocks_to_use.
+    expect(text).toContain('(no column uses it)')
+    await page.screenshot({ path: join(screenshots, 'editor-lineage-hover.png') })
+  })
+
+  it('answers a word that is no column with nothing, and an unknown model with one line', async () => {
+    const replies = await page.evaluate(async () => {
+      const ask = async (query: string) => {
+        const response = await fetch(`/api/lineage?${query}`)
+        return { status: response.status, body: await response.json() }
+      }
+      return [
+        await ask('model=serving.agg_world_balance&word=FROM'),
+        await ask('model=serving.nope&word=market_year'),
+      ]
+    })
+    expect(replies[0]).toEqual({ status: 200, body: { column: null } })
+    expect(replies[1]?.status).toBe(400)
+    expect(replies[1]?.body.error).toBe('unknown model "serving.nope"; open a model file to see lineage')
+  })
+
+  it('draws the DAG in column mode with edges between columns, and highlights a column lineage', async () => {
+    await page.goto(`${workbench.baseUrl}/dag`)
+    await page.waitForSelector('#dag[data-interactive="1"]')
+    await page.click('[data-dag-mode="columns"]')
+    const column = page.locator('.dag-column[data-key="serving.agg_world_balance.stocks_to_use"]')
+    await column.waitFor()
+    await page.waitForSelector('#dag[data-interactive="1"]')
+    const edges = page.locator(
+      '.dag-column-edge[data-from="serving.obt_commodity_metrics.ending_stocks"][data-to="serving.agg_world_balance.stocks_to_use"]',
+    )
+    await expect(edges.count()).resolves.toBe(1)
+    await expect(
+      page.locator('.dag-node[data-model="staging.stg_psd_coffee"] .dag-column').count(),
+    ).resolves.toBe(9)
+    await column.click()
+    await page.waitForSelector('.dag-column[data-key="staging.stg_psd_coffee.value"][data-related="1"]')
+    await expect(
+      page
+        .locator('.dag-column[data-key="serving.agg_world_balance.market_year"]')
+        .getAttribute('data-related'),
+    ).resolves.toBe('0')
+    await page.screenshot({ path: join(screenshots, 'dag-columns.png') })
+  })
+})
+
+describe('completion', () => {
+  it('offers a model by its table name without the schema, and inserts the full name', async () => {
+    await page.goto(`${workbench.baseUrl}/query`)
+    await page.waitForSelector('#query-editor .view-lines')
+    await page.click('#query-editor .view-lines')
+    await page.keyboard.press('Control+A')
+    await page.keyboard.press('Delete')
+    await page.keyboard.type('SELECT * FROM obt')
+    await page.waitForSelector(
+      '.suggest-widget.visible .monaco-list-row[aria-label*="serving.obt_commodity_metrics"]',
+    )
+    await page.keyboard.press('Enter')
+    await expect
+      .poll(() => editorText('#query-editor'))
+      .toContain('SELECT * FROM serving.obt_commodity_metrics')
+  })
+
+  it('is never clipped by a short editor', async () => {
+    await page.goto(`${workbench.baseUrl}/query`)
+    await page.waitForSelector('#query-editor .view-lines')
+    await page.setViewportSize({ width: 1024, height: 700 })
+    await page.click('#query-editor .view-lines')
+    await page.keyboard.press('Control+A')
+    await page.keyboard.press('Delete')
+    await page.keyboard.type('SELECT s')
+    const widget = page.locator('.suggest-widget.visible')
+    await widget.waitFor()
+    await page.screenshot({ path: join(screenshots, 'completion-short-editor.png') })
+    const host = await page.locator('#query-editor').boundingBox()
+    const box = await widget.boundingBox()
+    expect(host).not.toBeNull()
+    expect(box).not.toBeNull()
+    // The list reaches below the editor and what is there is the list, not the page behind it.
+    expect((box?.y ?? 0) + (box?.height ?? 0)).toBeGreaterThan((host?.y ?? 0) + (host?.height ?? 0) + 10)
+    const onTop = await page.evaluate(
+      ([x, y]) => document.elementFromPoint(x ?? 0, y ?? 0)?.closest('.suggest-widget') !== null,
+      [(box?.x ?? 0) + 20, (box?.y ?? 0) + (box?.height ?? 0) - 6],
+    )
+    expect(onTop).toBe(true)
+    await page.keyboard.press('Escape')
+    await page.setViewportSize({ width: 1440, height: 900 })
+  })
+
+  it('closes when the query runs', async () => {
+    await page.goto(`${workbench.baseUrl}/query`)
+    await page.waitForSelector('#query-editor .view-lines')
+    await page.click('#query-editor .view-lines')
+    await page.keyboard.press('Control+A')
+    await page.keyboard.press('Delete')
+    await page.keyboard.type('SELECT 42 AS s')
+    await page.keyboard.press('Control+Space')
+    await page.waitForSelector('.suggest-widget.visible')
+    await page.keyboard.press('Control+Enter')
+    await page.waitForSelector('#result-grid[data-ready="1"]')
+    await expect(page.locator('[data-view-count]').getAttribute('data-view-count')).resolves.toBe('1')
+    await expect(page.locator('.suggest-widget.visible').count()).resolves.toBe(0)
+  })
+})
+
+describe('preview and rendered SQL', () => {
+  it('previews the CTE under the cursor, then the whole model as edited, in the environment', async () => {
+    await openModel('models/serving/obt_commodity_metrics.sql')
+    await clickOnText('any_value(commodity_name)')
+    await page.keyboard.press('Control+Shift+Enter')
+    await page.waitForSelector('#model-preview-result[data-preview="pivoted"] #result-grid[data-ready="1"]')
+    await expect(page.locator('#model-preview-result h2').textContent()).resolves.toContain(
+      'CTE pivoted of serving.obt_commodity_metrics',
+    )
+    await expect(
+      page.locator('#model-preview [data-view-count]').getAttribute('data-view-count'),
+    ).resolves.toBe('9')
+    await expect(page.locator('#model-preview [data-sort="world_production_share"]').count()).resolves.toBe(0)
+
+    // An unsaved edit in the final SELECT: the preview runs the editor's text, not the file.
+    await clickOnText('world_production_share')
+    await page.keyboard.press('End')
+    await page.keyboard.type(',\n1 AS unsaved_marker')
+    await page.keyboard.press('Escape')
+    await page.click('#editor-preview')
+    await page.waitForSelector(
+      '#model-preview-result[data-preview="serving.obt_commodity_metrics"] [data-sort="unsaved_marker"]',
+    )
+    await expect(page.locator('#model-preview #result-summary').textContent()).resolves.toContain('dev_test')
+    await page.screenshot({ path: join(screenshots, 'editor-preview.png') })
+
+    // A query DuckDB cannot read: one line saying so, nothing else.
+    await clickOnText('unsaved_marker')
+    await page.keyboard.press('End')
+    await page.keyboard.type(' FROM FROM')
+    await page.keyboard.press('Escape')
+    await page.click('#editor-preview')
+    await page.waitForSelector('#model-preview [data-error]')
+    await expect(page.locator('#model-preview [data-error]').textContent()).resolves.toMatch(/syntax error/i)
+  })
+
+  it('shows the model SQL rendered by the engine for the environment', async () => {
+    page.once('dialog', (dialog) => void dialog.accept())
+    await openModel('models/serving/kind_note.sql')
+    const rendered = page.locator('#panel-rendered')
+    await rendered.waitFor()
+    const text = (await rendered.textContent()) ?? ''
+    expect(text).toContain(`'VIEW' AS kind_name`)
+    expect(text).toContain('"serving__dev_test"."agg_world_balance"')
+    expect(text).not.toContain('@model_kind_name')
+  })
+})
+
+describe('editor buttons, hints and environments', () => {
+  it('formats with the Format button and saves with the Save button', async () => {
+    const path = join(project.root, 'models/serving/kind_note.sql')
+    await openModel('models/serving/kind_note.sql')
+    await page.click('#model-editor .view-lines')
+    await page.keyboard.press('Control+A')
+    await page.keyboard.press('Delete')
+    await page.keyboard.insertText(
+      'MODEL (name serving.kind_note, kind VIEW);\nselect market_year, @model_kind_name as kind_name from serving.agg_world_balance\n',
+    )
+    await page.click('#editor-format')
+    await expect.poll(() => editorText('#model-editor')).toContain('SELECT')
+    await page.click('#editor-save')
+    await page.waitForSelector('#model-editor[data-dirty="0"]')
+    const saved = readFileSync(path, 'utf8')
+    expect(saved).toContain('SELECT')
+    expect(saved).toMatch(/FROM\s+serving\.agg_world_balance/)
+    expect(saved).not.toContain('select market_year')
+  })
+
+  it('names the shortcut keys of the platform', async () => {
+    await openModel('models/serving/kind_note.sql')
+    await expect(
+      page.locator('#model-editor').locator('xpath=..').locator('[data-shortcuts]').textContent(),
+    ).resolves.toContain('Ctrl+S save')
+    const mac = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    await mac.addInitScript(() =>
+      Object.defineProperty(Navigator.prototype, 'platform', { get: () => 'MacIntel' }),
+    )
+    const macPage = await mac.newPage()
+    await macPage.goto(workbench.url)
+    await macPage.goto(
+      `${workbench.baseUrl}/models?path=${encodeURIComponent('models/serving/kind_note.sql')}`,
+    )
+    await expect(macPage.locator('[data-shortcuts]').first().textContent()).resolves.toContain('⌘S save')
+    await macPage.goto(`${workbench.baseUrl}/query`)
+    await expect(macPage.locator('#run-query').textContent()).resolves.toContain('⌘Enter')
+    await mac.close()
+  })
+
+  it('refuses to drop prod, in one line', async () => {
+    const reply = await page.evaluate(async () => {
+      const response = await fetch('/environment/drop', {
+        method: 'POST',
+        body: new URLSearchParams({ name: 'prod' }),
+      })
+      return { status: response.status, body: await response.json() }
+    })
+    expect(reply.status).toBe(400)
+    expect(reply.body.error).toMatch(/^prod cannot be dropped from the workbench/)
+  })
+})
