@@ -1,15 +1,19 @@
-// Workbench figures: server start to first meaningful paint in Chromium (home charts drawn), a
-// 1 M-row query (run, first page, a later page, a sorted page), completion latency, 100 concurrent
+// Workbench figures: server start to first meaningful paint in Chromium (home charts drawn), cold
+// start in a fresh browser profile, a 1 M-row result in the browser (first rows after the query
+// finished, a screen scrolled anywhere), a 1 M-row query over HTTP (run, first page, a later page,
+// a sorted page), completion latency, 100 concurrent
 // paged-query requests on loopback (errors and p99), plan page server time, and the DAG page of a
 // generated 1,000-model project to interactive in Chromium.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { type Browser, chromium } from 'playwright-core'
 import { chromiumArgs, chromiumPath, ensureRendererBuilt } from '../server/renderer-build.ts'
 import { buildEnvironment, createFixtureProject } from '../server/testing/fixture-project.ts'
+import { runQuery } from '../server/testing/query-page.ts'
 import { startWorkbench, type Workbench } from '../server/workbench.ts'
 import { generateProject } from './generate-project.ts'
+import { type BenchOptions, figure } from './stats.ts'
 
 function percentile(values: readonly number[], fraction: number): number {
   const sorted = [...values].sort((left, right) => left - right)
@@ -50,7 +54,104 @@ function client(workbench: Workbench) {
   }
 }
 
-export async function run(): Promise<Record<string, unknown>> {
+// Cold start: a fresh browser profile (empty cache) opens the workbench; the figure is the time
+// from navigation start to the later of the two Home charts' first draw (the charts' performance
+// marks), and the wall time from the open to both drawn.
+async function coldStart(workbench: Workbench, runs: number): Promise<Record<string, unknown>> {
+  const inPage: number[] = []
+  const wall: number[] = []
+  for (let index = 0; index < runs; index += 1) {
+    const profile = mkdtempSync(join(tmpdir(), 'materia-bench-profile-'))
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath,
+      args: chromiumArgs,
+      viewport: { width: 1440, height: 900 },
+    })
+    try {
+      const page = context.pages()[0] ?? (await context.newPage())
+      const startedMs = performance.now()
+      await page.goto(workbench.url)
+      await page.waitForSelector('[data-chart="balance"][data-rendered="1"]')
+      await page.waitForSelector('[data-chart="producers"][data-rendered="1"]')
+      wall.push(performance.now() - startedMs)
+      inPage.push(
+        await page.evaluate(() =>
+          Math.max(
+            ...['balance', 'producers'].map(
+              (kind) => performance.getEntriesByName(`materia:chart:${kind}`)[0]?.startTime ?? Number.NaN,
+            ),
+          ),
+        ),
+      )
+    } finally {
+      await context.close()
+      rmSync(profile, { recursive: true, force: true })
+    }
+  }
+  return { coldStartChartsDrawnMs: figure(inPage), coldStartOpenToChartsWallMs: figure(wall) }
+}
+
+const scrollScreensScript = `(async () => {
+  const scroll = document.querySelector('#result-grid .grid-scroll')
+  if (scroll === null) return [Number.NaN]
+  const loaded = (row) => row?.querySelector('[data-col="0"]')?.hasAttribute('data-value') === true
+  const times = []
+  for (const fraction of [0.13, 0.71, 0.42, 0.98, 0.05, 0.57, 0.29, 0.86]) {
+    const before = scroll.querySelector('.grid-row[data-row]')?.dataset.row
+    const startedMs = performance.now()
+    scroll.scrollTop = fraction * (scroll.scrollHeight - scroll.clientHeight)
+    await new Promise((resolve) => {
+      const check = () => {
+        const rows = scroll.querySelectorAll('.grid-row[data-row]')
+        if (rows[0]?.dataset.row !== before && loaded(rows[0]) && loaded(rows[rows.length - 1])) resolve()
+        else requestAnimationFrame(check)
+      }
+      requestAnimationFrame(check)
+    })
+    times.push(performance.now() - startedMs)
+  }
+  return times
+})()`
+
+// A 1 M-row result in the browser: the time from the run's response (the query finished) to its
+// first rows on screen, then screens scrolled to anywhere in the result, each timed from the
+// scroll to every visible row drawn with its values.
+async function millionRows(
+  browser: Browser,
+  workbench: Workbench,
+  runs: number,
+): Promise<Record<string, unknown>> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  await page.goto(workbench.url)
+  await page.goto(`${workbench.baseUrl}/query`)
+  await page.waitForSelector('#query-editor .view-lines')
+  const firstRows: number[] = []
+  const screens: number[] = []
+  for (let index = 0; index < runs; index += 1) {
+    // A different literal each run: a new result, never a cached one.
+    await runQuery(
+      page,
+      `SELECT range AS n, range % 97 AS k, md5(range::VARCHAR) AS h, ${index} AS run FROM range(1000000)`,
+    )
+    firstRows.push(
+      await page.evaluate(() => {
+        const id = document.querySelector<HTMLElement>('#result-view')?.dataset.resultId ?? ''
+        const runs = performance
+          .getEntriesByType('resource')
+          .filter((entry) => entry.name.includes('/query/run')) as PerformanceResourceTiming[]
+        const finished = runs.at(-1)?.responseEnd ?? Number.NaN
+        const shown = performance.getEntriesByName(`materia:grid-rows:${id}`)[0]?.startTime ?? Number.NaN
+        return shown - finished
+      }),
+    )
+    // A string, not a function: the page runs it as written (tsx would add helpers it lacks).
+    screens.push(...((await page.evaluate(scrollScreensScript)) as number[]))
+  }
+  await page.close()
+  return { query1MFirstRowsAfterFinishMs: figure(firstRows), query1MScrollScreenMs: figure(screens) }
+}
+
+export async function run(options: BenchOptions = { runs: 3 }): Promise<Record<string, unknown>> {
   const rendererDir = ensureRendererBuilt()
   const project = createFixtureProject()
   const generatedRoot = mkdtempSync(join(tmpdir(), 'materia-dag-bench-'))
@@ -76,6 +177,10 @@ export async function run(): Promise<Record<string, unknown>> {
     )
 
     note('paint measured')
+    Object.assign(figures, await coldStart(workbench, options.runs))
+    note('cold start measured')
+    Object.assign(figures, await millionRows(browser, workbench, options.runs))
+    note('1M rows in the browser measured')
     // Editors ready cold: a fresh browser context (no cache, no storage) per run, from navigation
     // to Monaco showing the model's text, or the query editor's lines and tabs.
     const coldEditor = async (path: string, ready: string): Promise<number> => {

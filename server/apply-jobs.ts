@@ -24,6 +24,7 @@ const jobEventsMax = 20_000
 
 export class ApplyJobs {
   readonly #jobs = new Map<string, ApplyJob>()
+  readonly #working = new Set<Promise<unknown>>()
   #next = 1
 
   running(): ApplyJob | null {
@@ -52,7 +53,7 @@ export class ApplyJobs {
       for (const listener of job.listeners) listener(event)
     }
     this.#jobs.set(job.id, job)
-    work(job, emit).then(
+    const working = work(job, emit).then(
       (summary) => {
         job.finished = true
         emit({ kind: 'done', summary })
@@ -62,6 +63,14 @@ export class ApplyJobs {
         emit({ kind: 'failed', message: error instanceof Error ? error.message : String(error) })
       },
     )
+    this.#working.add(working)
+    working.then(() => this.#working.delete(working))
     return job
+  }
+
+  // Cancels the running apply and waits until no job touches the database any more (before it closes).
+  async settle(): Promise<void> {
+    for (const job of this.#jobs.values()) if (!job.finished) job.controller.abort()
+    await Promise.allSettled([...this.#working])
   }
 }

@@ -243,6 +243,11 @@ export class QueryRunner {
     return true
   }
 
+  // Queries running now (the workbench interrupts them before it closes the database).
+  runningIds(): string[] {
+    return [...this.#running.keys()]
+  }
+
   // Rows [offset, offset + limit) of a view, for the grid's virtual scrolling.
   async rows(
     resultId: number,

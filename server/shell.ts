@@ -48,10 +48,10 @@ async function navbar(c: Context, context: WorkbenchContext, activePath: string)
   const options = environments.map(
     (name) => html`<option value="${name}" ${name === environment ? raw('selected') : ''}>${name}</option>`,
   )
-  return html`<div class="navbar bg-base-100 shadow-sm gap-2 px-4" id="navbar">
+  return html`<header class="navbar bg-base-100 shadow-sm gap-2 px-4" id="navbar">
   <div class="flex items-center gap-2">${logo}<span class="font-bold">BeanFlows</span>
     <span class="badge badge-ghost" id="project-name" title="${context.root}">${context.index.name}</span></div>
-  <ul class="menu menu-horizontal menu-sm flex-1 px-2" hx-boost="false">${links}</ul>
+  <nav class="flex-1" aria-label="Pages"><ul class="menu menu-horizontal menu-sm px-2" hx-boost="false">${links}</ul></nav>
   <div id="stale-badge" hx-get="/plan/stale" hx-trigger="load, materia:saved from:body, materia:applied from:body" hx-swap="innerHTML"></div>
   <form hx-post="/environment" hx-trigger="change" hx-swap="none" class="flex items-center gap-1">
     <label class="text-sm opacity-70" for="environment">env</label>
@@ -68,7 +68,7 @@ async function navbar(c: Context, context: WorkbenchContext, activePath: string)
       <div id="environment-error"></div></div></details>
   <button type="button" class="btn btn-sm btn-ghost hidden" data-action="open-project" id="open-project">Open project…</button>
   <button type="button" class="btn btn-sm btn-ghost" data-action="toggle-theme" id="theme-toggle" aria-label="Toggle light/dark theme">◐</button>
-</div>`
+</header>`
 }
 
 // Renders a page: the fragment alone for htmx navigation, the whole shell otherwise.

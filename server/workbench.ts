@@ -40,10 +40,21 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
   let port = 0
   const prodRuns = new ProdRuns(options.projectRoot, options.env ?? process.env)
   const app = createApp(context, { token, port: () => port }, prodRuns)
+  // Requests still being answered. Closing the sockets does not stop a handler whose query is queued
+  // in DuckDB; closing the database under it frees the connection the query runs on (a crash in
+  // ClientContext::LockContext). close() waits for them first.
+  const answering = new Set<Promise<unknown>>()
+  const fetch: typeof app.fetch = (request, ...rest) => {
+    const answer = Promise.resolve(app.fetch(request, ...rest))
+    answering.add(answer)
+    const done = () => answering.delete(answer)
+    answer.then(done, done)
+    return answer
+  }
   let server: ReturnType<typeof serve>
   try {
     server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-      const started = serve({ fetch: app.fetch, hostname: loopbackHost, port: options.port ?? 0 }, () =>
+      const started = serve({ fetch, hostname: loopbackHost, port: options.port ?? 0 }, () =>
         resolve(started),
       )
       started.once('error', reject)
@@ -81,6 +92,9 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
         // Keep-alive connections (SSE, an open browser tab) would hold close() open forever.
         ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
       })
+      for (const runId of context.queries.runningIds()) context.queries.cancel(runId)
+      await Promise.allSettled([...answering])
+      await context.applyJobs.settle()
       await removeWorkbenchLock(options.projectRoot)
       closeContext(context)
     },

@@ -41,6 +41,7 @@ describe('the public site in Chromium', () => {
     expect(links.map((link) => link.replace(site.baseUrl, ''))).toEqual([
       'dashboards/world-balance.html',
       'dashboards/top-producers.html',
+      'dashboards/coffee-map.html',
       'dashboards/country-profile.html',
       'dashboards/revisions.html',
     ])

@@ -27,6 +27,8 @@ export async function mountQueryEditor(host: HTMLElement): Promise<void> {
   ) as QueryTabs
   host.textContent = ''
   const editor = createEditor(host, state.tabs[state.active]?.sql ?? '')
+  // Fetch the grid's code while the analyst types, not after the first result arrives.
+  void import('./result-grid.ts')
   const bar = document.getElementById('query-tabs')
   let saveTimer: ReturnType<typeof setTimeout> | undefined
   const save = () => {
@@ -92,7 +94,10 @@ export async function mountQueryEditor(host: HTMLElement): Promise<void> {
       state.tabs.push({ title: `Query ${number}`, sql: '' })
       select(state.tabs.length - 1)
     })
-    bar.replaceChildren(...buttons, add)
+    // The tab list holds tabs only (ARIA's tablist); the button that adds one sits after it.
+    bar.replaceChildren(...buttons)
+    document.getElementById('query-tab-add')?.remove()
+    bar.after(add)
   }
   drawTabs()
   const htmx = (window as unknown as { htmx: Htmx }).htmx

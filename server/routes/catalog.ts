@@ -107,7 +107,7 @@ export function catalogRoutes(context: WorkbenchContext): Hono {
       c,
       context,
       '/catalog',
-      html`<section class="flex gap-4 items-start" data-page="catalog">${tree}<div class="flex-1 min-w-0 flex flex-col gap-3" id="catalog-detail">${empty}<p class="opacity-60">Choose a table.</p></div></section>`,
+      html`<h1 class="text-2xl font-bold mb-3">Catalog of ${environment}</h1><section class="flex gap-4 items-start" data-page="catalog">${tree}<div class="flex-1 min-w-0 flex flex-col gap-3" id="catalog-detail">${empty}<p class="opacity-60">Choose a table.</p></div></section>`,
     )
   })
 

@@ -54,7 +54,8 @@ export function dagSvg(models: readonly ModelEntry[]): Html {
     const x = node.x
     const y = node.y
     const label = model.name.length > 30 ? `${model.name.slice(0, 29)}…` : model.name
-    return html`<g class="dag-node cursor-pointer" data-model="${model.name}" data-path="${model.path}" data-kind="${model.kind}" transform="translate(${x.toFixed(1)},${y.toFixed(1)})">
+    return html`<g class="dag-node cursor-pointer" data-model="${model.name}" data-path="${model.path}" data-kind="${model.kind}" transform="translate(${x.toFixed(1)},${y.toFixed(1)})"
+  tabindex="0" role="button" aria-label="${model.name}, ${model.kind}">
 <title>${model.name} (${model.kind})</title><rect width="${nodeWidth}" height="${nodeHeight}" rx="6" fill="${kindColours[model.kind] ?? '#64748b'}" fill-opacity="0.18" stroke="${kindColours[model.kind] ?? '#64748b'}" stroke-width="1.5"/>
 <text x="8" y="19" font-size="12" font-family="monospace" fill="currentColor">${label}</text></g>`
   })
@@ -86,7 +87,7 @@ function legend(): Html {
       html`<span class="flex items-center gap-1"><span class="inline-block w-3 h-3 rounded" style="background:${colour}"></span>${kind}</span>`,
   )}<span class="flex items-center gap-1"><span class="inline-block w-3 h-3 rounded border-2 border-warning"></span>changed</span>
   <span class="flex items-center gap-1"><span class="inline-block w-3 h-3 rounded border-2 border-dashed border-info"></span>stale (upstream changed)</span>
-  <span class="opacity-60">scroll to zoom · drag to pan · click selects · double-click opens</span></div>`
+  <span class="opacity-60">scroll to zoom · drag to pan · click or Enter selects · double-click opens · Tab moves between models</span></div>`
 }
 
 export function dagRoutes(context: WorkbenchContext): Hono {

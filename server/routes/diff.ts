@@ -112,8 +112,8 @@ export function diffRoutes(context: WorkbenchContext): Hono {
     const model = context.index.models.get(name)
     const picker = html`<form class="flex flex-wrap gap-2 items-center" hx-get="/diff" hx-target="#main" hx-select="#main > *" hx-push-url="true" id="diff-form">
 <label class="sr-only" for="diff-model">Model</label><select name="model" id="diff-model" class="select select-sm w-80">${models.map((entry) => html`<option ${entry.name === name ? raw('selected') : ''}>${entry.name}</option>`)}</select>
-<label class="sr-only" for="diff-x">x column</label><input name="x" id="diff-x" class="input input-sm w-40" placeholder="x column (e.g. market_year)" value="${c.req.query('x') ?? ''}">
-<label class="sr-only" for="diff-y">numeric column</label><input name="y" id="diff-y" class="input input-sm w-40" placeholder="numeric column" value="${c.req.query('y') ?? ''}">
+<label class="sr-only" for="diff-x">x column</label><input name="x" id="diff-x" class="input input-sm w-40" placeholder="x column" value="${c.req.query('x') ?? ''}">
+<label class="sr-only" for="diff-y">numeric column</label><input name="y" id="diff-y" class="input input-sm w-40" placeholder="y column" value="${c.req.query('y') ?? ''}">
 <button class="btn btn-sm btn-primary">Compare ${environment} with prod</button></form>`
     let body: Html = html`<p class="opacity-60">Choose a model.</p>`
     if (model !== undefined) {

@@ -14,7 +14,7 @@ function modelLinks(context: WorkbenchContext, names: readonly string[]): Html {
   if (names.length === 0) return html`<span class="opacity-60">none</span>`
   return html`${names.map((name) => {
     const path = context.index.models.get(name)?.path ?? ''
-    return html`<a class="link link-primary mr-2" href="/models?path=${encodeURIComponent(path)}" hx-get="/models?path=${encodeURIComponent(path)}"
+    return html`<a class="link mr-2" href="/models?path=${encodeURIComponent(path)}" hx-get="/models?path=${encodeURIComponent(path)}"
       hx-target="#main" hx-select="#main > *" hx-push-url="true" data-guard-unsaved>${name}</a>`
   })}`
 }
@@ -61,6 +61,6 @@ export async function modelPanel(
       (row) =>
         html`<tr><td class="font-mono">${String(row[0])}</td><td class="opacity-70">${String(row[1])}</td></tr>`,
     )}</tbody></table></div>
-  <div><div class="font-semibold">SQL in ${environment}</div><pre class="text-xs bg-base-200 p-2 rounded overflow-auto max-h-64" id="panel-rendered">${rendered}</pre></div>
+  <div><div class="font-semibold">SQL in ${environment}</div><pre class="text-xs bg-base-200 p-2 rounded overflow-auto max-h-64" id="panel-rendered" tabindex="0" aria-label="SQL of the model in ${environment}">${rendered}</pre></div>
 </div></div>`
 }

@@ -65,7 +65,7 @@ export function modelRoutes(context: WorkbenchContext): Hono {
       c,
       context,
       '/models',
-      html`<section class="flex gap-4 items-start" data-page="models">${chunkPreloads(context.rendererDir, 'src/model-editor.ts')}${fileTree(context, path)}${editor}</section>`,
+      html`<section class="flex gap-4 items-start" data-page="models"><h1 class="sr-only">Models${path === '' ? '' : `: ${path}`}</h1>${chunkPreloads(context.rendererDir, 'src/model-editor.ts')}${fileTree(context, path)}${editor}</section>`,
     )
   })
 

@@ -59,7 +59,7 @@ function live(run: ProdRun): Html {
 // repository can be done without (by uploading the working tree); the rest keep Review disabled.
 function missingSettings(missing: readonly RemoteSetting[]): Html {
   if (missing.length === 0) return html``
-  return html`<div role="alert" class="alert alert-warning flex-col items-start" id="prod-run-missing">
+  return html`<div role="alert" class="rounded-box border border-warning bg-warning/10 p-4 flex flex-col gap-2" id="prod-run-missing">
   <p class="font-semibold">A run in prod needs these environment variables, which are not set here:</p>
   <ul class="list-disc pl-5 text-sm">${missing.map((setting) => html`<li data-missing="${setting.name}"><code class="font-mono font-semibold">${setting.name}</code>: ${setting.purpose}</li>`)}</ul>
   <p class="text-sm">Export them before starting the workbench (for example esc run &lt;env&gt; -- npm start); secrets are read from the environment only.</p></div>`
@@ -77,7 +77,7 @@ export function prodRunRoutes(context: WorkbenchContext, runs: ProdRuns): Hono {
   ${missingSettings(missing)}
   <form hx-post="/prod-run/plan" hx-target="#prod-run-plan" class="flex items-center gap-2">
     <label class="text-sm" for="prod-run-pipeline">Pipeline</label>
-    <select name="pipeline" id="prod-run-pipeline" class="select select-sm">${['all', 'extract', 'transform', 'publish'].map((name) => html`<option value="${name}">${name}</option>`)}</select>
+    <select name="pipeline" id="prod-run-pipeline" class="select select-sm w-40">${['all', 'extract', 'transform', 'publish'].map((name) => html`<option value="${name}">${name}</option>`)}</select>
     <label class="label text-sm"><input type="checkbox" name="upload" value="1" class="checkbox checkbox-sm"> my working tree (--upload)</label>
     <button class="btn btn-sm" data-action="review-prod-run" ${blocked ? raw('disabled') : ''}>Review…</button>
   </form>

@@ -29,6 +29,8 @@ const filtersMax = 32
 
 // The view (sort and filters) a request asks for: sort=<column>, desc=1, filters=<JSON list of
 // {column, operator, value}>. Columns are checked against the result by the runner.
+const unsortedView: ResultView = { sortColumn: null, descending: false, filters: [] }
+
 function viewOf(c: Context): ResultView {
   const sort = c.req.query('sort') ?? ''
   const text = c.req.query('filters') ?? ''
@@ -64,9 +66,13 @@ function chartSelect(id: string, label: string, options: readonly string[], sele
     <select id="${id}" class="select select-sm w-40">${options.map((option) => html`<option value="${option}" ${option === selected ? html`selected` : ''}>${option === '' ? '(none)' : option}</option>`)}</select></label>`
 }
 
-export function resultFrame(result: QueryResult): Html {
+// The rows the frame carries with it: the grid's first screen and more, drawn without a second
+// request once the query has finished.
+const resultFirstRows = 200
+
+export function resultFrame(result: QueryResult, firstRows: readonly (readonly unknown[])[] = []): Html {
   return html`<div class="flex flex-col gap-2" id="result-view" data-component="result-grid" data-result-id="${result.id}"
-    data-row-count="${result.rowCount}" data-columns="${JSON.stringify(result.columns)}">
+    data-row-count="${result.rowCount}" data-columns="${JSON.stringify(result.columns)}" data-first-rows="${JSON.stringify(firstRows)}">
   <div class="flex flex-wrap items-center gap-3">
     <span id="result-summary" class="text-sm" aria-live="polite"><b data-view-count="${result.rowCount}">${result.rowCount.toLocaleString('en-US')}</b> rows · ${result.elapsedMs} ms · ${result.environment}</span>
     <form class="flex flex-wrap items-center gap-1" id="result-filter" aria-label="Filter the result">
@@ -134,7 +140,7 @@ export function queryRoutes(context: WorkbenchContext): Hono {
       c,
       context,
       '/query',
-      html`<section class="flex flex-col gap-3" data-page="query">${chunkPreloads(context.rendererDir, 'src/query-editor.ts')}
+      html`<section class="flex flex-col gap-3" data-page="query"><h1 class="sr-only">Query ${environment}</h1>${chunkPreloads(context.rendererDir, 'src/query-editor.ts')}
   <div class="flex items-center gap-2">
     <button type="button" class="btn btn-primary btn-sm" data-action="run-query" id="run-query" data-shortcuts>Run (Ctrl+Enter)</button>
     <button type="button" class="btn btn-sm btn-warning hidden" data-action="cancel-query" id="cancel-query">Cancel</button>
@@ -142,7 +148,7 @@ export function queryRoutes(context: WorkbenchContext): Hono {
       title="The guard refuses writes to model objects in every environment; CREATE TABLE and friends go to your scratch schema ${scratchSchema(context.env)}. Only plan and apply change an environment.">${environment} · models read-only</span>
     <span class="loading loading-spinner loading-sm hidden" id="query-running"></span>
   </div>
-  <div role="tablist" class="tabs tabs-box tabs-sm w-fit" id="query-tabs" aria-label="Query tabs"></div>
+  <div class="flex items-center gap-1"><div role="tablist" class="tabs tabs-box tabs-sm w-fit" id="query-tabs" aria-label="Query tabs"></div></div>
   <div class="query-host rounded-box overflow-hidden border border-base-300" data-component="query-editor" id="query-editor"
     data-tabs="${JSON.stringify(await readQueryTabs(tabsPath))}"></div>
   <div id="query-result"></div>
@@ -186,7 +192,8 @@ export function queryRoutes(context: WorkbenchContext): Hono {
           html`<div role="status" class="alert alert-success" id="result-message">${result.message}</div>`
             .text,
         )
-      return c.html(resultFrame(result).text)
+      const first = await context.queries.rows(result.id, unsortedView, 0, resultFirstRows)
+      return c.html(resultFrame(result, first.rows).text)
     } catch (error) {
       if (!isMateriaError(error)) throw error
       const elapsedMs = Math.round(performance.now() - startedMs)
