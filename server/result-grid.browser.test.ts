@@ -5,45 +5,34 @@
 // multi-condition filters, column resize, TSV copy read back from the clipboard, the header's
 // per-column summary, and a quick chart drawn from the result.
 import { join } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
-import { buildEnvironment, createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
+import { type BrowserWorkbench, openBrowserWorkbench } from './testing/browser-workbench.ts'
 import { runQuery } from './testing/query-page.ts'
-import { startWorkbench, type Workbench } from './workbench.ts'
+import type { Workbench } from './workbench.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'test-results')
-let project: FixtureProject
 let workbench: Workbench
-let browser: Browser
 let page: Page
+let session: BrowserWorkbench
 
 function cell(row: number, column: number) {
   return page.locator(`#result-grid [data-row="${row}"] [data-col="${column}"]`)
 }
 
 beforeAll(async () => {
-  const rendererDir = ensureRendererBuilt()
-  project = createFixtureProject()
-  await buildEnvironment(project.root, 'prod')
-  workbench = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'grid' } })
-  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
-  const context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
-    permissions: ['clipboard-read', 'clipboard-write'],
+  session = await openBrowserWorkbench({
+    user: 'grid',
+    environments: ['prod'],
+    context: { viewport: { width: 1440, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] },
   })
-  page = await context.newPage()
-  page.on('pageerror', (error) => console.error('page error:', error.message))
+  ;({ workbench, page } = session)
   await page.goto(workbench.url)
   await page.click('[data-nav="Query"]')
   await page.waitForSelector('#query-editor .view-lines')
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await workbench?.close()
-  project?.remove()
-})
+afterAll(() => session?.close())
 
 describe('result grid', () => {
   it('formats numbers, keeps full precision on hover, shows NULL distinctly and dates as dates', async () => {

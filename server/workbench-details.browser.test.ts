@@ -4,56 +4,53 @@
 // in-process, and Debian's Chromium reading the pages as an analyst would at 1024x700 and 1440x900.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
-import { buildEnvironment, createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
+import { type BrowserWorkbench, openBrowserWorkbench } from './testing/browser-workbench.ts'
+import { buildEnvironment } from './testing/fixture-project.ts'
 import { runQuery } from './testing/query-page.ts'
-import { startWorkbench, type Workbench } from './workbench.ts'
+import type { Workbench } from './workbench.ts'
 
-let project: FixtureProject
 let workbench: Workbench
-let browser: Browser
 let page: Page
+let session: BrowserWorkbench
 
 type Box = { x: number; y: number; width: number; height: number }
 const overlaps = (a: Box, b: Box) =>
   a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
 
 beforeAll(async () => {
-  const rendererDir = ensureRendererBuilt()
-  project = createFixtureProject()
-  const csvPath = join(project.root, 'data', 'psd_coffee.csv')
-  const lines = readFileSync(csvPath, 'utf8').split('\n')
-  writeFileSync(
-    csvPath,
-    lines
-      .filter((line) => !(line.includes(',VM,') && line.includes(',2020,') && line.includes(',125,')))
-      .join('\n'),
-  )
-  await buildEnvironment(project.root, 'prod')
-  // dev_analyst's world production is 10 % higher in 2021: one changed row for the diff page.
-  const balancePath = join(project.root, 'models', 'serving', 'agg_world_balance.sql')
-  writeFileSync(
-    balancePath,
-    readFileSync(balancePath, 'utf8').replace(
-      'sum(production) AS production',
-      'sum(production) * CASE WHEN market_year = 2021 THEN 1.1 ELSE 1 END AS production',
-    ),
-  )
-  await buildEnvironment(project.root, 'dev_analyst')
-  workbench = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'analyst' } })
-  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
-  page = await browser.newPage({ viewport: { width: 1024, height: 700 } })
-  page.on('pageerror', (error) => console.error('page error:', error.message))
+  session = await openBrowserWorkbench({
+    user: 'analyst',
+    environments: [],
+    context: { viewport: { width: 1024, height: 700 } },
+    prepare: async (root) => {
+      const csvPath = join(root, 'data', 'psd_coffee.csv')
+      const lines = readFileSync(csvPath, 'utf8').split('\n')
+      writeFileSync(
+        csvPath,
+        lines
+          .filter((line) => !(line.includes(',VM,') && line.includes(',2020,') && line.includes(',125,')))
+          .join('\n'),
+      )
+      await buildEnvironment(root, 'prod')
+      // dev_analyst's world production is 10 % higher in 2021: one changed row for the diff page.
+      const balancePath = join(root, 'models', 'serving', 'agg_world_balance.sql')
+      writeFileSync(
+        balancePath,
+        readFileSync(balancePath, 'utf8').replace(
+          'sum(production) AS production',
+          'sum(production) * CASE WHEN market_year = 2021 THEN 1.1 ELSE 1 END AS production',
+        ),
+      )
+      await buildEnvironment(root, 'dev_analyst')
+    },
+  })
+  ;({ workbench, page } = session)
   await page.goto(workbench.url) // the token URL sets the session cookie the other pages need
 }, 120_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await workbench?.close()
-  project?.remove()
-})
+afterAll(() => session?.close())
 
 describe('Home', () => {
   it('labels producers with bags and share in distinct colours, beside the pie at 1024x700', async () => {

@@ -8,17 +8,18 @@
 // test-results/.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
-import { buildEnvironment, createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
-import { startWorkbench, type Workbench } from './workbench.ts'
+import { type BrowserWorkbench, openBrowserWorkbench } from './testing/browser-workbench.ts'
+import type { FixtureProject } from './testing/fixture-project.ts'
+import type { Workbench } from './workbench.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'test-results')
 let project: FixtureProject
 let workbench: Workbench
 let browser: Browser
 let page: Page
+let session: BrowserWorkbench
 
 // A model whose SQL differs once rendered: @runtime_stage is one of SQLMesh's macro variables
 // (docs, "Macro variables": a string naming the runtime stage, e.g. 'evaluating' while a query runs).
@@ -46,23 +47,17 @@ async function clickOnText(text: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  const rendererDir = ensureRendererBuilt()
-  project = createFixtureProject()
-  writeFileSync(join(project.root, 'models/serving/kind_note.sql'), kindNoteModel)
-  await buildEnvironment(project.root, 'prod')
-  await buildEnvironment(project.root, 'dev_test')
-  workbench = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'test' } })
-  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  page.on('pageerror', (error) => console.error('page error:', error.message))
+  session = await openBrowserWorkbench({
+    user: 'test',
+    environments: ['prod', 'dev_test'],
+    context: { viewport: { width: 1440, height: 900 } },
+    prepare: (root) => writeFileSync(join(root, 'models/serving/kind_note.sql'), kindNoteModel),
+  })
+  ;({ project, workbench, browser, page } = session)
   await page.goto(workbench.url)
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await workbench?.close()
-  project?.remove()
-})
+afterAll(() => session?.close())
 
 describe('model editor and DAG: column lineage', () => {
   it('shows a column lineage on hover over a column in the model editor', async () => {

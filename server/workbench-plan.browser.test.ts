@@ -6,17 +6,17 @@
 // profile and the dev-vs-prod diff. Screenshots go to test-results/.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
-import { buildEnvironment, createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
-import { startWorkbench, type Workbench } from './workbench.ts'
+import { type BrowserWorkbench, openBrowserWorkbench } from './testing/browser-workbench.ts'
+import type { FixtureProject } from './testing/fixture-project.ts'
+import type { Workbench } from './workbench.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'test-results')
 let project: FixtureProject
 let workbench: Workbench
-let browser: Browser
 let page: Page
+let session: BrowserWorkbench
 
 function editModel(path: string, edit: (text: string) => string): void {
   const file = join(project.root, path)
@@ -31,22 +31,16 @@ async function devCountries(): Promise<number> {
 }
 
 beforeAll(async () => {
-  const rendererDir = ensureRendererBuilt()
-  project = createFixtureProject()
-  await buildEnvironment(project.root, 'prod')
-  await buildEnvironment(project.root, 'dev_test')
-  workbench = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'test' } })
-  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-  page.on('pageerror', (error) => console.error('page error:', error.message))
+  session = await openBrowserWorkbench({
+    user: 'test',
+    environments: ['prod', 'dev_test'],
+    context: { viewport: { width: 1400, height: 900 } },
+  })
+  ;({ project, workbench, page } = session)
   await page.goto(workbench.url)
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await workbench?.close()
-  project?.remove()
-})
+afterAll(() => session?.close())
 
 describe('plan and apply from the window', () => {
   it('shows an added column as NON_BREAKING and a changed filter as BREAKING with downstream', async () => {

@@ -7,34 +7,29 @@
 // a dev environment is created from the navbar as a copy of prod and dropped again.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
-import { buildEnvironment, createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
+import { type BrowserWorkbench, openBrowserWorkbench } from './testing/browser-workbench.ts'
+import type { FixtureProject } from './testing/fixture-project.ts'
 import { firstCell, runQuery } from './testing/query-page.ts'
-import { startWorkbench, type Workbench } from './workbench.ts'
+import type { Workbench } from './workbench.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'test-results')
 let project: FixtureProject
 let workbench: Workbench
-let browser: Browser
 let page: Page
+let session: BrowserWorkbench
 
 beforeAll(async () => {
-  const rendererDir = ensureRendererBuilt()
-  project = createFixtureProject()
-  await buildEnvironment(project.root, 'prod')
-  workbench = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'analyst' } })
-  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  page.on('pageerror', (error) => console.error('page error:', error.message))
+  session = await openBrowserWorkbench({
+    user: 'analyst',
+    environments: ['prod'],
+    context: { viewport: { width: 1440, height: 900 } },
+  })
+  ;({ project, workbench, page } = session)
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await workbench?.close()
-  project?.remove()
-})
+afterAll(() => session?.close())
 
 describe('trust on first contact', () => {
   it('the first query in a new dev environment returns rows and the stale badge is silent', async () => {

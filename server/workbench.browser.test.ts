@@ -5,17 +5,17 @@
 // toggle, and save screenshots under test-results/.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
-import { buildEnvironment, createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
-import { startWorkbench, type Workbench } from './workbench.ts'
+import { type BrowserWorkbench, openBrowserWorkbench } from './testing/browser-workbench.ts'
+import type { FixtureProject } from './testing/fixture-project.ts'
+import type { Workbench } from './workbench.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'test-results')
 let project: FixtureProject
 let workbench: Workbench
-let browser: Browser
 let page: Page
+let session: BrowserWorkbench
 
 async function typeInEditor(selector: string, text: string): Promise<void> {
   await page.click(`${selector} .view-lines`)
@@ -26,23 +26,16 @@ async function typeInEditor(selector: string, text: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  const rendererDir = ensureRendererBuilt()
-  project = createFixtureProject()
-  await buildEnvironment(project.root, 'prod')
-  await buildEnvironment(project.root, 'dev_test')
-  workbench = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'test' } })
-  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true })
-  page = await context.newPage()
-  page.on('pageerror', (error) => console.error('page error:', error.message))
+  session = await openBrowserWorkbench({
+    user: 'test',
+    environments: ['prod', 'dev_test'],
+    context: { viewport: { width: 1400, height: 900 }, acceptDownloads: true },
+  })
+  ;({ project, workbench, page } = session)
   page.on('console', (message) => message.type() === 'error' && console.error('console:', message.text()))
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await workbench?.close()
-  project?.remove()
-})
+afterAll(() => session?.close())
 
 describe('workbench in Chromium', () => {
   it('opens on the home report with both charts drawn', async () => {
