@@ -104,11 +104,12 @@ describe('trust on first contact', () => {
     await expect
       .poll(async () => {
         const hostWidth = await chart.evaluate((host) => host.clientWidth)
-        const canvasWidth = await chart
-          .locator('canvas')
+        // The report charts draw as SVG (small charts), others on a canvas: whichever the chart has.
+        const drawnWidth = await chart
+          .locator('canvas, svg')
           .first()
-          .evaluate((canvas) => canvas.clientWidth)
-        return Math.abs(hostWidth - canvasWidth)
+          .evaluate((surface) => surface.getBoundingClientRect().width)
+        return Math.abs(hostWidth - drawnWidth)
       })
       .toBeLessThan(2)
     await page.screenshot({ path: join(screenshots, 'trust-dark-1024.png') })
