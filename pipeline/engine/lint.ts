@@ -61,7 +61,7 @@ const checks: Readonly<Record<LintRule, Check>> = {
       : [
           {
             line: 1,
-            message: `${model.name} has no grain; add grain (col, ...) to the MODEL header so uniqueness is audited and diffs have a key`,
+            message: `${model.name} has no grain; add grain (col, ...) to the MODEL header so diffs have a key (with audit_grain: true in materia.yaml, its uniqueness is audited)`,
           },
         ],
   missing_description: (model) =>

@@ -6,7 +6,7 @@
 import { type FSWatcher, watch } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { dashboardAssets } from '../../pipeline/dashboards/assets.ts'
 import { templateParams } from '../../pipeline/dashboards/page.ts'
@@ -153,27 +153,25 @@ export function dashboardRoutes(context: WorkbenchContext): Hono {
     }
   })
   // The editor posts its text as the reader types (debounced); the preview then renders the draft.
-  app.post('/dashboard-draft', async (c) => {
+  // The page named in the query and the text posted for it, checked.
+  const postedSource = async (c: Context): Promise<{ path: string; source: string }> => {
     const path = await checkedPage(context, c.req.query('page') ?? '')
-    const { source } = await c.req.json<{ source: string }>()
+    const { source } = await c.req.json<{ source: unknown }>()
     if (typeof source !== 'string' || source.length > dashboardSourceBytesMax) {
       throw new MateriaError(
         'dashboard',
         `the text of ${path} must be a string under ${dashboardSourceBytesMax} characters`,
       )
     }
+    return { path, source }
+  }
+  app.post('/dashboard-draft', async (c) => {
+    const { path, source } = await postedSource(c)
     drafts.set(path, source)
     return c.json({ ok: true })
   })
   app.post('/dashboard-source', async (c) => {
-    const path = await checkedPage(context, c.req.query('page') ?? '')
-    const { source } = await c.req.json<{ source: string }>()
-    if (typeof source !== 'string' || source.length > dashboardSourceBytesMax) {
-      throw new MateriaError(
-        'dashboard',
-        `the text of ${path} must be a string under ${dashboardSourceBytesMax} characters`,
-      )
-    }
+    const { path, source } = await postedSource(c)
     await writeFile(join(pagesDirOf(context), path), source)
     drafts.delete(path)
     return c.json({ ok: true })
