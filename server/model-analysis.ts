@@ -3,10 +3,10 @@
 // into the whole file text, header included, so the editor can place markers exactly.
 import type { DuckDBConnection } from '@duckdb/node-api'
 import {
+  cycleThrough,
   environmentSchema,
   maskMacros,
-  parseQuery,
-  qualifiedNames,
+  modelReferences,
   quoteLiteral,
   splitModelFile,
   syntaxError,
@@ -34,57 +34,17 @@ export interface CompletionItem {
 // Items returned per request: enough to scroll through, small enough to send at every keystroke.
 const completionItemsMax = 300
 
+// The schemas model names live in: the project's, and the four layers.
+function modelSchemas(index: ProjectIndex): Set<string> {
+  const schemas = new Set([...index.models.values()].map((model) => model.schema))
+  for (const layer of ['raw', 'staging', 'cleaned', 'serving']) schemas.add(layer)
+  return schemas
+}
+
 // Where the query starts in the file: the engine's split of header and query.
 function queryStartOf(text: string): { hasHeader: boolean; queryStart: number } {
   const parts = splitModelFile(text)
   return { hasHeader: parts.header !== null, queryStart: text.length - parts.query.length }
-}
-
-// The models a query reads, with offsets into the query: DuckDB's parse tree when the query
-// parses (CTE names are not models), else the qualified names the tokenizer finds (mid-edit).
-export async function modelReferences(
-  query: string,
-  index: ProjectIndex,
-): Promise<{ name: string; offset: number }[]> {
-  const masked = maskMacros(query)
-  const parsed = await parseQuery(masked)
-  let found: { name: string; offset: number }[]
-  if (parsed.ok) {
-    found = parsed.references
-      .filter((reference) => reference.start !== null)
-      .map((reference) => ({ name: reference.name, offset: reference.start ?? 0 }))
-  } else {
-    try {
-      found = qualifiedNames(masked).map((name) => ({ name: name.name, offset: name.start }))
-    } catch (error) {
-      if (isMateriaError(error)) return [] // an unterminated string: the syntax check says so
-      throw error
-    }
-  }
-  const schemas = new Set([...index.models.values()].map((model) => model.schema))
-  for (const layer of ['raw', 'staging', 'cleaned', 'serving']) schemas.add(layer)
-  return found.filter((reference) => schemas.has(reference.name.split('.')[0] ?? ''))
-}
-
-// A cycle through `model` when its parents become `parents`; the path from model back to model.
-export function cycleThrough(
-  model: string,
-  parents: readonly string[],
-  index: ProjectIndex,
-): string[] | null {
-  const parentsOf = (name: string): readonly string[] =>
-    name === model ? parents : (index.models.get(name)?.parents ?? [])
-  const stack: string[][] = parents.map((parent) => [model, parent])
-  const seen = new Set<string>()
-  while (stack.length > 0) {
-    const path = stack.pop() ?? []
-    const last = path[path.length - 1] ?? ''
-    if (last === model) return path
-    if (seen.has(last)) continue
-    seen.add(last)
-    for (const parent of parentsOf(last)) stack.push([...path, parent])
-  }
-  return null
 }
 
 export async function diagnose(
@@ -126,7 +86,7 @@ export async function diagnose(
       source: 'duckdb',
     })
   }
-  const references = await modelReferences(query, index)
+  const references = await modelReferences(query, modelSchemas(index))
   for (const reference of references) {
     if (index.models.has(reference.name) || reference.name === modelName) continue
     diagnostics.push({
@@ -141,7 +101,7 @@ export async function diagnose(
     const parents = [
       ...new Set(references.map((reference) => reference.name).filter((name) => index.models.has(name))),
     ]
-    const cycle = cycleThrough(modelName, parents, index)
+    const cycle = cycleThrough(modelName, parents, (name) => index.models.get(name)?.parents ?? [])
     const first = references.find((reference) => reference.name === cycle?.[1])
     if (cycle !== null && first !== undefined) {
       diagnostics.push({
@@ -194,7 +154,10 @@ export async function complete(options: {
   const prefix = (dotted?.[2] ?? /(\w*)$/.exec(before)?.[1] ?? '').toLowerCase()
   const models = [...options.index.models.values()]
   const referenced = (
-    await modelReferences(options.text.slice(queryStartOf(options.text).queryStart), options.index)
+    await modelReferences(
+      options.text.slice(queryStartOf(options.text).queryStart),
+      modelSchemas(options.index),
+    )
   )
     .map((reference) => options.index.models.get(reference.name))
     .filter((model): model is ModelEntry => model !== undefined)

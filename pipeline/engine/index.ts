@@ -29,6 +29,7 @@ export { loadConfig } from './config.ts'
 export { type CteSpan, cteAt, cteQuery, cteSpans } from './cte-preview.ts'
 export type { Dag, ModelReference } from './dag.ts'
 export { Database, databasePath, databaseSettings, type OpenOptions, openDatabase } from './database.ts'
+export { cycleThrough, modelReferences } from './editor-analysis.ts'
 export { type EnvironmentCopyOptions, planEnvironmentCopy } from './environment-copy.ts'
 export {
   type EnvironmentSummary,
