@@ -122,6 +122,21 @@ describe('the Dashboards tab', () => {
     expect(problems.join('\n')).toBe('')
   })
 
+  it('notices a save that lands between the render and the reload script connecting', async () => {
+    const path = join(folder, 'dashboards', 'pages', 'scratch.md')
+    await writeFile(path, '---\ntitle: Scratch\n---\n# Before\n')
+    const rendered = await page.request.get(`${workbench.baseUrl}/dashboard-preview?page=scratch.md`)
+    const version = /data-preview-version="([0-9a-f]+)"/.exec(await rendered.text())?.[1]
+    expect(version).toMatch(/^[0-9a-f]{16}$/)
+    await writeFile(path, '---\ntitle: Scratch\n---\n# After\n')
+    // The stream answers "change" at once and ends, with no file event after it connected.
+    const events = await page.request.get(
+      `${workbench.baseUrl}/dashboard-events?page=scratch.md&version=${version}`,
+      { timeout: 10_000 },
+    )
+    expect(await events.text()).toMatch(/event: ready[\s\S]*event: change/)
+  })
+
   it('edits a page beside its preview: the preview follows the unsaved text, Save writes the file', async () => {
     const path = join(folder, 'dashboards', 'pages', 'scratch.md')
     await writeFile(path, '---\ntitle: Scratch\n---\n# Version 4\n')

@@ -1,12 +1,13 @@
 // The workbench's live preview of one page: rendered against an environment with issues shown in
 // place (never thrown), as a full document whose assets come from the workbench under
 // `assetsRoot` and which reloads itself when its file changes.
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { renderDocument } from './document.ts'
 import { escapeHtml } from './html.ts'
 import { parsePage } from './page.ts'
-import { fillParams, readPage } from './pages.ts'
+import { fillParams } from './pages.ts'
 import type { QueryRunner } from './query.ts'
 import { renderPage } from './render.ts'
 
@@ -24,6 +25,19 @@ export function previewReloadScript(): Promise<string> {
   return liveReloadScript
 }
 
+/**
+ * What identifies the saved text of a page: a preview records the version it was rendered from, so
+ * a save landing before its reload script connects is still noticed. "missing" when the file is gone.
+ */
+export async function pageVersion(pagesDir: string, path: string): Promise<string> {
+  const text = await readFile(join(pagesDir, path), 'utf8').catch(() => null)
+  return text === null ? 'missing' : versionOf(text)
+}
+
+function versionOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16)
+}
+
 export async function renderPreview(options: {
   readonly pagesDir: string
   readonly path: string // relative to pagesDir, e.g. "world-balance.md"
@@ -34,10 +48,8 @@ export async function renderPreview(options: {
   readonly params?: Readonly<Record<string, string>> // a templated page's values, e.g. { country: 'Brazil' }
 }): Promise<PreviewResult> {
   const startedMs = performance.now()
-  const page =
-    options.source === undefined
-      ? await readPage(options.pagesDir, options.path)
-      : parsePage(options.path, options.source)
+  const saved = await readFile(join(options.pagesDir, options.path), 'utf8')
+  const page = parsePage(options.path, options.source ?? saved)
   const rendered = await renderPage(page, options.run, options.params ?? {})
   const title = fillParams(page.meta.title, options.params ?? {})
   const summary =
@@ -60,7 +72,7 @@ export async function renderPreview(options: {
   })
   const html = document.replace(
     '<html lang="en"',
-    `<html lang="en" data-preview-page="${escapeHtml(options.path)}"`,
+    `<html lang="en" data-preview-page="${escapeHtml(options.path)}" data-preview-version="${versionOf(saved)}"`,
   )
   return { html, issueCount: rendered.issues.length, renderMs: performance.now() - startedMs }
 }

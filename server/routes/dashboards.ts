@@ -11,7 +11,7 @@ import { streamSSE } from 'hono/streaming'
 import { dashboardAssets } from '../../pipeline/dashboards/assets.ts'
 import { templateParams } from '../../pipeline/dashboards/page.ts'
 import { listPages, readPage, templateValues } from '../../pipeline/dashboards/pages.ts'
-import { previewReloadScript, renderPreview } from '../../pipeline/dashboards/preview.ts'
+import { pageVersion, previewReloadScript, renderPreview } from '../../pipeline/dashboards/preview.ts'
 import { connectionRunner } from '../../pipeline/dashboards/query.ts'
 import { MateriaError } from '../../pipeline/errors.ts'
 import { dashboardSourceBytesMax } from '../../pipeline/limits.ts'
@@ -195,6 +195,8 @@ export function dashboardRoutes(context: WorkbenchContext): Hono {
       })
       const watcher = watchPage(pagesDirOf(context), path, () => changed())
       stream.onAbort(() => changed())
+      // Saved between the preview's render and this connection: the watcher came too late for it.
+      if ((await pageVersion(pagesDirOf(context), path)) !== c.req.query('version')) changed()
       try {
         await stream.writeSSE({ event: 'ready', data: path })
         await signal
