@@ -11,6 +11,14 @@ function helpText(): string {
   return `BeanFlows Materia: the commodity analyst's workbench\n\nusage: materia <command> [options]\n\n${lines.join('\n')}\n\nmateria <command> --help for a command's options\n`
 }
 
+const helpNames: ReadonlySet<string | undefined> = new Set([undefined, '--help', '-h', 'help'])
+
+// Whether `main(argv)` imports a command's module; false for the command list. bin/materia.js asks,
+// and checks that the lazily loaded command chunks are current only when they will run.
+export function loadsCommand(argv: readonly string[]): boolean {
+  return !helpNames.has(argv[0])
+}
+
 export async function main(argv: readonly string[], context?: Partial<CommandContext>): Promise<number> {
   const fullContext: CommandContext = {
     cwd: context?.cwd ?? process.cwd(),
@@ -20,7 +28,7 @@ export async function main(argv: readonly string[], context?: Partial<CommandCon
     isTTY: context?.isTTY ?? Boolean(process.stdout.isTTY),
   }
   const [name, ...rest] = argv
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (!loadsCommand(argv)) {
     fullContext.stdout.write(helpText())
     return name === undefined ? 2 : 0
   }
