@@ -28,7 +28,7 @@ export async function main(argv: readonly string[], context?: Partial<CommandCon
     isTTY: context?.isTTY ?? Boolean(process.stdout.isTTY),
   }
   const [name, ...rest] = argv
-  if (!loadsCommand(argv)) {
+  if (name === undefined || !loadsCommand(argv)) {
     fullContext.stdout.write(helpText())
     return name === undefined ? 2 : 0
   }
