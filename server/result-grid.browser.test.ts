@@ -51,7 +51,7 @@ describe('result grid', () => {
     // The grid redraws its visible rows when a block of rows arrives; a cell read mid-redraw is
     // detached (no computed style), so the alignment is read again until the redraw settles.
     await expect
-      .poll(() => cell(0, 1).evaluate((node) => getComputedStyle(node).textAlign), { timeout: 10_000 })
+      .poll(() => cell(0, 1).evaluate((node) => getComputedStyle(node).textAlign), { timeout: 30_000 })
       .toBe('right')
   })
 
