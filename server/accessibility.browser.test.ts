@@ -129,7 +129,7 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
   await page.goto(workbench.url)
-}, 120_000)
+})
 
 afterAll(async () => {
   await browser?.close()
