@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
+import { stripVTControlCharacters } from 'node:util'
 
 const usage = 'npm run test:stress -- [--runs N] [--stressors N] [-- VITEST_ARGS...]'
 const stressPath = '/usr/bin/stress'
@@ -99,22 +100,40 @@ function startStressor(stressors: number, runs: number): ChildProcess | null {
   })
 }
 
-function readFailures(reportPath: string): Failure[] {
+// Vitest's JSON report gives a timed-out test only a placeholder message; its text report names the
+// timeout on the line after "FAIL  file > suite > test". The text report's line is preferred.
+function failureLines(output: string): Map<string, string> {
+  const plain = stripVTControlCharacters(output)
+  const lines = new Map<string, string>()
+  for (const match of plain.matchAll(/^ FAIL {2}(.+)\n(.+)$/gm)) lines.set(match[1]!.trim(), match[2]!.trim())
+  return lines
+}
+
+function readFailures(reportPath: string, output: string): Failure[] {
   if (!existsSync(reportPath)) return [{ test: '(no JSON report)', error: 'vitest ended before reporting' }]
   const report = JSON.parse(readFileSync(reportPath, 'utf8')) as {
     testResults: {
       name: string
       status: string
       message?: string
-      assertionResults: { fullName: string; status: string; failureMessages: string[] }[]
+      assertionResults: {
+        ancestorTitles: string[]
+        title: string
+        fullName: string
+        status: string
+        failureMessages: string[]
+      }[]
     }[]
   }
+  const fromLog = failureLines(output)
   const failures: Failure[] = []
   for (const file of report.testResults) {
     const name = file.name.replace(`${process.cwd()}/`, '')
     const failedTests = file.assertionResults.filter((test) => test.status === 'failed')
-    for (const test of failedTests)
-      failures.push({ test: `${name} > ${test.fullName}`, error: firstLine(test.failureMessages[0] ?? '') })
+    for (const test of failedTests) {
+      const key = [name, ...test.ancestorTitles, test.title].join(' > ')
+      failures.push({ test: key, error: fromLog.get(key) ?? firstLine(test.failureMessages[0] ?? '') })
+    }
     if (file.status === 'failed' && failedTests.length === 0)
       failures.push({ test: name, error: firstLine(file.message ?? 'the file failed outside its tests') })
   }
@@ -161,7 +180,7 @@ async function runSuite(run: number, options: Options, current: { child: ChildPr
   clearInterval(sampler)
   await new Promise<void>((resolve) => log.end(resolve))
   const counts = /Tests: (\d+) passed, (\d+) failed, (\d+) skipped/.exec(output)
-  const failures = readFailures(reportPath)
+  const failures = readFailures(reportPath, output)
   const result: RunResult = {
     run,
     passed: Number(counts?.[1] ?? 0),
