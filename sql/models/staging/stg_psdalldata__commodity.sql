@@ -9,7 +9,7 @@
 --
 -- The same row can arrive in several files of one month: the coffee file and the all-data file both
 -- carry coffee, and USDA sometimes republishes a month under a new etag. Rows are deduplicated on
--- hkey, a hash of the business key; when two files of one month disagree on a value, the file whose
+-- the business key (hkey is its MD5); when two files of one month disagree on a value, the file whose
 -- name sorts last wins (deterministic; etags carry no order) and value_version_count says so.
 MODEL (
   name staging.stg_psdalldata__commodity,
@@ -27,9 +27,9 @@ MODEL (
   description 'USDA PSD values typed and named, one row per commodity, country, market year, attribute and snapshot month (ingest_date), deduplicated across landed files'
 );
 
--- Read more than once below: NOT MATERIALIZED keeps DuckDB streaming it from the files (a second
--- read costs less than holding ~1 M rows per snapshot in memory). The landed rows are a subquery,
--- not a CTE: DuckDB materializes a CTE that an inlined CTE reads from more than one place.
+-- Read twice below (the repeated keys, then every row). DuckDB 1.5 materializes a CTE that reads a
+-- table function (read_csv) and is referenced twice, NOT MATERIALIZED or not (EXPLAIN ANALYZE shows
+-- one READ_CSV feeding a CTE): the files are read once and held, spilling past memory_limit.
 WITH in_range AS NOT MATERIALIZED (
   SELECT
     commodity_code,
