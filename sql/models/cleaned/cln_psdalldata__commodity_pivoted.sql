@@ -46,43 +46,46 @@ SELECT
   market_year,
   ingest_date, -- snapshot month, first day
   -- The unit of the balance-sheet quantities (supply, use and stock attributes share one unit).
+  -- ANY_VALUE skips NULLs, so ANY_VALUE(CASE WHEN ... THEN "value" END) picks what a FILTER would;
+  -- the CASE form lets DuckDB update every aggregate over the whole chunk instead of one selection
+  -- per aggregate (1.9 s instead of 3.1 s of CPU over the 2 M-row bench landing).
   ANY_VALUE(unit_id) FILTER (WHERE attribute_role <> 'other') AS unit_id,
   ANY_VALUE(unit_description) FILTER (WHERE attribute_role <> 'other') AS unit_description,
   -- supply
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'beginning_stocks') AS beginning_stocks,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'production') AS production,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'arabica_production') AS arabica_production,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'robusta_production') AS robusta_production,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'other_production') AS other_production,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'imports') AS imports,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'bean_imports') AS bean_imports,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'roast_ground_imports') AS roast_ground_imports,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'soluble_imports') AS soluble_imports,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'total_supply') AS total_supply,
+  ANY_VALUE(CASE WHEN attribute_name = 'beginning_stocks' THEN "value" END) AS beginning_stocks,
+  ANY_VALUE(CASE WHEN attribute_name = 'production' THEN "value" END) AS production,
+  ANY_VALUE(CASE WHEN attribute_name = 'arabica_production' THEN "value" END) AS arabica_production,
+  ANY_VALUE(CASE WHEN attribute_name = 'robusta_production' THEN "value" END) AS robusta_production,
+  ANY_VALUE(CASE WHEN attribute_name = 'other_production' THEN "value" END) AS other_production,
+  ANY_VALUE(CASE WHEN attribute_name = 'imports' THEN "value" END) AS imports,
+  ANY_VALUE(CASE WHEN attribute_name = 'bean_imports' THEN "value" END) AS bean_imports,
+  ANY_VALUE(CASE WHEN attribute_name = 'roast_ground_imports' THEN "value" END) AS roast_ground_imports,
+  ANY_VALUE(CASE WHEN attribute_name = 'soluble_imports' THEN "value" END) AS soluble_imports,
+  ANY_VALUE(CASE WHEN attribute_name = 'total_supply' THEN "value" END) AS total_supply,
   -- use
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'exports') AS exports,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'bean_exports') AS bean_exports,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'roast_ground_exports') AS roast_ground_exports,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'soluble_exports') AS soluble_exports,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'domestic_consumption') AS domestic_consumption,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'roast_ground_consumption') AS roast_ground_consumption,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'soluble_consumption') AS soluble_consumption,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'feed_domestic_consumption') AS feed_domestic_consumption,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'fsi_consumption') AS fsi_consumption,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'food_use_domestic_consumption') AS food_use_domestic_consumption,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'industrial_domestic_consumption') AS industrial_domestic_consumption,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'feed_waste_domestic_consumption') AS feed_waste_domestic_consumption,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'crush') AS crush,
+  ANY_VALUE(CASE WHEN attribute_name = 'exports' THEN "value" END) AS exports,
+  ANY_VALUE(CASE WHEN attribute_name = 'bean_exports' THEN "value" END) AS bean_exports,
+  ANY_VALUE(CASE WHEN attribute_name = 'roast_ground_exports' THEN "value" END) AS roast_ground_exports,
+  ANY_VALUE(CASE WHEN attribute_name = 'soluble_exports' THEN "value" END) AS soluble_exports,
+  ANY_VALUE(CASE WHEN attribute_name = 'domestic_consumption' THEN "value" END) AS domestic_consumption,
+  ANY_VALUE(CASE WHEN attribute_name = 'roast_ground_consumption' THEN "value" END) AS roast_ground_consumption,
+  ANY_VALUE(CASE WHEN attribute_name = 'soluble_consumption' THEN "value" END) AS soluble_consumption,
+  ANY_VALUE(CASE WHEN attribute_name = 'feed_domestic_consumption' THEN "value" END) AS feed_domestic_consumption,
+  ANY_VALUE(CASE WHEN attribute_name = 'fsi_consumption' THEN "value" END) AS fsi_consumption,
+  ANY_VALUE(CASE WHEN attribute_name = 'food_use_domestic_consumption' THEN "value" END) AS food_use_domestic_consumption,
+  ANY_VALUE(CASE WHEN attribute_name = 'industrial_domestic_consumption' THEN "value" END) AS industrial_domestic_consumption,
+  ANY_VALUE(CASE WHEN attribute_name = 'feed_waste_domestic_consumption' THEN "value" END) AS feed_waste_domestic_consumption,
+  ANY_VALUE(CASE WHEN attribute_name = 'crush' THEN "value" END) AS crush,
   -- stock and the distribution total
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'ending_stocks') AS ending_stocks,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'total_distribution') AS total_distribution,
+  ANY_VALUE(CASE WHEN attribute_name = 'ending_stocks' THEN "value" END) AS ending_stocks,
+  ANY_VALUE(CASE WHEN attribute_name = 'total_distribution' THEN "value" END) AS total_distribution,
   -- other: not part of the market-year balance
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'area_harvested') AS area_harvested, -- 1000 hectares
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'crop_yield') AS crop_yield, -- metric tons per hectare
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'extraction_rate') AS extraction_rate, -- percent
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'ty_imports') AS ty_imports, -- trade year, not market year
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'ty_imports_from_us') AS ty_imports_from_us,
-  ANY_VALUE("value") FILTER (WHERE attribute_name = 'ty_exports') AS ty_exports,
+  ANY_VALUE(CASE WHEN attribute_name = 'area_harvested' THEN "value" END) AS area_harvested, -- 1000 hectares
+  ANY_VALUE(CASE WHEN attribute_name = 'crop_yield' THEN "value" END) AS crop_yield, -- metric tons per hectare
+  ANY_VALUE(CASE WHEN attribute_name = 'extraction_rate' THEN "value" END) AS extraction_rate, -- percent
+  ANY_VALUE(CASE WHEN attribute_name = 'ty_imports' THEN "value" END) AS ty_imports, -- trade year, not market year
+  ANY_VALUE(CASE WHEN attribute_name = 'ty_imports_from_us' THEN "value" END) AS ty_imports_from_us,
+  ANY_VALUE(CASE WHEN attribute_name = 'ty_exports' THEN "value" END) AS ty_exports,
   CAST(COUNT(*) AS INTEGER) AS attribute_count -- attributes USDA published for the row
 FROM snapshot_values
 GROUP BY

@@ -5,6 +5,8 @@
 --
 -- Incremental by snapshot month: a new snapshot compares only itself against the latest earlier
 -- value of each key (found with one aggregate over the earlier months, not a window over all).
+-- The comparison runs on the key, date and value alone; the names are joined back only to the
+-- values that changed (a few per cent of a snapshot), so the window sorts narrow rows.
 MODEL (
   name serving.fct_psd_revisions,
   kind INCREMENTAL_BY_TIME_RANGE (
@@ -24,13 +26,10 @@ MODEL (
 WITH in_range AS (
   SELECT
     commodity_code,
-    commodity_name,
     country_code,
-    country_name,
     market_year,
     attribute_id,
-    attribute_name,
-    unit_description,
+    unit_id,
     ingest_date,
     "value"
   FROM staging.stg_psdalldata__commodity
@@ -55,13 +54,10 @@ before_range AS (
 releases AS (
   SELECT
     commodity_code,
-    commodity_name,
     country_code,
-    country_name,
     market_year,
     attribute_id,
-    attribute_name,
-    unit_description,
+    unit_id,
     ingest_date,
     "value",
     TRUE AS is_in_range
@@ -69,13 +65,10 @@ releases AS (
   UNION ALL
   SELECT
     commodity_code,
-    NULL AS commodity_name,
     country_code,
-    NULL AS country_name,
     market_year,
     attribute_id,
-    NULL AS attribute_name,
-    NULL AS unit_description,
+    NULL AS unit_id,
     ingest_date,
     "value",
     FALSE AS is_in_range
@@ -84,13 +77,10 @@ releases AS (
 compared AS (
   SELECT
     commodity_code,
-    commodity_name,
     country_code,
-    country_name,
     market_year,
     attribute_id,
-    attribute_name,
-    unit_description,
+    unit_id,
     ingest_date,
     "value",
     is_in_range,
@@ -108,25 +98,61 @@ first_release AS (
     MIN(ingest_date) AS first_ingest_date
   FROM staging.stg_psdalldata__commodity
   GROUP BY commodity_code
+),
+revised AS (
+  SELECT
+    compared.commodity_code AS commodity_code,
+    compared.country_code AS country_code,
+    compared.market_year AS market_year,
+    compared.attribute_id AS attribute_id,
+    compared.unit_id AS unit_id,
+    compared.ingest_date AS ingest_date,
+    compared."value" AS "value",
+    compared.previous_ingest_date AS previous_ingest_date,
+    compared.previous_value AS previous_value
+  FROM compared
+  INNER JOIN first_release
+    ON compared.commodity_code = first_release.commodity_code
+  WHERE compared.is_in_range
+    AND compared.ingest_date > first_release.first_ingest_date
+    AND compared."value" IS DISTINCT FROM compared.previous_value
+),
+-- The names of each revised value, from its own staging row (staging's grain includes the unit).
+named AS (
+  SELECT
+    commodity_code,
+    commodity_name,
+    country_code,
+    country_name,
+    market_year,
+    attribute_id,
+    attribute_name,
+    unit_id,
+    unit_description,
+    ingest_date
+  FROM staging.stg_psdalldata__commodity
+  WHERE ingest_date BETWEEN CAST(@start_ds AS DATE) AND CAST(@end_ds AS DATE)
 )
 SELECT
-  compared.commodity_code AS commodity_code, -- 7 digits, zero-padded
-  compared.commodity_name AS commodity_name,
-  compared.country_code AS country_code, -- USDA FAS code, not ISO
-  compared.country_name AS country_name,
-  compared.market_year AS market_year,
-  compared.attribute_id AS attribute_id, -- 3 digits, zero-padded
-  compared.attribute_name AS attribute_name,
-  compared.unit_description AS unit_description,
-  compared.ingest_date AS ingest_date, -- the snapshot month that published the value
-  compared.previous_ingest_date AS previous_ingest_date, -- NULL: first published this month
-  compared."value" AS "value",
-  compared.previous_value AS previous_value,
-  compared."value" - compared.previous_value AS change,
-  (compared."value" - compared.previous_value) / NULLIF(compared.previous_value, 0) AS change_pct -- fraction
-FROM compared
-INNER JOIN first_release
-  ON compared.commodity_code = first_release.commodity_code
-WHERE compared.is_in_range
-  AND compared.ingest_date > first_release.first_ingest_date
-  AND compared."value" IS DISTINCT FROM compared.previous_value
+  revised.commodity_code AS commodity_code, -- 7 digits, zero-padded
+  named.commodity_name AS commodity_name,
+  revised.country_code AS country_code, -- USDA FAS code, not ISO
+  named.country_name AS country_name,
+  revised.market_year AS market_year,
+  revised.attribute_id AS attribute_id, -- 3 digits, zero-padded
+  named.attribute_name AS attribute_name,
+  named.unit_description AS unit_description,
+  revised.ingest_date AS ingest_date, -- the snapshot month that published the value
+  revised.previous_ingest_date AS previous_ingest_date, -- NULL: first published this month
+  revised."value" AS "value",
+  revised.previous_value AS previous_value,
+  revised."value" - revised.previous_value AS change,
+  (revised."value" - revised.previous_value) / NULLIF(revised.previous_value, 0) AS change_pct -- fraction
+FROM revised
+INNER JOIN named
+  ON revised.commodity_code IS NOT DISTINCT FROM named.commodity_code
+  AND revised.country_code IS NOT DISTINCT FROM named.country_code
+  AND revised.market_year IS NOT DISTINCT FROM named.market_year
+  AND revised.attribute_id IS NOT DISTINCT FROM named.attribute_id
+  AND revised.unit_id IS NOT DISTINCT FROM named.unit_id
+  AND revised.ingest_date IS NOT DISTINCT FROM named.ingest_date

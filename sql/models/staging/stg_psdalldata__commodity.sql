@@ -9,7 +9,7 @@
 --
 -- The same row can arrive in several files of one month: the coffee file and the all-data file both
 -- carry coffee, and USDA sometimes republishes a month under a new etag. Rows are deduplicated on
--- hkey, a hash of the business key; when two files of one month disagree on a value, the file whose
+-- the business key (hkey is its MD5); when two files of one month disagree on a value, the file whose
 -- name sorts last wins (deterministic; etags carry no order) and value_version_count says so.
 MODEL (
   name staging.stg_psdalldata__commodity,
@@ -27,33 +27,10 @@ MODEL (
   description 'USDA PSD values typed and named, one row per commodity, country, market year, attribute and snapshot month (ingest_date), deduplicated across landed files'
 );
 
-WITH landed AS (
-  SELECT
-    TRIM(Commodity_Code) AS commodity_code,
-    TRIM(Commodity_Description) AS commodity_name,
-    TRIM(Country_Code) AS country_code,
-    TRIM(Country_Name) AS country_name,
-    CAST(TRIM(Market_Year) AS INTEGER) AS market_year,
-    CAST(TRIM(Calendar_Year) AS INTEGER) AS calendar_year, -- year USDA last updated the row
-    CAST(TRIM("Month") AS INTEGER) AS "month", -- month USDA last updated the row; 0 for old rows
-    TRIM(Attribute_ID) AS attribute_id,
-    TRIM(Attribute_Description) AS attribute_description,
-    TRIM(Unit_ID) AS unit_id,
-    TRIM(Unit_Description) AS unit_description,
-    CAST(TRIM("Value") AS DOUBLE) AS "value", -- in unit_description, e.g. (1000 60 KG BAGS)
-    filename AS source_file,
-    -- The snapshot month from .../psd/{dataset}/{YYYY}/{MM}/{file}: only file-name terms here, so
-    -- DuckDB prunes the files of other months before reading them.
-    MAKE_DATE(
-      CAST(REGEXP_EXTRACT(filename, '(\d{4})[/\\](\d{2})[/\\][^/\\]+$', 1) AS INTEGER),
-      CAST(REGEXP_EXTRACT(filename, '(\d{4})[/\\](\d{2})[/\\][^/\\]+$', 2) AS INTEGER),
-      1
-    ) AS ingest_date
-  FROM raw.psd_alldata
-),
--- Read more than once below: NOT MATERIALIZED keeps DuckDB streaming it from the files (a second
--- read costs less than holding ~1 M rows per snapshot in memory).
-in_range AS NOT MATERIALIZED (
+-- Read twice below (the repeated keys, then every row). DuckDB 1.5 materializes a CTE that reads a
+-- table function (read_csv) and is referenced twice, NOT MATERIALIZED or not (EXPLAIN ANALYZE shows
+-- one READ_CSV feeding a CTE): the files are read once and held, spilling past memory_limit.
+WITH in_range AS NOT MATERIALIZED (
   SELECT
     commodity_code,
     commodity_name,
@@ -68,8 +45,35 @@ in_range AS NOT MATERIALIZED (
     unit_description,
     "value",
     source_file,
-    ingest_date
-  FROM landed
+    ingest_date,
+    -- The business key in one number: rows with equal keys hash alike, so grouping on it finds every
+    -- repeated key; two keys that collide are both sent to the exact aggregate below, which keeps
+    -- them apart (a singleton group yields the same row as the pass-through).
+    HASH(commodity_code, country_code, market_year, attribute_id, unit_id, ingest_date) AS key_hash
+  FROM (
+    SELECT
+      TRIM(Commodity_Code) AS commodity_code,
+      TRIM(Commodity_Description) AS commodity_name,
+      TRIM(Country_Code) AS country_code,
+      TRIM(Country_Name) AS country_name,
+      CAST(TRIM(Market_Year) AS INTEGER) AS market_year,
+      CAST(TRIM(Calendar_Year) AS INTEGER) AS calendar_year, -- year USDA last updated the row
+      CAST(TRIM("Month") AS INTEGER) AS "month", -- month USDA last updated the row; 0 for old rows
+      TRIM(Attribute_ID) AS attribute_id,
+      TRIM(Attribute_Description) AS attribute_description,
+      TRIM(Unit_ID) AS unit_id,
+      TRIM(Unit_Description) AS unit_description,
+      CAST(TRIM("Value") AS DOUBLE) AS "value", -- in unit_description, e.g. (1000 60 KG BAGS)
+      filename AS source_file,
+      -- The snapshot month from .../psd/{dataset}/{YYYY}/{MM}/{file}: only file-name terms here, so
+      -- DuckDB prunes the files of other months before reading them.
+      MAKE_DATE(
+        CAST(REGEXP_EXTRACT(filename, '(\d{4})[/\\](\d{2})[/\\][^/\\]+$', 1) AS INTEGER),
+        CAST(REGEXP_EXTRACT(filename, '(\d{4})[/\\](\d{2})[/\\][^/\\]+$', 2) AS INTEGER),
+        1
+      ) AS ingest_date
+    FROM raw.psd_alldata
+  ) AS landed
   WHERE ingest_date BETWEEN CAST(@start_ds AS DATE) AND CAST(@end_ds AS DATE)
 ),
 -- The business keys that arrive more than once (several files of one month): usually none. Only
@@ -77,21 +81,10 @@ in_range AS NOT MATERIALIZED (
 -- holds a whole snapshot in memory.
 repeated_keys AS (
   SELECT
-    commodity_code,
-    country_code,
-    market_year,
-    attribute_id,
-    unit_id,
-    ingest_date,
+    key_hash,
     TRUE AS is_repeated
   FROM in_range
-  GROUP BY
-    commodity_code,
-    country_code,
-    market_year,
-    attribute_id,
-    unit_id,
-    ingest_date
+  GROUP BY key_hash
   HAVING COUNT(*) > 1
 ),
 keyed AS NOT MATERIALIZED (
@@ -113,12 +106,7 @@ keyed AS NOT MATERIALIZED (
     repeated_keys.is_repeated AS is_repeated
   FROM in_range
   LEFT JOIN repeated_keys
-    ON in_range.commodity_code IS NOT DISTINCT FROM repeated_keys.commodity_code
-    AND in_range.country_code IS NOT DISTINCT FROM repeated_keys.country_code
-    AND in_range.market_year IS NOT DISTINCT FROM repeated_keys.market_year
-    AND in_range.attribute_id IS NOT DISTINCT FROM repeated_keys.attribute_id
-    AND in_range.unit_id IS NOT DISTINCT FROM repeated_keys.unit_id
-    AND in_range.ingest_date IS NOT DISTINCT FROM repeated_keys.ingest_date
+    ON in_range.key_hash = repeated_keys.key_hash
 ),
 single_rows AS (
   SELECT
@@ -217,7 +205,9 @@ unit_lookup AS (
   FROM seeds.psd_unit
 )
 SELECT
-  MD5(
+  -- The MD5 digest of the key as a 128-bit number (DuckDB's md5_number): the same digest as the hex
+  -- text, half the bytes to write, and a number to group on when the grain is audited.
+  MD5_NUMBER(
     CONCAT_WS(
       '|',
       deduplicated.commodity_code,
@@ -227,7 +217,7 @@ SELECT
       deduplicated.unit_id,
       deduplicated.ingest_date
     )
-  ) AS hkey, -- md5 of commodity, country, market year, attribute, unit, ingest_date
+  ) AS hkey, -- md5 of commodity, country, market year, attribute, unit, ingest_date, as a UHUGEINT
   deduplicated.commodity_code AS commodity_code, -- 7 digits, zero-padded: text, never a number
   deduplicated.commodity_name AS commodity_name,
   deduplicated.country_code AS country_code, -- USDA FAS code, not ISO (see seeds.psd_country)
