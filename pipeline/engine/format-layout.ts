@@ -17,9 +17,10 @@ const conditionClauses = new Set(['WHERE', 'HAVING', 'QUALIFY'])
 const listClauses = new Set(['FROM', 'GROUP BY', 'ORDER BY', 'LIMIT', 'OFFSET', 'WINDOW'])
 const joinStart =
   /^(?:(?:NATURAL|ASOF|POSITIONAL)\s+)?(?:(?:LEFT|RIGHT|FULL|INNER|CROSS|SEMI|ANTI)\s+)?(?:OUTER\s+)?JOIN\b/
-// sql-formatter spaces these window functions from their '(' as if they were keywords.
+// sql-formatter spaces these functions (window functions and DuckDB's IF) from their '(' as if they
+// were keywords.
 const spacedFunctions =
-  /\b(LAG|LEAD|FIRST_VALUE|LAST_VALUE|NTH_VALUE|NTILE|RANK|DENSE_RANK|PERCENT_RANK|CUME_DIST) \(/gi
+  /\b(IF|LAG|LEAD|FIRST_VALUE|LAST_VALUE|NTH_VALUE|NTILE|RANK|DENSE_RANK|PERCENT_RANK|CUME_DIST) \(/gi
 // A window or filter collapsed to one line only while it ends within this column.
 const inlineWidthMax = 110
 

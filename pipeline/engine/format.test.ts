@@ -125,10 +125,11 @@ ORDER BY
   2
 `)
     const joined = formatModelFile(`MODEL (name a.b);
-select LAG(o.v) over w as previous, filter(o.list, x -> x > 1) as kept, SUM(o.v) filter (where o.k = 'x') as x_total -- in bags
+select LAG(o.v) over w as previous, ANY_VALUE(IF(o.k = 'y', o.v, null)) as y, filter(o.list, x -> x > 1) as kept, SUM(o.v) filter (where o.k = 'x') as x_total -- in bags
 from o left join c on o.id = c.id and o.day = c.day cross join d where o.v > 0 window w as (partition by o.id order by o.day)`)
     expect(joined).toContain(`SELECT
   LAG(o.v) OVER w AS previous,
+  ANY_VALUE(IF(o.k = 'y', o.v, NULL)) AS y,
   filter(o.list, x -> x > 1) AS kept,
   SUM(o.v) FILTER (WHERE o.k = 'x') AS x_total -- in bags
 FROM o

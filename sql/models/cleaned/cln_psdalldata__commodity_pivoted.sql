@@ -52,40 +52,40 @@ SELECT
   ANY_VALUE(unit_id) FILTER (WHERE attribute_role <> 'other') AS unit_id,
   ANY_VALUE(unit_description) FILTER (WHERE attribute_role <> 'other') AS unit_description,
   -- supply
-  ANY_VALUE(CASE WHEN attribute_name = 'beginning_stocks' THEN "value" END) AS beginning_stocks,
-  ANY_VALUE(CASE WHEN attribute_name = 'production' THEN "value" END) AS production,
-  ANY_VALUE(CASE WHEN attribute_name = 'arabica_production' THEN "value" END) AS arabica_production,
-  ANY_VALUE(CASE WHEN attribute_name = 'robusta_production' THEN "value" END) AS robusta_production,
-  ANY_VALUE(CASE WHEN attribute_name = 'other_production' THEN "value" END) AS other_production,
-  ANY_VALUE(CASE WHEN attribute_name = 'imports' THEN "value" END) AS imports,
-  ANY_VALUE(CASE WHEN attribute_name = 'bean_imports' THEN "value" END) AS bean_imports,
-  ANY_VALUE(CASE WHEN attribute_name = 'roast_ground_imports' THEN "value" END) AS roast_ground_imports,
-  ANY_VALUE(CASE WHEN attribute_name = 'soluble_imports' THEN "value" END) AS soluble_imports,
-  ANY_VALUE(CASE WHEN attribute_name = 'total_supply' THEN "value" END) AS total_supply,
+  ANY_VALUE(IF(attribute_name = 'beginning_stocks', "value", NULL)) AS beginning_stocks,
+  ANY_VALUE(IF(attribute_name = 'production', "value", NULL)) AS production,
+  ANY_VALUE(IF(attribute_name = 'arabica_production', "value", NULL)) AS arabica_production,
+  ANY_VALUE(IF(attribute_name = 'robusta_production', "value", NULL)) AS robusta_production,
+  ANY_VALUE(IF(attribute_name = 'other_production', "value", NULL)) AS other_production,
+  ANY_VALUE(IF(attribute_name = 'imports', "value", NULL)) AS imports,
+  ANY_VALUE(IF(attribute_name = 'bean_imports', "value", NULL)) AS bean_imports,
+  ANY_VALUE(IF(attribute_name = 'roast_ground_imports', "value", NULL)) AS roast_ground_imports,
+  ANY_VALUE(IF(attribute_name = 'soluble_imports', "value", NULL)) AS soluble_imports,
+  ANY_VALUE(IF(attribute_name = 'total_supply', "value", NULL)) AS total_supply,
   -- use
-  ANY_VALUE(CASE WHEN attribute_name = 'exports' THEN "value" END) AS exports,
-  ANY_VALUE(CASE WHEN attribute_name = 'bean_exports' THEN "value" END) AS bean_exports,
-  ANY_VALUE(CASE WHEN attribute_name = 'roast_ground_exports' THEN "value" END) AS roast_ground_exports,
-  ANY_VALUE(CASE WHEN attribute_name = 'soluble_exports' THEN "value" END) AS soluble_exports,
-  ANY_VALUE(CASE WHEN attribute_name = 'domestic_consumption' THEN "value" END) AS domestic_consumption,
-  ANY_VALUE(CASE WHEN attribute_name = 'roast_ground_consumption' THEN "value" END) AS roast_ground_consumption,
-  ANY_VALUE(CASE WHEN attribute_name = 'soluble_consumption' THEN "value" END) AS soluble_consumption,
-  ANY_VALUE(CASE WHEN attribute_name = 'feed_domestic_consumption' THEN "value" END) AS feed_domestic_consumption,
-  ANY_VALUE(CASE WHEN attribute_name = 'fsi_consumption' THEN "value" END) AS fsi_consumption,
-  ANY_VALUE(CASE WHEN attribute_name = 'food_use_domestic_consumption' THEN "value" END) AS food_use_domestic_consumption,
-  ANY_VALUE(CASE WHEN attribute_name = 'industrial_domestic_consumption' THEN "value" END) AS industrial_domestic_consumption,
-  ANY_VALUE(CASE WHEN attribute_name = 'feed_waste_domestic_consumption' THEN "value" END) AS feed_waste_domestic_consumption,
-  ANY_VALUE(CASE WHEN attribute_name = 'crush' THEN "value" END) AS crush,
+  ANY_VALUE(IF(attribute_name = 'exports', "value", NULL)) AS exports,
+  ANY_VALUE(IF(attribute_name = 'bean_exports', "value", NULL)) AS bean_exports,
+  ANY_VALUE(IF(attribute_name = 'roast_ground_exports', "value", NULL)) AS roast_ground_exports,
+  ANY_VALUE(IF(attribute_name = 'soluble_exports', "value", NULL)) AS soluble_exports,
+  ANY_VALUE(IF(attribute_name = 'domestic_consumption', "value", NULL)) AS domestic_consumption,
+  ANY_VALUE(IF(attribute_name = 'roast_ground_consumption', "value", NULL)) AS roast_ground_consumption,
+  ANY_VALUE(IF(attribute_name = 'soluble_consumption', "value", NULL)) AS soluble_consumption,
+  ANY_VALUE(IF(attribute_name = 'feed_domestic_consumption', "value", NULL)) AS feed_domestic_consumption,
+  ANY_VALUE(IF(attribute_name = 'fsi_consumption', "value", NULL)) AS fsi_consumption,
+  ANY_VALUE(IF(attribute_name = 'food_use_domestic_consumption', "value", NULL)) AS food_use_domestic_consumption,
+  ANY_VALUE(IF(attribute_name = 'industrial_domestic_consumption', "value", NULL)) AS industrial_domestic_consumption,
+  ANY_VALUE(IF(attribute_name = 'feed_waste_domestic_consumption', "value", NULL)) AS feed_waste_domestic_consumption,
+  ANY_VALUE(IF(attribute_name = 'crush', "value", NULL)) AS crush,
   -- stock and the distribution total
-  ANY_VALUE(CASE WHEN attribute_name = 'ending_stocks' THEN "value" END) AS ending_stocks,
-  ANY_VALUE(CASE WHEN attribute_name = 'total_distribution' THEN "value" END) AS total_distribution,
+  ANY_VALUE(IF(attribute_name = 'ending_stocks', "value", NULL)) AS ending_stocks,
+  ANY_VALUE(IF(attribute_name = 'total_distribution', "value", NULL)) AS total_distribution,
   -- other: not part of the market-year balance
-  ANY_VALUE(CASE WHEN attribute_name = 'area_harvested' THEN "value" END) AS area_harvested, -- 1000 hectares
-  ANY_VALUE(CASE WHEN attribute_name = 'crop_yield' THEN "value" END) AS crop_yield, -- metric tons per hectare
-  ANY_VALUE(CASE WHEN attribute_name = 'extraction_rate' THEN "value" END) AS extraction_rate, -- percent
-  ANY_VALUE(CASE WHEN attribute_name = 'ty_imports' THEN "value" END) AS ty_imports, -- trade year, not market year
-  ANY_VALUE(CASE WHEN attribute_name = 'ty_imports_from_us' THEN "value" END) AS ty_imports_from_us,
-  ANY_VALUE(CASE WHEN attribute_name = 'ty_exports' THEN "value" END) AS ty_exports,
+  ANY_VALUE(IF(attribute_name = 'area_harvested', "value", NULL)) AS area_harvested, -- 1000 hectares
+  ANY_VALUE(IF(attribute_name = 'crop_yield', "value", NULL)) AS crop_yield, -- metric tons per hectare
+  ANY_VALUE(IF(attribute_name = 'extraction_rate', "value", NULL)) AS extraction_rate, -- percent
+  ANY_VALUE(IF(attribute_name = 'ty_imports', "value", NULL)) AS ty_imports, -- trade year, not market year
+  ANY_VALUE(IF(attribute_name = 'ty_imports_from_us', "value", NULL)) AS ty_imports_from_us,
+  ANY_VALUE(IF(attribute_name = 'ty_exports', "value", NULL)) AS ty_exports,
   CAST(COUNT(*) AS INTEGER) AS attribute_count -- attributes USDA published for the row
 FROM snapshot_values
 GROUP BY

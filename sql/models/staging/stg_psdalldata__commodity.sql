@@ -50,30 +50,31 @@ WITH in_range AS NOT MATERIALIZED (
     -- repeated key; two keys that collide are both sent to the exact aggregate below, which keeps
     -- them apart (a singleton group yields the same row as the pass-through).
     HASH(commodity_code, country_code, market_year, attribute_id, unit_id, ingest_date) AS key_hash
-  FROM (
-    SELECT
-      TRIM(Commodity_Code) AS commodity_code,
-      TRIM(Commodity_Description) AS commodity_name,
-      TRIM(Country_Code) AS country_code,
-      TRIM(Country_Name) AS country_name,
-      CAST(TRIM(Market_Year) AS INTEGER) AS market_year,
-      CAST(TRIM(Calendar_Year) AS INTEGER) AS calendar_year, -- year USDA last updated the row
-      CAST(TRIM("Month") AS INTEGER) AS "month", -- month USDA last updated the row; 0 for old rows
-      TRIM(Attribute_ID) AS attribute_id,
-      TRIM(Attribute_Description) AS attribute_description,
-      TRIM(Unit_ID) AS unit_id,
-      TRIM(Unit_Description) AS unit_description,
-      CAST(TRIM("Value") AS DOUBLE) AS "value", -- in unit_description, e.g. (1000 60 KG BAGS)
-      filename AS source_file,
-      -- The snapshot month from .../psd/{dataset}/{YYYY}/{MM}/{file}: only file-name terms here, so
-      -- DuckDB prunes the files of other months before reading them.
-      MAKE_DATE(
-        CAST(REGEXP_EXTRACT(filename, '(\d{4})[/\\](\d{2})[/\\][^/\\]+$', 1) AS INTEGER),
-        CAST(REGEXP_EXTRACT(filename, '(\d{4})[/\\](\d{2})[/\\][^/\\]+$', 2) AS INTEGER),
-        1
-      ) AS ingest_date
-    FROM raw.psd_alldata
-  ) AS landed
+  FROM
+    (
+      SELECT
+        TRIM(Commodity_Code) AS commodity_code,
+        TRIM(Commodity_Description) AS commodity_name,
+        TRIM(Country_Code) AS country_code,
+        TRIM(Country_Name) AS country_name,
+        CAST(TRIM(Market_Year) AS INTEGER) AS market_year,
+        CAST(TRIM(Calendar_Year) AS INTEGER) AS calendar_year, -- year USDA last updated the row
+        CAST(TRIM("Month") AS INTEGER) AS "month", -- month USDA last updated the row; 0 for old rows
+        TRIM(Attribute_ID) AS attribute_id,
+        TRIM(Attribute_Description) AS attribute_description,
+        TRIM(Unit_ID) AS unit_id,
+        TRIM(Unit_Description) AS unit_description,
+        CAST(TRIM("Value") AS DOUBLE) AS "value", -- in unit_description, e.g. (1000 60 KG BAGS)
+        filename AS source_file,
+        -- The snapshot month from .../psd/{dataset}/{YYYY}/{MM}/{file}: only file-name terms here, so
+        -- DuckDB prunes the files of other months before reading them.
+        MAKE_DATE(
+          CAST(REGEXP_EXTRACT(filename, '(\d{4})[/\\](\d{2})[/\\][^/\\]+$', 1) AS INTEGER),
+          CAST(REGEXP_EXTRACT(filename, '(\d{4})[/\\](\d{2})[/\\][^/\\]+$', 2) AS INTEGER),
+          1
+        ) AS ingest_date
+      FROM raw.psd_alldata
+    ) AS landed
   WHERE ingest_date BETWEEN CAST(@start_ds AS DATE) AND CAST(@end_ds AS DATE)
 ),
 -- The business keys that arrive more than once (several files of one month): usually none. Only
