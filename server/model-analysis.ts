@@ -11,7 +11,6 @@ import {
   splitModelFile,
   syntaxError,
 } from '../pipeline/engine/index.ts'
-import { isMateriaError } from '../pipeline/errors.ts'
 import type { ModelEntry, ProjectIndex } from './project-index.ts'
 
 export interface Diagnostic {
