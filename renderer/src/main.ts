@@ -20,6 +20,9 @@ htmx.config.responseHandling = [
 
 type Mount = (element: HTMLElement) => Promise<void>
 
+// A browser that is never idle (a busy page, a loaded machine) still gets the deferred requests.
+const idleWaitMsMax = 1_000
+
 const components: Record<string, () => Promise<Mount>> = {
   'model-editor': async () => (await import('./model-editor.ts')).mountModelEditor,
   'query-editor': async () => (await import('./query-editor.ts')).mountQueryEditor,
@@ -32,21 +35,26 @@ const components: Record<string, () => Promise<Mount>> = {
   'value-table': async () => (await import('./value-table.ts')).mountValueTable,
 }
 
-function mountAll(root: ParentNode): void {
+// Resolves once every component under `root` has mounted (or failed to).
+function mountAll(root: ParentNode): Promise<void> {
   // htmx:load names the swapped element itself, which may be a component too.
   const own = root instanceof HTMLElement && root.matches('[data-component]') ? [root] : []
+  const mounts: Promise<void>[] = []
   for (const element of [...own, ...root.querySelectorAll<HTMLElement>('[data-component]')]) {
     if (element.dataset.mounted === '1') continue
     element.dataset.mounted = '1'
     const name = element.dataset.component ?? ''
     const load = components[name]
     if (load === undefined) continue
-    load()
-      .then((mount) => mount(element))
-      .catch((error: unknown) => {
-        element.textContent = `Could not start ${name}: ${String(error)}`
-      })
+    mounts.push(
+      load()
+        .then((mount) => mount(element))
+        .catch((error: unknown) => {
+          element.textContent = `Could not start ${name}: ${String(error)}`
+        }),
+    )
   }
+  return Promise.all(mounts).then(() => undefined)
 }
 
 function applyTheme(theme: string): void {
@@ -109,4 +117,16 @@ document.body.addEventListener('htmx:load', (event) => {
   platformHints(event.target as HTMLElement)
 })
 platformHints(document)
-mountAll(document)
+
+// Requests that can wait (the navbar's stale badge: the server builds a plan for it) go out once
+// the first page's components have drawn and the browser is idle, so on a cold start they do not
+// take the server's or the browser's time from the editor or the charts. htmx has processed the
+// navbar by then: it registered its DOMContentLoaded handler (this module runs before that event)
+// before this one.
+const domReady = new Promise<void>((resolve) => {
+  if (document.readyState === 'complete') resolve()
+  else document.addEventListener('DOMContentLoaded', () => resolve(), { once: true })
+})
+void Promise.all([mountAll(document), domReady]).then(() =>
+  requestIdleCallback(() => htmx.trigger(document.body, 'materia:idle'), { timeout: idleWaitMsMax }),
+)
