@@ -112,21 +112,27 @@ function platformHints(root: ParentNode): void {
   }
 }
 
+// Requests that can wait (the navbar's stale badge and the model page's side panel: the server
+// builds a plan or renders SQL for them) listen for `materia:idle`, sent once a page's components
+// (the first page's, or those htmx swapped in) have drawn and the browser is idle: on a cold start
+// they do not take the server's or the browser's time from the editor or the charts. Listeners
+// take it once (hx-trigger ... once), so the idles of later swaps cost nothing.
+function afterIdle(mounted: Promise<unknown>): void {
+  void mounted.then(() =>
+    requestIdleCallback(() => htmx.trigger(document.body, 'materia:idle'), { timeout: idleWaitMsMax }),
+  )
+}
+
 document.body.addEventListener('htmx:load', (event) => {
-  mountAll(event.target as HTMLElement)
+  afterIdle(mountAll(event.target as HTMLElement))
   platformHints(event.target as HTMLElement)
 })
 platformHints(document)
 
-// Requests that can wait (the navbar's stale badge: the server builds a plan for it) go out once
-// the first page's components have drawn and the browser is idle, so on a cold start they do not
-// take the server's or the browser's time from the editor or the charts. htmx has processed the
-// navbar by then: it registered its DOMContentLoaded handler (this module runs before that event)
-// before this one.
+// htmx processes the first page on DOMContentLoaded (this module runs before that event, and htmx
+// registered its handler first): its listeners exist before the first idle.
 const domReady = new Promise<void>((resolve) => {
   if (document.readyState === 'complete') resolve()
   else document.addEventListener('DOMContentLoaded', () => resolve(), { once: true })
 })
-void Promise.all([mountAll(document), domReady]).then(() =>
-  requestIdleCallback(() => htmx.trigger(document.body, 'materia:idle'), { timeout: idleWaitMsMax }),
-)
+afterIdle(Promise.all([mountAll(document), domReady]))
