@@ -23,12 +23,16 @@ function percentile(values: readonly number[], fraction: number): number {
 }
 
 // The bytes a cold editor page loads from the renderer build: the entry script and the lazily
-// imported editor chunks, with their CSS.
-function editorAssetsKb(rendererDir: string): number {
+// imported editor chunks, with their CSS; `suffix` '.br' counts the brotli copies the server sends
+// to a browser that accepts them (a smaller file goes as it is).
+function editorAssetsKb(rendererDir: string, suffix: '' | '.br' = ''): number {
   const assets = join(rendererDir, 'assets')
   const bytes = readdirSync(assets)
     .filter((name) => /^(index|editor|monaco|model-editor|query-editor|http)[-.].*\.(js|css)$/.test(name))
-    .reduce((sum, name) => sum + statSync(join(assets, name)).size, 0)
+    .reduce((sum, name) => {
+      const compressed = statSync(join(assets, `${name}${suffix}`), { throwIfNoEntry: false })
+      return sum + (compressed ?? statSync(join(assets, name))).size
+    }, 0)
   return Math.round(bytes / 1024)
 }
 
@@ -211,6 +215,7 @@ export async function run(options: BenchOptions = { runs: 3 }): Promise<Record<s
     figures.modelEditorReadyColdMedianMs = percentile(modelEditorMs, 0.5)
     figures.queryEditorReadyColdMedianMs = percentile(queryEditorMs, 0.5)
     figures.editorRendererAssetsKb = editorAssetsKb(rendererDir)
+    figures.editorRendererAssetsBrotliKb = editorAssetsKb(rendererDir, '.br')
 
     note('editors measured')
     const api = client(workbench)

@@ -1,15 +1,52 @@
 // The renderer's build: Tailwind 4 + DaisyUI 5 through @tailwindcss/vite, Monaco's ESM sources via
-// the `monaco-esm` alias (its package exports cannot reach the CSS files Monaco imports).
+// the `monaco-esm` alias (its package exports cannot reach the CSS files Monaco imports), and a
+// brotli and a gzip copy of each text asset for the server to send as they are.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import tailwindcss from '@tailwindcss/vite'
-import type { UserConfig } from 'vite'
+import type { Plugin, UserConfig } from 'vite'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
+
+// Smaller files gain less from compression than the Content-Encoding costs.
+const compressBytesMin = 1_024
+// Brotli quality 5: within 5 % of quality 9's size on the Monaco chunk at a third of its build time.
+const brotliQuality = 5
+
+// <file>.br and <file>.gz beside each emitted script, style sheet and font under assets/: the server's
+// serveStatic (precompressed: true) picks the one the browser accepts (Accept-Encoding), so the
+// editor's 3.4 MB chunk crosses the socket as 0.8 MB, and no byte is compressed per request.
+function precompress(): Plugin {
+  return {
+    name: 'materia-precompress',
+    apply: 'build',
+    writeBundle(options, bundle) {
+      const dir = options.dir ?? ''
+      for (const name of Object.keys(bundle)) {
+        if (!/^assets\/.*\.(js|css|ttf|svg)$/.test(name)) continue
+        const bytes = readFileSync(join(dir, name))
+        if (bytes.length < compressBytesMin) continue
+        writeFileSync(
+          join(dir, `${name}.br`),
+          brotliCompressSync(bytes, {
+            params: {
+              [constants.BROTLI_PARAM_QUALITY]: brotliQuality,
+              [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+            },
+          }),
+        )
+        writeFileSync(join(dir, `${name}.gz`), gzipSync(bytes, { level: 9 }))
+      }
+    },
+  }
+}
 
 export const rendererConfig: UserConfig = {
   root,
   base: './',
-  plugins: [tailwindcss()],
+  plugins: [tailwindcss(), precompress()],
   resolve: {
     alias: { 'monaco-esm': fileURLToPath(new URL('../node_modules/monaco-editor/esm/vs', import.meta.url)) },
   },

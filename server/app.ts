@@ -31,7 +31,16 @@ export function createApp(
   app.use('*', guard(security))
   app.use('*', async (c, next) => (hasNulByte(c.req.url) ? refuse(c, nulByte, 400) : next()))
   app.use('*', bodyLimit({ maxSize: workbenchRequestBytesMax, onError: (c) => tooLargeReply(c) }))
-  app.use('/assets/*', serveStatic({ root: context.rendererDir }))
+  app.use(
+    '/assets/*',
+    serveStatic({
+      root: context.rendererDir,
+      // The build's .br/.gz copies (renderer/vite.config.ts), by the browser's Accept-Encoding.
+      precompressed: true,
+      // Every name under assets/ carries a hash of its content: a browser may keep it for good.
+      onFound: (_path, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable'),
+    }),
+  )
   app.use('/logo.svg', serveStatic({ root: context.rendererDir }))
   app.route('/', homeRoutes(context))
   app.route('/', environmentRoutes(context))

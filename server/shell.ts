@@ -52,7 +52,7 @@ async function navbar(c: Context, context: WorkbenchContext, activePath: string)
   <div class="flex items-center gap-2">${logo}<span class="font-bold">BeanFlows</span>
     <span class="badge badge-ghost" id="project-name" title="${context.root}">${context.index.name}</span></div>
   <nav class="flex-1" aria-label="Pages"><ul class="menu menu-horizontal menu-sm px-2" hx-boost="false">${links}</ul></nav>
-  <div id="stale-badge" hx-get="/plan/stale" hx-trigger="load, materia:saved from:body, materia:applied from:body" hx-swap="innerHTML"></div>
+  <div id="stale-badge" hx-get="/plan/stale" hx-trigger="materia:idle from:body once, materia:saved from:body, materia:applied from:body" hx-swap="innerHTML"></div>
   <form hx-post="/environment" hx-trigger="change" hx-swap="none" class="flex items-center gap-1">
     <label class="text-sm opacity-70" for="environment">env</label>
     <select id="environment" name="environment" class="select select-sm w-44" data-environment="${environment}">${options}</select>

@@ -20,6 +20,9 @@ htmx.config.responseHandling = [
 
 type Mount = (element: HTMLElement) => Promise<void>
 
+// A browser that is never idle (a busy page, a loaded machine) still gets the deferred requests.
+const idleWaitMsMax = 1_000
+
 const components: Record<string, () => Promise<Mount>> = {
   'model-editor': async () => (await import('./model-editor.ts')).mountModelEditor,
   'query-editor': async () => (await import('./query-editor.ts')).mountQueryEditor,
@@ -32,21 +35,26 @@ const components: Record<string, () => Promise<Mount>> = {
   'value-table': async () => (await import('./value-table.ts')).mountValueTable,
 }
 
-function mountAll(root: ParentNode): void {
+// Resolves once every component under `root` has mounted (or failed to).
+function mountAll(root: ParentNode): Promise<void> {
   // htmx:load names the swapped element itself, which may be a component too.
   const own = root instanceof HTMLElement && root.matches('[data-component]') ? [root] : []
+  const mounts: Promise<void>[] = []
   for (const element of [...own, ...root.querySelectorAll<HTMLElement>('[data-component]')]) {
     if (element.dataset.mounted === '1') continue
     element.dataset.mounted = '1'
     const name = element.dataset.component ?? ''
     const load = components[name]
     if (load === undefined) continue
-    load()
-      .then((mount) => mount(element))
-      .catch((error: unknown) => {
-        element.textContent = `Could not start ${name}: ${String(error)}`
-      })
+    mounts.push(
+      load()
+        .then((mount) => mount(element))
+        .catch((error: unknown) => {
+          element.textContent = `Could not start ${name}: ${String(error)}`
+        }),
+    )
   }
+  return Promise.all(mounts).then(() => undefined)
 }
 
 function applyTheme(theme: string): void {
@@ -104,9 +112,27 @@ function platformHints(root: ParentNode): void {
   }
 }
 
+// Requests that can wait (the navbar's stale badge and the model page's side panel: the server
+// builds a plan or renders SQL for them) listen for `materia:idle`, sent once a page's components
+// (the first page's, or those htmx swapped in) have drawn and the browser is idle: on a cold start
+// they do not take the server's or the browser's time from the editor or the charts. Listeners
+// take it once (hx-trigger ... once), so the idles of later swaps cost nothing.
+function afterIdle(mounted: Promise<unknown>): void {
+  void mounted.then(() =>
+    requestIdleCallback(() => htmx.trigger(document.body, 'materia:idle'), { timeout: idleWaitMsMax }),
+  )
+}
+
 document.body.addEventListener('htmx:load', (event) => {
-  mountAll(event.target as HTMLElement)
+  afterIdle(mountAll(event.target as HTMLElement))
   platformHints(event.target as HTMLElement)
 })
 platformHints(document)
-mountAll(document)
+
+// htmx processes the first page on DOMContentLoaded (this module runs before that event, and htmx
+// registered its handler first): its listeners exist before the first idle.
+const domReady = new Promise<void>((resolve) => {
+  if (document.readyState === 'complete') resolve()
+  else document.addEventListener('DOMContentLoaded', () => resolve(), { once: true })
+})
+afterIdle(Promise.all([mountAll(document), domReady]))

@@ -1,10 +1,12 @@
 // Home: the coffee report of the main job, from the serving models (sql/CONTRACT.md):
 // world production vs consumption and stocks-to-use over market years (serving.agg_world_balance)
 // and the top producers' shares of the latest market year (serving.obt_commodity_metrics).
-// The report rides in the page (a few hundred numbers) and the charts draw it with ECharts;
+// The report rides in the page (a few hundred numbers) with a modulepreload hint for the chart code,
+// and the charts draw it with ECharts;
 // /api/report serves the same JSON to other readers.
 import { Hono } from 'hono'
 import { environmentSchema } from '../../pipeline/engine/index.ts'
+import { chunkPreloads } from '../asset-preload.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
 import { type Html, html } from '../html.ts'
@@ -211,12 +213,12 @@ function coverageCaption(report: Report): Html {
   )}</p>`
 }
 
-function homeCharts(report: Report | null): Html {
+function homeCharts(context: WorkbenchContext, report: Report | null): Html {
   if (report === null) {
     return html`<div role="alert" class="alert">No serving models built yet: run the main job (materia start) or apply a plan.</div>`
   }
   const data = JSON.stringify(report)
-  return html`<div class="grid gap-4 lg:grid-cols-2">
+  return html`${chunkPreloads(context.rendererDir, 'src/charts.ts')}<div class="grid gap-4 lg:grid-cols-2">
     <div class="card bg-base-100 shadow-sm"><div class="card-body">
       <h2 class="card-title text-base">World production vs consumption and stocks-to-use</h2>
       <div class="h-80" data-component="chart" data-chart="balance" data-json="${data}" role="img"
@@ -241,7 +243,7 @@ export function homeRoutes(context: WorkbenchContext): Hono {
     const content = html`<section class="flex flex-col gap-4" data-page="home">
   <div><h1 class="text-2xl font-bold">Coffee market report</h1>
     <p class="opacity-80 text-sm">USDA PSD world balance from the serving models of <b>${environment}</b> (or prod where ${environment} has none yet).</p></div>
-  ${homeCharts(report)}
+  ${homeCharts(context, report)}
 </section>`
     return renderPage(c, context, '/', content)
   })

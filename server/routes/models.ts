@@ -60,7 +60,7 @@ export function modelRoutes(context: WorkbenchContext): Hono {
   <div id="model-preview" aria-live="polite"></div>
 </div>
 <aside class="w-96 shrink-0" id="model-panel" hx-get="/models/panel?path=${encodeURIComponent(path)}"
-  hx-trigger="load, materia:saved from:body" hx-swap="innerHTML"></aside>`
+  hx-trigger="materia:idle from:body once, materia:saved from:body" hx-swap="innerHTML"></aside>`
     return renderPage(
       c,
       context,
