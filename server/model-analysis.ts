@@ -11,7 +11,6 @@ import {
   splitModelFile,
   syntaxError,
 } from '../pipeline/engine/index.ts'
-import { isMateriaError } from '../pipeline/errors.ts'
 import type { ModelEntry, ProjectIndex } from './project-index.ts'
 
 export interface Diagnostic {
@@ -39,6 +38,13 @@ function modelSchemas(index: ProjectIndex): Set<string> {
   const schemas = new Set([...index.models.values()].map((model) => model.schema))
   for (const layer of ['raw', 'staging', 'cleaned', 'serving']) schemas.add(layer)
   return schemas
+}
+
+// The project's models a query reads, in the order it names them first: the engine's reading of
+// the query (modelReferences), for the query editor's lineage hover.
+export async function modelsReadBy(query: string, index: ProjectIndex): Promise<string[]> {
+  const references = await modelReferences(query, modelSchemas(index))
+  return [...new Set(references.map((reference) => reference.name).filter((name) => index.models.has(name)))]
 }
 
 // Where the query starts in the file: the engine's split of header and query.
