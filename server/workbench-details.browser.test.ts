@@ -60,8 +60,13 @@ describe('Navbar', () => {
       { width: 1920, height: 1080 },
     ]) {
       await page.setViewportSize(viewport)
+      // The badge arrives after the page: measure once its answer is in.
+      const badge = page.waitForResponse((response) => response.url().includes('/plan/stale'))
       await page.goto(workbench.url)
-      await page.waitForSelector('#navbar #stale-count')
+      await badge
+      await page.waitForFunction(
+        () => document.querySelector('#stale-badge')?.classList.contains('htmx-settling') === false,
+      )
       const line = await page.locator('#navbar').evaluate((navbar) => {
         const items = [...navbar.querySelectorAll<HTMLElement>('[data-nav], #environment, #theme-toggle')]
         const tops = items.map((item) => Math.round(item.getBoundingClientRect().top))
