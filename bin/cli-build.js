@@ -6,6 +6,10 @@
 // start stats each one; a file whose size or mtime moved is read and hashed, and any content change,
 // a missing file or a different esbuild rebuilds the bundle before it runs. A file the bundle does
 // not import cannot change it, unless an imported file changes to import it, which is a change.
+// The entry's own sources are checked first: a start that runs no command (`materia --help`) runs
+// only the entry chunk and the chunks it imports statically, so it stats only their sources (plus
+// every source no chunk holds bytes of, in case an edit gives it some); the rest, the lazily
+// imported commands' sources, only when the entry says the arguments load a command.
 // Packages stay external and resolve from the repository's node_modules like the sources would.
 import {
   existsSync,
@@ -17,7 +21,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs'
-import { dirname, extname, join } from 'node:path'
+import { dirname, extname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const repository = fileURLToPath(new URL('..', import.meta.url))
@@ -27,7 +31,7 @@ const cacheDir = join(repository, 'node_modules', '.cache', 'materia-cli')
 // second clone) shares the cache folder, and must never run a bundle built from the other's sources.
 const manifestPath = join(cacheDir, `manifest-${pathHash(repository)}.json`)
 // Bump when the build options below change, so an older bundle is not taken for a current one.
-const buildFormat = '2'
+const buildFormat = '3'
 
 // FNV-1a over the path's UTF-16 code units: a short stable file name, checked against the path the
 // manifest records (a collision costs a rebuild, never a wrong bundle).
@@ -59,14 +63,18 @@ function esbuildVersion() {
   return JSON.parse(readFileSync(path, 'utf8')).version
 }
 
-// True when every recorded source still has its recorded bytes. Stats first; hashes only a file
-// whose size or mtime moved (a checkout or an editor save that did not change the text).
-async function isFresh(manifest) {
+// True when the manifest describes a bundle of this repository, built by this esbuild, still on disk.
+function isCurrent(manifest) {
   if (manifest?.format !== buildFormat || manifest.repository !== repository) return false
   if (!Array.isArray(manifest.inputs)) return false
-  if (!existsSync(manifest.entry)) return false
+  return existsSync(manifest.entry) && manifest.esbuild === esbuildVersion()
+}
+
+// True when every recorded source in `inputs` still has its recorded bytes. Stats first; hashes only
+// a file whose size or mtime moved (a checkout or an editor save that did not change the text).
+async function isFresh(manifest, inputs) {
   let touched = false
-  for (const input of manifest.inputs) {
+  for (const input of inputs) {
     let stat
     try {
       stat = statSync(input.path)
@@ -78,7 +86,6 @@ async function isFresh(manifest) {
     input.mtimeMs = stat.mtimeMs
     touched = true
   }
-  if (manifest.esbuild !== esbuildVersion()) return false
   if (touched) writeAtomically(manifestPath, JSON.stringify(manifest))
   return true
 }
@@ -174,10 +181,11 @@ async function build() {
     rmSync(staging, { recursive: true, force: true })
     throw error
   }
+  const lazy = lazySources(result.metafile, join(staging, 'cli.js'))
   const inputs = Object.keys(result.metafile.inputs).map((relative) => {
     const input = loaded.get(join(repository, relative))
     if (input === undefined) throw new Error(`bundle input ${relative} was not recorded`)
-    return input
+    return { ...input, lazy: lazy.has(relative) }
   })
   const key = hash(JSON.stringify([buildFormat, inputs.map((input) => [input.path, input.sha256])]))
   const outdir = join(cacheDir, key.slice(0, 16))
@@ -199,6 +207,30 @@ async function build() {
   return manifest
 }
 
+// The sources whose code sits only in chunks the entry imports dynamically (metafile paths are
+// relative to the working directory): the entry and its static imports cannot change with them.
+function lazySources(metafile, entryPath) {
+  const outputs = metafile.outputs
+  const entryOutput = relative(repository, entryPath)
+  if (outputs[entryOutput] === undefined)
+    throw new Error(`bundle entry ${entryOutput} missing from the metafile`)
+  const eager = new Set([entryOutput])
+  const pending = [entryOutput]
+  while (pending.length > 0) {
+    for (const imported of outputs[pending.pop()].imports) {
+      if (imported.kind !== 'import-statement' || imported.external || eager.has(imported.path)) continue
+      eager.add(imported.path)
+      pending.push(imported.path)
+    }
+  }
+  const lazy = new Set()
+  for (const [output, { inputs }] of Object.entries(outputs)) {
+    if (eager.has(output)) continue
+    for (const input of Object.keys(inputs)) lazy.add(input)
+  }
+  return lazy
+}
+
 // Bundles of earlier sources go after a day: a process started from one (a workbench left open)
 // may still load its lazy chunks until then.
 function removeOldBundles(current) {
@@ -211,10 +243,20 @@ function removeOldBundles(current) {
   }
 }
 
-// The path of a bundle built from the current sources, building it first when needed.
-export async function compiledCli() {
+// The entry module of a bundle built from the current sources, building it first when needed.
+// `loadsCommand(module)` says whether the arguments make the entry import a command's chunk; an
+// entry without that answer is taken to load one.
+export async function compiledCli(loadsCommand) {
   const manifest = readManifest()
-  if (await isFresh(manifest)) return manifest.entry
+  if (isCurrent(manifest)) {
+    const eager = manifest.inputs.filter((input) => !input.lazy)
+    if (await isFresh(manifest, eager)) {
+      const module = await import(pathToFileURL(manifest.entry).href)
+      if (!loadsCommand(module)) return module
+      const lazy = manifest.inputs.filter((input) => input.lazy)
+      if (await isFresh(manifest, lazy)) return module
+    }
+  }
   mkdirSync(cacheDir, { recursive: true })
-  return (await build()).entry
+  return import(pathToFileURL((await build()).entry).href)
 }

@@ -3,8 +3,6 @@
 // the first start after a source change). MATERIA_TSX=1 runs the TypeScript sources through tsx
 // instead; `node --enable-source-maps bin/materia.js` keeps the bundle and maps stack traces to the
 // sources (off by default: reading the maps costs a start about 0.1 s).
-import { pathToFileURL } from 'node:url'
-
 // esbuild reports what it could not compile as { text, location: { file, line, column } }.
 function compileFailure(error) {
   const errors = Array.isArray(error?.errors) ? error.errors : []
@@ -23,16 +21,16 @@ async function loadMain() {
     return (await import('../pipeline/cli.ts')).main
   }
   const { compiledCli } = await import('./cli-build.js')
-  let entry
+  const argv = process.argv.slice(2)
   try {
-    entry = await compiledCli()
+    const entry = await compiledCli((module) => module.loadsCommand?.(argv) ?? true)
+    return entry.main
   } catch (error) {
     const message = compileFailure(error)
     if (message === null) throw error
     process.stderr.write(message)
     return null
   }
-  return (await import(pathToFileURL(entry).href)).main
 }
 
 const main = await loadMain()

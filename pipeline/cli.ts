@@ -2,13 +2,25 @@
 // and exit 1; anything else is a bug and prints its stack.
 
 import type { CommandContext } from './cli/command.ts'
-import { commands } from './cli/commands.ts'
+import { commandEntry, commandHelp, commands } from './cli/commands.ts'
 import { isMateriaError } from './errors.ts'
 
 function helpText(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length))
   const lines = Object.entries(commands).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`)
   return `BeanFlows Materia: the commodity analyst's workbench\n\nusage: materia <command> [options]\n\n${lines.join('\n')}\n\nmateria <command> --help for a command's options\n`
+}
+
+const helpNames: ReadonlySet<string | undefined> = new Set([undefined, '--help', '-h', 'help'])
+
+const wantsHelp = (argv: readonly string[]): boolean => argv.includes('--help') || argv.includes('-h')
+
+// Whether `main(argv)` imports a command's module: false for the command list, an unknown command
+// and a command's --help. bin/materia.js asks, and checks that the lazily loaded command chunks are
+// current only when they will run.
+export function loadsCommand(argv: readonly string[]): boolean {
+  const [name, ...rest] = argv
+  return !helpNames.has(name) && commandEntry(name ?? '') !== undefined && !wantsHelp(rest)
 }
 
 export async function main(argv: readonly string[], context?: Partial<CommandContext>): Promise<number> {
@@ -20,20 +32,20 @@ export async function main(argv: readonly string[], context?: Partial<CommandCon
     isTTY: context?.isTTY ?? Boolean(process.stdout.isTTY),
   }
   const [name, ...rest] = argv
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined || helpNames.has(name)) {
     fullContext.stdout.write(helpText())
     return name === undefined ? 2 : 0
   }
-  const entry = commands[name]
+  const entry = commandEntry(name)
   if (entry === undefined) {
     fullContext.stderr.write(`materia: unknown command "${name}"; run materia --help for the list\n`)
     return 2
   }
-  const command = await entry.load()
-  if (rest.includes('--help') || rest.includes('-h')) {
-    fullContext.stdout.write(`usage: ${command.usage}\n\n${command.summary}\n`)
+  if (wantsHelp(rest)) {
+    fullContext.stdout.write(commandHelp(entry))
     return 0
   }
+  const command = await entry.load()
   try {
     return await command.run(rest, fullContext)
   } catch (error) {

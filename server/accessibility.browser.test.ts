@@ -8,6 +8,7 @@ import { createRequire } from 'node:module'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
+import { pageWaitMs } from './testing/browser-workbench.ts'
 import { buildEnvironment, createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
 import { runQuery } from './testing/query-page.ts'
 import { startWorkbench, type Workbench } from './workbench.ts'
@@ -128,8 +129,9 @@ beforeAll(async () => {
   workbench = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'analyst' } })
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  page.setDefaultTimeout(pageWaitMs)
   await page.goto(workbench.url)
-}, 120_000)
+})
 
 afterAll(async () => {
   await browser?.close()

@@ -8,8 +8,6 @@ import { startApp } from './start.ts'
 
 export const appCommand: Command = {
   name: 'app',
-  summary: 'run the main job, then open the workbench (what npm start runs)',
-  usage: 'materia app [--project DIR] [--no-open]',
   async run(argv, context) {
     const options = parseWorkbenchArguments(argv)
     return startApp({

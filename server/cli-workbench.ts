@@ -109,8 +109,6 @@ export async function startWorkbenchCommand(
 
 export const workbenchCommand: Command = {
   name: 'workbench',
-  summary: 'serve the workbench (model editor, queries, plans) on 127.0.0.1',
-  usage: 'materia workbench [--project DIR] [--port N] [--no-open]',
   async run(argv: readonly string[], context: CommandContext): Promise<number> {
     return waitForInterrupt(await startWorkbenchCommand(argv, context))
   },

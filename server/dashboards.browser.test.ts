@@ -11,6 +11,7 @@ import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServingTables, extractSnapshotCsv } from '../pipeline/dashboards/testing/serving-fixture.ts'
 import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
+import { pageWaitMs } from './testing/browser-workbench.ts'
 import { startWorkbench, type Workbench } from './workbench.ts'
 
 const repositoryRoot = join(import.meta.dirname, '..')
@@ -60,6 +61,7 @@ beforeAll(async () => {
   workbench = await startWorkbench({ projectRoot: project, rendererDir, env: { USER: 'test' } })
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+  page.setDefaultTimeout(pageWaitMs)
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
   page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`))
   await page.goto(workbench.url)
@@ -110,12 +112,14 @@ describe('the Dashboards tab', () => {
     const path = join(folder, 'dashboards', 'pages', 'scratch.md')
     const savedMs = performance.now()
     await writeFile(path, '---\ntitle: Scratch\n---\n# Version 2\n')
-    await preview().locator('h1', { hasText: 'Version 2' }).waitFor({ timeout: 10_000 })
+    // A re-render follows a save within a second on a quiet machine; the page waits up to
+    // pageWaitMs for a machine with both cores busy.
+    await preview().locator('h1', { hasText: 'Version 2' }).waitFor()
     const reloadMs = performance.now() - savedMs
     console.log(`preview re-rendered ${reloadMs.toFixed(0)} ms after the save`)
     await writeFile(path, '---\ntitle: Scratch\n---\n# Version 3\n\n<LineChart data={nothing} x=a y=b />\n')
     const issue = preview().locator('.materia-issue')
-    await issue.waitFor({ timeout: 10_000 })
+    await issue.waitFor()
     expect(await issue.textContent()).toMatch(/^scratch\.md:6 <LineChart> data=\{nothing\} names no query/)
     expect(await preview().locator('#preview-issues').textContent()).toBe('1 issue(s): line 6')
     await page.screenshot({ path: join(screenshots, 'workbench-dashboard-error.png') })
@@ -132,7 +136,7 @@ describe('the Dashboards tab', () => {
     // The stream answers "change" at once and ends, with no file event after it connected.
     const events = await page.request.get(
       `${workbench.baseUrl}/dashboard-events?page=scratch.md&version=${version}`,
-      { timeout: 10_000 },
+      { timeout: pageWaitMs },
     )
     expect(await events.text()).toMatch(/event: ready[\s\S]*event: change/)
   })
@@ -154,7 +158,7 @@ describe('the Dashboards tab', () => {
     await editor.fill(
       '---\ntitle: Scratch\n---\n# Draft 5\n\n```sql world\nSELECT market_year, production FROM serving.agg_world_balance ORDER BY 1\n```\n\n<LineChart data={world} x=market_year y=production />\n',
     )
-    await preview().locator('h1', { hasText: 'Draft 5' }).waitFor({ timeout: 10_000 })
+    await preview().locator('h1', { hasText: 'Draft 5' }).waitFor()
     await preview().locator('[data-component="LineChart"] svg path').first().waitFor({ state: 'attached' })
     expect(await readFile(path, 'utf8')).toBe('---\ntitle: Scratch\n---\n# Version 4\n')
     await page.screenshot({ path: join(screenshots, 'workbench-dashboard-editor.png') })
@@ -172,7 +176,7 @@ describe('the Dashboards tab', () => {
     expect(values).toContain('Colombia')
     await preview().locator('h1', { hasText: values[0]! }).waitFor()
     await picker.selectOption('Colombia')
-    await preview().locator('h1', { hasText: 'Colombia' }).waitFor({ timeout: 10_000 })
+    await preview().locator('h1', { hasText: 'Colombia' }).waitFor()
     await page.goto(`${workbench.baseUrl}/dashboards?page=top-producers.md`)
     const table = preview().locator('[data-component="DataTable"]').nth(1)
     await table.locator('.materia-page-status').waitFor()

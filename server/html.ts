@@ -1,5 +1,7 @@
 // A tiny HTML template tag: interpolated values are escaped unless they are already Html (a nested
 // template) — so a model name or a DuckDB value can never inject markup into a fragment.
+import { escapeHtml } from '../pipeline/dashboards/html.ts'
+
 export class Html {
   readonly text: string
   constructor(text: string) {
@@ -8,15 +10,6 @@ export class Html {
   toString(): string {
     return this.text
   }
-}
-
-export function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;')
 }
 
 function render(value: unknown): string {

@@ -47,6 +47,67 @@ export async function modelsReadBy(query: string, index: ProjectIndex): Promise<
   return [...new Set(references.map((reference) => reference.name).filter((name) => index.models.has(name)))]
 }
 
+// A completion item with the lower-case texts a typed prefix is matched against: its label, and
+// for a model the part after the schema (so a table name alone finds it).
+interface Candidate {
+  readonly item: CompletionItem
+  readonly label: string
+  readonly table: string | null
+}
+
+function candidate(item: CompletionItem): Candidate {
+  const table = item.kind === 'model' ? (item.label.split('.')[1] ?? '').toLowerCase() : null
+  return { item, label: item.label.toLowerCase(), table }
+}
+
+// What completion reads of an index at every keystroke, computed once per index (a reload makes a
+// new index) and once per list of DuckDB's keywords and function names.
+interface IndexCandidates {
+  readonly schemas: ReadonlySet<string>
+  readonly models: readonly ModelEntry[]
+  readonly modelNames: readonly Candidate[]
+}
+const indexCandidates = new WeakMap<ProjectIndex, IndexCandidates>()
+const wordCandidates = new WeakMap<readonly string[], readonly Candidate[]>()
+
+function candidatesOf(index: ProjectIndex): IndexCandidates {
+  const cached = indexCandidates.get(index)
+  if (cached !== undefined) return cached
+  const models = [...index.models.values()]
+  const modelNames = models.map((model) =>
+    candidate({
+      label: model.name,
+      kind: 'model',
+      detail: `${model.kind} model`,
+      filterText: `${model.table} ${model.name}`,
+    }),
+  )
+  const computed = { schemas: modelSchemas(index), models, modelNames }
+  indexCandidates.set(index, computed)
+  return computed
+}
+
+function wordsOf(words: readonly string[], item: (word: string) => CompletionItem): readonly Candidate[] {
+  const cached = wordCandidates.get(words)
+  if (cached !== undefined) return cached
+  const computed = words.map((word) => candidate(item(word)))
+  wordCandidates.set(words, computed)
+  return computed
+}
+
+// The first completionItemsMax candidates, in list order, whose label (or a model's table name)
+// starts with the prefix.
+function firstMatches(lists: readonly (readonly Candidate[])[], prefix: string): CompletionItem[] {
+  const matching: CompletionItem[] = []
+  for (const list of lists) {
+    for (const entry of list) {
+      if (matching.length === completionItemsMax) return matching
+      if (entry.label.startsWith(prefix) || entry.table?.startsWith(prefix)) matching.push(entry.item)
+    }
+  }
+  return matching
+}
+
 // Where the query starts in the file: the engine's split of header and query.
 function queryStartOf(text: string): { hasHeader: boolean; queryStart: number } {
   const parts = splitModelFile(text)
@@ -92,7 +153,7 @@ export async function diagnose(
       source: 'duckdb',
     })
   }
-  const references = await modelReferences(query, modelSchemas(index))
+  const references = await modelReferences(query, candidatesOf(index).schemas)
   for (const reference of references) {
     if (index.models.has(reference.name) || reference.name === modelName) continue
     diagnostics.push({
@@ -158,57 +219,42 @@ export async function complete(options: {
   const before = options.text.slice(0, options.offset)
   const dotted = /([A-Za-z_]\w*)\.(\w*)$/.exec(before)
   const prefix = (dotted?.[2] ?? /(\w*)$/.exec(before)?.[1] ?? '').toLowerCase()
-  const models = [...options.index.models.values()]
+  const { schemas, models, modelNames } = candidatesOf(options.index)
   const referenced = (
-    await modelReferences(
-      options.text.slice(queryStartOf(options.text).queryStart),
-      modelSchemas(options.index),
-    )
+    await modelReferences(options.text.slice(queryStartOf(options.text).queryStart), schemas)
   )
     .map((reference) => options.index.models.get(reference.name))
     .filter((model): model is ModelEntry => model !== undefined)
-  let items: CompletionItem[]
   if (dotted !== null) {
     const qualifier = (dotted[1] ?? '').toLowerCase()
     const inSchema = models.filter((model) => model.schema === qualifier)
     if (inSchema.length > 0) {
-      items = inSchema.map((model) => ({
-        label: model.table,
-        kind: 'model',
-        detail: `${model.kind} model ${model.name}`,
-      }))
-    } else {
-      // `alias.` or `table.`: columns of the referenced models (the alias is not resolved).
-      const byTable = referenced.filter((model) => model.table === qualifier)
-      items = await columnsOf(
-        options.connection,
-        byTable.length > 0 ? byTable : referenced,
-        options.environment,
+      const tables = inSchema.map((model) =>
+        candidate({ label: model.table, kind: 'model', detail: `${model.kind} model ${model.name}` }),
       )
+      return firstMatches([tables], prefix)
     }
-  } else {
-    items = [
-      ...(await columnsOf(options.connection, referenced, options.environment)),
-      ...models.map(
-        (model): CompletionItem => ({
-          label: model.name,
-          kind: 'model',
-          detail: `${model.kind} model`,
-          filterText: `${model.table} ${model.name}`,
-        }),
-      ),
-      ...options.keywords.map(
-        (word): CompletionItem => ({ label: word.toUpperCase(), kind: 'keyword', detail: 'keyword' }),
-      ),
-      ...options.functionNames.map(
-        (name): CompletionItem => ({ label: name, kind: 'function', detail: 'function' }),
-      ),
-    ]
+    // `alias.` or `table.`: columns of the referenced models (the alias is not resolved).
+    const byTable = referenced.filter((model) => model.table === qualifier)
+    const columns = await columnsOf(
+      options.connection,
+      byTable.length > 0 ? byTable : referenced,
+      options.environment,
+    )
+    return firstMatches([columns.map(candidate)], prefix)
   }
-  // A model matches on its full name or on its table name alone (no schema typed).
-  const matches = (item: CompletionItem) =>
-    item.label.toLowerCase().startsWith(prefix) ||
-    (item.kind === 'model' && (item.label.split('.')[1] ?? '').toLowerCase().startsWith(prefix))
-  const matching = items.filter(matches)
-  return matching.slice(0, completionItemsMax)
+  const columns = await columnsOf(options.connection, referenced, options.environment)
+  return firstMatches(
+    [
+      columns.map(candidate),
+      modelNames,
+      wordsOf(options.keywords, (word) => ({
+        label: word.toUpperCase(),
+        kind: 'keyword',
+        detail: 'keyword',
+      })),
+      wordsOf(options.functionNames, (name) => ({ label: name, kind: 'function', detail: 'function' })),
+    ],
+    prefix,
+  )
 }

@@ -24,7 +24,7 @@ beforeAll(async () => {
     rendererDir,
     env: e2e.cliEnv(),
   })
-}, 120_000)
+})
 afterAll(async () => {
   await workbench?.close()
   await e2e?.close()

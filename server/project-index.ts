@@ -122,16 +122,19 @@ export async function scanProject(
     .filter((path) => path !== 'materia.yaml')
     .sort()
   const files: ProjectFile[] = []
-  const scanned: { name: string; kind: string; grain: string[]; path: string; text: string }[] = []
+  // text: the file's text, read only for a model the engine did not load (its parents come from it).
+  const scanned: { name: string; kind: string; grain: string[]; path: string; text: string | null }[] = []
+  const loadedByPath = new Map([...(project?.models.values() ?? [])].map((entry) => [entry.path, entry]))
   for (const path of paths) {
     let model: string | null = null
     if (path.startsWith('models/') && path.endsWith('.sql') && scanned.length < modelsMax) {
-      const text = await readFile(join(root, path), 'utf8')
-      const loaded = [...(project?.models.values() ?? [])].find((entry) => entry.path === path)
-      const header =
-        loaded === undefined
-          ? parseHeaderOf(text, path)
-          : { name: loaded.name, kind: loaded.kind.name, grain: [...loaded.grain] }
+      const loaded = loadedByPath.get(path)
+      let text: string | null = null
+      let header: { name: string; kind: string; grain: string[] } | null
+      if (loaded === undefined) {
+        text = await readFile(join(root, path), 'utf8')
+        header = parseHeaderOf(text, path)
+      } else header = { name: loaded.name, kind: loaded.kind.name, grain: [...loaded.grain] }
       if (header !== null) {
         model = header.name
         scanned.push({ ...header, path, text })
@@ -144,11 +147,17 @@ export async function scanProject(
   const known = new Set(scanned.map((entry) => entry.name))
   const allParents = new Map(parentsOf)
   for (const entry of scanned) {
-    if (!allParents.has(entry.name)) allParents.set(entry.name, parentsByName(entry.text, known, entry.name))
+    if (allParents.has(entry.name)) continue
+    const text = entry.text ?? (await readFile(join(root, entry.path), 'utf8'))
+    allParents.set(entry.name, parentsByName(text, known, entry.name))
   }
   const children = new Map<string, string[]>()
   for (const [child, parents] of allParents) {
-    for (const parent of parents) children.set(parent, [...(children.get(parent) ?? []), child])
+    for (const parent of parents) {
+      const list = children.get(parent)
+      if (list === undefined) children.set(parent, [child])
+      else list.push(child)
+    }
   }
   const models = new Map<string, ModelEntry>()
   for (const { text: _text, ...entry } of scanned) {

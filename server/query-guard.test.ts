@@ -50,7 +50,7 @@ beforeAll(async () => {
   await buildEnvironment(project.root, 'prod')
   await buildEnvironment(project.root, 'dev_test')
   workbench = await startWorkbench({ projectRoot: project.root, env: { USER: 'test' } })
-}, 60_000)
+})
 
 afterAll(async () => {
   await workbench?.close()

@@ -5,6 +5,7 @@
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
+import { pageWaitMs } from './testing/browser-workbench.ts'
 import { createFixtureProject, type FixtureProject } from './testing/fixture-project.ts'
 import { startWorkbench } from './workbench.ts'
 
@@ -27,6 +28,7 @@ describe('query tabs', () => {
   it('keeps every tab and its SQL across a restart', async () => {
     const first = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'tabs' } })
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    page.setDefaultTimeout(pageWaitMs)
     await page.goto(first.url)
     await page.click('[data-nav="Query"]')
     await page.waitForSelector('#query-editor .view-lines')
@@ -52,6 +54,7 @@ describe('query tabs', () => {
     const second = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: 'tabs' } })
     try {
       const again = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+      again.setDefaultTimeout(pageWaitMs)
       await again.goto(second.url)
       await again.click('[data-nav="Query"]')
       await again.waitForSelector('#query-editor .view-lines')

@@ -7,9 +7,16 @@ import { fileURLToPath } from 'node:url'
 
 const repository = fileURLToPath(new URL('..', import.meta.url))
 
+// Tests and test support never reach the build (nor carry classes the workbench draws): an edited
+// test does not make the renderer stale, so running it does not rebuild the editor first.
+function isTestSource(name: string): boolean {
+  return name === 'testing' || name.endsWith('.test.ts')
+}
+
 function newestMtimeMs(directory: string): number {
   let newest = 0
   for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    if (isTestSource(entry.name)) continue
     const path = join(directory, entry.name)
     newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(path) : statSync(path).mtimeMs)
   }

@@ -7,7 +7,7 @@
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BrowserWorkbench, openBrowserWorkbench } from './testing/browser-workbench.ts'
+import { type BrowserWorkbench, openBrowserWorkbench, pageWaitMs } from './testing/browser-workbench.ts'
 import { runQuery } from './testing/query-page.ts'
 import type { Workbench } from './workbench.ts'
 
@@ -51,7 +51,7 @@ describe('result grid', () => {
     // The grid redraws its visible rows when a block of rows arrives; a cell read mid-redraw is
     // detached (no computed style), so the alignment is read again until the redraw settles.
     await expect
-      .poll(() => cell(0, 1).evaluate((node) => getComputedStyle(node).textAlign), { timeout: 10_000 })
+      .poll(() => cell(0, 1).evaluate((node) => getComputedStyle(node).textAlign), { timeout: pageWaitMs })
       .toBe('right')
   })
 

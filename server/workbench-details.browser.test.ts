@@ -48,7 +48,7 @@ beforeAll(async () => {
   })
   ;({ workbench, page } = session)
   await page.goto(workbench.url) // the token URL sets the session cookie the other pages need
-}, 120_000)
+})
 
 afterAll(() => session?.close())
 

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BrowserWorkbench, openBrowserWorkbench } from './testing/browser-workbench.ts'
+import { type BrowserWorkbench, openBrowserWorkbench, pageWaitMs } from './testing/browser-workbench.ts'
 import type { FixtureProject } from './testing/fixture-project.ts'
 import type { Workbench } from './workbench.ts'
 
@@ -296,6 +296,7 @@ describe('editor buttons, hints and environments', () => {
       page.locator('#model-editor').locator('xpath=..').locator('[data-shortcuts]').textContent(),
     ).resolves.toContain('Ctrl+S save')
     const mac = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    mac.setDefaultTimeout(pageWaitMs)
     await mac.addInitScript(() =>
       Object.defineProperty(Navigator.prototype, 'platform', { get: () => 'MacIntel' }),
     )

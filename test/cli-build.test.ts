@@ -10,6 +10,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   utimesSync,
@@ -50,11 +51,14 @@ function sourceTree(name: string, modules: string): string {
   return root
 }
 
-async function start(root: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function start(
+  root: string,
+  argv: readonly string[] = [],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      [join(root, 'bin', 'materia.js')],
+      [join(root, 'bin', 'materia.js'), ...argv],
       {
         env: { PATH: process.env.PATH },
       },
@@ -95,6 +99,35 @@ describe('bin/materia.js', () => {
     write(second, 'pipeline/cli/word.ts', "export const word = (): string => 'three'\n")
     expect((await start(second)).stdout).toBe(`three file://${join(second, 'pipeline', 'cli.ts')}\n`)
     expect((await start(first)).stdout).toMatch(/^two /)
+  })
+
+  it('checks only the entry chunk sources for a start that loads no command', async () => {
+    const help = sourceTree('help', modules)
+    write(
+      help,
+      'pipeline/cli.ts',
+      `export function loadsCommand(argv: readonly string[]): boolean {
+  return argv[0] !== '--help'
+}
+${cli.replace('export async function main(argv: readonly string[]): Promise<number> {', "export async function main(argv: readonly string[]): Promise<number> {\n  if (!loadsCommand(argv)) {\n    process.stdout.write('help one\\n')\n    return 0\n  }")}`,
+    )
+    expect((await start(help, ['--help'])).stdout).toBe('help one\n')
+    expect((await start(help)).stdout).toMatch(/^one /)
+    const built = bundles(modules).length
+
+    // An edit to the lazily imported file: the help start runs the current bundle as it is, the
+    // next start that loads the file rebuilds first.
+    write(help, 'pipeline/cli/word.ts', "export const word = (): string => 'four'\n")
+    expect((await start(help, ['--help'])).stdout).toBe('help one\n')
+    expect(bundles(modules)).toHaveLength(built)
+    expect((await start(help)).stdout).toMatch(/^four /)
+    expect(bundles(modules)).toHaveLength(built + 1)
+
+    // An edit to the entry: the help start rebuilds.
+    const entry = join(help, 'pipeline', 'cli.ts')
+    write(help, 'pipeline/cli.ts', readFileSync(entry, 'utf8').replace('help one', 'help two'))
+    expect((await start(help, ['--help'])).stdout).toBe('help two\n')
+    expect(bundles(modules)).toHaveLength(built + 2)
   })
 
   it('reports a source that does not compile in one line per error and exits 1', async () => {

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildDashboards } from '../pipeline/dashboards/build.ts'
 import { connectionRunner } from '../pipeline/dashboards/query.ts'
 import { createServingTables, extractSnapshotCsv } from '../pipeline/dashboards/testing/serving-fixture.ts'
+import { pageWaitMs } from '../server/testing/browser-workbench.ts'
 import { launchChromium } from './chromium.ts'
 import { screenshotPath, screenshotsDir } from './site-fixture.ts'
 import { serveFolder } from './static-server.ts'
@@ -145,6 +146,7 @@ afterAll(async () => {
 describe('every component in Chromium', () => {
   it('draws each chart, value and container from the bundled data without errors', async () => {
     const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    tab.setDefaultTimeout(pageWaitMs)
     const problems: string[] = []
     tab.on('console', (message) => message.type() === 'error' && problems.push(message.text()))
     tab.on('pageerror', (error) => problems.push(error.message))

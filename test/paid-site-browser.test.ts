@@ -18,6 +18,7 @@ import { createServingTables, extractSnapshotCsv } from '../pipeline/dashboards/
 import { type RunningSite, startSite } from '../pipeline/site/start.ts'
 import { postWebhook, subscriptionEvent } from '../pipeline/site/testing/paddle-events.ts'
 import { type MailCatcher, signInLinkOf, startMailCatcher } from '../pipeline/site/testing/smtp.ts'
+import { pageWaitMs } from '../server/testing/browser-workbench.ts'
 import { launchChromium } from './chromium.ts'
 import { chartShapes, screenshotPath, screenshotsDir } from './site-fixture.ts'
 
@@ -140,6 +141,7 @@ function problemsOf(page: Page): string[] {
 describe('the paid site in Chromium', () => {
   it('filters a public page by a ButtonGroup in the browser, with no request to the server', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    page.setDefaultTimeout(pageWaitMs)
     const problems = problemsOf(page)
     expect(await open(page, '/dashboards/open.html')).toBe(200)
     const sentence = page.locator('p', { hasText: 'produced' })
@@ -162,6 +164,7 @@ describe('the paid site in Chromium', () => {
   it('shows a paywall, then the page after a webhook and the emailed link, and none after cancel', async () => {
     const email = 'lena@roastery.example'
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    context.setDefaultTimeout(pageWaitMs)
     const page = await context.newPage()
     const problems = problemsOf(page)
     expect(await open(page, '/dashboards/country/index.html')).toBe(200)

@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core'
 import { connectionRunner } from '../pipeline/dashboards/query.ts'
 import { buildSite, type PaddleConfig } from '../pipeline/dashboards/site.ts'
 import { createServingTables, extractSnapshotCsv } from '../pipeline/dashboards/testing/serving-fixture.ts'
+import { pageWaitMs } from '../server/testing/browser-workbench.ts'
 import { launchChromium } from './chromium.ts'
 import { serveFolder } from './static-server.ts'
 
@@ -59,6 +60,7 @@ export async function startSite(paddle: PaddleConfig | null = null): Promise<Sit
 
 async function visit(browser: Browser, baseUrl: string, path: string): Promise<Visit> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+  page.setDefaultTimeout(pageWaitMs)
   const problems: string[] = []
   page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`))
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))

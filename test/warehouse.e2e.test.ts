@@ -75,7 +75,7 @@ beforeAll(async () => {
   csvText = readZipEntry(bundledZipPath)
   rows = parsePsdCsv(csvText)
   await apply(firstNow)
-}, 180_000)
+})
 
 afterAll(() => {
   db?.close()

@@ -22,7 +22,7 @@ describe('an audit change is evaluated before promotion', () => {
     expect(original).toContain(audits)
     const applied = await materia(root, 'plan', 'prod', '--auto-apply')
     expect(applied.code, applied.stderr).toBe(0)
-  }, 60_000)
+  })
 
   it('a tightened blocking audit the table fails: apply refused, prod unchanged, audit prod passes', async () => {
     const before = await databaseDigest(root)

@@ -10,16 +10,15 @@ import {
 } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { defaultEnvironment } from './engine-session.ts'
 import { environmentView, loadCommandProject, modelOrFail, openProjectDatabase } from './project-database.ts'
 import { parseArguments } from './project-option.ts'
 
-const usage = 'materia audit [ENV] [MODEL] [--project DIR]'
+const { usage } = commands.audit
 
 export const auditCommand: Command = {
   name: 'audit',
-  summary: "run models' audits against an environment",
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, {}, usage)
     if (args.positionals.length > 2) throw new MateriaError('usage', `too many arguments; usage: ${usage}`)

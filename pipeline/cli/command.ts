@@ -1,4 +1,5 @@
-// One CLI command: a name, a one-line summary, and a run function over parsed argv.
+// One CLI command: a name and a run function over parsed argv (its summary and usage are in
+// commands.ts, so help needs no command module).
 // Commands are thin: they parse options, call library functions and print.
 export interface CommandContext {
   readonly cwd: string
@@ -10,7 +11,5 @@ export interface CommandContext {
 
 export interface Command {
   readonly name: string
-  readonly summary: string
-  readonly usage: string
   run(argv: readonly string[], context: CommandContext): Promise<number>
 }

@@ -9,11 +9,11 @@ import { stringify } from 'yaml'
 import { type Fixture, modelOutputRows, rewriteForEnvironment, type UnitTest } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { defaultEnvironment } from './engine-session.ts'
 import { loadCommandProject, modelOrFail, openProjectDatabase } from './project-database.ts'
 
-const usage =
-  'materia create-test MODEL --query UPSTREAM "SQL" [--query UPSTREAM "SQL" ...] [--var NAME VALUE ...] [--env ENV] [--name TEST] [--project DIR]'
+const { usage } = commands['create-test']
 
 interface CreateTestArguments {
   readonly model: string
@@ -80,8 +80,6 @@ function parseCreateTestArguments(argv: readonly string[]): CreateTestArguments 
 
 export const createTestCommand: Command = {
   name: 'create-test',
-  summary: "write a unit test from an environment's rows (SQLMesh's create_test)",
-  usage,
   async run(argv, context) {
     const args = parseCreateTestArguments(argv)
     const project = await loadCommandProject(args.options.project, context)

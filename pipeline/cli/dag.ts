@@ -3,9 +3,10 @@
 import { loadProject, type Project } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
-const usage = 'materia dag [--project DIR] [--json]'
+const { usage } = commands.dag
 
 // Layer of each model: 0 for models reading no model, else one more than its deepest parent.
 export function modelLayers(project: Project): Map<string, number> {
@@ -34,8 +35,6 @@ function dagText(project: Project): string {
 
 export const dagCommand: Command = {
   name: 'dag',
-  summary: 'print the model graph (layers and edges)',
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, { flags: ['json'] }, usage)
     if (args.positionals.length > 0)

@@ -6,14 +6,12 @@ import { checkEnvironment, openBuildDatabase } from '../dashboards/database.ts'
 import { pagesLabelOf } from '../dashboards/pages.ts'
 import { parseBuildArguments } from './build-arguments.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 
-const usage =
-  'materia dashboards build [--env prod] [--out DIR] [--public-only] [--project DIR] [--pages DIR]'
+const { usage } = commands.dashboards
 
 export const dashboardsCommand: Command = {
   name: 'dashboards',
-  summary: 'build the dashboard pages into a static folder',
-  usage,
   async run(argv, context) {
     const { parsed, projectRoot, pagesDir, outDir } = parseBuildArguments(argv, context, {
       options: ['env', 'out', 'pages'],

@@ -46,7 +46,7 @@ describe('state against the database', () => {
     cpSync(example, root, { recursive: true })
     const applied = await materia(root, 'plan', 'prod', '--auto-apply')
     expect(applied.code, applied.stderr).toBe(0)
-  }, 60_000)
+  })
 
   it('doctor agrees on a healthy file, lists every problem after damage, and plan repairs them', async () => {
     const healthy = await materia(root, 'doctor')

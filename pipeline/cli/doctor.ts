@@ -3,16 +3,15 @@
 // `materia plan ENV` repairs it.
 import { checkState, readState } from '../engine/index.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { clock, openSession } from './engine-session.ts'
 import { parseArguments } from './project-option.ts'
 import { toJson } from './table-format.ts'
 
-const usage = 'materia doctor [--json] [--project DIR]'
+const { usage } = commands.doctor
 
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: 'report where state and the database disagree (exit 1 when they do)',
-  usage: `${usage}\n\nChecks that every table state names exists with its recorded columns, and that every live\nenvironment has a view for each of its models. materia plan ENV repairs what it finds.`,
   async run(argv, context) {
     const args = parseArguments(argv, { flags: ['json'] }, usage)
     const { db } = await openSession(args.options.project, context, { readOnly: true })

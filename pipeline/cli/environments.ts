@@ -1,16 +1,15 @@
 // materia environments: every environment with its model count, last plan and expiry.
 import { listEnvironments } from '../engine/index.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { clock, openSession } from './engine-session.ts'
 import { parseArguments } from './project-option.ts'
 import { formatTable, toJson } from './table-format.ts'
 
-const usage = 'materia environments [--json] [--project DIR]'
+const { usage } = commands.environments
 
 export const environmentsCommand: Command = {
   name: 'environments',
-  summary: 'list environments',
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, { flags: ['json'] }, usage)
     const { db } = await openSession(args.options.project, context, { readOnly: 'when-present' })

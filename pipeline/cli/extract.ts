@@ -10,11 +10,10 @@ import { baseUrlOf, checkDataset, parseMonth } from '../extract/psd/locate.ts'
 import { createReporter, describeResult } from '../extract/psd/progress.ts'
 import { defaultLandingDir, type Environment, openLandingStore } from '../landing/open.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
-const usage =
-  'materia extract psd [--dataset alldata|coffee|...] [--landing DIR | s3://bucket/prefix] [--since YYYY-MM] ' +
-  '[--from-file PATH.zip [--month YYYY-MM]] [--project DIR]'
+const { usage } = commands.extract
 
 // Operators may tune the HTTP policy (e.g. a slow link): MATERIA_HTTP_TIMEOUT_MS per request,
 // MATERIA_HTTP_TOTAL_MS for all attempts, MATERIA_HTTP_BACKOFF_MS before the first retry.
@@ -52,8 +51,6 @@ function localLandingDir(projectDir: string, env: Environment, cwd: string): str
 
 export const extractCommand: Command = {
   name: 'extract',
-  summary: 'land USDA PSD snapshots (download, verify, gzip) into the landing store',
-  usage,
   async run(argv, context) {
     const { options: values, positionals } = parseArguments(
       argv,

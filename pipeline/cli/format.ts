@@ -7,9 +7,10 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { formatModelFile, sameQuery, splitModelFile } from '../engine/index.ts'
 import { isMateriaError, MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
-const usage = 'materia format [--check] [FILES...] [--project DIR]'
+const { usage } = commands.format
 
 // Files inside the project print relative to it (models/x.sql); others as their absolute path.
 function shownPath(root: string, path: string): string {
@@ -45,8 +46,6 @@ function formatted(path: string, shown: string): { before: string; after: string
 
 export const formatCommand: Command = {
   name: 'format',
-  summary: 'format model SQL files (--check: exit 1 when a file would change)',
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, { flags: ['check'] }, usage)
     const root = resolveProjectRoot(args.options.project, context.cwd)

@@ -1,16 +1,15 @@
 // materia info: the project, its database file, model count and environments.
 import { databasePath, listEnvironments } from '../engine/index.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { clock, defaultEnvironment, openSession } from './engine-session.ts'
 import { parseArguments } from './project-option.ts'
 import { toJson } from './table-format.ts'
 
-const usage = 'materia info [--json] [--project DIR]'
+const { usage } = commands.info
 
 export const infoCommand: Command = {
   name: 'info',
-  summary: 'print the project, its database file, models and environments',
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, { flags: ['json'] }, usage)
     const { project, db } = await openSession(args.options.project, context, { readOnly: 'when-present' })

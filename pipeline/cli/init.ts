@@ -6,9 +6,10 @@ import { join, resolve } from 'node:path'
 import { convertSqlmeshConfig, projectName } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { parseArguments } from './project-option.ts'
 
-const usage = 'materia init [DIR] [--from-sqlmesh PATH]'
+const { usage } = commands.init
 
 const exampleModel = `MODEL (
   name example.full_model,
@@ -41,8 +42,6 @@ function sqlmeshConfig(from: string): { text: string; path: string } {
 
 export const initCommand: Command = {
   name: 'init',
-  summary: 'create materia.yaml for a new project, or from a SQLMesh config.yaml',
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, { options: ['from-sqlmesh'] }, usage)
     if (args.options.project !== undefined || args.positionals.length > 1)

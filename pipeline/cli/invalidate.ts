@@ -2,15 +2,14 @@
 import { invalidateEnvironment } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { clock, openSession } from './engine-session.ts'
 import { parseArguments } from './project-option.ts'
 
-const usage = 'materia invalidate ENV [--project DIR]'
+const { usage } = commands.invalidate
 
 export const invalidateCommand: Command = {
   name: 'invalidate',
-  summary: 'drop a dev environment (its views now, its tables at the next janitor run)',
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, {}, usage)
     const [name, extra] = args.positionals

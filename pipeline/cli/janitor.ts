@@ -1,16 +1,14 @@
 // materia janitor: remove expired dev environments and physical tables nothing shows anymore.
 import { runJanitor } from '../engine/index.ts'
-import { tableTtlMs } from '../limits.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { clock, openSession } from './engine-session.ts'
 import { parseArguments } from './project-option.ts'
 
-const usage = 'materia janitor [--ignore-ttl] [--project DIR]'
+const { usage } = commands.janitor
 
 export const janitorCommand: Command = {
   name: 'janitor',
-  summary: 'drop expired dev environments and unused physical tables',
-  usage: `${usage}\n\nUnused tables are kept ${tableTtlMs / 86_400_000} days unless --ignore-ttl; prod is never removed.`,
   async run(argv, context) {
     const args = parseArguments(argv, { flags: ['ignore-ttl'] }, usage)
     const { db } = await openSession(args.options.project, context)

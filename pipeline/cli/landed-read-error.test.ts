@@ -73,7 +73,7 @@ describe('a landed CSV DuckDB cannot read', () => {
     mkdirSync(join(badPath, '..'))
     const mixed = genuineLines.map((line, index) => `${line}${index % 2 === 0 ? '\r\n' : '\n'}`).join('')
     writeFileSync(badPath, gzipSync(mixed))
-  }, 60_000)
+  })
 
   it('query: one line naming the file, exit 1', async () => {
     const run = await materia(root, 'query', 'SELECT count(*) FROM raw.psd')

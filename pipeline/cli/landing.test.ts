@@ -47,7 +47,7 @@ describe('the landing folder at run time', () => {
     const applied = await materia(root, 'plan', 'prod', '--auto-apply')
     expect(applied.code, applied.stderr).toBe(0)
     expect(await total(root)).toEqual([{ total: 1 }])
-  }, 60_000)
+  })
 
   it('no view stores the landing folder', async () => {
     const views = await materia(

@@ -3,9 +3,10 @@
 import { type ColumnLineage, type ColumnRef, columnLineage, loadProject } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
-const usage = 'materia lineage MODEL.COLUMN [--downstream] [--json] [--project DIR]'
+const { usage } = commands.lineage
 
 function key(ref: ColumnRef): string {
   return `${ref.model}.${ref.column}`
@@ -42,8 +43,6 @@ export function lineageText(lineage: ColumnLineage): string {
 
 export const lineageCommand: Command = {
   name: 'lineage',
-  summary: 'print the columns a column is computed from (or, --downstream, that use it)',
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, { flags: ['json', 'downstream'] }, usage)
     const [target, extra] = args.positionals

@@ -3,15 +3,14 @@
 import { lintProject } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { loadCommandProject } from './project-database.ts'
 import { parseArguments } from './project-option.ts'
 
-const usage = 'materia lint [--project DIR]'
+const { usage } = commands.lint
 
 export const lintCommand: Command = {
   name: 'lint',
-  summary: 'check models for SELECT *, missing grain or description, ambiguous columns, unused CTEs',
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, {}, usage)
     if (args.positionals.length > 0)

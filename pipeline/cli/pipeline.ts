@@ -8,10 +8,10 @@ import { type PipelineName, pipelineNames, stepsOf } from '../remote/config.ts'
 import { type ProviderChoice, parseProviderChoice } from '../remote/providers.ts'
 import { checkRemoteEnvironment, executeRemoteRun, formatPlan, planRemoteRun } from '../remote/remote-run.ts'
 import type { Command, CommandContext } from './command.ts'
+import { commands } from './commands.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
-const usage =
-  'materia pipeline run [extract|transform|publish|all] [--remote [--provider hetzner|scaleway|cheapest] [--upload] [--commit REF]] [--env prod|dev_NAME] [--project DIR]'
+const { usage } = commands.pipeline
 
 // Turns SIGINT/SIGTERM into an abort for the duration of `job`, so a worker is always destroyed.
 export async function withSignals<T>(job: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -56,8 +56,6 @@ async function runRemote(
 
 export const pipelineCommand: Command = {
   name: 'pipeline',
-  summary: 'run extract, transform and publish here or on a cloud worker',
-  usage,
   async run(argv, context) {
     const args = parseArguments(
       argv,

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises'
 import { applyPlan, auditFailureMessage, buildPlan, runStandaloneAudits } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command, CommandContext } from './command.ts'
+import { commands } from './commands.ts'
 import { clock, defaultEnvironment, openSession, parseDayOption } from './engine-session.ts'
 import { formatPlan } from './plan-format.ts'
 import { planHooks } from './plan-hooks.ts'
@@ -11,8 +12,7 @@ import { progressReporter } from './progress.ts'
 import { environmentView } from './project-database.ts'
 import { parseArguments } from './project-option.ts'
 
-const usage =
-  'materia plan [ENV] [--project DIR] [--auto-apply] [--dry-run] [--select MODEL[+]] [--json] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--restate MODEL] [--skip-tests] [--rerun-tests]'
+const { usage } = commands.plan
 
 async function confirm(question: string): Promise<boolean> {
   const reader = createInterface({ input: process.stdin, output: process.stdout })
@@ -34,8 +34,6 @@ function splitList(text: string | undefined): string[] | undefined {
 
 export const planCommand: Command = {
   name: 'plan',
-  summary: 'show what changed and what would be built for an environment; apply with consent',
-  usage: `${usage}\n\nENV defaults to MATERIA_ENV, materia.yaml default_environment, else dev_<user>. --select and --restate take comma-separated model names. Unit tests unchanged since they last passed are skipped; --rerun-tests runs them all.`,
   async run(argv, context: CommandContext) {
     const args = parseArguments(
       argv,

@@ -18,7 +18,7 @@ describe('materia query is read-only', () => {
     expect(applied.code, applied.stderr).toBe(0)
     const dev = await materia(root, 'plan', 'dev_x', '--auto-apply')
     expect(dev.code, dev.stderr).toBe(0)
-  }, 60_000)
+  })
 
   it('refuses DROP VIEW on prod with one line; prod is unchanged and plan has nothing to repair', async () => {
     const before = await digest(root)

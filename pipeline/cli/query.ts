@@ -11,16 +11,15 @@ import {
 import { MateriaError } from '../errors.ts'
 import { previewRowsMax } from '../limits.ts'
 import type { Command, CommandContext } from './command.ts'
+import { commands } from './commands.ts'
 import { openSession } from './engine-session.ts'
 import { parseArguments } from './project-option.ts'
 import { displayRows, formatCsv, formatTable, toJson } from './table-format.ts'
 
-const usage = 'materia query "SQL" [--env ENV] [--json | --csv] [--project DIR]'
+const { usage } = commands.query
 
 export const queryCommand: Command = {
   name: 'query',
-  summary: 'run a read-only SQL query against an environment (model names resolve to its views)',
-  usage: `${usage}\n\nENV defaults to prod. At most ${previewRowsMax} rows are printed; --csv and --json write every\nrow. Queries only read: one SELECT statement; files outside the project and landing folders\ncannot be read.`,
   async run(argv, context) {
     const args = parseArguments(argv, { options: ['env'], flags: ['json', 'csv'] }, usage)
     const [sql, extra] = args.positionals

@@ -11,9 +11,10 @@ import {
 } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
-const usage = 'materia render MODEL [--project DIR] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--env ENV]'
+const { usage } = commands.render
 const dayMs = 86_400_000
 
 function parseDay(text: string, option: string): Date {
@@ -30,8 +31,6 @@ function parseDay(text: string, option: string): Date {
 
 export const renderCommand: Command = {
   name: 'render',
-  summary: 'print a model query with macros expanded and references resolved',
-  usage: `${usage}\n\nThe interval runs from --start to --end inclusive (whole UTC days; default: yesterday).`,
   async run(argv, context) {
     const args = parseArguments(argv, { options: ['start', 'end', 'env'] }, usage)
     const [modelName, extra] = args.positionals

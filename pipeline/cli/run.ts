@@ -2,17 +2,16 @@
 import { applyPlan, buildRunPlan } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { clock, defaultEnvironment, openSession } from './engine-session.ts'
 import { planHooks } from './plan-hooks.ts'
 import { progressReporter } from './progress.ts'
 import { parseArguments } from './project-option.ts'
 
-const usage = 'materia run [ENV] [--ignore-cron] [--project DIR]'
+const { usage } = commands.run
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'evaluate the model intervals that are due in an environment, then exit',
-  usage: `${usage}\n\n--ignore-cron also re-evaluates FULL and unique-key models that are not due.`,
   async run(argv, context) {
     const args = parseArguments(argv, { flags: ['ignore-cron'] }, usage)
     if (args.positionals.length > 1)

@@ -23,7 +23,7 @@ describe('a seed without rows is refused', () => {
     original = readFileSync(seed, 'utf8')
     const applied = await materia(root, 'plan', 'prod', '--auto-apply')
     expect(applied.code, applied.stderr).toBe(0)
-  }, 60_000)
+  })
 
   it('header only or empty: plan fails naming the file, prod unchanged', async () => {
     const before = await databaseDigest(root)

@@ -7,15 +7,13 @@ import { buildSite, paddleConfigFrom } from '../dashboards/site.ts'
 import { MateriaError } from '../errors.ts'
 import { parseBuildArguments } from './build-arguments.ts'
 import type { Command, CommandContext } from './command.ts'
+import { commands } from './commands.ts'
 import { parseArguments } from './project-option.ts'
 
-const usage =
-  'materia site build [--out DIR] [--project DIR] [--pages DIR] | materia site serve [--dir SITE] [--port N] [--host H] [--db FILE]'
+const { usage } = commands.site
 
 export const siteCommand: Command = {
   name: 'site',
-  summary: 'build the BeanFlows site, or serve it with sign-in and Paddle subscriptions',
-  usage,
   async run(argv, context) {
     if (argv[0] === 'serve') return serveSite(argv.slice(1), context)
     const { projectRoot, pagesDir, outDir } = parseBuildArguments(argv, context, {

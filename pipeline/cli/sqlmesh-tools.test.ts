@@ -60,7 +60,7 @@ WHERE
   const output = planned.stdout + planned.stderr
   expect(output).toContain('standalone audit seed_ids_positive: passed')
   expect(output).toContain('non-blocking audit seed_dates_2020 failed on audit.seed_dates_2020: 1 bad row')
-}, 180_000)
+})
 
 describe('materia lineage', () => {
   it('prints upstream and downstream columns, and JSON', async () => {

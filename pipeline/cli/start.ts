@@ -3,14 +3,13 @@
 import { MateriaError } from '../errors.ts'
 import { runMainJob } from '../main-job.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
-const usage = 'materia start [--project DIR]'
+const { usage } = commands.start
 
 export const startCommand: Command = {
   name: 'start',
-  summary: 'land the bundled snapshot if needed, apply the project to prod, print the home report',
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, {}, usage)
     if (args.positionals.length > 0) {

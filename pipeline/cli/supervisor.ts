@@ -25,9 +25,10 @@ import {
 } from '../remote/supervisor-runtime.ts'
 import { reapWorkers } from '../remote/worker-steps.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
-const usage = 'materia supervisor [--once] [--local] [--project DIR]'
+const { usage } = commands.supervisor
 
 // Orphans are workers older than a run's hard deadline plus margin: no live run owns them.
 const reapOlderThanMs = 2 * 60 * 60_000
@@ -36,8 +37,6 @@ const retryBackoffMs = 10 * 60_000
 
 export const supervisorCommand: Command = {
   name: 'supervisor',
-  summary: 'run the schedule unattended: update the clone, run pipelines, reap orphan workers',
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, { flags: ['once', 'local'] }, usage)
     const projectRoot = resolveProjectRoot(args.options.project, context.cwd)

@@ -5,15 +5,14 @@
 import { formatRows, formatValue, type TableDiff, tableDiff } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { environmentView, loadCommandProject, modelOrFail, openProjectDatabase } from './project-database.ts'
 import { parseArguments } from './project-option.ts'
 
-const usage = 'materia table-diff SOURCE:TARGET MODEL [--on col,col] [--json] [--project DIR]'
+const { usage } = commands['table-diff']
 
 export const tableDiffCommand: Command = {
   name: 'table-diff',
-  summary: 'compare a model between two environments (schema, rows, columns)',
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, { options: ['on'], flags: ['json'] }, usage)
     const [environments, modelName, extra] = args.positionals

@@ -2,15 +2,14 @@
 // a row diff for failures, and exits 1 when one fails.
 import { runTests } from '../engine/index.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { loadCommandProject } from './project-database.ts'
 import { parseArguments } from './project-option.ts'
 
-const usage = 'materia test [NAME...] [--project DIR]'
+const { usage } = commands.test
 
 export const testCommand: Command = {
   name: 'test',
-  summary: 'run the unit tests in tests/test_*.yaml',
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, {}, usage)
     const project = await loadCommandProject(args.options.project, context, { partial: true })

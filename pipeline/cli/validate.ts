@@ -3,14 +3,13 @@
 // (documented properties that have no effect here) go to stdout; problems to stderr, then exit 1.
 import { loadProjectReport, validateProject } from '../engine/index.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
 
-const usage = 'materia validate [--project DIR]'
+const { usage } = commands.validate
 
 export const validateCommand: Command = {
   name: 'validate',
-  summary: 'check every model, reference, audit and test; print every problem at once',
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, {}, usage)
     const root = resolveProjectRoot(args.options.project, context.cwd)

@@ -3,8 +3,6 @@ import type { Command } from './command.ts'
 
 export const versionCommand: Command = {
   name: 'version',
-  summary: 'print the version',
-  usage: 'materia version',
   async run(_argv, context) {
     const packageUrl = new URL('../../package.json', import.meta.url)
     const { version } = JSON.parse(readFileSync(packageUrl, 'utf8')) as { version: string }

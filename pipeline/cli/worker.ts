@@ -13,9 +13,10 @@ import {
 } from '../remote/providers.ts'
 import { destroyServer, reapWorkers } from '../remote/worker-steps.ts'
 import type { Command } from './command.ts'
+import { commands } from './commands.ts'
 import { parseArguments } from './project-option.ts'
 
-const usage = 'materia worker list | destroy ID | reap [--older-than 2h] [--provider hetzner|scaleway]'
+const { usage } = commands.worker
 
 // "90m", "2h", "1d" -> milliseconds.
 export function parseDuration(text: string): number {
@@ -49,8 +50,6 @@ function selectProviders(text: string | undefined, env: NodeJS.ProcessEnv): Prov
 
 export const workerCommand: Command = {
   name: 'worker',
-  summary: 'list, destroy and reap cloud workers (label app=materia)',
-  usage,
   async run(argv, context) {
     const args = parseArguments(argv, { options: ['older-than', 'provider'] }, usage)
     const [verb, id, ...extra] = args.positionals

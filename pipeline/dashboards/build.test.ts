@@ -116,7 +116,7 @@ describe('materia dashboards build', () => {
     })
     const b = await snapshot(join(folder, 'out', 'b'))
     expect(b).toEqual(a)
-  })
+  }, 240_000) // two whole builds, each bundling the chart runtime: 60 s was too little with both cores busy
 
   it('leaves the previous export untouched when a page is broken, naming page:line', async () => {
     const pages = join(folder, 'pages-broken')

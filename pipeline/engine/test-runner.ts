@@ -261,6 +261,24 @@ async function runSelected(project: Project, selected: readonly UnitTest[]): Pro
   return results
 }
 
+// Loads a test's inputs into its connection and returns the model's query rendered over them.
+async function testQuery(
+  connection: DuckDBConnection,
+  project: Project,
+  test: UnitTest,
+  schemas: ReadonlyMap<string, ModelSchema>,
+  fail: Fail,
+): Promise<string> {
+  await loadInputs(connection, project, test, schemas, fail)
+  await loadExternalInputs(connection, project, test, fail)
+  const model = project.models.get(test.model)!
+  return freezeTime(
+    renderMacros(testProject(project, test), model, testContext(project, test, fail)),
+    test,
+    fail,
+  )
+}
+
 async function runTest(
   project: Project,
   test: UnitTest,
@@ -271,14 +289,7 @@ async function runTest(
   const instance = await DuckDBInstance.create(':memory:')
   const connection = await instance.connect()
   try {
-    await loadInputs(connection, project, test, schemas, fail)
-    await loadExternalInputs(connection, project, test, fail)
-    const model = project.models.get(test.model)!
-    const sql = freezeTime(
-      renderMacros(testProject(project, test), model, testContext(project, test, fail)),
-      test,
-      fail,
-    )
+    const sql = await testQuery(connection, project, test, schemas, fail)
     const failures: string[] = []
     if (test.query !== null) {
       const diff = await compareOutput(connection, project, sql, test.query, { what: 'outputs.query', fail })
@@ -398,14 +409,7 @@ export async function modelOutputRows(project: Project, test: UnitTest): Promise
   const instance = await DuckDBInstance.create(':memory:')
   const connection = await instance.connect()
   try {
-    await loadInputs(connection, project, test, schemas, fail)
-    await loadExternalInputs(connection, project, test, fail)
-    const model = project.models.get(test.model)!
-    const sql = freezeTime(
-      renderMacros(testProject(project, test), model, testContext(project, test, fail)),
-      test,
-      fail,
-    )
+    const sql = await testQuery(connection, project, test, schemas, fail)
     return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[]
   } finally {
     connection.closeSync()

@@ -240,7 +240,7 @@ beforeAll(async () => {
   )
   project = await loadProject(root, { env: {} })
   results = new Map((await runTests(project)).map((result) => [result.name, result]))
-}, 120_000)
+})
 
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 

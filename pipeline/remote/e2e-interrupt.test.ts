@@ -12,7 +12,7 @@ import { startPsdServer } from './testing/psd-server.ts'
 let e2e: E2e
 beforeAll(async () => {
   e2e = await startE2e({})
-}, 120_000)
+})
 afterAll(() => e2e?.close())
 
 function waitFor(run: ReturnType<E2e['runCli']>, text: string, timeoutMs: number): Promise<void> {
@@ -31,15 +31,16 @@ function waitFor(run: ReturnType<E2e['runCli']>, text: string, timeoutMs: number
   })
 }
 
-describe('interrupted and failing remote runs', { timeout: 150_000 }, () => {
+// The first test waits up to 200 s for the worker's CLI to start, then interrupts and destroys it.
+describe('interrupted and failing remote runs', { timeout: 300_000 }, () => {
   it('destroys the worker when interrupted with SIGINT mid-run', async () => {
     const slow = await startPsdServer({ delayMs: 60_000 })
     try {
       const args = ['pipeline', 'run', 'extract', '--remote', '--project', e2eProject]
       const run = e2e.runCli(args, { MATERIA_PSD_BASE_URL: slow.url })
-      // On a loaded machine the worker's CLI can take a minute to start. A run left going after a
+      // On a loaded machine the worker's CLI can take minutes to start. A run left going after a
       // failed wait would keep the prod lease and fail the next test too, so it is stopped.
-      await waitFor(run, 'prod bucket:', 100_000).catch(async (error: unknown) => {
+      await waitFor(run, 'prod bucket:', 200_000).catch(async (error: unknown) => {
         run.child.kill('SIGINT')
         await run.done
         throw error

@@ -13,7 +13,7 @@ const canary = 'canary-e2e-91c4d7a2'
 let e2e: E2e
 beforeAll(async () => {
   e2e = await startE2e({ PADDLE_CLIENT_TOKEN: canary })
-}, 120_000)
+})
 afterAll(() => e2e?.close())
 
 describe('materia pipeline run --remote', { timeout: 150_000 }, () => {

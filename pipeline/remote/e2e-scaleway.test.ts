@@ -16,7 +16,7 @@ const canary = 'canary-scw-5b0e71c3'
 let e2e: E2e
 beforeAll(async () => {
   e2e = await startE2e({ PADDLE_CLIENT_TOKEN: canary })
-}, 120_000)
+})
 afterAll(() => e2e?.close())
 
 describe('materia pipeline run --remote --provider scaleway', { timeout: 150_000 }, () => {

@@ -65,14 +65,19 @@ describe('prod lease', () => {
     const expiries: string[] = []
     await withLease(
       store,
-      { runId: 'run-a', pipeline: 'all', ttlMs: 600, log: (line) => log.push(line) },
+      { runId: 'run-a', pipeline: 'all', ttlMs: 3_000, log: (line) => log.push(line) },
       async () => {
-        for (let index = 0; index < 4; index++) {
-          await new Promise((resolve) => setTimeout(resolve, 250))
+        // Waits for a renewal (due every second) rather than a fixed time, so a starved timer on a
+        // loaded machine only makes the wait longer; the vitest limit bounds it.
+        expiries.push(JSON.parse((await readText(store, leaseKey))!).expiresAt)
+        while (new Set(expiries).size < 2) {
+          await new Promise((resolve) => setTimeout(resolve, 100))
           expiries.push(JSON.parse((await readText(store, leaseKey))!).expiresAt)
         }
+        // A taker a millisecond before the renewed expiry is refused, however late this line runs.
+        const expiresMs = Date.parse(expiries.at(-1)!)
         await expect(
-          acquireLease(store, { runId: 'run-b', pipeline: 'all', nowMs: Date.now() }),
+          acquireLease(store, { runId: 'run-b', pipeline: 'all', nowMs: expiresMs - 1 }),
         ).rejects.toThrow(/prod is busy/)
       },
     )

@@ -3,23 +3,13 @@
 // dashboards/pages beside it) has no site: publish says so in one line and goes on.
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { extname, join, relative } from 'node:path'
+import { join, relative } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
+import { contentTypeOf } from '../content-type.ts'
 import { connectionRunner } from '../dashboards/query.ts'
 import { buildSite, paddleConfigFrom } from '../dashboards/site.ts'
 import { loadProject, rewriteForEnvironment } from '../engine/index.ts'
 import type { LandingStore } from '../landing/store.ts'
-
-const contentTypes: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.txt': 'text/plain; charset=utf-8',
-  '.xml': 'application/xml',
-}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true })
@@ -56,7 +46,7 @@ export async function publishSite(
     const files = await filesUnder(outDir)
     for (const file of files) {
       const key = `site/${relative(outDir, join(outDir, file)).split('\\').join('/')}`
-      const contentType = contentTypes[extname(file)] ?? 'application/octet-stream'
+      const contentType = contentTypeOf(file)
       await input.store.put(key, { path: join(outDir, file) }, { contentType })
     }
     input.log(

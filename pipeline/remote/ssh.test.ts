@@ -22,6 +22,9 @@ let keys: RunKeys
 let sshd: TestSshd
 let target: SshTarget
 const canary = 'canary-secret-7f3a9c1e'
+// A command here ends in well under a second on a quiet machine; the limit only catches a hang and
+// leaves room for an SSH handshake starved by both cores busy.
+const commandTimeoutMs = 60_000
 
 beforeAll(async () => {
   keys = await generateRunKeys('ssh-test')
@@ -51,7 +54,7 @@ describe('ssh runner', () => {
     const code = await runRemote(target, 'echo one; echo two >&2; exit 3', {
       onLine,
       redact: createRedactor([]),
-      timeoutMs: 20_000,
+      timeoutMs: commandTimeoutMs,
     })
     expect(code).toBe(3)
     expect(lines).toContain('stdout: one')
@@ -71,7 +74,7 @@ describe('ssh runner', () => {
       env: { CANARY_TOKEN: canary },
       onLine,
       redact: createRedactor([canary]),
-      timeoutMs: 20_000,
+      timeoutMs: commandTimeoutMs,
     })
     expect(code, lines.join('\n')).toBe(0)
     // No process on the machine (the worker is this host) carries the secret in its arguments.
@@ -103,7 +106,7 @@ describe('ssh runner', () => {
       const code = await runRemote({ ...target, port: impostor.port }, 'echo reached', {
         onLine,
         redact: createRedactor([]),
-        timeoutMs: 20_000,
+        timeoutMs: commandTimeoutMs,
       })
       expect(code).toBe(255)
       expect(lines.join('\n')).toMatch(/Host key verification failed|No ED25519 host key is known/)
@@ -128,7 +131,7 @@ describe('ssh runner', () => {
     const code = await uploadFile(target, source, destination, {
       onLine,
       redact: createRedactor([]),
-      timeoutMs: 20_000,
+      timeoutMs: commandTimeoutMs,
     })
     expect(code, lines.join('\n')).toBe(0)
     expect(await readFile(destination, 'utf8')).toBe('hello worker\n')

@@ -12,7 +12,7 @@ let e2e: E2e
 beforeAll(async () => {
   // No R2 settings: the prod "bucket" is a local folder (MATERIA_PROD_BUCKET).
   e2e = await startE2e({ R2_ENDPOINT: '', R2_BUCKET: '', R2_ACCESS_KEY: '', R2_SECRET_KEY: '' })
-}, 120_000)
+})
 afterAll(() => e2e?.close())
 
 describe('materia supervisor --once --local', { timeout: 150_000 }, () => {

@@ -3,11 +3,12 @@
 // with an active Paddle subscription; sign-in by emailed link; Paddle webhooks keep subscriptions.
 import { randomBytes } from 'node:crypto'
 import { readFile, realpath } from 'node:fs/promises'
-import { extname, join, sep } from 'node:path'
+import { join, sep } from 'node:path'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { contentTypeOf } from '../content-type.ts'
 import { subscribersOnlyMeta } from '../dashboards/document.ts'
 import {
   signInLinkTtlMs,
@@ -34,17 +35,6 @@ export interface SiteSettings {
   readonly sendMail: (message: { to: string; subject: string; text: string }) => Promise<void>
   readonly log: (line: string) => void
   readonly now?: () => number
-}
-
-const contentTypes: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
 }
 
 export function createSiteApp(store: SiteStore, settings: SiteSettings): Hono {
@@ -182,7 +172,7 @@ export function createSiteApp(store: SiteStore, settings: SiteSettings): Hono {
   app.get('*', async (c) => {
     const file = await siteFile(settings.siteDir, c.req.path)
     if (file === null) return c.html(messagePage('Not found', 'There is no page at this address.'), 404)
-    const type = contentTypes[extname(file.path)] ?? 'application/octet-stream'
+    const type = contentTypeOf(file.path)
     if (type.startsWith('text/html') && file.body.includes(subscribersOnlyMeta)) {
       c.header('Cache-Control', 'private, no-store')
       const email = signedIn(c)

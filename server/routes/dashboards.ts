@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Context, Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
+import { contentTypeOf } from '../../pipeline/content-type.ts'
 import { dashboardAssets } from '../../pipeline/dashboards/assets.ts'
 import { templateParams } from '../../pipeline/dashboards/page.ts'
 import { listPages, readPage, templateValues } from '../../pipeline/dashboards/pages.ts'
@@ -22,12 +23,6 @@ import { renderPage } from '../shell.ts'
 
 // Saves arrive as several events (truncate, write, rename); one reload after the burst is enough.
 const changeSettleMs = 25
-const assetTypes: Record<string, string> = {
-  css: 'text/css; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  svg: 'image/svg+xml',
-}
-
 export function pagesDirOf(context: WorkbenchContext): string {
   return join(context.root, '..', 'dashboards', 'pages')
 }
@@ -183,7 +178,7 @@ export function dashboardRoutes(context: WorkbenchContext): Hono {
         ? await previewReloadScript()
         : (await dashboardAssets()).get(`assets/${name}`)
     if (body === undefined) return c.text('not found\n', 404)
-    c.header('Content-Type', assetTypes[name.split('.').pop() ?? ''] ?? 'application/octet-stream')
+    c.header('Content-Type', contentTypeOf(name))
     return c.body(typeof body === 'string' ? body : new Uint8Array(body))
   })
   app.get('/dashboard-events', async (c) => {

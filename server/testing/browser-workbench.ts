@@ -6,6 +6,11 @@ import { chromiumArgs, chromiumPath, ensureRendererBuilt } from '../renderer-bui
 import { startWorkbench, type Workbench } from '../workbench.ts'
 import { buildEnvironment, createFixtureProject, type FixtureProject } from './fixture-project.ts'
 
+// Playwright waits 30 s by default for a selector, a click or a navigation. A step that takes a
+// second on a quiet machine took longer than that with both cores busy and two Chromiums running, so
+// browser tests wait up to this long (their vitest limit, 120 s, still bounds a whole test).
+export const pageWaitMs = 60_000
+
 export interface BrowserWorkbench {
   readonly project: FixtureProject
   readonly workbench: Workbench
@@ -37,7 +42,9 @@ export async function openBrowserWorkbench(options: BrowserWorkbenchOptions): Pr
     for (const environment of options.environments) await buildEnvironment(project.root, environment)
     workbench = await startWorkbench({ projectRoot: project.root, rendererDir, env: { USER: options.user } })
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
-    const page = await (await browser.newContext(options.context)).newPage()
+    const context = await browser.newContext(options.context)
+    context.setDefaultTimeout(pageWaitMs)
+    const page = await context.newPage()
     page.on('pageerror', (error) => console.error('page error:', error.message))
     return { project, workbench, browser, page, close }
   } catch (error) {

@@ -13,6 +13,10 @@ import { join } from 'node:path'
 // MATERIA_SSHD overrides the path (tests simulate a machine without sshd with it).
 export const sshdPath = process.env.MATERIA_SSHD ?? '/usr/sbin/sshd'
 const startAttemptsMax = 3
+// sshd prints "Server listening" or exits within milliseconds on a quiet machine; this limit only
+// catches one that hangs. A fixed 10 s failed with both cores busy (load 25), so it is well above what
+// a starved start takes and below the 120 s the test hooks that start it are given.
+const startTimeoutMs = 60_000
 
 export interface TestSshd {
   readonly port: number
@@ -89,8 +93,8 @@ async function startOnce(input: {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL')
-        reject(new Error(`sshd did not start within 10 s: ${log.join('')}`))
-      }, 10_000)
+        reject(new Error(`sshd did not start within ${startTimeoutMs} ms: ${log.join('')}`))
+      }, startTimeoutMs)
       // The readiness line may arrive cut in two chunks: look for it in all that was logged.
       child.stderr?.setEncoding('utf8')
       child.stderr?.on('data', (chunk: string) => {

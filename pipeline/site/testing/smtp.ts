@@ -42,7 +42,8 @@ export async function startMailCatcher(): Promise<MailCatcher> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
-    async next(to, timeoutMs = 10_000) {
+    // 60 s: a sign-in mail arrives within a second on a quiet machine; the limit catches a mail never sent.
+    async next(to, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
         const index = messages.findIndex((message, at) => at >= seen && message.to.includes(to))
