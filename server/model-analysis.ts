@@ -40,6 +40,13 @@ function modelSchemas(index: ProjectIndex): Set<string> {
   return schemas
 }
 
+// The project's models a query reads, in the order it names them first: the engine's reading of
+// the query (modelReferences), for the query editor's lineage hover.
+export async function modelsReadBy(query: string, index: ProjectIndex): Promise<string[]> {
+  const references = await modelReferences(query, modelSchemas(index))
+  return [...new Set(references.map((reference) => reference.name).filter((name) => index.models.has(name)))]
+}
+
 // A completion item with the lower-case texts a typed prefix is matched against: its label, and
 // for a model the part after the schema (so a table name alone finds it).
 interface Candidate {

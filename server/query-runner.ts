@@ -76,6 +76,7 @@ export interface ColumnSummary {
   readonly min: string | null
   readonly max: string | null
   readonly histogram: readonly number[] | null
+  readonly approximate: boolean // distinct is HyperLogLog's estimate
 }
 
 export interface ChartRequest {
@@ -264,10 +265,10 @@ export class QueryRunner {
     const connection = await this.#instance.connect()
     try {
       const viewTable = await this.#viewTable(connection, result, view)
-      const reader = await connection.runAndReadAll(
-        `SELECT * FROM ${viewTable.name} LIMIT ${size} OFFSET ${offset}`,
-      )
-      return { rowCount: viewTable.rowCount, rows: reader.getRowsJson() }
+      return {
+        rowCount: viewTable.rowCount,
+        rows: await this.#slice(connection, viewTable.name, offset, size),
+      }
     } finally {
       connection.disconnectSync()
     }
@@ -285,12 +286,10 @@ export class QueryRunner {
     if (columns.length === 0) return []
     const connection = await this.#instance.connect()
     try {
+      const approximate = result.rowCount > summaryExactRowsMax
       const facts = columns.map((column) => {
         const name = quoteIdentifier(column.name)
-        const distinct =
-          result.rowCount <= summaryExactRowsMax
-            ? `count(DISTINCT ${name})`
-            : `approx_count_distinct(${name})`
+        const distinct = !approximate ? `count(DISTINCT ${name})` : `approx_count_distinct(${name})`
         return `count(*) - count(${name}), ${distinct}, min(${name})::VARCHAR, max(${name})::VARCHAR`
       })
       const reader = await connection.runAndReadAll(`SELECT ${facts.join(', ')} FROM ${table}`)
@@ -309,6 +308,7 @@ export class QueryRunner {
             numericType.test(column.type) && min !== null && max !== null
               ? await this.#histogram(connection, table, column.name, Number(min), Number(max))
               : null,
+          approximate,
         })
       }
       return summaries
@@ -388,10 +388,8 @@ export class QueryRunner {
     const connection = await this.#instance.connect()
     try {
       const viewTable = await this.#viewTable(connection, result, view)
-      const reader = await connection.runAndReadAll(
-        `SELECT * FROM ${viewTable.name} LIMIT ${size} OFFSET ${page * size}`,
-      )
-      return { result, view, page, pageSize: size, rowCount: viewTable.rowCount, rows: reader.getRowsJson() }
+      const rows = await this.#slice(connection, viewTable.name, page * size, size)
+      return { result, view, page, pageSize: size, rowCount: viewTable.rowCount, rows }
     } finally {
       connection.disconnectSync()
     }
@@ -442,6 +440,23 @@ export class QueryRunner {
       { database: resultsDatabase, table },
     )
     return reader.getRowsJson().map((row) => ({ name: String(row[0]), type: String(row[1]) }))
+  }
+
+  // Rows [offset, offset + size) of a result or view table. Each is written once by one CREATE
+  // TABLE … AS and never updated or deleted from, so its rowid (DuckDB's pseudocolumn for a row's
+  // place in storage) runs 0 … n-1 in the order the query produced: a rowid range is the slice,
+  // and DuckDB pushes the range into the scan, reading one row group instead of the OFFSET
+  // scan's every row before the slice (the DuckDB UI pages the same way).
+  async #slice(
+    connection: DuckDBConnection,
+    table: string,
+    offset: number,
+    size: number,
+  ): Promise<(readonly unknown[])[]> {
+    const reader = await connection.runAndReadAll(
+      `SELECT * FROM ${table} WHERE rowid >= ${offset} AND rowid < ${offset + size} ORDER BY rowid`,
+    )
+    return reader.getRowsJson()
   }
 
   async #count(connection: DuckDBConnection, table: string): Promise<number> {

@@ -110,6 +110,36 @@ describe('result grid', () => {
     await page.screenshot({ path: join(screenshots, 'grid-filters.png') })
   })
 
+  it('reuses its row elements while scrolling and fetches the blocks beside the screen ahead of the scroll', async () => {
+    await runQuery(page, 'SELECT range AS n, md5(range::VARCHAR) AS h FROM range(300000)')
+    await page.waitForSelector('[data-view-count="300000"]')
+    const requested: number[] = []
+    page.on('request', (request) => {
+      const match = /\/api\/query\/\d+\/rows\?offset=(\d+)/.exec(request.url())
+      if (match !== null) requested.push(Number(match[1]))
+    })
+    // Mark the drawn row elements, then scroll far: the marked elements show the new rows.
+    await page.locator('#result-grid .grid-row[data-row]').evaluateAll((rows) => {
+      for (const row of rows) (row as HTMLElement).dataset.mark = '1'
+    })
+    await page.locator('#result-grid .grid-scroll').evaluate((node) => {
+      node.scrollTop = node.scrollHeight / 2
+    })
+    const firstRow = async () => Number(await page.locator('#result-grid').getAttribute('data-first-row'))
+    await expect.poll(firstRow).toBeGreaterThan(100_000)
+    const middle = await firstRow()
+    await expect.poll(() => cell(middle, 0).getAttribute('data-value')).toBe(String(middle))
+    await expect(page.locator('#result-grid .grid-row[data-row]:not([data-mark])').count()).resolves.toBe(0)
+    await expect(
+      page.locator('#result-grid .grid-row[data-mark]').first().getAttribute('data-row'),
+    ).resolves.toBe(String(middle))
+    // The blocks (200 rows) before and after the screen's are asked for without a further scroll.
+    const screenBlock = Math.floor(middle / 200)
+    await expect
+      .poll(() => [...new Set(requested)].sort((left, right) => left - right))
+      .toEqual(expect.arrayContaining([(screenBlock - 1) * 200, (screenBlock + 1) * 200]))
+  })
+
   it('resizes a column, copies a cell range and whole rows as TSV, and summarizes each column', async () => {
     await runQuery(page, 'SELECT range AS n, range * 0.5 AS half, NULL::VARCHAR AS note FROM range(10)')
     await page.waitForSelector('#result-grid[data-summarized="1"]')

@@ -43,19 +43,21 @@ async function navbar(c: Context, context: WorkbenchContext, activePath: string)
   const links = pages.map(
     (page) => html`<li><a href="${page.path}" hx-get="${page.path}" hx-target="#main" hx-select="#main > *"
       hx-push-url="true" data-guard-unsaved data-nav="${page.label}"
-      class="${page.path === activePath ? 'menu-active' : ''}">${page.label}</a></li>`,
+      class="whitespace-nowrap px-2${page.path === activePath ? ' menu-active' : ''}">${page.label}</a></li>`,
   )
   const options = environments.map(
     (name) => html`<option value="${name}" ${name === environment ? raw('selected') : ''}>${name}</option>`,
   )
-  return html`<header class="navbar bg-base-100 shadow-sm gap-2 px-4" id="navbar">
-  <div class="flex items-center gap-2">${logo}<span class="font-bold">BeanFlows</span>
-    <span class="badge badge-ghost" id="project-name" title="${context.root}">${context.index.name}</span></div>
-  <nav class="flex-1" aria-label="Pages"><ul class="menu menu-horizontal menu-sm px-2" hx-boost="false">${links}</ul></nav>
-  <div id="stale-badge" hx-get="/plan/stale" hx-trigger="materia:idle from:body once, materia:saved from:body, materia:applied from:body" hx-swap="innerHTML"></div>
-  <form hx-post="/environment" hx-trigger="change" hx-swap="none" class="flex items-center gap-1">
+  // One line from 1024 px up: below 1280 px the wordmark gives way to the logo alone, the project
+  // name and the environment list narrow (their full text stays in the title and the list).
+  return html`<header class="navbar bg-base-100 shadow-sm gap-2 px-2 xl:px-4 flex-nowrap" id="navbar">
+  <div class="flex items-center gap-2 flex-none">${logo}<span class="font-bold hidden xl:inline">BeanFlows</span>
+    <span class="badge badge-ghost max-w-28 xl:max-w-48 truncate block" id="project-name" title="${context.index.name} · ${context.root}">${context.index.name}</span></div>
+  <nav class="flex-1 min-w-0" aria-label="Pages"><ul class="menu menu-horizontal menu-sm px-0 flex-nowrap gap-0" hx-boost="false">${links}</ul></nav>
+  <div id="stale-badge" class="flex-none" hx-get="/plan/stale" hx-trigger="materia:idle from:body once, materia:saved from:body, materia:applied from:body" hx-swap="innerHTML"></div>
+  <form hx-post="/environment" hx-trigger="change" hx-swap="none" class="flex items-center gap-1 flex-none">
     <label class="text-sm opacity-70" for="environment">env</label>
-    <select id="environment" name="environment" class="select select-sm w-44" data-environment="${environment}">${options}</select>
+    <select id="environment" name="environment" class="select select-sm w-32 xl:w-44" data-environment="${environment}">${options}</select>
   </form>
   <details class="dropdown dropdown-end" id="environment-menu"><summary class="btn btn-sm btn-ghost" aria-label="Manage environments">⋯</summary>
     <div class="dropdown-content z-10 card card-compact bg-base-100 shadow w-72 p-3 gap-2">

@@ -52,6 +52,46 @@ beforeAll(async () => {
 
 afterAll(() => session?.close())
 
+describe('Navbar', () => {
+  it('fits on one line at 1024x700, 1440x900 and 1920x1080, every page link and control in reach', async () => {
+    for (const viewport of [
+      { width: 1024, height: 700 },
+      { width: 1440, height: 900 },
+      { width: 1920, height: 1080 },
+    ]) {
+      await page.setViewportSize(viewport)
+      // The badge arrives after the page: measure once its answer is in.
+      const badge = page.waitForResponse((response) => response.url().includes('/plan/stale'))
+      await page.goto(workbench.url)
+      await badge
+      await page.waitForFunction(
+        () => document.querySelector('#stale-badge')?.classList.contains('htmx-settling') === false,
+      )
+      const line = await page.locator('#navbar').evaluate((navbar) => {
+        const items = [...navbar.querySelectorAll<HTMLElement>('[data-nav], #environment, #theme-toggle')]
+        const tops = items.map((item) => Math.round(item.getBoundingClientRect().top))
+        const right = Math.max(...items.map((item) => item.getBoundingClientRect().right))
+        return {
+          links: navbar.querySelectorAll('[data-nav]').length,
+          rows: new Set(tops.map((top) => Math.round(top / 10))).size,
+          height: Math.round(navbar.getBoundingClientRect().height),
+          overflow: navbar.scrollWidth - navbar.clientWidth,
+          clipped: right > window.innerWidth,
+        }
+      })
+      expect({ viewport: viewport.width, ...line }).toEqual({
+        viewport: viewport.width,
+        links: 9,
+        rows: 1,
+        height: line.height <= 64 ? line.height : -1,
+        overflow: 0,
+        clipped: false,
+      })
+    }
+    await page.setViewportSize({ width: 1024, height: 700 })
+  })
+})
+
 describe('Home', () => {
   it('labels producers with bags and share in distinct colours, beside the pie at 1024x700', async () => {
     await page.goto(workbench.url)

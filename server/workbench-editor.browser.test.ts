@@ -93,6 +93,48 @@ describe('model editor and DAG: column lineage', () => {
     expect(replies[1]?.body.error).toBe('unknown model "serving.nope"; open a model file to see lineage')
   })
 
+  it('shows the same column lineage on hover in the query editor, for the models the query reads', async () => {
+    await page.goto(`${workbench.baseUrl}/query`)
+    await page.waitForSelector('#query-editor .view-lines')
+    await page.click('#query-editor .view-lines')
+    await page.keyboard.press('Control+A')
+    await page.keyboard.press('Delete')
+    await page.keyboard.insertText(
+      'SELECT b.market_year, b.stocks_to_use\nFROM "serving"."agg_world_balance" AS b\nWHERE b.market_year > 2020',
+    )
+    await page.keyboard.press('Escape')
+    const token = page.locator('#query-editor .view-line span span', { hasText: /stocks_to_use$/ }).first()
+    const box = await token.boundingBox()
+    await token.hover({ position: { x: (box?.width ?? 20) - 8, y: (box?.height ?? 10) / 2 } })
+    const hover = page.locator('.monaco-hover:has-text("Column lineage")')
+    await hover.waitFor()
+    const text = ((await hover.textContent()) ?? '').replaceAll('\u00a0', ' ')
+    expect(text).toContain('serving.agg_world_balance.stocks_to_use')
+    expect(text).toContain('<- serving.obt_commodity_metrics.ending_stocks')
+    expect(text).toContain('staging.stg_psd_coffee.value')
+    // A word that is no column of a model the query reads gets no lineage; a query that reads no
+    // model has none to offer; text past the size limit is refused in one line.
+    const replies = await page.evaluate(async () => {
+      const ask = async (body: unknown) => {
+        const response = await fetch('/api/lineage/query', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+        return { status: response.status, body: await response.json() }
+      }
+      return [
+        await ask({ text: 'SELECT stocks_to_use FROM serving.agg_world_balance', word: 'WHERE' }),
+        await ask({ text: 'SELECT 1 AS stocks_to_use', word: 'stocks_to_use' }),
+        await ask({ text: `SELECT '${'x'.repeat(1_100_000)}'`, word: 'x' }),
+      ]
+    })
+    expect(replies[0]).toEqual({ status: 200, body: { column: null } })
+    expect(replies[1]).toEqual({ status: 200, body: { column: null } })
+    expect(replies[2]?.status).toBe(400)
+    expect(replies[2]?.body.error).toMatch(/^query is larger than querySqlBytesMax/)
+  })
+
   it('draws the DAG in column mode with edges between columns, and highlights a column lineage', async () => {
     await page.goto(`${workbench.baseUrl}/dag`)
     await page.waitForSelector('#dag[data-interactive="1"]')

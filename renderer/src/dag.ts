@@ -17,18 +17,33 @@ function closure(start: string, edges: Map<string, string[]>): Set<string> {
   return seen
 }
 
+const labelScaleMin = 0.4
+
 export async function mountDag(host: HTMLElement): Promise<void> {
   const svg = host.querySelector<SVGSVGElement>('#dag-svg')
   if (svg === null) return
   const box = { x: 0, y: 0, width: Number(svg.dataset.width), height: Number(svg.dataset.height) }
-  const apply = () => svg.setAttribute('viewBox', `${box.x} ${box.y} ${box.width} ${box.height}`)
+  // An overview (server/routes/dag.ts) gets its labels once they are drawn at least
+  // labelScaleMin of their size (12 px text at 5 px or more), and loses them zoomed back out.
+  const overview = svg.classList.contains('dag-overview')
+  const apply = () => {
+    svg.setAttribute('viewBox', `${box.x} ${box.y} ${box.width} ${box.height}`)
+    if (!overview) return
+    const rect = svg.getBoundingClientRect()
+    const scale = Math.min(rect.width / box.width, rect.height / box.height)
+    svg.classList.toggle('dag-overview', scale < labelScaleMin)
+  }
   const children = new Map<string, string[]>()
   const parents = new Map<string, string[]>()
   for (const edge of svg.querySelectorAll<SVGPathElement>('.dag-edge')) {
     const from = edge.dataset.from ?? ''
     const to = edge.dataset.to ?? ''
-    children.set(from, [...(children.get(from) ?? []), to])
-    parents.set(to, [...(parents.get(to) ?? []), from])
+    const down = children.get(from) ?? []
+    down.push(to)
+    children.set(from, down)
+    const up = parents.get(to) ?? []
+    up.push(from)
+    parents.set(to, up)
   }
 
   svg.addEventListener('wheel', (event) => {

@@ -147,12 +147,19 @@ monaco.editor.defineTheme('materia-light', {
   colors: {},
 })
 
-// Column lineage on hover, for editors that show a model: the word under the mouse, if it is a
-// column of the model (or of a model it reads), with what it is computed from and what uses it.
-const lineageModels = new WeakMap<monaco.editor.ITextModel, string>()
+// Column lineage on hover: the word under the mouse, if it is a column of the model the editor
+// shows (or of a model it reads), or in the query editor of a model the query reads, with what it
+// is computed from and what uses it. The server finds the column with the engine's reading of the
+// SQL; both editors share this one hover.
+type LineageSource = { readonly kind: 'model'; readonly name: string } | { readonly kind: 'query' }
+const lineageSources = new WeakMap<monaco.editor.ITextModel, LineageSource>()
 
 export function showLineageFor(model: monaco.editor.ITextModel, modelName: string): void {
-  lineageModels.set(model, modelName)
+  lineageSources.set(model, { kind: 'model', name: modelName })
+}
+
+export function showQueryLineage(model: monaco.editor.ITextModel): void {
+  lineageSources.set(model, { kind: 'query' })
 }
 
 interface Lineage {
@@ -164,12 +171,15 @@ interface Lineage {
 
 monaco.languages.registerHoverProvider(languageId, {
   async provideHover(model, position) {
-    const modelName = lineageModels.get(model)
+    const source = lineageSources.get(model)
     const word = model.getWordAtPosition(position)
-    if (modelName === undefined || word === null) return null
-    const lineage = await getJson<Lineage>(
-      `/api/lineage?model=${encodeURIComponent(modelName)}&word=${encodeURIComponent(word.word)}`,
-    )
+    if (source === undefined || word === null) return null
+    const lineage =
+      source.kind === 'model'
+        ? await getJson<Lineage>(
+            `/api/lineage?model=${encodeURIComponent(source.name)}&word=${encodeURIComponent(word.word)}`,
+          )
+        : await postJson<Lineage>('/api/lineage/query', { text: model.getValue(), word: word.word })
     if (lineage.column === null) return null
     const fence = (text: string | undefined) => `\`\`\`text\n${text ?? ''}\`\`\``
     return {

@@ -1,7 +1,7 @@
 // The query editor: Ctrl+Enter (or Run) sends the selection, or the whole editor, to the server,
 // which runs it against the navbar's environment; the result grid comes back as an htmx fragment.
 // Cancel interrupts the running query. "Run again" in the history loads an old query and runs it.
-import { createEditor, disposeWhenDetached, monaco } from './editor-setup.ts'
+import { createEditor, disposeWhenDetached, monaco, showQueryLineage } from './editor-setup.ts'
 
 interface Htmx {
   ajax: (
@@ -27,6 +27,8 @@ export async function mountQueryEditor(host: HTMLElement): Promise<void> {
   ) as QueryTabs
   host.textContent = ''
   const editor = createEditor(host, state.tabs[state.active]?.sql ?? '')
+  const textModel = editor.getModel()
+  if (textModel !== null) showQueryLineage(textModel)
   // Fetch the grid's code while the analyst types, not after the first result arrives.
   void import('./result-grid.ts')
   const bar = document.getElementById('query-tabs')

@@ -19,7 +19,7 @@ interface Summary {
   min: string | null
   max: string | null
   histogram: number[] | null
-  approximate?: boolean // distinct is an estimate (the result is past summaryExactRowsMax)
+  approximate: boolean // distinct is an estimate (the result is past the server's querySummaryExactRowsMax)
 }
 
 interface Filter {
@@ -30,11 +30,12 @@ interface Filter {
 
 type Row = readonly unknown[]
 
-// The server's querySummaryExactRowsMax: past it distinct counts are estimates.
-const summaryExactRowsMax = 1_000_000
 const rowHeightPx = 26
 const headerHeightPx = 64
 const blockRows = 200
+// Blocks of rows kept in memory (12,800 rows): enough for scrolling back and forth over a region
+// without asking again, small enough that an hour of scrolling a huge result stays bounded.
+const blocksCachedMax = 64
 // Chrome stops growing an element near 33.5 M px: past this the scroll position maps to rows by ratio.
 const spacerHeightMaxPx = 15_000_000
 // Rows one copy may fetch; a larger selection is cut here and the status line says so.
@@ -99,7 +100,6 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
   )
   const numberWidth = 64
   let rowCount = Number(view.dataset.rowCount ?? 0)
-  const rowCountAll = rowCount
   let sort: { column: string; descending: boolean } | null = null
   let filters: Filter[] = []
   let blocks = new Map<number, Promise<Row[]>>()
@@ -133,13 +133,44 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
       const started = generation
       pending = getJson<{ rowCount: number; rows: Row[] }>(
         `/api/query/${resultId}/rows?offset=${index * blockRows}&limit=${blockRows}&${viewQuery()}`,
-      ).then((reply) => {
-        if (started === generation) loaded.set(index, reply.rows)
-        return reply.rows
-      })
+      ).then(
+        (reply) => {
+          if (started === generation) remember(index, reply.rows)
+          return reply.rows
+        },
+        (error: unknown) => {
+          // A failed block is asked for again by the next draw that needs it.
+          if (started === generation) blocks.delete(index)
+          grid.dataset.error = String(error)
+          return []
+        },
+      )
       blocks.set(index, pending)
     }
     return pending
+  }
+  // Keeps at most blocksCachedMax blocks: the oldest arrived is dropped first (it is asked for
+  // again if the analyst scrolls back to it).
+  const remember = (index: number, rows: Row[]) => {
+    loaded.set(index, rows)
+    for (const oldest of loaded.keys()) {
+      if (loaded.size <= blocksCachedMax) break
+      loaded.delete(oldest)
+      blocks.delete(oldest)
+    }
+  }
+  // The blocks a window of rows needs, and ahead of the scroll the blocks on either side of it, so
+  // a screen scrolled by wheel, key or drag is drawn from memory; asked for from the scroll event
+  // itself, not a frame later.
+  const want = (first: number, count: number) => {
+    const top = Math.floor(first / blockRows)
+    const bottom = Math.floor(Math.max(first, first + count - 1) / blockRows)
+    for (let index = top; index <= bottom; index += 1) {
+      if (!loaded.has(index)) void block(index).then(schedule)
+    }
+    for (const index of [top - 1, bottom + 1]) {
+      if (index >= 0 && index * blockRows < rowCount && !blocks.has(index)) void block(index)
+    }
   }
 
   const totalWidth = () => numberWidth + widths.reduce((sum, width) => sum + width, 0)
@@ -194,62 +225,98 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
     return cell
   }
 
+  // The drawn window reuses its row elements: a scroll refills the text and attributes of rows
+  // already in the DOM instead of building new ones, and a row is refilled only when what it shows
+  // changed (its row, its data arriving, widths, selection). The header is rebuilt only when its
+  // content changes (sort, summaries, widths).
+  const rowPool: HTMLElement[] = []
+  const rowShown = new WeakMap<HTMLElement, string>()
+  let layoutVersion = 0 // bumped when widths, selection or the view change: every row is refilled
+  let header: HTMLElement | null = null
+  const invalidate = () => {
+    layoutVersion += 1
+    header = null
+    schedule()
+  }
+  const makeRow = (): HTMLElement => {
+    const row = element('div', 'grid-row')
+    row.setAttribute('role', 'row')
+    row.append(element('div', 'grid-cell grid-number'))
+    for (const [columnIndex, column] of columns.entries()) {
+      const cell = element('div', `grid-cell${numericType.test(column.type) ? ' grid-numeric' : ''}`)
+      cell.setAttribute('role', 'gridcell')
+      cell.dataset.col = String(columnIndex)
+      row.append(cell)
+    }
+    return row
+  }
+  const fillRow = (row: HTMLElement, index: number, data: Row | undefined) => {
+    const shown = `${index}:${data === undefined ? 0 : 1}:${layoutVersion}`
+    if (rowShown.get(row) === shown) return
+    rowShown.set(row, shown)
+    row.setAttribute('aria-rowindex', String(index + 2))
+    row.dataset.row = String(index)
+    const number = row.firstElementChild as HTMLElement
+    number.textContent = (index + 1).toLocaleString('en-US')
+    number.style.width = `${numberWidth}px`
+    number.dataset.rowNumber = String(index)
+    for (const [columnIndex, column] of columns.entries()) {
+      const cell = row.children[columnIndex + 1] as HTMLElement
+      cell.style.width = `${widths[columnIndex]}px`
+      cell.classList.toggle('grid-selected', inSelection(index, columnIndex))
+      if (data === undefined) {
+        cell.textContent = ''
+        cell.removeAttribute('title')
+        cell.removeAttribute('data-value')
+        cell.removeAttribute('data-null')
+        cell.classList.remove('grid-null')
+        continue
+      }
+      const value = data[columnIndex]
+      cell.classList.toggle('grid-null', value === null)
+      if (value === null) cell.dataset.null = '1'
+      else cell.removeAttribute('data-null')
+      cell.textContent = displayText(value, column.type, column.name)
+      cell.dataset.value = rawText(value)
+      cell.title = value === null ? 'NULL' : rawText(value)
+    }
+  }
+  const drawHeader = (): HTMLElement => {
+    const width = totalWidth()
+    spacer.style.width = `${width}px`
+    windowNode.style.width = `${width}px`
+    const row = element('div', 'grid-row grid-header')
+    row.setAttribute('role', 'row')
+    const corner = element('div', 'grid-header-cell grid-number', '#')
+    corner.style.width = `${numberWidth}px`
+    row.append(corner, ...columns.map(headerCell))
+    return row
+  }
+
   let drawScheduled = false
   let firstRowsMarked = false
   const draw = () => {
     drawScheduled = false
     const first = firstRow()
     const count = Math.min(viewportRows() + 1, Math.max(0, rowCount - first))
-    const width = totalWidth()
     spacer.style.height = `${spacerHeight()}px`
-    spacer.style.width = `${width}px`
-    windowNode.style.width = `${width}px`
-    const header = element('div', 'grid-row grid-header')
-    header.setAttribute('role', 'row')
-    const corner = element('div', 'grid-header-cell grid-number', '#')
-    corner.style.width = `${numberWidth}px`
-    header.append(corner, ...columns.map(headerCell))
-    const rows: HTMLElement[] = [header]
+    const headerNow = header ?? drawHeader()
+    while (rowPool.length < count) rowPool.push(makeRow())
+    const shownRows = rowPool.slice(0, count)
+    if (headerNow !== header || windowNode.childElementCount !== count + 1) {
+      windowNode.replaceChildren(headerNow, ...shownRows)
+    }
+    header = headerNow
     let missing = false
-    for (let offset = 0; offset < count; offset += 1) {
+    for (const [offset, row] of shownRows.entries()) {
       const index = first + offset
       const data = loaded.get(Math.floor(index / blockRows))?.[index % blockRows]
-      const row = element('div', 'grid-row')
-      row.setAttribute('role', 'row')
-      row.setAttribute('aria-rowindex', String(index + 2))
-      row.dataset.row = String(index)
-      const number = element('div', 'grid-cell grid-number', (index + 1).toLocaleString('en-US'))
-      number.style.width = `${numberWidth}px`
-      number.dataset.rowNumber = String(index)
-      row.append(number)
       if (data === undefined) missing = true
-      for (const [columnIndex, column] of columns.entries()) {
-        const value = data?.[columnIndex]
-        const numeric = numericType.test(column.type)
-        const cell = element('div', `grid-cell${numeric ? ' grid-numeric' : ''}`)
-        cell.setAttribute('role', 'gridcell')
-        cell.style.width = `${widths[columnIndex]}px`
-        cell.dataset.col = String(columnIndex)
-        if (data !== undefined) {
-          if (value === null) {
-            cell.classList.add('grid-null')
-            cell.dataset.null = '1'
-          }
-          cell.textContent = displayText(value, column.type, column.name)
-          cell.dataset.value = rawText(value)
-          cell.title = value === null ? 'NULL' : rawText(value)
-        }
-        if (inSelection(index, columnIndex)) cell.classList.add('grid-selected')
-        row.append(cell)
-      }
-      rows.push(row)
+      fillRow(row, index, data)
     }
-    windowNode.replaceChildren(...rows)
     grid.dataset.firstRow = String(first)
-    if (missing) {
-      const needed = new Set([Math.floor(first / blockRows), Math.floor((first + count) / blockRows)])
-      for (const index of needed) void block(index).then(schedule)
-    } else {
+    want(first, count)
+    if (!missing) {
       grid.dataset.ready = '1'
       // The benchmark reads when this result's first rows were on screen.
       if (!firstRowsMarked) performance.mark(`materia:grid-rows:${resultId}`)
@@ -270,7 +337,7 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
     const reply = await getJson<{ rowCount: number; rows: Row[] }>(
       `/api/query/${resultId}/rows?offset=0&limit=${blockRows}&${viewQuery()}`,
     )
-    loaded.set(0, reply.rows)
+    remember(0, reply.rows)
     blocks.set(0, Promise.resolve(reply.rows))
     rowCount = reply.rowCount
     const count = view.querySelector<HTMLElement>('[data-view-count]')
@@ -284,7 +351,7 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
     }
     grid.setAttribute('aria-rowcount', String(rowCount + 1))
     scroll.scrollTop = 0
-    schedule()
+    invalidate()
   }
 
   const drawFilters = () => {
@@ -347,7 +414,14 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
     }
   }
 
-  scroll.addEventListener('scroll', schedule, { passive: true })
+  scroll.addEventListener(
+    'scroll',
+    () => {
+      want(firstRow(), viewportRows() + 1)
+      schedule()
+    },
+    { passive: true },
+  )
   new ResizeObserver(schedule).observe(scroll)
 
   windowNode.addEventListener('click', (event) => {
@@ -373,7 +447,7 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
       focus = { row, column }
     }
     grid.focus()
-    schedule()
+    invalidate()
   })
 
   grid.addEventListener('keydown', (event) => {
@@ -405,7 +479,7 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
     const move = (moved: PointerEvent) => {
       widths[index] = Math.max(48, startWidth + moved.clientX - startX)
       resized.add(index)
-      schedule()
+      invalidate()
     }
     const up = () => {
       window.removeEventListener('pointermove', move)
@@ -465,11 +539,9 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
     blocks.set(0, Promise.resolve(firstRows))
   }
   schedule()
-  void block(0).then(schedule)
   getJson<Summary[]>(`/api/query/${resultId}/summary`)
     .then((list) => {
-      const approximate = rowCountAll > summaryExactRowsMax
-      summaries = new Map(list.map((summary) => [summary.name, { ...summary, approximate }]))
+      summaries = new Map(list.map((summary) => [summary.name, summary]))
       const measure = document.createElement('canvas').getContext('2d')
       if (measure !== null) {
         measure.font = `11px ${getComputedStyle(grid).fontFamily}`
@@ -482,7 +554,7 @@ export async function mountResultGrid(view: HTMLElement): Promise<void> {
         }
       }
       grid.dataset.summarized = '1'
-      schedule()
+      invalidate()
     })
     .catch(() => {
       grid.dataset.summarized = '0'

@@ -3,18 +3,23 @@
 // in the environment (changed, stale) from the plan, which takes longer on big projects and so
 // arrives after the drawing. Click opens the model; selection highlights up- and downstream.
 import { Hono } from 'hono'
-import { buildPlan, columnGraph } from '../../pipeline/engine/index.ts'
+import { columnGraph } from '../../pipeline/engine/index.ts'
 import { dagColumnModeModelsMax } from '../../pipeline/limits.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { layoutDag } from '../dag-layout.ts'
 import { currentEnvironment } from '../environments.ts'
 import { type Html, html } from '../html.ts'
 import type { ModelEntry } from '../project-index.ts'
+import { sharedPlan } from '../shared-plan.ts'
 import { renderPage } from '../shell.ts'
 import { dagColumnsSvg } from './dag-columns.ts'
 
 const nodeWidth = 210
 const nodeHeight = 30
+// A drawing taller than this is shown whole at under a third of its size, where 12 px labels are
+// under 4 px and unreadable: it opens as an overview, labels and arrowheads left out (laying out
+// a thousand SVG texts is most of the page's first frame), and they appear once zoomed in (dag.ts).
+const overviewHeightMin = 2_500
 
 const kindColours: Record<string, string> = {
   FULL: '#3b82f6',
@@ -43,10 +48,9 @@ export function dagSvg(models: readonly ModelEntry[]): Html {
       const x2 = to.x
       const y2 = to.y + nodeHeight / 2
       const bend = (x2 - x1) / 2
-      const path = `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}`
-      return [
-        html`<path d="${path}" data-from="${parent}" data-to="${model.name}" class="dag-edge" fill="none" stroke="currentColor" stroke-opacity="0.35" stroke-width="1.2" marker-end="url(#arrow)"/>`,
-      ]
+      const path = `M${x1},${y1.toFixed(1)} C${x1 + bend},${y1.toFixed(1)} ${x2 - bend},${y2.toFixed(1)} ${x2},${y2.toFixed(1)}`
+      // Stroke and arrowhead come from the stylesheet (.dag-edge): a thousand edges repeat no attributes.
+      return [html`<path d="${path}" data-from="${parent}" data-to="${model.name}" class="dag-edge"/>`]
     }),
   )
   const nodes = models.map((model) => {
@@ -56,10 +60,11 @@ export function dagSvg(models: readonly ModelEntry[]): Html {
     const label = model.name.length > 30 ? `${model.name.slice(0, 29)}…` : model.name
     return html`<g class="dag-node cursor-pointer" data-model="${model.name}" data-path="${model.path}" data-kind="${model.kind}" transform="translate(${x.toFixed(1)},${y.toFixed(1)})"
   tabindex="0" role="button" aria-label="${model.name}, ${model.kind}">
-<title>${model.name} (${model.kind})</title><rect width="${nodeWidth}" height="${nodeHeight}" rx="6" fill="${kindColours[model.kind] ?? '#64748b'}" fill-opacity="0.18" stroke="${kindColours[model.kind] ?? '#64748b'}" stroke-width="1.5"/>
-<text x="8" y="19" font-size="12" font-family="monospace" fill="currentColor">${label}</text></g>`
+<title>${model.name} (${model.kind})</title><rect width="${nodeWidth}" height="${nodeHeight}" rx="6" fill="${kindColours[model.kind] ?? '#64748b'}" stroke="${kindColours[model.kind] ?? '#64748b'}" stroke-width="1.5"/>
+<text x="8" y="19">${label}</text></g>`
   })
-  return html`<svg xmlns="http://www.w3.org/2000/svg" id="dag-svg" viewBox="0 0 ${width} ${height}" data-width="${width}" data-height="${height}" class="w-full h-[75vh] bg-base-100 rounded-box border border-base-300 select-none">
+  const overview = height > overviewHeightMin ? ' dag-overview' : ''
+  return html`<svg xmlns="http://www.w3.org/2000/svg" id="dag-svg" viewBox="0 0 ${width} ${height}" data-width="${width}" data-height="${height}" class="dag-models${overview} w-full h-[75vh] bg-base-100 rounded-box border border-base-300 select-none">
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="currentColor" fill-opacity="0.5"/></marker></defs>
 <g id="dag-edges">${edges}</g><g id="dag-nodes">${nodes}</g></svg>`
 }
@@ -118,7 +123,7 @@ ${columnMode ? html`<p class="text-xs opacity-70">Each model lists its columns; 
   // Node states in the chosen environment, from the plan: { model: 'changed' | 'stale' }.
   app.get('/dag/states', async (c) => {
     if (context.project === null || (context.project.problems?.length ?? 0) > 0) return c.json({})
-    const plan = await buildPlan(context.db, context.project, { environment: currentEnvironment(c, context) })
+    const plan = await sharedPlan(context, context.project, currentEnvironment(c, context))
     const states: Record<string, string> = {}
     for (const model of plan.models) {
       if (model.change === 'added' || model.change === 'directly_modified') states[model.name] = 'changed'

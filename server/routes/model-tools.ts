@@ -18,10 +18,11 @@ import {
   splitStatements,
 } from '../../pipeline/engine/index.ts'
 import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
-import { modelPreviewRowsMax } from '../../pipeline/limits.ts'
+import { modelPreviewRowsMax, querySqlBytesMax } from '../../pipeline/limits.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { currentEnvironment, environmentRewrite } from '../environments.ts'
 import { html } from '../html.ts'
+import { modelsReadBy } from '../model-analysis.ts'
 import { resultFrame } from './query.ts'
 
 // A preview reads the model over all of time: incremental models filter on @start/@end, and a
@@ -40,17 +41,29 @@ function requireProject(context: WorkbenchContext): Project {
   return context.project
 }
 
-// The model a hovered word is a column of: the model itself, else the first parent that has it.
-async function hoveredColumn(
+// The lineage of a hovered word: the first of `candidates` that has it as a column, with what it
+// is computed from and what uses it, as `materia lineage` prints them; { column: null } when the
+// word is no column of any candidate. The model editor's candidates are its model and the models
+// it reads; the query editor's are the models its query reads.
+async function hoverLineage(
   project: Project,
-  model: string,
+  models: readonly string[],
   word: string,
-): Promise<{ model: string; column: string } | null> {
+): Promise<Record<string, string | null>> {
+  if (!/^[A-Za-z_]\w{0,127}$/.test(word)) return { column: null }
   const column = word.toLowerCase()
-  const candidates = [model, ...(project.parents.get(model) ?? [])].filter((name) => project.models.has(name))
+  const candidates = models.filter((name) => project.models.has(name))
   const graph = await columnGraph(project, candidates)
   const owner = candidates.find((name) => graph.columns.get(name)?.includes(column))
-  return owner === undefined ? null : { model: owner, column }
+  if (owner === undefined) return { column: null }
+  const upstream = await columnLineage(project, owner, column, { direction: 'upstream' })
+  const downstream = await columnLineage(project, owner, column, { direction: 'downstream' })
+  return {
+    model: owner,
+    column,
+    upstream: lineageText(upstream),
+    downstream: lineageText(downstream),
+  }
 }
 
 export function modelToolRoutes(context: WorkbenchContext): Hono {
@@ -64,19 +77,26 @@ export function modelToolRoutes(context: WorkbenchContext): Hono {
     const word = c.req.query('word') ?? ''
     if (!project.models.has(model))
       throw new MateriaError('usage', `unknown model "${model}"; open a model file to see lineage`)
-    if (!/^[A-Za-z_]\w{0,127}$/.test(word)) return c.json({ column: null })
     const startedMs = performance.now()
-    const found = await hoveredColumn(project, model, word)
-    if (found === null) return c.json({ column: null })
-    const upstream = await columnLineage(project, found.model, found.column, { direction: 'upstream' })
-    const downstream = await columnLineage(project, found.model, found.column, { direction: 'downstream' })
+    const lineage = await hoverLineage(project, [model, ...(project.parents.get(model) ?? [])], word)
     c.header('Server-Timing', `lineage;dur=${(performance.now() - startedMs).toFixed(1)}`)
-    return c.json({
-      model: found.model,
-      column: found.column,
-      upstream: lineageText(upstream),
-      downstream: lineageText(downstream),
-    })
+    return c.json(lineage)
+  })
+
+  // The same for the query editor: the word's lineage in the models the query text reads
+  // ({ text, word } as JSON; the text may be a whole script, so it is posted, not put in the URL).
+  app.post('/api/lineage/query', async (c) => {
+    const project = requireProject(context)
+    const body = await c.req.json<Record<string, unknown>>()
+    const text = typeof body.text === 'string' ? body.text : ''
+    const word = typeof body.word === 'string' ? body.word : ''
+    if (Buffer.byteLength(text) > querySqlBytesMax) {
+      throw new MateriaError('limit', `query is larger than querySqlBytesMax (${querySqlBytesMax} bytes)`)
+    }
+    const startedMs = performance.now()
+    const lineage = await hoverLineage(project, await modelsReadBy(text, context.index), word)
+    c.header('Server-Timing', `lineage;dur=${(performance.now() - startedMs).toFixed(1)}`)
+    return c.json(lineage)
   })
 
   // The first rows of the model as the editor holds it (saved or not), or of the CTE whose

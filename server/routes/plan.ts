@@ -23,6 +23,7 @@ import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
 import { reloadIndex, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
 import { type Html, html } from '../html.ts'
+import { sharedPlan } from '../shared-plan.ts'
 import { renderPage } from '../shell.ts'
 import { lineDiff, unifiedHunks } from '../text-diff.ts'
 
@@ -204,13 +205,13 @@ export function planRoutes(context: WorkbenchContext): Hono {
     if (context.project === null || (context.project.problems?.length ?? 0) > 0)
       return c.html('<span class="badge badge-error">project does not load</span>')
     const environment = currentEnvironment(c, context)
-    const plan = await buildPlan(context.db, context.project, { environment })
+    const plan = await sharedPlan(context, context.project, environment)
     const count =
       plan.models.filter((model) => model.change === 'added' || model.change === 'directly_modified').length +
       plan.removed.length
     if (count === 0) return c.html('')
     return c.html(
-      html`<a href="/plan" class="badge badge-warning" id="stale-count" data-count="${count}">${count} model${count === 1 ? '' : 's'} changed since last apply</a>`
+      html`<a href="/plan" class="badge badge-warning whitespace-nowrap" id="stale-count" data-count="${count}" title="${count} model${count === 1 ? '' : 's'} changed since last apply">${count} model${count === 1 ? '' : 's'} changed<span class="hidden xl:inline">&nbsp;since last apply</span></a>`
         .text,
     )
   })

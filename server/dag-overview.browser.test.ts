@@ -1,0 +1,72 @@
+// Goal: the DAG of a large project opens as an overview that the browser draws quickly (labels and
+// arrowheads, unreadable at that size, left out) and shows them once the analyst zooms in; a small
+// project's DAG keeps them from the start. Method: a generated 400-model project (bench's
+// generator) served by the workbench in-process on port 0, read in Debian's Chromium at 1440x900;
+// the wheel zooms in as an analyst would.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateProject } from '../bench/generate-project.ts'
+import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
+import { startWorkbench, type Workbench } from './workbench.ts'
+
+let root: string
+let workbench: Workbench
+let browser: Browser
+let page: Page
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'materia-dag-overview-'))
+  generateProject(root, { models: 400 })
+  workbench = await startWorkbench({
+    projectRoot: root,
+    rendererDir: ensureRendererBuilt(),
+    env: { USER: 'dag' },
+  })
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
+  page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage()
+  await page.goto(workbench.url)
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await workbench?.close()
+  if (root !== undefined) rmSync(root, { recursive: true, force: true })
+})
+
+const style = (selector: string, property: string) =>
+  page
+    .locator(selector)
+    .first()
+    .evaluate((node, name) => getComputedStyle(node).getPropertyValue(name), property)
+
+describe('DAG of a large project', () => {
+  it('opens as an overview without labels and arrowheads, and shows them zoomed in', async () => {
+    await page.goto(`${workbench.baseUrl}/dag`)
+    await page.waitForSelector('#dag[data-interactive="1"]')
+    await expect(page.locator('.dag-node').count()).resolves.toBe(400)
+    await expect(page.locator('#dag-svg.dag-overview').count()).resolves.toBe(1)
+    await expect(style('.dag-node text', 'display')).resolves.toBe('none')
+    await expect(style('.dag-edge', 'marker-end')).resolves.toBe('none')
+    // Every node still names its model to the keyboard and screen readers.
+    await expect(page.locator('.dag-node').first().getAttribute('aria-label')).resolves.toMatch(/^\w+\.\w+, /)
+
+    const box = await page.locator('#dag-svg').boundingBox()
+    if (box === null) throw new Error('no DAG drawing')
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    // Each wheel step zooms in by 1.15; a bounded number of steps reaches legible labels.
+    for (let step = 0; step < 40 && (await page.locator('#dag-svg.dag-overview').count()) > 0; step += 1) {
+      await page.mouse.wheel(0, -100)
+    }
+    await expect(page.locator('#dag-svg.dag-overview').count()).resolves.toBe(0)
+    await expect(style('.dag-node text', 'display')).resolves.not.toBe('none')
+    await expect(style('.dag-edge', 'marker-end')).resolves.toMatch(/url\(.*#arrow/)
+    // Zoomed back out, the labels go again.
+    for (let step = 0; step < 60 && (await page.locator('#dag-svg.dag-overview').count()) === 0; step += 1) {
+      await page.mouse.wheel(0, 100)
+    }
+    await expect(page.locator('#dag-svg.dag-overview').count()).resolves.toBe(1)
+  })
+})
