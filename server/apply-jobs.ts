@@ -26,6 +26,12 @@ export class ApplyJobs {
   readonly #jobs = new Map<string, ApplyJob>()
   readonly #working = new Set<Promise<unknown>>()
   #next = 1
+  #finished = 0
+
+  /** How many applies have ended (done or failed): a plan begun before the last end is out of date. */
+  get finishedCount(): number {
+    return this.#finished
+  }
 
   running(): ApplyJob | null {
     return [...this.#jobs.values()].find((job) => !job.finished) ?? null
@@ -56,10 +62,12 @@ export class ApplyJobs {
     const working = work(job, emit).then(
       (summary) => {
         job.finished = true
+        this.#finished += 1
         emit({ kind: 'done', summary })
       },
       (error: unknown) => {
         job.finished = true
+        this.#finished += 1
         emit({ kind: 'failed', message: error instanceof Error ? error.message : String(error) })
       },
     )
