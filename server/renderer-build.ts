@@ -79,10 +79,9 @@ function buildIfStale(output: string): string {
         output,
         '--emptyOutDir',
       ],
-      {
-        cwd: repository,
-        stdio: 'inherit',
-      },
+      // The build's messages (daisyUI prints a banner) go to stderr: stdout stays the caller's, e.g.
+      // the JSON that `npm run -s bench` prints.
+      { cwd: repository, stdio: ['ignore', 2, 2] },
     )
   }
   return output
