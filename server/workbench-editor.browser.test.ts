@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { type BrowserWorkbench, openBrowserWorkbench, pageWaitMs } from './testing/browser-workbench.ts'
 import type { FixtureProject } from './testing/fixture-project.ts'
 import type { Workbench } from './workbench.ts'
@@ -184,10 +184,13 @@ describe('completion', () => {
     await page.goto(`${workbench.baseUrl}/query`)
     await page.waitForSelector('#query-editor .view-lines')
     await page.setViewportSize({ width: 1024, height: 700 })
+    onTestFinished(() => page.setViewportSize({ width: 1440, height: 900 }))
     await page.click('#query-editor .view-lines')
     await page.keyboard.press('Control+A')
     await page.keyboard.press('Delete')
     await page.keyboard.type('SELECT s')
+    // Asked for explicitly: typed suggestions may be dismissed while the answer is slow to come.
+    await page.keyboard.press('Control+Space')
     const widget = page.locator('.suggest-widget.visible')
     await widget.waitFor()
     await page.screenshot({ path: join(screenshots, 'completion-short-editor.png') })
@@ -203,7 +206,6 @@ describe('completion', () => {
     )
     expect(onTop).toBe(true)
     await page.keyboard.press('Escape')
-    await page.setViewportSize({ width: 1440, height: 900 })
   })
 
   it('closes when the query runs', async () => {
@@ -288,6 +290,23 @@ describe('editor buttons, hints and environments', () => {
     expect(saved).toContain('SELECT')
     expect(saved).toMatch(/FROM\s+serving\.agg_world_balance/)
     expect(saved).not.toContain('select market_year')
+  })
+
+  it('keeps every editor button clear of the side panel at 1024×700', async () => {
+    await page.setViewportSize({ width: 1024, height: 700 })
+    onTestFinished(() => page.setViewportSize({ width: 1440, height: 900 }))
+    await openModel('models/serving/kind_note.sql')
+    await page.locator('#model-panel > *').first().waitFor()
+    await page.screenshot({ path: join(screenshots, 'model-editor-1024.png') })
+    for (const id of ['editor-preview', 'editor-format', 'editor-save']) {
+      const box = await page.locator(`#${id}`).boundingBox()
+      expect(box, id).not.toBeNull()
+      const onTop = await page.evaluate(
+        ([x, y]) => document.elementFromPoint(x ?? 0, y ?? 0)?.closest('button')?.id ?? '',
+        [(box?.x ?? 0) + (box?.width ?? 0) / 2, (box?.y ?? 0) + (box?.height ?? 0) / 2],
+      )
+      expect(onTop, id).toBe(id)
+    }
   })
 
   it('names the shortcut keys of the platform', async () => {

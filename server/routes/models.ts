@@ -47,7 +47,7 @@ export function modelRoutes(context: WorkbenchContext): Hono {
       file === undefined
         ? html`<div class="alert">No model files in this project yet.</div>`
         : html`<div class="flex flex-col gap-2 min-w-0 flex-1">
-  <div class="flex items-center gap-2"><span class="font-mono text-sm" id="editor-path">${path}</span>
+  <div class="flex flex-wrap items-center gap-2"><span class="font-mono text-sm" id="editor-path">${path}</span>
     <span class="badge badge-warning badge-sm hidden" id="editor-dirty">unsaved</span>
     <span class="text-xs opacity-80 ml-auto" data-shortcuts>Ctrl+S save · Shift+Alt+F format · Ctrl+Shift+Enter preview · Ctrl+Space complete · hover a column for lineage</span>
     <button type="button" class="btn btn-sm" id="editor-preview" title="First rows of the model, or of the CTE under the cursor">Preview</button>
@@ -59,7 +59,7 @@ export function modelRoutes(context: WorkbenchContext): Hono {
   <ul class="text-sm font-mono" id="editor-problems"></ul>
   <div id="model-preview" aria-live="polite"></div>
 </div>
-<aside class="w-96 shrink-0" id="model-panel" hx-get="/models/panel?path=${encodeURIComponent(path)}"
+<aside class="w-72 xl:w-96 shrink-0" id="model-panel" hx-get="/models/panel?path=${encodeURIComponent(path)}"
   hx-trigger="materia:idle from:body once, materia:saved from:body" hx-swap="innerHTML"></aside>`
     return renderPage(
       c,
