@@ -8,7 +8,7 @@
 // test-results/.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { type BrowserWorkbench, openBrowserWorkbench, pageWaitMs } from './testing/browser-workbench.ts'
 import type { FixtureProject } from './testing/fixture-project.ts'
@@ -46,6 +46,24 @@ async function clickOnText(text: string): Promise<void> {
   await page.locator('#model-editor .view-line span', { hasText: text }).first().click()
 }
 
+// Hovers the token until Monaco shows its lineage hover: a hover lasts only while the pointer stays
+// on the word, and a late layout change on a busy machine (a panel or badge drawn after the editor)
+// can move the word from under a single hover.
+async function hoverForLineage(token: Locator): Promise<Locator> {
+  const hover = page.locator('.monaco-hover:has-text("Column lineage")')
+  for (let attempt = 1; ; attempt += 1) {
+    const box = await token.boundingBox()
+    await token.hover({ position: { x: (box?.width ?? 20) - 8, y: (box?.height ?? 10) / 2 } })
+    try {
+      await hover.waitFor({ timeout: 10_000 })
+      return hover
+    } catch (error) {
+      if (attempt === 5) throw error
+      await page.mouse.move(0, 0)
+    }
+  }
+}
+
 beforeAll(async () => {
   session = await openBrowserWorkbench({
     user: 'test',
@@ -64,10 +82,7 @@ describe('model editor and DAG: column lineage', () => {
     await openModel('models/serving/agg_world_balance.sql')
     // Monaco merges the word with the space before it into one span: hover the span's end.
     const token = page.locator('#model-editor .view-line span span', { hasText: /stocks_to_use$/ }).first()
-    const box = await token.boundingBox()
-    await token.hover({ position: { x: (box?.width ?? 20) - 8, y: (box?.height ?? 10) / 2 } })
-    const hover = page.locator('.monaco-hover:has-text("Column lineage")')
-    await hover.waitFor()
+    const hover = await hoverForLineage(token)
     const text = ((await hover.textContent()) ?? '').replaceAll('\u00a0', ' ')
     expect(text).toContain('serving.agg_world_balance.stocks_to_use')
     expect(text).toContain('<- serving.obt_commodity_metrics.ending_stocks')
@@ -104,10 +119,7 @@ describe('model editor and DAG: column lineage', () => {
     )
     await page.keyboard.press('Escape')
     const token = page.locator('#query-editor .view-line span span', { hasText: /stocks_to_use$/ }).first()
-    const box = await token.boundingBox()
-    await token.hover({ position: { x: (box?.width ?? 20) - 8, y: (box?.height ?? 10) / 2 } })
-    const hover = page.locator('.monaco-hover:has-text("Column lineage")')
-    await hover.waitFor()
+    const hover = await hoverForLineage(token)
     const text = ((await hover.textContent()) ?? '').replaceAll('\u00a0', ' ')
     expect(text).toContain('serving.agg_world_balance.stocks_to_use')
     expect(text).toContain('<- serving.obt_commodity_metrics.ending_stocks')
