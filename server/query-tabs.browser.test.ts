@@ -2,6 +2,8 @@
 // browser's storage for the old origin is gone). Method: Chromium opens two tabs with different
 // SQL, the workbench stops and starts again over the same project, and a new page finds both tabs
 // with their SQL. A malformed save is refused with one line.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
@@ -36,10 +38,12 @@ describe('query tabs', () => {
     await page.waitForSelector('#query-tabs [data-tab="1"][aria-selected="true"]')
     await page.click('#query-editor .view-lines')
     await page.keyboard.insertText('SELECT 2 AS second_tab')
-    await page.waitForFunction(() => {
-      const saved = Number(document.querySelector<HTMLElement>('#query-editor')?.dataset.tabsSaved ?? 0)
-      return saved > 0
-    })
+    // Saved once typing pauses: wait for the text in the file (an earlier save, of the added tab,
+    // may land after the typing and still hold the empty tab).
+    const tabsFile = join(project.root, '.materia', 'query-tabs.json')
+    await expect
+      .poll(() => readFile(tabsFile, 'utf8').catch(() => ''), { timeout: pageWaitMs })
+      .toContain('second_tab')
     const reply = await page.evaluate(async () => {
       const response = await fetch('/api/query/tabs', { method: 'PUT', body: '{"tabs":[]}' })
       return { status: response.status, body: await response.json() }

@@ -32,19 +32,32 @@ export async function mountQueryEditor(host: HTMLElement): Promise<void> {
   // Fetch the grid's code while the analyst types, not after the first result arrives.
   void import('./result-grid.ts')
   const bar = document.getElementById('query-tabs')
+  // Saves go out once typing pauses, one after another (an earlier save never lands after a later
+  // one), and one still waiting when the page goes away is sent at once.
   let saveTimer: ReturnType<typeof setTimeout> | undefined
-  const save = () => {
-    clearTimeout(saveTimer)
-    saveTimer = setTimeout(() => {
-      void fetch('/api/query/tabs', {
+  let saving: Promise<unknown> = Promise.resolve()
+  const send = (keepalive: boolean) => {
+    saveTimer = undefined
+    const put = () =>
+      fetch('/api/query/tabs', {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(state),
+        keepalive,
       }).then(() => {
         host.dataset.tabsSaved = String(Date.now())
       })
-    }, tabsSaveDelayMs)
+    saving = keepalive ? put() : saving.then(put, put)
   }
+  const save = () => {
+    clearTimeout(saveTimer)
+    saveTimer = setTimeout(() => send(false), tabsSaveDelayMs)
+  }
+  window.addEventListener('pagehide', () => {
+    if (saveTimer === undefined) return
+    clearTimeout(saveTimer)
+    send(true)
+  })
   const select = (index: number) => {
     const current = state.tabs[state.active]
     if (current !== undefined) current.sql = editor.getValue()
