@@ -289,7 +289,7 @@ export class QueryRunner {
       const approximate = result.rowCount > summaryExactRowsMax
       const facts = columns.map((column) => {
         const name = quoteIdentifier(column.name)
-        const distinct = !approximate ? `count(DISTINCT ${name})` : `approx_count_distinct(${name})`
+        const distinct = approximate ? `approx_count_distinct(${name})` : `count(DISTINCT ${name})`
         return `count(*) - count(${name}), ${distinct}, min(${name})::VARCHAR, max(${name})::VARCHAR`
       })
       const reader = await connection.runAndReadAll(`SELECT ${facts.join(', ')} FROM ${table}`)
