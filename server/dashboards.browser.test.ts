@@ -163,7 +163,7 @@ describe('the Dashboards tab', () => {
     expect(await readFile(path, 'utf8')).toBe('---\ntitle: Scratch\n---\n# Version 4\n')
     await page.screenshot({ path: join(screenshots, 'workbench-dashboard-editor.png') })
     await page.click('[data-action="save-dashboard"]')
-    await page.locator('#dashboard-status', { hasText: 'Saved' }).waitFor()
+    await page.locator('#dashboard-status', { hasText: /^Saved$/ }).waitFor()
     expect(await readFile(path, 'utf8')).toContain('# Draft 5')
     expect(problems.join('\n')).toBe('')
   })

@@ -46,14 +46,51 @@ async function clickOnText(text: string): Promise<void> {
   await page.locator('#model-editor .view-line span', { hasText: text }).first().click()
 }
 
+// Returns a point on the second letter of the token's word, scrolling the editor with the wheel, as
+// a user would, until that point lies in the part of the editor that shows text. A line at the
+// editor's edge is in the page but clipped, and Playwright's own scrolling of the clipped container
+// is undone by Monaco.
+async function revealInEditor(editor: string, word: string): Promise<{ x: number; y: number }> {
+  const token = page.locator(`${editor} .view-line span span`, { hasText: word }).first()
+  for (let attempt = 1; ; attempt += 1) {
+    const [box, frame, text] = await Promise.all([
+      token.boundingBox(),
+      page.locator(`${editor} .overflow-guard`).boundingBox(),
+      token.textContent(),
+    ])
+    // Monaco redraws lines while it settles: a span can go between two looks at it.
+    if (box !== null && frame !== null && text?.includes(word)) {
+      // A span can hold several words and the spaces between them; the editor's font is monospaced.
+      const charWidth = box.width / text.length
+      const point = { x: box.x + charWidth * (text.lastIndexOf(word) + 1.5), y: box.y + box.height / 2 }
+      // The vertical scrollbar and overview ruler cover the editor's right edge.
+      const scrollbar = 20
+      const inside = { x: point.x - frame.x, y: point.y - frame.y }
+      if (
+        inside.y > 0 &&
+        inside.y < frame.height - scrollbar &&
+        inside.x > 0 &&
+        inside.x < frame.width - scrollbar
+      ) {
+        return point
+      }
+      await page.mouse.move(frame.x + frame.width / 2, frame.y + frame.height / 2)
+      await page.mouse.wheel(inside.x - frame.width / 2, inside.y - frame.height / 2)
+    }
+    if (attempt === 5)
+      throw new Error(`"${word}" stays outside the editor ${editor}: ${JSON.stringify({ box, frame })}`)
+    await page.waitForTimeout(200)
+  }
+}
+
 // Hovers the token until Monaco shows its lineage hover: a hover lasts only while the pointer stays
 // on the word, and a late layout change on a busy machine (a panel or badge drawn after the editor)
 // can move the word from under a single hover.
-async function hoverForLineage(token: Locator): Promise<Locator> {
+async function hoverForLineage(word: string, editor = '#model-editor'): Promise<Locator> {
   const hover = page.locator('.monaco-hover:has-text("Column lineage")')
   for (let attempt = 1; ; attempt += 1) {
-    const box = await token.boundingBox()
-    await token.hover({ position: { x: (box?.width ?? 20) - 8, y: (box?.height ?? 10) / 2 } })
+    const point = await revealInEditor(editor, word)
+    await page.mouse.move(point.x, point.y)
     try {
       await hover.waitFor({ timeout: 10_000 })
       return hover
@@ -80,9 +117,7 @@ afterAll(() => session?.close())
 describe('model editor and DAG: column lineage', () => {
   it('shows a column lineage on hover over a column in the model editor', async () => {
     await openModel('models/serving/agg_world_balance.sql')
-    // Monaco merges the word with the space before it into one span: hover the span's end.
-    const token = page.locator('#model-editor .view-line span span', { hasText: /stocks_to_use$/ }).first()
-    const hover = await hoverForLineage(token)
+    const hover = await hoverForLineage('stocks_to_use')
     const text = ((await hover.textContent()) ?? '').replaceAll('\u00a0', ' ')
     expect(text).toContain('serving.agg_world_balance.stocks_to_use')
     expect(text).toContain('<- serving.obt_commodity_metrics.ending_stocks')
@@ -118,8 +153,7 @@ describe('model editor and DAG: column lineage', () => {
       'SELECT b.market_year, b.stocks_to_use\nFROM "serving"."agg_world_balance" AS b\nWHERE b.market_year > 2020',
     )
     await page.keyboard.press('Escape')
-    const token = page.locator('#query-editor .view-line span span', { hasText: /stocks_to_use$/ }).first()
-    const hover = await hoverForLineage(token)
+    const hover = await hoverForLineage('stocks_to_use', '#query-editor')
     const text = ((await hover.textContent()) ?? '').replaceAll('\u00a0', ' ')
     expect(text).toContain('serving.agg_world_balance.stocks_to_use')
     expect(text).toContain('<- serving.obt_commodity_metrics.ending_stocks')
