@@ -161,6 +161,30 @@ describe('blocking, grain and custom audits', () => {
     expect((await audit([], 'staging.psd', { grain }))[0]?.passed).toBe(true)
   })
 
+  it('uniqueness audits count NULL keys as one value, as their window partitions do', async () => {
+    await connection.run(
+      `CREATE TABLE staging.psd_null_keys AS SELECT * REPLACE (CASE WHEN country_code = 'CO' AND market_year = 2021 AND attribute_id IN ('028', '057') THEN NULL ELSE attribute_id END AS attribute_id) FROM staging.psd`,
+    )
+    const [grainOutcome] = await audit([], 'staging.psd_null_keys', { grain })
+    expect(grainOutcome).toMatchObject({ audit: 'grain', passed: false, badRows: 2 })
+    expect(grainOutcome?.sample.map((row) => row.attribute_id)).toEqual([null, null])
+    // unique_values on two columns: only the second repeats, within one country-year.
+    const outcome = await one(
+      call('unique_values', { columns: '(attribute_name, market_year)' }),
+      'staging.psd_br_2020',
+    )
+    expect(outcome).toMatchObject({ passed: false, badRows: 19 })
+    expect(outcome.sample).toHaveLength(5)
+  })
+
+  it('a model without audits is not described: nothing is read, nothing reported', async () => {
+    // The relation does not exist; an audited model here fails with "cannot audit".
+    await expect(audit([], 'staging.no_such_table')).resolves.toEqual([])
+    await expect(audit([call('not_null', { columns: '(a)' })], 'staging.no_such_table')).rejects.toThrow(
+      /cannot audit staging\.no_such_table/,
+    )
+  })
+
   it('runs a custom audit with its arguments', async () => {
     const custom = {
       name: 'at_least',
