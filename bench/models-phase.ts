@@ -1,7 +1,9 @@
 // One measured phase of the models benchmark, run in its own process so that its peak RSS is its
 // own (DuckDB's memory is native and counted in the process RSS). Prints one JSON line.
 //   apply:  plan + apply the project to prod at a given clock, audits on (what `materia start` does)
-//   direct: the same rendered model SQL executed by DuckDB alone, in order, on one connection
+//   direct: the same rendered model SQL executed by DuckDB alone, in order, on one connection; with
+//           audits on, each model's audit queries follow its statement on that connection, as apply
+//           runs them after each build (same queries, same batch range), with no transaction or state
 //   floor:  DuckDB reading every landed file as the raw model does (count(*) over the read_csv):
 //           the physical floor of any pipeline over this landing
 import { readdirSync } from 'node:fs'
@@ -16,9 +18,11 @@ import {
   floorTime,
   intervalUnit,
   loadProject,
+  type Model,
   openDatabase,
   type Project,
   renderModelQuery,
+  runModelAudits,
 } from '../pipeline/engine/index.ts'
 import { auditWarning } from '../pipeline/main-job.ts'
 
@@ -68,7 +72,7 @@ async function applyPhase(project: Project, request: PhaseRequest): Promise<Omit
 // the project start to the last complete day), references left as schema.name, run in DAG order.
 async function directPhase(project: Project, request: PhaseRequest): Promise<Omit<PhaseResult, 'peakRssMb'>> {
   const now = new Date(request.now)
-  const statements: { model: string; sql: string }[] = []
+  const statements: { model: string; sql: string; range?: { start: Date; end: Date } }[] = []
   for (const name of project.order) {
     const model = project.models.get(name)!
     const start = new Date(`${model.start ?? project.config.modelDefaults.start}T00:00:00Z`)
@@ -84,23 +88,33 @@ async function directPhase(project: Project, request: PhaseRequest): Promise<Omi
     }
     const query = await renderModelQuery(project, name, { start, end, executionTime: now })
     const verb = model.kind.name === 'VIEW' ? 'VIEW' : 'TABLE'
-    statements.push({ model: name, sql: `CREATE ${verb} ${target} AS ${query}` })
+    // Apply audits a time-range model on the batch it wrote, any other on the whole table.
+    const range = model.kind.name === 'INCREMENTAL_BY_TIME_RANGE' ? { start, end } : undefined
+    statements.push({ model: name, sql: `CREATE ${verb} ${target} AS ${query}`, ...(range && { range }) })
   }
   // The engine's own instance settings (memory limit, insertion order), so both sides run alike.
   const instance = await DuckDBInstance.create(request.databasePath, databaseSettings)
   const connection = await instance.connect()
+  const target = (model: Model) => `${model.schema}.${model.table}`
+  let auditWarnings = 0
   const started = performance.now()
   try {
     for (const schema of new Set(project.order.map((name) => name.split('.')[0]))) {
       await connection.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
     }
-    for (const { sql } of statements) await connection.run(sql)
+    for (const { model, sql, range } of statements) {
+      await connection.run(sql)
+      if (!request.audits) continue
+      const audited = project.models.get(model)!
+      const outcomes = await runModelAudits(connection, project, audited, target(audited), range)
+      auditWarnings += outcomes.filter((outcome) => !outcome.passed).length
+    }
   } finally {
     connection.closeSync()
     instance.closeSync()
   }
   // CREATE TABLE AS reports no row count here; the rows match the apply phase's by construction.
-  return { wallMs: Math.round(performance.now() - started), rowsByModel: {}, msByModel: {}, auditWarnings: 0 }
+  return { wallMs: Math.round(performance.now() - started), rowsByModel: {}, msByModel: {}, auditWarnings }
 }
 
 // The raw model's read of every landed file, counted: same files, same read_csv options.
