@@ -51,53 +51,20 @@ export async function runModelAudits(
   relation: string,
   range?: AuditRange,
 ): Promise<AuditOutcome[]> {
-  const written = modelAuditCalls(model, project.config.auditGrain === true)
-  // Nothing to audit: no need to describe the relation (for a view over landed files, DESCRIBE
-  // reads their headers).
-  if (written.length === 0) return []
+  const calls = modelAuditCalls(model, project.config.auditGrain === true)
+  // Nothing to audit: no need to describe the relation (for a view over the landing, DESCRIBE binds
+  // its read_csv, which lists and sniffs the landed files).
+  if (calls.length === 0) return []
   const audited = batchRelation(model, relation, range)
   const columns = await relationColumns(connection, model, relation)
   const outcomes: AuditOutcome[] = []
-  for (const each of written) {
-    const call = effectiveCall(project, model, each)
+  for (const written of calls) {
+    const call = effectiveCall(project, model, written)
     if (call === null) continue
-    const { sql, uniqueKeys } = renderAudit(project, model, call, audited, columns, range)
-    const clean =
-      uniqueKeys !== undefined && !(await anyRepeated(connection, model, call, audited, uniqueKeys))
-    outcomes.push(clean ? passedOutcome(model, call, sql) : await runAudit(connection, model, call, sql))
+    const sql = renderAudit(project, model, call, audited, columns, range)
+    outcomes.push(await runAudit(connection, model, call, sql))
   }
   return outcomes
-}
-
-// Whether any of the column lists groups two or more rows of `relation`: a uniqueness audit's bad
-// rows exist exactly then (NULLs group together, as they partition together in the audit's window).
-// One hash aggregate on the key columns, where the audit's own query also carries every other column
-// through a window; on a 2 M-row staging batch this takes about half the time. Only a failing audit
-// runs its query, for the count and the sample.
-async function anyRepeated(
-  connection: DuckDBConnection,
-  model: Model,
-  call: AuditCall,
-  relation: string,
-  keys: readonly string[],
-): Promise<boolean> {
-  const probes = keys.map((key) => `EXISTS (SELECT 1 FROM ${relation} GROUP BY ${key} HAVING count(*) > 1)`)
-  return (
-    (await queryAudit(connection, model, call, `SELECT ${probes.join(' OR ')} AS repeated`))[0]?.repeated ===
-    true
-  )
-}
-
-function passedOutcome(model: Model, call: AuditCall, sql: string): AuditOutcome {
-  return {
-    model: model.name,
-    audit: call.name,
-    blocking: call.blocking,
-    passed: true,
-    badRows: 0,
-    sample: [],
-    sql,
-  }
 }
 
 // The custom audit a call names: the model's own inline audit first, then audits/.
@@ -165,7 +132,7 @@ function renderAudit(
   relation: string,
   columns: Set<string>,
   range: AuditRange | undefined,
-): { sql: string; uniqueKeys?: readonly string[] } {
+): string {
   const where = `${model.path}: audit ${call.name} on ${model.name}`
   const builtin = builtinAuditSql(
     call.name === 'grain' ? 'unique_combination_of_columns' : call.name,
@@ -182,9 +149,7 @@ function renderAudit(
         `${where} references unknown column ${unknown.join(', ')}; the model has ${known}`,
       )
     }
-    return builtin.uniqueKeys === undefined
-      ? { sql: builtin.sql }
-      : { sql: builtin.sql, uniqueKeys: builtin.uniqueKeys }
+    return builtin.sql
   }
   const custom = customAudit(project, model, call.name)
   if (custom === undefined) {
@@ -200,7 +165,7 @@ function renderAudit(
       `${where}: unknown audit; use a built-in (${known.join(', ')}, number_of_rows, forall) or add audits/${auditBaseName(call.name)}.sql to the project`,
     )
   }
-  return { sql: renderCustomAudit(project, model, custom, call, relation, range) }
+  return renderCustomAudit(project, model, custom, call, relation, range)
 }
 
 // Macros render as in models (@start_ds and the rest over the batch range), with @this_model as the
@@ -244,7 +209,18 @@ export async function runAudit(
   sql: string,
 ): Promise<AuditOutcome> {
   const counted = `SELECT *, count(*) OVER () AS __materia_bad_rows FROM (${sql}) LIMIT ${auditSampleRowsMax}`
-  const rows = await queryAudit(connection, model, call, counted)
+  let rows: Record<string, unknown>[]
+  try {
+    rows = (await connection.runAndReadAll(counted)).getRowObjectsJson()
+  } catch (error) {
+    throw new MateriaError(
+      'audit',
+      `${model.path}: audit ${call.name} on ${model.name} failed to run: ${await describeQueryError(connection, error)}`,
+      {
+        cause: error,
+      },
+    )
+  }
   const badRows = rows.length === 0 ? 0 : Number(rows[0]?.__materia_bad_rows)
   const sample = rows.map(({ __materia_bad_rows: _, ...row }) => row)
   return {
@@ -255,25 +231,6 @@ export async function runAudit(
     badRows,
     sample,
     sql,
-  }
-}
-
-async function queryAudit(
-  connection: DuckDBConnection,
-  model: Model,
-  call: AuditCall,
-  sql: string,
-): Promise<Record<string, unknown>[]> {
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson()
-  } catch (error) {
-    throw new MateriaError(
-      'audit',
-      `${model.path}: audit ${call.name} on ${model.name} failed to run: ${await describeQueryError(connection, error)}`,
-      {
-        cause: error,
-      },
-    )
   }
 }
 

@@ -6,15 +6,7 @@ import { columnName, splitSqlList } from './sql-list.ts'
 import { quoteIdentifier } from './sql-quote.ts'
 
 type BuiltinAuditSql =
-  | {
-      readonly ok: true
-      readonly sql: string
-      readonly columns: readonly string[]
-      // For the uniqueness audits: the column lists (quoted, comma-separated) that must each be
-      // unique. The query above has bad rows exactly when some list groups two or more rows, which a
-      // grouping finds without the window over every column the query needs for its sample.
-      readonly uniqueKeys?: readonly string[]
-    }
+  | { readonly ok: true; readonly sql: string; readonly columns: readonly string[] }
   | { readonly ok: false; readonly problem: string }
 
 type Args = Readonly<Record<string, string>>
@@ -45,12 +37,7 @@ const uniqueValues: Template = (args, relation) => {
   const columns = columnsArg(args, 'columns')
   if (typeof columns === 'string') return { ok: false, problem: columns }
   const counts = columns.map((c) => `count(*) OVER (PARTITION BY ${quoteIdentifier(c)}) > 1`).join(' OR ')
-  return {
-    ok: true,
-    sql: `SELECT * FROM ${relation} QUALIFY ${counts}`,
-    columns,
-    uniqueKeys: columns.map(quoteIdentifier),
-  }
+  return { ok: true, sql: `SELECT * FROM ${relation} QUALIFY ${counts}`, columns }
 }
 
 // The listed columns together must be unique: every row sharing its combination is a bad row.
@@ -62,7 +49,6 @@ const uniqueCombination: Template = (args, relation) => {
     ok: true,
     sql: `SELECT * FROM ${relation} QUALIFY count(*) OVER (PARTITION BY ${partition}) > 1`,
     columns,
-    uniqueKeys: [partition],
   }
 }
 
