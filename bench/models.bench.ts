@@ -123,6 +123,7 @@ function medianByModel(results: readonly PhaseResult[]): Record<string, number> 
   )
 }
 
+const cpu = (results: readonly PhaseResult[]) => results.map((result) => result.cpuMs)
 const rss = (results: readonly PhaseResult[]) => figure(results.map((result) => result.peakRssMb))
 
 export async function run(options: BenchOptions): Promise<Record<string, unknown>> {
@@ -206,6 +207,17 @@ export async function run(options: BenchOptions): Promise<Record<string, unknown
       ratioVsDirect: ratio(first.applyNoAudits, first.direct),
       // Both sides run the same audit queries: the engine's cost of auditing, not the audits' own.
       ratioVsDirectWithAudits: ratio(first.apply, first.directAudits),
+      // The same ratios in CPU time (each phase process over its timed span, DuckDB's threads
+      // included): what to read when the machine's load average exceeds its cores.
+      cpuMs: {
+        floor: figure(cpu(floor)),
+        directDuckdb: figure(cpu(direct)),
+        directDuckdbWithAudits: figure(cpu(directAudits)),
+        fullApplyWithoutAudits: figure(cpu(applyNoAudits)),
+        fullApply: figure(cpu(apply)),
+      },
+      cpuRatioVsDirect: ratio(cpu(applyNoAudits), cpu(direct)),
+      cpuRatioVsDirectWithAudits: ratio(cpu(apply), cpu(directAudits)),
       ratioVsFloor: ratio(first.applyNoAudits, first.floor),
       ratioVsFloorWithAudits: ratio(first.apply, first.floor),
       directVsFloor: ratio(first.direct, first.floor),
