@@ -43,26 +43,28 @@ async function editorText(selector: string): Promise<string> {
 
 // Puts the cursor on the first occurrence of `text` in the model editor.
 async function clickOnText(text: string): Promise<void> {
-  await page.locator('#model-editor .view-line span', { hasText: text }).first().click()
+  const point = await revealInEditor('#model-editor', text)
+  await page.mouse.click(point.x, point.y)
 }
 
-// Returns a point on the second letter of the token's word, scrolling the editor with the wheel, as
-// a user would, until that point lies in the part of the editor that shows text. A line at the
-// editor's edge is in the page but clipped, and Playwright's own scrolling of the clipped container
-// is undone by Monaco.
+// Returns a point on the second letter of `word`'s first occurrence in the editor, scrolling the
+// editor with the wheel, as a user would, until that point lies in the part of the editor that shows
+// text. A long line's end is in the page but clipped, and Playwright's own scrolling of the clipped
+// container is undone by Monaco.
 async function revealInEditor(editor: string, word: string): Promise<{ x: number; y: number }> {
-  const token = page.locator(`${editor} .view-line span span`, { hasText: word }).first()
+  // A line's text is one span holding a span per token.
+  const line = page.locator(`${editor} .view-line > span`, { hasText: word }).first()
   for (let attempt = 1; ; attempt += 1) {
     const [box, frame, text] = await Promise.all([
-      token.boundingBox(),
+      line.boundingBox(),
       page.locator(`${editor} .overflow-guard`).boundingBox(),
-      token.textContent(),
+      line.textContent(),
     ])
     // Monaco redraws lines while it settles: a span can go between two looks at it.
     if (box !== null && frame !== null && text?.includes(word)) {
-      // A span can hold several words and the spaces between them; the editor's font is monospaced.
+      // The editor's font is monospaced.
       const charWidth = box.width / text.length
-      const point = { x: box.x + charWidth * (text.lastIndexOf(word) + 1.5), y: box.y + box.height / 2 }
+      const point = { x: box.x + charWidth * (text.indexOf(word) + 1.5), y: box.y + box.height / 2 }
       // The vertical scrollbar and overview ruler cover the editor's right edge.
       const scrollbar = 20
       const inside = { x: point.x - frame.x, y: point.y - frame.y }
@@ -74,10 +76,14 @@ async function revealInEditor(editor: string, word: string): Promise<{ x: number
       ) {
         return point
       }
+      // Monaco scrolls sideways on Shift with the wheel (a wheel's own sideways delta is ignored).
       await page.mouse.move(frame.x + frame.width / 2, frame.y + frame.height / 2)
-      await page.mouse.wheel(inside.x - frame.width / 2, inside.y - frame.height / 2)
+      await page.mouse.wheel(0, inside.y - frame.height / 2)
+      await page.keyboard.down('Shift')
+      await page.mouse.wheel(0, inside.x - frame.width / 2)
+      await page.keyboard.up('Shift')
     }
-    if (attempt === 5)
+    if (attempt === 10)
       throw new Error(`"${word}" stays outside the editor ${editor}: ${JSON.stringify({ box, frame })}`)
     await page.waitForTimeout(200)
   }
