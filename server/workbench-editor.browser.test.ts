@@ -324,6 +324,69 @@ describe('preview and rendered SQL', () => {
   })
 })
 
+// The editor build leaves Monaco's unused modules out (renderer/monaco-omit.ts): the editing
+// features kept must still work, and the stand-ins must never be reached.
+describe('Monaco editing features', () => {
+  it('finds, toggles comments, folds and shows a problem on hover, with no page error', async () => {
+    const errors: string[] = []
+    const onError = (error: Error) => errors.push(error.message)
+    page.on('pageerror', onError)
+    onTestFinished(() => {
+      page.off('pageerror', onError)
+    })
+    await openModel('models/serving/kind_note.sql')
+
+    await clickOnText('market_year')
+    await page.keyboard.press('Control+F')
+    await page.waitForSelector('#model-editor .find-widget.visible')
+    await page.keyboard.insertText('stage')
+    // "@runtime_stage AS stage": two matches.
+    await expect
+      .poll(() => page.locator('#model-editor .find-widget .matchesCount').textContent())
+      .toMatch(/of 2$/)
+    await page.keyboard.press('Escape')
+    await page.waitForSelector('#model-editor .find-widget.visible', { state: 'detached' })
+
+    await clickOnText('market_year')
+    await page.keyboard.press('Control+/')
+    await expect.poll(() => editorText('#model-editor')).toMatch(/-- market_year,/)
+    await page.keyboard.press('Control+/')
+    await expect.poll(() => editorText('#model-editor')).not.toMatch(/-- market_year,/)
+
+    // SELECT's indented lines fold under it.
+    await clickOnText('SELECT')
+    await page.keyboard.press('Control+Shift+BracketLeft')
+    await page.waitForSelector('#model-editor .codicon-folding-collapsed')
+    await expect.poll(() => editorText('#model-editor')).not.toContain('market_year')
+    await page.keyboard.press('Control+Shift+BracketRight')
+    await expect.poll(() => editorText('#model-editor')).toContain('market_year')
+
+    await page.keyboard.press('Control+End')
+    await page.keyboard.type(' JOIN')
+    await page.waitForSelector('#model-editor .squiggly-error')
+    const problem = page.locator('.monaco-hover:has-text("No quick fixes available")')
+    for (let attempt = 1; ; attempt += 1) {
+      const box = await page.locator('#model-editor .squiggly-error').first().boundingBox()
+      if (box !== null) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+      try {
+        await problem.waitFor({ timeout: 10_000 })
+        break
+      } catch (error) {
+        if (attempt === 5) throw error
+        await page.mouse.move(0, 0)
+      }
+    }
+    await page.mouse.move(0, 0)
+    // Back to the saved text, so that leaving the page asks nothing.
+    for (let undo = 0; (await page.locator('#model-editor').getAttribute('data-dirty')) !== '0'; undo += 1) {
+      if (undo === 20) throw new Error('the typed text did not undo')
+      await page.click('#model-editor .view-lines')
+      await page.keyboard.press('Control+Z')
+    }
+    expect(errors).toEqual([])
+  })
+})
+
 describe('editor buttons, hints and environments', () => {
   it('formats with the Format button and saves with the Save button', async () => {
     const path = join(project.root, 'models/serving/kind_note.sql')
