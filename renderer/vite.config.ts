@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import tailwindcss from '@tailwindcss/vite'
 import type { Plugin, UserConfig } from 'vite'
+import { monacoOmit } from './monaco-omit.ts'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
 
@@ -46,7 +47,7 @@ function precompress(): Plugin {
 export const rendererConfig: UserConfig = {
   root,
   base: './',
-  plugins: [tailwindcss(), precompress()],
+  plugins: [monacoOmit(), tailwindcss(), precompress()],
   resolve: {
     alias: { 'monaco-esm': fileURLToPath(new URL('../node_modules/monaco-editor/esm/vs', import.meta.url)) },
   },

@@ -43,26 +43,28 @@ async function editorText(selector: string): Promise<string> {
 
 // Puts the cursor on the first occurrence of `text` in the model editor.
 async function clickOnText(text: string): Promise<void> {
-  await page.locator('#model-editor .view-line span', { hasText: text }).first().click()
+  const point = await revealInEditor('#model-editor', text)
+  await page.mouse.click(point.x, point.y)
 }
 
-// Returns a point on the second letter of the token's word, scrolling the editor with the wheel, as
-// a user would, until that point lies in the part of the editor that shows text. A line at the
-// editor's edge is in the page but clipped, and Playwright's own scrolling of the clipped container
-// is undone by Monaco.
+// Returns a point on the second letter of `word`'s first occurrence in the editor, scrolling the
+// editor with the wheel, as a user would, until that point lies in the part of the editor that shows
+// text. A long line's end is in the page but clipped, and Playwright's own scrolling of the clipped
+// container is undone by Monaco.
 async function revealInEditor(editor: string, word: string): Promise<{ x: number; y: number }> {
-  const token = page.locator(`${editor} .view-line span span`, { hasText: word }).first()
+  // A line's text is one span holding a span per token.
+  const line = page.locator(`${editor} .view-line > span`, { hasText: word }).first()
   for (let attempt = 1; ; attempt += 1) {
     const [box, frame, text] = await Promise.all([
-      token.boundingBox(),
+      line.boundingBox(),
       page.locator(`${editor} .overflow-guard`).boundingBox(),
-      token.textContent(),
+      line.textContent(),
     ])
     // Monaco redraws lines while it settles: a span can go between two looks at it.
     if (box !== null && frame !== null && text?.includes(word)) {
-      // A span can hold several words and the spaces between them; the editor's font is monospaced.
+      // The editor's font is monospaced.
       const charWidth = box.width / text.length
-      const point = { x: box.x + charWidth * (text.lastIndexOf(word) + 1.5), y: box.y + box.height / 2 }
+      const point = { x: box.x + charWidth * (text.indexOf(word) + 1.5), y: box.y + box.height / 2 }
       // The vertical scrollbar and overview ruler cover the editor's right edge.
       const scrollbar = 20
       const inside = { x: point.x - frame.x, y: point.y - frame.y }
@@ -74,10 +76,14 @@ async function revealInEditor(editor: string, word: string): Promise<{ x: number
       ) {
         return point
       }
+      // Monaco scrolls sideways on Shift with the wheel (a wheel's own sideways delta is ignored).
       await page.mouse.move(frame.x + frame.width / 2, frame.y + frame.height / 2)
-      await page.mouse.wheel(inside.x - frame.width / 2, inside.y - frame.height / 2)
+      await page.mouse.wheel(0, inside.y - frame.height / 2)
+      await page.keyboard.down('Shift')
+      await page.mouse.wheel(0, inside.x - frame.width / 2)
+      await page.keyboard.up('Shift')
     }
-    if (attempt === 5)
+    if (attempt === 10)
       throw new Error(`"${word}" stays outside the editor ${editor}: ${JSON.stringify({ box, frame })}`)
     await page.waitForTimeout(200)
   }
@@ -315,6 +321,69 @@ describe('preview and rendered SQL', () => {
     expect(text).toContain(`'evaluating' AS stage`)
     expect(text).toContain('"serving__dev_test"."agg_world_balance"')
     expect(text).not.toContain('@runtime_stage')
+  })
+})
+
+// The editor build leaves Monaco's unused modules out (renderer/monaco-omit.ts): the editing
+// features kept must still work, and the stand-ins must never be reached.
+describe('Monaco editing features', () => {
+  it('finds, toggles comments, folds and shows a problem on hover, with no page error', async () => {
+    const errors: string[] = []
+    const onError = (error: Error) => errors.push(error.message)
+    page.on('pageerror', onError)
+    onTestFinished(() => {
+      page.off('pageerror', onError)
+    })
+    await openModel('models/serving/kind_note.sql')
+
+    await clickOnText('market_year')
+    await page.keyboard.press('Control+F')
+    await page.waitForSelector('#model-editor .find-widget.visible')
+    await page.keyboard.insertText('stage')
+    // "@runtime_stage AS stage": two matches.
+    await expect
+      .poll(() => page.locator('#model-editor .find-widget .matchesCount').textContent())
+      .toMatch(/of 2$/)
+    await page.keyboard.press('Escape')
+    await page.waitForSelector('#model-editor .find-widget.visible', { state: 'detached' })
+
+    await clickOnText('market_year')
+    await page.keyboard.press('Control+/')
+    await expect.poll(() => editorText('#model-editor')).toMatch(/-- market_year,/)
+    await page.keyboard.press('Control+/')
+    await expect.poll(() => editorText('#model-editor')).not.toMatch(/-- market_year,/)
+
+    // SELECT's indented lines fold under it.
+    await clickOnText('SELECT')
+    await page.keyboard.press('Control+Shift+BracketLeft')
+    await page.waitForSelector('#model-editor .codicon-folding-collapsed')
+    await expect.poll(() => editorText('#model-editor')).not.toContain('market_year')
+    await page.keyboard.press('Control+Shift+BracketRight')
+    await expect.poll(() => editorText('#model-editor')).toContain('market_year')
+
+    await page.keyboard.press('Control+End')
+    await page.keyboard.type(' JOIN')
+    await page.waitForSelector('#model-editor .squiggly-error')
+    const problem = page.locator('.monaco-hover:has-text("No quick fixes available")')
+    for (let attempt = 1; ; attempt += 1) {
+      const box = await page.locator('#model-editor .squiggly-error').first().boundingBox()
+      if (box !== null) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+      try {
+        await problem.waitFor({ timeout: 10_000 })
+        break
+      } catch (error) {
+        if (attempt === 5) throw error
+        await page.mouse.move(0, 0)
+      }
+    }
+    await page.mouse.move(0, 0)
+    // Back to the saved text, so that leaving the page asks nothing.
+    for (let undo = 0; (await page.locator('#model-editor').getAttribute('data-dirty')) !== '0'; undo += 1) {
+      if (undo === 20) throw new Error('the typed text did not undo')
+      await page.click('#model-editor .view-lines')
+      await page.keyboard.press('Control+Z')
+    }
+    expect(errors).toEqual([])
   })
 })
 
