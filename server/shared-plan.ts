@@ -1,10 +1,17 @@
-// The plan that read-only views of an environment share. Opening a page asks for the same plan
-// twice at once (the navbar's "changed since last apply" badge, and on the DAG page the nodes'
-// states); on a 1,000-model project each plan holds the server for a second or more, so concurrent
-// asks for one environment's plan of one loaded project wait for a single buildPlan. A save loads a
-// new project and an ended apply counts in the key, so no ask joins a plan begun before either.
-// Nothing is kept once it is answered: the next ask plans afresh.
-import { buildPlan, type Plan, type Project } from '../pipeline/engine/index.ts'
+// The plan that read-only views of an environment share: the navbar's "changed since last apply"
+// badge and the DAG page's node states. Both read only which models the plan adds, changes or
+// removes, which depends on the loaded project and the environment's state, not on the clock.
+//
+// sharedPlan: concurrent asks for one environment's plan of one loaded project wait for a single
+// buildPlan (on a 1,000-model project each plan takes the server a few hundred ms, and opening a
+// page asks twice at once). An ended apply counts in the key, so no ask joins a plan begun before it.
+//
+// changesPlan: the last answered plan is kept per loaded project and environment, and answers
+// again while the environment's state is the one it was built on (same plan id and update time, as
+// the engine lists environments: any apply, however started, or the environment's expiry moves
+// them). Opening the DAG page after the home page then costs the server no second plan. A save
+// loads a new project, which starts afresh.
+import { buildPlan, listEnvironments, type Plan, type Project } from '../pipeline/engine/index.ts'
 import type { WorkbenchContext } from './context.ts'
 
 const inFlight = new WeakMap<Project, Map<string, Promise<Plan>>>()
@@ -21,5 +28,31 @@ export function sharedPlan(context: WorkbenchContext, project: Project, environm
     if (plans.get(key) === plan) plans.delete(key)
   }
   plan.then(forget, forget)
+  return plan
+}
+
+const answered = new WeakMap<Project, Map<string, { stamp: string; plan: Plan }>>()
+
+async function environmentStamp(context: WorkbenchContext, environment: string): Promise<string> {
+  const found = (await listEnvironments(context.db)).find((entry) => entry.name === environment)
+  const state =
+    found === undefined ? 'none' : `${found.planId} ${found.updatedAt} ${found.expiresAt ?? 'never'}`
+  return `${state} after ${context.applyJobs.finishedCount} applies`
+}
+
+export async function changesPlan(
+  context: WorkbenchContext,
+  project: Project,
+  environment: string,
+): Promise<Plan> {
+  const plans = answered.get(project) ?? new Map<string, { stamp: string; plan: Plan }>()
+  answered.set(project, plans)
+  // Read before planning: a plan that waited for an apply is kept under the older stamp, so the
+  // next ask plans once more rather than trusting it.
+  const stamp = await environmentStamp(context, environment)
+  const kept = plans.get(environment)
+  if (kept !== undefined && kept.stamp === stamp) return kept.plan
+  const plan = await sharedPlan(context, project, environment)
+  plans.set(environment, { stamp, plan })
   return plan
 }

@@ -117,6 +117,18 @@ describe('plan and apply from the window', () => {
     await page.click('.dag-node[data-model="staging.stg_psd_coffee"]')
     await page.waitForSelector('#dag[data-selected="staging.stg_psd_coffee"]')
     await page.waitForSelector('#dag[data-states="loaded"]')
+    // dev_test holds the filter on CO; the failed apply left the file filtering VM: that model is
+    // changed, the one reading it stale (upstream changed), and the rest as applied.
+    const node = (model: string) => page.locator(`.dag-node[data-model="${model}"]`)
+    const stroke = (model: string) =>
+      node(model)
+        .locator('rect')
+        .evaluate((rect) => [rect.getAttribute('stroke'), rect.getAttribute('stroke-dasharray')])
+    await expect(node('serving.obt_commodity_metrics').getAttribute('data-state')).resolves.toBe('changed')
+    await expect(stroke('serving.obt_commodity_metrics')).resolves.toEqual(['#f59e0b', null])
+    await expect(node('serving.agg_world_balance').getAttribute('data-state')).resolves.toBe('stale')
+    await expect(stroke('serving.agg_world_balance')).resolves.toEqual(['#0ea5e9', '5 3'])
+    await expect(page.locator('.dag-node[data-state]').count()).resolves.toBe(2)
     await page.screenshot({ path: join(screenshots, 'workbench-dag.png') })
     await Promise.all([
       page.waitForURL(/\/models\?path=/),

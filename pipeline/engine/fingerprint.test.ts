@@ -5,6 +5,7 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { generateProject } from '../../bench/generate-project.ts'
 import { type Fingerprint, fingerprintProject } from './fingerprint.ts'
 import { loadProject } from './load.ts'
 
@@ -108,5 +109,24 @@ describe('fingerprintProject', async () => {
     expect(variable.get('staging.stg_psd_coffee')!.dataHash).not.toBe(
       before.get('staging.stg_psd_coffee')!.dataHash,
     )
+  })
+
+  it('lets other work run while it fingerprints a large project', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'materia-fingerprint-large-'))
+    roots.push(root)
+    generateProject(root, { models: 300 })
+    const project = await loadProject(root, { env: {} })
+    // The first pass parses every query; the second finds the trees cached and so never waits
+    // for DuckDB: only its own turns of the event loop let the callback below run before it ends.
+    const first = await fingerprintProject(project)
+    let ranBeforeEnd = false
+    const second = fingerprintProject(project).then((fingerprints) => ({ fingerprints, ranBeforeEnd }))
+    setImmediate(() => {
+      ranBeforeEnd = true
+    })
+    const result = await second
+    expect(result.ranBeforeEnd).toBe(true)
+    expect(result.fingerprints).toEqual(first)
+    expect(result.fingerprints.size).toBe(300)
   })
 })

@@ -10,7 +10,7 @@ import { layoutDag } from '../dag-layout.ts'
 import { currentEnvironment } from '../environments.ts'
 import { type Html, html } from '../html.ts'
 import type { ModelEntry } from '../project-index.ts'
-import { sharedPlan } from '../shared-plan.ts'
+import { changesPlan } from '../shared-plan.ts'
 import { renderPage } from '../shell.ts'
 import { dagColumnsSvg } from './dag-columns.ts'
 
@@ -123,7 +123,7 @@ ${columnMode ? html`<p class="text-xs opacity-70">Each model lists its columns; 
   // Node states in the chosen environment, from the plan: { model: 'changed' | 'stale' }.
   app.get('/dag/states', async (c) => {
     if (context.project === null || (context.project.problems?.length ?? 0) > 0) return c.json({})
-    const plan = await sharedPlan(context, context.project, currentEnvironment(c, context))
+    const plan = await changesPlan(context, context.project, currentEnvironment(c, context))
     const states: Record<string, string> = {}
     for (const model of plan.models) {
       if (model.change === 'added' || model.change === 'directly_modified') states[model.name] = 'changed'

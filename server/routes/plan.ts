@@ -23,7 +23,7 @@ import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
 import { reloadIndex, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
 import { type Html, html } from '../html.ts'
-import { sharedPlan } from '../shared-plan.ts'
+import { changesPlan } from '../shared-plan.ts'
 import { renderPage } from '../shell.ts'
 import { lineDiff, unifiedHunks } from '../text-diff.ts'
 
@@ -205,7 +205,7 @@ export function planRoutes(context: WorkbenchContext): Hono {
     if (context.project === null || (context.project.problems?.length ?? 0) > 0)
       return c.html('<span class="badge badge-error">project does not load</span>')
     const environment = currentEnvironment(c, context)
-    const plan = await sharedPlan(context, context.project, environment)
+    const plan = await changesPlan(context, context.project, environment)
     const count =
       plan.models.filter((model) => model.change === 'added' || model.change === 'directly_modified').length +
       plan.removed.length
