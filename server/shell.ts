@@ -49,12 +49,13 @@ async function navbar(c: Context, context: WorkbenchContext, activePath: string)
     (name) => html`<option value="${name}" ${name === environment ? raw('selected') : ''}>${name}</option>`,
   )
   // One line from 1024 px up: below 1280 px the wordmark gives way to the logo alone, the project
-  // name and the environment list narrow (their full text stays in the title and the list).
+  // name and the environment list narrow (their full text stays in the title and the list). The page
+  // links keep their width; where the line is short the "changed" badge gives way, cut to fit.
   return html`<header class="navbar bg-base-100 shadow-sm gap-2 px-2 xl:px-4 flex-nowrap" id="navbar">
   <div class="flex items-center gap-2 flex-none">${logo}<span class="font-bold hidden xl:inline">BeanFlows</span>
     <span class="badge badge-ghost max-w-28 xl:max-w-48 truncate block" id="project-name" title="${context.index.name} · ${context.root}">${context.index.name}</span></div>
-  <nav class="flex-1 min-w-0" aria-label="Pages"><ul class="menu menu-horizontal menu-sm px-0 flex-nowrap gap-0" hx-boost="false">${links}</ul></nav>
-  <div id="stale-badge" class="flex-none" hx-get="/plan/stale" hx-trigger="materia:idle from:body once, materia:saved from:body, materia:applied from:body" hx-swap="innerHTML"></div>
+  <nav class="flex-1 min-w-fit" aria-label="Pages"><ul class="menu menu-horizontal menu-sm px-0 flex-nowrap gap-0" hx-boost="false">${links}</ul></nav>
+  <div id="stale-badge" class="flex-initial min-w-0" hx-get="/plan/stale" hx-trigger="materia:idle from:body once, materia:saved from:body, materia:applied from:body" hx-swap="innerHTML"></div>
   <form hx-post="/environment" hx-trigger="change" hx-swap="none" class="flex items-center gap-1 flex-none">
     <label class="text-sm opacity-70" for="environment">env</label>
     <select id="environment" name="environment" class="select select-sm w-32 xl:w-44" data-environment="${environment}">${options}</select>

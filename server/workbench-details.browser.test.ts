@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { environmentCookie } from './environments.ts'
 import { type BrowserWorkbench, openBrowserWorkbench } from './testing/browser-workbench.ts'
 import { buildEnvironment } from './testing/fixture-project.ts'
 import { runQuery } from './testing/query-page.ts'
@@ -89,6 +90,44 @@ describe('Navbar', () => {
       })
     }
     await page.setViewportSize({ width: 1024, height: 700 })
+  })
+
+  it('shows the "changed" badge beside the page links, never over them', async () => {
+    // prod was built before agg_world_balance changed: in prod the badge counts one changed model.
+    await page.context().addCookies([{ name: environmentCookie, value: 'prod', url: workbench.baseUrl }])
+    try {
+      for (const width of [1024, 1280, 1440, 1920]) {
+        await page.setViewportSize({ width, height: 800 })
+        await page.goto(workbench.url)
+        const badge = page.locator('#stale-count')
+        await badge.waitFor()
+        const covered = await page.locator('#navbar').evaluate((navbar) => {
+          const box = navbar.querySelector('#stale-count')!.getBoundingClientRect()
+          return [...navbar.querySelectorAll<HTMLElement>('[data-nav]')]
+            .filter((link) => {
+              const other = link.getBoundingClientRect()
+              return box.left < other.right && other.left < box.right
+            })
+            .map((link) => link.dataset.nav)
+        })
+        const box = await badge.boundingBox()
+        expect({
+          width,
+          covered,
+          onScreen: box !== null && box.width > 20 && box.x + box.width <= width,
+        }).toEqual({
+          width,
+          covered: [],
+          onScreen: true,
+        })
+        expect(await badge.getAttribute('title')).toBe('1 model changed since last apply')
+      }
+    } finally {
+      await page
+        .context()
+        .addCookies([{ name: environmentCookie, value: 'dev_analyst', url: workbench.baseUrl }])
+      await page.setViewportSize({ width: 1024, height: 700 })
+    }
   })
 })
 

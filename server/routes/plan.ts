@@ -211,7 +211,7 @@ export function planRoutes(context: WorkbenchContext): Hono {
       plan.removed.length
     if (count === 0) return c.html('')
     return c.html(
-      html`<a href="/plan" class="badge badge-warning whitespace-nowrap" id="stale-count" data-count="${count}" title="${count} model${count === 1 ? '' : 's'} changed since last apply">${count} model${count === 1 ? '' : 's'} changed<span class="hidden xl:inline">&nbsp;since last apply</span></a>`
+      html`<a href="/plan" class="badge badge-warning whitespace-nowrap block truncate max-w-full" id="stale-count" data-count="${count}" title="${count} model${count === 1 ? '' : 's'} changed since last apply">${count} model${count === 1 ? '' : 's'} changed<span class="hidden 2xl:inline">&nbsp;since last apply</span></a>`
         .text,
     )
   })
