@@ -29,3 +29,10 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
 export function raw(text: string): Html {
   return new Html(text)
 }
+
+// A JSON data block (not run: its type is not JavaScript). The HTML parser ends a script only at
+// "</script" and treats "<!--" specially, and JSON needs "<" nowhere outside strings, so with every
+// "<" written as \u003c no value can end the block early or inject markup.
+export function jsonData(id: string, value: unknown): Html {
+  return html`<script type="application/json" id="${id}">${raw(JSON.stringify(value).replaceAll('<', '\\u003c'))}</script>`
+}
