@@ -23,7 +23,7 @@ async function dagPage(): Promise<string> {
 }
 
 function graphOf(page: string): DagGraph {
-  const block = /<script type="application\/json" id="dag-graph">([^<]*)<\/script>/.exec(page)
+  const block = /<template id="dag-graph">([^<&]*)<\/template>/.exec(page)
   if (block === null) throw new Error('no dag-graph data block in the DAG page')
   return JSON.parse(block[1] ?? '') as DagGraph
 }
@@ -104,10 +104,10 @@ describe('DAG graph', () => {
   })
 
   it('writes a data block no value can end early', () => {
-    const value = { name: '</script><img src=x onerror=alert(1)>', comment: '<!-- x -->' }
+    const value = { name: '</template><img src=x onerror=alert(1)>', comment: '<!-- x --> &amp; &lt;' }
     const block = jsonData('data', value).text
     expect(block.match(/</g)?.length).toBe(2) // the block's own tags only
-    const body = /^<script type="application\/json" id="data">(.*)<\/script>$/.exec(block)?.[1] ?? ''
+    const body = /^<template id="data">([^<&]*)<\/template>$/.exec(block)?.[1] ?? ''
     expect(JSON.parse(body)).toEqual(value)
   })
 })

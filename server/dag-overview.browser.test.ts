@@ -87,4 +87,12 @@ describe('DAG of a large project', () => {
     await expect(page.locator('#dag-svg.dag-overview').count()).resolves.toBe(1)
     await expect(style('.dag-node text', 'display')).resolves.toBe('none')
   })
+
+  it('draws the same DAG when the navbar swaps it in', async () => {
+    await page.goto(workbench.url)
+    await page.click('[data-nav="DAG"]')
+    await page.waitForSelector('#dag[data-interactive="1"]')
+    await expect(page.locator('.dag-node').count()).resolves.toBe(400)
+    await expect(page.locator('#dag-svg .dag-edges').getAttribute('d')).resolves.toMatch(/^M[\d.]+,[\d.]+C/)
+  })
 })

@@ -30,9 +30,11 @@ export function raw(text: string): Html {
   return new Html(text)
 }
 
-// A JSON data block (not run: its type is not JavaScript). The HTML parser ends a script only at
-// "</script" and treats "<!--" specially, and JSON needs "<" nowhere outside strings, so with every
-// "<" written as \u003c no value can end the block early or inject markup.
+// JSON for the browser's code, as the text of a <template> (inert, and kept by htmx swaps, which
+// drop every <script> under htmx.config.allowScriptTags = false). In HTML text only "<" and "&"
+// are special, and JSON needs neither outside strings, so with both written as \u escapes the
+// text needs no entity decoding and no value can end the element early or inject markup.
 export function jsonData(id: string, value: unknown): Html {
-  return html`<script type="application/json" id="${id}">${raw(JSON.stringify(value).replaceAll('<', '\\u003c'))}</script>`
+  const text = JSON.stringify(value).replaceAll('<', '\\u003c').replaceAll('&', '\\u0026')
+  return html`<template id="${id}">${raw(text)}</template>`
 }

@@ -136,23 +136,10 @@ function arrowPath(graph: DagGraph, target: number): string {
   return `M${x - 7},${y - 3.5}L${x},${y}L${x - 7},${y + 3.5}z`
 }
 
-function mountModels(host: HTMLElement, svg: SVGSVGElement): SVGGElement[] {
-  const graph = JSON.parse(host.querySelector('#dag-graph')?.textContent ?? '') as DagGraph
-  const count = graph.names.length
-  assert(graph.x.length === count && graph.y.length === count, 'a position for every model')
-  assert(graph.from.length === graph.to.length, 'both ends of every edge')
-  const children = new Map<number, number[]>()
-  const parents = new Map<number, number[]>()
-  const push = (map: Map<number, number[]>, key: number, value: number) => {
-    const list = map.get(key)
-    if (list === undefined) map.set(key, [value])
-    else list.push(value)
-  }
-  for (const [edge, source] of graph.from.entries()) {
-    push(children, source, graph.to[edge] ?? 0)
-    push(parents, graph.to[edge] ?? 0, source)
-  }
-
+// Draws every model and edge: the edges and their arrowheads as one path each, an empty path for
+// a selection's edges, and each model a clone of its kind's prototype (three attributes set per
+// model, not fourteen). Returns the models' groups, in the graph's order.
+function drawGraph(graph: DagGraph, svg: SVGSVGElement, highlight: SVGPathElement): SVGGElement[] {
   const edges = element('path', {
     class: 'dag-edges',
     d: graph.from.map((source, edge) => edgePath(graph, source, graph.to[edge] ?? 0)).join(''),
@@ -161,8 +148,6 @@ function mountModels(host: HTMLElement, svg: SVGSVGElement): SVGGElement[] {
     class: 'dag-arrows',
     d: graph.to.map((target) => arrowPath(graph, target)).join(''),
   })
-  const highlight = element('path', { class: 'dag-highlight', d: '' })
-  // Every node is a clone of its kind's prototype: three attributes set per model, not fourteen.
   const prototypes = new Map<string, SVGGElement>()
   const prototypeOf = (kind: string): SVGGElement => {
     const known = prototypes.get(kind)
@@ -182,12 +167,9 @@ function mountModels(host: HTMLElement, svg: SVGSVGElement): SVGGElement[] {
     prototypes.set(kind, made)
     return made
   }
-  // Measured before the nodes exist, so that this layout does not have to style them.
-  const frame = svg.getBoundingClientRect()
   const nodes: SVGGElement[] = []
   const layer = element('g', { id: 'dag-nodes' })
-  for (let index = 0; index < count; index += 1) {
-    const name = graph.names[index] ?? ''
+  for (const [index, name] of graph.names.entries()) {
     const kind = graph.kinds[index] ?? ''
     const node = prototypeOf(kind).cloneNode(true) as SVGGElement
     node.setAttribute('data-model', name)
@@ -197,31 +179,64 @@ function mountModels(host: HTMLElement, svg: SVGSVGElement): SVGGElement[] {
     nodes.push(node)
   }
   svg.append(edges, arrows, highlight, layer)
+  return nodes
+}
+
+// Labels the models in `box` that have none yet; `labelled` marks those done.
+function labelInView(graph: DagGraph, nodes: readonly SVGGElement[], labelled: Uint8Array, box: Box): void {
+  for (const [index, node] of nodes.entries()) {
+    if (labelled[index] === 1) continue
+    const x = graph.x[index] ?? 0
+    const y = graph.y[index] ?? 0
+    const inView =
+      x + graph.nodeWidth >= box.x &&
+      x <= box.x + box.width &&
+      y + graph.nodeHeight >= box.y &&
+      y <= box.y + box.height
+    if (!inView) continue
+    const name = graph.names[index] ?? ''
+    const text = element('text', { x: '8', y: '19' })
+    text.textContent = name.length > labelLengthMax ? `${name.slice(0, labelLengthMax - 1)}…` : name
+    node.append(text)
+    labelled[index] = 1
+  }
+}
+
+// Up- and downstream of each model, by index.
+function neighbours(graph: DagGraph): { children: Map<number, number[]>; parents: Map<number, number[]> } {
+  const children = new Map<number, number[]>()
+  const parents = new Map<number, number[]>()
+  const push = (map: Map<number, number[]>, key: number, value: number) => {
+    const list = map.get(key)
+    if (list === undefined) map.set(key, [value])
+    else list.push(value)
+  }
+  for (const [edge, source] of graph.from.entries()) {
+    push(children, source, graph.to[edge] ?? 0)
+    push(parents, graph.to[edge] ?? 0, source)
+  }
+  return { children, parents }
+}
+
+function mountModels(host: HTMLElement, svg: SVGSVGElement): SVGGElement[] {
+  const graph = JSON.parse(
+    host.querySelector<HTMLTemplateElement>('#dag-graph')?.content.textContent ?? '',
+  ) as DagGraph
+  const count = graph.names.length
+  assert(graph.x.length === count && graph.y.length === count, 'a position for every model')
+  assert(graph.from.length === graph.to.length, 'both ends of every edge')
+  // Measured before the nodes exist, so that this layout does not have to style them.
+  const frame = svg.getBoundingClientRect()
+  const highlight = element('path', { class: 'dag-highlight', d: '' })
+  const nodes = drawGraph(graph, svg, highlight)
 
   // Labels for the models in view, drawn as the view reaches them; an overview has none.
   const box: Box = { x: 0, y: 0, width: Number(svg.dataset.width), height: Number(svg.dataset.height) }
   const labelled = new Uint8Array(count)
   const label = (rect: DOMRect) => {
-    const scale = Math.min(rect.width / box.width, rect.height / box.height)
-    const overview = scale < labelScaleMin
+    const overview = Math.min(rect.width / box.width, rect.height / box.height) < labelScaleMin
     svg.classList.toggle('dag-overview', overview)
-    if (overview) return
-    for (let index = 0; index < count; index += 1) {
-      if (labelled[index] === 1) continue
-      const x = graph.x[index] ?? 0
-      const y = graph.y[index] ?? 0
-      const inView =
-        x + graph.nodeWidth >= box.x &&
-        x <= box.x + box.width &&
-        y + graph.nodeHeight >= box.y &&
-        y <= box.y + box.height
-      if (!inView) continue
-      const name = graph.names[index] ?? ''
-      const text = element('text', { x: '8', y: '19' })
-      text.textContent = name.length > labelLengthMax ? `${name.slice(0, labelLengthMax - 1)}…` : name
-      nodes[index]?.append(text)
-      labelled[index] = 1
-    }
+    if (!overview) labelInView(graph, nodes, labelled, box)
   }
   attachViewBox(svg, box, () => label(svg.getBoundingClientRect()))
   label(frame)
@@ -235,33 +250,31 @@ function mountModels(host: HTMLElement, svg: SVGSVGElement): SVGGElement[] {
     node.prepend(title)
   })
 
+  const { children, parents } = neighbours(graph)
   const indexOf = new Map(graph.names.map((name, index) => [name, index]))
+  const select = (item: SVGGElement | null) => {
+    const selected = item === null ? null : (indexOf.get(item.dataset.model ?? '') ?? null)
+    const related =
+      selected === null
+        ? null
+        : new Set([selected, ...closure(selected, children), ...closure(selected, parents)])
+    svg.classList.toggle('dag-selecting', related !== null)
+    for (const [index, node] of nodes.entries()) {
+      node.dataset.related = related?.has(index) ? '1' : '0'
+      node.dataset.selected = index === selected ? '1' : '0'
+      node.firstElementChild?.setAttribute('stroke-width', index === selected ? '3' : '1.5')
+    }
+    const lit = graph.from.flatMap((source, edge) => {
+      const target = graph.to[edge] ?? 0
+      return related?.has(source) && related.has(target) ? [edgePath(graph, source, target)] : []
+    })
+    highlight.setAttribute('d', lit.join(''))
+    host.dataset.selected = selected === null ? '' : (graph.names[selected] ?? '')
+  }
   attachSelection(
     svg,
     '.dag-node',
-    (item) => {
-      const selected = item === null ? null : (indexOf.get(item.dataset.model ?? '') ?? null)
-      const related =
-        selected === null
-          ? null
-          : new Set([selected, ...closure(selected, children), ...closure(selected, parents)])
-      svg.classList.toggle('dag-selecting', related !== null)
-      for (const [index, node] of nodes.entries()) {
-        const on = related?.has(index) ?? false
-        node.dataset.related = on ? '1' : '0'
-        node.dataset.selected = index === selected ? '1' : '0'
-        node.firstElementChild?.setAttribute('stroke-width', index === selected ? '3' : '1.5')
-      }
-      const lit =
-        related === null
-          ? []
-          : graph.from.flatMap((source, edge) => {
-              const target = graph.to[edge] ?? 0
-              return related.has(source) && related.has(target) ? [edgePath(graph, source, target)] : []
-            })
-      highlight.setAttribute('d', lit.join(''))
-      host.dataset.selected = selected === null ? '' : (graph.names[selected] ?? '')
-    },
+    select,
     (node) => graph.paths[indexOf.get(node.dataset.model ?? '') ?? -1],
   )
   return nodes
