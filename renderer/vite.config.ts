@@ -50,7 +50,10 @@ function precompress(): Plugin {
 // so each module still runs after the modules it imports. Chromium compiles each chunk on its
 // own background thread while it downloads (one 2.7 MB chunk kept one thread busy for most of an
 // editor page's cold start), and an editor page names all three as modulepreload hints.
+// Vite's preload helper (every dynamic import goes through it, Monaco's own included) gets a chunk
+// of its own: in a Monaco chunk it made the entry script, and so every page, load Monaco.
 const monacoChunkGroups = [
+  { name: 'preload-helper', test: /vite[\\/]preload-helper/, priority: 4 },
   { name: 'monaco-base', test: /monaco-editor[\\/]esm[\\/]vs[\\/](base|platform)[\\/]/, priority: 3 },
   { name: 'monaco-model', test: /monaco-editor[\\/]esm[\\/]vs[\\/]editor[\\/]common[\\/]/, priority: 2 },
   { name: 'monaco-view', test: /monaco-editor[\\/]esm[\\/]vs[\\/]/, priority: 1 },

@@ -116,6 +116,15 @@ describe('Home', () => {
       `<link rel="modulepreload" href="/${manifest()['src/charts.ts']?.file}">`,
     )
   })
+
+  it('loads no Monaco: neither the entry script nor the page names a Monaco chunk or style sheet', async () => {
+    const page = (await get('/')).body.toString('utf8')
+    expect(page).toContain('<script type="module"')
+    expect(page).not.toMatch(/monaco-|editor-setup/)
+    const entry = Object.values(manifest()).find((chunk) => (chunk as { isEntry?: boolean }).isEntry)
+    const entryCode = readFileSync(join(rendererDir, entry?.file ?? 'missing'), 'utf8')
+    expect(entryCode).not.toMatch(/from\s*"\.\/monaco-/)
+  })
 })
 
 // Vite's manifest entry of a chunk, with what it imports.
