@@ -3,7 +3,7 @@
 // the identity bytes when it accepts neither), with Vary: Accept-Encoding and a year's immutable
 // caching; the copies decode to the built file byte for byte; Home names the chart code as a
 // modulepreload hint, so it downloads while the entry script runs; editor pages name Monaco's chunks
-// (several, importing one way), each after the chunks it imports.
+// (several, importing one way), each after the chunks it imports, their style sheets at low priority.
 // Method: the renderer as the app builds it, the real workbench on port 0 over the fixture project,
 // raw node:http requests (fetch would decode the body and hide Content-Encoding).
 import { readFileSync } from 'node:fs'
@@ -148,6 +148,10 @@ describe('editor pages', () => {
       // Monaco comes as several chunks that Chromium compiles side by side while they download.
       expect(monaco.length, path).toBeGreaterThanOrEqual(3)
       expect(hinted, path).toContain(chunkOf(source).file)
+      // Style sheet hints leave the connections to the scripts first (HTML's fetchpriority).
+      const styleHints = [...page.matchAll(/<link rel="preload" as="style"[^>]*>/g)].map((match) => match[0])
+      expect(styleHints.length, path).toBeGreaterThan(0)
+      for (const hint of styleHints) expect(hint, path).toContain('fetchpriority="low"')
       const keys = Object.keys(manifest()).filter((key) => hinted.includes(chunkOf(key).file))
       for (const key of keys) {
         for (const imported of chunkOf(key).imports ?? []) {
