@@ -22,13 +22,16 @@ function percentile(values: readonly number[], fraction: number): number {
   )
 }
 
-// The bytes a cold editor page loads from the renderer build: the entry script and the lazily
-// imported editor chunks, with their CSS; `suffix` '.br' counts the brotli copies the server sends
-// to a browser that accepts them (a smaller file goes as it is).
+// The bytes a cold editor page loads from the renderer build: the entry script (with Vite's
+// preload helper) and the lazily imported editor chunks (Monaco's among them), with their CSS;
+// `suffix` '.br' counts the brotli copies the server sends to a browser that accepts them (a
+// smaller file goes as it is).
 function editorAssetsKb(rendererDir: string, suffix: '' | '.br' = ''): number {
   const assets = join(rendererDir, 'assets')
   const bytes = readdirSync(assets)
-    .filter((name) => /^(index|editor|monaco|model-editor|query-editor|http)[-.].*\.(js|css)$/.test(name))
+    .filter((name) =>
+      /^(index|editor|monaco|model-editor|query-editor|http|preload-helper)[-.].*\.(js|css)$/.test(name),
+    )
     .reduce((sum, name) => {
       const compressed = statSync(join(assets, `${name}${suffix}`), { throwIfNoEntry: false })
       return sum + (compressed ?? statSync(join(assets, name))).size

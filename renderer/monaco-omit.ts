@@ -3,8 +3,9 @@
 // editors, the WebGPU renderer (only with experimentalGpuAcceleration: 'on'), go to definition
 // (no definition provider), colour and inlay hint hovers (no colour or inlay providers), quick
 // fixes (no code action provider; their controller is not registered), inline completion hints
-// and paste providers (contributions not registered). Left in, they cost the editor's cold start
-// ~0.6 MB of script to parse and evaluate. A stand-in throws if the feature is ever reached.
+// and paste providers (contributions not registered), tree-sitter tokenization (no tree-sitter
+// grammar in a standalone editor). Left in, they cost the editor's cold start ~0.6 MB of script
+// to parse and evaluate. A stand-in throws if the feature is ever reached.
 import type { Plugin } from 'vite'
 
 const missing = (feature: string) =>
@@ -50,6 +51,10 @@ export const omittedModules: Readonly<Record<string, string>> = {
     export class CustomizedMenuWorkbenchToolBar { constructor() { ${missing('Inline completions')} } }
     export class InlineCompletionsHintsWidget { constructor() { ${missing('Inline completions')} } }
     export class InlineSuggestionHintsContentWidget { static dropDownVisible = false }`,
+  // Tree-sitter tokenization: the standalone editor's library service supports no language, so a
+  // text model always takes the Monarch tokenizer's backend.
+  'editor/common/model/tokens/treeSitter/treeSitterSyntaxTokenBackend.js': `
+    export class TreeSitterSyntaxTokenBackend { constructor() { ${missing('Tree-sitter tokenization')} } }`,
   'editor/contrib/codeAction/browser/codeActionController.js': `
     export class CodeActionController { static get() { return null } }`,
   'editor/contrib/dropOrPasteInto/browser/copyPasteController.js': `

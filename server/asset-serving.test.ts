@@ -2,7 +2,8 @@
 // sent as the build's brotli or gzip copy, whichever the request accepts (RFC 9110 Accept-Encoding:
 // the identity bytes when it accepts neither), with Vary: Accept-Encoding and a year's immutable
 // caching; the copies decode to the built file byte for byte; Home names the chart code as a
-// modulepreload hint, so it downloads while the entry script runs.
+// modulepreload hint, so it downloads while the entry script runs; editor pages name Monaco's chunks
+// (several, importing one way), each after the chunks it imports, their style sheets at low priority.
 // Method: the renderer as the app builds it, the real workbench on port 0 over the fixture project,
 // raw node:http requests (fetch would decode the body and hide Content-Encoding).
 import { readFileSync } from 'node:fs'
@@ -65,11 +66,11 @@ afterAll(async () => {
 
 describe('hashed assets', () => {
   it('are sent as brotli, gzip or identity by Accept-Encoding, each decoding to the built file', async () => {
-    // Monaco's chunk: the biggest the workbench loads.
+    // Monaco's view chunk: the biggest the workbench loads.
     const file = Object.values(manifest())
       .map((chunk) => chunk.file)
-      .find((name) => /^assets\/editor-setup-[\w-]+\.js$/.test(name))
-    if (file === undefined) throw new Error('no editor-setup chunk in the renderer manifest')
+      .find((name) => /^assets\/monaco-view-[\w-]+\.js$/.test(name))
+    if (file === undefined) throw new Error('no monaco-view chunk in the renderer manifest')
     const built = readFileSync(join(rendererDir, file))
     const brotli = await get(`/${file}`, 'gzip, deflate, br, zstd')
     const gzip = await get(`/${file}`, 'gzip')
@@ -114,5 +115,69 @@ describe('Home', () => {
     expect(reply.body.toString('utf8')).toContain(
       `<link rel="modulepreload" href="/${manifest()['src/charts.ts']?.file}">`,
     )
+  })
+
+  it('loads no Monaco: neither the entry script nor the page names a Monaco chunk or style sheet', async () => {
+    const page = (await get('/')).body.toString('utf8')
+    expect(page).toContain('<script type="module"')
+    expect(page).not.toMatch(/monaco-|editor-setup/)
+    const entry = Object.values(manifest()).find((chunk) => (chunk as { isEntry?: boolean }).isEntry)
+    const entryCode = readFileSync(join(rendererDir, entry?.file ?? 'missing'), 'utf8')
+    expect(entryCode).not.toMatch(/from\s*"\.\/monaco-/)
+  })
+})
+
+// Vite's manifest entry of a chunk, with what it imports.
+function chunkOf(key: string): { file: string; imports?: string[] } {
+  const chunk = (manifest() as Record<string, { file: string; imports?: string[] }>)[key]
+  expect(chunk, key).toBeDefined()
+  return chunk as { file: string; imports?: string[] }
+}
+
+describe('editor pages', () => {
+  it('name every Monaco chunk as a modulepreload hint, each after the chunks it imports', async () => {
+    for (const [path, source] of [
+      ['/models', 'src/model-editor.ts'],
+      ['/query', 'src/query-editor.ts'],
+    ] as const) {
+      const page = (await get(path)).body.toString('utf8')
+      const hinted = [...page.matchAll(/<link rel="modulepreload" href="\/([^"]+)">/g)].map(
+        (match) => match[1],
+      )
+      const monaco = hinted.filter((file) => /^assets\/monaco-/.test(file ?? ''))
+      // Monaco comes as several chunks that Chromium compiles side by side while they download.
+      expect(monaco.length, path).toBeGreaterThanOrEqual(3)
+      expect(hinted, path).toContain(chunkOf(source).file)
+      // Style sheet hints leave the connections to the scripts first (HTML's fetchpriority).
+      const styleHints = [...page.matchAll(/<link rel="preload" as="style"[^>]*>/g)].map((match) => match[0])
+      expect(styleHints.length, path).toBeGreaterThan(0)
+      for (const hint of styleHints) expect(hint, path).toContain('fetchpriority="low"')
+      const keys = Object.keys(manifest()).filter((key) => hinted.includes(chunkOf(key).file))
+      for (const key of keys) {
+        for (const imported of chunkOf(key).imports ?? []) {
+          expect(hinted.indexOf(chunkOf(imported).file), `${key} imports ${imported}`).toBeLessThan(
+            hinted.indexOf(chunkOf(key).file),
+          )
+        }
+      }
+    }
+  })
+
+  it('split Monaco one way: no Monaco chunk imports a chunk that imports it back', () => {
+    const monacoKeys = Object.keys(manifest()).filter((key) => /^_monaco-.*\.js$/.test(key))
+    expect(monacoKeys.length).toBeGreaterThanOrEqual(3)
+    // Every chunk `from` imports, directly or through others.
+    const reached = (from: string): Set<string> => {
+      const seen = new Set<string>()
+      const pending = [...(chunkOf(from).imports ?? [])]
+      while (pending.length > 0) {
+        const next = pending.pop() ?? ''
+        if (seen.has(next)) continue
+        seen.add(next)
+        pending.push(...(chunkOf(next).imports ?? []))
+      }
+      return seen
+    }
+    for (const key of monacoKeys) expect(reached(key).has(key), key).toBe(false)
   })
 })

@@ -457,3 +457,26 @@ describe('editor buttons, hints and environments', () => {
     expect(reply.body.error).toMatch(/^prod cannot be dropped from the workbench/)
   })
 })
+
+// A cold editor page starts its editor first: the requests that can wait (the side panel, which
+// renders SQL or builds a plan on the server, and the navbar's stale badge) go out only once the
+// editor has mounted, which sends the model's first diagnostics request.
+describe('cold start order', () => {
+  it('sends the model panel and stale badge requests after the editor has mounted', async () => {
+    await openModel('models/serving/agg_world_balance.sql')
+    const requestStarts = () =>
+      page.evaluate(() => {
+        const first = (part: string) =>
+          performance.getEntriesByType('resource').find((entry) => entry.name.includes(part))?.startTime ?? -1
+        return {
+          diagnostics: first('/api/diagnostics'),
+          panel: first('/models/panel'),
+          stale: first('/plan/stale'),
+        }
+      })
+    await expect.poll(async () => Math.min(...Object.values(await requestStarts()))).toBeGreaterThan(0)
+    const starts = await requestStarts()
+    expect(starts.panel).toBeGreaterThanOrEqual(starts.diagnostics)
+    expect(starts.stale).toBeGreaterThanOrEqual(starts.diagnostics)
+  })
+})

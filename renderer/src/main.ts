@@ -35,26 +35,34 @@ const components: Record<string, () => Promise<Mount>> = {
   'value-table': async () => (await import('./value-table.ts')).mountValueTable,
 }
 
+// Each component's mount, started once: a later call for the same element (htmx:load names the
+// first page's body after this module has started its components) waits for the same mount
+// instead of counting the component as mounted.
+const mounting = new WeakMap<HTMLElement, Promise<void>>()
+
+function mountOne(element: HTMLElement): Promise<void> {
+  const started = mounting.get(element)
+  if (started !== undefined) return started
+  const name = element.dataset.component ?? ''
+  const load = components[name]
+  const mount =
+    load === undefined
+      ? Promise.resolve()
+      : load()
+          .then((mountComponent) => mountComponent(element))
+          .catch((error: unknown) => {
+            element.textContent = `Could not start ${name}: ${String(error)}`
+          })
+  mounting.set(element, mount)
+  return mount
+}
+
 // Resolves once every component under `root` has mounted (or failed to).
 function mountAll(root: ParentNode): Promise<void> {
   // htmx:load names the swapped element itself, which may be a component too.
   const own = root instanceof HTMLElement && root.matches('[data-component]') ? [root] : []
-  const mounts: Promise<void>[] = []
-  for (const element of [...own, ...root.querySelectorAll<HTMLElement>('[data-component]')]) {
-    if (element.dataset.mounted === '1') continue
-    element.dataset.mounted = '1'
-    const name = element.dataset.component ?? ''
-    const load = components[name]
-    if (load === undefined) continue
-    mounts.push(
-      load()
-        .then((mount) => mount(element))
-        .catch((error: unknown) => {
-          element.textContent = `Could not start ${name}: ${String(error)}`
-        }),
-    )
-  }
-  return Promise.all(mounts).then(() => undefined)
+  const elements = [...own, ...root.querySelectorAll<HTMLElement>('[data-component]')]
+  return Promise.all(elements.map(mountOne)).then(() => undefined)
 }
 
 function applyTheme(theme: string): void {
