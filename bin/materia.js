@@ -6,6 +6,8 @@
 // sources (off by default: reading the maps costs a start about 0.1 s).
 // CommonJS (bin/package.json), so that a start loads Node's ES module loader only with the bundle.
 
+const { writeSync } = require('node:fs')
+
 // esbuild reports what it could not compile as { text, location: { file, line, column } }.
 function compileFailure(error) {
   const errors = Array.isArray(error?.errors) ? error.errors : []
@@ -15,6 +17,19 @@ function compileFailure(error) {
     return `materia: cannot compile ${where}${item.text}`
   })
   return `${lines.join('\n')}\nfix the source above, or run with MATERIA_TSX=1 to load it through tsx\n`
+}
+
+// Writes `text` to stdout with write(2): the first use of process.stdout costs a start some 10 ms
+// (on a pipe it builds a net.Socket). What a descriptor the parent made non-blocking refuses, or a
+// closed pipe, goes through process.stdout, which waits for room or reports the error as always.
+function writeStdout(text) {
+  const bytes = Buffer.from(text)
+  let written = 0
+  try {
+    while (written < bytes.length) written += writeSync(1, bytes, written)
+  } catch {
+    process.stdout.write(bytes.subarray(written))
+  }
 }
 
 // The exit code of a start with `argv`.
@@ -34,7 +49,7 @@ async function run(argv) {
     return 1
   }
   if (start.module !== undefined) return start.module.main(argv)
-  process.stdout.write(start.recorded.stdout)
+  writeStdout(start.recorded.stdout)
   return start.recorded.code
 }
 
