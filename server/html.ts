@@ -29,3 +29,12 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
 export function raw(text: string): Html {
   return new Html(text)
 }
+
+// JSON for the browser's code, as the text of a <template> (inert, and kept by htmx swaps, which
+// drop every <script> under htmx.config.allowScriptTags = false). In HTML text only "<" and "&"
+// are special, and JSON needs neither outside strings, so with both written as \u escapes the
+// text needs no entity decoding and no value can end the element early or inject markup.
+export function jsonData(id: string, value: unknown): Html {
+  const text = JSON.stringify(value).replaceAll('<', '\\u003c').replaceAll('&', '\\u0026')
+  return html`<template id="${id}">${raw(text)}</template>`
+}

@@ -1,6 +1,8 @@
 // The janitor: removes dev environments whose TTL passed (their views and state rows), then the
-// physical tables no environment shows once they are older than the table TTL. prod is never
-// removed, and a table any environment shows is never dropped.
+// physical tables no environment shows once they are older than the table TTL, and the unmarked
+// tables (no snapshot names them: a build that crashed or failed before apply marked it, see
+// apply.ts), which nothing reads. prod is never removed, and a table any environment shows is never
+// dropped.
 import { assert } from '../assert.ts'
 import { tableTtlMs } from '../limits.ts'
 import type { Database } from './database.ts'
@@ -17,6 +19,15 @@ export interface JanitorOptions {
 export interface JanitorResult {
   readonly environmentsRemoved: readonly string[]
   readonly tablesDropped: readonly string[]
+}
+
+// Base tables of the physical schemas (materia__<schema>, which model names cannot take).
+async function physicalTables(db: Database): Promise<string[]> {
+  const rows = await db.rows(
+    `SELECT table_schema || '.' || table_name AS name FROM information_schema.tables
+     WHERE table_type = 'BASE TABLE' AND table_schema LIKE 'materia\\_\\_%' ESCAPE '\\' ORDER BY name`,
+  )
+  return rows.map((row) => String(row.name))
 }
 
 export async function runJanitor(db: Database, options: JanitorOptions = {}): Promise<JanitorResult> {
@@ -62,6 +73,12 @@ export async function runJanitor(db: Database, options: JanitorOptions = {}): Pr
         throw error
       }
       tablesDropped.push(snapshot.physicalTable)
+    }
+    const marked = new Set([...(await readState(db)).snapshots.values()].map((row) => row.physicalTable))
+    for (const table of await physicalTables(db)) {
+      if (marked.has(table)) continue
+      await db.run(`DROP TABLE IF EXISTS ${quoteQualified(table)}`)
+      tablesDropped.push(table)
     }
     return { environmentsRemoved, tablesDropped: tablesDropped.sort() }
   })

@@ -1,26 +1,23 @@
-// The model DAG: laid out left to right in layers on the server (dag-layout.ts) and drawn as SVG, so the page is
-// interactive as soon as it arrives. Nodes are coloured by kind; /dag/states adds each node's state
-// in the environment (changed, stale) from the plan, which takes longer on big projects and so
-// arrives after the drawing. Click opens the model; selection highlights up- and downstream.
+// The model DAG: laid out left to right in layers on the server (dag-layout.ts) and sent as numbers
+// that the browser draws as SVG (renderer/src/dag.ts). Nodes are coloured by kind; /dag/states adds
+// each node's state in the environment (changed, stale) from the plan, which takes longer on big
+// projects and so arrives after the drawing. Click selects a model and highlights up- and
+// downstream; double-click opens it.
 import { Hono } from 'hono'
 import { columnGraph } from '../../pipeline/engine/index.ts'
 import { dagColumnModeModelsMax } from '../../pipeline/limits.ts'
+import { chunkPreloads } from '../asset-preload.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { layoutDag } from '../dag-layout.ts'
 import { currentEnvironment } from '../environments.ts'
-import { type Html, html } from '../html.ts'
-import type { ModelEntry } from '../project-index.ts'
+import { type Html, html, jsonData } from '../html.ts'
+import type { ModelEntry, ProjectIndex } from '../project-index.ts'
 import { changesPlan } from '../shared-plan.ts'
 import { renderPage } from '../shell.ts'
 import { dagColumnsSvg } from './dag-columns.ts'
 
 const nodeWidth = 210
 const nodeHeight = 30
-// A drawing taller than this is shown whole at under a third of its size, where 12 px labels are
-// under 4 px and unreadable: it opens as an overview, labels and arrowheads left out (laying out
-// a thousand SVG texts is most of the page's first frame), and they appear once zoomed in (dag.ts).
-const overviewHeightMin = 2_500
-
 const kindColours: Record<string, string> = {
   FULL: '#3b82f6',
   VIEW: '#8b5cf6',
@@ -29,44 +26,71 @@ const kindColours: Record<string, string> = {
   INCREMENTAL_BY_UNIQUE_KEY: '#ef4444',
 }
 
-export function dagSvg(models: readonly ModelEntry[]): Html {
+// What the browser needs to draw the model DAG (renderer/src/dag.ts), as columns: one array per
+// field, node i at (x[i], y[i]), edge j from node from[j] to node to[j]. Shipping the drawing as
+// markup cost the browser most of a second for 1,000 models (670 KB of SVG, some 6,000 elements
+// and their whitespace to parse, style, scan and paint); the numbers take 95 KB, and the browser
+// draws from them a node as a group and a rectangle, and every edge in one path.
+export interface DagGraph {
+  readonly nodeWidth: number
+  readonly nodeHeight: number
+  readonly colours: Readonly<Record<string, string>>
+  readonly names: readonly string[]
+  readonly paths: readonly string[]
+  readonly kinds: readonly string[]
+  readonly x: readonly number[]
+  readonly y: readonly number[]
+  readonly from: readonly number[]
+  readonly to: readonly number[]
+}
+
+export function dagGraph(models: readonly ModelEntry[]): { graph: DagGraph; width: number; height: number } {
   const byName = new Map(models.map((model) => [model.name, model]))
   const layout = layoutDag(
     models.map((model) => model.name),
     (name) => byName.get(name)?.parents ?? [],
     { nodeWidth, nodeHeight, rankGap: 70, rowGap: 12 },
   )
-  const width = Math.ceil(layout.width)
-  const height = Math.ceil(layout.height)
-  const edges = models.flatMap((model) =>
-    model.parents.flatMap((parent) => {
-      const from = layout.nodes.get(parent)
-      const to = layout.nodes.get(model.name)
-      if (from === undefined || to === undefined) return []
-      const x1 = from.x + nodeWidth
-      const y1 = from.y + nodeHeight / 2
-      const x2 = to.x
-      const y2 = to.y + nodeHeight / 2
-      const bend = (x2 - x1) / 2
-      const path = `M${x1},${y1.toFixed(1)} C${x1 + bend},${y1.toFixed(1)} ${x2 - bend},${y2.toFixed(1)} ${x2},${y2.toFixed(1)}`
-      // Stroke and arrowhead come from the stylesheet (.dag-edge): a thousand edges repeat no attributes.
-      return [html`<path d="${path}" data-from="${parent}" data-to="${model.name}" class="dag-edge"/>`]
-    }),
-  )
-  const nodes = models.map((model) => {
-    const node = layout.nodes.get(model.name) ?? { x: 0, y: 0 }
-    const x = node.x
-    const y = node.y
-    const label = model.name.length > 30 ? `${model.name.slice(0, 29)}…` : model.name
-    return html`<g class="dag-node cursor-pointer" data-model="${model.name}" data-path="${model.path}" data-kind="${model.kind}" transform="translate(${x.toFixed(1)},${y.toFixed(1)})"
-  tabindex="0" role="button" aria-label="${model.name}, ${model.kind}">
-<title>${model.name} (${model.kind})</title><rect width="${nodeWidth}" height="${nodeHeight}" rx="6" fill="${kindColours[model.kind] ?? '#64748b'}" stroke="${kindColours[model.kind] ?? '#64748b'}" stroke-width="1.5"/>
-<text x="8" y="19">${label}</text></g>`
-  })
-  const overview = height > overviewHeightMin ? ' dag-overview' : ''
-  return html`<svg xmlns="http://www.w3.org/2000/svg" id="dag-svg" viewBox="0 0 ${width} ${height}" data-width="${width}" data-height="${height}" class="dag-models${overview} w-full h-[75vh] bg-base-100 rounded-box border border-base-300 select-none">
-<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="currentColor" fill-opacity="0.5"/></marker></defs>
-<g id="dag-edges">${edges}</g><g id="dag-nodes">${nodes}</g></svg>`
+  const indexOf = new Map(models.map((model, index) => [model.name, index]))
+  const from: number[] = []
+  const to: number[] = []
+  for (const [index, model] of models.entries()) {
+    for (const parent of model.parents) {
+      const source = indexOf.get(parent)
+      if (source === undefined) continue
+      from.push(source)
+      to.push(index)
+    }
+  }
+  const tenth = (value: number) => Math.round(value * 10) / 10
+  const graph: DagGraph = {
+    nodeWidth,
+    nodeHeight,
+    colours: kindColours,
+    names: models.map((model) => model.name),
+    paths: models.map((model) => model.path),
+    kinds: models.map((model) => model.kind),
+    x: models.map((model) => tenth(layout.nodes.get(model.name)?.x ?? 0)),
+    y: models.map((model) => tenth(layout.nodes.get(model.name)?.y ?? 0)),
+    from,
+    to,
+  }
+  return { graph, width: Math.ceil(layout.width), height: Math.ceil(layout.height) }
+}
+
+// The drawing's frame: an empty SVG sized to the layout, and the graph in a JSON data block. It
+// depends on the index only, so it is kept per index: a reload (a save, a new file) makes a new index and so a
+// new drawing.
+const drawings = new WeakMap<ProjectIndex, Html>()
+
+export function dagSvg(index: ProjectIndex): Html {
+  const cached = drawings.get(index)
+  if (cached !== undefined) return cached
+  const { graph, width, height } = dagGraph([...index.models.values()])
+  const drawing = html`<svg xmlns="http://www.w3.org/2000/svg" id="dag-svg" viewBox="0 0 ${width} ${height}" data-width="${width}" data-height="${height}" class="dag-models w-full h-[75vh] bg-base-100 rounded-box border border-base-300 select-none"></svg>
+${jsonData('dag-graph', graph)}`
+  drawings.set(index, drawing)
+  return drawing
 }
 
 // Column mode needs the engine's reading of every query, so it needs a project that loads.
@@ -102,7 +126,7 @@ export function dagRoutes(context: WorkbenchContext): Hono {
     const startedMs = performance.now()
     const models = [...context.index.models.values()]
     const columnMode = c.req.query('mode') === 'columns'
-    const drawing = columnMode ? await columnDrawing(context, models) : dagSvg(models)
+    const drawing = columnMode ? await columnDrawing(context, models) : dagSvg(context.index)
     c.header('Server-Timing', `dag;dur=${(performance.now() - startedMs).toFixed(1)}`)
     const modeLink = (mode: 'models' | 'columns', text: string) => {
       const href = mode === 'columns' ? '/dag?mode=columns' : '/dag'
@@ -116,7 +140,7 @@ export function dagRoutes(context: WorkbenchContext): Hono {
       '/dag',
       html`<section class="flex flex-col gap-2" data-page="dag"><div class="flex items-center gap-3"><h1 class="text-2xl font-bold">Model DAG</h1><span class="badge badge-ghost">${models.length} models</span>
 <div role="tablist" class="tabs tabs-box tabs-sm ml-auto" aria-label="DAG mode">${modeLink('models', 'Models')}${modeLink('columns', 'Columns')}</div></div>
-${columnMode ? html`<p class="text-xs opacity-70">Each model lists its columns; a line joins a column to each column it is computed from. Click a column to highlight its lineage.</p>` : legend()}<div data-component="dag" data-states="/dag/states" id="dag">${drawing}</div></section>`,
+${chunkPreloads(context.rendererDir, 'src/dag.ts')}${columnMode ? html`<p class="text-xs opacity-70">Each model lists its columns; a line joins a column to each column it is computed from. Click a column to highlight its lineage.</p>` : legend()}<div data-component="dag" data-states="/dag/states" id="dag">${drawing}</div></section>`,
     )
   })
 
