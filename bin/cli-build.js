@@ -11,7 +11,17 @@
 // every source no chunk holds bytes of, in case an edit gives it some); the rest, the lazily
 // imported commands' sources, only when the entry says the arguments load a command.
 // Packages stay external and resolve from the repository's node_modules like the sources would.
-import {
+//
+// Recorded runs: the entry may name argument lists whose output comes from its own sources alone
+// (cli.ts recordedRuns: the command list, each command's --help). The build runs `main` on each and
+// keeps what it printed and returned in the manifest; a start with exactly those arguments prints
+// the record once the entry's sources are checked as above, which are all that output depends on,
+// and so loads no ES module at all. An entry chunk that imports a package (other than node:*) gets
+// no records, since a package's files are not in the manifest.
+//
+// This file and materia.js are CommonJS (bin/package.json): a start that prints a record never
+// initialises Node's ES module loader, which costs more than the rest of such a start.
+const {
   existsSync,
   mkdirSync,
   readdirSync,
@@ -20,18 +30,18 @@ import {
   rmSync,
   statSync,
   writeFileSync,
-} from 'node:fs'
-import { dirname, extname, join, relative } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+} = require('node:fs')
+const { dirname, extname, join, relative } = require('node:path')
+const { pathToFileURL } = require('node:url')
 
-const repository = fileURLToPath(new URL('..', import.meta.url))
+const repository = join(__dirname, '..', '/')
 const entry = join(repository, 'pipeline', 'cli.ts')
 const cacheDir = join(repository, 'node_modules', '.cache', 'materia-cli')
 // One manifest per repository path: a tree whose node_modules links to another's (a test fixture, a
 // second clone) shares the cache folder, and must never run a bundle built from the other's sources.
 const manifestPath = join(cacheDir, `manifest-${pathHash(repository)}.json`)
 // Bump when the build options below change, so an older bundle is not taken for a current one.
-const buildFormat = '3'
+const buildFormat = '4'
 
 // FNV-1a over the path's UTF-16 code units: a short stable file name, checked against the path the
 // manifest records (a collision costs a rebuild, never a wrong bundle).
@@ -45,8 +55,8 @@ function pathHash(text) {
 }
 
 // node:crypto costs tens of milliseconds to load: only a start that must hash pays for it.
-async function sha256(bytes) {
-  const { createHash } = await import('node:crypto')
+function sha256(bytes) {
+  const { createHash } = require('node:crypto')
   return createHash('sha256').update(bytes).digest('hex')
 }
 
@@ -66,13 +76,14 @@ function esbuildVersion() {
 // True when the manifest describes a bundle of this repository, built by this esbuild, still on disk.
 function isCurrent(manifest) {
   if (manifest?.format !== buildFormat || manifest.repository !== repository) return false
-  if (!Array.isArray(manifest.inputs)) return false
+  if (!Array.isArray(manifest.inputs) || typeof manifest.runs !== 'object' || manifest.runs === null)
+    return false
   return existsSync(manifest.entry) && manifest.esbuild === esbuildVersion()
 }
 
 // True when every recorded source in `inputs` still has its recorded bytes. Stats first; hashes only
 // a file whose size or mtime moved (a checkout or an editor save that did not change the text).
-async function isFresh(manifest, inputs) {
+function isFresh(manifest, inputs) {
   let touched = false
   for (const input of inputs) {
     let stat
@@ -82,7 +93,7 @@ async function isFresh(manifest, inputs) {
       return false
     }
     if (stat.size === input.size && stat.mtimeMs === input.mtimeMs) continue
-    if (stat.size !== input.size || (await sha256(readFileSync(input.path))) !== input.sha256) return false
+    if (stat.size !== input.size || sha256(readFileSync(input.path)) !== input.sha256) return false
     input.mtimeMs = stat.mtimeMs
     touched = true
   }
@@ -151,8 +162,8 @@ function recordInputs(hash, inputs) {
 }
 
 async function build() {
-  const esbuild = await import('esbuild')
-  const { createHash } = await import('node:crypto')
+  const esbuild = require('esbuild')
+  const { createHash } = require('node:crypto')
   const hash = (bytes) => createHash('sha256').update(bytes).digest('hex')
   const loaded = new Map()
   const staging = join(cacheDir, `build-${process.pid}-${Date.now()}`)
@@ -181,7 +192,9 @@ async function build() {
     rmSync(staging, { recursive: true, force: true })
     throw error
   }
-  const lazy = lazySources(result.metafile, join(staging, 'cli.js'))
+  const outputs = result.metafile.outputs
+  const eager = eagerOutputs(outputs, relative(repository, join(staging, 'cli.js')))
+  const lazy = lazySources(outputs, eager)
   const inputs = Object.keys(result.metafile.inputs).map((relative) => {
     const input = loaded.get(join(repository, relative))
     if (input === undefined) throw new Error(`bundle input ${relative} was not recorded`)
@@ -195,23 +208,26 @@ async function build() {
     // Another start built the same sources first: use its bundle.
     rmSync(staging, { recursive: true, force: true })
   }
+  const entryPath = join(outdir, 'cli.js')
+  const runs = importsPackages(outputs, eager)
+    ? {}
+    : await recordRuns(await import(pathToFileURL(entryPath).href))
   const manifest = {
     format: buildFormat,
     repository,
     esbuild: esbuild.version,
-    entry: join(outdir, 'cli.js'),
+    entry: entryPath,
     inputs,
+    runs,
   }
   writeAtomically(manifestPath, JSON.stringify(manifest))
   removeOldBundles(outdir)
   return manifest
 }
 
-// The sources whose code sits only in chunks the entry imports dynamically (metafile paths are
-// relative to the working directory): the entry and its static imports cannot change with them.
-function lazySources(metafile, entryPath) {
-  const outputs = metafile.outputs
-  const entryOutput = relative(repository, entryPath)
+// The entry chunk and the chunks it imports statically: what a start runs before any command
+// (metafile paths are relative to the working directory).
+function eagerOutputs(outputs, entryOutput) {
   if (outputs[entryOutput] === undefined)
     throw new Error(`bundle entry ${entryOutput} missing from the metafile`)
   const eager = new Set([entryOutput])
@@ -223,12 +239,51 @@ function lazySources(metafile, entryPath) {
       pending.push(imported.path)
     }
   }
+  return eager
+}
+
+// The sources whose code sits only in chunks the entry imports dynamically: the entry and its static
+// imports cannot change with them.
+function lazySources(outputs, eager) {
   const lazy = new Set()
   for (const [output, { inputs }] of Object.entries(outputs)) {
     if (eager.has(output)) continue
     for (const input of Object.keys(inputs)) lazy.add(input)
   }
   return lazy
+}
+
+// Whether the eager chunks import a package, whose files the manifest does not follow.
+function importsPackages(outputs, eager) {
+  for (const output of eager) {
+    for (const imported of outputs[output].imports) {
+      if (imported.external && !imported.path.startsWith('node:')) return true
+    }
+  }
+  return false
+}
+
+// What `main` prints and returns for each argument list the entry's recordedRuns names, keyed by the
+// list as JSON. Such a run loads no command and writes only to stdout; anything else is a bug in the
+// entry, and fails the build.
+async function recordRuns(module) {
+  const textSink = () => ({
+    text: '',
+    write(chunk) {
+      this.text += String(chunk)
+      return true
+    },
+  })
+  const runs = {}
+  for (const argv of module.recordedRuns?.() ?? []) {
+    if (module.loadsCommand?.(argv) !== false) throw new Error(`recorded run [${argv}] loads a command`)
+    const stdout = textSink()
+    const stderr = textSink()
+    const code = await module.main(argv, { cwd: repository, env: {}, isTTY: false, stdout, stderr })
+    if (stderr.text !== '') throw new Error(`recorded run [${argv}] wrote to stderr: ${stderr.text}`)
+    runs[JSON.stringify(argv)] = { stdout: stdout.text, code }
+  }
+  return runs
 }
 
 // Bundles of earlier sources go after a day: a process started from one (a workbench left open)
@@ -243,20 +298,25 @@ function removeOldBundles(current) {
   }
 }
 
-// The entry module of a bundle built from the current sources, building it first when needed.
-// `loadsCommand(module)` says whether the arguments make the entry import a command's chunk; an
-// entry without that answer is taken to load one.
-export async function compiledCli(loadsCommand) {
+// What a start with `argv` runs, from a bundle built from the current sources (built first when
+// needed): the recorded output of a run, or the entry module. The entry's loadsCommand(argv) says
+// whether the arguments make it import a command's chunk; an entry without that answer is taken to
+// load one.
+async function compiledCli(argv) {
   const manifest = readManifest()
   if (isCurrent(manifest)) {
     const eager = manifest.inputs.filter((input) => !input.lazy)
-    if (await isFresh(manifest, eager)) {
+    if (isFresh(manifest, eager)) {
+      const key = JSON.stringify(argv)
+      if (Object.hasOwn(manifest.runs, key)) return { recorded: manifest.runs[key] }
       const module = await import(pathToFileURL(manifest.entry).href)
-      if (!loadsCommand(module)) return module
+      if (!(module.loadsCommand?.(argv) ?? true)) return { module }
       const lazy = manifest.inputs.filter((input) => input.lazy)
-      if (await isFresh(manifest, lazy)) return module
+      if (isFresh(manifest, lazy)) return { module }
     }
   }
   mkdirSync(cacheDir, { recursive: true })
-  return import(pathToFileURL((await build()).entry).href)
+  return { module: await import(pathToFileURL((await build()).entry).href) }
 }
+
+module.exports = { compiledCli }

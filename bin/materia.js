@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 // The `materia` command: runs the compiled bundle of pipeline/cli.ts (bin/cli-build.js builds it on
-// the first start after a source change). MATERIA_TSX=1 runs the TypeScript sources through tsx
+// the first start after a source change), or prints the output it recorded for these arguments
+// (the command list, a command's --help). MATERIA_TSX=1 runs the TypeScript sources through tsx
 // instead; `node --enable-source-maps bin/materia.js` keeps the bundle and maps stack traces to the
 // sources (off by default: reading the maps costs a start about 0.1 s).
+// CommonJS (bin/package.json), so that a start loads Node's ES module loader only with the bundle.
+
+const { writeSync } = require('node:fs')
+
 // esbuild reports what it could not compile as { text, location: { file, line, column } }.
 function compileFailure(error) {
   const errors = Array.isArray(error?.errors) ? error.errors : []
@@ -14,24 +19,40 @@ function compileFailure(error) {
   return `${lines.join('\n')}\nfix the source above, or run with MATERIA_TSX=1 to load it through tsx\n`
 }
 
-async function loadMain() {
+// Writes `text` to stdout with write(2): the first use of process.stdout costs a start some 10 ms
+// (on a pipe it builds a net.Socket). What a descriptor the parent made non-blocking refuses, or a
+// closed pipe, goes through process.stdout, which waits for room or reports the error as always.
+function writeStdout(text) {
+  const bytes = Buffer.from(text)
+  let written = 0
+  try {
+    while (written < bytes.length) written += writeSync(1, bytes, written)
+  } catch {
+    process.stdout.write(bytes.subarray(written))
+  }
+}
+
+// The exit code of a start with `argv`.
+async function run(argv) {
   if (process.env.MATERIA_TSX === '1') {
     const { register } = await import('tsx/esm/api')
     register()
-    return (await import('../pipeline/cli.ts')).main
+    return (await import('../pipeline/cli.ts')).main(argv)
   }
-  const { compiledCli } = await import('./cli-build.js')
-  const argv = process.argv.slice(2)
+  let start
   try {
-    const entry = await compiledCli((module) => module.loadsCommand?.(argv) ?? true)
-    return entry.main
+    start = await require('./cli-build.js').compiledCli(argv)
   } catch (error) {
     const message = compileFailure(error)
     if (message === null) throw error
     process.stderr.write(message)
-    return null
+    return 1
   }
+  if (start.module !== undefined) return start.module.main(argv)
+  writeStdout(start.recorded.stdout)
+  return start.recorded.code
 }
 
-const main = await loadMain()
-process.exitCode = main === null ? 1 : await main(process.argv.slice(2))
+run(process.argv.slice(2)).then((code) => {
+  process.exitCode = code
+})

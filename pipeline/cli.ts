@@ -23,6 +23,17 @@ export function loadsCommand(argv: readonly string[]): boolean {
   return !helpNames.has(name) && commandEntry(name ?? '') !== undefined && !wantsHelp(rest)
 }
 
+// The argument lists whose output comes from the command table alone: the command list and each
+// command's --help. bin/cli-build.js records `main`'s output for them when it builds the bundle, and a
+// start with exactly these arguments prints the record once the table's sources are checked.
+export function recordedRuns(): readonly (readonly string[])[] {
+  const commandHelps = Object.keys(commands).flatMap((name) => [
+    [name, '--help'],
+    [name, '-h'],
+  ])
+  return [[], ['--help'], ['-h'], ['help'], ...commandHelps]
+}
+
 export async function main(argv: readonly string[], context?: Partial<CommandContext>): Promise<number> {
   const fullContext: CommandContext = {
     cwd: context?.cwd ?? process.cwd(),

@@ -1,9 +1,12 @@
 // Goal: bin/materia.js runs a bundle built from the current sources, never a stale one: an edit to a
 // lazily imported file is seen on the next start, a touch that keeps the bytes reuses the bundle, two
 // trees sharing one node_modules each run their own sources, import.meta names the source file, and
-// a source that does not compile is one line per error with file:line and exit 1. Method: small
-// temp repositories holding copies of bin/materia.js and bin/cli-build.js and a two-file
-// pipeline/cli.ts, their node_modules linking the real esbuild; each start is a real `node` child.
+// a source that does not compile is one line per error with file:line and exit 1. A run the entry
+// names in recordedRuns prints what the build recorded (without loading the bundle) with its exit
+// code, recorded anew after an edit to the entry's sources, and not at all when the entry imports a
+// package. Method: small temp repositories holding copies of bin/ and a few-file pipeline/cli.ts,
+// their node_modules linking the real esbuild; each start is a real `node` child. To tell a record
+// from a run of the bundle, a test overwrites the bundle's entry chunk with one that prints otherwise.
 import { execFile } from 'node:child_process'
 import {
   copyFileSync,
@@ -40,14 +43,14 @@ const cli = `export async function main(argv: readonly string[]): Promise<number
 
 function sourceTree(name: string, modules: string): string {
   const root = join(temporary, name)
-  for (const file of ['materia.js', 'cli-build.js']) {
+  for (const file of ['materia.js', 'cli-build.js', 'package.json']) {
     mkdirSync(join(root, 'bin'), { recursive: true })
     copyFileSync(join(repository, 'bin', file), join(root, 'bin', file))
   }
   write(root, 'pipeline/cli.ts', cli)
   write(root, 'pipeline/cli/word.ts', "export const word = (): string => 'one'\n")
   mkdirSync(modules, { recursive: true })
-  symlinkSync(join(root, '..', 'shared_modules'), join(root, 'node_modules'))
+  symlinkSync(join(root, '..', 'node_modules'), join(root, 'node_modules'))
   return root
 }
 
@@ -73,8 +76,39 @@ async function start(
 const bundles = (modules: string) =>
   readdirSync(join(modules, '.cache', 'materia-cli')).filter((name) => !name.startsWith('manifest-'))
 
+// Replaces the entry chunk of every bundle in the cache with one whose main prints "bundle ran".
+function overwriteEntryChunks(modules: string): void {
+  for (const bundle of bundles(modules)) {
+    const chunk = join(modules, '.cache', 'materia-cli', bundle, 'cli.js')
+    writeFileSync(chunk, "export const main = () => (process.stdout.write('bundle ran\\n'), 0)\n")
+  }
+}
+
+// An entry that records `materia`, `materia --help` and `materia word --help`: the list prints the
+// description from a statically imported file and exits 2 like the real command list, the rest load
+// the lazily imported word.ts. Like the real main, it writes to the context's stdout, which the build
+// captures. \`header\` goes before everything in cli.ts.
+const recordingCli = (header: string) => `${header}import { description } from './cli/table.ts'
+export const recordedRuns = (): string[][] => [[], ['--help'], ['word', '--help']]
+export const loadsCommand = (argv: readonly string[]): boolean => !argv.includes('--help') && argv.length > 0
+export async function main(
+  argv: readonly string[],
+  context?: { stdout: NodeJS.WritableStream },
+): Promise<number> {
+  if (!loadsCommand(argv)) {
+    ;(context?.stdout ?? process.stdout).write(\`usage: \${description}\\n\`)
+    return argv.length === 0 ? 2 : 0
+  }
+  const { word } = await import('./cli/word.ts')
+  process.stdout.write(\`\${word()}\\n\`)
+  return 0
+}
+`
+
 describe('bin/materia.js', () => {
-  const modules = join(temporary, 'shared_modules')
+  // The trees' node_modules link to one folder named node_modules, so that the bundle in its cache
+  // finds a package the way the real one does.
+  const modules = join(temporary, 'node_modules')
   mkdirSync(modules, { recursive: true })
   symlinkSync(join(repository, 'node_modules', 'esbuild'), join(modules, 'esbuild'))
 
@@ -128,6 +162,53 @@ ${cli.replace('export async function main(argv: readonly string[]): Promise<numb
     write(help, 'pipeline/cli.ts', readFileSync(entry, 'utf8').replace('help one', 'help two'))
     expect((await start(help, ['--help'])).stdout).toBe('help two\n')
     expect(bundles(modules)).toHaveLength(built + 2)
+  })
+
+  it('prints a recorded run without the bundle, recorded anew after an edit to the entry sources', async () => {
+    const recording = sourceTree('recording', modules)
+    write(recording, 'pipeline/cli.ts', recordingCli(''))
+    write(recording, 'pipeline/cli/table.ts', "export const description = 'lists words'\n")
+    expect(await start(recording, ['--help'])).toEqual({
+      code: 0,
+      stdout: 'usage: lists words\n',
+      stderr: '',
+    })
+
+    overwriteEntryChunks(modules)
+    expect(await start(recording, ['--help'])).toEqual({
+      code: 0,
+      stdout: 'usage: lists words\n',
+      stderr: '',
+    })
+    expect(await start(recording, ['word', '--help'])).toEqual({
+      code: 0,
+      stdout: 'usage: lists words\n',
+      stderr: '',
+    })
+    expect(await start(recording)).toEqual({ code: 2, stdout: 'usage: lists words\n', stderr: '' })
+    // Not recorded: the bundle runs.
+    expect((await start(recording, ['--help', 'word'])).stdout).toBe('bundle ran\n')
+    expect((await start(recording, ['word'])).stdout).toBe('bundle ran\n')
+
+    // A touch keeps the record; an edit to the statically imported table is printed at once.
+    const table = join(recording, 'pipeline', 'cli', 'table.ts')
+    const later = new Date(Date.now() + 5_000)
+    utimesSync(table, later, later)
+    expect((await start(recording, ['--help'])).stdout).toBe('usage: lists words\n')
+    write(recording, 'pipeline/cli/table.ts', "export const description = 'lists more words'\n")
+    expect((await start(recording, ['--help'])).stdout).toBe('usage: lists more words\n')
+    overwriteEntryChunks(modules)
+    expect((await start(recording, ['word', '--help'])).stdout).toBe('usage: lists more words\n')
+
+    // An entry that imports a package gets no record: its output may change with the package.
+    write(recording, 'pipeline/cli.ts', recordingCli("import { version } from 'esbuild'\nvoid version\n"))
+    expect(await start(recording, ['--help'])).toEqual({
+      code: 0,
+      stdout: 'usage: lists more words\n',
+      stderr: '',
+    })
+    overwriteEntryChunks(modules)
+    expect((await start(recording, ['--help'])).stdout).toBe('bundle ran\n')
   })
 
   it('reports a source that does not compile in one line per error and exits 1', async () => {
