@@ -114,12 +114,34 @@ describe('plan and apply from the window', () => {
     await page.goto(`${workbench.baseUrl}/dag`)
     await page.waitForSelector('#dag[data-interactive="1"]')
     expect(await page.locator('.dag-node').count()).toBe(4)
+    const node = (model: string) => page.locator(`.dag-node[data-model="${model}"]`)
     await page.click('.dag-node[data-model="staging.stg_psd_coffee"]')
     await page.waitForSelector('#dag[data-selected="staging.stg_psd_coffee"]')
+    // The selection's edges (a chain of four models: three edges) keep their arrowheads, undimmed.
+    const arrowheads = await page
+      .locator('#dag-svg .dag-highlight-arrows')
+      .evaluate((path) => [
+        (path.getAttribute('d') ?? '').split('z').length - 1,
+        getComputedStyle(path).opacity,
+      ])
+    expect(arrowheads).toEqual([3, '1'])
+    // Every label fits inside its node, a long name cut short with the whole name on the node.
+    const overflow = await page.locator('.dag-node').evaluateAll((nodes) =>
+      nodes.flatMap((node) => {
+        const rect = node.querySelector('rect')?.getBBox()
+        const text = node.querySelector('text')?.getBBox()
+        return rect === undefined || text === undefined || text.x + text.width > rect.width - 4
+          ? [node.getAttribute('data-model')]
+          : []
+      }),
+    )
+    expect(overflow).toEqual([])
+    await expect(node('serving.obt_commodity_metrics').locator('text').textContent()).resolves.toBe(
+      'serving.obt_commodity_met…',
+    )
     await page.waitForSelector('#dag[data-states="loaded"]')
     // dev_test holds the filter on CO; the failed apply left the file filtering VM: that model is
     // changed, the one reading it stale (upstream changed), and the rest as applied.
-    const node = (model: string) => page.locator(`.dag-node[data-model="${model}"]`)
     const stroke = (model: string) =>
       node(model)
         .locator('rect')

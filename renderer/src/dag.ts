@@ -30,7 +30,8 @@ const svgNs = 'http://www.w3.org/2000/svg'
 // An overview (server/routes/dag.ts) gets its labels once they are drawn at least labelScaleMin of
 // their size (12 px text at 5 px or more), and loses them zoomed back out.
 const labelScaleMin = 0.4
-const labelLengthMax = 30
+// 12 px monospace is ~7.2 px a character: 26 fit the node's 194 px between its 8 px margins.
+const labelLengthMax = 26
 const kindColourDefault = '#64748b'
 
 function assert(condition: unknown, message: string): asserts condition {
@@ -139,7 +140,11 @@ function arrowPath(graph: DagGraph, target: number): string {
 // Draws every model and edge: the edges and their arrowheads as one path each, an empty path for
 // a selection's edges, and each model a clone of its kind's prototype (three attributes set per
 // model, not fourteen). Returns the models' groups, in the graph's order.
-function drawGraph(graph: DagGraph, svg: SVGSVGElement, highlight: SVGPathElement): SVGGElement[] {
+function drawGraph(
+  graph: DagGraph,
+  svg: SVGSVGElement,
+  highlight: { readonly edges: SVGPathElement; readonly arrows: SVGPathElement },
+): SVGGElement[] {
   const edges = element('path', {
     class: 'dag-edges',
     d: graph.from.map((source, edge) => edgePath(graph, source, graph.to[edge] ?? 0)).join(''),
@@ -178,7 +183,7 @@ function drawGraph(graph: DagGraph, svg: SVGSVGElement, highlight: SVGPathElemen
     layer.append(node)
     nodes.push(node)
   }
-  svg.append(edges, arrows, highlight, layer)
+  svg.append(edges, arrows, highlight.edges, highlight.arrows, layer)
   return nodes
 }
 
@@ -227,7 +232,11 @@ function mountModels(host: HTMLElement, svg: SVGSVGElement): SVGGElement[] {
   assert(graph.from.length === graph.to.length, 'both ends of every edge')
   // Measured before the nodes exist, so that this layout does not have to style them.
   const frame = svg.getBoundingClientRect()
-  const highlight = element('path', { class: 'dag-highlight', d: '' })
+  // A selection's edges and their arrowheads, drawn over the dimmed ones.
+  const highlight = {
+    edges: element('path', { class: 'dag-highlight', d: '' }),
+    arrows: element('path', { class: 'dag-highlight-arrows', d: '' }),
+  }
   const nodes = drawGraph(graph, svg, highlight)
 
   // Labels for the models in view, drawn as the view reaches them; an overview has none.
@@ -266,9 +275,10 @@ function mountModels(host: HTMLElement, svg: SVGSVGElement): SVGGElement[] {
     }
     const lit = graph.from.flatMap((source, edge) => {
       const target = graph.to[edge] ?? 0
-      return related?.has(source) && related.has(target) ? [edgePath(graph, source, target)] : []
+      return related?.has(source) && related.has(target) ? [[source, target] as const] : []
     })
-    highlight.setAttribute('d', lit.join(''))
+    highlight.edges.setAttribute('d', lit.map(([source, target]) => edgePath(graph, source, target)).join(''))
+    highlight.arrows.setAttribute('d', lit.map(([, target]) => arrowPath(graph, target)).join(''))
     host.dataset.selected = selected === null ? '' : (graph.names[selected] ?? '')
   }
   attachSelection(
