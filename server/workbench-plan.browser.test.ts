@@ -125,7 +125,7 @@ describe('plan and apply from the window', () => {
         getComputedStyle(path).opacity,
       ])
     expect(arrowheads).toEqual([3, '1'])
-    // Every label fits inside its node, a long name cut short with the whole name on the node.
+    // Every label fits inside its node; a long name is drawn whole, narrowed to fit.
     const overflow = await page.locator('.dag-node').evaluateAll((nodes) =>
       nodes.flatMap((node) => {
         const rect = node.querySelector('rect')?.getBBox()
@@ -137,7 +137,7 @@ describe('plan and apply from the window', () => {
     )
     expect(overflow).toEqual([])
     await expect(node('serving.obt_commodity_metrics').locator('text').textContent()).resolves.toBe(
-      'serving.obt_commodity_met…',
+      'serving.obt_commodity_metrics',
     )
     await page.waitForSelector('#dag[data-states="loaded"]')
     // dev_test holds the filter on CO; the failed apply left the file filtering VM: that model is

@@ -30,8 +30,11 @@ const svgNs = 'http://www.w3.org/2000/svg'
 // An overview (server/routes/dag.ts) gets its labels once they are drawn at least labelScaleMin of
 // their size (12 px text at 5 px or more), and loses them zoomed back out.
 const labelScaleMin = 0.4
-// 12 px monospace is ~7.2 px a character: 26 fit the node's 194 px between its 8 px margins.
-const labelLengthMax = 26
+// 12 px monospace is ~7.2 px a character: 26 fit the node's 194 px between its 8 px margins. A
+// longer name is drawn whole, narrowed to that width (SVG textLength): cut short, its visible text
+// would no longer be part of the node's accessible name (axe: label-content-name-mismatch).
+const labelFitLength = 26
+const labelMargin = 8
 const kindColourDefault = '#64748b'
 
 function assert(condition: unknown, message: string): asserts condition {
@@ -200,8 +203,12 @@ function labelInView(graph: DagGraph, nodes: readonly SVGGElement[], labelled: U
       y <= box.y + box.height
     if (!inView) continue
     const name = graph.names[index] ?? ''
-    const text = element('text', { x: '8', y: '19' })
-    text.textContent = name.length > labelLengthMax ? `${name.slice(0, labelLengthMax - 1)}…` : name
+    const text = element('text', { x: String(labelMargin), y: '19' })
+    if (name.length > labelFitLength) {
+      text.setAttribute('textLength', String(graph.nodeWidth - 2 * labelMargin))
+      text.setAttribute('lengthAdjust', 'spacingAndGlyphs')
+    }
+    text.textContent = name
     node.append(text)
     labelled[index] = 1
   }
