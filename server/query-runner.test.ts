@@ -74,6 +74,36 @@ describe('result rows', () => {
     expect(page.rows).toHaveLength(100)
   })
 
+  it('pages two views of one result asked for at once, each with its own rows and count', async () => {
+    const result = await run(source)
+    const byS: ResultView = {
+      sortColumn: 'n',
+      descending: false,
+      filters: [{ column: 's', operator: 'is null', value: '' }],
+    }
+    const byK: ResultView = {
+      sortColumn: 'n',
+      descending: true,
+      filters: [{ column: 'k', operator: '<', value: '3' }],
+    }
+    // An analyst changing a filter while the grid still pages the previous one: both views' builds
+    // and slices overlap, several times over.
+    for (let round = 0; round < 4; round += 1) {
+      const [first, second] = await Promise.all([
+        runner.rows(result.id, round % 2 === 0 ? byS : byK, 0, 50),
+        runner.rows(result.id, round % 2 === 0 ? byK : byS, 0, 50),
+      ])
+      const [nullS, smallK] = round % 2 === 0 ? [first, second] : [second, first]
+      expect(nullS.rowCount).toBe(27_273) // n % 11 = 0 in 0 … 299,999
+      expect(nullS.rows.map((row) => row[0])).toEqual(
+        Array.from({ length: 50 }, (_, index) => String(index * 11)),
+      )
+      expect(smallK.rowCount).toBe(900) // (n * 7919) % 1000 < 3: 3 of every 1,000
+      expect(smallK.rows.every((row) => Number(row[1]) < 3)).toBe(true)
+      expect(Number(smallK.rows[0]?.[0])).toBeGreaterThan(Number(smallK.rows[1]?.[0]))
+    }
+  })
+
   it('counts distinct values exactly up to querySummaryExactRowsMax rows and estimates past it', async () => {
     const exact = await run(`SELECT range AS n FROM range(${querySummaryExactRowsMax})`)
     const [exactSummary] = await runner.summary(exact.id)

@@ -128,12 +128,25 @@ function typeOf(result: QueryResult, column: string): string {
   return /^[A-Z0-9_(), ]+$/i.test(type) ? type : 'VARCHAR'
 }
 
+interface ViewTable {
+  readonly key: string // the view as JSON
+  readonly name: string
+  readonly table: Promise<{ name: string; rowCount: number }>
+}
+
+// Views kept per result: the current one and the one before it, which requests may still page.
+const viewTablesKept = 2
+
 export class QueryRunner {
   readonly #instance: DuckDBInstance
   readonly #running = new Map<string, DuckDBConnection>()
   readonly #results = new Map<number, QueryResult>()
-  readonly #views = new Map<number, { key: string; table: Promise<{ name: string; rowCount: number }> }>()
+  // Per result, its latest views' tables (newest last). Each view gets a table of its own: a new
+  // view (another filter) built while a request still pages the previous one must neither replace the
+  // table under that request nor collide with its CREATE.
+  readonly #views = new Map<number, ViewTable[]>()
   #nextId = 1
+  #nextView = 1
 
   readonly #scratch: string
   readonly #exportRoot: string
@@ -427,9 +440,10 @@ export class QueryRunner {
     while (this.#results.size > queryResultsCachedMax) {
       const oldest = Math.min(...this.#results.keys())
       this.#results.delete(oldest)
+      const views = this.#views.get(oldest) ?? []
       this.#views.delete(oldest)
       await connection.run(`DROP TABLE IF EXISTS ${resultsDatabase}.r_${oldest}`)
-      await connection.run(`DROP TABLE IF EXISTS ${resultsDatabase}.v_${oldest}`)
+      for (const view of views) await this.#dropView(view)
     }
   }
 
@@ -481,9 +495,11 @@ export class QueryRunner {
     const filtered = view.filters.length > 0
     if (view.sortColumn === null && !filtered) return { name: base, rowCount: result.rowCount }
     const key = JSON.stringify(view)
-    const cached = this.#views.get(result.id)
-    if (cached?.key === key) return cached.table
-    const name = `${resultsDatabase}.v_${result.id}`
+    const views = this.#views.get(result.id) ?? []
+    this.#views.set(result.id, views)
+    const cached = views.find((entry) => entry.key === key)
+    if (cached !== undefined) return cached.table
+    const name = `${resultsDatabase}.v_${result.id}_${this.#nextView++}`
     const parameters: Record<string, string> = {}
     const conditions = view.filters.map((filter, index) => {
       const column = quoteIdentifier(filter.column)
@@ -506,8 +522,28 @@ export class QueryRunner {
       await connection.run(statement, Object.keys(parameters).length > 0 ? parameters : undefined)
       return { name, rowCount: await this.#count(connection, name) }
     })()
-    this.#views.set(result.id, { key, table })
-    table.catch(() => this.#views.delete(result.id))
+    const entry = { key, name, table }
+    views.push(entry)
+    // The previous view stays for requests still paging it; older ones go once their build ended.
+    while (views.length > viewTablesKept) {
+      const old = views.shift()
+      if (old !== undefined) void this.#dropView(old)
+    }
+    table.catch(() => {
+      const index = views.indexOf(entry)
+      if (index >= 0) views.splice(index, 1)
+    })
     return table
+  }
+
+  // Drops a view's table once its build has ended (it may still be running), on a connection of its own.
+  async #dropView(view: ViewTable): Promise<void> {
+    await view.table.catch(() => undefined)
+    const connection = await this.#instance.connect()
+    try {
+      await connection.run(`DROP TABLE IF EXISTS ${view.name}`)
+    } finally {
+      connection.disconnectSync()
+    }
   }
 }
