@@ -177,21 +177,16 @@ async function prepareSelfReference(
 // and for a view over the landing that sniffs every landed CSV file once more (1.1–1.5 s for 30 files,
 // against milliseconds here); duckdb_columns() gives the same names and type names.
 async function columnsOf(connection: DuckDBConnection, table: string): Promise<Column[]> {
-  const parts = table.split('.')
-  const name = parts.at(-1) ?? table
-  const schema = parts.length > 1 ? (parts.at(-2) ?? 'main') : 'main'
+  const [schema, name] = table.split('.')
+  assert(schema !== undefined && name !== undefined, `physical table ${table} is schema.table`)
   const catalog = await connection.runAndReadAll(
     `SELECT column_name, data_type FROM duckdb_columns()
      WHERE database_name = current_database() AND schema_name = ${quoteLiteral(schema)} AND table_name = ${quoteLiteral(name)}
      ORDER BY column_index`,
   )
   const rows = catalog.getRowObjectsJS()
-  if (rows.length > 0)
-    return rows.map((row) => ({ name: String(row.column_name), type: String(row.data_type) }))
-  const reader = await connection.runAndReadAll(`DESCRIBE ${quoteQualified(table)}`)
-  return reader
-    .getRowObjectsJS()
-    .map((row) => ({ name: String(row.column_name), type: String(row.column_type) }))
+  assert(rows.length > 0, `the catalog lists the columns of ${table}, just built`)
+  return rows.map((row) => ({ name: String(row.column_name), type: String(row.data_type) }))
 }
 
 async function audit(

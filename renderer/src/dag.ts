@@ -27,8 +27,8 @@ interface Box {
 }
 
 const svgNs = 'http://www.w3.org/2000/svg'
-// An overview (server/routes/dag.ts) gets its labels once they are drawn at least labelScaleMin of
-// their size (12 px text at 5 px or more), and loses them zoomed back out.
+// The drawing is an overview (no labels, no arrowheads) while 12 px labels would show under
+// labelScaleMin of their size (5 px): labels come once zoomed in, and go zoomed back out.
 const labelScaleMin = 0.4
 // 12 px monospace is ~7.2 px a character: 26 fit the node's 194 px between its 8 px margins. A
 // longer name is drawn whole, narrowed to that width (SVG textLength): cut short, its visible text
