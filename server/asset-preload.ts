@@ -34,7 +34,10 @@ function manifestOf(rendererDir: string): Manifest {
 // six files at once from one HTTP/1.1 origin, and the first to arrive are the first it can compile.
 // The style sheets (a few kB, needed only once the code has run) ask for a low fetch priority
 // (HTML's fetchpriority): at the browser's highest priority for styles they took two of the six
-// connections and held Monaco's third chunk back until a connection came free.
+// connections and held Monaco's third chunk back until a connection came free. They are CORS
+// requests (crossorigin), as the <link rel="stylesheet" crossorigin> Vite's preload helper adds
+// for them is: a preload matches a later request only in the same mode, and a no-cors preload
+// left the helper fetching each style sheet again, with the editor's import waiting for it.
 export function chunkPreloads(rendererDir: string, source: string): Html {
   const manifest = manifestOf(rendererDir)
   const scripts: string[] = []
@@ -50,6 +53,6 @@ export function chunkPreloads(rendererDir: string, source: string): Html {
   }
   visit(source)
   return html`${scripts.map((file) => html`<link rel="modulepreload" href="/${file}">`)}${[...styles].map(
-    (file) => html`<link rel="preload" as="style" fetchpriority="low" href="/${file}">`,
+    (file) => html`<link rel="preload" as="style" crossorigin fetchpriority="low" href="/${file}">`,
   )}`
 }

@@ -152,6 +152,8 @@ describe('editor pages', () => {
       const styleHints = [...page.matchAll(/<link rel="preload" as="style"[^>]*>/g)].map((match) => match[0])
       expect(styleHints.length, path).toBeGreaterThan(0)
       for (const hint of styleHints) expect(hint, path).toContain('fetchpriority="low"')
+      // In the CORS mode of the <link rel="stylesheet" crossorigin> Vite's preload helper adds.
+      for (const hint of styleHints) expect(hint, path).toMatch(/ crossorigin[ >]/)
       const keys = Object.keys(manifest()).filter((key) => hinted.includes(chunkOf(key).file))
       for (const key of keys) {
         for (const imported of chunkOf(key).imports ?? []) {

@@ -479,4 +479,28 @@ describe('cold start order', () => {
     expect(starts.panel).toBeGreaterThanOrEqual(starts.diagnostics)
     expect(starts.stale).toBeGreaterThanOrEqual(starts.diagnostics)
   })
+
+  // The page hints Monaco's style sheets; the editor's import adds them as <link rel="stylesheet"
+  // crossorigin> and waits for them: a hint in another request mode is not reused, and the import
+  // waited for a second fetch of each.
+  it('fetches each editor style sheet once in a fresh browser profile', async () => {
+    for (const path of [
+      `/models?path=${encodeURIComponent('models/serving/agg_world_balance.sql')}&`,
+      '/query?',
+    ]) {
+      const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+      onTestFinished(() => context.close())
+      const cold = await context.newPage()
+      await cold.goto(`${workbench.baseUrl}${path}token=${workbench.token}`)
+      await cold.waitForSelector('.monaco-editor .view-lines')
+      const styleSheets = await cold.evaluate(() =>
+        performance
+          .getEntriesByType('resource')
+          .map((entry) => new URL(entry.name).pathname)
+          .filter((name) => /^\/assets\/.*\.css$/.test(name)),
+      )
+      expect(styleSheets.filter((name) => name.includes('monaco-')).length, path).toBeGreaterThan(0)
+      expect(styleSheets.length, `${path}: ${styleSheets.join(', ')}`).toBe(new Set(styleSheets).size)
+    }
+  })
 })
