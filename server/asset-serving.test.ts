@@ -148,10 +148,10 @@ describe('editor pages', () => {
       // Monaco comes as several chunks that Chromium compiles side by side while they download.
       expect(monaco.length, path).toBeGreaterThanOrEqual(3)
       expect(hinted, path).toContain(chunkOf(source).file)
-      // Style sheet hints leave the connections to the scripts first (HTML's fetchpriority).
+      // Style sheet hints, which the editor's import waits for, at the default priority for styles.
       const styleHints = [...page.matchAll(/<link rel="preload" as="style"[^>]*>/g)].map((match) => match[0])
       expect(styleHints.length, path).toBeGreaterThan(0)
-      for (const hint of styleHints) expect(hint, path).toContain('fetchpriority="low"')
+      for (const hint of styleHints) expect(hint, path).not.toContain('fetchpriority')
       // In the CORS mode of the <link rel="stylesheet" crossorigin> Vite's preload helper adds.
       for (const hint of styleHints) expect(hint, path).toMatch(/ crossorigin[ >]/)
       const keys = Object.keys(manifest()).filter((key) => hinted.includes(chunkOf(key).file))
