@@ -6,8 +6,11 @@
 import { DuckDBInstance } from '@duckdb/node-api'
 import { quoteIdentifier, quoteLiteral } from '../../engine/index.ts'
 
-// The read_csv options of raw.psd_alldata (all text, header row, file name column).
-const readOptions = 'all_varchar = true, filename = true, union_by_name = true, header = true'
+// The read_csv options of raw.psd_alldata (all text, header row, file name column, the published
+// dialect, a 1 MB read buffer), so a file that passes here reads there; test/psd-raw-read.test.ts
+// holds the two alike.
+export const readOptions =
+  "all_varchar = true, filename = true, union_by_name = true, header = true, delim = ',', quote = '\"', escape = '\"', buffer_size = 1048576"
 
 // The columns staging casts, with the type it casts them to (stg_psdalldata__commodity.sql).
 const typedColumns = [

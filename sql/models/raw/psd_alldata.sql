@@ -9,6 +9,18 @@
 --
 -- No grain here: a uniqueness audit on the view would read every landed file again on each build.
 -- Uniqueness is checked where the rows are materialized, on staging's grain.
+--
+-- Every query that names this view binds it again (the view itself, each environment's view over it,
+-- staging), and with union_by_name each bind opens every landed file to read its header: columns
+-- are matched by name, so a snapshot whose columns come in another order, or without one of them,
+-- reads right (a `columns` list would map them by position instead, silently wrong). Two options
+-- keep that bind cheap without changing a row: the published dialect (comma, double quote, quote
+-- doubled to escape) is given, so the sniffer does not try every candidate dialect on each file;
+-- and a 1 MB read buffer instead of DuckDB's 32 MB default, so a bind decompresses 1 MB of each
+-- gzipped file rather than the first 32 MB. Measured over 24 genuine monthly files, three binds
+-- took 3.2 s of CPU as before, 1.5 s with the dialect, 0.4 s with both; the full read of the
+-- 2 M-row bench landing took less CPU too (1.0-1.4 s against 1.7-2.1 s). A line longer than the
+-- buffer (1 MB; PSD lines are about 130 bytes) is refused with DuckDB's "Maximum line size" error.
 MODEL (
   name raw.psd_alldata,
   kind VIEW,
@@ -39,5 +51,9 @@ FROM read_csv(
   all_varchar = TRUE,
   filename = TRUE,
   union_by_name = TRUE,
-  header = TRUE
+  header = TRUE,
+  delim = ',',
+  quote = '"',
+  escape = '"',
+  buffer_size = 1048576
 )
