@@ -17,6 +17,7 @@ import { type Database, openDatabase } from '../pipeline/engine/database.ts'
 import { loadProject } from '../pipeline/engine/load.ts'
 import { buildPlan } from '../pipeline/engine/plan.ts'
 import type { Project } from '../pipeline/engine/project.ts'
+import { renderModelQuery } from '../pipeline/engine/render.ts'
 import { landBundledSnapshot } from '../pipeline/extract/psd/land.ts'
 import { auditWarning } from '../pipeline/main-job.ts'
 import {
@@ -55,6 +56,18 @@ async function apply(now: Date): Promise<ApplyEvent[]> {
     ...auditOptionsForApply(project),
   })
   return events
+}
+
+interface ProfileNode {
+  readonly operator_name?: string
+  readonly operator_cardinality?: number
+  readonly children?: readonly ProfileNode[]
+}
+
+// The rows each READ_CSV operator of a profile produced.
+function csvReads(node: ProfileNode): number[] {
+  const own = node.operator_name === 'READ_CSV' ? [Number(node.operator_cardinality)] : []
+  return [...own, ...(node.children ?? []).flatMap(csvReads)]
 }
 
 async function query(sql: string): Promise<Record<string, unknown>[]> {
@@ -271,4 +284,20 @@ describe('a second monthly snapshot', () => {
     expect(balance.length).toBeGreaterThan(0)
     expect(balance[0]).toContain('BR')
   }, 120_000)
+
+  // DuckDB's own profile of staging over January's interval (both snapshots landed): each read of
+  // the landing (READ_CSV) takes rows from the January file alone; December's file is pruned by its
+  // path before it is opened, not read and filtered.
+  it("reads only the month's file when staging runs over one month", async () => {
+    const sql = await renderModelQuery(project, 'staging.stg_psdalldata__commodity', {
+      start: new Date('2023-01-01T00:00:00Z'),
+      end: new Date('2023-01-16T00:00:00Z'),
+      executionTime: nextNow,
+      resolveTable: (name) => name.replace('.', `__${environment}.`),
+    })
+    const [plan] = await query(`EXPLAIN (ANALYZE, FORMAT json) ${sql}`)
+    const reads = csvReads(JSON.parse(String(plan?.explain_value)) as ProfileNode)
+    expect(reads.length).toBeGreaterThan(0)
+    expect(Math.max(...reads)).toBe(rows.length)
+  })
 })
