@@ -27,6 +27,31 @@ MODEL (
   description 'USDA PSD values typed and named, one row per commodity, country, market year, attribute and snapshot month (ingest_date), deduplicated across landed files'
 );
 
+-- The snapshot month from .../psd/{dataset}/{YYYY}/{MM}/{file} as text, 'YYYY-MM-01', from file-name
+-- terms alone; '--01' where the path does not match.
+@DEF(
+  landed_month_text,
+  (
+    REGEXP_EXTRACT(filename, '(\d{4})[/\\](\d{2})[/\\][^/\\]+$', 1) || '-' || REGEXP_EXTRACT(filename, '(\d{4})[/\\](\d{2})[/\\][^/\\]+$', 2) || '-01'
+  )
+);
+
+-- The same month as a date (a path that does not match fails the CAST, naming the text).
+@DEF(landed_month, CAST(@landed_month_text AS DATE));
+
+-- The interval on the month as text, against the interval's dates as text (ISO dates sort as text):
+-- DuckDB prunes the files of other months before reading them only for a filter on `filename` made of
+-- string functions; through the raw view, a CAST or MAKE_DATE in the filter reads every file
+-- (EXPLAIN ANALYZE: Total Files Read). The unmatched '--01' is kept, so that landed_month fails on such
+-- a path instead of the file being skipped in silence.
+@DEF(
+  landed_month_pruned,
+  (
+    @landed_month_text = '--01'
+    OR @landed_month_text BETWEEN @start_ds AND @end_ds
+  )
+);
+
 -- Read twice below (the repeated keys, then every row). DuckDB 1.5 materializes a CTE that reads a
 -- table function (read_csv) and is referenced twice, NOT MATERIALIZED or not (EXPLAIN ANALYZE shows
 -- one READ_CSV feeding a CTE): the files are read once and held, spilling past memory_limit.
@@ -50,31 +75,25 @@ WITH in_range AS NOT MATERIALIZED (
     -- repeated key; two keys that collide are both sent to the exact aggregate below, which keeps
     -- them apart (a singleton group yields the same row as the pass-through).
     HASH(commodity_code, country_code, market_year, attribute_id, unit_id, ingest_date) AS key_hash
-  FROM
-    (
-      SELECT
-        TRIM(Commodity_Code) AS commodity_code,
-        TRIM(Commodity_Description) AS commodity_name,
-        TRIM(Country_Code) AS country_code,
-        TRIM(Country_Name) AS country_name,
-        CAST(TRIM(Market_Year) AS INTEGER) AS market_year,
-        CAST(TRIM(Calendar_Year) AS INTEGER) AS calendar_year, -- year USDA last updated the row
-        CAST(TRIM("Month") AS INTEGER) AS "month", -- month USDA last updated the row; 0 for old rows
-        TRIM(Attribute_ID) AS attribute_id,
-        TRIM(Attribute_Description) AS attribute_description,
-        TRIM(Unit_ID) AS unit_id,
-        TRIM(Unit_Description) AS unit_description,
-        CAST(TRIM("Value") AS DOUBLE) AS "value", -- in unit_description, e.g. (1000 60 KG BAGS)
-        filename AS source_file,
-        -- The snapshot month from .../psd/{dataset}/{YYYY}/{MM}/{file}: only file-name terms here, so
-        -- DuckDB prunes the files of other months before reading them.
-        MAKE_DATE(
-          CAST(REGEXP_EXTRACT(filename, '(\d{4})[/\\](\d{2})[/\\][^/\\]+$', 1) AS INTEGER),
-          CAST(REGEXP_EXTRACT(filename, '(\d{4})[/\\](\d{2})[/\\][^/\\]+$', 2) AS INTEGER),
-          1
-        ) AS ingest_date
-      FROM raw.psd_alldata
-    ) AS landed
+  FROM (
+    SELECT
+      TRIM(Commodity_Code) AS commodity_code,
+      TRIM(Commodity_Description) AS commodity_name,
+      TRIM(Country_Code) AS country_code,
+      TRIM(Country_Name) AS country_name,
+      CAST(Market_Year AS INTEGER) AS market_year, -- CAST skips surrounding blanks itself: no TRIM
+      CAST(Calendar_Year AS INTEGER) AS calendar_year, -- year USDA last updated the row
+      CAST("Month" AS INTEGER) AS "month", -- month USDA last updated the row; 0 for old rows
+      TRIM(Attribute_ID) AS attribute_id,
+      TRIM(Attribute_Description) AS attribute_description,
+      TRIM(Unit_ID) AS unit_id,
+      TRIM(Unit_Description) AS unit_description,
+      CAST("Value" AS DOUBLE) AS "value", -- in unit_description, e.g. (1000 60 KG BAGS)
+      filename AS source_file,
+      @landed_month AS ingest_date
+    FROM raw.psd_alldata
+    WHERE @landed_month_pruned
+  ) AS landed
   WHERE ingest_date BETWEEN CAST(@start_ds AS DATE) AND CAST(@end_ds AS DATE)
 ),
 -- The business keys that arrive more than once (several files of one month): usually none. Only
