@@ -16,8 +16,9 @@ import { auditOptionsForApply } from '../pipeline/engine/apply-audits.ts'
 import { type Database, openDatabase } from '../pipeline/engine/database.ts'
 import { loadProject } from '../pipeline/engine/load.ts'
 import { buildPlan } from '../pipeline/engine/plan.ts'
-import type { Project } from '../pipeline/engine/project.ts'
+import { environmentSchema, type Project } from '../pipeline/engine/project.ts'
 import { renderModelQuery } from '../pipeline/engine/render.ts'
+import { quoteIdentifier } from '../pipeline/engine/sql-quote.ts'
 import { landBundledSnapshot } from '../pipeline/extract/psd/land.ts'
 import { auditWarning } from '../pipeline/main-job.ts'
 import {
@@ -293,7 +294,11 @@ describe('a second monthly snapshot', () => {
       start: new Date('2023-01-01T00:00:00Z'),
       end: new Date('2023-01-16T00:00:00Z'),
       executionTime: nextNow,
-      resolveTable: (name) => name.replace('.', `__${environment}.`),
+      // Each model read where the environment's view of it lives.
+      resolveTable: (name) => {
+        const [modelSchema = '', table = ''] = name.split('.')
+        return `${quoteIdentifier(environmentSchema(modelSchema, environment))}.${quoteIdentifier(table)}`
+      },
     })
     const [plan] = await query(`EXPLAIN (ANALYZE, FORMAT json) ${sql}`)
     const reads = csvReads(JSON.parse(String(plan?.explain_value)) as ProfileNode)
