@@ -89,8 +89,9 @@ export async function renderPage(
   if (template === null) {
     return c.text(`The workbench's renderer is not built (${context.rendererDir}); run npm run build\n`, 503)
   }
-  const page = template
-    .replace('<!--app-navbar-->', (await navbar(c, context, activePath)).text)
-    .replace('<!--app-main-->', content.text)
+  // Functions, not strings: a replacement string reads $&, $' and $` in the page (a model's SQL
+  // holds them, e.g. a regex ending in +$') as the placeholder and the template around it.
+  const bar = (await navbar(c, context, activePath)).text
+  const page = template.replace('<!--app-navbar-->', () => bar).replace('<!--app-main-->', () => content.text)
   return c.html(page)
 }

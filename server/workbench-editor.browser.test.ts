@@ -388,6 +388,22 @@ describe('Monaco editing features', () => {
 })
 
 describe('editor buttons, hints and environments', () => {
+  // String.replace reads $&, $' and $` in a replacement string as the match and the text around it:
+  // the page put its own placeholder into a model's SQL that held them (a regex ending in +$').
+  it("shows a model's SQL that holds $&, $' or $` as it is on disk", async () => {
+    // The page reads the file at each request: kind_note's text, changed on disk for this test.
+    const path = join(project.root, 'models/serving/kind_note.sql')
+    const sql =
+      "MODEL (name serving.kind_note, kind VIEW);\nSELECT REGEXP_EXTRACT('a/b', '[^/]+$', 0) AS last, '$& $` $$' AS signs\n"
+    writeFileSync(path, sql)
+    onTestFinished(() => writeFileSync(path, kindNoteModel))
+    await openModel('models/serving/kind_note.sql')
+    await expect
+      .poll(() => editorText('#model-editor'))
+      .toContain("'[^/]+$', 0) AS last, '$& $` $$' AS signs")
+    expect(await editorText('#model-editor')).not.toContain('<!--')
+  })
+
   it('formats with the Format button and saves with the Save button', async () => {
     const path = join(project.root, 'models/serving/kind_note.sql')
     await openModel('models/serving/kind_note.sql')
