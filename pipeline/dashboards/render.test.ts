@@ -100,6 +100,15 @@ describe('renderPage', () => {
     expect(page.html).toContain('class="materia-bigvalue')
   })
 
+  // String.replace reads $&, $' and $` in a replacement as the match and the text around it.
+  it("keeps a value that holds $&, $' or $` as written, inline in text", async () => {
+    const page = await render(
+      "```sql note\nSELECT 'costs $& $'' $` $$ more' AS t\n```\nThe note: <Value data={note} column=t /> ends.\n",
+    )
+    expect(page.issues).toEqual([])
+    expect(page.html).toMatch(/The note: .*costs \$&amp; \$&#39; \$` \$\$ more.* ends\./)
+  })
+
   it('escapes markdown HTML instead of passing it through', async () => {
     const page = await render('Some <script>alert(1)</script> text\n')
     expect(page.html).not.toContain('<script>')

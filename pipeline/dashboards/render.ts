@@ -355,7 +355,9 @@ function renderMarkdown(
   })
   for (const issue of rendered.issues) problem(issue)
   let html = markdown.render(rendered.text)
-  for (const [token, span] of tokens) html = html.replace(token, span)
+  // A function, not a string: a replacement string reads $&, $' and $` in the span (text from the
+  // data) as the token and the page around it.
+  for (const [token, span] of tokens) html = html.replace(token, () => span)
   return html
 }
 
