@@ -41,7 +41,7 @@ export async function csvProblem(path: string, name: string): Promise<string | u
       const reader = await connection.runAndReadAll(sql)
       row = reader.getRowObjectsJS()[0] as Record<string, unknown>
     } catch (error) {
-      const message = (error as Error).message.split('\n')[0]!.replace('file ""', `file "${name}"`)
+      const message = (error as Error).message.split('\n')[0]!.replace('file ""', () => `file "${name}"`)
       return `${name} is not readable as CSV by DuckDB (${message}); check line endings and quoting`
     }
     if (Number(row.rows) === 0) return `${name} holds no data rows (header only or empty)`
