@@ -27,7 +27,11 @@ const fields = (line: string) => line.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)
 function withoutColumn(name: string): string[] {
   const at = fields(genuineLines[0]!).indexOf(name)
   expect(at).toBeGreaterThan(-1)
-  const lines = genuineLines.map((line) => fields(line).filter((_, index) => index !== at).join(','))
+  const lines = genuineLines.map((line) =>
+    fields(line)
+      .filter((_, index) => index !== at)
+      .join(','),
+  )
   expect(new Set(lines.map((line) => fields(line).length))).toEqual(new Set([11]))
   expect(lines[1]).toContain('"Coffee, Green",BR,"Brazil",2020,06,029')
   return lines
@@ -40,7 +44,9 @@ describe('csvProblem', () => {
 
   it('blames the header for a missing column, naming it', async () => {
     const problem = await csvProblem(written(withoutColumn('Calendar_Year')), 'psd_coffee.csv')
-    expect(problem).toBe("psd_coffee.csv has no Calendar_Year column, which staging reads; check the file's header row")
+    expect(problem).toBe(
+      "psd_coffee.csv has no Calendar_Year column, which staging reads; check the file's header row",
+    )
   })
 
   it('still names the line for text in a numeric column', async () => {
