@@ -2,7 +2,8 @@
 // The landing is generated at bench time in a temp folder from the genuine Dec 2022 coffee snapshot:
 // its 77,957 rows replicated under 13 commodity codes (0711100 as published, 0711101..0711112 as
 // replicas, descriptions marked "(replica k)") in monthly snapshots, written as PSD CSV (same header,
-// quoted descriptions) gzip-compressed at <landing>/psd/coffee/YYYY/MM/<name>.csv.gz.
+// quoted descriptions) gzip-compressed at <landing>/psd/coffee/YYYY/MM/<name>.csv.gz, each month with
+// about 2.5 % of its balance sheets revised.
 //
 // Figures (each the median, min and max of N runs; the steps of one round run one after the other,
 // so a change of machine load hits every step of the comparison alike):
@@ -53,7 +54,16 @@ export async function generateSnapshot(
           CASE WHEN k = 0 THEN Commodity_Description ELSE Commodity_Description || ' (replica ' || k || ')' END
             AS Commodity_Description,
           Country_Code, Country_Name, Market_Year, Calendar_Year, "Month", Attribute_ID,
-          Attribute_Description, Unit_ID, Unit_Description, "Value"
+          Attribute_Description, Unit_ID, Unit_Description,
+          -- About 1 balance sheet (commodity, country, market year) in 40 is revised, a different
+          -- one each month: all its values 1 % up, so supply still equals distribution. Consecutive
+          -- snapshots then disagree on ~5 % of their values, as USDA's monthly revisions do
+          -- (identical months would leave serving.fct_psd_revisions with nothing to find).
+          CASE
+            WHEN HASH(Commodity_Code, Country_Code, Market_Year, k, '${month}') % 40 = 0
+              THEN printf('%.4f', CAST("Value" AS DOUBLE) * 1.01)
+            ELSE "Value"
+          END AS "Value"
         FROM read_csv('${source}', all_varchar = true, header = true)
         CROSS JOIN range(${count}) AS replica(k)
       ) TO '${target}' (
