@@ -74,6 +74,13 @@ export const rendererConfig: UserConfig = {
     chunkSizeWarningLimit: 5_000,
     rolldownOptions: {
       input: fileURLToPath(new URL('./index.html', import.meta.url)),
+      // htmx's one direct eval serves hx-on and js: attributes, which main.ts turns off
+      // (htmx.config.allowEval = false) and the CSP forbids (no 'unsafe-eval'): the warning every
+      // build printed on a first `npm start` is about code that never runs.
+      onwarn(warning, warn) {
+        if (warning.code === 'EVAL' && /[\\/]htmx\.org[\\/]/.test(warning.id ?? '')) return
+        warn(warning)
+      },
       output: { codeSplitting: { groups: monacoChunkGroups } },
     },
   },
