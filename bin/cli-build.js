@@ -41,7 +41,7 @@ const cacheDir = join(repository, 'node_modules', '.cache', 'materia-cli')
 // second clone) shares the cache folder, and must never run a bundle built from the other's sources.
 const manifestPath = join(cacheDir, `manifest-${pathHash(repository)}.json`)
 // Bump when the build options below change, so an older bundle is not taken for a current one.
-const buildFormat = '4'
+const buildFormat = '5'
 
 // FNV-1a over the path's UTF-16 code units: a short stable file name, checked against the path the
 // manifest records (a collision costs a rebuild, never a wrong bundle).
@@ -111,7 +111,7 @@ function writeAtomically(path, text) {
 // an ES module, each of their files would be scanned for its exports and resolved on every start
 // (the DuckDB client is some 80 files); bundled, they cost one parse. Every other package stays
 // external and resolves from node_modules as it would from the sources.
-const bundledPackages = new Set(['@duckdb/node-api', 'yaml'])
+const bundledPackages = new Set(['@duckdb/node-api', 'yaml', 'sql-formatter'])
 
 function packageName(specifier) {
   const parts = specifier.split('/')
