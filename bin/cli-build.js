@@ -10,7 +10,8 @@
 // only the entry chunk and the chunks it imports statically, so it stats only their sources (plus
 // every source no chunk holds bytes of, in case an edit gives it some); the rest, the lazily
 // imported commands' sources, only when the entry says the arguments load a command.
-// Packages stay external and resolve from the repository's node_modules like the sources would.
+// Packages stay external and resolve from the repository's node_modules like the sources would,
+// except the few compiled in (bundledPackages below).
 //
 // Recorded runs: the entry may name argument lists whose output comes from its own sources alone
 // (cli.ts recordedRuns: the command list, each command's --help). The build runs `main` on each and
@@ -107,10 +108,11 @@ function writeAtomically(path, text) {
   renameSync(temporary, path)
 }
 
-// Packages compiled into the bundle: CommonJS ones that nearly every command loads. Imported from
-// an ES module, each of their files would be scanned for its exports and resolved on every start
-// (the DuckDB client is some 80 files); bundled, they cost one parse. Every other package stays
-// external and resolves from node_modules as it would from the sources.
+// Packages compiled into the bundle: CommonJS ones that nearly every command loads (imported from
+// an ES module, each of their files would be scanned for its exports and resolved on every start;
+// the DuckDB client is some 80 files), and sql-formatter, whose ~100 ES modules the engine's index
+// loads, and of which the bundle keeps only the DuckDB dialect (format.ts). Bundled, they cost one
+// parse. Every other package stays external and resolves from node_modules as from the sources.
 const bundledPackages = new Set(['@duckdb/node-api', 'yaml', 'sql-formatter'])
 
 function packageName(specifier) {
