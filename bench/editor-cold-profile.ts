@@ -41,7 +41,15 @@ const pages = {
     ready: '#model-editor .view-line:has-text("stocks_to_use")',
   },
   query: { path: '/query', ready: '#query-editor .view-lines >> nth=0' },
+  // Home, to both charts drawn.
+  home: {
+    path: '/',
+    ready:
+      'body:has([data-chart="balance"][data-rendered="1"]):has([data-chart="producers"][data-rendered="1"])',
+  },
 }
+// PAGES=model,query,home picks the pages (default: the two editors).
+const kinds = (process.env.PAGES ?? 'model,query').split(',') as (keyof typeof pages)[]
 
 const categories = [
   'fonts',
@@ -362,7 +370,7 @@ try {
     const stalls = new Map<string, number[]>()
     for (let index = 0; index < runs; index += 1) {
       for (const variant of variants) {
-        for (const kind of ['model', 'query'] as const) {
+        for (const kind of kinds) {
           const context = await browser.newContext({ viewport: { width: 1400, height: 900 } })
           const page = await context.newPage()
           const cdp = await context.newCDPSession(page)
@@ -413,7 +421,7 @@ try {
     }
   }
   for (let index = 0; index < runs && mode !== 'time'; index += 1) {
-    for (const kind of ['model', 'query'] as const) {
+    for (const kind of kinds) {
       if (mode !== 'sample') await traced(browser, workbench, kind)
       if (mode !== 'trace') await sampled(browser, workbench, kind)
     }
