@@ -42,11 +42,6 @@ export async function csvProblem(path: string, name: string): Promise<string | u
       row = reader.getRowObjectsJS()[0] as Record<string, unknown>
     } catch (error) {
       const message = (error as Error).message.split('\n')[0]!.replace('file ""', () => `file "${name}"`)
-      // The file read, but a column staging needs is not in its header: the header is at fault.
-      const missing = /^Binder Error: Referenced column "([^"]+)" not found/.exec(message)?.[1]
-      if (missing !== undefined) {
-        return `${name} has no ${missing} column, which staging reads; check the file's header row`
-      }
       return `${name} is not readable as CSV by DuckDB (${message}); check line endings and quoting`
     }
     if (Number(row.rows) === 0) return `${name} holds no data rows (header only or empty)`
