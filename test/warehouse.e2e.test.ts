@@ -16,9 +16,8 @@ import { auditOptionsForApply } from '../pipeline/engine/apply-audits.ts'
 import { type Database, openDatabase } from '../pipeline/engine/database.ts'
 import { loadProject } from '../pipeline/engine/load.ts'
 import { buildPlan } from '../pipeline/engine/plan.ts'
-import { environmentSchema, type Project } from '../pipeline/engine/project.ts'
+import { environmentView, type Project } from '../pipeline/engine/project.ts'
 import { renderModelQuery } from '../pipeline/engine/render.ts'
-import { quoteIdentifier } from '../pipeline/engine/sql-quote.ts'
 import { landBundledSnapshot } from '../pipeline/extract/psd/land.ts'
 import { auditWarning } from '../pipeline/main-job.ts'
 import {
@@ -297,7 +296,7 @@ describe('a second monthly snapshot', () => {
       // Each model read where the environment's view of it lives.
       resolveTable: (name) => {
         const [modelSchema = '', table = ''] = name.split('.')
-        return `${quoteIdentifier(environmentSchema(modelSchema, environment))}.${quoteIdentifier(table)}`
+        return environmentView(modelSchema, table, environment)
       },
     })
     const [plan] = await query(`EXPLAIN (ANALYZE, FORMAT json) ${sql}`)

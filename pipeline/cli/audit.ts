@@ -4,6 +4,8 @@
 
 import {
   auditFailureMessage,
+  environmentSchema,
+  environmentView,
   type ModelAuditOutcome,
   runModelAudits,
   runStandaloneAudits,
@@ -12,7 +14,7 @@ import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { commands } from './commands.ts'
 import { defaultEnvironment } from './engine-session.ts'
-import { environmentView, loadCommandProject, modelOrFail, openProjectDatabase } from './project-database.ts'
+import { loadCommandProject, modelOrFail, openProjectDatabase } from './project-database.ts'
 import { parseArguments } from './project-option.ts'
 
 const { usage } = commands.audit
@@ -73,7 +75,7 @@ async function viewExists(
   table: string,
   environment: string,
 ): Promise<boolean> {
-  const viewSchema = environment === 'prod' ? schema : `${schema}__${environment}`
+  const viewSchema = environmentSchema(schema, environment)
   const reader = await connection.runAndReadAll(
     'SELECT count(*)::INTEGER AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2',
     [viewSchema, table],

@@ -1,7 +1,13 @@
 // materia plan [ENV]: what changed, what it means downstream, what will be built; then, with
 // consent, apply. Never applies without --auto-apply or a "y" on a terminal.
 import { createInterface } from 'node:readline/promises'
-import { applyPlan, auditFailureMessage, buildPlan, runStandaloneAudits } from '../engine/index.ts'
+import {
+  applyPlan,
+  auditFailureMessage,
+  buildPlan,
+  environmentView,
+  runStandaloneAudits,
+} from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command, CommandContext } from './command.ts'
 import { commands } from './commands.ts'
@@ -9,7 +15,6 @@ import { clock, defaultEnvironment, openSession, parseDayOption } from './engine
 import { formatPlan } from './plan-format.ts'
 import { planHooks } from './plan-hooks.ts'
 import { progressReporter } from './progress.ts'
-import { environmentView } from './project-database.ts'
 import { parseArguments } from './project-option.ts'
 
 const { usage } = commands.plan

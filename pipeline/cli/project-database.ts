@@ -2,14 +2,7 @@
 // must already exist: audit and table-diff read environments a plan has built, never create one).
 // The environment default is engine-session's (MATERIA_ENV, default_environment, dev_<user>).
 import { existsSync } from 'node:fs'
-import {
-  type Database,
-  databasePath,
-  environmentSchema,
-  openDatabase,
-  type Project,
-  quoteIdentifier,
-} from '../engine/index.ts'
+import { type Database, databasePath, openDatabase, type Project } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { CommandContext } from './command.ts'
 import { loadForCommand } from './engine-session.ts'
@@ -41,9 +34,4 @@ export function modelOrFail(project: Project, name: string, usage: string) {
   if (model === undefined)
     throw new MateriaError('usage', `unknown model ${name}; run materia dag for the list; usage: ${usage}`)
   return model
-}
-
-// An environment's view of a model, quoted: "schema"."table" for prod, "schema__env"."table" otherwise.
-export function environmentView(schema: string, table: string, environment: string): string {
-  return `${quoteIdentifier(environmentSchema(schema, environment))}.${quoteIdentifier(table)}`
 }

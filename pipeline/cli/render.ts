@@ -2,13 +2,7 @@
 // rewritten to an environment's views (prod by default).
 
 import { relative } from 'node:path'
-import {
-  environmentSchema,
-  loadProject,
-  quoteIdentifier,
-  renderModelQuery,
-  seedFilePath,
-} from '../engine/index.ts'
+import { environmentView, loadProject, renderModelQuery, seedFilePath } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { commands } from './commands.ts'
@@ -55,7 +49,7 @@ export const renderCommand: Command = {
     const resolveTable = (reference: string) => {
       const model = project.models.get(reference)
       if (model === undefined) return null
-      return `${quoteIdentifier(environmentSchema(model.schema, environment))}.${quoteIdentifier(model.table)}`
+      return environmentView(model.schema, model.table, environment)
     }
     const model = project.models.get(name)!
     const seedPath = seedFilePath(project.root, model)

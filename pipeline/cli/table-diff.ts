@@ -2,11 +2,11 @@
 // environments (e.g. prod:dev_alice): schema changes, rows only in one side, changed rows on the
 // key (default: the model's grain), per-column match and a sample of differences.
 
-import { formatRows, formatValue, type TableDiff, tableDiff } from '../engine/index.ts'
+import { environmentView, formatRows, formatValue, type TableDiff, tableDiff } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { commands } from './commands.ts'
-import { environmentView, loadCommandProject, modelOrFail, openProjectDatabase } from './project-database.ts'
+import { loadCommandProject, modelOrFail, openProjectDatabase } from './project-database.ts'
 import { parseArguments } from './project-option.ts'
 
 const { usage } = commands['table-diff']

@@ -26,7 +26,7 @@ import { isScdKind, mergeStatements, scdFirstSelect } from './merge-sql.ts'
 import type { Model } from './model.ts'
 import { definitionOf } from './plan-compare.ts'
 import type { BuildStep, Plan, PlanStep } from './plan-types.ts'
-import { environmentSchema, type Project } from './project.ts'
+import { environmentSchema, environmentView, type Project } from './project.ts'
 import { describeQueryError } from './read-error.ts'
 import { renderMacros } from './render.ts'
 import { quoteIdentifier, quoteLiteral, quoteQualified } from './sql-quote.ts'
@@ -733,7 +733,7 @@ async function swapViews(context: BuildContext): Promise<number> {
       switch (step.kind) {
         case 'swap_view': {
           const [schema, table] = step.model.split('.') as [string, string]
-          const view = `${quoteIdentifier(environmentSchema(schema, plan.environment))}.${quoteIdentifier(table)}`
+          const view = environmentView(schema, table, plan.environment)
           await connection.run(
             `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${quoteQualified(step.table)}`,
           )
@@ -744,7 +744,7 @@ async function swapViews(context: BuildContext): Promise<number> {
         }
         case 'drop_view': {
           const [schema, table] = step.model.split('.') as [string, string]
-          const view = `${quoteIdentifier(environmentSchema(schema, plan.environment))}.${quoteIdentifier(table)}`
+          const view = environmentView(schema, table, plan.environment)
           await connection.run(`DROP VIEW IF EXISTS ${view}`)
           changed += 1
           break

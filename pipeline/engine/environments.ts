@@ -7,7 +7,7 @@ import { previewRowsMax } from '../limits.ts'
 import type { Database } from './database.ts'
 import { rewriteTableReferences } from './load-api.ts'
 import { validateEnvironmentName } from './plan.ts'
-import { environmentSchema, type Project } from './project.ts'
+import { environmentSchema, environmentView, type Project } from './project.ts'
 import { guardReadOnlyQuery } from './query-guard.ts'
 import { describeQueryError } from './read-error.ts'
 import { parseQuery, qualifiedNames, rewriteQualifiedNames } from './sql-ast.ts'
@@ -84,7 +84,7 @@ export async function dropEnvironmentViews(
     const [schema, table] = model.split('.') as [string, string]
     const viewSchema = environmentSchema(schema, environment)
     schemas.add(viewSchema)
-    await db.run(`DROP VIEW IF EXISTS ${quoteIdentifier(viewSchema)}.${quoteIdentifier(table)}`)
+    await db.run(`DROP VIEW IF EXISTS ${environmentView(schema, table, environment)}`)
   }
   for (const schema of schemas) {
     const left = await db.rows(
@@ -115,10 +115,7 @@ export async function rewriteForEnvironment(
   if (environment === 'prod') return sql
   const map = new Map<string, string>()
   for (const model of project.models.values()) {
-    map.set(
-      model.name,
-      `${quoteIdentifier(environmentSchema(model.schema, environment))}.${quoteIdentifier(model.table)}`,
-    )
+    map.set(model.name, environmentView(model.schema, model.table, environment))
   }
   const lookup = (reference: string) => map.get(reference) ?? null
   const parsed = await parseQuery(sql)

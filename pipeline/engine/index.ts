@@ -54,7 +54,7 @@ export { buildPlan, type PlanOptions, validateEnvironmentName } from './plan.ts'
 export { definitionOf } from './plan-compare.ts'
 export type { ChangeCategory, ModelChange, Plan, PlanModel, PlanStep } from './plan-types.ts'
 export type { CustomAudit, GatewayConfig, LintSeverity, Project, ProjectConfig } from './project.ts'
-export { environmentSchema } from './project.ts'
+export { environmentSchema, environmentView } from './project.ts'
 export {
   type GuardedStatement,
   guardReadOnlyQuery,

@@ -2,6 +2,7 @@
 // Plain readonly data built once by loadProject (see loader) and shared by the planner, the test
 // runner, the audits, the linter, the dashboards and the workbench.
 import type { Model } from './model.ts'
+import { quoteIdentifier } from './sql-quote.ts'
 
 export interface GatewayConfig {
   readonly type: 'duckdb'
@@ -75,4 +76,9 @@ export interface Project {
 // Where an environment's views live: prod at <schema>.<name>, others at <schema>__<env>.<name>.
 export function environmentSchema(schema: string, environment: string): string {
   return environment === 'prod' ? schema : `${schema}__${environment}`
+}
+
+// An environment's view of a model, quoted: "schema"."table" for prod, "schema__env"."table" otherwise.
+export function environmentView(schema: string, table: string, environment: string): string {
+  return `${quoteIdentifier(environmentSchema(schema, environment))}.${quoteIdentifier(table)}`
 }

@@ -2,7 +2,13 @@
 // changed rows, per-column match %) keyed on the model's grain, and a chart overlaying a numeric
 // column of both environments over a chosen x column (e.g. world production by market year).
 import { Hono } from 'hono'
-import { environmentSchema, quoteIdentifier, type TableDiff, tableDiff } from '../../pipeline/engine/index.ts'
+import {
+  environmentSchema,
+  environmentView,
+  quoteIdentifier,
+  type TableDiff,
+  tableDiff,
+} from '../../pipeline/engine/index.ts'
 import { MateriaError } from '../../pipeline/errors.ts'
 import type { WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
@@ -119,9 +125,9 @@ export function diffRoutes(context: WorkbenchContext): Hono {
     if (model !== undefined) {
       if (environment === 'prod')
         throw new MateriaError('usage', 'choose a dev environment in the navbar to compare it with prod')
-      const source = `${quoteIdentifier(model.schema)}.${quoteIdentifier(model.table)}`
+      const source = environmentView(model.schema, model.table, 'prod')
+      const target = environmentView(model.schema, model.table, environment)
       const targetSchema = environmentSchema(model.schema, environment)
-      const target = `${quoteIdentifier(targetSchema)}.${quoteIdentifier(model.table)}`
       const diff = await tableDiff(context.connection, { source, target, on: model.grain })
       const columns = await relationColumns(context, targetSchema, model.table)
       const x =
