@@ -111,6 +111,8 @@ export const actionWaitMs = 5 * 60_000
 export const sshReadyWaitMs = 10 * 60_000
 // A single SSH connection attempt (TCP + key exchange) on a healthy network.
 export const sshConnectTimeoutMs = 15_000
+// One readiness probe (`ssh … true`): the connection attempt plus a login and a no-op command.
+export const sshAttemptTimeoutMs = 20_000
 // Checkout or upload plus npm ci on a fresh worker.
 export const prepareTimeoutMs = 20 * 60_000
 // A working tree archive larger than this holds data or build output that must not be uploaded.

@@ -5,11 +5,15 @@
 // worker set-up keeps the optional dependencies that carry DuckDB's native binding.
 // Scaleway workers past their deadline are reaped too, the running ones terminated and one that
 // never started deleted with its volume, in the same `materia worker reap` and in one of its own.
+// Waiting for a worker's SSH ends at its deadline even when the worker's sshd accepts connections
+// and never answers (each probe gets at most the time left, not a whole probe's allowance).
 // Method: the prepare script runs in a real bash with a stand-in `cloud-init` first on PATH (the
 // one program not on this machine) and clones a local bare repository; reap runs the CLI command
 // against the fake Hetzner and Scaleway APIs.
 import { execFile } from 'node:child_process'
+import { once } from 'node:events'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -21,13 +25,14 @@ import { defaultPrepare } from './config.ts'
 import { createHetznerClient } from './hetzner/client.ts'
 import { createHetznerProvider } from './hetzner/provider.ts'
 import { generateKeyPair } from './keys.ts'
+import { createRedactor } from './redact.ts'
 import { createScalewayClient } from './scaleway/client.ts'
 import { createScalewayProvider } from './scaleway/provider.ts'
 import { fakeScalewayTypes } from './testing/fake-cloud.ts'
 import { type FakeHetzner, startFakeHetzner } from './testing/fake-hetzner.ts'
 import { FakeScaleway } from './testing/fake-scaleway.ts'
 import { makeBareRepo } from './testing/git-fixture.ts'
-import { prepareScript } from './worker-steps.ts'
+import { prepareScript, waitForSsh } from './worker-steps.ts'
 
 const execFileAsync = promisify(execFile)
 let root: string
@@ -258,4 +263,41 @@ describe('materia worker reap', () => {
       await scaleway.stop()
     }
   })
+})
+
+describe('waiting for SSH', () => {
+  // A worker whose port accepts connections and then sends nothing (sshd stuck behind a firewall
+  // that holds the handshake): one probe alone would wait for OpenSSH's own 15 s connect timeout.
+  it('gives up at its deadline when the worker accepts and never answers', async () => {
+    const sockets: Socket[] = []
+    const silent = createServer((socket) => sockets.push(socket))
+    silent.listen(0, '127.0.0.1')
+    await once(silent, 'listening')
+    const port = (silent.address() as { port: number }).port
+    try {
+      const target = {
+        host: '127.0.0.1',
+        port,
+        user: 'materia',
+        identityPath: join(root, 'no-such-key'),
+        knownHostsPath: join(root, 'no-known-hosts'),
+      }
+      const waited = waitForSsh(target, {
+        timeoutMs: 1_500,
+        pollMs: 100,
+        redact: createRedactor([]),
+        signal: new AbortController().signal,
+      })
+      await expect(waited).rejects.toThrow(
+        new RegExp(
+          `^SSH to 127\\.0\\.0\\.1:${port} not ready after 1 attempts \\(1500 ms\\): ssh to 127\\.0\\.0\\.1: timed out after \\d+ ms$`,
+        ),
+      )
+      expect(sockets.length).toBe(1)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      silent.close()
+    }
+    // The test's 10 s bound is under OpenSSH's 15 s: only a probe cut at the deadline ends in it.
+  }, 10_000)
 })

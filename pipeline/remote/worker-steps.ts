@@ -2,7 +2,7 @@
 // the prepare command, destroy everything a run created and verify it is gone.
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
-import { actionWaitMs, workersListedMax } from '../limits.ts'
+import { actionWaitMs, sshAttemptTimeoutMs, workersListedMax } from '../limits.ts'
 import type { Provider, WorkerServer } from './provider.ts'
 import type { Redactor } from './redact.ts'
 import { type LogStream, runRemote, type SshTarget } from './ssh.ts'
@@ -15,6 +15,8 @@ export function shellQuote(value: string): string {
 
 // Polls `true` over SSH until it answers 0. A host key that does not match the pinned one fails at
 // once: cloud-init installs our key before sshd first starts, so any other key is an impostor.
+// No attempt outlives the deadline: each gets at most the time left, so a worker whose sshd accepts
+// and then stays silent is given up at `timeoutMs`, not one whole attempt later.
 export async function waitForSsh(
   target: SshTarget,
   input: { timeoutMs: number; pollMs: number; redact: Redactor; signal: AbortSignal },
@@ -27,7 +29,7 @@ export async function waitForSsh(
     const code = await runRemote(target, 'true', {
       onLine: (line) => lines.push(line),
       redact: input.redact,
-      timeoutMs: 20_000,
+      timeoutMs: Math.max(1, Math.min(sshAttemptTimeoutMs, deadlineMs - Date.now())),
       signal: input.signal,
     }).catch((error: Error) => {
       lines.push(error.message)
