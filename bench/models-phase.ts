@@ -6,6 +6,8 @@
 //           runs them after each build (same queries, same batch range), with no transaction or state
 //   floor:  DuckDB reading every landed file as the raw model does (count(*) over the read_csv):
 //           the physical floor of any pipeline over this landing
+//   floorWrite: the same read written to a table as it is (CREATE TABLE AS, every column): the
+//           floor of any pipeline that keeps one row per landed row in a table, as staging does
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
@@ -27,7 +29,7 @@ import {
 import { auditWarning } from '../pipeline/main-job.ts'
 
 export interface PhaseRequest {
-  readonly phase: 'apply' | 'direct' | 'floor'
+  readonly phase: 'apply' | 'direct' | 'floor' | 'floorWrite'
   readonly projectRoot: string
   readonly landingDir: string
   readonly databasePath: string
@@ -130,7 +132,8 @@ async function directPhase(project: Project, request: PhaseRequest): Promise<Omi
   return { ...elapsed(started, cpuStarted), rowsByModel: {}, msByModel: {}, auditWarnings }
 }
 
-// The raw model's read of every landed file, counted: same files, same read_csv options.
+// The raw model's read of every landed file, counted (floor) or written to a table (floorWrite):
+// same files, same read_csv options.
 async function floorPhase(project: Project, request: PhaseRequest): Promise<Omit<PhaseResult, 'peakRssMb'>> {
   const raw = await renderModelQuery(project, 'raw.psd_alldata', {
     start: new Date(0),
@@ -143,8 +146,14 @@ async function floorPhase(project: Project, request: PhaseRequest): Promise<Omit
   const cpuStarted = process.cpuUsage()
   let rows = 0
   try {
-    const reader = await connection.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM (${raw})`)
-    rows = Number(reader.getRowObjectsJS()[0]?.n)
+    if (request.phase === 'floorWrite') {
+      await connection.run(`CREATE TABLE landed AS ${raw}`)
+      const reader = await connection.runAndReadAll('SELECT count(*)::BIGINT AS n FROM landed')
+      rows = Number(reader.getRowObjectsJS()[0]?.n)
+    } else {
+      const reader = await connection.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM (${raw})`)
+      rows = Number(reader.getRowObjectsJS()[0]?.n)
+    }
   } finally {
     connection.closeSync()
     instance.closeSync()
@@ -162,7 +171,7 @@ export async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
   const project = await loadProject(request.projectRoot, {
     env: { ...process.env, MATERIA_LANDING: request.landingDir },
   })
-  const phases = { apply: applyPhase, direct: directPhase, floor: floorPhase }
+  const phases = { apply: applyPhase, direct: directPhase, floor: floorPhase, floorWrite: floorPhase }
   const measured = await phases[request.phase](project, request)
   return { ...measured, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }
 }

@@ -8,6 +8,8 @@
 // Figures (each the median, min and max of N runs; the steps of one round run one after the other,
 // so a change of machine load hits every step of the comparison alike):
 // - the floor: DuckDB reading every landed file as the raw model does (count(*) over read_csv);
+// - the write floor: the same read written to a table as it is (CREATE TABLE AS): what any pipeline
+//   that keeps a table with one row per landed row (staging) pays at least;
 // - DuckDB alone running the rendered model SQL on one connection, audits off and on (on: each
 //   model's audit queries after its statement, as apply runs them);
 // - full apply of two monthly snapshots (2.03 M rows) to prod through the engine, audits off and
@@ -156,12 +158,14 @@ export async function run(options: BenchOptions): Promise<Record<string, unknown
     const twoMonths = join(temp, 'two-months.duckdb')
 
     const floor: PhaseResult[] = []
+    const floorWrite: PhaseResult[] = []
     const direct: PhaseResult[] = []
     const directAudits: PhaseResult[] = []
     const applyNoAudits: PhaseResult[] = []
     const apply: PhaseResult[] = []
     const first = await interleaved(options.runs, {
       floor: phaseRunner(temp, floor).bind(null, { ...base, phase: 'floor', now: firstNow }),
+      floorWrite: phaseRunner(temp, floorWrite).bind(null, { ...base, phase: 'floorWrite', now: firstNow }),
       direct: phaseRunner(temp, direct).bind(null, {
         ...base,
         phase: 'direct',
@@ -200,6 +204,11 @@ export async function run(options: BenchOptions): Promise<Record<string, unknown
     return {
       landingRows: generated[0]! + generated[1]!,
       floor: { wallMs: figure(first.floor), rowsRead: floor.at(-1)!.rowsByModel['raw.psd_alldata'] },
+      floorWrite: {
+        wallMs: figure(first.floorWrite),
+        rowsWritten: floorWrite.at(-1)!.rowsByModel['raw.psd_alldata'],
+        peakRssMb: rss(floorWrite),
+      },
       directDuckdb: { wallMs: figure(first.direct), peakRssMb: rss(direct) },
       directDuckdbWithAudits: {
         wallMs: figure(first.directAudits),
@@ -221,6 +230,7 @@ export async function run(options: BenchOptions): Promise<Record<string, unknown
       // included): what to read when the machine's load average exceeds its cores.
       cpuMs: {
         floor: figure(cpu(floor)),
+        floorWrite: figure(cpu(floorWrite)),
         directDuckdb: figure(cpu(direct)),
         directDuckdbWithAudits: figure(cpu(directAudits)),
         fullApplyWithoutAudits: figure(cpu(applyNoAudits)),
@@ -231,6 +241,9 @@ export async function run(options: BenchOptions): Promise<Record<string, unknown
       ratioVsFloor: ratio(first.applyNoAudits, first.floor),
       ratioVsFloorWithAudits: ratio(first.apply, first.floor),
       directVsFloor: ratio(first.direct, first.floor),
+      // Against the write floor: how far the models are from the least a per-row staging table costs.
+      ratioVsWriteFloor: ratio(first.applyNoAudits, first.floorWrite),
+      directVsWriteFloor: ratio(first.direct, first.floorWrite),
       nextMonth: {
         landedRows,
         run: {
