@@ -48,6 +48,20 @@ async function names(connection: DuckDBConnection, sql: string): Promise<string[
   return reader.getRowsJson().map((row) => String(row[0]))
 }
 
+// Whether the database holds a table or view schema.table.
+export async function tableExists(
+  context: WorkbenchContext,
+  schema: string,
+  table: string,
+): Promise<boolean> {
+  const reader = await context.connection.runAndReadAll(
+    `SELECT count(*)::INTEGER FROM duckdb_tables() WHERE schema_name = $schema AND table_name = $table
+     UNION ALL SELECT count(*)::INTEGER FROM duckdb_views() WHERE schema_name = $schema AND view_name = $table`,
+    { schema, table },
+  )
+  return reader.getRowsJson().some((row) => Number(row[0]) > 0)
+}
+
 // Loads the project with the engine; a project that does not load still opens (from a scan of its
 // files) so the analyst can fix the model the engine complains about.
 export async function loadIndex(

@@ -16,9 +16,9 @@ export interface QueryTabs {
   readonly active: number // index into tabs
 }
 
-const firstTabs: QueryTabs = {
-  tabs: [{ title: 'Query 1', sql: 'SELECT 42 AS answer\n' }],
-  active: 0,
+// A project's first tab: one tab holding `sql` (starterSql in routes/query.ts).
+export function firstTabs(sql: string): QueryTabs {
+  return { tabs: [{ title: 'Query 1', sql }], active: 0 }
 }
 
 // Checks what the browser sends: a list of 1..queryTabsMax tabs with string titles and SQL.
@@ -41,12 +41,13 @@ export function parseQueryTabs(value: unknown): QueryTabs {
   return { tabs: parsed, active: Number.isInteger(index) && index >= 0 && index < parsed.length ? index : 0 }
 }
 
-export async function readQueryTabs(path: string): Promise<QueryTabs> {
+// The saved tabs; null when there are none yet, or the file was damaged by hand: the page then
+// starts with one tab rather than refuse to open.
+export async function readQueryTabs(path: string): Promise<QueryTabs | null> {
   try {
     return parseQueryTabs(JSON.parse(await readFile(path, 'utf8')))
   } catch {
-    // No file yet, or one damaged by hand: start with one tab rather than refuse to open the page.
-    return firstTabs
+    return null
   }
 }
 

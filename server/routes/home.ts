@@ -7,7 +7,7 @@
 import { Hono } from 'hono'
 import { environmentSchema } from '../../pipeline/engine/index.ts'
 import { chunkPreloads } from '../asset-preload.ts'
-import type { WorkbenchContext } from '../context.ts'
+import { tableExists, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
 import { type Html, html } from '../html.ts'
 import { renderPage } from '../shell.ts'
@@ -62,15 +62,6 @@ export interface Report {
     readonly colors: string[]
     readonly labels: string[] // bags and share, as the pie's slices show them
   }
-}
-
-async function tableExists(context: WorkbenchContext, schema: string, table: string): Promise<boolean> {
-  const reader = await context.connection.runAndReadAll(
-    `SELECT count(*)::INTEGER FROM duckdb_tables() WHERE schema_name = $schema AND table_name = $table
-     UNION ALL SELECT count(*)::INTEGER FROM duckdb_views() WHERE schema_name = $schema AND view_name = $table`,
-    { schema, table },
-  )
-  return reader.getRowsJson().some((row) => Number(row[0]) > 0)
 }
 
 // The report's environment: the chosen one when its serving views exist, else prod.

@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
-import { scratchSchema } from '../../pipeline/engine/index.ts'
+import { environmentSchema, quoteIdentifier, scratchSchema } from '../../pipeline/engine/index.ts'
 import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
 import { chunkPreloads } from '../asset-preload.ts'
-import type { WorkbenchContext } from '../context.ts'
+import { tableExists, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment, environmentRewrite } from '../environments.ts'
 import { type Html, html } from '../html.ts'
 import { appendHistory, readHistory } from '../query-history.ts'
@@ -19,7 +19,7 @@ import {
   type ResultFilter,
   type ResultView,
 } from '../query-runner.ts'
-import { parseQueryTabs, readQueryTabs, writeQueryTabs } from '../query-tabs.ts'
+import { firstTabs, parseQueryTabs, readQueryTabs, writeQueryTabs } from '../query-tabs.ts'
 import { renderPage } from '../shell.ts'
 
 const pageSize = 100
@@ -130,6 +130,26 @@ async function historyList(context: WorkbenchContext, search: string): Promise<H
   )}</ul>`
 }
 
+// The first tab's SQL when no tabs are saved: the first rows of a model that no other model reads
+// (a serving table, in a layered project), the first by name whose view the environment has, so
+// the analyst's first Run shows the project's data and names a table to start from. Seeds and
+// external tables are inputs, not results; where no model qualifies, a query that needs no table.
+async function starterSql(context: WorkbenchContext, environment: string): Promise<string> {
+  const project = context.project
+  const results = [...(project?.models.values() ?? [])]
+    .filter((model) => (project?.children.get(model.name) ?? []).length === 0)
+    .filter((model) => !['SEED', 'EXTERNAL', 'EMBEDDED'].includes(model.kind.name))
+    .sort((left, right) => left.name.localeCompare(right.name))
+  for (const model of results) {
+    if (!(await tableExists(context, environmentSchema(model.schema, environment), model.table))) continue
+    const name = [model.schema, model.table]
+      .map((part) => (/^[a-z_][a-z0-9_]*$/.test(part) ? part : quoteIdentifier(part)))
+      .join('.')
+    return `SELECT *\nFROM ${name}\nLIMIT 100\n`
+  }
+  return 'SELECT 42 AS answer\n'
+}
+
 export function queryRoutes(context: WorkbenchContext): Hono {
   const app = new Hono()
   const tabsPath = join(context.root, '.materia', 'query-tabs.json')
@@ -150,7 +170,7 @@ export function queryRoutes(context: WorkbenchContext): Hono {
   </div>
   <div class="flex items-center gap-1"><div role="tablist" class="tabs tabs-box tabs-sm w-fit" id="query-tabs" aria-label="Query tabs"></div></div>
   <div class="query-host rounded-box overflow-hidden border border-base-300" data-component="query-editor" id="query-editor"
-    data-tabs="${JSON.stringify(await readQueryTabs(tabsPath))}"></div>
+    data-tabs="${JSON.stringify((await readQueryTabs(tabsPath)) ?? firstTabs(await starterSql(context, environment)))}"></div>
   <div id="query-result"></div>
   <details class="collapse collapse-arrow bg-base-100 border border-base-300" id="query-history-panel"><summary class="collapse-title font-semibold">History</summary>
     <div class="collapse-content flex flex-col gap-2">
