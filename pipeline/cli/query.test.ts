@@ -26,7 +26,9 @@ describe('materia query is read-only', () => {
     expect(dropped.code).toBe(1)
     expect(dropped.stdout).toBe('')
     expect(dropped.stderr.trim().split('\n')).toHaveLength(1)
-    expect(dropped.stderr).toMatch(/^materia query: refused "drop view serving\.dim_country": not one SELECT/)
+    expect(dropped.stderr).toMatch(
+      /^materia query: refused "drop view serving\.dim_country": a DROP statement, not one SELECT;/,
+    )
     expect(await digest(root)).toBe(before)
     const count = await materia(root, 'query', 'SELECT count(*) AS n FROM serving.dim_country', '--json')
     expect(JSON.parse(count.stdout)).toEqual([{ n: 3 }])

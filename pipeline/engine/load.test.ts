@@ -142,7 +142,7 @@ describe('loadProject rejects bad input', () => {
   it('a statement that is not a SELECT', async () => {
     const model = 'MODEL (name serving.extra, kind FULL);\nDELETE FROM serving.dim_country'
     expect(await loadError({ 'models/serving/extra.sql': model })).toBe(
-      'models/serving/extra.sql:2 the query must be one SELECT statement (DuckDB: Only SELECT statements can be serialized to json!); fix the query',
+      'models/serving/extra.sql:2 the query must be one SELECT statement, not a DELETE statement; fix the query',
     )
   })
 

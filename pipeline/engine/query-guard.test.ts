@@ -79,6 +79,22 @@ describe('guardReadOnlyQuery', () => {
     }
   })
 
+  it('says what the statement is instead of one SELECT, in the words of the query', async () => {
+    const reasons: [string, string][] = [
+      ['DROP VIEW serving.dim_country', 'a DROP statement'],
+      ["UPDATE serving.dim_country SET country_name = 'x'", 'an UPDATE statement'],
+      ['CALL checkpoint()', 'a CALL statement'],
+      ['SELECT 1; DROP VIEW serving.dim_country', '2 statements'],
+      ['SELECT 1; SELECT 2', '2 statements'],
+      ['WITH x AS (SELECT 1) DELETE FROM serving.dim_country', 'a statement other than SELECT'],
+    ]
+    for (const [sql, reason] of reasons) {
+      const message = await refusal(() => guardReadOnlyQuery(sql))
+      expect(message, sql).toContain(`: ${reason}, not one SELECT; `)
+      expect(message, sql).not.toContain('json')
+    }
+  })
+
   it('says where a syntax error is, not that the statement is refused', async () => {
     expect(await refusal(() => guardReadOnlyQuery('SELEC 1'))).toMatch(/^SQL syntax error/)
   })

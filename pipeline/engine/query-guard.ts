@@ -76,7 +76,7 @@ export async function guardReadOnlyQuery(sql: string): Promise<void> {
     if (tree.kind === 'syntax') throw new MateriaError('query', `SQL syntax error: ${tree.message}`)
     throw new MateriaError(
       'query',
-      `refused "${firstWords(sql)}": not one SELECT statement (${tree.message}); ${readOnlyHint}`,
+      `refused "${firstWords(sql)}": ${tree.message}, not one SELECT; ${readOnlyHint}`,
     )
   }
   const names = new Set<string>()
@@ -154,7 +154,7 @@ export async function guardWorkbenchStatement(sql: string, scratch: string): Pro
   }
   throw new MateriaError(
     'query',
-    `refused "${firstWords(text)}": not one SELECT statement (${tree.message}); ${readOnlyHint} (${scratch})`,
+    `refused "${firstWords(text)}": ${tree.message}, not one SELECT; ${readOnlyHint} (${scratch})`,
   )
 }
 

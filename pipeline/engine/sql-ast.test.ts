@@ -132,10 +132,10 @@ QUALIFY row_number() OVER (PARTITION BY a.k ORDER BY a.v DESC) = 1`
       'SELECT * FROM "raw__dev"."a" JOIN raw.b USING (k);',
     )
     await expect(rewriteTableReferences('DELETE FROM raw.a', map)).rejects.toThrow(
-      'the query must be one SELECT statement (DuckDB: Only SELECT statements can be serialized to json!)',
+      'the query must be one SELECT statement, not a DELETE statement',
     )
     await expect(rewriteTableReferences('SELECT 1; SELECT 2', map)).rejects.toThrow(
-      'the query must be one SELECT statement (DuckDB: found 2 statements)',
+      'the query must be one SELECT statement, not 2 statements',
     )
   })
 

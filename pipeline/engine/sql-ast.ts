@@ -10,6 +10,7 @@
 // of trees out), which makes loading 1,000 models one round trip instead of 1,000.
 import { type DuckDBConnection, DuckDBInstance, DuckDBListValue, listValue } from '@duckdb/node-api'
 import { MateriaError } from '../errors.ts'
+import { splitStatements } from './model-file-text.ts'
 import { isTrivia, type Token, tokenize } from './sql-tokens.ts'
 import { collectTableNodes, type TableNode } from './sql-tree.ts'
 
@@ -23,7 +24,7 @@ type ParsedQuery =
   | {
       readonly ok: false
       readonly kind: 'syntax' | 'not_select' // not_select: valid SQL, but not one SELECT statement
-      readonly message: string // DuckDB's words
+      readonly message: string // syntax: DuckDB's words; not_select: what it is instead (notSelect)
       readonly position: number | null // character offset, when DuckDB gives one
     }
 
@@ -149,12 +150,13 @@ export async function parseQuery(sql: string): Promise<ParsedQuery> {
   if (result.error) {
     const position = result.position === undefined ? null : Number(result.position)
     const message = result.error_message ?? 'unknown parser error'
-    const kind = result.error_type === 'parser' ? 'syntax' : 'not_select'
-    return { ok: false, kind, message, position: Number.isFinite(position) ? position : null }
+    const finite = Number.isFinite(position) ? position : null
+    if (result.error_type === 'parser') return { ok: false, kind: 'syntax', message, position: finite }
+    return { ok: false, kind: 'not_select', message: notSelect(sql), position: finite }
   }
   const statements = result.statements ?? []
   if (statements.length !== 1) {
-    return { ok: false, kind: 'not_select', message: `found ${statements.length} statements`, position: null }
+    return { ok: false, kind: 'not_select', message: notSelect(sql), position: null }
   }
   const nodes: TableNode[] = []
   collectTableNodes(statements[0], new Set(), nodes)
@@ -192,12 +194,26 @@ export async function parseStatementTree(
   const result = JSON.parse(await serialize(sql)) as SerializeResult
   if (result.error) {
     const message = result.error_message ?? 'unknown parser error'
-    return { ok: false, kind: result.error_type === 'parser' ? 'syntax' : 'not_select', message }
+    if (result.error_type === 'parser') return { ok: false, kind: 'syntax', message }
+    return { ok: false, kind: 'not_select', message: notSelect(sql) }
   }
   const statements = result.statements ?? []
-  if (statements.length !== 1)
-    return { ok: false, kind: 'not_select', message: `found ${statements.length} statements` }
+  if (statements.length !== 1) return { ok: false, kind: 'not_select', message: notSelect(sql) }
   return { ok: true, statement: statements[0] }
+}
+
+// What a query that DuckDB parses is instead of one SELECT, in the user's words: "2 statements", "a
+// DROP statement". json_serialize_sql says "Only SELECT statements can be serialized to json!" of
+// any other statement (and of a script on its first such statement), which names DuckDB's
+// mechanism, not the query.
+function notSelect(sql: string): string {
+  const statements = splitStatements(sql)
+  if (statements.length !== 1) return `${statements.length} statements`
+  const first = tokenize(statements[0] ?? '').find((token) => !isTrivia(token))
+  const word = first?.kind === 'word' ? first.text.toUpperCase() : ''
+  // WITH ... DELETE: the first word names no statement.
+  if (word === '' || word === 'WITH') return 'a statement other than SELECT'
+  return `${/^[AEIOU]/.test(word) ? 'an' : 'a'} ${word} statement`
 }
 
 // One phrase for a query DuckDB could not read, e.g. "SQL syntax error at character 12: ...".
@@ -206,8 +222,7 @@ export function parseProblem(parsed: {
   message: string
   position: number | null
 }): string {
-  if (parsed.kind === 'not_select')
-    return `the query must be one SELECT statement (DuckDB: ${parsed.message})`
+  if (parsed.kind === 'not_select') return `the query must be one SELECT statement, not ${parsed.message}`
   const where = parsed.position === null ? '' : ` at character ${parsed.position}`
   return `SQL syntax error${where}: ${parsed.message}`
 }
