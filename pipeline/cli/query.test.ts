@@ -70,6 +70,23 @@ describe('materia query is read-only', () => {
     expect(await digest(root)).toBe(before)
   })
 
+  it("keeps DuckDB's suggestion for a misspelt table, function or column, on the one line", async () => {
+    const cases: [string, string][] = [
+      [
+        'SELECT * FROM serving.dim_countr',
+        'Table with name dim_countr does not exist! Did you mean "dim_country"?',
+      ],
+      ['SELECT sume(1)', 'Scalar Function with name sume does not exist! Did you mean "sum"?'],
+      ['SELECT country_nam FROM serving.dim_country', 'Candidate bindings: "country_name"'],
+    ]
+    for (const [sql, expected] of cases) {
+      const failed = await materia(root, 'query', sql)
+      expect(failed.code, sql).toBe(1)
+      expect(failed.stderr, sql).toContain(expected)
+      expect(failed.stderr.trim().split('\n'), sql).toHaveLength(1)
+    }
+  })
+
   it('reads files in the project, refuses /etc/passwd and files beside the project', async () => {
     writeFileSync(join(root, 'inside.csv'), 'x\n7\n')
     const inside = await materia(root, 'query', `SELECT x FROM read_csv('${root}/inside.csv')`, '--json')

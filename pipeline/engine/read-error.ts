@@ -13,8 +13,19 @@ import { quoteLiteral } from './sql-quote.ts'
 // DuckDB's own words for a file it could not read; `file ""` means it did not say which.
 const unnamedFile = /\bfile ""/
 
+// DuckDB's second line, when it is a suggestion: 'Did you mean "obt_commodity_metrics"?' after a
+// missing table or function, 'Candidate bindings: "market_year"' after a missing column.
+const suggestion = /^(Did you mean .*|Candidate bindings: .*)$/
+// A suggestion longer than this (a list of candidate columns) is cut, with an ellipsis.
+const suggestionCharsMax = 200
+
+// DuckDB's first line, and its suggestion when it made one: the lines after (the query again, with a
+// caret under the failing word) are left out of a one-line error.
 function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? ''
+  const [first = '', second = ''] = String(error instanceof Error ? error.message : error).split('\n')
+  if (!suggestion.test(second)) return first
+  const hint = second.length > suggestionCharsMax ? `${second.slice(0, suggestionCharsMax)}...` : second
+  return `${first} ${hint}`
 }
 
 export async function describeQueryError(connection: DuckDBConnection, error: unknown): Promise<string> {
