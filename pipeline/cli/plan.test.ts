@@ -206,11 +206,16 @@ describe('materia plan / query / environments / invalidate', () => {
       'dev_x: nothing is due\n',
     )
     expect((await materia(root, 'run', 'dev_nobody')).stderr).toMatch(
-      /no environment dev_nobody; create it with materia plan dev_nobody/,
+      /^materia run: no environment dev_nobody \(environments: [a-z_, ]*dev_x[a-z_, ]*\); create it with materia plan dev_nobody\n$/,
     )
 
     expect((await materia(root, 'janitor')).stdout).toContain(
       'janitor: 0 environment(s) removed, 0 table(s) dropped',
+    )
+    const nobody = await materia(root, 'invalidate', 'dev_nobody')
+    expect(nobody.code).toBe(1)
+    expect(nobody.stderr).toMatch(
+      /^materia invalidate: no environment dev_nobody \(environments: [a-z_, ]*dev_x[a-z_, ]*\); nothing to drop\n$/,
     )
     expect((await materia(root, 'invalidate', 'dev_x')).code).toBe(0)
     const swept = await materia(root, 'janitor', '--ignore-ttl')

@@ -2,7 +2,15 @@
 // environments (e.g. prod:dev_alice): schema changes, rows only in one side, changed rows on the
 // key (default: the model's grain), per-column match and a sample of differences.
 
-import { environmentView, formatRows, formatValue, type TableDiff, tableDiff } from '../engine/index.ts'
+import {
+  environmentView,
+  formatRows,
+  formatValue,
+  missingEnvironment,
+  readState,
+  type TableDiff,
+  tableDiff,
+} from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { commands } from './commands.ts'
@@ -39,6 +47,10 @@ export const tableDiffCommand: Command = {
     const db = await openProjectDatabase(project)
     let diff: TableDiff
     try {
+      const state = await readState(db)
+      for (const side of [source, target]) {
+        if (side !== 'prod' && !state.environments.has(side)) throw missingEnvironment(state, side, 'usage')
+      }
       diff = await tableDiff(db.connection, {
         source: environmentView(model.schema, model.table, source),
         target: environmentView(model.schema, model.table, target),

@@ -151,6 +151,15 @@ describe('materia audit and table-diff', () => {
       stderr: expect.stringMatching(/"prod" is not SOURCE:TARGET/),
     })
   })
+
+  it('names an environment that does not exist, and the ones that do', async () => {
+    const missing = await run(['table-diff', 'dev_nobody:prod', 'serving.dim_country'], root)
+    expect(missing.code).toBe(1)
+    expect(missing.stdout).toBe('')
+    expect(missing.stderr).toBe(
+      'materia table-diff: no environment dev_nobody (environments: dev_x, prod); create it with materia plan dev_nobody\n',
+    )
+  })
 })
 
 describe('materia format and lint', () => {

@@ -60,7 +60,7 @@ describe('planEnvironmentCopy', () => {
   it('refuses a missing source, a live target and prod as target, one line each; a dropped one comes back', async () => {
     const project = makeProject(root, exampleSpecs())
     expect(await messageOf(planEnvironmentCopy(db, project, { source: 'prod', target: 'dev_x' }))).toBe(
-      'no environment prod to copy (environments: none); apply a plan to prod first',
+      'no environment prod (environments: none); create it with materia plan prod',
     )
     await applyPlan(db, project, await buildPlan(db, project, { environment: 'prod', now }))
     await applyPlan(db, project, await planEnvironmentCopy(db, project, { source: 'prod', target: 'dev_x' }))

@@ -10,7 +10,7 @@ import type { Database } from './database.ts'
 import { validateEnvironmentName } from './plan.ts'
 import type { Plan, PlanEnvironmentModel, PlanModel, PlanStep } from './plan-types.ts'
 import type { Project } from './project.ts'
-import { physicalTable, readState } from './state.ts'
+import { missingEnvironment, physicalTable, readState } from './state.ts'
 
 export interface EnvironmentCopyOptions {
   readonly source: string // usually prod
@@ -32,13 +32,7 @@ export async function planEnvironmentCopy(
   }
   const state = await readState(db)
   const source = state.environments.get(options.source)
-  if (source === undefined) {
-    const names = [...state.environments.keys()].join(', ') || 'none'
-    throw new MateriaError(
-      'usage',
-      `no environment ${options.source} to copy (environments: ${names}); apply a plan to ${options.source} first`,
-    )
-  }
+  if (source === undefined) throw missingEnvironment(state, options.source, 'usage')
   const nowMs = (options.now ?? new Date()).getTime()
   // A dropped environment waits for the janitor with its expiry in the past: it may be created again.
   const previous = state.environments.get(options.target)

@@ -12,7 +12,7 @@ import { guardReadOnlyQuery } from './query-guard.ts'
 import { describeQueryError } from './read-error.ts'
 import { parseQuery, qualifiedNames, rewriteQualifiedNames } from './sql-ast.ts'
 import { quoteIdentifier } from './sql-quote.ts'
-import { readState, stateSchema } from './state.ts'
+import { missingEnvironment, readState, stateSchema } from './state.ts'
 
 export interface EnvironmentSummary {
   readonly name: string
@@ -50,13 +50,7 @@ export async function invalidateEnvironment(
   return db.exclusive(async () => {
     const state = await readState(db)
     const environment = state.environments.get(name)
-    if (environment === undefined) {
-      const names = [...state.environments.keys()].join(', ') || 'none'
-      throw new MateriaError(
-        'usage',
-        `no environment ${name} (environments: ${names}); see materia environments`,
-      )
-    }
+    if (environment === undefined) throw missingEnvironment(state, name, 'usage', 'nothing to drop')
     await db.run('BEGIN TRANSACTION')
     try {
       await dropEnvironmentViews(db, name, [...environment.models.keys()])
@@ -159,7 +153,7 @@ export async function queryEnvironment(
   await guardReadOnlyQuery(text)
   const state = await readState(db)
   if (environment !== 'prod' && !state.environments.has(environment)) {
-    throw new MateriaError('query', `no environment ${environment}; run materia plan ${environment} first`)
+    throw missingEnvironment(state, environment, 'query')
   }
   const rewritten = await rewriteForEnvironment(project, text, environment)
   try {
@@ -196,7 +190,7 @@ export async function streamEnvironmentQuery(
   await guardReadOnlyQuery(text)
   const state = await readState(db)
   if (environment !== 'prod' && !state.environments.has(environment)) {
-    throw new MateriaError('query', `no environment ${environment}; run materia plan ${environment} first`)
+    throw missingEnvironment(state, environment, 'query')
   }
   const rewritten = await rewriteForEnvironment(project, text, environment)
   let count = 0

@@ -75,7 +75,14 @@ export {
 export { quoteIdentifier, quoteLiteral } from './sql-quote.ts'
 export { convertSqlmeshConfig, projectName } from './sqlmesh-config.ts'
 export { runStandaloneAudits } from './standalone-audit.ts'
-export { physicalTable, readState, type State, snapshotKey, stateSchema } from './state.ts'
+export {
+  missingEnvironment,
+  physicalTable,
+  readState,
+  type State,
+  snapshotKey,
+  stateSchema,
+} from './state.ts'
 export { checkState } from './state-check.ts'
 export {
   type ColumnType,

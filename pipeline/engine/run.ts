@@ -4,7 +4,6 @@
 // over an unchanged project costs one state read. A model whose file changed since the last plan
 // is skipped with a warning: changes go through `materia plan`.
 import { randomUUID } from 'node:crypto'
-import { MateriaError } from '../errors.ts'
 import { environmentTtlMs } from '../limits.ts'
 import type { Database } from './database.ts'
 import { addUnits, intervalUnit } from './interval.ts'
@@ -13,7 +12,7 @@ import { ownHash } from './plan-compare.ts'
 import { type StepContext, stepsFor, wantedRange } from './plan-step.ts'
 import type { Plan, PlanModel, PlanStep } from './plan-types.ts'
 import type { Project } from './project.ts'
-import { physicalTable, readState, snapshotKey } from './state.ts'
+import { missingEnvironment, physicalTable, readState, snapshotKey } from './state.ts'
 
 export interface RunOptions {
   readonly environment: string
@@ -27,12 +26,7 @@ export async function buildRunPlan(db: Database, project: Project, options: RunO
   const nowMs = (options.now ?? new Date()).getTime()
   const state = await readState(db)
   const environment = state.environments.get(options.environment)
-  if (environment === undefined) {
-    throw new MateriaError(
-      'plan',
-      `no environment ${options.environment}; create it with materia plan ${options.environment}`,
-    )
-  }
+  if (environment === undefined) throw missingEnvironment(state, options.environment, 'plan')
   const context: StepContext = {
     project,
     state,

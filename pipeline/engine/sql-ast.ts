@@ -209,7 +209,7 @@ export async function parseStatementTree(
 function notSelect(sql: string): string {
   const statements = splitStatements(sql)
   if (statements.length !== 1) return `${statements.length} statements`
-  const first = tokenize(statements[0] ?? '').find((token) => !isTrivia(token))
+  const first = tokenize(statements[0] ?? '', 'query').find((token) => !isTrivia(token))
   const word = first?.kind === 'word' ? first.text.toUpperCase() : ''
   // WITH ... DELETE: the first word names no statement.
   if (word === '' || word === 'WITH') return 'a statement other than SELECT'

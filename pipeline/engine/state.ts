@@ -5,7 +5,7 @@
 // transaction as the table, so a crash never leaves a half table marked as built.
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { assert } from '../assert.ts'
-import { MateriaError } from '../errors.ts'
+import { MateriaError, type MateriaErrorCode } from '../errors.ts'
 import type { Database } from './database.ts'
 import { type Interval, mergeIntervals } from './interval.ts'
 import { quoteLiteral } from './sql-quote.ts'
@@ -138,6 +138,18 @@ function readSnapshot(row: Record<string, unknown>): Snapshot {
   }
   assert(snapshot.physicalTable === physicalTable(name, version), `snapshot ${name}@${version} table name`)
   return snapshot
+}
+
+// The one error for an environment the state does not hold: the ones it holds, and what to do
+// (by default, create it).
+export function missingEnvironment(
+  state: State,
+  name: string,
+  code: MateriaErrorCode,
+  todo = `create it with materia plan ${name}`,
+): MateriaError {
+  const names = [...state.environments.keys()].sort().join(', ') || 'none'
+  return new MateriaError(code, `no environment ${name} (environments: ${names}); ${todo}`)
 }
 
 export async function readState(db: Database, connection?: DuckDBConnection): Promise<State> {
