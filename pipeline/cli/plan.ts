@@ -7,6 +7,7 @@ import {
   buildPlan,
   environmentView,
   runStandaloneAudits,
+  validateEnvironmentName,
 } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command, CommandContext } from './command.ts'
@@ -50,6 +51,11 @@ export const planCommand: Command = {
     )
     if (args.positionals.length > 1)
       throw new MateriaError('usage', `give at most one environment; usage: ${usage}`)
+    // The arguments are checked before the unit tests run: a mistyped name fails at once.
+    const named = args.positionals[0]
+    if (named !== undefined) validateEnvironmentName(named)
+    const start = parseDayOption(args.options.start, 'start', usage)
+    const end = parseDayOption(args.options.end, 'end', usage)
     // A dry run only reads: it opens the file read-only, beside a running reader.
     const session = await openSession(args.options.project, context, {
       readOnly: args.flags.has('dry-run') ? 'when-present' : false,
@@ -57,7 +63,7 @@ export const planCommand: Command = {
     for (const warning of session.project.warnings ?? []) context.stderr.write(`warning: ${warning}\n`)
     const { project, db } = session
     try {
-      const environment = args.positionals[0] ?? defaultEnvironment(project, context.env)
+      const environment = named ?? defaultEnvironment(project, context.env)
       const json = args.flags.has('json')
       const log = json ? context.stderr : context.stdout
       if (!args.flags.has('skip-tests') && planHooks.runTests !== null) {
@@ -78,8 +84,8 @@ export const planCommand: Command = {
         environment,
         select: splitList(args.options.select),
         restate: splitList(args.options.restate),
-        start: parseDayOption(args.options.start, 'start', usage),
-        end: parseDayOption(args.options.end, 'end', usage),
+        start,
+        end,
         now: clock(context.env),
       })
       if (json) context.stdout.write(`${JSON.stringify(plan, null, 2)}\n`)
