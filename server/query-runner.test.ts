@@ -115,3 +115,35 @@ describe('result rows', () => {
     expect(Math.abs((estimatedSummary?.distinct ?? 0) / (querySummaryExactRowsMax + 1) - 1)).toBeLessThan(0.1)
   })
 })
+
+describe('a failed run', () => {
+  it("keeps DuckDB's caret lines, with its suggestion in the model's name, not the environment's schema", async () => {
+    const setup = await instance.connect()
+    try {
+      await setup.run('CREATE SCHEMA IF NOT EXISTS serving; CREATE SCHEMA IF NOT EXISTS serving__dev_x')
+      await setup.run('CREATE OR REPLACE TABLE serving.dim_country AS SELECT 1 AS id')
+      await setup.run('CREATE OR REPLACE VIEW serving__dev_x.dim_country AS SELECT 1 AS id')
+    } finally {
+      setup.disconnectSync()
+    }
+    runs += 1
+    const failed = runner.run({
+      sql: 'SELECT * FROM dim_country',
+      environment: 'dev_x',
+      runId: `run-${runs}`,
+      rewrite: async (text) => text,
+    })
+    const message = await failed.then(
+      () => 'no error',
+      (error: Error) => error.message,
+    )
+    const lines = message.split('\n')
+    expect(lines[0]).toBe('Catalog Error: Table with name dim_country does not exist!')
+    expect(lines[1]).toBe('Did you mean "serving.dim_country"?')
+    // The echo is the query as run, without the result table's CREATE TABLE … AS; the caret stands
+    // under the unknown name.
+    const echo = lines.findIndex((line) => line.startsWith('LINE 1: '))
+    expect(lines[echo]).toBe('LINE 1: SELECT * FROM dim_country')
+    expect(lines[echo + 1]).toBe(`${' '.repeat('LINE 1: SELECT * FROM '.length)}^`)
+  })
+})

@@ -137,6 +137,27 @@ interface ViewTable {
 // Views kept per result: the current one and the one before it, which requests may still page.
 const viewTablesKept = 2
 
+// A run's last SELECT is written to its result table with this in front.
+function resultWrapper(table: string): string {
+  return `CREATE TABLE ${table} AS `
+}
+
+// DuckDB echoes the statement it ran under "LINE 1:" with a caret under the failing word; for a
+// result that is the wrapper and the analyst's query: the echo and its caret are given for the query
+// alone. A long line DuckDB echoes only in part is left as it is.
+function withoutWrapper(message: string, wrapper: string): string {
+  const lines = message.split('\n')
+  const echo = `LINE 1: ${wrapper}`
+  const at = lines.findIndex((line) => line.startsWith(echo))
+  if (at < 0) return message
+  lines[at] = `LINE 1: ${lines[at]!.slice(echo.length)}`
+  const caret = lines[at + 1]
+  if (caret !== undefined && /^ +\^$/.test(caret) && caret.length > echo.length) {
+    lines[at + 1] = caret.slice(wrapper.length)
+  }
+  return lines.join('\n')
+}
+
 export class QueryRunner {
   readonly #instance: DuckDBInstance
   readonly #running = new Map<string, DuckDBConnection>()
@@ -203,10 +224,10 @@ export class QueryRunner {
     const connection = await this.#instance.connect()
     this.#running.set(options.runId, connection)
     const startedMs = performance.now()
+    const id = this.#nextId++
     try {
       let message: string | null = null
       let table: string | null = null
-      const id = this.#nextId++
       for (const [index, original] of statements.entries()) {
         const text = await rewriteOrKeep(original, options.rewrite)
         // Every environment's model objects are read-only; writes go to the scratch schema only.
@@ -217,7 +238,7 @@ export class QueryRunner {
         if (last && guarded.kind === 'read') {
           table = `${resultsDatabase}.r_${id}`
           message = null // the script ends in a result: show it, not the earlier statements' count
-          await connection.run(`CREATE TABLE ${table} AS ${text}`)
+          await connection.run(`${resultWrapper(table)}${text}`)
         } else {
           const reader = await connection.runAndReadAll(text)
           message = `${statements.length} statement(s) ran; the last changed ${reader.rowsChanged} row(s)`
@@ -241,8 +262,17 @@ export class QueryRunner {
       const text = error instanceof Error ? error.message : String(error)
       if (/interrupt/i.test(text)) throw new MateriaError('query', 'query cancelled')
       // The whole message (DuckDB's caret under the failing SQL) unless a file it failed on needs naming.
-      const described = await describeQueryError(connection, error)
-      throw new MateriaError('query', text.startsWith(described) ? text : described, { cause: error })
+      const described = await describeQueryError(connection, error, {
+        environment: options.environment,
+        lines: 'all',
+      })
+      throw new MateriaError(
+        'query',
+        withoutWrapper(described, resultWrapper(`${resultsDatabase}.r_${id}`)),
+        {
+          cause: error,
+        },
+      )
     } finally {
       this.#running.delete(options.runId)
       connection.disconnectSync()

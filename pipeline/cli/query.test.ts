@@ -87,6 +87,14 @@ describe('materia query is read-only', () => {
     }
   })
 
+  it('suggests the model name in a dev environment, never its schema there', async () => {
+    // Unqualified, the table is in prod's schema and in dev_x's: DuckDB offers both.
+    const failed = await materia(root, 'query', 'SELECT * FROM dim_country', '--env', 'dev_x')
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toContain('Did you mean "serving.dim_country"?')
+    expect(failed.stderr).not.toContain('__dev_x')
+  })
+
   it('reads files in the project, refuses /etc/passwd and files beside the project', async () => {
     writeFileSync(join(root, 'inside.csv'), 'x\n7\n')
     const inside = await materia(root, 'query', `SELECT x FROM read_csv('${root}/inside.csv')`, '--json')

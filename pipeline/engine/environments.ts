@@ -167,7 +167,7 @@ export async function queryEnvironment(
       truncated: rows.length > limit,
     }
   } catch (error) {
-    const message = await describeQueryError(db.connection, error)
+    const message = await describeQueryError(db.connection, error, { environment })
     throw new MateriaError('query', `query on ${environment} failed: ${message}`, {
       cause: error,
     })
@@ -207,7 +207,7 @@ export async function streamEnvironmentQuery(
       await sink.rows(rows)
     }
   } catch (error) {
-    const message = await describeQueryError(db.connection, error)
+    const message = await describeQueryError(db.connection, error, { environment })
     throw new MateriaError('query', `query on ${environment} failed: ${message}`, {
       cause: error,
     })

@@ -19,18 +19,35 @@ const suggestion = /^(Did you mean .*|Candidate bindings: .*)$/
 // A suggestion longer than this (a list of candidate columns) is cut, with an ellipsis.
 const suggestionCharsMax = 200
 
-// DuckDB's first line, and its suggestion when it made one: the lines after (the query again, with a
-// caret under the failing word) are left out of a one-line error.
-function firstLine(error: unknown): string {
-  const [first = '', second = ''] = String(error instanceof Error ? error.message : error).split('\n')
-  if (!suggestion.test(second)) return first
-  const hint = second.length > suggestionCharsMax ? `${second.slice(0, suggestionCharsMax)}...` : second
-  return `${first} ${hint}`
+// DuckDB's first line, with its suggestion when it made one (in `environment`'s names): `lines` 'one'
+// leaves out the lines after (the query again, with a caret under the failing word), as a one-line
+// error does; 'all' keeps them, each on its line, as the workbench's editor shows them.
+function reported(error: unknown, environment: string | undefined, lines: 'one' | 'all'): string {
+  const [first = '', second = '', ...rest] = String(error instanceof Error ? error.message : error).split(
+    '\n',
+  )
+  if (!suggestion.test(second)) return lines === 'one' ? first : [first, second, ...rest].join('\n')
+  const cut = second.length > suggestionCharsMax ? `${second.slice(0, suggestionCharsMax)}...` : second
+  const hint = modelNames(cut, environment)
+  return lines === 'one' ? `${first} ${hint}` : [first, hint, ...rest].join('\n')
 }
 
-export async function describeQueryError(connection: DuckDBConnection, error: unknown): Promise<string> {
-  const line = firstLine(error)
-  if (!unnamedFile.test(line)) return line
+// In a dev environment DuckDB may suggest the environment's own schema ("serving.x or
+// serving__dev_x.x"): a query names serving.x, which reads dev's view, so the suggestion says that.
+function modelNames(hint: string, environment: string | undefined): string {
+  if (environment === undefined || environment === 'prod') return hint
+  const named = hint.replace(new RegExp(`\\b([a-z0-9_]+)__${environment}\\.`, 'g'), '$1.')
+  return named.replace(/"([^"]+) or \1"/, '"$1"')
+}
+
+// `environment`: the one the query ran in; `lines`: see reported.
+export async function describeQueryError(
+  connection: DuckDBConnection,
+  error: unknown,
+  options: { readonly environment?: string; readonly lines?: 'one' | 'all' } = {},
+): Promise<string> {
+  const line = reported(error, options.environment, 'one')
+  if (!unnamedFile.test(line)) return reported(error, options.environment, options.lines ?? 'one')
   const landingDir = await boundLanding(connection)
   if (landingDir === undefined) return `${line}; DuckDB names no file: check the CSV files the query reads`
   const bad = await unreadableLandedFiles(connection, landingDir)
