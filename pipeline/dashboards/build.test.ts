@@ -84,6 +84,7 @@ describe('materia dashboards build', () => {
     expect(a.get('country/index.html')).toContain('<a href="brazil.html">Brazil</a>')
     expect(a.get('index.html')).toContain('<a href="country/index.html">Country profile</a>')
     expect([...a.keys()].filter((path) => !path.startsWith('country/'))).toEqual([
+      '.materia-build',
       'assets/echarts.js',
       'assets/logo.svg',
       'assets/materia.css',
@@ -137,6 +138,36 @@ describe('materia dashboards build', () => {
     )
     expect(await snapshot(join(folder, 'out', 'keep'))).toEqual(before)
     expect((await readdir(join(folder, 'out'))).filter((name) => name.startsWith('.'))).toEqual([])
+  })
+
+  it("replaces only an earlier build: a file or a folder of one's own at --out is refused and kept", async () => {
+    const pages = join(folder, 'pages-small')
+    await mkdir(pages, { recursive: true })
+    await writeFile(join(pages, 'ok.md'), '---\ntitle: OK\n---\n# Fine\n')
+    const out = join(folder, 'out-guard')
+    await mkdir(join(out, 'mine'), { recursive: true })
+    await writeFile(join(out, 'notes.txt'), 'an analyst note\n')
+    await writeFile(join(out, 'mine', 'draft.md'), '# draft\n')
+    const onFile = await cli(['dashboards', 'build', '--pages', pages, '--out', 'out-guard/notes.txt'])
+    expect(onFile.code).toBe(1)
+    expect(onFile.stderr).toBe(
+      `materia dashboards: ${join(out, 'notes.txt')} is a file, not a build folder; give --out a folder (nothing was changed)\n`,
+    )
+    const onFolder = await cli(['site', 'build', '--pages', pages, '--out', 'out-guard/mine'])
+    expect(onFolder.code).toBe(1)
+    expect(onFolder.stderr).toBe(
+      `materia site: ${join(out, 'mine')} holds files no materia build wrote (draft.md); give --out a new or empty folder (nothing was changed)\n`,
+    )
+    expect(await readFile(join(out, 'notes.txt'), 'utf8')).toBe('an analyst note\n')
+    expect(await readFile(join(out, 'mine', 'draft.md'), 'utf8')).toBe('# draft\n')
+    expect((await readdir(out)).sort()).toEqual(['mine', 'notes.txt'])
+    // An earlier build is replaced: with its marker, or from before the marker (index.html, assets/).
+    expect((await cli(['dashboards', 'build', '--pages', pages, '--out', 'out-guard/built'])).code).toBe(0)
+    expect((await cli(['dashboards', 'build', '--pages', pages, '--out', 'out-guard/built'])).code).toBe(0)
+    await mkdir(join(out, 'older', 'assets'), { recursive: true })
+    await writeFile(join(out, 'older', 'index.html'), '<h1>older build</h1>\n')
+    expect((await cli(['dashboards', 'build', '--pages', pages, '--out', 'out-guard/older'])).code).toBe(0)
+    expect(await readFile(join(out, 'older', 'index.html'), 'utf8')).not.toContain('older build')
   })
 
   it('--public-only leaves private pages out; --env resolves models to the environment', async () => {

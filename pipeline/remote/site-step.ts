@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { contentTypeOf } from '../content-type.ts'
+import { buildMarker } from '../dashboards/output.ts'
 import { connectionRunner } from '../dashboards/query.ts'
 import { buildSite, paddleConfigFrom } from '../dashboards/site.ts'
 import { loadProject, rewriteForEnvironment } from '../engine/index.ts'
@@ -15,7 +16,8 @@ async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true })
   const files: string[] = []
   for (const entry of entries) {
-    if ((await stat(join(dir, entry))).isFile()) files.push(entry)
+    // The build's marker says what the folder is on this disk; the bucket has no use for it.
+    if (entry !== buildMarker && (await stat(join(dir, entry))).isFile()) files.push(entry)
   }
   return files.sort()
 }
