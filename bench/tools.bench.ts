@@ -95,7 +95,7 @@ async function projectTools(): Promise<Record<string, unknown>> {
       f.endsWith('.sql'),
     )
     const texts = files.map((file) => readFileSync(join(root, 'models', file), 'utf8'))
-    const format = await timed(async () => texts.map(formatModelFile))
+    const format = await timed(async () => texts.map((text) => formatModelFile(text)))
     return {
       unitTests: tests.value.length,
       unitTestsPassed: tests.value.filter((t) => t.passed).length,

@@ -36,12 +36,7 @@ function formatted(path: string, shown: string): { before: string; after: string
   } catch {
     throw new MateriaError('usage', `${shown}: cannot read the file; check the path`)
   }
-  try {
-    return { before, after: formatModelFile(before) }
-  } catch (error) {
-    if (isMateriaError(error)) throw new MateriaError(error.code, `${shown}: ${error.message}`)
-    throw error
-  }
+  return { before, after: formatModelFile(before, shown) }
 }
 
 export const formatCommand: Command = {
@@ -53,13 +48,30 @@ export const formatCommand: Command = {
       args.positionals.length > 0
         ? args.positionals.map((file) => resolve(context.cwd, file))
         : modelFiles(root)
+    // Every file is read and formatted; one the formatter cannot parse is reported with the others
+    // at the end and left as it is, and the rest are still checked or formatted.
+    const problems: string[] = []
     const changed = files
       .map((path) => ({ path, shown: shownPath(root, path) }))
-      .map((file) => ({ ...file, ...formatted(file.path, file.shown) }))
+      .flatMap((file) => {
+        try {
+          return [{ ...file, ...formatted(file.path, file.shown) }]
+        } catch (error) {
+          if (!isMateriaError(error) || error.code !== 'model') throw error
+          problems.push(error.message)
+          return []
+        }
+      })
       .filter((file) => file.before !== file.after)
+    const unformattable = () =>
+      new MateriaError(
+        'model',
+        `${problems.join('\n')}\n${problems.length} of ${files.length} files cannot be formatted; fix them, then format again`,
+      )
     if (args.flags.has('check')) {
       for (const file of changed) context.stdout.write(`would reformat ${file.shown}\n`)
       context.stdout.write(`${changed.length} of ${files.length} files would be reformatted\n`)
+      if (problems.length > 0) throw unformattable()
       return changed.length === 0 ? 0 : 1
     }
     const instance = await DuckDBInstance.create(':memory:')
@@ -88,6 +100,7 @@ export const formatCommand: Command = {
       context.stdout.write(`formatted ${file.shown}\n`)
     }
     context.stdout.write(`${changed.length} of ${files.length} files reformatted\n`)
+    if (problems.length > 0) throw unformattable()
     return 0
   },
 }

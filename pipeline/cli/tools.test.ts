@@ -178,6 +178,44 @@ describe('materia format and lint', () => {
     )
   })
 
+  it('reports every file it cannot format at its file:line:column, and formats the rest', async () => {
+    const root = copyExample()
+    await run(['format'], root)
+    const broken = [
+      [
+        'models/serving/broken_a.sql',
+        'MODEL (name serving.broken_a, kind FULL);\nSELECT a, FROM (SELECT 1 AS a\n',
+      ],
+      [
+        'models/serving/broken_b.sql',
+        'MODEL (name serving.broken_b, kind FULL);\n\nSELECT 1 AS x;\n\nSELECT (;\n',
+      ],
+    ] as const
+    for (const [path, text] of broken) writeFileSync(join(root, path), text)
+    writeFileSync(
+      join(root, 'models/serving/loose.sql'),
+      'MODEL (name serving.loose, kind FULL);\nselect   1   as  y\n',
+    )
+    const problems = [
+      'materia format: models/serving/broken_a.sql:2:30 cannot format the query: Parse error at token: «EOF»; fix the SQL or format it by hand',
+      'models/serving/broken_b.sql:5:9 cannot format the query: Parse error at token: ;; fix the SQL or format it by hand',
+    ]
+    const checked = await run(['format', '--check'], root)
+    expect(checked.code).toBe(1)
+    expect(checked.stdout).toMatch(
+      /^would reformat models\/serving\/loose\.sql\n1 of \d+ files would be reformatted\n$/,
+    )
+    // The example project's 6 models and the 3 files above.
+    const stderr = `${problems.join('\n')}\n2 of 9 files cannot be formatted; fix them, then format again\n`
+    expect(checked.stderr).toBe(stderr)
+    const formatted = await run(['format'], root)
+    expect(formatted.code).toBe(1)
+    expect(formatted.stdout).toMatch(/^formatted models\/serving\/loose\.sql\n/)
+    expect(formatted.stderr).toBe(stderr)
+    expect(readFileSync(join(root, 'models/serving/loose.sql'), 'utf8')).toContain('SELECT\n  1 AS y')
+    for (const [path, text] of broken) expect(readFileSync(join(root, path), 'utf8')).toBe(text)
+  })
+
   it('prints findings and exits 1 only when a rule is set to error', async () => {
     const root = copyExample()
     const warned = await run(['lint'], root)

@@ -38,13 +38,18 @@ const formatterOptions: FormatOptionsWithDialect = {
 // The statements after the header, each on its own: pre-statements, the query, post-statements,
 // ON_VIRTUAL_UPDATE_BEGIN; ... ON_VIRTUAL_UPDATE_END; and AUDIT (...) blocks, whose header is laid out
 // like MODEL's with its query right below it (as SQLMesh's audits page writes them).
-function formatQuery(query: string): string {
+// `at(offset)`: the file's line and column of an offset in `query`, for the formatter's errors.
+function formatQuery(query: string, at: (offset: number) => string): string {
   const pieces = splitTopLevel(query, ';')
   const lastStatement = pieces.findLastIndex((piece) => !isCommentOnly(piece))
   const closed = /;\s*$/.test(stripComments(query))
   let out = ''
   let previous = ''
+  let cursor = 0
   for (const [index, piece] of pieces.entries()) {
+    // splitTopLevel trims each piece: find it again in the query, after the previous one.
+    const start = Math.max(0, query.indexOf(piece, cursor))
+    cursor = start + piece.length
     if (isCommentOnly(piece)) {
       out += `${out === '' ? '' : '\n\n'}${piece.trim()}`
       continue
@@ -56,7 +61,7 @@ function formatQuery(query: string): string {
       ? `${piece.slice(0, piece.length - head.length).trim()}\n${formatBlock('AUDIT', head.slice(head.indexOf('(') + 1, head.lastIndexOf(')')))}`.trim()
       : marker
         ? `${piece.slice(0, piece.length - head.length).trim()}\n${head.toUpperCase()}`.trim()
-        : formatStatement(piece)
+        : formatStatement(piece, (line, column) => at(offsetOf(piece, line, column) + start))
     const tight = /^AUDIT|^ON_VIRTUAL_UPDATE_BEGIN/i.test(previous) || /^ON_VIRTUAL_UPDATE_END$/i.test(head)
     out += `${out === '' ? '' : tight ? '\n' : '\n\n'}${text}`
     if (index < lastStatement || closed) out += commentStart(lastLine(text)) === -1 ? ';' : '\n;'
@@ -65,13 +70,32 @@ function formatQuery(query: string): string {
   return out
 }
 
-function formatStatement(statement: string): string {
+// The offset of 1-based `line` and `column` in `text`.
+function offsetOf(text: string, line: number, column: number): number {
+  let offset = 0
+  for (let current = 1; current < line; current += 1) {
+    const next = text.indexOf('\n', offset)
+    if (next === -1) break
+    offset = next + 1
+  }
+  return Math.min(text.length, offset + column - 1)
+}
+
+// sql-formatter's parse errors end "at line L column C", counted in the statement it was given:
+// `at` turns that into the file's line:column, which leads the message as in every model error.
+function formatStatement(statement: string, at: (line: number, column: number) => string): string {
   let formatted: string
   try {
     formatted = formatDialect(statement, formatterOptions)
   } catch (error) {
-    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)
-    throw new MateriaError('model', `cannot format the query: ${message}; fix the SQL or format it by hand`)
+    const first = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)
+    const position = / at line (\d+) column (\d+)$/.exec(first)
+    const where = position === null ? at(1, 1) : at(Number(position[1]), Number(position[2]))
+    const message = position === null ? first : first.slice(0, position.index)
+    throw new MateriaError(
+      'model',
+      `${where} cannot format the query: ${message}; fix the SQL or format it by hand`,
+    )
   }
   return layoutQuery(formatted.replace(/(@[A-Za-z_][A-Za-z0-9_]*) \(/g, '$1(').trim())
 }
@@ -144,9 +168,17 @@ function bodyOpen(text: string): number {
 
 // The whole file: leading comments kept, header canonical, query formatted, one final newline.
 // A header holding comments is kept as written, since moving its lines could misplace them.
-export function formatModelFile(text: string): string {
-  const parts = splitModelFile(text.replace(/\r\n/g, '\n'))
-  const query = formatQuery(parts.query)
+// `path` names the file in an error: "models/x.sql:3:12 cannot format the query: ...".
+export function formatModelFile(text: string, path = 'model'): string {
+  const normalized = text.replace(/\r\n/g, '\n')
+  const parts = splitModelFile(normalized)
+  const queryOffset = normalized.length - parts.query.length
+  const at = (offset: number): string => {
+    const before = normalized.slice(0, queryOffset + offset)
+    const line = before.split('\n').length
+    return `${path}:${line}:${before.length - before.lastIndexOf('\n')}`
+  }
+  const query = formatQuery(parts.query, at)
   if (parts.header === null) return `${query}\n`
   const header = parts.headerHasComments ? `MODEL (${parts.header});` : formatHeader(parts.header)
   const leading = parts.leading.trim() === '' ? '' : `${parts.leading.trim()}\n`
