@@ -60,4 +60,19 @@ describe('materia workbench', () => {
     expect(isMateriaError(error)).toBe(true)
     expect((error as Error).message).toBe('unknown option "--bogus"; see materia workbench --help')
   })
+
+  it('says of a folder without materia.yaml what every other command says', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'materia-not-a-project-'))
+    try {
+      const error = await startWorkbenchCommand(['--project', folder, '--no-open'], context([])).catch(
+        (caught: unknown) => caught,
+      )
+      expect(isMateriaError(error)).toBe(true)
+      expect((error as Error).message).toBe(
+        `${join(folder, 'materia.yaml')} not found; run from a project folder or pass --project DIR`,
+      )
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
+  })
 })

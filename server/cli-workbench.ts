@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Command, CommandContext } from '../pipeline/cli/command.ts'
 import { resolveProjectRoot as projectRootOf } from '../pipeline/cli/project-option.ts'
+import { projectConfigMissing } from '../pipeline/engine/index.ts'
 import { MateriaError } from '../pipeline/errors.ts'
 import { defaultRendererOutput, ensureRendererBuilt } from './renderer-build.ts'
 import { startWorkbench, type Workbench } from './workbench.ts'
@@ -49,12 +50,7 @@ export function parseWorkbenchArguments(argv: readonly string[]): WorkbenchArgum
 // The project root as every command finds it (project-option.ts); it must hold materia.yaml.
 export function resolveProjectRoot(project: string | null, cwd: string): string {
   const root = projectRootOf(project ?? undefined, cwd)
-  if (!existsSync(resolve(root, 'materia.yaml'))) {
-    throw new MateriaError(
-      'config',
-      `${root}: no materia.yaml here; pass --project DIR (the folder with materia.yaml)`,
-    )
-  }
+  if (!existsSync(resolve(root, 'materia.yaml'))) throw projectConfigMissing(root)
   return root
 }
 

@@ -159,16 +159,21 @@ function defaultUserEnvironment(): string {
   return `dev_${name === '' ? 'user' : name}`
 }
 
+// The one error for a folder that is not a project: every command and the workbench say it alike.
+export function projectConfigMissing(root: string): MateriaError {
+  return new MateriaError(
+    'config',
+    `${join(resolve(root), file)} not found; run from a project folder or pass --project DIR`,
+  )
+}
+
 export function loadConfig(root: string, env: NodeJS.ProcessEnv = process.env): ProjectConfig {
   const absoluteRoot = resolve(root)
   let text: string
   try {
     text = readFileSync(join(absoluteRoot, file), 'utf8')
   } catch {
-    throw new MateriaError(
-      'config',
-      `${join(absoluteRoot, file)} not found; run from a project folder or pass --project DIR`,
-    )
+    throw projectConfigMissing(absoluteRoot)
   }
   const lines = new LineCounter()
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })

@@ -25,7 +25,7 @@ export {
   type LineageEdge,
   type LineageOptions,
 } from './column-lineage.ts'
-export { loadConfig } from './config.ts'
+export { loadConfig, projectConfigMissing } from './config.ts'
 export { type CteSpan, cteAt, cteQuery, cteSpans } from './cte-preview.ts'
 export type { Dag, ModelReference } from './dag.ts'
 export { Database, databasePath, databaseSettings, type OpenOptions, openDatabase } from './database.ts'
