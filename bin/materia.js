@@ -27,7 +27,9 @@ function writeStdout(text) {
   let written = 0
   try {
     while (written < bytes.length) written += writeSync(1, bytes, written)
-  } catch {
+  } catch (error) {
+    // A reader that closed the pipe (materia --help | head -1) wants no more: end quietly.
+    if (error.code === 'EPIPE') return
     process.stdout.write(bytes.subarray(written))
   }
 }

@@ -61,7 +61,17 @@ export function recordedRuns(): readonly (readonly string[])[] {
   return [[], ['--help'], ['-h'], ['help'], ...commandHelps]
 }
 
+// A reader that stops early (materia query --csv | head) closes the pipe: the rest of the output has
+// nowhere to go, which is not the command's failure. The process ends quietly, as cat and git do.
+function quietOnClosedPipe(stream: NodeJS.WritableStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0)
+    throw error
+  })
+}
+
 export async function main(argv: readonly string[], context?: Partial<CommandContext>): Promise<number> {
+  if (context?.stdout === undefined) quietOnClosedPipe(process.stdout)
   const fullContext: CommandContext = {
     cwd: context?.cwd ?? process.cwd(),
     env: context?.env ?? process.env,

@@ -3,6 +3,7 @@
 // project and landing folders cannot be read. Method: the example project copied to a temp dir and
 // applied to prod with the real `main`, then the bypass forms through `materia query`, comparing a
 // digest of every view and physical table (name and rows) before and after.
+import { spawn } from 'node:child_process'
 import { cpSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -94,6 +95,26 @@ describe('materia query is read-only', () => {
     expect(failed.stderr).toContain('Did you mean "serving.dim_country"?')
     expect(failed.stderr).not.toContain('__dev_x')
   })
+
+  it('ends quietly when the reader closes the pipe early, as `| head` does', async () => {
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'materia.js')
+    for (const format of ['--csv', '--json']) {
+      const child = spawn(
+        process.execPath,
+        [bin, 'query', 'SELECT * FROM range(3000000)', format, '--project', root],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      )
+      let stderr = ''
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+      })
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+      await new Promise((resolve) => child.stdout.once('data', resolve))
+      child.stdout.destroy()
+      expect(await closed, format).toBe(0)
+      expect(stderr, format).toBe('')
+    }
+  }, 60_000)
 
   it('reads files in the project, refuses /etc/passwd and files beside the project', async () => {
     writeFileSync(join(root, 'inside.csv'), 'x\n7\n')
