@@ -4,7 +4,7 @@
 // Method: the real server on 127.0.0.1:0 over a small built folder, a real SMTP server catching the
 // mail, webhook bodies and signatures built from Paddle's documentation, fetch as the client.
 import { spawn } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -292,6 +292,15 @@ describe('materia site serve', () => {
       body: new URLSearchParams({ email: `${'e'.repeat(8000)}@x.example` }),
     })
     expect(big.status).toBe(413)
+  })
+
+  it('refuses a --db that is not a SQLite database with one line, and leaves the file as it was', async () => {
+    const notes = join(folder, 'notes.txt')
+    await writeFile(notes, 'subscriber notes, not a database\n')
+    expect(() => new SiteStore(notes)).toThrow(
+      `${notes} is not a SQLite database (the site's subscribers live in one); give --db the site's database, or a new file (nothing was changed)`,
+    )
+    expect(await readFile(notes, 'utf8')).toBe('subscriber notes, not a database\n')
   })
 
   it('keeps subscriptions across a restart', async () => {

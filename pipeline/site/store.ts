@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import Database from 'better-sqlite3'
 import { assert } from '../assert.ts'
+import { MateriaError } from '../errors.ts'
 
 // Paddle subscription statuses that keep access: paying, in a trial, or a payment being retried.
 const activeStatuses = ['active', 'trialing', 'past_due']
@@ -25,12 +26,31 @@ export type LinkOutcome =
   | { readonly kind: 'ok'; readonly email: string }
   | { readonly kind: 'unknown' | 'used' | 'expired' }
 
+// What SQLite's refusal to open `path` means for the site's --db; other errors as they are.
+function openProblem(path: string, error: unknown): unknown {
+  const code = (error as { code?: unknown }).code
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new MateriaError(
+      'usage',
+      `${path} is not a SQLite database (the site's subscribers live in one); give --db the site's database, or a new file (nothing was changed)`,
+    )
+  }
+  if (code === 'SQLITE_CANTOPEN') {
+    return new MateriaError('usage', `cannot open ${path}; check that its folder exists and can be written`)
+  }
+  return error
+}
+
 export class SiteStore {
   readonly #database: Database.Database
 
   constructor(path: string) {
-    this.#database = new Database(path)
-    this.#database.pragma('journal_mode = WAL')
+    try {
+      this.#database = new Database(path)
+      this.#database.pragma('journal_mode = WAL')
+    } catch (error) {
+      throw openProblem(path, error)
+    }
     this.#database.pragma('synchronous = FULL')
     this.#database.pragma('busy_timeout = 5000')
     this.#database.exec(`
