@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { formatModelFile, sameQuery, splitModelFile } from '../engine/index.ts'
+import { formatModelFile, projectConfigMissing, sameQuery, splitModelFile } from '../engine/index.ts'
 import { isMateriaError, MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { commands } from './commands.ts'
@@ -19,6 +19,7 @@ function shownPath(root: string, path: string): string {
 }
 
 function modelFiles(root: string): string[] {
+  if (!existsSync(join(root, 'materia.yaml'))) throw projectConfigMissing(root)
   const folder = join(root, 'models')
   if (!existsSync(folder))
     throw new MateriaError('usage', `${folder} does not exist; give --project DIR or files to format`)

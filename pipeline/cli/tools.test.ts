@@ -176,6 +176,11 @@ describe('materia format and lint', () => {
     expect((await run(['format', 'models/nope.sql'], root)).stderr).toMatch(
       /models\/nope\.sql: cannot read the file/,
     )
+    // A folder that is not a project: what every other command says of it.
+    const models = join(root, 'models')
+    expect((await run(['format', '--project', models], root)).stderr).toBe(
+      `materia format: ${join(models, 'materia.yaml')} not found; run from a project folder or pass --project DIR\n`,
+    )
   })
 
   it('reports every file it cannot format at its file:line:column, and formats the rest', async () => {
