@@ -4,38 +4,12 @@
 
 import type { CommandContext } from './cli/command.ts'
 import { commandEntry, commandHelp, commands } from './cli/commands.ts'
-import { isMateriaError } from './errors.ts'
+import { fileSystemProblem, isMateriaError } from './errors.ts'
 
 function helpText(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length))
   const lines = Object.entries(commands).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`)
   return `BeanFlows Materia: the commodity analyst's workbench\n\nusage: materia <command> [options]\n\n${lines.join('\n')}\n\nmateria <command> --help for a command's options\n`
-}
-
-// What a failed file-system call on a path means to the user, by Node's error code: the machine's
-// state (a file where a folder should be, no permission, a full disk), not a bug in the command.
-const fileSystemCodes: Readonly<Record<string, string>> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EEXIST: 'a file of that name is in the way',
-  ENOENT: 'no such file or folder',
-  ENOTDIR: 'a part of the path is a file, not a folder',
-  EISDIR: 'it is a folder',
-  ENOTEMPTY: 'the folder is not empty',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EROFS: 'the file system is read-only',
-  ENAMETOOLONG: 'the name is too long',
-  EMFILE: 'too many open files',
-}
-
-// One line for a file-system call that failed on a path, or null when `error` is not one.
-export function fileSystemProblem(error: unknown): string | null {
-  if (!(error instanceof Error)) return null
-  const { code, syscall, path } = error as NodeJS.ErrnoException
-  const meaning = code === undefined ? undefined : fileSystemCodes[code]
-  if (meaning === undefined || typeof syscall !== 'string' || typeof path !== 'string') return null
-  return `${syscall} ${path} failed: ${meaning} (${code}); check the path and its permissions`
 }
 
 const helpNames: ReadonlySet<string | undefined> = new Set([undefined, '--help', '-h', 'help'])

@@ -5,7 +5,7 @@ import { serveStatic } from '@hono/node-server/serve-static'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { escapeHtml } from '../pipeline/dashboards/html.ts'
-import { isMateriaError, MateriaError } from '../pipeline/errors.ts'
+import { fileSystemProblem, isMateriaError, MateriaError } from '../pipeline/errors.ts'
 import { workbenchRequestBytesMax } from '../pipeline/limits.ts'
 import type { WorkbenchContext } from './context.ts'
 import type { ProdRuns } from './prod-runs.ts'
@@ -55,6 +55,10 @@ export function createApp(
   app.route('/', diffRoutes(context))
   app.onError((error, c) => {
     if (isMateriaError(error)) return refuse(c, error, error.code === 'lock' ? 409 : 400)
+    // The machine's file system said no (a folder where a file should be, no permission, a full
+    // disk): the analyst is told what and where, as the CLI tells it.
+    const problem = fileSystemProblem(error)
+    if (problem !== null) return refuse(c, new MateriaError('workbench', problem), 500)
     throw error
   })
   return app
@@ -81,7 +85,7 @@ function tooLargeReply(c: Context): Response {
 }
 
 // A refused request: an htmx alert fragment, or JSON for API callers.
-function refuse(c: Context, error: MateriaError, status: 400 | 409 | 413): Response {
+function refuse(c: Context, error: MateriaError, status: 400 | 409 | 413 | 500): Response {
   if (c.req.header('hx-request') === 'true') {
     return c.html(
       `<div role="alert" class="alert alert-error" data-error>${escapeHtml(error.message)}</div>`,

@@ -3,7 +3,10 @@
 // the path or in a query value is 400, and the server keeps answering afterwards.
 // Method: the real workbench in-process on port 0 over a temporary project, raw node:http requests
 // (fetch would refuse to send some of these).
+
+import { mkdirSync } from 'node:fs'
 import { request } from 'node:http'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { workbenchRequestBytesMax } from '../pipeline/limits.ts'
 import { tokenCookieName } from './security.ts'
@@ -103,6 +106,18 @@ describe('workbench HTTP errors', () => {
       expect(reply.status, path).toBe(400)
       expect(reply.body, path).toMatch(/^{"error":"a NUL byte in the request URL is never valid; remove it"/)
     }
+  })
+
+  it('answers a file-system failure with what failed and where, not a bare 500', async () => {
+    // A folder named as a model file: the path passes the workbench's checks, the read fails.
+    const folder = join(project.root, 'models', 'serving', 'folder.sql')
+    mkdirSync(folder)
+    const reply = await send({ path: '/api/file?path=models/serving/folder.sql' })
+    expect(reply.status).toBe(500)
+    expect(JSON.parse(reply.body)).toEqual({
+      error: 'read failed: it is a folder (EISDIR); check the path and its permissions',
+      code: 'workbench',
+    })
   })
 
   it('keeps serving after the refusals', async () => {

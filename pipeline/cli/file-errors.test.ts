@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { fileSystemProblem } from '../cli.ts'
+import { fileSystemProblem } from '../errors.ts'
 import { runMain } from './testing/cli-run.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'materia-file-errors-'))
