@@ -27,7 +27,7 @@ export async function mountDashboardEditor(element: HTMLElement): Promise<void> 
     if (status !== null) status.textContent = 'Unsaved'
     window.clearTimeout(timer)
     timer = window.setTimeout(async () => {
-      await postJson('/dashboard-draft?' + pageQuery, { source: source.value })
+      await postJson(`/dashboard-draft?${pageQuery}`, { source: source.value })
       drafts++
       show()
     }, previewDelayMs)
@@ -35,7 +35,7 @@ export async function mountDashboardEditor(element: HTMLElement): Promise<void> 
   picker?.addEventListener('change', show)
   document.querySelector('[data-action="save-dashboard"]')?.addEventListener('click', async () => {
     window.clearTimeout(timer)
-    await postJson('/dashboard-source?' + pageQuery, { source: source.value })
+    await postJson(`/dashboard-source?${pageQuery}`, { source: source.value })
     element.removeAttribute('data-dirty')
     if (status !== null) status.textContent = 'Saved'
   })
