@@ -423,6 +423,37 @@ describe('editor buttons, hints and environments', () => {
     expect(saved).not.toContain('select market_year')
   })
 
+  it('says where Format stopped when the SQL cannot be formatted, and leaves the text as typed', async () => {
+    await openModel('models/serving/kind_note.sql')
+    await page.click('#model-editor .view-lines')
+    await page.keyboard.press('Control+A')
+    await page.keyboard.press('Delete')
+    const typed =
+      'MODEL (name serving.kind_note, kind VIEW);\nselect market_year from serving.agg_world_balance where (market_year\n'
+    await page.keyboard.insertText(typed)
+    await page.click('#editor-format')
+    const notice = page.locator('#editor-format-problem')
+    await notice.waitFor({ state: 'visible' })
+    expect(await notice.textContent()).toMatch(
+      /^models\/serving\/kind_note\.sql:\d+:\d+ cannot format the query: .+; fix the SQL or format it by hand$/,
+    )
+    expect(await editorText('#model-editor')).toContain('select market_year from')
+    await page.screenshot({ path: join(screenshots, 'model-editor-format-problem.png') })
+    // The next keystroke may be the fix: the notice goes, and a Format that works says nothing.
+    await page.click('#model-editor .view-lines')
+    await page.keyboard.press('Control+End')
+    await page.keyboard.insertText(')')
+    await notice.waitFor({ state: 'hidden' })
+    await page.click('#editor-format')
+    await expect.poll(() => editorText('#model-editor')).toContain('SELECT')
+    expect(await notice.isHidden()).toBe(true)
+    for (let undo = 0; (await page.locator('#model-editor').getAttribute('data-dirty')) !== '0'; undo += 1) {
+      if (undo === 40) throw new Error('the typed text did not undo')
+      await page.click('#model-editor .view-lines')
+      await page.keyboard.press('Control+Z')
+    }
+  })
+
   it('keeps every editor button clear of the side panel at 1024×700', async () => {
     await page.setViewportSize({ width: 1024, height: 700 })
     onTestFinished(() => page.setViewportSize({ width: 1440, height: 900 }))

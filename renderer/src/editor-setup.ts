@@ -127,10 +127,27 @@ monaco.languages.registerCompletionItemProvider(languageId, {
   },
 })
 
+// What Format could not do, per editor model: the page that owns the editor shows it. The path
+// names the file in the message ("models/x.sql:2:30 cannot format the query: ...").
+interface FormatProblems {
+  readonly path: string
+  readonly show: (message: string | null) => void
+}
+const formatProblems = new WeakMap<monaco.editor.ITextModel, FormatProblems>()
+
+export function showFormatProblems(model: monaco.editor.ITextModel, problems: FormatProblems): void {
+  formatProblems.set(model, problems)
+}
+
 monaco.languages.registerDocumentFormattingEditProvider(languageId, {
   async provideDocumentFormattingEdits(model) {
-    const { text } = await postJson<{ text: string }>('/api/format', { text: model.getValue() })
-    return [{ range: model.getFullModelRange(), text }]
+    const problems = formatProblems.get(model)
+    const { text, error } = await postJson<{ text: string; error?: string }>('/api/format', {
+      text: model.getValue(),
+      ...(problems === undefined ? {} : { path: problems.path }),
+    })
+    problems?.show(error ?? null)
+    return error === undefined ? [{ range: model.getFullModelRange(), text }] : []
   },
 })
 

@@ -1,7 +1,7 @@
 // The model editor: the file on disk is the source of truth. Ctrl+S saves (refused by the server
 // if the file changed on disk meanwhile); external edits reload when there are no unsaved edits and
 // raise a conflict notice when there are; diagnostics follow typing (debounced).
-import { createEditor, monaco, showLineageFor } from './editor-setup.ts'
+import { createEditor, monaco, showFormatProblems, showLineageFor } from './editor-setup.ts'
 import { getJson, postJson } from './http.ts'
 
 interface FileVersion {
@@ -43,6 +43,16 @@ export async function mountModelEditor(host: HTMLElement): Promise<void> {
   const model = editor.getModel()
   if (model === null) throw new Error('Monaco created no model')
   if ((host.dataset.model ?? '') !== '') showLineageFor(model, host.dataset.model ?? '')
+  const formatProblem = document.getElementById('editor-format-problem')
+  showFormatProblems(model, {
+    path,
+    show: (message) => {
+      formatProblem?.classList.toggle('hidden', message === null)
+      if (formatProblem !== null) formatProblem.textContent = message ?? ''
+    },
+  })
+  // The next edit may be the fix: the notice goes until Format is tried again.
+  model.onDidChangeContent(() => formatProblem?.classList.add('hidden'))
   let savedVersion = model.getAlternativeVersionId()
   const dirtyBadge = document.getElementById('editor-dirty')
   const conflict = document.getElementById('editor-conflict')

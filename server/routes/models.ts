@@ -54,6 +54,7 @@ export function modelRoutes(context: WorkbenchContext): Hono {
     <button type="button" class="btn btn-sm" id="editor-format">Format</button>
     <button type="button" class="btn btn-sm btn-primary" id="editor-save">Save</button></div>
   <div role="alert" class="alert alert-warning hidden" id="editor-conflict"></div>
+  <div role="alert" class="alert alert-error hidden font-mono text-sm" id="editor-format-problem"></div>
   <div class="editor-host rounded-box overflow-hidden border border-base-300" data-component="model-editor"
     data-path="${path}" data-model="${file.model ?? ''}" data-file="${JSON.stringify(version)}" id="model-editor"></div>
   <ul class="text-sm font-mono" id="editor-problems"></ul>
@@ -125,9 +126,10 @@ export function modelRoutes(context: WorkbenchContext): Hono {
   app.post('/api/format', async (c) => {
     const body = await c.req.json<Record<string, unknown>>()
     try {
-      return c.json({ text: formatModelFile(bodyString(body, 'text')) })
+      const path = typeof body.path === 'string' && body.path !== '' ? body.path : undefined
+      return c.json({ text: formatModelFile(bodyString(body, 'text'), path) })
     } catch (error) {
-      // A file the formatter cannot parse stays as written; the diagnostics already say why.
+      // A file the formatter cannot parse stays as written; the editor shows why, at file:line:column.
       if (isMateriaError(error)) return c.json({ text: bodyString(body, 'text'), error: error.message })
       throw error
     }
