@@ -7,8 +7,11 @@ import {
   environmentSchema,
   environmentView,
   type ModelAuditOutcome,
+  missingEnvironment,
+  readState,
   runModelAudits,
   runStandaloneAudits,
+  validateEnvironmentName,
 } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
@@ -22,17 +25,20 @@ const { usage } = commands.audit
 export const auditCommand: Command = {
   name: 'audit',
   async run(argv, context) {
-    const args = parseArguments(argv, {}, usage)
-    if (args.positionals.length > 2) throw new MateriaError('usage', `too many arguments; usage: ${usage}`)
+    const args = parseArguments(argv, { positionals: 2 }, usage)
     const project = await loadCommandProject(args.options.project, context)
     const [first, second] = args.positionals
     const firstIsModel = first !== undefined && second === undefined && first.includes('.')
     const environment = (firstIsModel ? undefined : first) ?? defaultEnvironment(project, context.env)
     const modelName = firstIsModel ? first : second
     const names = modelName === undefined ? project.order : [modelOrFail(project, modelName, usage).name]
+    validateEnvironmentName(environment)
     const db = await openProjectDatabase(project)
     const outcomes: ModelAuditOutcome[] = []
     try {
+      const state = await readState(db)
+      if (environment !== 'prod' && !state.environments.has(environment))
+        throw missingEnvironment(state, environment, 'audit')
       for (const name of names) {
         const model = project.models.get(name)!
         const relation = environmentView(model.schema, model.table, environment)

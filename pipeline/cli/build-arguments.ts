@@ -17,10 +17,12 @@ export function parseBuildArguments(
   context: CommandContext,
   spec: { options: string[]; flags: string[]; usage: string; defaultOut: string },
 ): BuildArguments {
-  const parsed = parseArguments(argv, { options: spec.options, flags: spec.flags }, spec.usage)
-  const [subcommand, ...extra] = parsed.positionals
-  if (extra.length > 0)
-    throw new MateriaError('usage', `unexpected argument "${extra[0]}"; usage: ${spec.usage}`)
+  const parsed = parseArguments(
+    argv,
+    { options: spec.options, flags: spec.flags, positionals: 1 },
+    spec.usage,
+  )
+  const [subcommand] = parsed.positionals
   if (subcommand !== 'build') {
     throw new MateriaError('usage', `unknown subcommand "${subcommand ?? ''}"; usage: ${spec.usage}`)
   }

@@ -1,7 +1,6 @@
 // materia dag: the model graph, as layers and edges (text) or nodes and edges (--json).
 
 import { loadProject, type Project } from '../engine/index.ts'
-import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { commands } from './commands.ts'
 import { parseArguments, resolveProjectRoot } from './project-option.ts'
@@ -37,8 +36,6 @@ export const dagCommand: Command = {
   name: 'dag',
   async run(argv, context) {
     const args = parseArguments(argv, { flags: ['json'] }, usage)
-    if (args.positionals.length > 0)
-      throw new MateriaError('usage', `unexpected argument ${args.positionals[0]}; usage: ${usage}`)
     const project = await loadProject(resolveProjectRoot(args.options.project, context.cwd), {
       env: context.env,
     })

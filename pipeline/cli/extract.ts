@@ -54,7 +54,7 @@ export const extractCommand: Command = {
   async run(argv, context) {
     const { options: values, positionals } = parseArguments(
       argv,
-      { options: ['dataset', 'landing', 'since', 'from-file', 'month'] },
+      { options: ['dataset', 'landing', 'since', 'from-file', 'month'], positionals: 1 },
       usage,
     )
     if (positionals.length !== 1 || positionals[0] !== 'psd') {

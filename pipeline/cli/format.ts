@@ -43,7 +43,7 @@ function formatted(path: string, shown: string): { before: string; after: string
 export const formatCommand: Command = {
   name: 'format',
   async run(argv, context) {
-    const args = parseArguments(argv, { flags: ['check'] }, usage)
+    const args = parseArguments(argv, { flags: ['check'], positionals: Number.POSITIVE_INFINITY }, usage)
     const root = resolveProjectRoot(args.options.project, context.cwd)
     const files =
       args.positionals.length > 0

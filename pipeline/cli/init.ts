@@ -43,9 +43,13 @@ function sqlmeshConfig(from: string): { text: string; path: string } {
 export const initCommand: Command = {
   name: 'init',
   async run(argv, context) {
-    const args = parseArguments(argv, { options: ['from-sqlmesh'] }, usage)
-    if (args.options.project !== undefined || args.positionals.length > 1)
-      throw new MateriaError('usage', `give at most one DIR; usage: ${usage}`)
+    const args = parseArguments(
+      argv,
+      { options: ['from-sqlmesh'], positionals: 1, tooMany: 'give at most one DIR' },
+      usage,
+    )
+    if (args.options.project !== undefined)
+      throw new MateriaError('usage', `give the new project's folder as DIR, not --project; usage: ${usage}`)
     const from = args.options['from-sqlmesh']
     const fromPath = from === undefined ? null : resolve(context.cwd, from)
     const target = resolve(context.cwd, args.positionals[0] ?? fromPath ?? '.')

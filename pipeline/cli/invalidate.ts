@@ -11,10 +11,9 @@ const { usage } = commands.invalidate
 export const invalidateCommand: Command = {
   name: 'invalidate',
   async run(argv, context) {
-    const args = parseArguments(argv, {}, usage)
-    const [name, extra] = args.positionals
-    if (name === undefined || extra !== undefined)
-      throw new MateriaError('usage', `give one environment; usage: ${usage}`)
+    const args = parseArguments(argv, { positionals: 1 }, usage)
+    const [name] = args.positionals
+    if (name === undefined) throw new MateriaError('usage', `give one environment; usage: ${usage}`)
     const { db } = await openSession(args.options.project, context)
     try {
       const views = await invalidateEnvironment(db, name, clock(context.env))

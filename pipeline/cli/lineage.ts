@@ -44,9 +44,9 @@ export function lineageText(lineage: ColumnLineage): string {
 export const lineageCommand: Command = {
   name: 'lineage',
   async run(argv, context) {
-    const args = parseArguments(argv, { flags: ['json', 'downstream'] }, usage)
-    const [target, extra] = args.positionals
-    if (target === undefined || extra !== undefined)
+    const args = parseArguments(argv, { flags: ['json', 'downstream'], positionals: 1 }, usage)
+    const [target] = args.positionals
+    if (target === undefined)
       throw new MateriaError('usage', `give one MODEL.COLUMN, e.g. serving.obt.price; usage: ${usage}`)
     const parts = target.split('.')
     if (parts.length !== 3 || parts.some((part) => part === ''))

@@ -1,7 +1,6 @@
 // materia lint: the lint rules over every model, one line per finding; exits 1 when a finding has
 // severity error (materia.yaml `lint:` sets severities).
 import { lintProject } from '../engine/index.ts'
-import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { commands } from './commands.ts'
 import { loadCommandProject } from './project-database.ts'
@@ -13,8 +12,6 @@ export const lintCommand: Command = {
   name: 'lint',
   async run(argv, context) {
     const args = parseArguments(argv, {}, usage)
-    if (args.positionals.length > 0)
-      throw new MateriaError('usage', `unexpected argument ${args.positionals[0]}; usage: ${usage}`)
     const project = await loadCommandProject(args.options.project, context, { partial: true })
     const findings = await lintProject(project)
     for (const f of findings)

@@ -59,11 +59,11 @@ export const pipelineCommand: Command = {
   async run(argv, context) {
     const args = parseArguments(
       argv,
-      { options: ['env', 'commit', 'provider'], flags: ['remote', 'upload'] },
+      { options: ['env', 'commit', 'provider'], flags: ['remote', 'upload'], positionals: 2 },
       usage,
     )
-    const [verb, name = 'all', ...extra] = args.positionals
-    if (verb !== 'run' || extra.length > 0) throw new MateriaError('usage', `usage: ${usage}`)
+    const [verb, name = 'all'] = args.positionals
+    if (verb !== 'run') throw new MateriaError('usage', `usage: ${usage}`)
     if (!(pipelineNames as readonly string[]).includes(name)) {
       throw new MateriaError('usage', `unknown pipeline "${name}"; use ${pipelineNames.join(' | ')}`)
     }

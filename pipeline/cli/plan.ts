@@ -46,11 +46,11 @@ export const planCommand: Command = {
       {
         options: ['select', 'start', 'end', 'restate'],
         flags: ['auto-apply', 'dry-run', 'json', 'skip-tests', 'rerun-tests'],
+        positionals: 1,
+        tooMany: 'give at most one environment',
       },
       usage,
     )
-    if (args.positionals.length > 1)
-      throw new MateriaError('usage', `give at most one environment; usage: ${usage}`)
     // The arguments are checked before the unit tests run: a mistyped name fails at once.
     const named = args.positionals[0]
     if (named !== undefined) validateEnvironmentName(named)

@@ -13,15 +13,20 @@ export interface ParsedArguments {
   readonly flags: ReadonlySet<string> // --name
 }
 
+export interface ArgumentSpec {
+  readonly options?: readonly string[]
+  readonly flags?: readonly string[]
+  // The most positionals the command takes (none when omitted; Infinity for a list of names).
+  readonly positionals?: number
+  // What to say of one positional too many, when the command knows better than "unexpected argument".
+  readonly tooMany?: string
+}
+
 // Splits argv into positionals, options taking a value and flags with node:util parseArgs; anything
-// else is a usage error naming the argument. parseArgs runs non-strict and its tokens are checked
-// here, so the errors keep one line with the command's usage, and an argument with a single dash
-// (a negative number, `-`) stays a positional as before.
-export function parseArguments(
-  argv: readonly string[],
-  spec: { readonly options?: readonly string[]; readonly flags?: readonly string[] },
-  usage: string,
-): ParsedArguments {
+// else is a usage error naming the argument, and so is a positional past the command's count.
+// parseArgs runs non-strict and its tokens are checked here, so the errors keep one line with the
+// command's usage, and an argument with a single dash (a negative number, `-`) stays a positional.
+export function parseArguments(argv: readonly string[], spec: ArgumentSpec, usage: string): ParsedArguments {
   const optionNames = ['project', ...(spec.options ?? [])]
   const flagNames = spec.flags ?? []
   const config: Record<string, { type: 'string' | 'boolean' }> = {}
@@ -68,6 +73,9 @@ export function parseArguments(
       throw new MateriaError('usage', `unknown option ${argument}; usage: ${usage}`)
     }
   }
+  const extra = positionals[spec.positionals ?? 0]
+  if (extra !== undefined)
+    throw new MateriaError('usage', `${spec.tooMany ?? `unexpected argument ${extra}`}; usage: ${usage}`)
   return { positionals, options, flags }
 }
 

@@ -21,10 +21,14 @@ const { usage } = commands.query
 export const queryCommand: Command = {
   name: 'query',
   async run(argv, context) {
-    const args = parseArguments(argv, { options: ['env'], flags: ['json', 'csv'] }, usage)
-    const [sql, extra] = args.positionals
-    if (sql === undefined || extra !== undefined)
-      throw new MateriaError('usage', `give one quoted SQL query; usage: ${usage}`)
+    const tooMany = 'give one quoted SQL query'
+    const args = parseArguments(
+      argv,
+      { options: ['env'], flags: ['json', 'csv'], positionals: 1, tooMany },
+      usage,
+    )
+    const [sql] = args.positionals
+    if (sql === undefined) throw new MateriaError('usage', `give one quoted SQL query; usage: ${usage}`)
     if (args.flags.has('json') && args.flags.has('csv'))
       throw new MateriaError('usage', `--json or --csv, not both; usage: ${usage}`)
     // Refused before the database is opened: a query never writes (query-guard.ts).

@@ -26,10 +26,9 @@ function parseDay(text: string, option: string): Date {
 export const renderCommand: Command = {
   name: 'render',
   async run(argv, context) {
-    const args = parseArguments(argv, { options: ['start', 'end', 'env'] }, usage)
-    const [modelName, extra] = args.positionals
-    if (modelName === undefined || extra !== undefined)
-      throw new MateriaError('usage', `give one model name; usage: ${usage}`)
+    const args = parseArguments(argv, { options: ['start', 'end', 'env'], positionals: 1 }, usage)
+    const [modelName] = args.positionals
+    if (modelName === undefined) throw new MateriaError('usage', `give one model name; usage: ${usage}`)
     const project = await loadProject(resolveProjectRoot(args.options.project, context.cwd), {
       env: context.env,
     })

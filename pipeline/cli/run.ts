@@ -1,6 +1,5 @@
 // materia run [ENV]: evaluate the intervals that are due now, then exit (for cron / schedulers).
 import { applyPlan, buildRunPlan } from '../engine/index.ts'
-import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { commands } from './commands.ts'
 import { clock, defaultEnvironment, openSession } from './engine-session.ts'
@@ -13,9 +12,11 @@ const { usage } = commands.run
 export const runCommand: Command = {
   name: 'run',
   async run(argv, context) {
-    const args = parseArguments(argv, { flags: ['ignore-cron'] }, usage)
-    if (args.positionals.length > 1)
-      throw new MateriaError('usage', `give at most one environment; usage: ${usage}`)
+    const args = parseArguments(
+      argv,
+      { flags: ['ignore-cron'], positionals: 1, tooMany: 'give at most one environment' },
+      usage,
+    )
     const { project, db } = await openSession(args.options.project, context)
     try {
       const environment = args.positionals[0] ?? defaultEnvironment(project, context.env)

@@ -55,9 +55,6 @@ export const siteCommand: Command = {
 // SMTP_URL, PADDLE_WEBHOOK_SECRET, PADDLE_PRICE_IDS, SITE_TRUSTED_PROXIES, SITE_MAIL_FROM.
 async function serveSite(argv: readonly string[], context: CommandContext): Promise<number> {
   const parsed = parseArguments(argv, { options: ['dir', 'port', 'host', 'db'] }, usage)
-  if (parsed.positionals.length > 0) {
-    throw new MateriaError('usage', `unexpected argument "${parsed.positionals[0]}"; usage: ${usage}`)
-  }
   const port = Number(parsed.options.port ?? 8080)
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new MateriaError('usage', `--port ${parsed.options.port} is not a port number (0-65535)`)

@@ -22,9 +22,9 @@ const { usage } = commands['table-diff']
 export const tableDiffCommand: Command = {
   name: 'table-diff',
   async run(argv, context) {
-    const args = parseArguments(argv, { options: ['on'], flags: ['json'] }, usage)
-    const [environments, modelName, extra] = args.positionals
-    if (environments === undefined || modelName === undefined || extra !== undefined) {
+    const args = parseArguments(argv, { options: ['on'], flags: ['json'], positionals: 2 }, usage)
+    const [environments, modelName] = args.positionals
+    if (environments === undefined || modelName === undefined) {
       throw new MateriaError('usage', `give SOURCE:TARGET and one model; usage: ${usage}`)
     }
     const [source, target, more] = environments.split(':')

@@ -11,7 +11,7 @@ const { usage } = commands.test
 export const testCommand: Command = {
   name: 'test',
   async run(argv, context) {
-    const args = parseArguments(argv, {}, usage)
+    const args = parseArguments(argv, { positionals: Number.POSITIVE_INFINITY }, usage)
     const project = await loadCommandProject(args.options.project, context, { partial: true })
     const results = await runTests(project, { names: args.positionals })
     if (results.length === 0) {

@@ -117,17 +117,26 @@ describe('materia audit and table-diff', () => {
     writeFileSync(model, original)
   })
 
-  it('rejects an unknown model, an unbuilt environment and a missing database', async () => {
+  it('rejects an unknown model, an environment that does not exist and a missing database', async () => {
     expect(await run(['audit', 'prod', 'serving.nope'], root)).toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/^materia audit: unknown model serving\.nope/),
     })
-    expect(await run(['audit', 'dev_none', 'serving.dim_country'], root)).toMatchObject({
-      code: 1,
-      stderr: expect.stringMatching(
-        /environment dev_none has no serving\.dim_country; run materia plan dev_none first/,
-      ),
-    })
+    // A whole environment that does not exist was "0 audits in dev_none: 0 failed", exit 0.
+    for (const argv of [
+      ['audit', 'dev_none', 'serving.dim_country'],
+      ['audit', 'dev_none'],
+    ]) {
+      expect(await run(argv, root), argv.join(' ')).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'materia audit: no environment dev_none (environments: dev_x, prod); create it with materia plan dev_none\n',
+      })
+    }
+    expect((await run(['audit', 'PROD'], root)).stderr).toMatch(
+      /^materia audit: environment "PROD" is not a valid name/,
+    )
     expect(await run(['audit'], copyExample())).toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/no database at .*local\.duckdb; run materia plan first/),

@@ -51,9 +51,8 @@ function selectProviders(text: string | undefined, env: NodeJS.ProcessEnv): Prov
 export const workerCommand: Command = {
   name: 'worker',
   async run(argv, context) {
-    const args = parseArguments(argv, { options: ['older-than', 'provider'] }, usage)
-    const [verb, id, ...extra] = args.positionals
-    if (extra.length > 0) throw new MateriaError('usage', `usage: ${usage}`)
+    const args = parseArguments(argv, { options: ['older-than', 'provider'], positionals: 2 }, usage)
+    const [verb, id] = args.positionals
     const log = (line: string) => context.stdout.write(`${line}\n`)
     if (verb === 'list' && id === undefined) {
       let total = 0
