@@ -139,10 +139,15 @@ describe('materia plan / query / environments / invalidate', () => {
 
   it('answers bad input with one line and changes nothing', async () => {
     expect((await materia(root, 'plan', 'dev_x', '--auto-apply')).code).toBe(0)
-    const unknown = await materia(root, 'plan', 'dev_x', '--restate', 'cleaned.nope')
-    expect(unknown.code).toBe(1)
-    expect(unknown.stderr).toMatch(/^materia plan: --restate cleaned\.nope: no such model/)
     // Bad arguments fail before the unit tests run: nothing on stdout.
+    for (const option of ['--restate', '--select']) {
+      const unknown = await materia(root, 'plan', 'dev_x', option, 'cleaned.nope')
+      expect(unknown.code, option).toBe(1)
+      expect(unknown.stderr, option).toMatch(
+        new RegExp(`^materia plan: ${option} cleaned\\.nope: no such model`),
+      )
+      expect(unknown.stdout, option).toBe('')
+    }
     const badEnv = await materia(root, 'plan', 'Dev-X')
     expect(badEnv.stderr).toMatch(/^materia plan: environment "Dev-X" is not a valid name[^\n]*\n$/)
     expect(badEnv.stdout).toBe('')

@@ -5,6 +5,7 @@ import {
   applyPlan,
   auditFailureMessage,
   buildPlan,
+  checkPlanOptions,
   environmentView,
   runStandaloneAudits,
   validateEnvironmentName,
@@ -66,6 +67,16 @@ export const planCommand: Command = {
       const environment = named ?? defaultEnvironment(project, context.env)
       const json = args.flags.has('json')
       const log = json ? context.stderr : context.stdout
+      const planOptions = {
+        environment,
+        select: splitList(args.options.select),
+        restate: splitList(args.options.restate),
+        start,
+        end,
+        now: clock(context.env),
+      }
+      // --select and --restate name models: checked, with the rest, before the unit tests run.
+      checkPlanOptions(project, planOptions)
       if (!args.flags.has('skip-tests') && planHooks.runTests !== null) {
         const tests = await planHooks.runTests(project, { rerun: args.flags.has('rerun-tests') })
         if (tests.failed > 0) {
@@ -80,14 +91,7 @@ export const planCommand: Command = {
         log.write(`unit tests: ${tests.passed} passed${cached}\n`)
       }
       for (const warning of (await planHooks.lintWarnings?.(project)) ?? []) log.write(`${warning}\n`)
-      const plan = await buildPlan(db, project, {
-        environment,
-        select: splitList(args.options.select),
-        restate: splitList(args.options.restate),
-        start,
-        end,
-        now: clock(context.env),
-      })
+      const plan = await buildPlan(db, project, planOptions)
       if (json) context.stdout.write(`${JSON.stringify(plan, null, 2)}\n`)
       else context.stdout.write(formatPlan(plan))
       if (plan.empty || args.flags.has('dry-run')) return 0

@@ -65,6 +65,9 @@ WHERE ingest_date BETWEEN '2022-01-01' AND '2022-01-31'
     expect((await run(['render', 'serving.dim_country', '--start', '2022-02-30'])).stderr).toMatch(
       /^materia render: --start "2022-02-30" is not a date like 2024-01-31/,
     )
+    expect((await run(['render', 'serving.dim_country', '--env', 'PROD'])).stderr).toMatch(
+      /^materia render: environment "PROD" is not a valid name; use prod or lower-case letters/,
+    )
     expect((await run(['render', 'serving.dim_country', '--colour'])).stderr).toMatch(
       /^materia render: unknown option --colour; usage:/,
     )

@@ -2,7 +2,13 @@
 // rewritten to an environment's views (prod by default).
 
 import { relative } from 'node:path'
-import { environmentView, loadProject, renderModelQuery, seedFilePath } from '../engine/index.ts'
+import {
+  environmentView,
+  loadProject,
+  renderModelQuery,
+  seedFilePath,
+  validateEnvironmentName,
+} from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
 import { commands } from './commands.ts'
@@ -29,6 +35,7 @@ export const renderCommand: Command = {
     const args = parseArguments(argv, { options: ['start', 'end', 'env'], positionals: 1 }, usage)
     const [modelName] = args.positionals
     if (modelName === undefined) throw new MateriaError('usage', `give one model name; usage: ${usage}`)
+    if (args.options.env !== undefined) validateEnvironmentName(args.options.env)
     const project = await loadProject(resolveProjectRoot(args.options.project, context.cwd), {
       env: context.env,
     })

@@ -381,8 +381,8 @@ function downstreamCount(build: PlanBuild, name: string): number {
 // plan reads state and binds the landing macro on the connection the apply's transaction holds.
 export async function buildPlan(db: Database, project: Project, options: PlanOptions): Promise<Plan> {
   return db.exclusive(async () => {
-    const restateRoots = ensureValidOptions(project, options)
-    const build = await readPlanInputs(db, project, options, restateRoots)
+    const named = ensureValidOptions(project, options)
+    const build = await readPlanInputs(db, project, options, named)
     const decisions = await categorizeModels(build)
     await describeModified(db, project, build.state, decisions, build.warnings)
     const sources = buildRestatements(build, decisions)
@@ -390,8 +390,19 @@ export async function buildPlan(db: Database, project: Project, options: PlanOpt
   })
 }
 
-// Phase 1: the options make sense before anything is read. Returns the restated models named.
-function ensureValidOptions(project: Project, options: PlanOptions): string[] {
+interface NamedModels {
+  readonly restateRoots: readonly string[]
+  readonly selected: ReadonlySet<string> | null // null: every model
+}
+
+// The checks of phase 1 alone, for a caller with slower work to do before the plan (the CLI's unit
+// tests): a mistyped environment, model or date fails before that work, with the plan's own words.
+export function checkPlanOptions(project: Project, options: PlanOptions): void {
+  ensureValidOptions(project, options)
+}
+
+// Phase 1: the options make sense before anything is read. Returns the models the options name.
+function ensureValidOptions(project: Project, options: PlanOptions): NamedModels {
   validateEnvironmentName(options.environment)
   const isProd = options.environment === 'prod'
   const restateRoots = (options.restate ?? []).map((name) => name.toLowerCase())
@@ -408,7 +419,7 @@ function ensureValidOptions(project: Project, options: PlanOptions): string[] {
       `--start ${options.start.toISOString()} is not before --end ${options.end.toISOString()}`,
     )
   }
-  return restateRoots
+  return { restateRoots, selected: resolveSelection(project, options.select) }
 }
 
 // Phase 2: state, fingerprints and selection, read once for every later phase.
@@ -416,7 +427,7 @@ async function readPlanInputs(
   db: Database,
   project: Project,
   options: PlanOptions,
-  restateRoots: readonly string[],
+  { restateRoots, selected }: NamedModels,
 ): Promise<PlanBuild> {
   const nowMs = (options.now ?? new Date()).getTime()
   // DESCRIBE of modified models reads landed files through the run-time landing macro.
@@ -425,7 +436,6 @@ async function readPlanInputs(
   const environment = state.environments.get(options.environment)
   const current: ReadonlyMap<string, EnvironmentModel> = environment?.models ?? new Map()
   const fingerprints = await fingerprintsFor(project, state, current)
-  const selected = resolveSelection(project, options.select)
   return {
     db,
     project,
