@@ -53,15 +53,29 @@ export function createApp(
   app.route('/', dagRoutes(context))
   app.route('/', catalogRoutes(context))
   app.route('/', diffRoutes(context))
-  app.onError((error, c) => {
-    if (isMateriaError(error)) return refuse(c, error, error.code === 'lock' ? 409 : 400)
-    // The machine's file system said no (a folder where a file should be, no permission, a full
-    // disk): the analyst is told what and where, as the CLI tells it.
-    const problem = fileSystemProblem(error)
-    if (problem !== null) return refuse(c, new MateriaError('workbench', problem), 500)
-    throw error
-  })
+  app.onError((error, c) => answerError(error, c, (text) => process.stderr.write(text)))
   return app
+}
+
+// What a failed request answers. A MateriaError is the analyst's to fix (4xx, its one line). The
+// machine's file system saying no (a folder where a file should be, no permission, a full disk) is
+// told what and where, as the CLI tells it. Anything else is the workbench's own failure: the page
+// still gets one line instead of an empty 500, and the stack goes to the terminal that runs it.
+export function answerError(error: Error, c: Context, log: (text: string) => void): Response {
+  if (isMateriaError(error)) return refuse(c, error, error.code === 'lock' ? 409 : 400)
+  const problem = fileSystemProblem(error)
+  if (problem !== null) return refuse(c, new MateriaError('workbench', problem), 500)
+  const where = `${c.req.method} ${c.req.path}`
+  log(`materia workbench: ${where} failed: ${error.stack ?? error.message}\n`)
+  const first = error.message.split('\n')[0] ?? ''
+  return refuse(
+    c,
+    new MateriaError(
+      'workbench',
+      `${where} failed: ${first} (the terminal running the workbench has the details)`,
+    ),
+    500,
+  )
 }
 
 const tooLarge = new MateriaError(

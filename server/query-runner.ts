@@ -198,6 +198,14 @@ export class QueryRunner {
     return this.#results.get(id)
   }
 
+  #cached(resultId: number): QueryResult {
+    const result = this.#results.get(resultId)
+    if (result === undefined) {
+      throw new MateriaError('query', `result ${resultId} is no longer cached; run the query again`)
+    }
+    return result
+  }
+
   // Runs a script against an environment. `rewrite` is the engine's rewriteForEnvironment for the
   // environment (model names to its views), applied to each statement before the engine's guard
   // checks it (model objects are read-only; writes go to the scratch schema). `runId` names the
@@ -299,10 +307,7 @@ export class QueryRunner {
     offset: number,
     limit: number,
   ): Promise<{ rowCount: number; rows: (readonly unknown[])[] }> {
-    const result = this.#results.get(resultId)
-    if (result === undefined) {
-      throw new MateriaError('query', `result ${resultId} is no longer cached; run the query again`)
-    }
+    const result = this.#cached(resultId)
     assert(Number.isInteger(offset) && offset >= 0, 'offset is a non-negative integer')
     const size = Math.max(1, Math.min(limit, queryPageRowsMax))
     const connection = await this.#instance.connect()
@@ -320,10 +325,7 @@ export class QueryRunner {
   // One pass per column over the cached result (not the filtered view: the header describes the
   // data the query returned). Columns past summaryColumnsMax get no summary.
   async summary(resultId: number): Promise<ColumnSummary[]> {
-    const result = this.#results.get(resultId)
-    if (result === undefined) {
-      throw new MateriaError('query', `result ${resultId} is no longer cached; run the query again`)
-    }
+    const result = this.#cached(resultId)
     const table = `${resultsDatabase}.r_${result.id}`
     const columns = result.columns.slice(0, summaryColumnsMax)
     if (columns.length === 0) return []
@@ -383,10 +385,7 @@ export class QueryRunner {
   // A quick chart's data from the view: line and bar sum y per x (and series), in x order; scatter
   // takes the rows as they are. At most queryChartPointsMax points.
   async chart(resultId: number, view: ResultView, request: ChartRequest): Promise<ChartData> {
-    const result = this.#results.get(resultId)
-    if (result === undefined) {
-      throw new MateriaError('query', `result ${resultId} is no longer cached; run the query again`)
-    }
+    const result = this.#cached(resultId)
     const names = new Set(result.columns.map((column) => column.name))
     for (const column of [request.x, request.y, request.series]) {
       if (column !== null && !names.has(column)) {
@@ -422,10 +421,7 @@ export class QueryRunner {
   }
 
   async page(resultId: number, view: ResultView, page: number, pageSize: number): Promise<ResultPage> {
-    const result = this.#results.get(resultId)
-    if (result === undefined) {
-      throw new MateriaError('query', `result ${resultId} is no longer cached; run the query again`)
-    }
+    const result = this.#cached(resultId)
     assert(Number.isInteger(page) && page >= 0, 'page is a non-negative integer')
     const size = Math.max(1, Math.min(pageSize, queryPageRowsMax))
     const connection = await this.#instance.connect()
@@ -445,10 +441,7 @@ export class QueryRunner {
     view: ResultView,
     format: 'csv' | 'parquet',
   ): Promise<{ path: string; cleanup: () => Promise<void> }> {
-    const result = this.#results.get(resultId)
-    if (result === undefined) {
-      throw new MateriaError('query', `result ${resultId} is no longer cached; run the query again`)
-    }
+    const result = this.#cached(resultId)
     const directory = await mkdtemp(join(this.#exportRoot, 'export-'))
     const path = join(directory, `result-${resultId}.${format}`)
     const connection = await this.#instance.connect()

@@ -4,7 +4,7 @@
 import { Hono } from 'hono'
 import { quoteIdentifier } from '../../pipeline/engine/index.ts'
 import { MateriaError } from '../../pipeline/errors.ts'
-import type { WorkbenchContext } from '../context.ts'
+import { tableExists, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
 import { type Html, html } from '../html.ts'
 import { renderPage } from '../shell.ts'
@@ -115,6 +115,11 @@ export function catalogRoutes(context: WorkbenchContext): Hono {
     const name = c.req.query('name') ?? ''
     const match = /^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)$/i.exec(name)
     if (match === null) throw new MateriaError('usage', `"${name}" is not schema.table`)
+    if (!(await tableExists(context, match[1] ?? '', match[2] ?? '')))
+      throw new MateriaError(
+        'usage',
+        `no table or view ${name} in the project's database; choose one in the catalog`,
+      )
     const relation = `${quoteIdentifier(match[1] ?? '')}.${quoteIdentifier(match[2] ?? '')}`
     const count = Number(
       (

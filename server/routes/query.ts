@@ -31,6 +31,23 @@ const filtersMax = 32
 // {column, operator, value}>. Columns are checked against the result by the runner.
 const unsortedView: ResultView = { sortColumn: null, descending: false, filters: [] }
 
+// A count or position from the URL: digits only ("-1", "2.5", "x" and "" are refused, naming it).
+function wholeNumber(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value))
+    throw new MateriaError('usage', `${name} "${text}" is not a whole number (0 or more)`)
+  return value
+}
+
+// The result a URL names: /api/query/<id>/..., the id /query/run answered with.
+function resultIdOf(c: Context): number {
+  const text = c.req.param('id') ?? ''
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw new MateriaError('usage', `"${text}" is not a result id; run the query again`)
+  return Number(text)
+}
+
 function viewOf(c: Context): ResultView {
   const sort = c.req.query('sort') ?? ''
   const text = c.req.query('filters') ?? ''
@@ -242,12 +259,10 @@ export function queryRoutes(context: WorkbenchContext): Hono {
 
   // Rows for the grid's virtual scrolling: offset and limit over the view.
   app.get('/api/query/:id/rows', async (c) => {
-    const offset = Number(c.req.query('offset') ?? 0)
-    const limit = Number(c.req.query('limit') ?? pageSize)
-    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 1) {
-      throw new MateriaError('usage', 'offset must be a whole number >= 0 and limit >= 1')
-    }
-    return c.json(await context.queries.rows(Number(c.req.param('id')), viewOf(c), offset, limit))
+    const offset = wholeNumber(c.req.query('offset'), 'offset', 0)
+    const limit = wholeNumber(c.req.query('limit'), 'limit', pageSize)
+    if (limit < 1) throw new MateriaError('usage', 'limit must be 1 or more')
+    return c.json(await context.queries.rows(resultIdOf(c), viewOf(c), offset, limit))
   })
 
   app.get('/api/query/:id/chart', async (c) => {
@@ -260,27 +275,25 @@ export function queryRoutes(context: WorkbenchContext): Hono {
     if (x === '' || y === '') throw new MateriaError('usage', 'a chart needs an x and a y column')
     const series = c.req.query('series') ?? ''
     const request = { kind, x, y, series: series === '' ? null : series } as const
-    return c.json(await context.queries.chart(Number(c.req.param('id')), viewOf(c), request))
+    return c.json(await context.queries.chart(resultIdOf(c), viewOf(c), request))
   })
 
-  app.get('/api/query/:id/summary', async (c) =>
-    c.json(await context.queries.summary(Number(c.req.param('id')))),
-  )
+  app.get('/api/query/:id/summary', async (c) => c.json(await context.queries.summary(resultIdOf(c))))
 
   // The same page as JSON, for scripts and the benchmark.
   app.get('/api/query/:id/page', async (c) => {
     const page = await context.queries.page(
-      Number(c.req.param('id')),
+      resultIdOf(c),
       viewOf(c),
-      Number(c.req.query('page') ?? 0),
-      Number(c.req.query('size') ?? pageSize),
+      wholeNumber(c.req.query('page'), 'page', 0),
+      wholeNumber(c.req.query('size'), 'size', pageSize),
     )
     return c.json({ rowCount: page.rowCount, page: page.page, columns: page.result.columns, rows: page.rows })
   })
 
   app.get('/query/export/:id', async (c) => {
     const format = c.req.query('format') === 'parquet' ? 'parquet' : 'csv'
-    const id = Number(c.req.param('id'))
+    const id = resultIdOf(c)
     const exported = await context.queries.export(id, viewOf(c), format)
     const stream = createReadStream(exported.path)
     stream.once('close', () => void exported.cleanup())
