@@ -2,8 +2,8 @@
 // names the modification time the editor loaded, and a file changed on disk since then is not
 // overwritten (409), so neither the analyst's edits nor someone else's are lost.
 import { randomBytes } from 'node:crypto'
-import { readFile, rename, stat, writeFile } from 'node:fs/promises'
-import { isAbsolute, join, normalize, sep } from 'node:path'
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path'
 import { MateriaError } from '../pipeline/errors.ts'
 import { modelFileBytesMax } from '../pipeline/limits.ts'
 
@@ -79,4 +79,20 @@ export async function saveProjectFile(
   await writeFile(temporary, text, 'utf8')
   await rename(temporary, path)
   return { saved: true, mtimeMs: (await stat(path)).mtimeMs }
+}
+
+// A new file, never over an existing one (O_EXCL): a name taken meanwhile is refused, not replaced.
+export async function createProjectFile(root: string, relativePath: string, text: string): Promise<void> {
+  const path = projectFilePath(root, relativePath)
+  await mkdir(dirname(path), { recursive: true })
+  try {
+    await writeFile(path, text, { encoding: 'utf8', flag: 'wx' })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new MateriaError(
+        'usage',
+        `${relativePath} exists already; open it from the tree, or choose another name`,
+      )
+    throw error
+  }
 }

@@ -6,15 +6,22 @@
 // with genuine PSD rows (plus one VIEW model using a macro) built into prod and dev_test; the
 // workbench in-process on port 0; Debian's Chromium through playwright-core; screenshots under
 // test-results/.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { loadProject, renderModelQuery } from '../pipeline/engine/index.ts'
+import { reloadIndex } from './context.ts'
 import { type BrowserWorkbench, openBrowserWorkbench, pageWaitMs } from './testing/browser-workbench.ts'
 import type { FixtureProject } from './testing/fixture-project.ts'
 import type { Workbench } from './workbench.ts'
 
 const screenshots = join(import.meta.dirname, '..', 'test-results')
+const renderWindow = {
+  start: new Date('2024-01-01T00:00:00Z'),
+  end: new Date('2024-01-02T00:00:00Z'),
+  executionTime: new Date('2024-01-02T00:00:00Z'),
+}
 let project: FixtureProject
 let workbench: Workbench
 let browser: Browser
@@ -549,5 +556,63 @@ describe('cold start order', () => {
       expect(styleSheets.filter((name) => name.includes('monaco-')).length, path).toBeGreaterThan(0)
       expect(styleSheets.length, `${path}: ${styleSheets.join(', ')}`).toBe(new Set(styleSheets).size)
     }
+  })
+})
+
+describe('a new model from the workbench', () => {
+  it('creates models/<schema>/<name>.sql with a header that loads, and opens it; a taken or bad name is refused', async () => {
+    const path = join(project.root, 'models', 'serving', 'coffee_prices.sql')
+    onTestFinished(async () => {
+      rmSync(path, { force: true })
+      await reloadIndex(workbench.context)
+    })
+    await openModel('models/serving/kind_note.sql')
+    const refusal = async (name: string) => {
+      await page.fill('#new-model', name)
+      const answered = page.waitForResponse((response) => response.url().endsWith('/models/new'))
+      await page.click('#create-model')
+      expect((await answered).status()).toBe(400)
+      // htmx swaps the answer in after the response event: wait for this answer's text.
+      const alert = page.locator('#new-model-error [role="alert"]')
+      await expect.poll(() => alert.textContent()).toContain(name.toLowerCase().trim())
+      return alert.textContent()
+    }
+    expect(await refusal('serving.kind_note')).toBe(
+      'model serving.kind_note exists already, in models/serving/kind_note.sql; open it from the tree',
+    )
+    expect(await refusal('coffee prices')).toBe(
+      '"coffee prices" is not a model name; use schema.name, e.g. serving.coffee_prices',
+    )
+    await page.fill('#new-model', 'Serving.Coffee_Prices')
+    await page.click('#create-model')
+    await page.waitForURL(/\/models\?path=models%2Fserving%2Fcoffee_prices\.sql$/)
+    await page.waitForSelector('#model-editor .view-lines')
+    expect(await page.locator('#editor-path').textContent()).toBe('models/serving/coffee_prices.sql')
+    expect(await editorText('#model-editor')).toContain('name serving.coffee_prices')
+    expect(await page.locator('#model-tree a[data-path="models/serving/coffee_prices.sql"]').count()).toBe(1)
+    await page.screenshot({ path: join(screenshots, 'model-editor-new-model.png') })
+    // The file on disk is a model the engine loads, renders and would build.
+    const loaded = await loadProject(project.root)
+    expect(loaded.models.get('serving.coffee_prices')?.kind.name).toBe('FULL')
+    expect(await renderModelQuery(loaded, 'serving.coffee_prices', renderWindow)).toMatch(/SELECT\s+1 AS id/)
+    expect(readFileSync(path, 'utf8')).toBe(
+      'MODEL (\n  name serving.coffee_prices,\n  kind FULL\n);\n\nSELECT\n  1 AS id\n',
+    )
+    // A second create of the same name: refused, the file as it was.
+    writeFileSync(path, 'MODEL (name serving.coffee_prices, kind VIEW);\nSELECT 2 AS id\n')
+    expect(await refusal('serving.coffee_prices')).toBe(
+      'model serving.coffee_prices exists already, in models/serving/coffee_prices.sql; open it from the tree',
+    )
+    expect(readFileSync(path, 'utf8')).toBe(
+      'MODEL (name serving.coffee_prices, kind VIEW);\nSELECT 2 AS id\n',
+    )
+  })
+
+  it('says a path that names no file is not one, instead of "no model files yet"', async () => {
+    await page.goto(`${workbench.baseUrl}/models?path=${encodeURIComponent('models/serving/nope.sql')}`)
+    expect(await page.locator('[data-page="models"] [role="alert"]').first().textContent()).toBe(
+      'models/serving/nope.sql is not a file of this project; choose one in the tree.',
+    )
+    expect(await page.locator('#model-tree a[data-path]').count()).toBeGreaterThan(0)
   })
 })

@@ -8,7 +8,7 @@ import { reloadIndex, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment } from '../environments.ts'
 import { html } from '../html.ts'
 import { complete, diagnose } from '../model-analysis.ts'
-import { fileMtime, readProjectFile, saveProjectFile } from '../project-files.ts'
+import { createProjectFile, fileMtime, readProjectFile, saveProjectFile } from '../project-files.ts'
 import { fileGroups } from '../project-index.ts'
 import { renderPage } from '../shell.ts'
 import { modelPanel } from './model-panel.ts'
@@ -26,7 +26,18 @@ function fileTree(context: WorkbenchContext, selected: string): ReturnType<typeo
         hx-target="#main" hx-select="#main > *" hx-push-url="true" data-guard-unsaved data-path="${file.path}"
         class="${file.path === selected ? 'menu-active' : ''}">${file.model ?? file.path.split('/').pop()}</a></li>`,
       )}</ul></details></li>`,
-  )}</ul>`
+  )}<li class="mt-2 px-2"><form hx-post="/models/new" hx-target="#new-model-error" class="flex flex-wrap gap-1 p-0" data-guard-unsaved>
+    <label class="w-full text-sm font-semibold" for="new-model">New model</label>
+    <input id="new-model" name="name" class="input input-sm flex-1 min-w-0" placeholder="serving.new_model" required
+      aria-describedby="new-model-error">
+    <button class="btn btn-sm" id="create-model">Create</button></form></li>
+  <li class="px-2"><div id="new-model-error" class="p-0 text-sm"></div></li></ul>`
+}
+
+// A new model's first text: the header and a query the engine loads and applies as they are; the
+// analyst goes on from there (lint names what a finished model still lacks).
+function newModelText(name: string): string {
+  return `MODEL (\n  name ${name},\n  kind FULL\n);\n\nSELECT\n  1 AS id\n`
 }
 
 function bodyString(body: Record<string, unknown>, key: string): string {
@@ -45,7 +56,11 @@ export function modelRoutes(context: WorkbenchContext): Hono {
     const version = file === undefined ? null : await readProjectFile(context.root, path)
     const editor =
       file === undefined
-        ? html`<div class="alert">No model files in this project yet.</div>`
+        ? html`<div role="alert" class="alert">${
+            path === ''
+              ? 'No model files in this project yet: create one with New model.'
+              : `${path} is not a file of this project; choose one in the tree.`
+          }</div>`
         : html`<div class="flex flex-col gap-2 min-w-0 flex-1">
   <div class="flex flex-wrap items-center gap-2"><span class="font-mono text-sm" id="editor-path">${path}</span>
     <span class="badge badge-warning badge-sm hidden" id="editor-dirty">unsaved</span>
@@ -68,6 +83,29 @@ export function modelRoutes(context: WorkbenchContext): Hono {
       '/models',
       html`<section class="flex gap-4 items-start" data-page="models"><h1 class="sr-only">Models${path === '' ? '' : `: ${path}`}</h1>${chunkPreloads(context.rendererDir, 'src/model-editor.ts')}${fileTree(context, path)}${editor}</section>`,
     )
+  })
+
+  // models/<schema>/<name>.sql, then the editor opens on it. A name that a model or file has already
+  // is refused; nothing is overwritten.
+  app.post('/models/new', async (c) => {
+    const form = await c.req.parseBody()
+    const name = String(form.name ?? '')
+      .trim()
+      .toLowerCase()
+    const match = /^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)$/.exec(name)
+    if (match === null)
+      throw new MateriaError(
+        'usage',
+        `"${name}" is not a model name; use schema.name, e.g. serving.coffee_prices`,
+      )
+    const owner = context.index.files.find((file) => file.model === name)
+    if (owner !== undefined)
+      throw new MateriaError('usage', `model ${name} exists already, in ${owner.path}; open it from the tree`)
+    const path = `models/${match[1]}/${match[2]}.sql`
+    await createProjectFile(context.root, path, newModelText(name))
+    await reloadIndex(context)
+    c.header('HX-Redirect', `/models?path=${encodeURIComponent(path)}`)
+    return c.body(null, 204)
   })
 
   app.get('/models/panel', async (c) => {
