@@ -8,11 +8,13 @@ import type { DuckDBConnection } from '@duckdb/node-api'
 import {
   type Database,
   databasePath,
+  environmentSchema,
   loadProjectReport,
   openDatabase,
   type Project,
   problemsText,
   queryDirectories,
+  quoteIdentifier,
   scratchSchema,
 } from '../pipeline/engine/index.ts'
 import { isMateriaError } from '../pipeline/errors.ts'
@@ -121,6 +123,27 @@ export async function createContext(options: {
   }
   await ensureDevEnvironment(context, context.defaultEnvironment)
   return context
+}
+
+// A first query for an analyst who has written none yet (the query page's first tab, a new
+// dashboard page): the first rows of a model that no other model reads (a serving table, in a
+// layered project), the first by name whose view the environment has, so the first Run shows the
+// project's data and names a table to start from. Seeds and external tables are inputs, not
+// results; where no model qualifies, a query that needs no table.
+export async function starterSql(context: WorkbenchContext, environment: string): Promise<string> {
+  const project = context.project
+  const results = [...(project?.models.values() ?? [])]
+    .filter((model) => (project?.children.get(model.name) ?? []).length === 0)
+    .filter((model) => !['SEED', 'EXTERNAL', 'EMBEDDED'].includes(model.kind.name))
+    .sort((left, right) => left.name.localeCompare(right.name))
+  for (const model of results) {
+    if (!(await tableExists(context, environmentSchema(model.schema, environment), model.table))) continue
+    const name = [model.schema, model.table]
+      .map((part) => (/^[a-z_][a-z0-9_]*$/.test(part) ? part : quoteIdentifier(part)))
+      .join('.')
+    return `SELECT *\nFROM ${name}\nLIMIT 100\n`
+  }
+  return 'SELECT 42 AS answer\n'
 }
 
 export async function reloadIndex(context: WorkbenchContext): Promise<void> {

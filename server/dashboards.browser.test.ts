@@ -185,3 +185,41 @@ describe('the Dashboards tab', () => {
     expect(problems.join('\n')).toBe('')
   })
 })
+
+describe('a new page from the Dashboards tab', () => {
+  it('creates <name>.md with a query of a serving model and opens it beside its preview; a taken or bad name is refused', async () => {
+    const path = join(folder, 'dashboards', 'pages', 'coffee-exports.md')
+    await page.goto(`${workbench.baseUrl}/dashboards`)
+    const refusal = async (name: string) => {
+      await page.fill('#new-page', name)
+      const answered = page.waitForResponse((response) => response.url().endsWith('/dashboards/new'))
+      await page.click('#create-page')
+      expect((await answered).status()).toBe(400)
+      const alert = page.locator('#new-page-error [role="alert"]')
+      await expect.poll(() => alert.textContent()).toContain(name)
+      return alert.textContent()
+    }
+    expect(await refusal('world-balance')).toBe('page world-balance.md exists already; open it from the list')
+    expect(await refusal('../x')).toBe(
+      '"../x" is not a page name; use lower-case letters, digits and -, e.g. coffee-exports',
+    )
+    await page.fill('#new-page', 'coffee-exports')
+    await page.click('#create-page')
+    await page.waitForURL(/\/dashboards\?page=coffee-exports\.md$/)
+    expect(await readFile(path, 'utf8')).toBe(
+      '---\ntitle: Coffee exports\npublic: false\n---\n\n```sql rows\nSELECT *\nFROM serving.agg_world_balance\nLIMIT 100\n```\n\n<DataTable data={rows} />\n',
+    )
+    expect(await page.locator('#dashboard-source').inputValue()).toContain('FROM serving.agg_world_balance')
+    // The preview shows the model's rows in the selected environment: market years 1960 to 2023 in
+    // prod, to 2021 in dev_test (an earlier test may have switched to prod).
+    await expect.poll(() => preview().locator('table tbody tr').count()).toBeGreaterThan(0)
+    const shown = (await preview().locator('main').textContent()) ?? ''
+    const environment = /against (\w+)/.exec(shown)?.[1]
+    expect(environment).toMatch(/^(prod|dev_test)$/)
+    expect(shown).toContain(environment === 'prod' ? '64 rows' : '62 rows')
+    await page.screenshot({ path: join(screenshots, 'workbench-dashboard-new-page.png') })
+    await page.goto(`${workbench.baseUrl}/dashboards`)
+    expect(await page.locator('[data-dashboard="coffee-exports.md"]').textContent()).toBe('Coffee exports')
+    await rm(path)
+  })
+})

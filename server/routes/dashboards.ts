@@ -4,7 +4,7 @@
 // picked, and the frame reloads when the file changes on disk. Rendering lives in
 // pipeline/dashboards (the same renderer a build uses).
 import { type FSWatcher, watch } from 'node:fs'
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Context, Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
@@ -16,7 +16,7 @@ import { pageVersion, previewReloadScript, renderPreview } from '../../pipeline/
 import { connectionRunner } from '../../pipeline/dashboards/query.ts'
 import { MateriaError } from '../../pipeline/errors.ts'
 import { dashboardSourceBytesMax } from '../../pipeline/limits.ts'
-import type { WorkbenchContext } from '../context.ts'
+import { starterSql, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment, environmentRewrite } from '../environments.ts'
 import { type Html, html } from '../html.ts'
 import { renderPage } from '../shell.ts'
@@ -52,10 +52,22 @@ async function pageList(context: WorkbenchContext): Promise<Html> {
         <td>${page.meta.public ? html`<span class="badge badge-success">public</span>` : html`<span class="badge">internal</span>`}</td></tr>`
     }),
   )
-  const empty = html`<p>No pages yet: add <code>*.md</code> files to <code>${pagesDir}</code>.</p>`
+  const empty = html`<p>No pages yet: create one below, or add <code>*.md</code> files to <code>${pagesDir}</code>.</p>`
   return html`<h1 class="text-xl font-bold mb-3">Dashboards</h1>
 <div class="card bg-base-100 p-4"><table class="table" id="dashboard-list"><thead><tr><th>Page</th><th>File</th><th>Audience</th></tr></thead>
-<tbody>${rows}</tbody></table>${paths.length === 0 ? empty : ''}</div>`
+<tbody>${rows}</tbody></table>${paths.length === 0 ? empty : ''}
+<form hx-post="/dashboards/new" hx-target="#new-page-error" class="flex flex-wrap items-center gap-2 mt-4">
+  <label class="text-sm font-semibold" for="new-page">New page</label>
+  <input id="new-page" name="name" class="input input-sm w-64" placeholder="coffee-exports" required aria-describedby="new-page-error">
+  <button class="btn btn-sm" id="create-page">Create</button>
+  <div id="new-page-error" class="w-full text-sm"></div></form></div>`
+}
+
+// A new page's first text: a title from its name, internal until the analyst says otherwise, and
+// one query shown as a table, so the preview has rows from the first keystroke.
+function newPageText(name: string, sql: string): string {
+  const title = name.replaceAll('-', ' ').replace(/^./, (first) => first.toUpperCase())
+  return `---\ntitle: ${title}\npublic: false\n---\n\n\`\`\`sql rows\n${sql}\`\`\`\n\n<DataTable data={rows} />\n`
 }
 
 function watchPage(pagesDir: string, path: string, onChange: () => void): FSWatcher {
@@ -123,6 +135,33 @@ export function dashboardRoutes(context: WorkbenchContext): Hono {
 </div>`
     return renderPage(c, context, '/dashboards', content)
   })
+  // <pages>/<name>.md (the folder made if the project has none yet), then the editor opens on it. A
+  // name a page has already is refused; nothing is overwritten.
+  app.post('/dashboards/new', async (c) => {
+    const form = await c.req.parseBody()
+    const name = String(form.name ?? '')
+      .trim()
+      .toLowerCase()
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name))
+      throw new MateriaError(
+        'usage',
+        `"${name}" is not a page name; use lower-case letters, digits and -, e.g. coffee-exports`,
+      )
+    const path = `${name}.md`
+    const pagesDir = pagesDirOf(context)
+    await mkdir(pagesDir, { recursive: true })
+    const text = newPageText(name, await starterSql(context, currentEnvironment(c, context)))
+    try {
+      await writeFile(join(pagesDir, path), text, { encoding: 'utf8', flag: 'wx' })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new MateriaError('usage', `page ${path} exists already; open it from the list`)
+      throw error
+    }
+    c.header('HX-Redirect', `/dashboards?page=${encodeURIComponent(path)}`)
+    return c.body(null, 204)
+  })
+
   app.get('/dashboard-preview', async (c) => {
     const path = await checkedPage(context, c.req.query('page') ?? '')
     const environment = currentEnvironment(c, context)

@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
-import { environmentSchema, quoteIdentifier, scratchSchema } from '../../pipeline/engine/index.ts'
+import { scratchSchema } from '../../pipeline/engine/index.ts'
 import { isMateriaError, MateriaError } from '../../pipeline/errors.ts'
 import { chunkPreloads } from '../asset-preload.ts'
-import { tableExists, type WorkbenchContext } from '../context.ts'
+import { starterSql, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment, environmentRewrite } from '../environments.ts'
 import { type Html, html } from '../html.ts'
 import { appendHistory, readHistory } from '../query-history.ts'
@@ -145,26 +145,6 @@ async function historyList(context: WorkbenchContext, search: string): Promise<H
       <code class="flex-1 truncate" title="${entry.sql}">${entry.sql}</code>
       <span class="opacity-60 whitespace-nowrap">${entry.environment} · ${entry.error === null ? `${entry.rowCount ?? 0} rows` : 'error'} · ${entry.at.slice(0, 19).replace('T', ' ')}</span></li>`,
   )}</ul>`
-}
-
-// The first tab's SQL when no tabs are saved: the first rows of a model that no other model reads
-// (a serving table, in a layered project), the first by name whose view the environment has, so
-// the analyst's first Run shows the project's data and names a table to start from. Seeds and
-// external tables are inputs, not results; where no model qualifies, a query that needs no table.
-async function starterSql(context: WorkbenchContext, environment: string): Promise<string> {
-  const project = context.project
-  const results = [...(project?.models.values() ?? [])]
-    .filter((model) => (project?.children.get(model.name) ?? []).length === 0)
-    .filter((model) => !['SEED', 'EXTERNAL', 'EMBEDDED'].includes(model.kind.name))
-    .sort((left, right) => left.name.localeCompare(right.name))
-  for (const model of results) {
-    if (!(await tableExists(context, environmentSchema(model.schema, environment), model.table))) continue
-    const name = [model.schema, model.table]
-      .map((part) => (/^[a-z_][a-z0-9_]*$/.test(part) ? part : quoteIdentifier(part)))
-      .join('.')
-    return `SELECT *\nFROM ${name}\nLIMIT 100\n`
-  }
-  return 'SELECT 42 AS answer\n'
 }
 
 export function queryRoutes(context: WorkbenchContext): Hono {
