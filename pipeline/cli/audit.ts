@@ -7,8 +7,7 @@ import {
   environmentSchema,
   environmentView,
   type ModelAuditOutcome,
-  missingEnvironment,
-  readState,
+  requireEnvironment,
   runModelAudits,
   runStandaloneAudits,
   validateEnvironmentName,
@@ -36,9 +35,7 @@ export const auditCommand: Command = {
     const db = await openProjectDatabase(project)
     const outcomes: ModelAuditOutcome[] = []
     try {
-      const state = await readState(db)
-      if (environment !== 'prod' && !state.environments.has(environment))
-        throw missingEnvironment(state, environment, 'audit')
+      await requireEnvironment(db, environment, 'audit')
       for (const name of names) {
         const model = project.models.get(name)!
         const relation = environmentView(model.schema, model.table, environment)

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { buildDashboards } from '../dashboards/build.ts'
 import { checkEnvironment, openBuildDatabase } from '../dashboards/database.ts'
 import { pagesLabelOf } from '../dashboards/pages.ts'
+import { requireEnvironment } from '../engine/index.ts'
 import { parseBuildArguments } from './build-arguments.ts'
 import type { Command } from './command.ts'
 import { commands } from './commands.ts'
@@ -24,6 +25,7 @@ export const dashboardsCommand: Command = {
     const startedMs = performance.now()
     const database = await openBuildDatabase(projectRoot, context.env)
     try {
+      await requireEnvironment(database.database, environment, 'dashboard')
       const result = await buildDashboards({
         pagesDir,
         pagesLabel: pagesLabelOf(context.cwd, pagesDir),

@@ -6,8 +6,7 @@ import {
   environmentView,
   formatRows,
   formatValue,
-  missingEnvironment,
-  readState,
+  requireEnvironment,
   type TableDiff,
   tableDiff,
 } from '../engine/index.ts'
@@ -47,10 +46,7 @@ export const tableDiffCommand: Command = {
     const db = await openProjectDatabase(project)
     let diff: TableDiff
     try {
-      const state = await readState(db)
-      for (const side of [source, target]) {
-        if (side !== 'prod' && !state.environments.has(side)) throw missingEnvironment(state, side, 'usage')
-      }
+      for (const side of [source, target]) await requireEnvironment(db, side, 'usage')
       diff = await tableDiff(db.connection, {
         source: environmentView(model.schema, model.table, source),
         target: environmentView(model.schema, model.table, target),

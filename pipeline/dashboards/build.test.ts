@@ -3,10 +3,12 @@
 // was. Method: end to end on the real transform project: sql/ copied to a temp folder, the bundled
 // genuine USDA snapshot landed and applied to prod by the main job, then the CLI run in-process
 // over the shipped pages (copied beside it, as in the repository) and pages written per test.
+import { existsSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import { DuckDBInstance } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Run, runMain } from '../cli/testing/cli-run.ts'
 import { runMainJob } from '../main-job.ts'
@@ -140,6 +142,17 @@ describe('materia dashboards build', () => {
     expect((await readdir(join(folder, 'out'))).filter((name) => name.startsWith('.'))).toEqual([])
   })
 
+  it('refuses an environment that does not exist before any page runs, in one line', async () => {
+    const run = await cli(['dashboards', 'build', '--env', 'dev_nope', '--out', 'out/nope'])
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'materia dashboards: no environment dev_nope (environments: prod); create it with materia plan dev_nope\n',
+    })
+    expect(existsSync(join(folder, 'out', 'nope'))).toBe(false)
+  })
+
   it("replaces only an earlier build: a file or a folder of one's own at --out is refused and kept", async () => {
     const pages = join(folder, 'pages-small')
     await mkdir(pages, { recursive: true })
@@ -182,20 +195,48 @@ describe('materia dashboards build', () => {
     expect(files.has('open.html')).toBe(true)
     expect(files.has('internal.html')).toBe(false)
     expect(files.get('index.html')).not.toContain('Internal')
-    const dev = await cli([
-      'dashboards',
-      'build',
-      '--pages',
-      shippedPages,
-      '--out',
-      'out/dev',
-      '--env',
-      'dev_alice',
-    ])
-    expect(dev.code).toBe(1)
-    expect(dev.stderr).toMatch(
-      /^materia dashboards: \/.*\/dashboards\/pages\/coffee-map\.md:9 query "latest_year" failed: .*serving__dev_alice\.agg_world_balance.* does not exist; fix the SQL block/,
+    // dev_alice, new, has prod's views; its agg_world_balance is made to stop at 2000. A page of the
+    // latest year then says 2000 built against dev_alice and prod's own year against prod.
+    const planned = await cli(['plan', 'dev_alice', '--auto-apply', '--skip-tests', '--project', project])
+    expect(planned.code, planned.stderr).toBe(0)
+    const instance = await DuckDBInstance.create(join(project, '.materia', 'local.duckdb'))
+    const connection = await instance.connect()
+    await connection.run(
+      'CREATE OR REPLACE VIEW serving__dev_alice.agg_world_balance AS SELECT * FROM serving.agg_world_balance WHERE market_year <= 2000',
     )
+    const prodLatest = String(
+      (
+        await connection.runAndReadAll('SELECT max(market_year) FROM serving.agg_world_balance')
+      ).getRowsJS()[0]?.[0],
+    )
+    connection.closeSync()
+    instance.closeSync()
+    const latestPages = join(folder, 'pages-latest')
+    await mkdir(latestPages, { recursive: true })
+    await writeFile(
+      join(latestPages, 'latest.md'),
+      '---\ntitle: Latest\n---\n```sql latest\nSELECT CAST(max(market_year) AS VARCHAR) AS y FROM serving.agg_world_balance\n```\n\nLatest year: <Value data={latest} column=y />\n',
+    )
+    const latestIn = async (environment: string) => {
+      const out = `out/latest-${environment}`
+      const run = await cli([
+        'dashboards',
+        'build',
+        '--pages',
+        latestPages,
+        '--out',
+        out,
+        '--env',
+        environment,
+      ])
+      expect(run.code, run.stderr).toBe(0)
+      return /Latest year: (?:<[^>]*>)*(\d+)/.exec(
+        await readFile(join(folder, out, 'latest.html'), 'utf8'),
+      )?.[1]
+    }
+    expect(prodLatest).not.toBe('2000')
+    expect(await latestIn('dev_alice')).toBe('2000')
+    expect(await latestIn('prod')).toBe(prodLatest)
   })
 
   it('rejects bad options and a missing database with one line', async () => {

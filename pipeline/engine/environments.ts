@@ -12,7 +12,7 @@ import { guardReadOnlyQuery } from './query-guard.ts'
 import { describeQueryError } from './read-error.ts'
 import { parseQuery, qualifiedNames, rewriteQualifiedNames } from './sql-ast.ts'
 import { quoteIdentifier } from './sql-quote.ts'
-import { missingEnvironment, readState, stateSchema } from './state.ts'
+import { missingEnvironment, readState, requireEnvironment, stateSchema } from './state.ts'
 
 export interface EnvironmentSummary {
   readonly name: string
@@ -151,10 +151,7 @@ export async function queryEnvironment(
   assert(limit > 0, 'query limit is positive')
   const text = sql.trim().replace(/;\s*$/, '')
   await guardReadOnlyQuery(text)
-  const state = await readState(db)
-  if (environment !== 'prod' && !state.environments.has(environment)) {
-    throw missingEnvironment(state, environment, 'query')
-  }
+  await requireEnvironment(db, environment, 'query')
   const rewritten = await rewriteForEnvironment(project, text, environment)
   try {
     const reader = await db.connection.streamAndReadUntil(rewritten, limit + 1)
@@ -188,10 +185,7 @@ export async function streamEnvironmentQuery(
 ): Promise<number> {
   const text = sql.trim().replace(/;\s*$/, '')
   await guardReadOnlyQuery(text)
-  const state = await readState(db)
-  if (environment !== 'prod' && !state.environments.has(environment)) {
-    throw missingEnvironment(state, environment, 'query')
-  }
+  await requireEnvironment(db, environment, 'query')
   const rewritten = await rewriteForEnvironment(project, text, environment)
   let count = 0
   try {

@@ -79,6 +79,7 @@ export {
   missingEnvironment,
   physicalTable,
   readState,
+  requireEnvironment,
   type State,
   snapshotKey,
   stateSchema,

@@ -152,6 +152,15 @@ export function missingEnvironment(
   return new MateriaError(code, `no environment ${name} (environments: ${names}); ${todo}`)
 }
 
+// Readers of an environment's views (queries, audits, diffs, dashboards) refuse one the state has
+// no record of, in the same words everywhere. prod is let through: before its first apply its views
+// are simply missing, and the reader says which.
+export async function requireEnvironment(db: Database, name: string, code: MateriaErrorCode): Promise<void> {
+  if (name === 'prod') return
+  const state = await readState(db)
+  if (!state.environments.has(name)) throw missingEnvironment(state, name, code)
+}
+
 export async function readState(db: Database, connection?: DuckDBConnection): Promise<State> {
   const snapshots = new Map<string, Snapshot>()
   const environments = new Map<string, Environment>()
