@@ -24,7 +24,10 @@ export function figure(values: readonly number[], digits = 1): Figure {
   return { median: round(median), min: round(sorted[0]!), max: round(sorted.at(-1)!), runs: values.length }
 }
 
-// Runs each step once per round, in the order given, for `runs` rounds; returns each step's values.
+// Runs each step once per round for `runs` rounds; returns each step's values. Odd rounds run the
+// steps in reverse (A B C, C B A, A B C...): no step always follows the same one, so whatever a
+// step leaves behind for the next (a full page cache, files being written back, a warm CPU cache)
+// does not always favour or burden the same step of a ratio.
 export async function interleaved<Name extends string>(
   runs: number,
   steps: Readonly<Record<Name, () => Promise<number>>>,
@@ -33,7 +36,7 @@ export async function interleaved<Name extends string>(
   const names = Object.keys(steps) as Name[]
   const values = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>
   for (let round = 0; round < runs; round += 1) {
-    for (const name of names) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
       const value = await steps[name]()
       values[name].push(value)
       onValue?.(name, round, value)

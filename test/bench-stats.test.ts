@@ -1,5 +1,5 @@
 // Goal: the bench's figures are what they claim: median (odd and even counts), min and max over the
-// runs, steps interleaved round by round (A, B, A, B), and ratios from the pairs of one round.
+// runs, steps interleaved round by round (A B C, C B A, ...), and ratios from the pairs of one round.
 // Method: the helpers of bench/stats.ts over hand-made values, the order recorded by the steps.
 import { describe, expect, it } from 'vitest'
 import { figure, interleaved, ratio } from '../bench/stats.ts'
@@ -12,15 +12,15 @@ describe('bench figures', () => {
     expect(() => figure([])).toThrow('a figure has at least one run')
   })
 
-  it('interleaves the steps round by round', async () => {
+  it('interleaves the steps round by round, every other round in reverse', async () => {
     const order: string[] = []
     const step = (name: string, value: number) => async () => {
       order.push(name)
       return value + order.length
     }
-    const values = await interleaved(3, { a: step('a', 100), b: step('b', 200) })
-    expect(order).toEqual(['a', 'b', 'a', 'b', 'a', 'b'])
-    expect(values).toEqual({ a: [101, 103, 105], b: [202, 204, 206] })
+    const values = await interleaved(3, { a: step('a', 100), b: step('b', 200), c: step('c', 300) })
+    expect(order).toEqual(['a', 'b', 'c', 'c', 'b', 'a', 'a', 'b', 'c'])
+    expect(values).toEqual({ a: [101, 106, 107], b: [202, 205, 208], c: [303, 304, 309] })
   })
 
   it('gives the ratio of medians and the spread of per-round ratios', () => {
