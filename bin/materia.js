@@ -28,10 +28,12 @@ function writeStdout(text) {
   try {
     while (written < bytes.length) written += writeSync(1, bytes, written)
   } catch (error) {
-    // A reader that closed the pipe (materia --help | head -1) wants no more: end quietly.
-    if (error.code === 'EPIPE') return
+    // A reader that closed the pipe (materia --help | head -1) wants no more: end quietly, with
+    // 141 (128 + SIGPIPE) as cat and git do (pipeline/cli.ts, closedPipeExitCode).
+    if (error.code === 'EPIPE') return 141
     process.stdout.write(bytes.subarray(written))
   }
+  return 0
 }
 
 // The exit code of a start with `argv`.
@@ -51,8 +53,7 @@ async function run(argv) {
     return 1
   }
   if (start.module !== undefined) return start.module.main(argv)
-  writeStdout(start.recorded.stdout)
-  return start.recorded.code
+  return writeStdout(start.recorded.stdout) || start.recorded.code
 }
 
 run(process.argv.slice(2)).then((code) => {

@@ -36,10 +36,14 @@ export function recordedRuns(): readonly (readonly string[])[] {
 }
 
 // A reader that stops early (materia query --csv | head) closes the pipe: the rest of the output has
-// nowhere to go, which is not the command's failure. The process ends quietly, as cat and git do.
+// nowhere to go. The process ends quietly with 141 (128 + SIGPIPE), as cat and git do when a pipe
+// closes on them: not 0, which would claim a command succeeded that never finished (a
+// `materia test | head` with pipefail), and no stack, which is no failure of the command.
+export const closedPipeExitCode = 141
+
 function quietOnClosedPipe(stream: NodeJS.WritableStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0)
+    if (error.code === 'EPIPE') process.exit(closedPipeExitCode)
     throw error
   })
 }

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process'
 import { cpSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { closedPipeExitCode } from '../cli.ts'
 import { temporaryDirectory } from '../engine/testing/test-project.ts'
 import { databaseDigest as digest, example, materia } from './testing/cli-run.ts'
 
@@ -96,7 +97,7 @@ describe('materia query is read-only', () => {
     expect(failed.stderr).not.toContain('__dev_x')
   })
 
-  it('ends quietly when the reader closes the pipe early, as `| head` does', async () => {
+  it('ends quietly with 141 (128 + SIGPIPE) when the reader closes the pipe early, as cat and git do', async () => {
     const bin = join(import.meta.dirname, '..', '..', 'bin', 'materia.js')
     for (const format of ['--csv', '--json']) {
       const child = spawn(
@@ -111,9 +112,19 @@ describe('materia query is read-only', () => {
       const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
       await new Promise((resolve) => child.stdout.once('data', resolve))
       child.stdout.destroy()
-      expect(await closed, format).toBe(0)
+      expect(await closed, format).toBe(closedPipeExitCode)
       expect(stderr, format).toBe('')
     }
+    // The launcher's recorded --help, its pipe closed before the child writes (its start alone
+    // takes longer than this test's next line).
+    const help = spawn(process.execPath, [bin, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    help.stdout.destroy()
+    let helpErrors = ''
+    help.stderr.on('data', (chunk: Buffer) => {
+      helpErrors += chunk.toString()
+    })
+    expect(await new Promise((resolve) => help.on('close', resolve))).toBe(closedPipeExitCode)
+    expect(helpErrors).toBe('')
   }, 60_000)
 
   it('reads files in the project, refuses /etc/passwd and files beside the project', async () => {
