@@ -232,6 +232,24 @@ describe('materia init', () => {
       /^materia init: .*py\/config\.py is a Python configuration; write it as config\.yaml/,
     )
     expect(existsSync(join(root, 'py/materia.yaml'))).toBe(false)
+    // A source that cannot be read leaves no new folder behind.
+    const missing = await initAt(root, ['init', 'shop2', '--from-sqlmesh', 'nope'])
+    expect(missing.stderr).toMatch(
+      /^materia init: no config\.yaml in .*nope; point --from-sqlmesh at the SQLMesh project folder\n$/,
+    )
+    expect(existsSync(join(root, 'shop2'))).toBe(false)
+  })
+
+  it('takes the config.yaml itself as well as its folder', async () => {
+    const root = temporaryDirectory('init-file')
+    cpSync(fixture, root, { recursive: true })
+    rmSync(join(root, 'materia.yaml'))
+    const result = await initAt(root, ['init', '--from-sqlmesh', 'config.yaml'])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toBe(
+      `wrote ${join(root, 'materia.yaml')} from ${join(root, 'config.yaml')}; run materia validate to check the models\n`,
+    )
+    expect(readFileSync(join(root, 'materia.yaml'), 'utf8')).toContain('path: db.duckdb')
   })
 })
 

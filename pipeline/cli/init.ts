@@ -2,7 +2,7 @@
 // one read from a SQLMesh project's config.yaml (DIR defaults to that project, whose models/, tests/,
 // audits/ and seeds/ stay as they are). Never overwrites an existing materia.yaml.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { convertSqlmeshConfig, projectName } from '../engine/index.ts'
 import { MateriaError } from '../errors.ts'
 import type { Command } from './command.ts'
@@ -51,15 +51,18 @@ export const initCommand: Command = {
     if (args.options.project !== undefined)
       throw new MateriaError('usage', `give the new project's folder as DIR, not --project; usage: ${usage}`)
     const from = args.options['from-sqlmesh']
-    const fromPath = from === undefined ? null : resolve(context.cwd, from)
+    // The project folder, or its config.yaml named directly.
+    const given = from === undefined ? null : resolve(context.cwd, from)
+    const fromPath = given !== null && /^config\.ya?ml$/.test(basename(given)) ? dirname(given) : given
     const target = resolve(context.cwd, args.positionals[0] ?? fromPath ?? '.')
     const configPath = join(target, 'materia.yaml')
     if (existsSync(configPath))
       throw new MateriaError('usage', `${configPath} exists already; edit it, or init another folder`)
-    mkdirSync(target, { recursive: true })
     if (fromPath !== null) {
+      // Read and converted before anything is written: a bad source leaves no folder behind.
       const source = sqlmeshConfig(fromPath)
       const converted = convertSqlmeshConfig(source.text, source.path, projectName(fromPath))
+      mkdirSync(target, { recursive: true })
       writeFileSync(configPath, converted.text)
       for (const note of converted.notes) context.stderr.write(`note: ${note}\n`)
       context.stdout.write(
@@ -67,6 +70,7 @@ export const initCommand: Command = {
       )
       return 0
     }
+    mkdirSync(target, { recursive: true })
     writeFileSync(
       configPath,
       `name: ${projectName(target)}\nmodel_defaults:\n  start: '${new Date().toISOString().slice(0, 10)}'\n  cron: '@daily'\n`,
