@@ -253,6 +253,26 @@ describe('materia format and lint', () => {
     )
     expect(failed.stdout).toContain('models/serving/everything.sql:1 warn missing_grain')
   })
+
+  it('counts a file that does not load as an error, and lints the rest', async () => {
+    const root = copyExample()
+    writeFileSync(
+      join(root, 'models', 'serving', 'bad_kind.sql'),
+      'MODEL (\n  name serving.bad_kind,\n  kind FULLY\n);\nSELECT 1 AS x\n',
+    )
+    writeFileSync(
+      join(root, 'models', 'serving', 'everything.sql'),
+      "MODEL (name serving.everything, kind VIEW, description 'all');\nSELECT * FROM serving.dim_country\n",
+    )
+    const linted = await run(['lint'], root)
+    expect(linted.code).toBe(1)
+    expect(linted.stderr).toBe('')
+    expect(linted.stdout).toContain('models/serving/everything.sql:1 warn missing_grain')
+    expect(linted.stdout).toMatch(
+      /^models\/serving\/bad_kind\.sql:3 error load: unknown kind "FULLY"; use FULL \| VIEW/m,
+    )
+    expect(linted.stdout).toMatch(/^1 errors, [1-9]\d* warnings\n$/m)
+  })
 })
 
 describe('materia plan with unit tests, lint and audits', () => {
