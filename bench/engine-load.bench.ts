@@ -27,7 +27,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const cpu = process.cpuUsage(cpuBefore)
     const validateStarted = performance.now()
     const report = await loadProjectReport(root, { env: {} })
-    const checked = validateProject(report.project)
+    const checked = await validateProject(report.project)
     const validateMs = Math.round(performance.now() - validateStarted)
     if (report.problems.length + checked.problems.length > 0)
       throw new Error('assertion failed: the generated project validates')

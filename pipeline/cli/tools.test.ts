@@ -254,6 +254,24 @@ describe('materia format and lint', () => {
     expect(failed.stdout).toContain('models/serving/everything.sql:1 warn missing_grain')
   })
 
+  it('validate parses every audit a model uses: a syntax error is found before an apply runs it', async () => {
+    const root = copyExample()
+    writeFileSync(
+      join(root, 'audits', 'no_future_years.sql'),
+      'AUDIT (name no_future_years);\nSELEC * FROM @this_model\n',
+    )
+    for (const model of ['models/serving/dim_country.sql', 'models/cleaned/coffee_balance.sql']) {
+      const path = join(root, model)
+      writeFileSync(path, readFileSync(path, 'utf8').replace('audits (', 'audits (no_future_years, '))
+    }
+    const validated = await run(['validate'], root)
+    expect(validated.code).toBe(1)
+    // One line for the audit, though two models use it.
+    expect(validated.stderr).toMatch(
+      /^audits\/no_future_years\.sql: audit no_future_years \(for [a-z_.]+\): SQL syntax error: syntax error at or near "SELEC"; fix the audit query\n[^\n]+: 1 problem\n$/,
+    )
+  })
+
   it('counts a file that does not load as an error, and lints the rest', async () => {
     const root = copyExample()
     writeFileSync(

@@ -14,7 +14,7 @@ export const validateCommand: Command = {
     const args = parseArguments(argv, {}, usage)
     const root = resolveProjectRoot(args.options.project, context.cwd)
     const { project, problems, warnings } = await loadProjectReport(root, { env: context.env })
-    const checked = validateProject(project)
+    const checked = await validateProject(project)
     const all = [...problems, ...checked.problems]
     for (const warning of warnings) context.stdout.write(`warning: ${warning}\n`)
     for (const problem of all) context.stderr.write(`${problem.message}\n`)

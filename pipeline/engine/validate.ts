@@ -1,15 +1,18 @@
 // validateProject: what `materia validate` checks beyond loading (which already parsed every file,
-// rendered and parsed every query and resolved every reference): every audit a model names exists
-// and renders with its arguments, and every unit-test file parses and names models and inputs that
-// exist. Problems are collected, one line each, never thrown one at a time.
+// rendered and parsed every query and resolved every reference): every audit a model names exists,
+// renders with its arguments and parses as SQL (the audit runs only at apply, and a syntax error
+// there stops the apply), and every unit-test file parses and names models and inputs that exist.
+// Problems are collected, one line each, never thrown one at a time.
 import { isMateriaError } from '../errors.ts'
 import { customAudit, effectiveCall, modelAuditCalls, renderCustomAudit } from './audit.ts'
 import { auditBaseName, builtinAuditNames } from './builtin-audits.ts'
 import type { LoadProblem, Project } from './project.ts'
+import { parseProblem, parseQuery } from './sql-ast.ts'
 import { loadTestFiles } from './test-runner.ts'
 
-function auditProblems(project: Project): LoadProblem[] {
+async function auditProblems(project: Project): Promise<LoadProblem[]> {
   const problems: LoadProblem[] = []
+  const reported = new Set<string>() // one syntax error per audit file and audit, not per model
   for (const model of project.models.values()) {
     for (const call of modelAuditCalls(model, project.config.auditGrain === true)) {
       const base = auditBaseName(call.name)
@@ -26,7 +29,18 @@ function auditProblems(project: Project): LoadProblem[] {
       }
       try {
         const effective = effectiveCall(project, model, call)
-        if (effective !== null) renderCustomAudit(project, model, custom, effective, model.name)
+        if (effective === null) continue
+        const sql = renderCustomAudit(project, model, custom, effective, model.name)
+        const parsed = await parseQuery(sql)
+        const key = `${custom.path}:${custom.name}`
+        if (!parsed.ok && !reported.has(key)) {
+          reported.add(key)
+          problems.push({
+            path: custom.path,
+            model: model.name,
+            message: `${custom.path}: audit ${custom.name} (for ${model.name}): ${parseProblem({ ...parsed, position: null })}; fix the audit query`,
+          })
+        }
       } catch (error) {
         if (!isMateriaError(error)) throw error
         problems.push({ path: model.path, model: model.name, message: error.message })
@@ -36,7 +50,7 @@ function auditProblems(project: Project): LoadProblem[] {
   return problems
 }
 
-export function validateProject(project: Project): { problems: LoadProblem[]; tests: number } {
+export async function validateProject(project: Project): Promise<{ problems: LoadProblem[]; tests: number }> {
   const tests = loadTestFiles(project)
-  return { problems: [...auditProblems(project), ...tests.problems], tests: tests.count }
+  return { problems: [...(await auditProblems(project)), ...tests.problems], tests: tests.count }
 }
