@@ -151,7 +151,7 @@ describe('a SQLMesh project from the documentation', () => {
     })
   })
 
-  it('query prints DATE and TIMESTAMP as DuckDB does, and --csv / --json write every row', async () => {
+  it('query prints every value as DuckDB does, and --csv / --json write every row, exactly', async () => {
     const now = '2024-01-06T12:00:00Z'
     const shown = await materia(
       root,
@@ -159,7 +159,28 @@ describe('a SQLMesh project from the documentation', () => {
       'query',
       "SELECT order_date, TIMESTAMP '2024-01-02 03:04:05' AS ts FROM sushi.orders WHERE id = 100",
     )
-    expect(shown.stdout).toContain('2024-01-01 | 2024-01-02T03:04:05\n')
+    expect(shown.stdout).toContain('2024-01-01 | 2024-01-02 03:04:05\n')
+    // Each value as DuckDB writes it: the CSV field equals DuckDB's own CAST(... AS VARCHAR) of it,
+    // asked in the same query (a TIMESTAMP keeps its microseconds, a DECIMAL its scale, a TIME is
+    // not a count of microseconds, an INTERVAL and a BLOB are text, a BIGINT keeps every digit).
+    const values = [
+      "TIMESTAMP '2024-01-02 03:04:05.123456'",
+      "TIME '03:04:05.5'",
+      '123.4500::DECIMAL(10,4)',
+      'INTERVAL 3 DAY',
+      "'x'::BLOB",
+      '9007199254740993::BIGINT',
+    ]
+    const typed = `SELECT ${values.map((value, index) => `${value} AS v${index}, CAST(${value} AS VARCHAR) AS t${index}`).join(', ')}`
+    const fields =
+      (await materia(root, now, 'query', typed, '--csv')).stdout.split('\r\n')[1]?.split(',') ?? []
+    expect(fields).toHaveLength(values.length * 2)
+    for (let index = 0; index < values.length; index += 1)
+      expect(fields[index * 2], values[index]).toBe(fields[index * 2 + 1])
+    const exact = (await materia(root, now, 'query', typed, '--json')).stdout
+    expect(exact).toContain('"v2": 123.4500,')
+    expect(exact).toContain('"v5": 9007199254740993,')
+    expect(exact).toContain('"v0": "2024-01-02 03:04:05.123456",')
     const many = "SELECT i, DATE '2024-01-01' + i::INT AS d FROM range(2500) AS t(i)"
     const csv = await materia(root, now, 'query', many, '--csv')
     const lines = csv.stdout.trimEnd().split('\r\n')

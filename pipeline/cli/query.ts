@@ -14,7 +14,7 @@ import type { Command, CommandContext } from './command.ts'
 import { commands } from './commands.ts'
 import { openSession } from './engine-session.ts'
 import { parseArguments } from './project-option.ts'
-import { displayRows, formatCsv, formatTable, toJson } from './table-format.ts'
+import { formatCsv, formatTable, jsonRow } from './table-format.ts'
 
 const { usage } = commands.query
 
@@ -46,7 +46,7 @@ export const queryCommand: Command = {
       const result = await queryEnvironment(db, project, sql, environment, { limit: previewRowsMax })
       const names = result.columns.map((column) => column.name)
       context.stdout.write(
-        `${formatTable(names, displayRows(result.columns, result.rows))}\n(${result.rows.length} row(s)${result.truncated ? `, first ${previewRowsMax} shown` : ''})\n`,
+        `${formatTable(names, result.rows)}\n(${result.rows.length} row(s)${result.truncated ? `, first ${previewRowsMax} shown` : ''})\n`,
       )
       if (result.truncated) {
         context.stderr.write(
@@ -78,14 +78,13 @@ async function exportRows(
       context.stdout.write(format === 'csv' ? `${formatCsv(names, [])}\r\n` : '[')
     },
     rows: (rows) => {
-      const shown = displayRows(columns, rows)
       if (format === 'csv') {
-        context.stdout.write(`${formatCsv([], shown).replace(/^\r\n/, '')}\r\n`)
+        context.stdout.write(`${formatCsv([], rows).replace(/^\r\n/, '')}\r\n`)
         return
       }
-      for (const row of shown) {
-        const record = Object.fromEntries(columns.map((column, index) => [column.name, row[index]]))
-        context.stdout.write(`${first ? '\n' : ',\n'}${toJson(record).replace(/^/gm, '  ')}`)
+      const names = columns.map((column) => column.name)
+      for (const row of rows) {
+        context.stdout.write(`${first ? '\n' : ',\n'}${jsonRow(names, row).replace(/^/gm, '  ')}`)
         first = false
       }
     },

@@ -1,14 +1,25 @@
-// Result sets as text: an aligned table for people, CSV (RFC 4180) and JSON for programs.
-function cell(value: unknown): string {
+// Result sets as text: an aligned table for people, CSV (RFC 4180) and JSON for programs. Values
+// arrive as DuckDB hands them over (@duckdb/node-api's DuckDBValue): numbers, bigints, strings and
+// booleans as themselves, everything else as a value object whose text is DuckDB's own (a TIMESTAMP
+// with its microseconds, a DECIMAL with its scale, a TIME, an INTERVAL "3 days", a BLOB '\x00'),
+// so nothing is rounded on its way out.
+import {
+  DuckDBArrayValue,
+  DuckDBDecimalValue,
+  DuckDBListValue,
+  DuckDBMapValue,
+  DuckDBStructValue,
+  DuckDBUnionValue,
+} from '@duckdb/node-api'
+
+// A value as DuckDB writes it, NULL as "NULL".
+export function valueText(value: unknown): string {
   if (value === null || value === undefined) return 'NULL'
-  if (value instanceof Date) return value.toISOString()
-  if (typeof value === 'object')
-    return JSON.stringify(value, (_key, inner) => (typeof inner === 'bigint' ? inner.toString() : inner))
   return String(value)
 }
 
 export function formatTable(columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const text = rows.map((row) => row.map(cell))
+  const text = rows.map((row) => row.map(valueText))
   const widths = columns.map((name, index) =>
     Math.min(60, Math.max(name.length, ...text.map((row) => row[index]?.length ?? 0))),
   )
@@ -25,7 +36,7 @@ export function formatTable(columns: readonly string[], rows: readonly (readonly
 
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return ''
-  const text = cell(value)
+  const text = valueText(value)
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }
 
@@ -37,20 +48,51 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner) => (typeof inner === 'bigint' ? Number(inner) : inner), 2)
 }
 
-// DuckDB hands DATE and TIMESTAMP values to JavaScript as Date objects, which print as UTC instants
-// with a "Z". A DATE prints as 2024-01-02 and a TIMESTAMP (no time zone) as 2024-01-02T03:04:05,
-// as DuckDB itself shows them; only TIMESTAMP WITH TIME ZONE keeps its Z.
-export function displayValue(value: unknown, type: string): unknown {
-  if (!(value instanceof Date)) return value
-  const iso = value.toISOString()
-  if (type === 'DATE') return iso.slice(0, 10)
-  if (type.startsWith('TIMESTAMP') && !type.includes('TIME ZONE')) return iso.replace(/(\.000)?Z$/, '')
-  return iso
+// A number JSON writes as digits, exactly: a BIGINT past 2^53 or a DECIMAL keeps every digit (JSON
+// numbers have no precision limit; JavaScript's do).
+class Digits {
+  constructor(readonly text: string) {}
 }
 
-export function displayRows(
-  columns: readonly { readonly type: string }[],
-  rows: readonly (readonly unknown[])[],
-): unknown[][] {
-  return rows.map((row) => row.map((value, index) => displayValue(value, columns[index]?.type ?? '')))
+type JsonTree = null | boolean | number | string | Digits | JsonTree[] | { [key: string]: JsonTree }
+
+// A DuckDB value as JSON: numbers as numbers (BIGINT and DECIMAL exactly), lists as arrays, structs
+// and maps with text keys as objects, NaN and infinities and every other type (dates, times,
+// intervals, blobs, UUIDs) as DuckDB's text.
+function jsonTree(value: unknown): JsonTree {
+  if (value === null || value === undefined) return null
+  if (typeof value === 'boolean' || typeof value === 'string') return value
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value)
+  if (typeof value === 'bigint' || value instanceof DuckDBDecimalValue) return new Digits(String(value))
+  if (value instanceof DuckDBListValue || value instanceof DuckDBArrayValue) return value.items.map(jsonTree)
+  if (value instanceof DuckDBStructValue)
+    return Object.fromEntries(Object.entries(value.entries).map(([key, inner]) => [key, jsonTree(inner)]))
+  if (value instanceof DuckDBMapValue) {
+    if (value.entries.every((entry) => typeof entry.key === 'string'))
+      return Object.fromEntries(value.entries.map((entry) => [String(entry.key), jsonTree(entry.value)]))
+    return value.entries.map((entry) => ({ key: jsonTree(entry.key), value: jsonTree(entry.value) }))
+  }
+  if (value instanceof DuckDBUnionValue) return jsonTree(value.value)
+  return String(value)
+}
+
+function jsonText(tree: JsonTree, indent: string): string {
+  if (tree instanceof Digits) return tree.text
+  if (Array.isArray(tree)) {
+    if (tree.length === 0) return '[]'
+    const inner = `${indent}  `
+    return `[\n${tree.map((item) => `${inner}${jsonText(item, inner)}`).join(',\n')}\n${indent}]`
+  }
+  if (tree !== null && typeof tree === 'object') {
+    const entries = Object.entries(tree)
+    if (entries.length === 0) return '{}'
+    const inner = `${indent}  `
+    return `{\n${entries.map(([key, item]) => `${inner}${JSON.stringify(key)}: ${jsonText(item, inner)}`).join(',\n')}\n${indent}}`
+  }
+  return JSON.stringify(tree)
+}
+
+// One result row as a JSON object (two-space indentation, as JSON.stringify(row, null, 2) lays out).
+export function jsonRow(names: readonly string[], row: readonly unknown[]): string {
+  return jsonText(Object.fromEntries(names.map((name, index) => [name, jsonTree(row[index])])), '')
 }

@@ -1,6 +1,5 @@
 // Environments as the CLI and the workbench see them: list, invalidate, and ad-hoc queries with
 // model names rewritten to one environment's views.
-import { JSDuckDBValueConverter } from '@duckdb/node-api'
 import { assert } from '../assert.ts'
 import { MateriaError } from '../errors.ts'
 import { previewRowsMax } from '../limits.ts'
@@ -157,7 +156,7 @@ export async function queryEnvironment(
     const reader = await db.connection.streamAndReadUntil(rewritten, limit + 1)
     const names = reader.columnNames()
     const types = reader.columnTypes().map((type) => type.toString())
-    const rows = reader.getRowsJS().slice(0, limit + 1)
+    const rows = reader.getRows().slice(0, limit + 1)
     return {
       columns: names.map((name, index) => ({ name, type: types[index] ?? 'UNKNOWN' })),
       rows: rows.slice(0, limit),
@@ -196,7 +195,7 @@ export async function streamEnvironmentQuery(
     for (;;) {
       const chunk = await result.fetchChunk()
       if (chunk === null || chunk.rowCount === 0) break
-      const rows = chunk.convertRows(JSDuckDBValueConverter)
+      const rows = chunk.getRows()
       count += rows.length
       await sink.rows(rows)
     }
