@@ -11,7 +11,7 @@ import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServingTables, extractSnapshotCsv } from '../pipeline/dashboards/testing/serving-fixture.ts'
 import { chromiumArgs, chromiumPath, ensureRendererBuilt } from './renderer-build.ts'
-import { pageWaitMs } from './testing/browser-workbench.ts'
+import { pageWaitMs, refusalOf } from './testing/browser-workbench.ts'
 import { startWorkbench, type Workbench } from './workbench.ts'
 
 const repositoryRoot = join(import.meta.dirname, '..')
@@ -190,15 +190,17 @@ describe('a new page from the Dashboards tab', () => {
   it('creates <name>.md with a query of a serving model and opens it beside its preview; a taken or bad name is refused', async () => {
     const path = join(folder, 'dashboards', 'pages', 'coffee-exports.md')
     await page.goto(`${workbench.baseUrl}/dashboards`)
-    const refusal = async (name: string) => {
-      await page.fill('#new-page', name)
-      const answered = page.waitForResponse((response) => response.url().endsWith('/dashboards/new'))
-      await page.click('#create-page')
-      expect((await answered).status()).toBe(400)
-      const alert = page.locator('#new-page-error [role="alert"]')
-      await expect.poll(() => alert.textContent()).toContain(name)
-      return alert.textContent()
-    }
+    const refusal = (name: string) =>
+      refusalOf(
+        page,
+        {
+          input: '#new-page',
+          button: '#create-page',
+          endpoint: '/dashboards/new',
+          alerts: '#new-page-error',
+        },
+        name,
+      )
     expect(await refusal('world-balance')).toBe('page world-balance.md exists already; open it from the list')
     expect(await refusal('../x')).toBe(
       '"../x" is not a page name; use lower-case letters, digits and -, e.g. coffee-exports',

@@ -12,7 +12,12 @@ import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { loadProject, renderModelQuery } from '../pipeline/engine/index.ts'
 import { reloadIndex } from './context.ts'
-import { type BrowserWorkbench, openBrowserWorkbench, pageWaitMs } from './testing/browser-workbench.ts'
+import {
+  type BrowserWorkbench,
+  openBrowserWorkbench,
+  pageWaitMs,
+  refusalOf,
+} from './testing/browser-workbench.ts'
 import type { FixtureProject } from './testing/fixture-project.ts'
 import type { Workbench } from './workbench.ts'
 
@@ -567,16 +572,12 @@ describe('a new model from the workbench', () => {
       await reloadIndex(workbench.context)
     })
     await openModel('models/serving/kind_note.sql')
-    const refusal = async (name: string) => {
-      await page.fill('#new-model', name)
-      const answered = page.waitForResponse((response) => response.url().endsWith('/models/new'))
-      await page.click('#create-model')
-      expect((await answered).status()).toBe(400)
-      // htmx swaps the answer in after the response event: wait for this answer's text.
-      const alert = page.locator('#new-model-error [role="alert"]')
-      await expect.poll(() => alert.textContent()).toContain(name.toLowerCase().trim())
-      return alert.textContent()
-    }
+    const refusal = (name: string) =>
+      refusalOf(
+        page,
+        { input: '#new-model', button: '#create-model', endpoint: '/models/new', alerts: '#new-model-error' },
+        name,
+      )
     expect(await refusal('serving.kind_note')).toBe(
       'model serving.kind_note exists already, in models/serving/kind_note.sql; open it from the tree',
     )

@@ -52,3 +52,30 @@ export async function openBrowserWorkbench(options: BrowserWorkbenchOptions): Pr
     throw error
   }
 }
+
+// Submits `value` through a small create form (an input, a button, an alert target) that the server
+// is expected to refuse, and returns the refusal's text once htmx has swapped it in (the swap comes
+// after the response event, so the text is awaited until it names the value).
+export async function refusalOf(
+  page: Page,
+  form: {
+    readonly input: string
+    readonly button: string
+    readonly endpoint: string
+    readonly alerts: string
+  },
+  value: string,
+): Promise<string | null> {
+  await page.fill(form.input, value)
+  const answered = page.waitForResponse((response) => response.url().endsWith(form.endpoint))
+  await page.click(form.button)
+  const status = (await answered).status()
+  if (status !== 400) throw new Error(`${form.endpoint} answered ${status} to "${value}", not 400`)
+  const alert = page.locator(`${form.alerts} [role="alert"]`)
+  for (const started = Date.now(); Date.now() - started < pageWaitMs; ) {
+    const text = await alert.textContent()
+    if (text?.includes(value.toLowerCase().trim())) return text
+    await page.waitForTimeout(50)
+  }
+  throw new Error(`no refusal naming "${value}" appeared in ${form.alerts}`)
+}
