@@ -81,18 +81,22 @@ export async function saveProjectFile(
   return { saved: true, mtimeMs: (await stat(path)).mtimeMs }
 }
 
-// A new file, never over an existing one (O_EXCL): a name taken meanwhile is refused, not replaced.
-export async function createProjectFile(root: string, relativePath: string, text: string): Promise<void> {
-  const path = projectFilePath(root, relativePath)
+// A new file (its folder made if needed), never over an existing one (O_EXCL): a name taken
+// meanwhile is refused with `taken`, not replaced. The New model and New page forms both write so.
+export async function createNewFile(path: string, text: string, taken: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true })
   try {
     await writeFile(path, text, { encoding: 'utf8', flag: 'wx' })
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
-      throw new MateriaError(
-        'usage',
-        `${relativePath} exists already; open it from the tree, or choose another name`,
-      )
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new MateriaError('usage', taken)
     throw error
   }
+}
+
+export function createProjectFile(root: string, relativePath: string, text: string): Promise<void> {
+  return createNewFile(
+    projectFilePath(root, relativePath),
+    text,
+    `${relativePath} exists already; open it from the tree, or choose another name`,
+  )
 }

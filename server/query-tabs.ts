@@ -16,7 +16,7 @@ export interface QueryTabs {
   readonly active: number // index into tabs
 }
 
-// A project's first tab: one tab holding `sql` (starterSql in routes/query.ts).
+// A project's first tab: one tab holding `sql` (starterSql in context.ts).
 export function firstTabs(sql: string): QueryTabs {
   return { tabs: [{ title: 'Query 1', sql }], active: 0 }
 }

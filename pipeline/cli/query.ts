@@ -28,7 +28,7 @@ export const queryCommand: Command = {
       usage,
     )
     const [sql] = args.positionals
-    if (sql === undefined) throw new MateriaError('usage', `give one quoted SQL query; usage: ${usage}`)
+    if (sql === undefined) throw new MateriaError('usage', `${tooMany}; usage: ${usage}`)
     if (args.flags.has('json') && args.flags.has('csv'))
       throw new MateriaError('usage', `--json or --csv, not both; usage: ${usage}`)
     // Refused before the database is opened: a query never writes (query-guard.ts).

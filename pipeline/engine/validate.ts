@@ -12,7 +12,8 @@ import { loadTestFiles } from './test-runner.ts'
 
 async function auditProblems(project: Project): Promise<LoadProblem[]> {
   const problems: LoadProblem[] = []
-  const reported = new Set<string>() // one syntax error per audit file and audit, not per model
+  // Rendered first, parsed together: sql-ast batches the parses of one tick into one round trip.
+  const rendered: { audit: string; path: string; model: string; sql: string }[] = []
   for (const model of project.models.values()) {
     for (const call of modelAuditCalls(model, project.config.auditGrain === true)) {
       const base = auditBaseName(call.name)
@@ -31,21 +32,25 @@ async function auditProblems(project: Project): Promise<LoadProblem[]> {
         const effective = effectiveCall(project, model, call)
         if (effective === null) continue
         const sql = renderCustomAudit(project, model, custom, effective, model.name)
-        const parsed = await parseQuery(sql)
-        const key = `${custom.path}:${custom.name}`
-        if (!parsed.ok && !reported.has(key)) {
-          reported.add(key)
-          problems.push({
-            path: custom.path,
-            model: model.name,
-            message: `${custom.path}: audit ${custom.name} (for ${model.name}): ${parseProblem({ ...parsed, position: null })}; fix the audit query`,
-          })
-        }
+        rendered.push({ audit: custom.name, path: custom.path, model: model.name, sql })
       } catch (error) {
         if (!isMateriaError(error)) throw error
         problems.push({ path: model.path, model: model.name, message: error.message })
       }
     }
+  }
+  const parsed = await Promise.all(rendered.map((entry) => parseQuery(entry.sql)))
+  const reported = new Set<string>() // one syntax error per audit file and audit, not per model
+  for (const [index, entry] of rendered.entries()) {
+    const result = parsed[index]!
+    const key = `${entry.path}:${entry.audit}`
+    if (result.ok || reported.has(key)) continue
+    reported.add(key)
+    problems.push({
+      path: entry.path,
+      model: entry.model,
+      message: `${entry.path}: audit ${entry.audit} (for ${entry.model}): ${parseProblem({ ...result, position: null })}; fix the audit query`,
+    })
   }
   return problems
 }

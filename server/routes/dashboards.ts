@@ -4,7 +4,7 @@
 // picked, and the frame reloads when the file changes on disk. Rendering lives in
 // pipeline/dashboards (the same renderer a build uses).
 import { type FSWatcher, watch } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Context, Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
@@ -19,6 +19,7 @@ import { dashboardSourceBytesMax } from '../../pipeline/limits.ts'
 import { starterSql, type WorkbenchContext } from '../context.ts'
 import { currentEnvironment, environmentRewrite } from '../environments.ts'
 import { type Html, html } from '../html.ts'
+import { createNewFile } from '../project-files.ts'
 import { renderPage } from '../shell.ts'
 
 // Saves arrive as several events (truncate, write, rename); one reload after the burst is enough.
@@ -148,16 +149,12 @@ export function dashboardRoutes(context: WorkbenchContext): Hono {
         `"${name}" is not a page name; use lower-case letters, digits and -, e.g. coffee-exports`,
       )
     const path = `${name}.md`
-    const pagesDir = pagesDirOf(context)
-    await mkdir(pagesDir, { recursive: true })
     const text = newPageText(name, await starterSql(context, currentEnvironment(c, context)))
-    try {
-      await writeFile(join(pagesDir, path), text, { encoding: 'utf8', flag: 'wx' })
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST')
-        throw new MateriaError('usage', `page ${path} exists already; open it from the list`)
-      throw error
-    }
+    await createNewFile(
+      join(pagesDirOf(context), path),
+      text,
+      `page ${path} exists already; open it from the list`,
+    )
     c.header('HX-Redirect', `/dashboards?page=${encodeURIComponent(path)}`)
     return c.body(null, 204)
   })
